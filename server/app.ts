@@ -1,0 +1,116 @@
+import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { loadConfig, type AppConfig } from './config.js';
+import type { Db } from './db/client.js';
+import { consoleLogger, type Deps, type Logger } from './deps.js';
+import { systemClock, type Clock } from './lib/clock.js';
+import { ApiError } from './lib/errors.js';
+import { EventBus } from './lib/events.js';
+import { errorBody, requireJson, type AppEnv } from './lib/http.js';
+import { openApiDocument } from './openapi.js';
+import { createSimulatorProvider, type SimulatorProvider } from './providers/simulator.js';
+import { createTwilioProvider } from './providers/twilio.js';
+import type { Provider } from './providers/types.js';
+import { authRoutes } from './routes/auth.js';
+import { campaignRoutes } from './routes/campaigns.js';
+import { candidateRoutes } from './routes/candidates.js';
+import { eventRoutes } from './routes/events.js';
+import { organizationRoutes } from './routes/organization.js';
+import { simulatorRoutes } from './routes/simulator.js';
+import { templateRoutes } from './routes/templates.js';
+import { webhookRoutes } from './routes/webhooks.js';
+import { createServices } from './services/index.js';
+
+export interface CreateAppOptions {
+  db: Db;
+  clock?: Clock;
+  /** Defaults to the one config.provider names. */
+  provider?: Provider;
+  config?: AppConfig;
+  log?: Logger;
+}
+
+/** The provider config.provider names, built on this app's database and clock. */
+export function providerFor(config: AppConfig, db: Db, clock: Clock): Provider {
+  if (config.provider === 'twilio') return createTwilioProvider(config.twilio);
+  return createSimulatorProvider(db, clock, config.simulator);
+}
+
+/**
+ * The whole server as a value: the Hono app, its services, and the background dispatcher
+ * (started with `start()`). Nothing lives at module level, so tests build as many as they like.
+ */
+export function createApp(options: CreateAppOptions) {
+  const config = options.config ?? loadConfig({});
+  const clock = options.clock ?? systemClock;
+  const provider = options.provider ?? providerFor(config, options.db, clock);
+  const deps: Deps = { db: options.db, clock, provider, config, events: new EventBus(), log: options.log ?? consoleLogger };
+  const services = createServices(deps);
+
+  const app = new Hono<AppEnv>();
+
+  app.onError((err, c) => {
+    if (err instanceof ApiError) {
+      if (err.status === 429 && typeof err.details?.retryAfterSeconds === 'number') c.header('Retry-After', String(err.details.retryAfterSeconds));
+      return c.json(errorBody(err.code, err.message, err.details), err.status);
+    }
+    if (err instanceof HTTPException) {
+      const status = err.status;
+      const code = status === 400 ? 'VALIDATION' : status === 401 ? 'UNAUTHORIZED' : status === 413 ? 'PAYLOAD_TOO_LARGE' : 'HTTP_' + status;
+      return c.json(errorBody(code, err.message || 'The request could not be processed.'), status);
+    }
+    deps.log.error('unhandled error', { path: c.req.path, error: err instanceof Error ? err.stack : String(err) });
+    return c.json(errorBody('INTERNAL', 'Something went wrong on our side; nothing was lost. Try again.'), 500);
+  });
+  app.notFound((c) => c.json(errorBody('NOT_FOUND', `No route for ${c.req.method} ${c.req.path}.`), 404));
+
+  app.get('/healthz', (c) => {
+    options.db.$client.prepare('select 1').get();
+    return c.json({ ok: true, provider: provider.name });
+  });
+  app.get('/api/openapi.json', (c) => c.json(openApiDocument(config.publicUrl)));
+
+  const auth = authRoutes(services);
+  const api = new Hono<AppEnv>();
+  api.use('*', requireJson);
+  api.route('/', auth.publicRoutes);
+  api.use('*', async (c, next) => {
+    const header = c.req.header('authorization') ?? '';
+    const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+    const caller = token ? services.auth.authenticate(token) : null;
+    if (!caller || !token) {
+      throw new ApiError(401, 'UNAUTHORIZED', token ? 'Your session has expired or was revoked. Sign in again.' : 'Sign in first: send Authorization: Bearer <token>.');
+    }
+    c.set('caller', caller);
+    c.set('token', token);
+    await next();
+  });
+  api.route('/', auth.signedIn);
+  api.route('/candidates', candidateRoutes(services));
+  api.route('/templates', templateRoutes(deps));
+  api.route('/campaigns', campaignRoutes(services));
+  api.route('/organization', organizationRoutes(deps, services));
+  api.route('/events', eventRoutes(deps));
+  app.route('/api', api);
+
+  app.route('/webhooks/twilio', webhookRoutes(deps, services));
+  if (provider.name === 'simulator' && 'reply' in provider) {
+    app.route('/simulator', simulatorRoutes(deps, provider as SimulatorProvider));
+  }
+
+  return {
+    app,
+    services,
+    deps,
+    /** Starts the background dispatcher. */
+    start() {
+      services.outbox.start();
+    },
+    async stop() {
+      await services.outbox.stop();
+      provider.close?.();
+    },
+  };
+}
+
+export type TextEngagementApp = ReturnType<typeof createApp>;

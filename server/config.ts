@@ -1,0 +1,114 @@
+/**
+ * Server configuration from the environment. Every variable has a default that runs the demo;
+ * a wrong value stops start-up with one line naming the variable.
+ */
+import { z } from 'zod';
+
+const optionalString = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v ? v : undefined));
+
+const EnvSchema = z.object({
+  PORT: z.coerce.number().int().min(1).max(65535).default(8787),
+  HOST: z.string().trim().min(1).default('127.0.0.1'),
+  DATABASE_PATH: z.string().trim().min(1).default('./data/text-engagement.db'),
+  PUBLIC_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  PROVIDER: z.enum(['simulator', 'twilio']).default('simulator'),
+  TWILIO_ACCOUNT_SID: optionalString.pipe(z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must look like AC followed by 32 hex digits').optional()),
+  TWILIO_AUTH_TOKEN: optionalString,
+  TWILIO_SMS_FROM: optionalString,
+  TWILIO_MESSAGING_SERVICE_SID: optionalString.pipe(z.string().regex(/^MG[0-9a-fA-F]{32}$/, 'must look like MG followed by 32 hex digits').optional()),
+  TWILIO_WHATSAPP_FROM: optionalString,
+  TWILIO_API_BASE_URL: z.url({ protocol: /^https?$/ }).default('https://api.twilio.com'),
+  /** Segments per second per sender. Twilio long codes allow 1; the simulator takes far more. */
+  SEND_RATE_PER_SECOND: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v, ctx) => {
+      if (!v) return undefined;
+      if (v.toLowerCase() === 'unlimited') return Number.POSITIVE_INFINITY;
+      const n = Number(v);
+      if (!Number.isFinite(n) || n <= 0) {
+        ctx.addIssue({ code: 'custom', message: `must be a positive number or "unlimited", got "${v}"` });
+        return z.NEVER;
+      }
+      return n;
+    }),
+  CAMPAIGN_MAX_RECIPIENTS: z.coerce.number().int().positive().default(5000),
+  /** How long a sign-in lasts, in hours. */
+  TOKEN_TTL_HOURS: z.coerce.number().positive().default(24 * 30),
+});
+
+export interface AppConfig {
+  port: number;
+  host: string;
+  databasePath: string;
+  publicUrl: string;
+  provider: 'simulator' | 'twilio';
+  twilio: {
+    accountSid?: string;
+    authToken?: string;
+    smsFrom?: string;
+    messagingServiceSid?: string;
+    whatsappFrom?: string;
+    apiBaseUrl: string;
+  };
+  sendRatePerSecond: number;
+  campaignMaxRecipients: number;
+  tokenTtlMs: number;
+  /** Numbers the simulator sends from, so its phones show a realistic sender. */
+  simulator: { smsFrom: string; whatsappFrom: string };
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = String(issue.path[0] ?? 'environment');
+    throw new ConfigError(`Invalid configuration: ${name} ${issue.message}`);
+  }
+  const e = parsed.data;
+  const config: AppConfig = {
+    port: e.PORT,
+    host: e.HOST,
+    databasePath: e.DATABASE_PATH,
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    provider: e.PROVIDER,
+    twilio: {
+      accountSid: e.TWILIO_ACCOUNT_SID,
+      authToken: e.TWILIO_AUTH_TOKEN,
+      smsFrom: e.TWILIO_SMS_FROM,
+      messagingServiceSid: e.TWILIO_MESSAGING_SERVICE_SID,
+      whatsappFrom: e.TWILIO_WHATSAPP_FROM,
+      apiBaseUrl: e.TWILIO_API_BASE_URL.replace(/\/+$/, ''),
+    },
+    sendRatePerSecond: e.SEND_RATE_PER_SECOND ?? (e.PROVIDER === 'twilio' ? 1 : 50),
+    campaignMaxRecipients: e.CAMPAIGN_MAX_RECIPIENTS,
+    tokenTtlMs: e.TOKEN_TTL_HOURS * 3600_000,
+    simulator: { smsFrom: '+12025550100', whatsappFrom: '+12025550101' },
+  };
+  if (config.provider === 'twilio') {
+    const t = config.twilio;
+    if (!t.accountSid) throw new ConfigError('Invalid configuration: TWILIO_ACCOUNT_SID is required when PROVIDER=twilio');
+    if (!t.authToken) throw new ConfigError('Invalid configuration: TWILIO_AUTH_TOKEN is required when PROVIDER=twilio');
+    if (!t.smsFrom && !t.messagingServiceSid && !t.whatsappFrom) {
+      throw new ConfigError(
+        'Invalid configuration: TWILIO_SMS_FROM (or TWILIO_MESSAGING_SERVICE_SID, or TWILIO_WHATSAPP_FROM) is required when PROVIDER=twilio',
+      );
+    }
+    for (const [name, value] of [
+      ['TWILIO_SMS_FROM', t.smsFrom],
+      ['TWILIO_WHATSAPP_FROM', t.whatsappFrom],
+    ] as const) {
+      if (value && !/^\+[1-9]\d{6,14}$/.test(value.replace(/^whatsapp:/, ''))) {
+        throw new ConfigError(`Invalid configuration: ${name} must be an E.164 number such as +15551234567`);
+      }
+    }
+  }
+  return config;
+}

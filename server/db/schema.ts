@@ -1,0 +1,389 @@
+/**
+ * The whole data model. Times are integer milliseconds since the epoch (UTC); the API turns
+ * them into ISO strings. Every row that belongs to a customer carries `org_id`, and every
+ * query filters on it.
+ */
+import { sql } from 'drizzle-orm';
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+export const CHANNELS = ['sms', 'whatsapp'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+export const MESSAGE_STATUSES = [
+  'queued',
+  'sending',
+  'sent',
+  'delivered',
+  'read',
+  'undelivered',
+  'failed',
+  'received',
+  // Handed to the provider, then the process died and the provider could not tell us what
+  // happened: never re-sent automatically, shown for a person to review.
+  'unknown',
+] as const;
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+
+export const SENDERS = ['recruiter', 'assistant', 'system', 'candidate'] as const;
+export type Sender = (typeof SENDERS)[number];
+
+export const organizations = sqliteTable(
+  'organizations',
+  {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  /** Stable handle (the demo seed finds its organisations by it). */
+  slug: text('slug').notNull(),
+  name: text('name').notNull(),
+  smsEnabled: integer('sms_enabled', { mode: 'boolean' }).notNull().default(true),
+  whatsappEnabled: integer('whatsapp_enabled', { mode: 'boolean' }).notNull().default(false),
+  assistantSubscribed: integer('assistant_subscribed', { mode: 'boolean' }).notNull().default(false),
+  /** Texting hours as minutes after local midnight, in each candidate's own time zone. */
+  textingStartMinute: integer('texting_start_minute').notNull().default(8 * 60),
+  textingEndMinute: integer('texting_end_minute').notNull().default(21 * 60),
+  defaultTimeZone: text('default_time_zone').notNull().default('America/New_York'),
+  /** Sender addresses; null falls back to the provider's configured numbers. */
+  smsFrom: text('sms_from'),
+  whatsappFrom: text('whatsapp_from'),
+  /** Segments per second per sender; null means the server's SEND_RATE_PER_SECOND. */
+  sendRatePerSecond: integer('send_rate_per_second'),
+  primarySequenceId: integer('primary_sequence_id'),
+  createdAt: integer('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('organizations_slug').on(t.slug)],
+);
+
+export const recruiters = sqliteTable(
+  'recruiters',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    orgId: integer('org_id').notNull().references(() => organizations.id),
+    email: text('email').notNull(),
+    name: text('name').notNull(),
+    passwordHash: text('password_hash').notNull(),
+    licensed: integer('licensed', { mode: 'boolean' }).notNull().default(false),
+    isAdmin: integer('is_admin', { mode: 'boolean' }).notNull().default(false),
+    /** Public handle of the recruiter's booking page (/book/:slug). */
+    bookingSlug: text('booking_slug').notNull(),
+    timeZone: text('time_zone').notNull().default('America/New_York'),
+    /** Working hours for bookings: {days:[1..5], startMinute, endMinute, slotMinutes}. */
+    workingHours: text('working_hours', { mode: 'json' }).$type<WorkingHours>(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('recruiters_email').on(t.email), uniqueIndex('recruiters_booking_slug').on(t.bookingSlug)],
+);
+
+export interface WorkingHours {
+  /** ISO weekdays, 1 = Monday. */
+  days: number[];
+  startMinute: number;
+  endMinute: number;
+  slotMinutes: number;
+}
+
+export const apiTokens = sqliteTable(
+  'api_tokens',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    orgId: integer('org_id').notNull().references(() => organizations.id),
+    recruiterId: integer('recruiter_id').notNull().references(() => recruiters.id),
+    /** SHA-256 of the token; the token itself is shown once, at sign-in. */
+    tokenHash: text('token_hash').notNull(),
+    createdAt: integer('created_at').notNull(),
+    lastUsedAt: integer('last_used_at'),
+    expiresAt: integer('expires_at').notNull(),
+  },
+  (t) => [uniqueIndex('api_tokens_hash').on(t.tokenHash)],
+);
+
+export const candidates = sqliteTable(
+  'candidates',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    orgId: integer('org_id').notNull().references(() => organizations.id),
+    /** The candidate's id in the host ATS: what the extension sees on the page. */
+    atsId: text('ats_id').notNull(),
+    firstName: text('first_name').notNull(),
+    lastName: text('last_name').notNull(),
+    email: text('email'),
+    /** Mobile number in E.164, null when the ATS has none (or none that is valid). */
+    phone: text('phone'),
+    consentAt: integer('consent_at'),
+    consentSource: text('consent_source'),
+    optedOutAt: integer('opted_out_at'),
+    /** How: 'keyword' (STOP), 'provider' (error 21610) or 'admin'. */
+    optOutMethod: text('opt_out_method'),
+    channel: text('channel', { enum: CHANNELS }).notNull().default('sms'),
+    /** IANA zone; null means derive it from the area code, then the organisation's default. */
+    timeZone: text('time_zone'),
+    jobTitle: text('job_title'),
+    lastInboundAt: integer('last_inbound_at'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('candidates_org_ats').on(t.orgId, t.atsId),
+    index('candidates_org_phone').on(t.orgId, t.phone),
+    index('candidates_org_name').on(t.orgId, t.lastName, t.firstName),
+  ],
+);
+
+export const conversations = sqliteTable(
+  'conversations',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    orgId: integer('org_id').notNull().references(() => organizations.id),
+    candidateId: integer('candidate_id').notNull().references(() => candidates.id),
+    assistantActive: integer('assistant_active', { mode: 'boolean' }).notNull().default(false),
+    assistantSequenceId: integer('assistant_sequence_id'),
+    /** Where the candidate is in the sequence: {stepId, retries, awaitingSince, remindedAt, campaignId}. */
+    assistantState: text('assistant_state', { mode: 'json' }).$type<Record<string, unknown>>(),
+    /** Why Ari handed back, with the summary shown to the recruiter. */
+    assistantHandback: text('assistant_handback', { mode: 'json' }).$type<Record<string, unknown>>(),
+    /** Inbound messages no recruiter has seen yet (the toolbar badge). */
+    unreadCount: integer('unread_count').notNull().default(0),
+    lastMessageAt: integer('last_message_at'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('conversations_candidate').on(t.candidateId), index('conversations_org').on(t.orgId)],
+);
+
+export const messages = sqliteTable(
+  'messages',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    orgId: integer('org_id').notNull().references(() => organizations.id),
+    candidateId: integer('candidate_id').notNull().references(() => candidates.id),
+    direction: text('direction', { enum: ['inbound', 'outbound'] }).notNull(),
+    channel: text('channel', { enum: CHANNELS }).notNull(),
+    body: text('body').notNull(),
+    encoding: text('encoding', { enum: ['GSM-7', 'UCS-2'] }).notNull(),
+    segments: integer('segments').notNull(),
+    status: text('status', { enum: MESSAGE_STATUSES }).notNull(),
+    sender: text('sender', { enum: SENDERS }).notNull(),
+    recruiterId: integer('recruiter_id'),
+    templateId: integer('template_id'),
+    campaignId: integer('campaign_id'),
+    campaignMessageId: integer('campaign_message_id'),
+    fromAddress: text('from_address'),
+    toAddress: text('to_address'),
+    providerSid: text('provider_sid'),
+    errorCode: text('error_code'),
+    errorMessage: text('error_message'),
+    /** Unique per organisation: a retried request or a re-claimed row never becomes a second text. */
+    idempotencyKey: text('idempotency_key'),
+    /** Outbox: lower goes first (1:1 and Ari before campaigns). */
+    priority: integer('priority').notNull().default(0),
+    dueAt: integer('due_at'),
+    attempts: integer('attempts').notNull().default(0),
+    /** Claimed by a dispatcher (process-unique token) until the lease runs out. */
+    claimToken: text('claim_token'),
+    leaseUntil: integer('lease_until'),
+    /** Set just before the provider call: after a crash, such a row may have been sent. */
+    handedOffAt: integer('handed_off_at'),
+    /** Deliver no later than this (quiet hours start); passed to Twilio as ValidityPeriod. */
+    validUntil: integer('valid_until'),
+    createdAt: integer('created_at').notNull(),
+    sentAt: integer('sent_at'),
+    deliveredAt: integer('delivered_at'),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    index('messages_candidate').on(t.candidateId, t.id),
+    uniqueIndex('messages_org_idempotency').on(t.orgId, t.idempotencyKey),
+    uniqueIndex('messages_provider_sid').on(t.providerSid),
+    // The dispatcher's two questions: what is due per sender, and which claims have expired.
+    index('messages_outbox')
+      .on(t.fromAddress, t.priority, t.dueAt)
+      .where(sql`status = 'queued'`),
+    index('messages_claims')
+      .on(t.leaseUntil)
+      .where(sql`status = 'sending' and claim_token is not null`),
+    index('messages_campaign').on(t.campaignMessageId),
+  ],
+);
+
+export const templates = sqliteTable(
+  'templates',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    orgId: integer('org_id').notNull().references(() => organizations.id),
+    name: text('name').notNull(),
+    body: text('body').notNull(),
+    /** Approved by WhatsApp, so it may open a conversation outside the 24-hour window. */
+    whatsappApproved: integer('whatsapp_approved', { mode: 'boolean' }).notNull().default(false),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [index('templates_org').on(t.orgId)],
+);
+
+export const webhookEvents = sqliteTable(
+  'webhook_events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    provider: text('provider').notNull(),
+    kind: text('kind', { enum: ['inbound', 'status'] }).notNull(),
+    /** MessageSid for inbound; MessageSid + status for status reports. */
+    dedupeKey: text('dedupe_key').notNull(),
+    orgId: integer('org_id'),
+    payload: text('payload', { mode: 'json' }).$type<Record<string, string>>().notNull(),
+    receivedAt: integer('received_at').notNull(),
+  },
+  (t) => [uniqueIndex('webhook_events_dedupe').on(t.provider, t.kind, t.dedupeKey)],
+);
+
+export const CAMPAIGN_STATUSES = ['draft', 'scheduled', 'sending', 'sent'] as const;
+export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
+
+export const campaigns = sqliteTable(
+  'campaigns',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    orgId: integer('org_id').notNull().references(() => organizations.id),
+    createdBy: integer('created_by').notNull().references(() => recruiters.id),
+    name: text('name').notNull(),
+    jobTitle: text('job_title'),
+    description: text('description'),
+    assistantEnabled: integer('assistant_enabled', { mode: 'boolean' }).notNull().default(false),
+    assistantSequenceId: integer('assistant_sequence_id'),
+    status: text('status', { enum: CAMPAIGN_STATUSES }).notNull().default('draft'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+    sentAt: integer('sent_at'),
+  },
+  (t) => [index('campaigns_org_status').on(t.orgId, t.status)],
+);
+
+export const campaignRecipients = sqliteTable(
+  'campaign_recipients',
+  {
+    campaignId: integer('campaign_id').notNull().references(() => campaigns.id),
+    candidateId: integer('candidate_id').notNull().references(() => candidates.id),
+    addedAt: integer('added_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.campaignId, t.candidateId] })],
+);
+
+export const CAMPAIGN_MESSAGE_STATUSES = ['draft', 'scheduled', 'sending', 'sent'] as const;
+
+export const campaignMessages = sqliteTable(
+  'campaign_messages',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    orgId: integer('org_id').notNull().references(() => organizations.id),
+    campaignId: integer('campaign_id').notNull().references(() => campaigns.id),
+    createdBy: integer('created_by').notNull().references(() => recruiters.id),
+    body: text('body').notNull(),
+    templateId: integer('template_id'),
+    /** null = as soon as it is committed. */
+    sendAt: integer('send_at'),
+    status: text('status', { enum: CAMPAIGN_MESSAGE_STATUSES }).notNull().default('draft'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+    scheduledAt: integer('scheduled_at'),
+    startedAt: integer('started_at'),
+    completedAt: integer('completed_at'),
+  },
+  (t) => [index('campaign_messages_campaign').on(t.campaignId), index('campaign_messages_due').on(t.status, t.sendAt)],
+);
+
+export const DELIVERY_STATUSES = ['pending', 'queued', 'skipped'] as const;
+
+/**
+ * One row per (campaign message, recipient), written when the message is scheduled. The unique
+ * key is what makes "queued twice" impossible; `message_id` links the text once it exists.
+ */
+export const campaignDeliveries = sqliteTable(
+  'campaign_deliveries',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    orgId: integer('org_id').notNull(),
+    campaignMessageId: integer('campaign_message_id').notNull().references(() => campaignMessages.id),
+    candidateId: integer('candidate_id').notNull().references(() => candidates.id),
+    status: text('status', { enum: DELIVERY_STATUSES }).notNull().default('pending'),
+    skipReason: text('skip_reason'),
+    /** When it may go: the send time, or the opening of the candidate's texting window. */
+    dueAt: integer('due_at').notNull(),
+    messageId: integer('message_id'),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('campaign_deliveries_unique').on(t.campaignMessageId, t.candidateId),
+    index('campaign_deliveries_due').on(t.status, t.dueAt).where(sql`status = 'pending'`),
+  ],
+);
+
+export const sequences = sqliteTable(
+  'sequences',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    orgId: integer('org_id').notNull().references(() => organizations.id),
+    kind: text('kind', { enum: ['inbound', 'outbound'] }).notNull(),
+    name: text('name').notNull(),
+    /** The validated sequence definition (steps, answers, branches, actions). */
+    definition: text('definition', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [index('sequences_org').on(t.orgId)],
+);
+
+/** Answers Ari collected, stored on the candidate and shown to the recruiter. */
+export const candidateAnswers = sqliteTable(
+  'candidate_answers',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    orgId: integer('org_id').notNull(),
+    candidateId: integer('candidate_id').notNull().references(() => candidates.id),
+    sequenceId: integer('sequence_id'),
+    campaignId: integer('campaign_id'),
+    key: text('key').notNull(),
+    label: text('label').notNull(),
+    value: text('value').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('candidate_answers_key').on(t.candidateId, t.key)],
+);
+
+export const bookings = sqliteTable(
+  'bookings',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    orgId: integer('org_id').notNull(),
+    recruiterId: integer('recruiter_id').notNull().references(() => recruiters.id),
+    candidateId: integer('candidate_id').notNull().references(() => candidates.id),
+    startsAt: integer('starts_at').notNull(),
+    endsAt: integer('ends_at').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  // A slot is booked once, whoever asks for it first.
+  (t) => [uniqueIndex('bookings_slot').on(t.recruiterId, t.startsAt)],
+);
+
+/**
+ * The simulator's side of the world: what each simulated phone received and sent. Kept apart
+ * from `messages` (our records) the way a real carrier's logs are; the idempotency key is what
+ * lets a restarted server ask "did this text already go out?".
+ */
+export const simulatorMessages = sqliteTable(
+  'simulator_messages',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    sid: text('sid').notNull(),
+    idempotencyKey: text('idempotency_key'),
+    direction: text('direction', { enum: ['to-phone', 'from-phone'] }).notNull(),
+    /** The candidate's phone (E.164). */
+    phone: text('phone').notNull(),
+    /** Our sender number or whatsapp address. */
+    ourAddress: text('our_address').notNull(),
+    channel: text('channel', { enum: CHANNELS }).notNull(),
+    body: text('body').notNull(),
+    status: text('status').notNull(),
+    errorCode: text('error_code'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('simulator_messages_sid').on(t.sid),
+    uniqueIndex('simulator_messages_idempotency').on(t.idempotencyKey),
+    index('simulator_messages_phone').on(t.phone, t.id),
+  ],
+);

@@ -1,0 +1,40 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import { zValidator } from '@hono/zod-validator';
+import type { ZodType } from 'zod';
+import { ApiError } from './errors.js';
+import type { Caller } from '../services/auth.js';
+
+export type AppEnv = { Variables: { caller: Caller; token: string } };
+
+/** zod validation whose refusal is our error shape: 400 VALIDATION naming the field. */
+export function validate<T extends ZodType, Target extends 'json' | 'query' | 'param' | 'header' | 'form'>(target: Target, schema: T) {
+  return zValidator(target, schema, (result) => {
+    if (!result.success) {
+      const issue = result.error.issues[0]!;
+      const field = issue.path.length ? issue.path.join('.') : target === 'json' ? 'body' : target;
+      throw new ApiError(400, 'VALIDATION', `${field}: ${issue.message}`, { field, issues: result.error.issues.length });
+    }
+  });
+}
+
+export function errorBody(code: string, message: string, details?: Record<string, unknown>) {
+  return { error: { code, message, ...(details ? { details } : {}) } };
+}
+
+export function clientAddress(c: Context): string {
+  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
+  return incoming?.socket?.remoteAddress ?? 'local';
+}
+
+/** Bodies must be JSON and say so: a form or text body is a clear 415, not a parse error. Bodiless POSTs (actions) pass. */
+export const requireJson: MiddlewareHandler = async (c, next) => {
+  const length = c.req.header('content-length');
+  const hasBody = (length !== undefined && length !== '0') || c.req.header('transfer-encoding') !== undefined;
+  if (['POST', 'PUT', 'PATCH'].includes(c.req.method) && hasBody) {
+    const type = c.req.header('content-type') ?? '';
+    if (!/^application\/json\b/i.test(type)) {
+      throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the request body as JSON with Content-Type: application/json.');
+    }
+  }
+  await next();
+};

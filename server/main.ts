@@ -1,0 +1,47 @@
+/** `npm run server`: the API server alone, configured by the environment (see README). */
+import { serve } from '@hono/node-server';
+import { createApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { openDatabase } from './db/client.js';
+
+export async function startServer(env: Record<string, string | undefined> = process.env) {
+  const config = loadConfig(env);
+  const db = openDatabase(config.databasePath);
+  const server = createApp({ db, config });
+  server.start();
+  const http = serve({ fetch: server.app.fetch, port: config.port, hostname: config.host });
+  await new Promise<void>((resolve, reject) => {
+    http.once('listening', () => resolve());
+    http.once('error', reject);
+  });
+  const close = async () => {
+    await server.stop();
+    await new Promise<void>((resolve) => http.close(() => resolve()));
+    db.$client.close();
+  };
+  return { config, db, server, http, close };
+}
+
+const isMain = import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('server/main.ts');
+if (isMain) {
+  try {
+    const { config, close } = await startServer();
+    console.log(`Text Engagement server on http://${config.host}:${config.port} (provider: ${config.provider}, database: ${config.databasePath})`);
+    const shutdown = async () => {
+      await close();
+      process.exit(0);
+    };
+    process.once('SIGINT', shutdown);
+    process.once('SIGTERM', shutdown);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    if (err && typeof err === 'object' && 'code' in err && err.code === 'EADDRINUSE') {
+      console.error(`Port in use: set PORT to a free port (${(err as { message?: string }).message}).`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}

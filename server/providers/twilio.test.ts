@@ -1,0 +1,478 @@
+import { describe, it, expect, beforeAll, afterAll, beforeEach } from 'vitest';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { AppConfig } from '../config.js';
+import { createTwilioProvider, mapTwilioStatus } from './twilio.js';
+import { ProviderError, type OutboundText } from './types.js';
+
+const SID = 'AC0123456789abcdef0123456789abcdef';
+const TOKEN = 'secret-auth-token';
+const MG = 'MG0123456789abcdef0123456789abcdef';
+const NOW = Date.parse('2026-03-02T15:00:00Z');
+const MESSAGES_PATH = `/2010-04-01/Accounts/${SID}/Messages.json`;
+
+interface Recorded {
+  method: string;
+  url: string;
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingMessage['headers'];
+  body: string;
+  form: Record<string, string>;
+}
+
+type Handler = (req: Recorded, res: ServerResponse) => void;
+
+/** A real HTTP server standing in for api.twilio.com. */
+let server: Server;
+let baseUrl: string;
+let handler: Handler;
+let requests: Recorded[];
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf-8');
+      const url = new URL(req.url ?? '/', 'http://fake');
+      const rec: Recorded = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        path: url.pathname,
+        query: url.searchParams,
+        headers: req.headers,
+        body,
+        form: Object.fromEntries(new URLSearchParams(body)),
+      };
+      requests.push(rec);
+      handler(rec, res);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+beforeEach(() => {
+  requests = [];
+  handler = (_req, res) => json(res, 500, { code: 20500, message: 'no handler', status: 500 });
+});
+
+function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+/** Twilio's date format (RFC 2822). */
+const rfc2822 = (ms: number) => new Date(ms).toUTCString().replace('GMT', '+0000');
+
+function created(req: Recorded, status = 'queued', extra: Record<string, unknown> = {}) {
+  return {
+    sid: 'SM' + 'a'.repeat(32),
+    account_sid: SID,
+    to: req.form.To,
+    from: req.form.From ?? null,
+    messaging_service_sid: req.form.MessagingServiceSid ?? null,
+    body: req.form.Body,
+    status,
+    direction: 'outbound-api',
+    date_created: rfc2822(NOW),
+    date_sent: null,
+    error_code: null,
+    error_message: null,
+    ...extra,
+  };
+}
+
+function config(overrides: Partial<AppConfig['twilio']> = {}): AppConfig['twilio'] {
+  return { accountSid: SID, authToken: TOKEN, smsFrom: '+15550001111', whatsappFrom: '+15550002222', apiBaseUrl: baseUrl, ...overrides };
+}
+
+function provider(overrides: Partial<AppConfig['twilio']> = {}, timeoutMs = 2000) {
+  return createTwilioProvider(config(overrides), { timeoutMs, now: () => NOW });
+}
+
+function text(overrides: Partial<OutboundText> = {}): OutboundText {
+  return {
+    to: '+15557654321',
+    from: undefined,
+    channel: 'sms',
+    body: 'Hi Ana, are you free for a call on Tuesday? Reply STOP to opt out.',
+    idempotencyKey: 'msg-1',
+    statusCallbackUrl: 'https://te.example.com/webhooks/twilio/status',
+    handedOffAt: NOW,
+    ...overrides,
+  };
+}
+
+async function rejection(p: Promise<unknown>): Promise<ProviderError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(ProviderError);
+    return err as ProviderError;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('send', () => {
+  it('POSTs the SMS form to the Messages resource with Basic auth', async () => {
+    handler = (req, res) => json(res, 201, created(req));
+    const receipt = await provider().send(text());
+    expect(requests).toHaveLength(1);
+    const req = requests[0]!;
+    expect(req.method).toBe('POST');
+    expect(req.path).toBe(MESSAGES_PATH);
+    expect(req.headers.authorization).toBe(`Basic ${Buffer.from(`${SID}:${TOKEN}`).toString('base64')}`);
+    expect(req.headers['content-type']).toMatch(/^application\/x-www-form-urlencoded\b/);
+    expect(req.form).toEqual({
+      To: '+15557654321',
+      From: '+15550001111',
+      Body: 'Hi Ana, are you free for a call on Tuesday? Reply STOP to opt out.',
+      StatusCallback: 'https://te.example.com/webhooks/twilio/status',
+    });
+    expect(receipt).toEqual({ providerSid: 'SM' + 'a'.repeat(32), status: 'sending', from: '+15550001111' });
+  });
+
+  it("uses the text's own sender when it has one", async () => {
+    handler = (req, res) => json(res, 201, created(req, 'sent'));
+    const receipt = await provider().send(text({ from: '+15550009999' }));
+    expect(requests[0]!.form.From).toBe('+15550009999');
+    expect(receipt.status).toBe('sent');
+    expect(receipt.from).toBe('+15550009999');
+  });
+
+  it('sends SMS through the messaging service when one is configured (no From)', async () => {
+    handler = (req, res) => json(res, 201, created(req, 'accepted'));
+    const receipt = await provider({ messagingServiceSid: MG }).send(text({ from: '+15550009999' }));
+    expect(requests[0]!.form).toEqual({
+      To: '+15557654321',
+      MessagingServiceSid: MG,
+      Body: text().body,
+      StatusCallback: 'https://te.example.com/webhooks/twilio/status',
+    });
+    // Twilio picks the sender later: from is null in its answer.
+    expect(receipt).toEqual({ providerSid: 'SM' + 'a'.repeat(32), status: 'sending', from: '' });
+  });
+
+  it('addresses WhatsApp with whatsapp: prefixes and strips it from the receipt', async () => {
+    handler = (req, res) => json(res, 201, created(req));
+    const p = provider({ messagingServiceSid: MG });
+    const receipt = await p.send(text({ channel: 'whatsapp', body: 'Olá! Tudo bem? 😀' }));
+    expect(requests[0]!.form).toEqual({
+      To: 'whatsapp:+15557654321',
+      From: 'whatsapp:+15550002222',
+      Body: 'Olá! Tudo bem? 😀',
+      StatusCallback: 'https://te.example.com/webhooks/twilio/status',
+    });
+    expect(receipt.from).toBe('+15550002222');
+    // A configured sender that already carries the prefix is not prefixed twice.
+    await provider({ whatsappFrom: 'whatsapp:+15550003333' }).send(text({ channel: 'whatsapp' }));
+    expect(requests[1]!.form.From).toBe('whatsapp:+15550003333');
+    await provider().send(text({ channel: 'whatsapp', from: '+15550004444' }));
+    expect(requests[2]!.form.From).toBe('whatsapp:+15550004444');
+  });
+
+  it('omits StatusCallback when there is none', async () => {
+    handler = (req, res) => json(res, 201, created(req));
+    await provider().send(text({ statusCallbackUrl: '' }));
+    expect(Object.keys(requests[0]!.form).sort()).toEqual(['Body', 'From', 'To']);
+  });
+
+  it('sets ValidityPeriod in whole seconds, clamped to 1..36000', async () => {
+    handler = (req, res) => json(res, 201, created(req));
+    const p = provider();
+    await p.send(text({ validUntil: NOW + 3_600_900 }));
+    expect(requests[0]!.form.ValidityPeriod).toBe('3600');
+    await p.send(text({ validUntil: NOW + 250 }));
+    expect(requests[1]!.form.ValidityPeriod).toBe('1');
+    await p.send(text({ validUntil: NOW + 3 * 86_400_000 }));
+    expect(requests[2]!.form.ValidityPeriod).toBe('36000');
+    await p.send(text());
+    expect(requests[3]!.form.ValidityPeriod).toBeUndefined();
+  });
+
+  it('refuses a text whose validity already passed, without calling Twilio', async () => {
+    handler = (req, res) => json(res, 201, created(req));
+    const err = await rejection(provider().send(text({ validUntil: NOW })));
+    expect(err.kind).toBe('permanent');
+    expect(err.code).toBe('VALIDITY_EXPIRED');
+    expect(requests).toHaveLength(0);
+  });
+
+  it('maps 400 21211 (invalid To) to a permanent error with that code', async () => {
+    handler = (_req, res) =>
+      json(res, 400, { code: 21211, message: "The 'To' number +1555 is not a valid phone number.", more_info: 'https://www.twilio.com/docs/errors/21211', status: 400 });
+    const err = await rejection(provider().send(text()));
+    expect(err.kind).toBe('permanent');
+    expect(err.code).toBe('21211');
+    expect(err.message).toContain('not a valid phone number');
+  });
+
+  it('maps 400 21610 (unsubscribed recipient) to a permanent error with that code', async () => {
+    handler = (_req, res) => json(res, 400, { code: 21610, message: 'Attempt to send to unsubscribed recipient', more_info: 'https://www.twilio.com/docs/errors/21610', status: 400 });
+    const err = await rejection(provider().send(text()));
+    expect(err.kind).toBe('permanent');
+    expect(err.code).toBe('21610');
+  });
+
+  it('maps other Twilio 4xx codes (21408, 63016) to permanent errors', async () => {
+    for (const code of [21408, 63016]) {
+      handler = (_req, res) => json(res, 400, { code, message: `error ${code}`, status: 400 });
+      const err = await rejection(provider().send(text()));
+      expect([err.kind, err.code]).toEqual(['permanent', String(code)]);
+    }
+  });
+
+  it('maps 401 and 403 to a permanent 20003', async () => {
+    for (const status of [401, 403]) {
+      handler = (_req, res) => json(res, status, { code: 20003, message: 'Authenticate', status });
+      const err = await rejection(provider().send(text()));
+      expect([err.kind, err.code]).toEqual(['permanent', '20003']);
+    }
+    handler = (_req, res) => {
+      res.writeHead(401);
+      res.end();
+    };
+    const err = await rejection(provider().send(text()));
+    expect([err.kind, err.code]).toEqual(['permanent', '20003']);
+  });
+
+  it('maps 429 to a transient error that honours Retry-After', async () => {
+    handler = (_req, res) => json(res, 429, { code: 20429, message: 'Too Many Requests', status: 429 }, { 'Retry-After': '3' });
+    const err = await rejection(provider().send(text()));
+    expect(err.kind).toBe('transient');
+    expect(err.code).toBe('20429');
+    expect(err.retryAfterMs).toBe(3000);
+
+    handler = (_req, res) => {
+      res.writeHead(429);
+      res.end();
+    };
+    const bare = await rejection(provider().send(text()));
+    expect([bare.kind, bare.code, bare.retryAfterMs]).toEqual(['transient', '429', undefined]);
+  });
+
+  it('maps 500 and 503 to transient errors', async () => {
+    handler = (_req, res) => {
+      res.writeHead(500, { 'Content-Type': 'text/html' });
+      res.end('<h1>Internal Server Error</h1>');
+    };
+    const e500 = await rejection(provider().send(text()));
+    expect([e500.kind, e500.code]).toEqual(['transient', '500']);
+
+    handler = (_req, res) => json(res, 503, { code: 20503, message: 'Service Unavailable', status: 503 });
+    const e503 = await rejection(provider().send(text()));
+    expect([e503.kind, e503.code]).toEqual(['transient', '20503']);
+  });
+
+  it('times out a Twilio that never answers as a transient error', async () => {
+    handler = () => {
+      // Never answers: neither the POST nor the follow-up look-up.
+    };
+    const started = Date.now();
+    const err = await rejection(provider({}, 200).send(text()));
+    expect([err.kind, err.code]).toEqual(['transient', 'TIMEOUT']);
+    expect(Date.now() - started).toBeLessThan(5000);
+    server.closeAllConnections();
+  });
+
+  it('after a timeout, finds the text Twilio did create instead of letting it be sent again', async () => {
+    handler = (req, res) => {
+      if (req.method === 'POST') return; // created at Twilio, but the answer never arrives
+      json(res, 200, {
+        messages: [
+          { sid: 'SMcreated', to: '+15557654321', from: '+15550001111', body: text().body, status: 'queued', direction: 'outbound-api', date_created: rfc2822(NOW + 1000), date_sent: null },
+        ],
+        next_page_uri: null,
+      });
+    };
+    const receipt = await provider({}, 200).send(text());
+    expect(receipt).toEqual({ providerSid: 'SMcreated', status: 'sending', from: '+15550001111' });
+    const lookup = requests.find((r) => r.method === 'GET')!;
+    expect(lookup.query.get('To')).toBe('+15557654321');
+    expect(lookup.query.get('From')).toBe('+15550001111');
+    server.closeAllConnections();
+  });
+
+  it('maps a refused connection to a transient error', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const p = createTwilioProvider(config({ apiBaseUrl: `http://127.0.0.1:${port}` }), { timeoutMs: 2000, now: () => NOW });
+    const err = await rejection(p.send(text()));
+    expect([err.kind, err.code]).toEqual(['transient', 'NETWORK_ERROR']);
+  });
+
+  it('does not report an unreadable 201 as a refusal (it may have gone out)', async () => {
+    handler = (req, res) => {
+      if (req.method === 'GET') return json(res, 200, { messages: [], next_page_uri: null });
+      res.writeHead(201, { 'Content-Type': 'application/json' });
+      res.end('{"sid": "SMbroken", ');
+    };
+    const err = await provider().send(text()).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(Error);
+    expect(err).not.toBeInstanceOf(ProviderError);
+  });
+
+  it('reports a text Twilio failed at once as a permanent error with its code', async () => {
+    handler = (req, res) => json(res, 201, created(req, 'failed', { error_code: 30007, error_message: 'Carrier violation' }));
+    const err = await rejection(provider().send(text()));
+    expect([err.kind, err.code]).toEqual(['permanent', '30007']);
+  });
+});
+
+describe('findSent', () => {
+  const HANDED = NOW;
+  const listEntry = (overrides: Record<string, unknown> = {}) => ({
+    sid: 'SMfound',
+    to: '+15557654321',
+    from: '+15550001111',
+    body: text().body,
+    status: 'delivered',
+    direction: 'outbound-api',
+    date_created: rfc2822(HANDED + 500),
+    date_sent: rfc2822(HANDED + 1500),
+    ...overrides,
+  });
+
+  it('lists by To, From, DateSent>= the day before and PageSize, and returns the matching message', async () => {
+    handler = (_req, res) =>
+      json(res, 200, {
+        messages: [
+          listEntry({ sid: 'SMother', body: 'Another text' }),
+          listEntry({ sid: 'SMold', date_created: rfc2822(HANDED - 10 * 60_000) }),
+          listEntry({ sid: 'SMinbound', direction: 'inbound' }),
+          listEntry(),
+        ],
+        next_page_uri: null,
+      });
+    const found = await provider().findSent(text({ handedOffAt: HANDED }));
+    expect(found).toEqual({ providerSid: 'SMfound', status: 'delivered', from: '+15550001111' });
+    expect(requests).toHaveLength(1);
+    const req = requests[0]!;
+    expect(req.method).toBe('GET');
+    expect(req.path).toBe(MESSAGES_PATH);
+    expect(req.headers.authorization).toBe(`Basic ${Buffer.from(`${SID}:${TOKEN}`).toString('base64')}`);
+    expect(req.query.get('To')).toBe('+15557654321');
+    expect(req.query.get('From')).toBe('+15550001111');
+    expect(req.query.get('DateSent>')).toBe('2026-03-01');
+    expect(req.query.get('PageSize')).toBe('50');
+    expect(req.url).toContain('DateSent%3E=2026-03-01');
+  });
+
+  it('accepts a message created up to two minutes before the hand-off (clock skew)', async () => {
+    handler = (_req, res) => json(res, 200, { messages: [listEntry({ status: 'sent', date_created: rfc2822(HANDED - 119_000) })], next_page_uri: null });
+    expect(await provider().findSent(text())).toEqual({ providerSid: 'SMfound', status: 'sent', from: '+15550001111' });
+  });
+
+  it("returns 'unknown' when nothing matches exactly", async () => {
+    handler = (_req, res) =>
+      json(res, 200, {
+        messages: [
+          listEntry({ body: text().body + ' ' }),
+          listEntry({ body: text().body.toLowerCase() }),
+          listEntry({ date_created: rfc2822(HANDED - 121_000) }),
+        ],
+        next_page_uri: null,
+      });
+    expect(await provider().findSent(text())).toBe('unknown');
+  });
+
+  it('follows next_page_uri', async () => {
+    handler = (req, res) => {
+      if (req.query.get('Page') === '1') return json(res, 200, { messages: [listEntry({ sid: 'SMpage2', status: 'queued' })], next_page_uri: null });
+      json(res, 200, {
+        messages: [listEntry({ body: 'nope' })],
+        next_page_uri: `${MESSAGES_PATH}?To=%2B15557654321&PageSize=50&Page=1&PageToken=PASMx`,
+      });
+    };
+    expect(await provider().findSent(text())).toEqual({ providerSid: 'SMpage2', status: 'sending', from: '+15550001111' });
+    expect(requests).toHaveLength(2);
+  });
+
+  it('filters by To only when a messaging service picks the sender', async () => {
+    handler = (_req, res) => json(res, 200, { messages: [listEntry({ from: '+15550007777' })], next_page_uri: null });
+    const found = await provider({ messagingServiceSid: MG }).findSent(text());
+    expect(found).toEqual({ providerSid: 'SMfound', status: 'delivered', from: '+15550007777' });
+    expect(requests[0]!.query.has('From')).toBe(false);
+    expect(requests[0]!.query.get('To')).toBe('+15557654321');
+  });
+
+  it('looks WhatsApp texts up by whatsapp: addresses', async () => {
+    handler = (_req, res) =>
+      json(res, 200, { messages: [listEntry({ to: 'whatsapp:+15557654321', from: 'whatsapp:+15550002222', status: 'read' })], next_page_uri: null });
+    const found = await provider().findSent(text({ channel: 'whatsapp' }));
+    expect(found).toEqual({ providerSid: 'SMfound', status: 'delivered', from: '+15550002222' });
+    expect(requests[0]!.query.get('To')).toBe('whatsapp:+15557654321');
+    expect(requests[0]!.query.get('From')).toBe('whatsapp:+15550002222');
+  });
+
+  it("returns 'unknown' when the look-up fails", async () => {
+    handler = (_req, res) => json(res, 500, { code: 20500, message: 'oops', status: 500 });
+    expect(await provider().findSent(text())).toBe('unknown');
+    handler = (_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end('not json');
+    };
+    expect(await provider().findSent(text())).toBe('unknown');
+  });
+
+  it("returns 'unknown' for a match that failed (a person reviews it)", async () => {
+    handler = (_req, res) => json(res, 200, { messages: [listEntry({ status: 'failed' })], next_page_uri: null });
+    expect(await provider().findSent(text())).toBe('unknown');
+  });
+});
+
+describe('the rest of the provider', () => {
+  it('names itself, gives default senders, and connects as a no-op', () => {
+    const p = provider({ whatsappFrom: 'whatsapp:+15550002222' });
+    expect(p.name).toBe('twilio');
+    expect(p.defaultFrom('sms')).toBe('+15550001111');
+    expect(p.defaultFrom('whatsapp')).toBe('+15550002222');
+    expect(provider({ smsFrom: undefined, messagingServiceSid: MG }).defaultFrom('sms')).toBeUndefined();
+    expect(() => p.connect({ inbound: async () => {}, status: async () => {} })).not.toThrow();
+  });
+
+  it('refuses to send without any sender', async () => {
+    const err = await rejection(provider({ smsFrom: undefined }).send(text()));
+    expect([err.kind, err.code]).toEqual(['permanent', 'NO_SENDER']);
+  });
+
+  it('requires credentials', () => {
+    expect(() => createTwilioProvider(config({ authToken: undefined }))).toThrow(/TWILIO_AUTH_TOKEN/);
+  });
+});
+
+describe('mapTwilioStatus', () => {
+  it.each([
+    ['accepted', 'sending'],
+    ['scheduled', 'sending'],
+    ['queued', 'sending'],
+    ['sending', 'sending'],
+    ['sent', 'sent'],
+    ['delivered', 'delivered'],
+    ['read', 'read'],
+    ['undelivered', 'undelivered'],
+    ['failed', 'failed'],
+    ['canceled', 'failed'],
+    ['receiving', 'received'],
+    ['received', 'received'],
+    ['partially_delivered', 'delivered'],
+    [' Delivered ', 'delivered'],
+    ['SENT', 'sent'],
+    ['something-new', 'sending'],
+    ['', 'sending'],
+  ])('%j → %s', (input, expected) => {
+    expect(mapTwilioStatus(input)).toBe(expected);
+  });
+});

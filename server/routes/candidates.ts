@@ -1,0 +1,46 @@
+import { Hono } from 'hono';
+import {
+  AssistantBodySchema,
+  CandidateQuerySchema,
+  IdempotencyKeySchema,
+  MessagePageQuerySchema,
+  SendMessageBodySchema,
+} from '../../shared/api.js';
+import { validation } from '../lib/errors.js';
+import { validate, type AppEnv } from '../lib/http.js';
+import type { Services } from '../services/index.js';
+
+export function candidateRoutes(services: Services) {
+  return new Hono<AppEnv>()
+    .get('/', validate('query', CandidateQuerySchema), (c) => {
+      const { ids, query, limit, cursor } = c.req.valid('query');
+      const { org } = c.var.caller;
+      if (ids) return c.json(services.candidates.lookup(org, ids));
+      return c.json(services.candidates.search(org, query, limit, cursor));
+    })
+    .get('/:id', (c) => {
+      const { org } = c.var.caller;
+      const candidate = services.candidates.get(org, c.req.param('id'));
+      return c.json(services.candidates.serialize(candidate, org, services.candidates.conversationOf(candidate.id)));
+    })
+    .get('/:id/messages', validate('query', MessagePageQuerySchema), (c) => {
+      const { after, limit } = c.req.valid('query');
+      return c.json(services.conversations.list(c.var.caller, c.req.param('id'), after, limit));
+    })
+    .post('/:id/messages', validate('json', SendMessageBodySchema), (c) => {
+      const header = c.req.header('idempotency-key');
+      let key: string | undefined;
+      if (header !== undefined) {
+        const parsed = IdempotencyKeySchema.safeParse(header);
+        if (!parsed.success) throw validation(`Idempotency-Key: ${parsed.error.issues[0]!.message}`);
+        key = parsed.data;
+      }
+      const result = services.conversations.send(c.var.caller, c.req.param('id'), c.req.valid('json'), key);
+      if (result.replayed) c.header('Idempotent-Replayed', 'true');
+      return c.json(result.message, 202);
+    })
+    .post('/:id/read', (c) => c.json(services.conversations.markRead(c.var.caller, c.req.param('id'))))
+    .post('/:id/assistant', validate('json', AssistantBodySchema), (c) =>
+      c.json(services.conversations.setAssistant(c.var.caller, c.req.param('id'), c.req.valid('json'))),
+    );
+}

@@ -1,0 +1,104 @@
+import { Hono } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import { z } from 'zod';
+import { ChannelSchema } from '../../shared/api.js';
+import { toE164 } from '../../shared/phone.js';
+import type { Deps } from '../deps.js';
+import { validation } from '../lib/errors.js';
+import { validate } from '../lib/http.js';
+import type { SimulatorMessage, SimulatorProvider } from '../providers/simulator.js';
+import { SIMULATOR_PAGE } from './simulator-page.js';
+
+const ReplySchema = z.object({
+  from: z.string().min(1).max(40),
+  body: z.string().max(1600),
+  channel: ChannelSchema.optional(),
+});
+
+const phoneJson = (m: SimulatorMessage) => ({
+  id: m.id,
+  sid: m.sid,
+  direction: m.direction,
+  phone: m.phone,
+  ourAddress: m.ourAddress,
+  channel: m.channel,
+  body: m.body,
+  status: m.status,
+  errorCode: m.errorCode,
+  createdAt: new Date(m.createdAt).toISOString(),
+});
+
+/**
+ * The simulator's phones: a page where a person reads candidates' texts and answers them, and
+ * the same as JSON for tests. Mounted only when PROVIDER=simulator.
+ */
+export function simulatorRoutes({ db }: Deps, simulator: SimulatorProvider) {
+  const phoneParam = (raw: string) => {
+    const phone = toE164(raw);
+    if (!phone) throw validation(`"${raw}" is not a phone number.`);
+    return phone;
+  };
+
+  return new Hono()
+    .get('/', (c) => c.html(SIMULATOR_PAGE))
+    .get('/api/phones', (c) => {
+      // Every candidate's phone (any organisation), the ones with texts first.
+      const people = db.$client
+        .prepare(
+          `select c.phone as phone, c.first_name as firstName, c.last_name as lastName, c.channel as channel, o.name as organization
+           from candidates c join organizations o on o.id = c.org_id where c.phone is not null order by c.last_name, c.first_name`,
+        )
+        .all() as { phone: string; firstName: string; lastName: string; channel: string; organization: string }[];
+      const activity = new Map(simulator.phones().map((p) => [p.phone, p]));
+      const phones = people.map((p) => ({
+        ...p,
+        messageCount: activity.get(p.phone)?.count ?? 0,
+        lastAt: activity.has(p.phone) ? new Date(activity.get(p.phone)!.lastAt).toISOString() : null,
+      }));
+      phones.sort((a, b) => (b.lastAt ?? '').localeCompare(a.lastAt ?? ''));
+      return c.json({ phones });
+    })
+    .get('/api/phones/:phone/messages', (c) => {
+      const phone = phoneParam(c.req.param('phone'));
+      return c.json({ phone, messages: simulator.phoneMessages(phone).map(phoneJson) });
+    })
+    .post('/api/messages', validate('json', ReplySchema), async (c) => {
+      const { from, body, channel } = c.req.valid('json');
+      const phone = phoneParam(from);
+      if (!body.trim()) throw validation('body: write something to send.');
+      const row = await simulator.reply(phone, body, channel);
+      return c.json(phoneJson(row), 201);
+    })
+    .get('/api/events', (c) =>
+      streamSSE(c, async (stream) => {
+        const pending: SimulatorMessage[] = [];
+        let wake: (() => void) | null = null;
+        const off = simulator.onMessage((m) => {
+          pending.push(m);
+          wake?.();
+        });
+        stream.onAbort(() => {
+          off();
+          wake?.();
+        });
+        await stream.writeSSE({ event: 'ready', data: '{}' });
+        while (!stream.aborted && !stream.closed) {
+          const next = pending.shift();
+          if (next) {
+            await stream.writeSSE({ event: 'message', data: JSON.stringify(phoneJson(next)) });
+            continue;
+          }
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, 15_000);
+            wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+          wake = null;
+          if (!pending.length && !stream.aborted) await stream.write(': keep-alive\n\n');
+        }
+        off();
+      }),
+    );
+}

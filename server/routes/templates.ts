@@ -1,0 +1,17 @@
+import { asc, eq } from 'drizzle-orm';
+import { Hono } from 'hono';
+import { templates } from '../db/schema.js';
+import type { Deps } from '../deps.js';
+import type { AppEnv } from '../lib/http.js';
+
+export function templateRoutes({ db }: Deps) {
+  return new Hono<AppEnv>().get('/', (c) => {
+    const rows = db
+      .select({ id: templates.id, name: templates.name, body: templates.body, whatsappApproved: templates.whatsappApproved })
+      .from(templates)
+      .where(eq(templates.orgId, c.var.caller.org.id))
+      .orderBy(asc(templates.name))
+      .all();
+    return c.json({ templates: rows });
+  });
+}

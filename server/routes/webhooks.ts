@@ -1,0 +1,44 @@
+import { Hono } from 'hono';
+import type { Deps } from '../deps.js';
+import { ApiError } from '../lib/errors.js';
+import { verifyTwilioSignature } from '../lib/twilio-signature.js';
+import type { Services } from '../services/index.js';
+
+const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
+
+/**
+ * Twilio's webhooks. A request is accepted only if X-Twilio-Signature matches PUBLIC_URL + the
+ * path (and query) over every form field received, with our auth token.
+ */
+export function webhookRoutes({ config }: Deps, services: Services) {
+  async function verifiedForm(c: { req: { url: string; header(name: string): string | undefined; parseBody(o: { all: true }): Promise<Record<string, unknown>> } }) {
+    const token = config.twilio.authToken;
+    if (!token) throw new ApiError(403, 'WEBHOOK_SIGNING_NOT_CONFIGURED', 'TWILIO_AUTH_TOKEN is not set, so no webhook can be verified.');
+    const body = await c.req.parseBody({ all: true });
+    const params: Record<string, string | string[]> = {};
+    for (const [key, value] of Object.entries(body)) {
+      params[key] = Array.isArray(value) ? value.map(String) : String(value);
+    }
+    const url = new URL(c.req.url);
+    const signedUrl = config.publicUrl + url.pathname + url.search;
+    const signature = c.req.header('x-twilio-signature') ?? '';
+    if (!verifyTwilioSignature(token, signedUrl, params, signature)) {
+      throw new ApiError(403, 'INVALID_SIGNATURE', 'X-Twilio-Signature does not match this request.');
+    }
+    const flat: Record<string, string> = {};
+    for (const [key, value] of Object.entries(params)) flat[key] = Array.isArray(value) ? value[0] ?? '' : value;
+    return flat;
+  }
+
+  return new Hono()
+    .post('/inbound', async (c) => {
+      const form = await verifiedForm(c);
+      await services.inbound.receiveInbound('twilio', form);
+      return c.body(EMPTY_TWIML, 200, { 'content-type': 'text/xml; charset=utf-8' });
+    })
+    .post('/status', async (c) => {
+      const form = await verifiedForm(c);
+      await services.inbound.receiveStatus('twilio', form);
+      return c.body(null, 204);
+    });
+}

@@ -1,0 +1,20 @@
+/** `npm run seed`: the demo data into DATABASE_PATH (idempotent). */
+import { ConfigError, loadConfig } from '../config.js';
+import { openDatabase } from '../db/client.js';
+import { seedDemo } from './demo.js';
+
+try {
+  const config = loadConfig();
+  const db = openDatabase(config.databasePath);
+  const added = await seedDemo(db);
+  console.log(
+    `Seeded ${config.databasePath}: added ${added.organizations} organizations, ${added.recruiters} recruiters, ${added.candidates} candidates, ${added.templates} templates (existing rows left as they were).`,
+  );
+  db.$client.close();
+} catch (err) {
+  if (err instanceof ConfigError) {
+    console.error(err.message);
+    process.exit(1);
+  }
+  throw err;
+}

@@ -1,0 +1,95 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { and, eq, gt } from 'drizzle-orm';
+import type { Recruiter } from '../../shared/api.js';
+import { apiTokens, organizations, recruiters } from '../db/schema.js';
+import type { Deps } from '../deps.js';
+import { ApiError } from '../lib/errors.js';
+import { LoginThrottle } from '../lib/login-throttle.js';
+import { hashPassword, verifyPassword } from '../lib/passwords.js';
+import type { Organization } from './textability.js';
+
+export type RecruiterRow = typeof recruiters.$inferSelect;
+
+/** Who is calling: resolved from the bearer token on every API request. */
+export interface Caller {
+  recruiter: RecruiterRow;
+  org: Organization;
+}
+
+const minutesToClock = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+
+export function createAuthService(deps: Deps) {
+  const { db, clock, config } = deps;
+  const throttle = new LoginThrottle(clock);
+  // Compared against when the email is unknown, so a miss costs as much time as a wrong password.
+  const dummyHash = hashPassword('not-a-real-password');
+
+  const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+  function serialize(recruiter: RecruiterRow, org: Organization): Recruiter {
+    return {
+      id: recruiter.id,
+      email: recruiter.email,
+      name: recruiter.name,
+      licensed: recruiter.licensed,
+      isAdmin: recruiter.isAdmin,
+      calendarLink: `${config.publicUrl}/book/${recruiter.bookingSlug}`,
+      organization: {
+        id: org.id,
+        name: org.name,
+        smsEnabled: org.smsEnabled,
+        whatsappEnabled: org.whatsappEnabled,
+        assistantSubscribed: org.assistantSubscribed,
+        textingHours: { start: minutesToClock(org.textingStartMinute), end: minutesToClock(org.textingEndMinute) },
+        defaultTimeZone: org.defaultTimeZone,
+        sendRatePerSecond: org.sendRatePerSecond,
+      },
+    };
+  }
+
+  return {
+    serialize,
+
+    async login(email: string, password: string, clientAddress: string) {
+      const keys = [`email:${email}`, `ip:${clientAddress}`];
+      const wait = throttle.waitFor(keys);
+      if (wait > 0) {
+        throw new ApiError(429, 'TOO_MANY_ATTEMPTS', `Too many failed sign-ins. Try again in ${Math.ceil(wait / 1000)} s.`, {
+          retryAfterSeconds: Math.ceil(wait / 1000),
+        });
+      }
+      const recruiter = db.select().from(recruiters).where(eq(recruiters.email, email)).get();
+      const ok = await verifyPassword(password, recruiter?.passwordHash ?? (await dummyHash));
+      if (!recruiter || !ok) {
+        throttle.fail(keys);
+        throw new ApiError(401, 'UNAUTHORIZED', 'Wrong email or password.');
+      }
+      throttle.succeed(`email:${email}`);
+      const org = db.select().from(organizations).where(eq(organizations.id, recruiter.orgId)).get()!;
+      const token = randomBytes(32).toString('base64url');
+      const now = clock.now();
+      const expiresAt = now + config.tokenTtlMs;
+      db.insert(apiTokens)
+        .values({ orgId: org.id, recruiterId: recruiter.id, tokenHash: hashToken(token), createdAt: now, expiresAt })
+        .run();
+      return { token, recruiter: serialize(recruiter, org), expiresAt: new Date(expiresAt).toISOString() };
+    },
+
+    authenticate(token: string): Caller | null {
+      const row = db
+        .select({ recruiter: recruiters, org: organizations, tokenId: apiTokens.id })
+        .from(apiTokens)
+        .innerJoin(recruiters, eq(recruiters.id, apiTokens.recruiterId))
+        .innerJoin(organizations, eq(organizations.id, apiTokens.orgId))
+        .where(and(eq(apiTokens.tokenHash, hashToken(token)), gt(apiTokens.expiresAt, clock.now())))
+        .get();
+      return row ? { recruiter: row.recruiter, org: row.org } : null;
+    },
+
+    logout(token: string): void {
+      db.delete(apiTokens).where(eq(apiTokens.tokenHash, hashToken(token))).run();
+    },
+  };
+}
+
+export type AuthService = ReturnType<typeof createAuthService>;

@@ -1,0 +1,302 @@
+/**
+ * The campaign stage of the delivery engine. When a campaign message is scheduled, one
+ * `campaign_deliveries` row per recipient is written (unique per message and candidate). Each
+ * dispatcher round, due rows are turned into outbox messages in one immediate transaction:
+ * re-checked for textability (an opt-out after scheduling means skipped), held for the
+ * candidate's texting window in their own time zone, rendered, and queued with an idempotency
+ * key derived from (message, candidate), so no crash or second process can queue one twice.
+ */
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { CampaignStats } from '../../shared/api.js';
+import { campaignMessages, campaigns, candidates, organizations, recruiters, templates } from '../db/schema.js';
+import type { Deps } from '../deps.js';
+import { nextAllowed } from '../lib/zoned-time.js';
+import { timeZoneOf } from './candidates.js';
+import { mergeValuesFor, renderBody } from './conversations.js';
+import type { MessageRow } from './message-json.js';
+import type { InboundService } from './inbound.js';
+import { PRIORITY, type Outbox } from './outbox.js';
+import { notTextableReason, whatsappWindowOpen, type Candidate, type Organization } from './textability.js';
+
+const PROMOTE_BATCH = 1000;
+/** Campaign texts kept waiting in the outbox at most; the rest stay deliveries until closer to their turn. */
+const QUEUE_TARGET = 2000;
+const PUBLISH_INTERVAL_MS = 500;
+
+export const REFUSAL_CODES = ['NO_MOBILE', 'NO_CONSENT', 'OPTED_OUT', 'CHANNEL_DISABLED', 'WHATSAPP_WINDOW_CLOSED', 'MISSING_MERGE_FIELD', 'NOT_FOUND', 'VALIDITY_EXPIRED'];
+
+type CampaignRow = typeof campaigns.$inferSelect;
+type CampaignMessageRow = typeof campaignMessages.$inferSelect;
+
+export function textingWindow(org: Organization) {
+  return { startMinute: org.textingStartMinute, endMinute: org.textingEndMinute };
+}
+
+export function createCampaignDelivery(deps: Deps, services: { outbox: Outbox; inbound: InboundService; serializeCampaign(id: number): unknown }) {
+  const { db, clock, config, events } = deps;
+  const sqlite = db.$client;
+  const lastPublished = new Map<number, number>();
+  const trailing = new Set<number>();
+
+  const stmt = {
+    due: sqlite.prepare(
+      `select d.id, d.candidate_id as candidateId, d.campaign_message_id as campaignMessageId, d.org_id as orgId
+       from campaign_deliveries d where d.status = 'pending' and d.due_at <= ? order by d.due_at, d.id limit ?`,
+    ),
+    queuedCampaignTexts: sqlite.prepare(
+      `select count(*) as n from messages where status = 'queued' and campaign_message_id is not null`,
+    ),
+    nextDue: sqlite.prepare(`select min(due_at) as at from campaign_deliveries where status = 'pending'`),
+    setDeliveryQueued: sqlite.prepare(`update campaign_deliveries set status = 'queued', message_id = ?, updated_at = ? where id = ? and status = 'pending'`),
+    setDeliverySkipped: sqlite.prepare(`update campaign_deliveries set status = 'skipped', skip_reason = ?, updated_at = ? where id = ? and status = 'pending'`),
+    setDeliveryDue: sqlite.prepare(`update campaign_deliveries set due_at = ?, updated_at = ? where id = ? and status = 'pending'`),
+    openWork: sqlite.prepare(
+      `select
+         (select count(*) from campaign_deliveries where campaign_message_id = ? and status = 'pending') +
+         (select count(*) from messages where campaign_message_id = ? and (status = 'queued' or (status = 'sending' and claim_token is not null))) as n`,
+    ),
+  };
+
+  function campaignStatusFrom(messageStatuses: string[]): CampaignRow['status'] {
+    if (messageStatuses.includes('sending')) return 'sending';
+    if (messageStatuses.includes('scheduled')) return 'scheduled';
+    if (messageStatuses.includes('sent')) return 'sent';
+    return 'draft';
+  }
+
+  /** Re-derives a campaign's status from its messages (after any change to them). */
+  function refreshCampaignStatus(campaignId: number): void {
+    const now = clock.now();
+    const statuses = db
+      .select({ status: campaignMessages.status })
+      .from(campaignMessages)
+      .where(eq(campaignMessages.campaignId, campaignId))
+      .all()
+      .map((r) => r.status);
+    const status = campaignStatusFrom(statuses);
+    db.update(campaigns)
+      .set({ status, updatedAt: now, ...(status === 'sent' ? { sentAt: sql`coalesce(${campaigns.sentAt}, ${now})` } : {}) })
+      .where(and(eq(campaigns.id, campaignId), sql`${campaigns.status} <> ${status}`))
+      .run();
+  }
+
+  /** A campaign message is sent once nothing of it is pending, queued or mid-hand-over. */
+  function completeIfDone(campaignMessageIds: Iterable<number>): void {
+    const now = clock.now();
+    for (const id of new Set(campaignMessageIds)) {
+      const open = (stmt.openWork.get(id, id) as { n: number }).n;
+      if (open > 0) continue;
+      const done = db
+        .update(campaignMessages)
+        .set({ status: 'sent', completedAt: now, updatedAt: now, startedAt: sql`coalesce(${campaignMessages.startedAt}, ${now})` })
+        .where(and(eq(campaignMessages.id, id), inArray(campaignMessages.status, ['scheduled', 'sending'])))
+        .returning()
+        .get();
+      if (done) {
+        refreshCampaignStatus(done.campaignId);
+        publishSoon(done.orgId, done.campaignId);
+      }
+    }
+  }
+
+  const promote = sqlite.transaction((now: number) => {
+    const room = QUEUE_TARGET - (stmt.queuedCampaignTexts.get() as { n: number }).n;
+    if (room <= 0) return { touched: new Map<number, number>() };
+    const due = stmt.due.all(now, Math.min(PROMOTE_BATCH, room)) as { id: number; candidateId: number; campaignMessageId: number; orgId: number }[];
+    const touched = new Map<number, number>(); // campaign message id -> org id
+    if (!due.length) return { touched };
+
+    const orgs = new Map<number, Organization>();
+    const cms = new Map<number, CampaignMessageRow & { campaign: CampaignRow; recruiter: { name: string; bookingSlug: string }; approvedTemplate: boolean }>();
+    const candidateRows = new Map<number, Candidate>(
+      db.select().from(candidates).where(inArray(candidates.id, [...new Set(due.map((d) => d.candidateId))])).all().map((c) => [c.id, c]),
+    );
+
+    for (const d of due) {
+      let org = orgs.get(d.orgId);
+      if (!org) orgs.set(d.orgId, (org = db.select().from(organizations).where(eq(organizations.id, d.orgId)).get()!));
+      let cm = cms.get(d.campaignMessageId);
+      if (!cm) {
+        const row = db.select().from(campaignMessages).where(eq(campaignMessages.id, d.campaignMessageId)).get()!;
+        const campaign = db.select().from(campaigns).where(eq(campaigns.id, row.campaignId)).get()!;
+        const recruiter = db.select({ name: recruiters.name, bookingSlug: recruiters.bookingSlug }).from(recruiters).where(eq(recruiters.id, campaign.createdBy)).get()!;
+        const template = row.templateId != null ? db.select().from(templates).where(eq(templates.id, row.templateId)).get() : undefined;
+        cm = { ...row, campaign, recruiter, approvedTemplate: !!template?.whatsappApproved && template.body === row.body };
+        cms.set(d.campaignMessageId, cm);
+      }
+      touched.set(cm.id, cm.orgId);
+      const candidate = candidateRows.get(d.candidateId);
+      const skip = (reason: string) => stmt.setDeliverySkipped.run(reason, now, d.id);
+      if (!candidate) {
+        skip('NOT_FOUND');
+        continue;
+      }
+      const reason = notTextableReason(candidate, org);
+      if (reason) {
+        skip(reason);
+        continue;
+      }
+      if (!whatsappWindowOpen(candidate, now) && !cm.approvedTemplate) {
+        skip('WHATSAPP_WINDOW_CLOSED');
+        continue;
+      }
+      let body: string;
+      try {
+        body = renderBody(cm.body, mergeValuesFor(candidate, cm.recruiter, config.publicUrl, cm.campaign.jobTitle));
+      } catch {
+        skip('MISSING_MERGE_FIELD');
+        continue;
+      }
+      const slot = nextAllowed(now, timeZoneOf(candidate, org), textingWindow(org));
+      if (slot.waited) {
+        stmt.setDeliveryDue.run(slot.at, now, d.id);
+        continue;
+      }
+      const message = services.outbox.enqueue({
+        org,
+        candidate,
+        body,
+        sender: 'recruiter',
+        recruiterId: cm.campaign.createdBy,
+        templateId: cm.approvedTemplate ? cm.templateId : null,
+        campaignId: cm.campaignId,
+        campaignMessageId: cm.id,
+        idempotencyKey: `campaign:${cm.id}:${candidate.id}`,
+        priority: PRIORITY.campaign,
+        dueAt: now,
+        validUntil: slot.until,
+      });
+      stmt.setDeliveryQueued.run(message.id, now, d.id);
+    }
+    for (const cm of cms.values()) {
+      const started = db
+        .update(campaignMessages)
+        .set({ status: 'sending', startedAt: now, updatedAt: now })
+        .where(and(eq(campaignMessages.id, cm.id), eq(campaignMessages.status, 'scheduled')))
+        .returning()
+        .get();
+      if (started) refreshCampaignStatus(cm.campaignId);
+    }
+    return { touched };
+  });
+
+  function publish(orgId: number, campaignId: number) {
+    lastPublished.set(campaignId, clock.now());
+    const data = services.serializeCampaign(campaignId);
+    if (data) events.publish(orgId, { type: 'campaign.updated', data });
+  }
+
+  /** campaign.updated at most every 500 ms per campaign, always with the latest numbers. */
+  function publishSoon(orgId: number, campaignId: number) {
+    if (!events.subscriberCount(orgId)) return;
+    const since = clock.now() - (lastPublished.get(campaignId) ?? 0);
+    if (since >= PUBLISH_INTERVAL_MS) return publish(orgId, campaignId);
+    if (trailing.has(campaignId)) return;
+    trailing.add(campaignId);
+    clock.setTimeout(() => {
+      trailing.delete(campaignId);
+      publish(orgId, campaignId);
+    }, PUBLISH_INTERVAL_MS - since);
+  }
+
+  services.outbox.addHooks({
+    beforeRound(now) {
+      const { touched } = promote.immediate(now);
+      completeIfDone(touched.keys());
+      for (const [cmId, orgId] of touched) publishSoon(orgId, campaignIdOf(cmId));
+    },
+    nextWakeAt() {
+      return (stmt.nextDue.get() as { at: number | null }).at;
+    },
+    afterSettle(rows: MessageRow[]) {
+      const cmIds = rows.filter((r) => r.campaignMessageId != null).map((r) => r.campaignMessageId!);
+      if (!cmIds.length) return;
+      completeIfDone(cmIds);
+      const seen = new Set<number>();
+      for (const r of rows) {
+        if (r.campaignId != null && !seen.has(r.campaignId)) {
+          seen.add(r.campaignId);
+          publishSoon(r.orgId, r.campaignId);
+        }
+      }
+    },
+    reschedule(row, now) {
+      if (row.campaignMessageId == null) return null;
+      const candidate = db.select().from(candidates).where(eq(candidates.id, row.candidateId)).get();
+      const org = db.select().from(organizations).where(eq(organizations.id, row.orgId)).get();
+      if (!candidate || !org) return null;
+      const slot = nextAllowed(now, timeZoneOf(candidate, org), textingWindow(org));
+      return { dueAt: slot.at, validUntil: slot.until };
+    },
+  });
+
+  // Delivery reports, replies and opt-outs move a campaign's numbers too.
+  services.inbound.onStatusChange((row) => {
+    if (row.campaignId != null) publishSoon(row.orgId, row.campaignId);
+  });
+  services.inbound.addHooks({
+    afterInbound({ org, candidate }) {
+      const ids = sqlite
+        .prepare(
+          `select distinct cm.campaign_id as id from campaign_deliveries d join campaign_messages cm on cm.id = d.campaign_message_id
+           where d.candidate_id = ? and d.message_id is not null`,
+        )
+        .all(candidate.id) as { id: number }[];
+      for (const { id } of ids) publishSoon(org.id, id);
+    },
+  });
+
+  function campaignIdOf(campaignMessageId: number): number {
+    return db.select({ id: campaignMessages.campaignId }).from(campaignMessages).where(eq(campaignMessages.id, campaignMessageId)).get()?.id ?? 0;
+  }
+
+  /** Live numbers for a campaign, from its deliveries and their texts. */
+  function stats(campaignId: number): CampaignStats {
+    const rows = sqlite
+      .prepare(
+        `select d.status as dstatus, d.skip_reason as reason, m.status as mstatus, m.error_code as code,
+                (m.provider_sid is not null) as accepted, count(*) as n
+         from campaign_deliveries d
+         join campaign_messages cm on cm.id = d.campaign_message_id
+         left join messages m on m.id = d.message_id
+         where cm.campaign_id = ?
+         group by 1, 2, 3, 4, 5`,
+      )
+      .all(campaignId) as { dstatus: string; reason: string | null; mstatus: string | null; code: string | null; accepted: number; n: number }[];
+    const s: CampaignStats = { recipients: 0, queued: 0, sent: 0, delivered: 0, failed: 0, unknown: 0, skipped: {}, replied: 0, optedOut: 0, total: 0, done: 0 };
+    for (const r of rows) {
+      s.total += r.n;
+      if (r.dstatus === 'pending') s.queued += r.n;
+      else if (r.dstatus === 'skipped') s.skipped[r.reason ?? 'SKIPPED'] = (s.skipped[r.reason ?? 'SKIPPED'] ?? 0) + r.n;
+      else if (r.mstatus === 'queued' || (r.mstatus === 'sending' && !r.accepted)) s.queued += r.n;
+      else if (r.mstatus === 'failed' && r.code && REFUSAL_CODES.includes(r.code)) s.skipped[r.code] = (s.skipped[r.code] ?? 0) + r.n;
+      else if (r.mstatus === 'failed' || r.mstatus === 'undelivered') s.failed += r.n;
+      else if (r.mstatus === 'unknown') s.unknown += r.n;
+      else {
+        s.sent += r.n;
+        if (r.mstatus === 'delivered' || r.mstatus === 'read') s.delivered += r.n;
+      }
+    }
+    s.done = s.total - s.queued;
+    const engagement = sqlite
+      .prepare(
+        `select
+           count(distinct case when exists (select 1 from messages i where i.candidate_id = d.candidate_id and i.direction = 'inbound' and i.id > m.id) then d.candidate_id end) as replied,
+           count(distinct case when c.opted_out_at >= m.created_at then d.candidate_id end) as optedOut
+         from campaign_deliveries d
+         join campaign_messages cm on cm.id = d.campaign_message_id
+         join messages m on m.id = d.message_id
+         join candidates c on c.id = d.candidate_id
+         where cm.campaign_id = ?`,
+      )
+      .get(campaignId) as { replied: number; optedOut: number };
+    s.replied = engagement.replied;
+    s.optedOut = engagement.optedOut;
+    s.recipients = (sqlite.prepare('select count(*) as n from campaign_recipients where campaign_id = ?').get(campaignId) as { n: number }).n;
+    return s;
+  }
+
+  return { stats, refreshCampaignStatus, completeIfDone, publishSoon, campaignStatusFrom };
+}
+
+export type CampaignDelivery = ReturnType<typeof createCampaignDelivery>;

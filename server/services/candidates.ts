@@ -1,0 +1,154 @@
+import { and, asc, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
+import type { Candidate as CandidateJson } from '../../shared/api.js';
+import { northAmericanAreaCode } from '../../shared/phone.js';
+import { candidates, conversations, organizations } from '../db/schema.js';
+import type { Deps } from '../deps.js';
+import { timeZoneForAreaCode } from '../lib/area-codes.js';
+import { notFound, validation } from '../lib/errors.js';
+import { notTextableReason, whatsappWindowOpen, type Candidate, type Organization } from './textability.js';
+
+type ConversationRow = typeof conversations.$inferSelect;
+
+/** The candidate's own zone, else the one their area code is in, else the organisation's. */
+export function timeZoneOf(candidate: Candidate, org: Organization): string {
+  if (candidate.timeZone) return candidate.timeZone;
+  const areaCode = candidate.phone ? northAmericanAreaCode(candidate.phone) : null;
+  return (areaCode && timeZoneForAreaCode(areaCode)) || org.defaultTimeZone;
+}
+
+const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms).toISOString());
+
+export function createCandidateService(deps: Deps) {
+  const { db, clock } = deps;
+
+  function serialize(candidate: Candidate, org: Organization, conversation?: ConversationRow | null): CandidateJson {
+    const reason = notTextableReason(candidate, org);
+    return {
+      id: candidate.atsId,
+      firstName: candidate.firstName,
+      lastName: candidate.lastName,
+      phone: candidate.phone,
+      channel: candidate.channel,
+      textable: reason === null,
+      reason,
+      timeZone: timeZoneOf(candidate, org),
+      optedOut: candidate.optedOutAt != null,
+      whatsappWindowOpen: whatsappWindowOpen(candidate, clock.now()),
+      lastInboundAt: iso(candidate.lastInboundAt),
+      assistant: {
+        active: conversation?.assistantActive ?? false,
+        sequenceId: conversation?.assistantActive ? (conversation.assistantSequenceId ?? null) : null,
+      },
+      unreadCount: conversation?.unreadCount ?? 0,
+    };
+  }
+
+  function withConversations(orgId: number, where: SQL | undefined, limit?: number) {
+    const query = db
+      .select({ candidate: candidates, conversation: conversations })
+      .from(candidates)
+      .leftJoin(conversations, eq(conversations.candidateId, candidates.id))
+      .where(and(eq(candidates.orgId, orgId), where))
+      .orderBy(asc(candidates.lastName), asc(candidates.firstName), asc(candidates.id));
+    return limit ? query.limit(limit).all() : query.all();
+  }
+
+  return {
+    serialize,
+
+    /** By ATS id, within the caller's organisation; 404 for anyone else's. */
+    get(org: Organization, atsId: string): Candidate {
+      const row = db
+        .select()
+        .from(candidates)
+        .where(and(eq(candidates.orgId, org.id), eq(candidates.atsId, atsId)))
+        .get();
+      if (!row) throw notFound('Candidate');
+      return row;
+    },
+
+    orgOf(orgId: number): Organization {
+      return db.select().from(organizations).where(eq(organizations.id, orgId)).get()!;
+    },
+
+    getById(orgId: number, id: number): Candidate | undefined {
+      return db.select().from(candidates).where(and(eq(candidates.orgId, orgId), eq(candidates.id, id))).get();
+    },
+
+    conversationOf(candidateId: number): ConversationRow | undefined {
+      return db.select().from(conversations).where(eq(conversations.candidateId, candidateId)).get();
+    },
+
+    /** The batched look-up behind the phone badges: up to 200 ATS ids in one query. */
+    lookup(org: Organization, atsIds: string[]) {
+      const rows = withConversations(org.id, inArray(candidates.atsId, atsIds));
+      const byAtsId = new Map(rows.map((r) => [r.candidate.atsId, r]));
+      return {
+        candidates: atsIds.flatMap((id) => {
+          const row = byAtsId.get(id);
+          return row ? [serialize(row.candidate, org, row.conversation)] : [];
+        }),
+        unknownIds: atsIds.filter((id) => !byAtsId.has(id)),
+      };
+    },
+
+    /** Search by name, email, phone or ATS id; keyset-paged by name. */
+    search(org: Organization, query: string | undefined, limit: number, cursor: string | undefined) {
+      const conditions: SQL[] = [];
+      for (const term of (query ?? '').split(/\s+/).filter(Boolean).slice(0, 5)) {
+        const like = `%${term.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
+        const digits = term.replace(/\D/g, '');
+        conditions.push(
+          or(
+            sql`${candidates.firstName} like ${like} escape '\\'`,
+            sql`${candidates.lastName} like ${like} escape '\\'`,
+            sql`${candidates.email} like ${like} escape '\\'`,
+            eq(candidates.atsId, term),
+            digits.length >= 4 ? sql`${candidates.phone} like ${'%' + digits + '%'}` : undefined,
+          )!,
+        );
+      }
+      const after = decodeCursor(cursor);
+      if (after) {
+        conditions.push(
+          sql`(${candidates.lastName}, ${candidates.firstName}, ${candidates.id}) > (${after[0]}, ${after[1]}, ${after[2]})`,
+        );
+      }
+      const rows = withConversations(org.id, conditions.length ? and(...conditions) : undefined, limit + 1);
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1]?.candidate;
+      return {
+        candidates: page.map((r) => serialize(r.candidate, org, r.conversation)),
+        nextCursor: rows.length > limit && last ? encodeCursor([last.lastName, last.firstName, last.id]) : null,
+      };
+    },
+
+    /** The conversation row, created on first use. */
+    ensureConversation(orgId: number, candidateId: number): ConversationRow {
+      db.insert(conversations)
+        .values({ orgId, candidateId, createdAt: clock.now() })
+        .onConflictDoNothing()
+        .run();
+      return db.select().from(conversations).where(eq(conversations.candidateId, candidateId)).get()!;
+    },
+  };
+}
+
+function encodeCursor(parts: [string, string, number]): string {
+  return Buffer.from(JSON.stringify(parts)).toString('base64url');
+}
+
+function decodeCursor(cursor: string | undefined): [string, string, number] | null {
+  if (!cursor) return null;
+  try {
+    const parts = JSON.parse(Buffer.from(cursor, 'base64url').toString());
+    if (Array.isArray(parts) && parts.length === 3 && typeof parts[0] === 'string' && typeof parts[1] === 'string' && Number.isInteger(parts[2])) {
+      return parts as [string, string, number];
+    }
+  } catch {
+    // fall through to the refusal
+  }
+  throw validation('cursor is not one this server handed out.');
+}
+
+export type CandidateService = ReturnType<typeof createCandidateService>;

@@ -1,0 +1,291 @@
+/**
+ * What comes back from the provider: candidates' texts and delivery reports, from Twilio's
+ * webhooks or the simulator, through this one pipeline. Every payload is logged raw; a payload
+ * seen before (same MessageSid, same status) is stored once and acted on once.
+ */
+import { and, desc, eq, sql } from 'drizzle-orm';
+import { classifyKeyword } from '../../shared/keywords.js';
+import { toE164 } from '../../shared/phone.js';
+import { countSegments } from '../../shared/segments.js';
+import { candidates, conversations, messages, organizations, webhookEvents, type Channel } from '../db/schema.js';
+import type { Deps } from '../deps.js';
+import { ApiError } from '../lib/errors.js';
+import type { ProviderPayload } from '../providers/types.js';
+import type { CandidateService } from './candidates.js';
+import { isForwardMove, messageJson, type MessageRow } from './message-json.js';
+import type { Outbox } from './outbox.js';
+import { mapTwilioStatus } from '../providers/twilio.js';
+import type { Candidate, Organization } from './textability.js';
+
+export interface InboundContext {
+  org: Organization;
+  candidate: Candidate;
+  message: MessageRow;
+  /** A carrier keyword (STOP, START, HELP) was handled; nobody else should answer it. */
+  keyword: boolean;
+}
+
+export interface InboundHooks {
+  afterInbound?(context: InboundContext): void | Promise<void>;
+}
+
+const stripWhatsapp = (address: string) => address.replace(/^whatsapp:/i, '');
+
+export function createInboundService(deps: Deps, services: { candidates: CandidateService; outbox: Outbox }) {
+  const { db, clock, events, log } = deps;
+  const hooks: InboundHooks[] = [];
+
+  function logWebhook(provider: string, kind: 'inbound' | 'status', dedupeKey: string, payload: ProviderPayload, orgId: number | null) {
+    const inserted = db
+      .insert(webhookEvents)
+      .values({ provider, kind, dedupeKey, payload, orgId, receivedAt: clock.now() })
+      .onConflictDoNothing()
+      .returning({ id: webhookEvents.id })
+      .get();
+    return !!inserted;
+  }
+
+  /** The organisation a text to `ourAddress` belongs to: by its own number, else by who last texted that phone. */
+  function resolveOrg(ourAddress: string, phone: string): Organization | undefined {
+    const byNumber = db
+      .select()
+      .from(organizations)
+      .where(sql`${organizations.smsFrom} = ${ourAddress} or ${organizations.whatsappFrom} = ${ourAddress}`)
+      .get();
+    if (byNumber) return byNumber;
+    const lastOutbound = db
+      .select({ orgId: messages.orgId })
+      .from(messages)
+      .where(and(eq(messages.toAddress, phone), eq(messages.direction, 'outbound')))
+      .orderBy(desc(messages.id))
+      .limit(1)
+      .get();
+    if (lastOutbound) return db.select().from(organizations).where(eq(organizations.id, lastOutbound.orgId)).get();
+    const anyCandidate = db.select({ orgId: candidates.orgId }).from(candidates).where(eq(candidates.phone, phone)).limit(1).get();
+    return anyCandidate ? db.select().from(organizations).where(eq(organizations.id, anyCandidate.orgId)).get() : undefined;
+  }
+
+  function findOrCreateCandidate(org: Organization, phone: string, channel: Channel, now: number): Candidate {
+    const existing = db
+      .select()
+      .from(candidates)
+      .where(and(eq(candidates.orgId, org.id), eq(candidates.phone, phone)))
+      .orderBy(desc(candidates.updatedAt))
+      .limit(1)
+      .get();
+    if (existing) return existing;
+    // Someone the ATS doesn't know texted us: keep the text under a placeholder so nothing is lost.
+    return db
+      .insert(candidates)
+      .values({
+        orgId: org.id,
+        atsId: `phone:${phone}`,
+        firstName: 'Unknown',
+        lastName: phone,
+        phone,
+        channel,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .returning()
+      .get();
+  }
+
+  function confirmationText(org: Organization, action: 'opt-out' | 'opt-in' | 'help'): string {
+    switch (action) {
+      case 'opt-out':
+        return `You have been unsubscribed from ${org.name} texts and will receive no further messages. Reply START to resubscribe.`;
+      case 'opt-in':
+        return `You are resubscribed to ${org.name} texts. Msg & data rates may apply. Reply STOP to unsubscribe, HELP for help.`;
+      case 'help':
+        return `${org.name} recruiting texts. Msg & data rates may apply. Reply STOP to unsubscribe or START to resubscribe. Questions? Reply here and your recruiter will answer.`;
+    }
+  }
+
+  async function receiveInbound(provider: string, payload: ProviderPayload): Promise<{ duplicate: boolean }> {
+    const sid = payload.MessageSid ?? payload.SmsSid;
+    const rawFrom = payload.From ?? '';
+    const rawTo = payload.To ?? '';
+    if (!sid || !rawFrom) throw new ApiError(400, 'VALIDATION', 'An inbound message needs MessageSid and From.');
+    const channel: Channel = /^whatsapp:/i.test(rawFrom) ? 'whatsapp' : 'sms';
+    const phone = toE164(stripWhatsapp(rawFrom));
+    const ourAddress = stripWhatsapp(rawTo);
+    const org = phone ? resolveOrg(ourAddress, phone) : undefined;
+    if (!logWebhook(provider, 'inbound', sid, payload, org?.id ?? null)) return { duplicate: true };
+    if (!phone || !org) {
+      log.warn('inbound text for no known organisation', { sid, from: rawFrom, to: rawTo });
+      return { duplicate: false };
+    }
+
+    const body = payload.Body ?? '';
+    const now = clock.now();
+    const keyword = classifyKeyword(body);
+    const outgoing: MessageRow[] = [];
+    let stateChanged = false;
+
+    const { candidate, message, handledAsKeyword } = db.transaction(() => {
+      let candidate = findOrCreateCandidate(org, phone, channel, now);
+      const conversation = services.candidates.ensureConversation(org.id, candidate.id);
+      const info = countSegments(body);
+      const message = db
+        .insert(messages)
+        .values({
+          orgId: org.id,
+          candidateId: candidate.id,
+          direction: 'inbound',
+          channel,
+          body,
+          encoding: info.encoding,
+          segments: info.segments,
+          status: 'received',
+          sender: 'candidate',
+          fromAddress: phone,
+          toAddress: ourAddress || null,
+          providerSid: sid,
+          createdAt: now,
+          updatedAt: now,
+        })
+        .onConflictDoNothing()
+        .returning()
+        .get();
+
+      const changes: Partial<Candidate> = { lastInboundAt: now, updatedAt: now };
+      let reply: 'opt-out' | 'opt-in' | 'help' | null = null;
+      if (keyword === 'opt-out') {
+        if (candidate.optedOutAt == null) {
+          Object.assign(changes, { optedOutAt: now, optOutMethod: 'keyword' });
+          reply = 'opt-out';
+        }
+      } else if (keyword === 'opt-in' && (candidate.optedOutAt != null || normalizedIsStart(body))) {
+        Object.assign(changes, { optedOutAt: null, optOutMethod: null });
+        if (candidate.consentAt == null) Object.assign(changes, { consentAt: now, consentSource: 'sms-keyword' });
+        reply = 'opt-in';
+      } else if (keyword === 'help') {
+        reply = 'help';
+      }
+      stateChanged = 'optedOutAt' in changes || 'consentAt' in changes;
+      candidate = db.update(candidates).set(changes).where(eq(candidates.id, candidate.id)).returning().get();
+
+      db.update(conversations)
+        .set({
+          unreadCount: sql`${conversations.unreadCount} + 1`,
+          lastMessageAt: now,
+          // An opt-out ends any automated conversation at once.
+          ...(reply === 'opt-out' ? { assistantActive: false } : {}),
+        })
+        .where(eq(conversations.id, conversation.id))
+        .run();
+
+      if (reply) {
+        outgoing.push(
+          services.outbox.enqueue({
+            org,
+            candidate,
+            body: confirmationText(org, reply),
+            sender: 'system',
+            idempotencyKey: `system:${sid}`,
+          }),
+        );
+      }
+      return { candidate, message, handledAsKeyword: keyword === 'opt-out' || keyword === 'help' || reply === 'opt-in' };
+    });
+
+    if (message) events.publish(org.id, { type: 'message.created', data: messageJson(message, candidate.atsId) });
+    for (const row of outgoing) events.publish(org.id, { type: 'message.created', data: messageJson(row, candidate.atsId) });
+    const conversation = services.candidates.conversationOf(candidate.id);
+    events.publish(org.id, { type: 'candidate.updated', data: services.candidates.serialize(candidate, org, conversation) });
+    if (outgoing.length) services.outbox.kick();
+    if (stateChanged) log.info('candidate texting state changed by keyword', { candidate: candidate.atsId, keyword });
+
+    if (message) {
+      for (const hook of hooks) {
+        try {
+          await hook.afterInbound?.({ org, candidate, message, keyword: handledAsKeyword });
+        } catch (err) {
+          log.error('inbound hook failed', { error: err instanceof Error ? err.stack : String(err) });
+        }
+      }
+    }
+    return { duplicate: false };
+  }
+
+  async function receiveStatus(provider: string, payload: ProviderPayload): Promise<{ duplicate: boolean; updated: boolean }> {
+    const sid = payload.MessageSid ?? payload.SmsSid;
+    const providerStatus = payload.MessageStatus ?? payload.SmsStatus;
+    if (!sid || !providerStatus) throw new ApiError(400, 'VALIDATION', 'A status report needs MessageSid and MessageStatus.');
+    const status = mapTwilioStatus(providerStatus);
+    const row = db.select().from(messages).where(eq(messages.providerSid, sid)).get();
+    if (!logWebhook(provider, 'status', `${sid}:${providerStatus}`, payload, row?.orgId ?? null)) {
+      return { duplicate: true, updated: false };
+    }
+    if (!row || row.direction !== 'outbound' || !isForwardMove(row.status, status)) return { duplicate: false, updated: false };
+
+    const now = clock.now();
+    const errorCode = payload.ErrorCode || null;
+    const updated = db
+      .update(messages)
+      .set({
+        status: status as MessageRow['status'],
+        updatedAt: now,
+        ...(status === 'delivered' || status === 'read' ? { deliveredAt: row.deliveredAt ?? now } : {}),
+        ...(status === 'sent' ? { sentAt: row.sentAt ?? now } : {}),
+        ...(errorCode ? { errorCode, errorMessage: payload.ErrorMessage || describeCarrierError(errorCode) } : {}),
+      })
+      // Compare-and-set: two reports racing cannot move the status backwards.
+      .where(and(eq(messages.id, row.id), eq(messages.status, row.status)))
+      .returning()
+      .get();
+    if (!updated) return { duplicate: false, updated: false };
+    if (errorCode === '21610') {
+      db.update(candidates)
+        .set({ optedOutAt: now, optOutMethod: 'provider', updatedAt: now })
+        .where(and(eq(candidates.id, row.candidateId), sql`${candidates.optedOutAt} is null`))
+        .run();
+    }
+    const candidate = services.candidates.getById(row.orgId, row.candidateId);
+    if (candidate) {
+      events.publish(row.orgId, { type: 'message.updated', data: messageJson(updated, candidate.atsId) });
+      if (errorCode === '21610') {
+        const org = db.select().from(organizations).where(eq(organizations.id, row.orgId)).get()!;
+        events.publish(row.orgId, { type: 'candidate.updated', data: services.candidates.serialize(candidate, org, services.candidates.conversationOf(candidate.id)) });
+      }
+    }
+    for (const hook of statusHooks) hook(updated);
+    return { duplicate: false, updated: true };
+  }
+
+  const statusHooks: ((row: MessageRow) => void)[] = [];
+
+  return {
+    receiveInbound,
+    receiveStatus,
+    addHooks(h: InboundHooks) {
+      hooks.push(h);
+    },
+    onStatusChange(fn: (row: MessageRow) => void) {
+      statusHooks.push(fn);
+    },
+  };
+}
+
+function normalizedIsStart(body: string): boolean {
+  return /^[^\p{L}\p{N}]*(start|unstop)[^\p{L}\p{N}]*$/iu.test(body);
+}
+
+const CARRIER_ERRORS: Record<string, string> = {
+  '30003': 'Unreachable destination handset (phone off or out of coverage).',
+  '30004': 'Message blocked by the recipient or their carrier.',
+  '30005': 'Unknown destination handset (the number may no longer exist).',
+  '30006': 'Landline or unreachable carrier.',
+  '30007': 'Filtered by the carrier as possible spam.',
+  '30008': 'Unknown delivery error.',
+  '21610': 'The recipient has unsubscribed (replied STOP to this number).',
+  '21211': 'The number is not a valid phone number.',
+  '63016': 'Outside the WhatsApp 24-hour window: only an approved template can be sent.',
+};
+
+export function describeCarrierError(code: string): string {
+  return CARRIER_ERRORS[code] ?? `Delivery failed (provider error ${code}).`;
+}
+
+export type InboundService = ReturnType<typeof createInboundService>;

@@ -1,0 +1,24 @@
+import type { Deps } from '../deps.js';
+import { createAuthService } from './auth.js';
+import { createCampaignService } from './campaigns.js';
+import { createCandidateService } from './candidates.js';
+import { createConversationService } from './conversations.js';
+import { createInboundService } from './inbound.js';
+import { createOutbox } from './outbox.js';
+
+/** Every service, wired once per app. No module-level state: two apps in one process stay apart. */
+export function createServices(deps: Deps) {
+  const auth = createAuthService(deps);
+  const candidates = createCandidateService(deps);
+  const outbox = createOutbox(deps);
+  const conversations = createConversationService(deps, { candidates, outbox });
+  const inbound = createInboundService(deps, { candidates, outbox });
+  const campaigns = createCampaignService(deps, { candidates, outbox, inbound });
+  deps.provider.connect({
+    inbound: async (payload) => void (await inbound.receiveInbound(deps.provider.name, payload)),
+    status: async (payload) => void (await inbound.receiveStatus(deps.provider.name, payload)),
+  });
+  return { auth, candidates, outbox, conversations, inbound, campaigns };
+}
+
+export type Services = ReturnType<typeof createServices>;

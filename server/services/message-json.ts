@@ -1,0 +1,56 @@
+import type { Message } from '../../shared/api.js';
+import type { messages } from '../db/schema.js';
+
+export type MessageRow = typeof messages.$inferSelect;
+
+const iso = (ms: number | null) => (ms == null ? null : new Date(ms).toISOString());
+
+export function senderLabel(row: Pick<MessageRow, 'sender'>, recruiterName: string | null | undefined): string | null {
+  switch (row.sender) {
+    case 'assistant':
+      return 'Ari';
+    case 'system':
+      return 'Automatic reply';
+    case 'recruiter':
+      return recruiterName ?? null;
+    default:
+      return null;
+  }
+}
+
+export function messageJson(row: MessageRow, candidateAtsId: string, recruiterName?: string | null): Message {
+  return {
+    id: row.id,
+    candidateId: candidateAtsId,
+    direction: row.direction,
+    channel: row.channel,
+    body: row.body,
+    status: row.status,
+    encoding: row.encoding,
+    segments: row.segments,
+    sender: row.sender,
+    senderName: senderLabel(row, recruiterName),
+    errorCode: row.errorCode,
+    errorMessage: row.errorMessage,
+    campaignId: row.campaignId,
+    createdAt: new Date(row.createdAt).toISOString(),
+    sentAt: iso(row.sentAt),
+    deliveredAt: iso(row.deliveredAt),
+  };
+}
+
+/** Outbound statuses only move forward: a late "sent" never undoes "delivered". */
+const RANK: Record<string, number> = {
+  queued: 0,
+  sending: 1,
+  sent: 2,
+  unknown: 2,
+  delivered: 3,
+  undelivered: 3,
+  failed: 3,
+  read: 4,
+};
+
+export function isForwardMove(from: string, to: string): boolean {
+  return (RANK[to] ?? -1) > (RANK[from] ?? -1);
+}

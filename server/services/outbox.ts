@@ -1,0 +1,469 @@
+/**
+ * The delivery engine's last stage, shared by every outbound text (recruiter, Ari, system
+ * replies, campaigns): `messages` rows in status `queued` are the outbox.
+ *
+ * - Claims are one UPDATE ... RETURNING over due rows, so two processes on the same database
+ *   file never take the same row (SQLite serialises writers).
+ * - Each sender is held to its segments-per-second rate over any one-second window.
+ * - A row is marked handed-off before the provider call. After a crash, a claimed row whose
+ *   lease ran out is re-queued if it never reached the provider; otherwise the provider is
+ *   asked whether it went out, and if it cannot tell, the row becomes `unknown` for a person
+ *   to review. Nothing is ever sent twice on a guess.
+ */
+import { randomUUID } from 'node:crypto';
+import { and, eq, sql } from 'drizzle-orm';
+import { countSegments } from '../../shared/segments.js';
+import { candidates, messages, organizations, recruiters, templates, type Channel, type Sender } from '../db/schema.js';
+import type { Deps } from '../deps.js';
+import { SlidingWindowLimiter } from '../lib/rate-limiter.js';
+import { ProviderError, type OutboundText, type ProviderReceipt } from '../providers/types.js';
+import { messageJson, type MessageRow } from './message-json.js';
+import { notTextableReason, REASON_MESSAGES, whatsappWindowOpen, type Candidate, type Organization } from './textability.js';
+
+export const PRIORITY = { conversation: 0, campaign: 10 } as const;
+
+const BATCH = 500;
+const LEASE_MS = 30_000;
+const IDLE_POLL_MS = 1000;
+const MAX_ATTEMPTS = 6;
+const CONCURRENCY = 32;
+
+export interface EnqueueInput {
+  org: Organization;
+  candidate: Candidate;
+  body: string;
+  sender: Sender;
+  recruiterId?: number | null;
+  templateId?: number | null;
+  campaignId?: number | null;
+  campaignMessageId?: number | null;
+  idempotencyKey: string;
+  priority?: number;
+  dueAt?: number;
+  validUntil?: number | null;
+}
+
+export interface OutboxHooks {
+  /** Runs at the start of every round (the campaign stage turns due deliveries into messages). */
+  beforeRound?(now: number): void;
+  /** The earliest time the hook has work (so the dispatcher can sleep until then). */
+  nextWakeAt?(now: number): number | null;
+  /** After rows reached a settled state (sent, failed, unknown...). */
+  afterSettle?(rows: MessageRow[]): void;
+  /** A claimed row whose validity ran out before it could go: new times, or null to fail it. */
+  reschedule?(row: MessageRow, now: number): { dueAt: number; validUntil: number | null } | null;
+}
+
+type Outcome =
+  | { kind: 'sent'; row: MessageRow; receipt: ProviderReceipt }
+  | { kind: 'failed'; row: MessageRow; code: string; message: string; optOut?: boolean }
+  | { kind: 'retry'; row: MessageRow; dueAt: number; code: string; message: string }
+  | { kind: 'requeue'; row: MessageRow; dueAt: number; validUntil: number | null }
+  | { kind: 'unknown'; row: MessageRow }
+  | { kind: 'leave'; row: MessageRow };
+
+export function createOutbox(deps: Deps) {
+  const { db, clock, provider, config, events, log } = deps;
+  const sqlite = db.$client;
+  const limiter = new SlidingWindowLimiter();
+  const owner = randomUUID();
+  const hooks: OutboxHooks[] = [];
+  // Providers that can answer "did key K go out?" exactly let a whole batch be marked handed-off
+  // at claim time; for the others each row is marked just before its own call.
+  const exactLookup = provider.name === 'simulator';
+
+  let running = false;
+  let again = false;
+  let stopped = true;
+  let cancelTimer: (() => void) | null = null;
+  let wakeAt = Number.POSITIVE_INFINITY;
+  let idle: Promise<void> = Promise.resolve();
+
+  const stmt = {
+    dueSenders: sqlite.prepare(
+      `select from_address as sender, min(priority) as priority from messages
+       where status = 'queued' and due_at <= ? group by from_address order by 2`,
+    ),
+    dueForSender: sqlite.prepare(
+      `select id, org_id as orgId, segments from messages where status = 'queued' and from_address is ? and due_at <= ?
+       order by priority, due_at, id limit ?`,
+    ),
+    claim: sqlite.prepare(
+      `update messages set status = 'sending', claim_token = ?, lease_until = ?, attempts = attempts + 1,
+         handed_off_at = ?, updated_at = ?
+       where status = 'queued' and id in (select value from json_each(?)) returning *`,
+    ),
+    expired: sqlite.prepare(
+      `update messages set claim_token = ?, lease_until = ?, updated_at = ?
+       where id in (select id from messages where status = 'sending' and claim_token is not null and lease_until < ? limit 200)
+       returning *`,
+    ),
+    settle: sqlite.prepare(
+      `update messages set status = ?, provider_sid = coalesce(?, provider_sid), from_address = coalesce(?, from_address),
+         error_code = ?, error_message = ?, sent_at = coalesce(?, sent_at), due_at = ?, valid_until = ?,
+         claim_token = null, lease_until = null, handed_off_at = ?, updated_at = ?
+       where id = ? and claim_token = ? returning *`,
+    ),
+    markHandedOff: sqlite.prepare(`update messages set handed_off_at = ? where id = ? and claim_token = ?`),
+    nextDue: sqlite.prepare(`select min(due_at) as at from messages where status = 'queued'`),
+    nextLease: sqlite.prepare(
+      `select min(lease_until) as at from messages where status = 'sending' and claim_token is not null`,
+    ),
+  };
+
+  const rateFor = (org: Organization | undefined) => org?.sendRatePerSecond ?? config.sendRatePerSecond;
+
+  function senderAddress(org: Organization, channel: Channel): string {
+    const from = channel === 'whatsapp' ? org.whatsappFrom : org.smsFrom;
+    return from ?? provider.defaultFrom(channel) ?? '';
+  }
+
+  /** Inserts one outbound text. Callers wrap it in their own transaction when it is part of more. */
+  function enqueue(input: EnqueueInput): MessageRow {
+    const now = clock.now();
+    const info = countSegments(input.body);
+    const row = db
+      .insert(messages)
+      .values({
+        orgId: input.org.id,
+        candidateId: input.candidate.id,
+        direction: 'outbound',
+        channel: input.candidate.channel,
+        body: input.body,
+        encoding: info.encoding,
+        segments: info.segments,
+        status: 'queued',
+        sender: input.sender,
+        recruiterId: input.recruiterId ?? null,
+        templateId: input.templateId ?? null,
+        campaignId: input.campaignId ?? null,
+        campaignMessageId: input.campaignMessageId ?? null,
+        fromAddress: senderAddress(input.org, input.candidate.channel),
+        toAddress: input.candidate.phone,
+        idempotencyKey: input.idempotencyKey,
+        priority: input.priority ?? PRIORITY.conversation,
+        dueAt: input.dueAt ?? now,
+        validUntil: input.validUntil ?? null,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .returning()
+      .get();
+    return row;
+  }
+
+  function outboundText(row: MessageRow, handedOffAt: number): OutboundText {
+    return {
+      to: row.toAddress ?? '',
+      from: row.fromAddress || undefined,
+      channel: row.channel,
+      body: row.body,
+      idempotencyKey: `te-msg-${row.id}`,
+      statusCallbackUrl: `${config.publicUrl}/webhooks/twilio/status`,
+      validUntil: row.validUntil ?? undefined,
+      handedOffAt,
+    };
+  }
+
+  function backoff(attempts: number, retryAfterMs?: number): number {
+    const base = Math.min(300_000, 2000 * 2 ** Math.max(0, attempts - 1));
+    const jittered = base * (0.5 + Math.random() * 0.5);
+    return Math.max(retryAfterMs ?? 0, Math.round(jittered));
+  }
+
+  /** Re-checks, at the moment of sending, everything that may have changed since queueing. */
+  function refusal(row: MessageRow, candidate: Candidate | undefined, org: Organization | undefined) {
+    if (!candidate || !org) return { code: 'NOT_FOUND', message: 'The candidate no longer exists.' };
+    // System replies (the STOP confirmation, HELP) answer the candidate's own text and go regardless.
+    if (row.sender === 'system') return candidate.phone ? null : { code: 'NO_MOBILE', message: REASON_MESSAGES.NO_MOBILE };
+    const reason = notTextableReason(candidate, org);
+    if (reason) return { code: reason, message: REASON_MESSAGES[reason] };
+    if (!whatsappWindowOpen(candidate, clock.now()) && !isApprovedTemplate(row)) {
+      return { code: 'WHATSAPP_WINDOW_CLOSED', message: REASON_MESSAGES.WHATSAPP_WINDOW_CLOSED };
+    }
+    return null;
+  }
+
+  function isApprovedTemplate(row: MessageRow): boolean {
+    if (row.templateId == null) return false;
+    const template = db.select().from(templates).where(eq(templates.id, row.templateId)).get();
+    return !!template?.whatsappApproved;
+  }
+
+  async function deliver(row: MessageRow, lookups: Lookups): Promise<Outcome> {
+    const now = clock.now();
+    const candidate = lookups.candidate(row.candidateId);
+    const org = lookups.org(row.orgId);
+    const refused = refusal(row, candidate, org);
+    if (refused) return { kind: 'failed', row, ...refused };
+    if (row.validUntil != null && now >= row.validUntil) {
+      const next = hooks.map((h) => h.reschedule?.(row, now)).find(Boolean);
+      if (next) return { kind: 'requeue', row, dueAt: next.dueAt, validUntil: next.validUntil };
+      return { kind: 'failed', row, code: 'VALIDITY_EXPIRED', message: 'The texting window closed before it could be sent.' };
+    }
+    if (!exactLookup) stmt.markHandedOff.run(now, row.id, owner);
+    try {
+      const receipt = await provider.send(outboundText(row, row.handedOffAt ?? now));
+      return { kind: 'sent', row, receipt };
+    } catch (err) {
+      if (err instanceof ProviderError) {
+        if (err.kind === 'transient' && row.attempts < MAX_ATTEMPTS) {
+          return { kind: 'retry', row, dueAt: clock.now() + backoff(row.attempts, err.retryAfterMs), code: err.code, message: err.message };
+        }
+        return { kind: 'failed', row, code: err.code, message: err.message, optOut: err.code === '21610' };
+      }
+      // Not a refusal we understand: it may or may not have gone out. Leave the claim to expire
+      // so recovery asks the provider, rather than guessing either way.
+      log.error('provider send threw unexpectedly', { messageId: row.id, error: String(err) });
+      return { kind: 'leave', row };
+    }
+  }
+
+  const settle = sqlite.transaction((outcomes: Outcome[], now: number) => {
+    const update = stmt.settle;
+    const settled: MessageRow[] = [];
+    for (const o of outcomes) {
+      const r = o.row;
+      let result: unknown;
+      switch (o.kind) {
+        case 'sent':
+          result = update.get(o.receipt.status, o.receipt.providerSid, o.receipt.from || null, null, null, now, r.dueAt, r.validUntil, r.handedOffAt ?? now, now, r.id, owner);
+          break;
+        case 'failed':
+          result = update.get('failed', null, null, o.code, o.message, null, r.dueAt, r.validUntil, r.handedOffAt, now, r.id, owner);
+          if (o.optOut) optOutByProvider(r.candidateId, now);
+          break;
+        case 'retry':
+          result = update.get('queued', null, null, o.code, o.message, null, o.dueAt, r.validUntil, null, now, r.id, owner);
+          break;
+        case 'requeue':
+          result = update.get('queued', null, null, null, null, null, o.dueAt, o.validUntil, null, now, r.id, owner);
+          break;
+        case 'unknown':
+          result = update.get('unknown', null, null, 'DELIVERY_UNKNOWN', 'The server stopped while handing this text to the provider, and the provider cannot say whether it was sent. It will not be re-sent automatically.', null, r.dueAt, r.validUntil, r.handedOffAt, now, r.id, owner);
+          break;
+        case 'leave':
+          continue;
+      }
+      if (result) settled.push(mapRow(result as Record<string, unknown>));
+    }
+    return settled;
+  });
+
+  function optOutByProvider(candidateId: number, now: number) {
+    db.update(candidates)
+      .set({ optedOutAt: now, optOutMethod: 'provider', updatedAt: now })
+      .where(and(eq(candidates.id, candidateId), sql`${candidates.optedOutAt} is null`))
+      .run();
+  }
+
+  async function recoverExpired(now: number, lookups: Lookups): Promise<void> {
+    const rows = (stmt.expired.all(owner, now + LEASE_MS, now, now) as Record<string, unknown>[]).map(mapRow);
+    if (!rows.length) return;
+    const outcomes: Outcome[] = [];
+    for (const row of rows) {
+      if (row.handedOffAt == null) {
+        outcomes.push({ kind: 'requeue', row, dueAt: now, validUntil: row.validUntil });
+        continue;
+      }
+      let found: ProviderReceipt | null | 'unknown';
+      try {
+        found = await provider.findSent(outboundText(row, row.handedOffAt));
+      } catch {
+        found = 'unknown';
+      }
+      if (found === 'unknown') outcomes.push({ kind: 'unknown', row });
+      else if (found) outcomes.push({ kind: 'sent', row, receipt: found });
+      else outcomes.push({ kind: 'requeue', row, dueAt: now, validUntil: row.validUntil });
+      log.warn('recovered a text claimed before a restart', { messageId: row.id, result: found === 'unknown' ? 'unknown' : found ? 'sent' : 'requeued' });
+    }
+    after(settle(outcomes, now), lookups);
+  }
+
+  interface Lookups {
+    candidate(id: number): Candidate | undefined;
+    org(id: number): Organization | undefined;
+    atsId(candidateId: number): string;
+    recruiterName(id: number | null): string | null;
+  }
+
+  function newLookups(): Lookups {
+    const cands = new Map<number, Candidate | undefined>();
+    const orgs = new Map<number, Organization | undefined>();
+    const names = new Map<number, string | null>();
+    return {
+      candidate(id) {
+        if (!cands.has(id)) cands.set(id, db.select().from(candidates).where(eq(candidates.id, id)).get());
+        return cands.get(id);
+      },
+      org(id) {
+        if (!orgs.has(id)) orgs.set(id, db.select().from(organizations).where(eq(organizations.id, id)).get());
+        return orgs.get(id);
+      },
+      atsId(candidateId) {
+        return this.candidate(candidateId)?.atsId ?? '';
+      },
+      recruiterName(id) {
+        if (id == null) return null;
+        if (!names.has(id)) names.set(id, db.select({ name: recruiters.name }).from(recruiters).where(eq(recruiters.id, id)).get()?.name ?? null);
+        return names.get(id)!;
+      },
+    };
+  }
+
+  function after(settled: MessageRow[], lookups: Lookups) {
+    if (!settled.length) return;
+    for (const hook of hooks) hook.afterSettle?.(settled);
+    for (const row of settled) {
+      if (!events.subscriberCount(row.orgId)) continue;
+      events.publish(row.orgId, { type: 'message.updated', data: messageJson(row, lookups.atsId(row.candidateId), lookups.recruiterName(row.recruiterId)) });
+    }
+  }
+
+  /** One round: recover, promote, claim what each sender's rate allows, send, record. */
+  async function round(): Promise<number> {
+    const now = clock.now();
+    const lookups = newLookups();
+    await recoverExpired(now, lookups);
+    for (const hook of hooks) hook.beforeRound?.(now);
+
+    let handled = 0;
+    const senders = stmt.dueSenders.all(now) as { sender: string | null }[];
+    for (const { sender } of senders) {
+      const key = sender ?? '';
+      const rows = stmt.dueForSender.all(sender, now, BATCH) as { id: number; orgId: number; segments: number }[];
+      if (!rows.length) continue;
+      const rate = rateFor(lookups.org(rows[0]!.orgId));
+      const admitted: number[] = [];
+      for (const r of rows) {
+        if (!limiter.tryTake(key, rate, r.segments, now)) break;
+        admitted.push(r.id);
+      }
+      if (!admitted.length) continue;
+      const claimed = (stmt.claim.all(owner, now + LEASE_MS, exactLookup ? now : null, now, JSON.stringify(admitted)) as Record<string, unknown>[]).map(mapRow);
+      const outcomes = await mapConcurrent(claimed, CONCURRENCY, (row) => deliver(row, lookups));
+      after(settle(outcomes, clock.now()), lookups);
+      handled += claimed.length;
+    }
+    return handled;
+  }
+
+  function nextWake(now: number): number {
+    let at = now + IDLE_POLL_MS;
+    const due = (stmt.nextDue.get() as { at: number | null }).at;
+    if (due != null) {
+      // Due rows held back by a sender's rate wait for the window; others go at once.
+      at = Math.min(at, due > now ? due : now + limiterWait(now));
+    }
+    const lease = (stmt.nextLease.get() as { at: number | null }).at;
+    if (lease != null) at = Math.min(at, Math.max(now, lease));
+    for (const hook of hooks) {
+      const t = hook.nextWakeAt?.(now);
+      if (t != null) at = Math.min(at, Math.max(now, t));
+    }
+    return at;
+  }
+
+  function limiterWait(now: number): number {
+    const senders = stmt.dueSenders.all(now) as { sender: string | null }[];
+    let wait = IDLE_POLL_MS;
+    const lookups = newLookups();
+    for (const { sender } of senders) {
+      const row = stmt.dueForSender.get(sender, now, 1) as { orgId: number } | undefined;
+      if (!row) continue;
+      const rate = rateFor(lookups.org(row.orgId));
+      wait = Math.min(wait, limiter.nextFreeAt(sender ?? '', rate, now) - now);
+    }
+    return Math.max(0, wait);
+  }
+
+  function schedule(at: number) {
+    if (stopped) return;
+    if (cancelTimer && at >= wakeAt) return;
+    cancelTimer?.();
+    wakeAt = at;
+    cancelTimer = clock.setTimeout(() => {
+      cancelTimer = null;
+      wakeAt = Number.POSITIVE_INFINITY;
+      void run();
+    }, at - clock.now());
+  }
+
+  async function run(): Promise<void> {
+    if (running) {
+      again = true;
+      return idle;
+    }
+    running = true;
+    let resolve!: () => void;
+    idle = new Promise((r) => (resolve = r));
+    try {
+      do {
+        again = false;
+        try {
+          const handled = await round();
+          if (handled > 0) again = true;
+        } catch (err) {
+          log.error('dispatcher round failed', { error: err instanceof Error ? err.stack : String(err) });
+        }
+      } while (again && !stopped);
+    } finally {
+      running = false;
+      resolve();
+    }
+    if (!stopped) schedule(nextWake(clock.now()));
+  }
+
+  return {
+    enqueue,
+    senderAddress,
+    addHooks(h: OutboxHooks) {
+      hooks.push(h);
+    },
+    /** New work: run a round as soon as possible. */
+    kick() {
+      if (stopped) return;
+      schedule(clock.now());
+    },
+    start() {
+      stopped = false;
+      schedule(clock.now());
+    },
+    async stop() {
+      stopped = true;
+      cancelTimer?.();
+      cancelTimer = null;
+      await idle;
+    },
+    /** Runs rounds until nothing more is due now (tests and benchmarks). */
+    async drain(): Promise<void> {
+      for (let i = 0; i < 100_000; i++) {
+        const handled = await round();
+        if (!handled) break;
+      }
+    },
+    round,
+  };
+}
+
+async function mapConcurrent<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  });
+  await Promise.all(workers);
+  return results;
+}
+
+/** Raw rows (snake_case) back into drizzle's shape. */
+function mapRow(raw: Record<string, unknown>): MessageRow {
+  const camel: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(raw)) camel[k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())] = v;
+  return camel as MessageRow;
+}
+
+export type Outbox = ReturnType<typeof createOutbox>;

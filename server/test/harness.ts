@@ -1,0 +1,81 @@
+/**
+ * Builds a complete app for a test: a real SQLite database (in memory, or a file when the test
+ * needs one), the demo seed, a FakeClock, and the simulator unless another provider is given.
+ */
+import { loadConfig, type AppConfig } from '../config.js';
+import { createApp, type CreateAppOptions } from '../app.js';
+import { openDatabase, type Db } from '../db/client.js';
+import { silentLogger } from '../deps.js';
+import { FakeClock } from '../lib/clock.js';
+import { createSimulatorProvider, type SimulatorProvider } from '../providers/simulator.js';
+import { seedDemo } from '../seed/demo.js';
+
+export const TEST_AUTH_TOKEN = 'test-auth-token-0123456789abcdef';
+
+export interface HarnessOptions {
+  env?: Record<string, string>;
+  databasePath?: string;
+  provider?: CreateAppOptions['provider'];
+  /** Start the dispatcher loop (on the fake clock). Default true. */
+  start?: boolean;
+  now?: string;
+}
+
+export async function createHarness(options: HarnessOptions = {}) {
+  const clock = new FakeClock(Date.parse(options.now ?? '2026-03-02T15:00:00Z'));
+  const config: AppConfig = loadConfig({ PUBLIC_URL: 'http://te.test', TWILIO_AUTH_TOKEN: TEST_AUTH_TOKEN, ...options.env });
+  const db: Db = openDatabase(options.databasePath ?? ':memory:');
+  await seedDemo(db, clock.now());
+  const simulator = options.provider ? null : createSimulatorProvider(db, clock, config.simulator);
+  const te = createApp({ db, clock, config, provider: options.provider ?? simulator!, log: silentLogger });
+  if (options.start !== false) te.start();
+  const tokens = new Map<string, string>();
+
+  async function login(email = 'recruiter@acme.test'): Promise<string> {
+    const cached = tokens.get(email);
+    if (cached) return cached;
+    const res = await te.app.request('/api/auth/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password: 'demo1234' }),
+    });
+    if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`);
+    const token = ((await res.json()) as { token: string }).token;
+    tokens.set(email, token);
+    return token;
+  }
+
+  /** A JSON request as a signed-in recruiter. */
+  async function api(method: string, path: string, body?: unknown, init: { email?: string; headers?: Record<string, string> } = {}) {
+    const token = await login(init.email);
+    const res = await te.app.request(path, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...init.headers,
+      },
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
+  }
+
+  return {
+    ...te,
+    db,
+    clock,
+    config,
+    simulator: simulator as SimulatorProvider,
+    login,
+    api,
+    /** Lets timers (dispatcher, simulator status reports) run for `ms` of fake time. */
+    advance: (ms: number) => clock.advance(ms),
+    async close() {
+      await te.stop();
+      db.$client.close();
+    },
+  };
+}
+
+export type Harness = Awaited<ReturnType<typeof createHarness>>;

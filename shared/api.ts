@@ -1,0 +1,339 @@
+/**
+ * The HTTP API's shapes, as zod schemas: the server validates requests with them, the OpenAPI
+ * document is generated from them, and the extension parses responses with them.
+ */
+import { z } from 'zod';
+
+export const ChannelSchema = z.enum(['sms', 'whatsapp']);
+export type Channel = z.infer<typeof ChannelSchema>;
+
+export const NotTextableReasonSchema = z.enum(['NO_MOBILE', 'NO_CONSENT', 'OPTED_OUT', 'CHANNEL_DISABLED']);
+export type NotTextableReason = z.infer<typeof NotTextableReasonSchema>;
+
+export const MessageStatusSchema = z.enum([
+  'queued',
+  'sending',
+  'sent',
+  'delivered',
+  'read',
+  'undelivered',
+  'failed',
+  'received',
+  'unknown',
+]);
+export type MessageStatus = z.infer<typeof MessageStatusSchema>;
+
+export const SenderSchema = z.enum(['recruiter', 'assistant', 'system', 'candidate']);
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().meta({ example: 'OPTED_OUT' }),
+      message: z.string(),
+      details: z.record(z.string(), z.unknown()).optional(),
+    }),
+  })
+  .meta({ id: 'Error' });
+export type ApiErrorBody = z.infer<typeof ErrorSchema>;
+
+export const RecruiterSchema = z
+  .object({
+    id: z.number(),
+    email: z.string(),
+    name: z.string(),
+    licensed: z.boolean(),
+    isAdmin: z.boolean(),
+    calendarLink: z.string(),
+    organization: z.object({
+      id: z.number(),
+      name: z.string(),
+      smsEnabled: z.boolean(),
+      whatsappEnabled: z.boolean(),
+      assistantSubscribed: z.boolean(),
+      textingHours: z.object({ start: z.string(), end: z.string() }),
+      defaultTimeZone: z.string(),
+      sendRatePerSecond: z.number().nullable(),
+    }),
+  })
+  .meta({ id: 'Recruiter' });
+export type Recruiter = z.infer<typeof RecruiterSchema>;
+
+export const LoginBodySchema = z.object({
+  email: z.string().trim().toLowerCase().pipe(z.email({ message: 'Enter a valid email address.' })),
+  password: z.string().min(1, 'Enter your password.').max(200),
+});
+export const LoginResponseSchema = z.object({ token: z.string(), recruiter: RecruiterSchema, expiresAt: z.string() });
+
+export const CandidateSchema = z
+  .object({
+    id: z.string().meta({ description: 'The candidate’s id in the host ATS.' }),
+    firstName: z.string(),
+    lastName: z.string(),
+    phone: z.string().nullable().meta({ description: 'E.164, or null when there is no valid mobile.' }),
+    channel: ChannelSchema,
+    textable: z.boolean(),
+    reason: NotTextableReasonSchema.nullable(),
+    timeZone: z.string(),
+    optedOut: z.boolean(),
+    whatsappWindowOpen: z.boolean().meta({ description: 'Free-form WhatsApp text allowed now (always true for SMS).' }),
+    lastInboundAt: z.string().nullable(),
+    assistant: z.object({ active: z.boolean(), sequenceId: z.number().nullable() }),
+    unreadCount: z.number(),
+  })
+  .meta({ id: 'Candidate' });
+export type Candidate = z.infer<typeof CandidateSchema>;
+
+export const CandidateListSchema = z.object({
+  candidates: z.array(CandidateSchema),
+  /** ATS ids asked for that the server does not know. */
+  unknownIds: z.array(z.string()).optional(),
+  nextCursor: z.string().nullable().optional(),
+});
+
+const atsIdList = z
+  .string()
+  .transform((s) => [...new Set(s.split(',').map((v) => v.trim()).filter(Boolean))])
+  .pipe(z.array(z.string().max(100)).min(1, 'ids must name at least one candidate.').max(200, 'At most 200 ids at a time.'));
+
+export const CandidateQuerySchema = z.object({
+  ids: atsIdList.optional(),
+  query: z.string().trim().max(100).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+  cursor: z.string().max(200).optional(),
+});
+
+export const MessageSchema = z
+  .object({
+    id: z.number(),
+    candidateId: z.string(),
+    direction: z.enum(['inbound', 'outbound']),
+    channel: ChannelSchema,
+    body: z.string(),
+    status: MessageStatusSchema,
+    encoding: z.enum(['GSM-7', 'UCS-2']),
+    segments: z.number(),
+    sender: SenderSchema,
+    senderName: z.string().nullable(),
+    errorCode: z.string().nullable(),
+    errorMessage: z.string().nullable(),
+    campaignId: z.number().nullable(),
+    createdAt: z.string(),
+    sentAt: z.string().nullable(),
+    deliveredAt: z.string().nullable(),
+  })
+  .meta({ id: 'Message' });
+export type Message = z.infer<typeof MessageSchema>;
+
+export const MessagePageSchema = z.object({ messages: z.array(MessageSchema), nextCursor: z.number().nullable() });
+
+export const MessagePageQuerySchema = z.object({
+  after: z.coerce.number().int().min(0).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+export const SendMessageBodySchema = z.object({
+  body: z.string().max(20_000).meta({ description: 'Up to 1,600 characters; merge fields like {{firstName}} allowed.' }),
+  templateId: z.number().int().positive().optional(),
+});
+
+export const AssistantBodySchema = z.object({
+  active: z.boolean(),
+  sequenceId: z.number().int().positive().optional(),
+});
+
+export const TemplateSchema = z
+  .object({ id: z.number(), name: z.string(), body: z.string(), whatsappApproved: z.boolean() })
+  .meta({ id: 'Template' });
+export type Template = z.infer<typeof TemplateSchema>;
+
+export const IdempotencyKeySchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[\x21-\x7e]+$/, 'Idempotency-Key must be printable ASCII without spaces.');
+
+/** Events on GET /api/events (server-sent events; `event:` is the type, `data:` JSON). */
+export const EVENT_TYPES = [
+  'message.created',
+  'message.updated',
+  'candidate.updated',
+  'campaign.updated',
+  'conversation.updated',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+// ── Campaigns ────────────────────────────────────────────────────────────────
+
+export const CampaignStatusSchema = z.enum(['draft', 'scheduled', 'sending', 'sent']);
+export type CampaignStatus = z.infer<typeof CampaignStatusSchema>;
+
+export const CampaignMessageStatusSchema = z.enum(['draft', 'scheduled', 'sending', 'sent']);
+
+const candidateIdList = z
+  .array(z.string().trim().min(1).max(100))
+  .max(5000, 'At most 5,000 candidates at a time.')
+  .transform((ids) => [...new Set(ids)]);
+
+export const CreateCampaignBodySchema = z.object({
+  name: z.string().trim().min(1, 'Give the campaign a name.').max(120),
+  jobTitle: z.string().trim().max(120).nullish(),
+  description: z.string().trim().max(2000).nullish(),
+  candidateIds: candidateIdList.optional(),
+});
+
+export const UpdateCampaignBodySchema = z
+  .object({
+    name: z.string().trim().min(1, 'Give the campaign a name.').max(120).optional(),
+    jobTitle: z.string().trim().max(120).nullish(),
+    description: z.string().trim().max(2000).nullish(),
+    assistant: z.object({ enabled: z.boolean(), sequenceId: z.number().int().positive().nullish() }).optional(),
+  })
+  .refine((v) => Object.keys(v).length > 0, 'Nothing to change.');
+
+export const AddCandidatesBodySchema = z.object({ candidateIds: candidateIdList.pipe(z.array(z.string()).min(1, 'Name at least one candidate.')) });
+
+export const CampaignListQuerySchema = z.object({ status: CampaignStatusSchema.optional() });
+
+export const ExcludedCandidateSchema = z.object({
+  id: z.string(),
+  firstName: z.string(),
+  lastName: z.string(),
+  reason: z.string(),
+});
+
+export const AddCandidatesResultSchema = z
+  .object({
+    added: z.number(),
+    alreadyIn: z.number(),
+    notFound: z.array(z.string()),
+    excluded: z.array(ExcludedCandidateSchema),
+    recipients: z.number(),
+    warning: z.object({ code: z.string(), message: z.string() }).nullable(),
+  })
+  .meta({ id: 'AddCandidatesResult' });
+
+const isoInstant = z.iso.datetime({ offset: true, message: 'sendAt must be an ISO instant such as 2026-12-01T15:00:00Z.' });
+
+export const CreateCampaignMessageBodySchema = z.object({
+  body: z.string().max(20_000),
+  sendAt: isoInstant.nullable(),
+  templateId: z.number().int().positive().nullish(),
+});
+
+export const UpdateCampaignMessageBodySchema = z
+  .object({
+    body: z.string().max(20_000).optional(),
+    sendAt: isoInstant.nullable().optional(),
+    templateId: z.number().int().positive().nullish(),
+  })
+  .refine((v) => Object.keys(v).length > 0, 'Nothing to change.');
+
+export const ReviewSchema = z
+  .object({
+    recipients: z.number(),
+    eligible: z.number(),
+    excluded: z.record(z.string(), z.number()).meta({ description: 'Count per reason.' }),
+    excludedCandidates: z.array(ExcludedCandidateSchema).meta({ description: 'Up to 100 of them, named.' }),
+    encoding: z.enum(['GSM-7', 'UCS-2']),
+    characters: z.number(),
+    segments: z.object({ min: z.number(), max: z.number(), total: z.number() }),
+    previews: z.array(z.object({ candidateId: z.string(), name: z.string(), body: z.string(), segments: z.number() })),
+    quietHours: z.object({
+      count: z.number().meta({ description: 'Eligible recipients outside texting hours at the send time.' }),
+      window: z.object({ start: z.string(), end: z.string() }),
+      byTimeZone: z.array(z.object({ timeZone: z.string(), count: z.number(), sendsAt: z.string() })),
+    }),
+    startsAt: z.string(),
+    estimatedCompletionAt: z.string().nullable(),
+    ratePerSecond: z.number().nullable().meta({ description: 'Segments per second; null when unlimited.' }),
+    warnings: z.array(z.object({ code: z.string(), message: z.string() })),
+  })
+  .meta({ id: 'CampaignReview' });
+export type Review = z.infer<typeof ReviewSchema>;
+
+export const CampaignMessageSchema = z
+  .object({
+    id: z.number(),
+    campaignId: z.number(),
+    body: z.string(),
+    templateId: z.number().nullable(),
+    sendAt: z.string().nullable(),
+    status: CampaignMessageStatusSchema,
+    editable: z.boolean(),
+    createdAt: z.string(),
+    scheduledAt: z.string().nullable(),
+    startedAt: z.string().nullable(),
+    completedAt: z.string().nullable(),
+  })
+  .meta({ id: 'CampaignMessage' });
+export type CampaignMessage = z.infer<typeof CampaignMessageSchema>;
+
+export const CampaignStatsSchema = z
+  .object({
+    recipients: z.number(),
+    queued: z.number(),
+    sent: z.number(),
+    delivered: z.number(),
+    failed: z.number(),
+    unknown: z.number(),
+    skipped: z.record(z.string(), z.number()),
+    replied: z.number(),
+    optedOut: z.number(),
+    total: z.number().meta({ description: 'Texts this campaign will have sent or tried when done.' }),
+    done: z.number().meta({ description: 'Of those, how many are settled (sent, failed, skipped...).' }),
+  })
+  .meta({ id: 'CampaignStats' });
+export type CampaignStats = z.infer<typeof CampaignStatsSchema>;
+
+export const CampaignSchema = z
+  .object({
+    id: z.number(),
+    name: z.string(),
+    jobTitle: z.string().nullable(),
+    description: z.string().nullable(),
+    status: CampaignStatusSchema,
+    assistant: z.object({ enabled: z.boolean(), sequenceId: z.number().nullable() }),
+    createdBy: z.object({ id: z.number(), name: z.string() }),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    sentAt: z.string().nullable(),
+    recipients: z.number(),
+    eligible: z.number(),
+    excluded: z.record(z.string(), z.number()),
+    stats: CampaignStatsSchema,
+    nextSendAt: z.string().nullable(),
+  })
+  .meta({ id: 'Campaign' });
+export type Campaign = z.infer<typeof CampaignSchema>;
+
+export const CampaignRecipientSchema = CandidateSchema.extend({
+  delivery: z
+    .object({ status: z.string(), reason: z.string().nullable(), messageStatus: MessageStatusSchema.nullable(), errorCode: z.string().nullable() })
+    .nullable(),
+  replied: z.boolean(),
+});
+
+export const CampaignDetailSchema = CampaignSchema.extend({
+  messages: z.array(CampaignMessageSchema),
+}).meta({ id: 'CampaignDetail' });
+export type CampaignDetail = z.infer<typeof CampaignDetailSchema>;
+
+export const CampaignMessageWithReviewSchema = z.object({ message: CampaignMessageSchema, review: ReviewSchema });
+
+export const RecipientsQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: z.string().max(200).optional(),
+});
+
+export const OrganizationPatchSchema = z
+  .object({
+    textingHours: z
+      .object({
+        start: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'Use HH:MM, e.g. 08:00.'),
+        end: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'Use HH:MM, e.g. 21:00.'),
+      })
+      .optional(),
+    defaultTimeZone: z.string().min(1).max(64).optional(),
+    sendRatePerSecond: z.number().positive().max(1000).nullable().optional(),
+  })
+  .refine((v) => Object.keys(v).length > 0, 'Nothing to change.');

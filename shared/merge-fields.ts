@@ -1,0 +1,35 @@
+/**
+ * Merge fields in message bodies and templates: `{{firstName}}`, `{{ jobTitle }}`...
+ * Unknown fields are refused before anything is sent, never rendered as a blank.
+ */
+
+export const MERGE_FIELDS = ['firstName', 'lastName', 'jobTitle', 'recruiterName', 'calendarLink'] as const;
+export type MergeField = (typeof MERGE_FIELDS)[number];
+export type MergeValues = Partial<Record<MergeField, string | null | undefined>>;
+
+const FIELD_PATTERN = /\{\{\s*([^{}]*?)\s*\}\}/g;
+
+export function mergeFieldsIn(body: string): string[] {
+  return [...new Set([...body.matchAll(FIELD_PATTERN)].map((m) => m[1]!))];
+}
+
+export function unknownMergeFields(body: string): string[] {
+  return mergeFieldsIn(body).filter((name) => !(MERGE_FIELDS as readonly string[]).includes(name));
+}
+
+/** Fields the body uses that have no value for this recipient (rendering them would leave a gap). */
+export function missingMergeValues(body: string, values: MergeValues): MergeField[] {
+  return mergeFieldsIn(body).filter(
+    (name): name is MergeField => (MERGE_FIELDS as readonly string[]).includes(name) && !values[name as MergeField],
+  );
+}
+
+export function renderMergeFields(body: string, values: MergeValues): string {
+  return body.replace(FIELD_PATTERN, (whole, name: string) => {
+    // Only known fields, and only the values' own properties: `{{constructor}}` or
+    // `{{toString}}` must not render Object.prototype's functions into a text.
+    if (!(MERGE_FIELDS as readonly string[]).includes(name) || !Object.hasOwn(values, name)) return whole;
+    const value = values[name as MergeField];
+    return value == null ? whole : value;
+  });
+}
