@@ -84,10 +84,6 @@ interface TwilioListPage {
 
 const stripWhatsapp = (address: string) => address.replace(/^whatsapp:/i, '');
 
-/** Not a ProviderError on purpose: the text may have gone out, so the engine must not retry it
- * blindly. It leaves the claim to expire and asks `findSent` later. */
-class TwilioAmbiguousError extends Error {}
-
 export function createTwilioProvider(config: AppConfig['twilio'], options: TwilioProviderOptions = {}): Provider {
   const { accountSid, authToken } = config;
   if (!accountSid || !authToken) throw new Error('The Twilio provider needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN.');
@@ -140,20 +136,18 @@ export function createTwilioProvider(config: AppConfig['twilio'], options: Twili
    * the exact body, created no earlier than handedOffAt minus a little slack.
    * Returns the message, null if none matched, 'error' if the look-up itself failed.
    */
-  async function lookup(text: OutboundText, opts: { dateFilter: boolean; pages: number }): Promise<TwilioMessage | null | 'error'> {
+  async function lookup(text: OutboundText, pages: number): Promise<TwilioMessage | null | 'error'> {
     const a = addressing(text);
     const query = new URLSearchParams({ To: a.to });
     // With a messaging service Twilio picks the sender, so From cannot narrow the search.
     if (a.from && !a.messagingServiceSid) query.set('From', a.from);
-    if (opts.dateFilter) {
-      // Literally `DateSent>=YYYY-MM-DD` (GMT): the parameter name is `DateSent>`.
-      query.set('DateSent>', new Date(text.handedOffAt - 86_400_000).toISOString().slice(0, 10));
-    }
+    // No DateSent filter: a text still queued at Twilio has no send date yet and would be missed.
+    // Newest first, narrowed by To (and From), then matched on body and creation time.
     query.set('PageSize', '50');
     const notBefore = text.handedOffAt - CREATED_SLACK_MS;
     let url: string | null = `${messagesUrl}?${query.toString()}`;
     try {
-      for (let page = 0; url && page < opts.pages; page++) {
+      for (let page = 0; url && page < pages; page++) {
         const res = await request(url, { method: 'GET' });
         if (!res.ok) {
           await res.body?.cancel().catch(() => {});
@@ -211,13 +205,9 @@ export function createTwilioProvider(config: AppConfig['twilio'], options: Twili
       });
     } catch (err) {
       if (neverReached(err)) throw networkError(err);
-      // No answer: Twilio may or may not have the request. Look before letting it be retried.
-      const found = await lookup(text, { dateFilter: false, pages: 1 });
-      if (found && found !== 'error') {
-        const receipt = receiptOf(found, fallbackFrom);
-        if (receipt) return receipt;
-      }
-      throw networkError(err);
+      // No answer: Twilio may or may not have the request. The engine looks it up (findSent)
+      // before anything is retried.
+      throw networkError(err, true);
     }
 
     if (res.ok) {
@@ -240,12 +230,12 @@ export function createTwilioProvider(config: AppConfig['twilio'], options: Twili
   }
 
   async function ambiguousAccepted(text: OutboundText, fallbackFrom: string, why: string): Promise<ProviderReceipt> {
-    const found = await lookup(text, { dateFilter: false, pages: 1 });
+    const found = await lookup(text, 1);
     if (found && found !== 'error') {
       const receipt = receiptOf(found, fallbackFrom);
       if (receipt) return receipt;
     }
-    throw new TwilioAmbiguousError(`Twilio accepted the text but ${why}.`);
+    throw new ProviderError('transient', 'AMBIGUOUS_RESPONSE', `Twilio accepted the text but ${why}.`, undefined, true);
   }
 
   return {
@@ -253,7 +243,7 @@ export function createTwilioProvider(config: AppConfig['twilio'], options: Twili
     defaultFrom,
     send,
     async findSent(text) {
-      const found = await lookup(text, { dateFilter: true, pages: MAX_LIST_PAGES });
+      const found = await lookup(text, MAX_LIST_PAGES);
       if (!found || found === 'error') return 'unknown';
       // A match that failed or went undelivered cannot be expressed as a receipt: a person reviews it.
       const from = addressing(text).from;
@@ -282,12 +272,12 @@ function neverReached(err: unknown): boolean {
   return typeof cause?.code === 'string' && NOT_REACHED.has(cause.code);
 }
 
-function networkError(err: unknown): ProviderError {
+function networkError(err: unknown, maybeSent = false): ProviderError {
   const name = err instanceof Error ? err.name : '';
   if (name === 'TimeoutError' || name === 'AbortError') {
-    return new ProviderError('transient', 'TIMEOUT', 'Twilio did not answer in time.');
+    return new ProviderError('transient', 'TIMEOUT', 'Twilio did not answer in time.', undefined, maybeSent);
   }
-  return new ProviderError('transient', 'NETWORK_ERROR', `Could not reach Twilio (${describe(err)}).`);
+  return new ProviderError('transient', 'NETWORK_ERROR', `Could not reach Twilio (${describe(err)}).`, undefined, maybeSent);
 }
 
 /** Seconds (Twilio's form) or an HTTP date, as milliseconds from now. */

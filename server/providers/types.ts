@@ -34,6 +34,11 @@ export class ProviderError extends Error {
     readonly code: string,
     message: string,
     readonly retryAfterMs?: number,
+    /**
+     * The request may have reached the provider (a timeout after sending it): retrying could
+     * text twice, so the engine asks `findSent` instead, and holds it for review if unsure.
+     */
+    readonly maybeSent = false,
   ) {
     super(message);
   }

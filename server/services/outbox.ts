@@ -23,7 +23,6 @@ import { notTextableReason, REASON_MESSAGES, whatsappWindowOpen, type Candidate,
 export const PRIORITY = { conversation: 0, campaign: 10 } as const;
 
 const BATCH = 500;
-const LEASE_MS = 30_000;
 const IDLE_POLL_MS = 1000;
 const MAX_ATTEMPTS = 6;
 const CONCURRENCY = 32;
@@ -207,6 +206,7 @@ export function createOutbox(deps: Deps) {
       return { kind: 'sent', row, receipt };
     } catch (err) {
       if (err instanceof ProviderError) {
+        if (err.maybeSent) return resolveAmbiguous(row, row.handedOffAt ?? now, err);
         if (err.kind === 'transient' && row.attempts < MAX_ATTEMPTS) {
           return { kind: 'retry', row, dueAt: clock.now() + backoff(row.attempts, err.retryAfterMs), code: err.code, message: err.message };
         }
@@ -217,6 +217,22 @@ export function createOutbox(deps: Deps) {
       log.error('provider send threw unexpectedly', { messageId: row.id, error: String(err) });
       return { kind: 'leave', row };
     }
+  }
+
+  /** The provider may have it: ask, and only retry when it says it does not. */
+  async function resolveAmbiguous(row: MessageRow, handedOffAt: number, err: ProviderError): Promise<Outcome> {
+    let found: ProviderReceipt | null | 'unknown';
+    try {
+      found = await provider.findSent(outboundText(row, handedOffAt));
+    } catch {
+      found = 'unknown';
+    }
+    if (found === 'unknown') return { kind: 'unknown', row };
+    if (found) return { kind: 'sent', row, receipt: found };
+    if (row.attempts < MAX_ATTEMPTS) {
+      return { kind: 'retry', row, dueAt: clock.now() + backoff(row.attempts, err.retryAfterMs), code: err.code, message: err.message };
+    }
+    return { kind: 'failed', row, code: err.code, message: err.message };
   }
 
   const settle = sqlite.transaction((outcomes: Outcome[], now: number) => {
@@ -258,7 +274,7 @@ export function createOutbox(deps: Deps) {
   }
 
   async function recoverExpired(now: number, lookups: Lookups): Promise<void> {
-    const rows = (stmt.expired.all(owner, now + LEASE_MS, now, now) as Record<string, unknown>[]).map(mapRow);
+    const rows = (stmt.expired.all(owner, now + config.dispatchLeaseMs, now, now) as Record<string, unknown>[]).map(mapRow);
     if (!rows.length) return;
     const outcomes: Outcome[] = [];
     for (const row of rows) {
@@ -340,7 +356,7 @@ export function createOutbox(deps: Deps) {
         admitted.push(r.id);
       }
       if (!admitted.length) continue;
-      const claimed = (stmt.claim.all(owner, now + LEASE_MS, exactLookup ? now : null, now, JSON.stringify(admitted)) as Record<string, unknown>[]).map(mapRow);
+      const claimed = (stmt.claim.all(owner, now + config.dispatchLeaseMs, exactLookup ? now : null, now, JSON.stringify(admitted)) as Record<string, unknown>[]).map(mapRow);
       const outcomes = await mapConcurrent(claimed, CONCURRENCY, (row) => deliver(row, lookups));
       after(settle(outcomes, clock.now()), lookups);
       handled += claimed.length;
