@@ -6,6 +6,16 @@ export default defineConfig({
   srcDir: 'extension',
   outDir: '.output',
   webExt: { disabled: true },
+  manifest: {
+    name: 'Text Engagement for CXM/CRM',
+    description: 'Text candidates by SMS and WhatsApp from your ATS: phone badges, conversations and bulk text campaigns.',
+    permissions: ['storage'],
+    // The ATS pages and the demo ATS, and the Text Engagement server (localhost by default).
+    host_permissions: ['https://*.icims.com/*', 'http://localhost/*', 'http://127.0.0.1/*'],
+    // A server elsewhere is granted when the recruiter signs in to it.
+    optional_host_permissions: ['https://*/*', 'http://*/*'],
+    action: { default_title: 'Text Engagement' },
+  },
   vite: () => ({
     plugins: [preact()],
   }),

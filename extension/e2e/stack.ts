@@ -1,0 +1,114 @@
+/**
+ * The whole product for a browser test: a real server (simulator) on a seeded temp database,
+ * the demo ATS pages, and headless Chromium with the built extension loaded.
+ */
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import puppeteer, { type Browser, type Page } from 'puppeteer';
+import { serveFixtures } from '../../fixtures/serve';
+import { openDatabase } from '../../server/db/client';
+import { startServer } from '../../server/main';
+import { seedDemo } from '../../server/seed/demo';
+
+export const EXTENSION_DIR = resolve(import.meta.dirname, '../../.output/chrome-mv3');
+export const CHROMIUM = process.env.PUPPETEER_EXECUTABLE_PATH ?? '/usr/bin/chromium';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolvePort(port));
+    });
+  });
+}
+
+export interface Stack {
+  serverUrl: string;
+  fixturesUrl: string;
+  browser: Browser;
+  extensionId: string;
+  dir: string;
+  server: Awaited<ReturnType<typeof startServer>>;
+  /** A new tab. */
+  page(): Promise<Page>;
+  /** Signs in through the options page, as a person would. */
+  signIn(email?: string, password?: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startStack(options: { env?: Record<string, string> } = {}): Promise<Stack> {
+  if (!existsSync(join(EXTENSION_DIR, 'manifest.json'))) {
+    throw new Error(`The extension is not built: run "npm run build" first (${EXTENSION_DIR}).`);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'te-e2e-'));
+  const databasePath = join(dir, 'db.sqlite');
+  const db = openDatabase(databasePath);
+  await seedDemo(db);
+  db.$client.close();
+
+  const port = await freePort();
+  const serverUrl = `http://localhost:${port}`;
+  const server = await startServer({
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATABASE_PATH: databasePath,
+    PUBLIC_URL: serverUrl,
+    TWILIO_AUTH_TOKEN: 'e2e-token',
+    ...options.env,
+  });
+  const fixtures = await serveFixtures({ port: 0, host: '127.0.0.1' });
+  const fixturesUrl = fixtures.url.replace('127.0.0.1', 'localhost');
+
+  const browser = await puppeteer.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    userDataDir: join(dir, 'profile'),
+    ignoreDefaultArgs: ['--disable-extensions'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      `--disable-extensions-except=${EXTENSION_DIR}`,
+      `--load-extension=${EXTENSION_DIR}`,
+    ],
+    env: { ...process.env, TMPDIR: dir },
+  });
+  const worker = await browser.waitForTarget((t) => t.type() === 'service_worker' && t.url().startsWith('chrome-extension://'), { timeout: 15_000 });
+  const extensionId = new URL(worker.url()).host;
+
+  const stack: Stack = {
+    serverUrl,
+    fixturesUrl,
+    browser,
+    extensionId,
+    dir,
+    server,
+    page: () => browser.newPage(),
+    async signIn(email = 'recruiter@acme.test', password = 'demo1234') {
+      const page = await browser.newPage();
+      await page.goto(`chrome-extension://${extensionId}/options.html`);
+      const url = await page.waitForSelector('input[name=serverUrl]');
+      await url!.click({ count: 3 });
+      await url!.type(serverUrl);
+      await page.type('input[name=email]', email);
+      await page.type('input[name=password]', password);
+      await page.click('button[type=submit]');
+      await page.waitForSelector('[data-testid=signed-in-as]', { timeout: 10_000 });
+      await page.close();
+    },
+    async close() {
+      await browser.close().catch(() => undefined);
+      await Promise.allSettled([server.close(), fixtures.close()]);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return stack;
+}

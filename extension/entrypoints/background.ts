@@ -1,0 +1,219 @@
+/**
+ * The background service worker: the only part of the extension that talks to the server.
+ * It holds the token, answers typed requests from our own pages and content scripts, keeps
+ * one event stream open while any tab listens, fans events out, and shows unread replies on
+ * the toolbar badge.
+ */
+import { browser } from 'wxt/browser';
+import { defineBackground } from 'wxt/utils/define-background';
+import type { Recruiter } from '../../shared/api';
+import { callApi, RelayFailure } from '../lib/api-client';
+import { createEventStream } from '../lib/event-stream';
+import { requestSchemas, type Outputs, type PushEvent, type RequestName, type Result, type Session } from '../lib/protocol';
+import { EVENTS_PORT } from '../lib/protocol-names';
+import { serverUrlItem, sessionItem } from '../lib/storage';
+
+type Port = ReturnType<typeof browser.runtime.connect>;
+
+export default defineBackground(() => {
+  const ports = new Set<Port>();
+  let unread = 0;
+
+  async function session(): Promise<Session> {
+    const [serverUrl, stored] = await Promise.all([serverUrlItem.getValue(), sessionItem.getValue()]);
+    const valid = stored && Date.parse(stored.expiresAt) > Date.now();
+    return { serverUrl, signedIn: !!valid, recruiter: valid ? stored.recruiter : null };
+  }
+
+  async function target() {
+    const [serverUrl, stored] = await Promise.all([serverUrlItem.getValue(), sessionItem.getValue()]);
+    return { serverUrl, token: stored?.token ?? null };
+  }
+
+  /** A signed-in call; a 401 means the token is gone, so the session is cleared for everyone. */
+  async function api<T>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<T> {
+    const t = await target();
+    if (!t.token) throw new RelayFailure({ code: 'SIGNED_OUT', message: 'Sign in to Text Engagement first.', status: 401 });
+    try {
+      return await callApi<T>(t, method, path, body, headers);
+    } catch (err) {
+      if (err instanceof RelayFailure && err.error.status === 401) await signedOut();
+      throw err;
+    }
+  }
+
+  async function signedOut() {
+    await sessionItem.setValue(null);
+    stream.stop();
+    await setUnread(0);
+    broadcast({ type: 'session.changed', data: await session() });
+  }
+
+  const q = (params: Record<string, string | number | boolean | undefined | null>) => {
+    const search = new URLSearchParams();
+    for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null) search.set(k, String(v));
+    const s = search.toString();
+    return s ? `?${s}` : '';
+  };
+  const id = encodeURIComponent;
+
+  const handlers: { [N in RequestName]: (input: ReturnType<(typeof requestSchemas)[N]['parse']>) => Promise<Outputs[N]> } = {
+    'session.get': () => session(),
+    'session.signIn': async ({ serverUrl, email, password }) => {
+      const base = serverUrl.replace(/\/+$/, '');
+      const result = await callApi<{ token: string; expiresAt: string; recruiter: Recruiter }>({ serverUrl: base, token: null }, 'POST', '/api/auth/login', { email, password });
+      await serverUrlItem.setValue(base);
+      await sessionItem.setValue(result);
+      const s = await session();
+      broadcast({ type: 'session.changed', data: s });
+      if (ports.size) stream.restart();
+      void refreshUnread();
+      return s;
+    },
+    'session.signOut': async () => {
+      const t = await target();
+      if (t.token) await callApi(t, 'POST', '/api/auth/logout').catch(() => undefined);
+      await signedOut();
+      return session();
+    },
+    'candidates.lookup': ({ ids }) => lookup(ids),
+    'candidates.get': ({ id: cid }) => api('GET', `/api/candidates/${id(cid)}`),
+    'candidates.search': ({ query, limit, cursor }) => api('GET', `/api/candidates${q({ query, limit, cursor })}`),
+    'messages.list': ({ candidateId, after }) => api('GET', `/api/candidates/${id(candidateId)}/messages${q({ after, limit: 500 })}`),
+    'messages.send': ({ candidateId, body, templateId, idempotencyKey }) =>
+      api('POST', `/api/candidates/${id(candidateId)}/messages`, { body, ...(templateId ? { templateId } : {}) }, { 'idempotency-key': idempotencyKey }),
+    'messages.markRead': async ({ candidateId }) => {
+      const out = await api<{ unreadCount: number }>('POST', `/api/candidates/${id(candidateId)}/read`);
+      void refreshUnread();
+      return out;
+    },
+    'templates.list': () => api('GET', '/api/templates'),
+    'sequences.list': () => api('GET', '/api/sequences'),
+    'assistant.set': ({ candidateId, active, sequenceId }) => api('POST', `/api/candidates/${id(candidateId)}/assistant`, { active, ...(sequenceId ? { sequenceId } : {}) }),
+    'campaigns.list': ({ status, mine }) => api('GET', `/api/campaigns${q({ status, mine })}`),
+    'campaigns.get': ({ id: cid }) => api('GET', `/api/campaigns/${cid}`),
+    'campaigns.create': (input) => api('POST', '/api/campaigns', input),
+    'campaigns.update': ({ id: cid, ...patch }) => api('PATCH', `/api/campaigns/${cid}`, patch),
+    'campaigns.delete': ({ id: cid }) => api('DELETE', `/api/campaigns/${cid}`),
+    'campaigns.recipients': ({ id: cid, limit, offset }) => api('GET', `/api/campaigns/${cid}/candidates${q({ limit, offset })}`),
+    'campaigns.addCandidates': ({ id: cid, candidateIds }) => api('POST', `/api/campaigns/${cid}/candidates`, { candidateIds }),
+    'campaigns.removeCandidate': ({ id: cid, candidateId }) => api('DELETE', `/api/campaigns/${cid}/candidates/${id(candidateId)}`),
+    'campaigns.createMessage': ({ id: cid, ...body }) => api('POST', `/api/campaigns/${cid}/messages`, body),
+    'campaigns.getMessage': ({ id: cid, messageId }) => api('GET', `/api/campaigns/${cid}/messages/${messageId}`),
+    'campaigns.updateMessage': ({ id: cid, messageId, ...patch }) => api('PATCH', `/api/campaigns/${cid}/messages/${messageId}`, patch),
+    'campaigns.deleteMessage': ({ id: cid, messageId }) => api('DELETE', `/api/campaigns/${cid}/messages/${messageId}`),
+    'campaigns.scheduleMessage': ({ id: cid, messageId }) => api('POST', `/api/campaigns/${cid}/messages/${messageId}/schedule`),
+    'ui.openOptions': async () => {
+      await browser.runtime.openOptionsPage();
+      return null;
+    },
+  };
+
+  // ── The badge look-up: one request per render, answers cached briefly ──────────────────
+  const LOOKUP_TTL_MS = 10_000;
+  const cache = new Map<string, { at: number; value: Outputs['candidates.get'] }>();
+
+  async function lookup(ids: string[]): Promise<Outputs['candidates.lookup']> {
+    const now = Date.now();
+    const missing = ids.filter((i) => !((cache.get(i)?.at ?? 0) > now - LOOKUP_TTL_MS));
+    let unknownIds: string[] = [];
+    if (missing.length) {
+      const fresh = await api<Outputs['candidates.lookup']>('GET', `/api/candidates${q({ ids: missing.join(',') })}`);
+      for (const c of fresh.candidates) cache.set(c.id, { at: now, value: c });
+      unknownIds = fresh.unknownIds ?? [];
+    }
+    return { candidates: ids.flatMap((i) => (cache.has(i) && !unknownIds.includes(i) ? [cache.get(i)!.value] : [])), unknownIds };
+  }
+
+  // ── Requests from our own contexts only ─────────────────────────────────────────────────
+  browser.runtime.onMessage.addListener((message: unknown, sender) => {
+    if (sender.id !== browser.runtime.id) return undefined;
+    const envelope = message as { kind?: unknown; name?: unknown; input?: unknown } | null;
+    if (!envelope || envelope.kind !== 'te.request' || typeof envelope.name !== 'string' || !(envelope.name in requestSchemas)) return undefined;
+    return handle(envelope.name as RequestName, envelope.input);
+  });
+
+  async function handle(name: RequestName, input: unknown): Promise<Result<unknown>> {
+    const parsed = requestSchemas[name].safeParse(input ?? {});
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      return { ok: false, error: { code: 'BAD_REQUEST', message: issue.message, status: 400 } };
+    }
+    try {
+      const handler = handlers[name] as (i: unknown) => Promise<unknown>;
+      return { ok: true, data: await handler(parsed.data) };
+    } catch (err) {
+      if (err instanceof RelayFailure) return { ok: false, error: err.error };
+      return { ok: false, error: { code: 'EXTENSION_ERROR', message: err instanceof Error ? err.message : String(err), status: 0 } };
+    }
+  }
+
+  // ── Pushed events: one stream while any tab listens ─────────────────────────────────────
+  function broadcast(event: PushEvent) {
+    for (const port of ports) {
+      try {
+        port.postMessage(event);
+      } catch {
+        ports.delete(port);
+      }
+    }
+  }
+
+  const stream = createEventStream({
+    url: async () => (await target()).serverUrl,
+    token: async () => (await target()).token,
+    onEvent(event) {
+      if (event.type === 'candidate.updated') {
+        const c = event.data as Outputs['candidates.get'];
+        cache.set(c.id, { at: Date.now(), value: c });
+      }
+      if (event.type === 'message.created' || event.type === 'candidate.updated') void refreshUnread();
+      if (['message.created', 'message.updated', 'candidate.updated', 'campaign.updated'].includes(event.type)) {
+        broadcast(event as PushEvent);
+      }
+    },
+    onStatus(connected) {
+      broadcast({ type: 'stream.status', data: { connected } });
+    },
+    onUnauthorized() {
+      void signedOut();
+    },
+  });
+
+  browser.runtime.onConnect.addListener((port) => {
+    if (port.name !== EVENTS_PORT || port.sender?.id !== browser.runtime.id) return;
+    ports.add(port);
+    port.onDisconnect.addListener(() => {
+      ports.delete(port);
+      if (!ports.size) stream.stop();
+    });
+    // Pings only keep the worker awake while a tab listens.
+    port.onMessage.addListener(() => undefined);
+    void session().then((s) => {
+      if (s.signedIn) stream.start();
+    });
+  });
+
+  // ── Toolbar badge: unread replies ───────────────────────────────────────────────────────
+  let unreadTimer: ReturnType<typeof setTimeout> | null = null;
+  function refreshUnread() {
+    if (unreadTimer) return;
+    unreadTimer = setTimeout(async () => {
+      unreadTimer = null;
+      try {
+        const me = await api<{ unreadCount: number }>('GET', '/api/me');
+        await setUnread(me.unreadCount);
+      } catch {
+        // Signed out or offline: the badge keeps its last value.
+      }
+    }, 300);
+  }
+
+  async function setUnread(count: number) {
+    unread = count;
+    await browser.action.setBadgeBackgroundColor({ color: '#0b5fff' });
+    await browser.action.setBadgeText({ text: unread > 0 ? String(Math.min(unread, 99)) + (unread > 99 ? '+' : '') : '' });
+  }
+
+  void refreshUnread();
+});

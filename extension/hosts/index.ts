@@ -1,0 +1,8 @@
+import type { HostAdapter } from './types';
+
+/** Every host the extension knows; the first that matches the page is used. */
+export const adapters: HostAdapter[] = [];
+
+export function adapterFor(location: Location, document: Document): HostAdapter | null {
+  return adapters.find((a) => a.matches(location, document)) ?? null;
+}
