@@ -12,10 +12,12 @@ import { createSimulatorProvider, type SimulatorProvider } from './providers/sim
 import { createTwilioProvider } from './providers/twilio.js';
 import type { Provider } from './providers/types.js';
 import { authRoutes } from './routes/auth.js';
+import { bookingRoutes } from './routes/booking.js';
 import { campaignRoutes } from './routes/campaigns.js';
 import { candidateRoutes } from './routes/candidates.js';
 import { eventRoutes } from './routes/events.js';
 import { organizationRoutes } from './routes/organization.js';
+import { sequenceRoutes } from './routes/sequences.js';
 import { simulatorRoutes } from './routes/simulator.js';
 import { templateRoutes } from './routes/templates.js';
 import { webhookRoutes } from './routes/webhooks.js';
@@ -90,10 +92,12 @@ export function createApp(options: CreateAppOptions) {
   api.route('/templates', templateRoutes(deps));
   api.route('/campaigns', campaignRoutes(services));
   api.route('/organization', organizationRoutes(deps, services));
+  api.route('/sequences', sequenceRoutes(deps));
   api.route('/events', eventRoutes(deps));
   app.route('/api', api);
 
   app.route('/webhooks/twilio', webhookRoutes(deps, services));
+  app.route('/book', bookingRoutes(services));
   if (provider.name === 'simulator' && 'reply' in provider) {
     app.route('/simulator', simulatorRoutes(deps, provider as SimulatorProvider));
   }

@@ -4,6 +4,9 @@
  */
 import { z, type ZodType } from 'zod';
 import * as api from '../shared/api.js';
+import { SequenceSchema } from '../shared/sequences.js';
+import { CampaignListQueryWithMineSchema, RecipientPageQuerySchema } from './routes/campaigns.js';
+import { SequenceBodySchema } from './routes/sequences.js';
 
 interface Operation {
   method: 'get' | 'post' | 'patch' | 'delete';
@@ -65,6 +68,78 @@ export const operations: Operation[] = [
     method: 'get', path: '/api/events', summary: `Server-sent events: ${api.EVENT_TYPES.join(', ')}`, tags: ['events'],
     responses: { 200: { description: 'text/event-stream', contentType: 'text/event-stream' }, ...errors(401) },
   },
+  { method: 'get', path: '/api/organization', summary: 'The organization’s texting settings', tags: ['organization'], responses: { 200: { description: 'Organization', schema: api.RecruiterSchema.shape.organization }, ...errors(401) } },
+  {
+    method: 'patch', path: '/api/organization', summary: 'Change texting hours, default time zone or send rate (administrators)', tags: ['organization'],
+    body: api.OrganizationPatchSchema, responses: { 200: { description: 'Organization', schema: api.RecruiterSchema.shape.organization }, ...errors(400, 401, 403, 415) },
+  },
+  {
+    method: 'get', path: '/api/campaigns', summary: 'Campaigns (status, mine)', tags: ['campaigns'], query: CampaignListQueryWithMineSchema,
+    responses: { 200: { description: 'Campaigns', schema: z.object({ campaigns: z.array(api.CampaignSchema) }) }, ...errors(400, 401) },
+  },
+  {
+    method: 'post', path: '/api/campaigns', summary: 'Create a campaign, optionally with candidates', tags: ['campaigns'], body: api.CreateCampaignBodySchema,
+    responses: { 201: { description: 'The campaign and the result of adding the candidates', schema: z.object({ campaign: api.CampaignDetailSchema, candidates: api.AddCandidatesResultSchema.nullable() }) }, ...errors(400, 401, 403, 415) },
+  },
+  { method: 'get', path: '/api/campaigns/{id}', summary: 'One campaign with its messages', tags: ['campaigns'], responses: { 200: { description: 'Campaign', schema: api.CampaignDetailSchema }, ...errors(401, 404) } },
+  {
+    method: 'patch', path: '/api/campaigns/{id}', summary: 'Rename, describe, or enable ARI', tags: ['campaigns'], body: api.UpdateCampaignBodySchema,
+    responses: { 200: { description: 'Campaign', schema: api.CampaignDetailSchema }, ...errors(400, 401, 403, 404, 409, 415) },
+  },
+  { method: 'delete', path: '/api/campaigns/{id}', summary: 'Delete an unsent campaign', tags: ['campaigns'], responses: { 204: { description: 'Deleted' }, ...errors(401, 403, 404, 409) } },
+  {
+    method: 'get', path: '/api/campaigns/{id}/candidates', summary: 'The campaign’s recipients with delivery state (limit, offset)', tags: ['campaigns'], query: RecipientPageQuerySchema,
+    responses: { 200: { description: 'A page of recipients', schema: z.object({ recipients: z.array(api.CampaignRecipientSchema), total: z.number(), nextOffset: z.number().nullable() }) }, ...errors(400, 401, 404) },
+  },
+  {
+    method: 'post', path: '/api/campaigns/{id}/candidates', summary: 'Add candidates (ATS ids)', tags: ['campaigns'], body: api.AddCandidatesBodySchema,
+    responses: { 200: { description: 'What was added, excluded or not found', schema: api.AddCandidatesResultSchema }, ...errors(400, 401, 403, 404, 409, 415) },
+  },
+  {
+    method: 'delete', path: '/api/campaigns/{id}/candidates/{candidateId}', summary: 'Remove a candidate', tags: ['campaigns'],
+    responses: { 200: { description: 'Recipients left', schema: z.object({ recipients: z.number() }) }, ...errors(401, 403, 404, 409) },
+  },
+  {
+    method: 'post', path: '/api/campaigns/{id}/messages', summary: 'Add a message (draft) and review it', tags: ['campaigns'], body: api.CreateCampaignMessageBodySchema,
+    responses: { 201: { description: 'The message and its review', schema: api.CampaignMessageWithReviewSchema }, ...errors(400, 401, 403, 404, 409, 415) },
+  },
+  {
+    method: 'get', path: '/api/campaigns/{id}/messages/{messageId}', summary: 'One campaign message with its review', tags: ['campaigns'],
+    responses: { 200: { description: 'The message and its review', schema: api.CampaignMessageWithReviewSchema }, ...errors(401, 404) },
+  },
+  {
+    method: 'patch', path: '/api/campaigns/{id}/messages/{messageId}', summary: 'Edit an unsent message', tags: ['campaigns'], body: api.UpdateCampaignMessageBodySchema,
+    responses: { 200: { description: 'The message and its review', schema: api.CampaignMessageWithReviewSchema }, ...errors(400, 401, 403, 404, 409, 415) },
+  },
+  { method: 'delete', path: '/api/campaigns/{id}/messages/{messageId}', summary: 'Delete an unsent message', tags: ['campaigns'], responses: { 204: { description: 'Deleted' }, ...errors(401, 403, 404, 409) } },
+  {
+    method: 'post', path: '/api/campaigns/{id}/messages/{messageId}/schedule', summary: 'Send now, or save for its send time', tags: ['campaigns'],
+    responses: { 200: { description: 'The scheduled message, its review and a confirmation line', schema: api.CampaignMessageWithReviewSchema.extend({ confirmation: z.string() }) }, ...errors(400, 401, 403, 404, 409) },
+  },
+  {
+    method: 'get', path: '/api/candidates/{id}/assistant', summary: 'What Ari is doing for the candidate: sequence, step, hand-back reason, collected answers, booking', tags: ['assistant'],
+    responses: { 200: { description: 'Assistant state' }, ...errors(401, 404) },
+  },
+  {
+    method: 'get', path: '/api/sequences', summary: 'The organization’s sequences for Ari (empty without the assistant subscription)', tags: ['assistant'],
+    responses: { 200: { description: 'Sequences' }, ...errors(401) },
+  },
+  {
+    method: 'post', path: '/api/sequences', summary: 'Create a sequence (administrators); a malformed one is a 400 naming the problem', tags: ['assistant'],
+    body: SequenceBodySchema.extend({ definition: SequenceSchema }), responses: { 201: { description: 'The sequence' }, ...errors(400, 401, 403, 415) },
+  },
+  {
+    method: 'patch', path: '/api/sequences/{id}', summary: 'Replace a sequence’s definition (administrators)', tags: ['assistant'],
+    body: SequenceBodySchema.extend({ definition: SequenceSchema }), responses: { 200: { description: 'The sequence' }, ...errors(400, 401, 403, 404, 415) },
+  },
+  {
+    method: 'get', path: '/book/{slug}', summary: 'The candidate’s booking page (HTML) behind {{calendarLink}}; needs the link’s c and t parameters', tags: ['booking'], auth: false,
+    responses: { 200: { description: 'Open slots in the candidate’s time zone', contentType: 'text/html' }, 404: { description: 'Not a valid booking link (HTML)' } },
+  },
+  {
+    method: 'post', path: '/book/{slug}', summary: 'Book a slot (form: c, t, startsAt); a slot is booked once', tags: ['booking'], auth: false,
+    responses: { 200: { description: 'Confirmation page', contentType: 'text/html' }, 409: { description: 'The slot was taken or is not open (HTML)' } },
+  },
   {
     method: 'post', path: '/webhooks/twilio/inbound', summary: 'Twilio inbound message webhook (form-encoded, signed)', tags: ['webhooks'], auth: false,
     responses: { 200: { description: 'Empty TwiML', contentType: 'text/xml' }, ...errors(403) },
@@ -85,7 +160,12 @@ export function openApiDocument(serverUrl: string) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of operations) {
     const parameters: unknown[] = [];
-    if (op.path.includes('{id}')) parameters.push(idPath);
+    for (const [, name] of op.path.matchAll(/\{(\w+)\}/g)) {
+      if (name === 'id' && op.path.startsWith('/api/candidates/')) parameters.push(idPath);
+      else if (name === 'candidateId') parameters.push({ ...idPath, name });
+      else if (name === 'slug') parameters.push({ name, in: 'path', required: true, schema: { type: 'string' }, description: 'The recruiter’s booking handle.' });
+      else parameters.push({ name, in: 'path', required: true, schema: { type: 'integer', minimum: 1 } });
+    }
     if (op.query) {
       const schema = jsonSchema(op.query) as { properties?: Record<string, unknown>; required?: string[] };
       for (const [name, prop] of Object.entries(schema.properties ?? {})) {

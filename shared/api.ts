@@ -159,6 +159,7 @@ export const EVENT_TYPES = [
   'candidate.updated',
   'campaign.updated',
   'conversation.updated',
+  'booking.created',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -311,6 +312,7 @@ export const CampaignRecipientSchema = CandidateSchema.extend({
     .object({ status: z.string(), reason: z.string().nullable(), messageStatus: MessageStatusSchema.nullable(), errorCode: z.string().nullable() })
     .nullable(),
   replied: z.boolean(),
+  answers: z.array(z.object({ key: z.string(), label: z.string(), value: z.string() })).meta({ description: 'What Ari collected from this recipient in this campaign.' }),
 });
 
 export const CampaignDetailSchema = CampaignSchema.extend({

@@ -47,6 +47,8 @@ export const organizations = sqliteTable(
   /** Segments per second per sender; null means the server's SEND_RATE_PER_SECOND. */
   sendRatePerSecond: integer('send_rate_per_second'),
   primarySequenceId: integer('primary_sequence_id'),
+  /** Signs booking links, so a link only books for the candidate it was sent to. */
+  bookingSecret: text('booking_secret').notNull(),
   createdAt: integer('created_at').notNull(),
   },
   (t) => [uniqueIndex('organizations_slug').on(t.slug)],
@@ -139,12 +141,18 @@ export const conversations = sqliteTable(
     assistantState: text('assistant_state', { mode: 'json' }).$type<Record<string, unknown>>(),
     /** Why Ari handed back, with the summary shown to the recruiter. */
     assistantHandback: text('assistant_handback', { mode: 'json' }).$type<Record<string, unknown>>(),
+    /** When Ari next has something to do unprompted (the reminder to a quiet candidate). */
+    assistantWakeAt: integer('assistant_wake_at'),
     /** Inbound messages no recruiter has seen yet (the toolbar badge). */
     unreadCount: integer('unread_count').notNull().default(0),
     lastMessageAt: integer('last_message_at'),
     createdAt: integer('created_at').notNull(),
   },
-  (t) => [uniqueIndex('conversations_candidate').on(t.candidateId), index('conversations_org').on(t.orgId)],
+  (t) => [
+    uniqueIndex('conversations_candidate').on(t.candidateId),
+    index('conversations_org').on(t.orgId),
+    index('conversations_assistant_wake').on(t.assistantWakeAt).where(sql`assistant_wake_at is not null`),
+  ],
 );
 
 export const messages = sqliteTable(

@@ -40,6 +40,7 @@ export function candidateRoutes(services: Services) {
       return c.json(result.message, 202);
     })
     .post('/:id/read', (c) => c.json(services.conversations.markRead(c.var.caller, c.req.param('id'))))
+    .get('/:id/assistant', (c) => c.json(services.conversations.assistantInfo(c.var.caller, c.req.param('id'))))
     .post('/:id/assistant', validate('json', AssistantBodySchema), (c) =>
       c.json(services.conversations.setAssistant(c.var.caller, c.req.param('id'), c.req.valid('json'))),
     );

@@ -3,11 +3,14 @@
  * fixtures/demo. Idempotent: what exists is left as it is (a candidate who texted STOP stays
  * opted out), what is missing is added.
  */
+import { randomBytes } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { checkMobile } from '../../shared/phone.js';
 import { demoCandidates, demoOrganizations, demoRecruiters, demoTemplates, DEMO_PASSWORD } from '../../fixtures/demo/index.js';
 import type { Db } from '../db/client.js';
-import { candidates, organizations, recruiters, templates } from '../db/schema.js';
+import { demoSequences } from '../../fixtures/demo/sequences.js';
+import { SequenceSchema } from '../../shared/sequences.js';
+import { candidates, organizations, recruiters, sequences, templates } from '../db/schema.js';
 import { hashPassword } from '../lib/passwords.js';
 
 export interface SeedResult {
@@ -15,10 +18,11 @@ export interface SeedResult {
   recruiters: number;
   candidates: number;
   templates: number;
+  sequences: number;
 }
 
 export async function seedDemo(db: Db, now = Date.now()): Promise<SeedResult> {
-  const added: SeedResult = { organizations: 0, recruiters: 0, candidates: 0, templates: 0 };
+  const added: SeedResult = { organizations: 0, recruiters: 0, candidates: 0, templates: 0, sequences: 0 };
   const orgIds = new Map<string, number>();
   for (const o of demoOrganizations) {
     const existing = db.select().from(organizations).where(eq(organizations.slug, o.key)).get();
@@ -37,6 +41,7 @@ export async function seedDemo(db: Db, now = Date.now()): Promise<SeedResult> {
         defaultTimeZone: o.defaultTimeZone,
         smsFrom: o.smsFrom,
         whatsappFrom: o.whatsappFrom,
+        bookingSecret: randomBytes(32).toString('base64url'),
         createdAt: now,
       })
       .returning()
@@ -74,6 +79,19 @@ export async function seedDemo(db: Db, now = Date.now()): Promise<SeedResult> {
       if (exists) continue;
       db.insert(templates).values({ orgId, name: t.name, body: t.body, whatsappApproved: t.whatsappApproved, createdAt: now }).run();
       added.templates++;
+    }
+    for (const s of demoSequences) {
+      const orgId = orgIds.get(s.org)!;
+      const definition = SequenceSchema.parse(s.definition);
+      const exists = db.select({ id: sequences.id }).from(sequences).where(and(eq(sequences.orgId, orgId), eq(sequences.name, definition.name))).get();
+      if (exists) continue;
+      const row = db
+        .insert(sequences)
+        .values({ orgId, kind: definition.kind, name: definition.name, definition: definition as unknown as Record<string, unknown>, createdAt: now, updatedAt: now })
+        .returning({ id: sequences.id })
+        .get();
+      if (s.primary) db.update(organizations).set({ primarySequenceId: row.id }).where(eq(organizations.id, orgId)).run();
+      added.sequences++;
     }
     for (const c of demoCandidates) {
       const mobile = checkMobile(c.phone);

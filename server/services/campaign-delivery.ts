@@ -12,8 +12,9 @@ import { campaignMessages, campaigns, candidates, organizations, recruiters, tem
 import type { Deps } from '../deps.js';
 import { nextAllowed } from '../lib/zoned-time.js';
 import { timeZoneOf } from './candidates.js';
-import { mergeValuesFor, renderBody } from './conversations.js';
+import { mergeValuesFor, renderBody } from './message-body.js';
 import type { MessageRow } from './message-json.js';
+import type { Assistant } from '../assistant/engine.js';
 import type { InboundService } from './inbound.js';
 import { PRIORITY, type Outbox } from './outbox.js';
 import { notTextableReason, whatsappWindowOpen, type Candidate, type Organization } from './textability.js';
@@ -32,7 +33,7 @@ export function textingWindow(org: Organization) {
   return { startMinute: org.textingStartMinute, endMinute: org.textingEndMinute };
 }
 
-export function createCampaignDelivery(deps: Deps, services: { outbox: Outbox; inbound: InboundService; serializeCampaign(id: number): unknown }) {
+export function createCampaignDelivery(deps: Deps, services: { outbox: Outbox; inbound: InboundService; assistant: Assistant; serializeCampaign(id: number): unknown }) {
   const { db, clock, config, events } = deps;
   const sqlite = db.$client;
   const lastPublished = new Map<number, number>();
@@ -107,7 +108,7 @@ export function createCampaignDelivery(deps: Deps, services: { outbox: Outbox; i
     if (!due.length) return { touched };
 
     const orgs = new Map<number, Organization>();
-    const cms = new Map<number, CampaignMessageRow & { campaign: CampaignRow; recruiter: { name: string; bookingSlug: string }; approvedTemplate: boolean }>();
+    const cms = new Map<number, CampaignMessageRow & { campaign: CampaignRow; recruiter: { id: number; name: string; bookingSlug: string }; approvedTemplate: boolean }>();
     const candidateRows = new Map<number, Candidate>(
       db.select().from(candidates).where(inArray(candidates.id, [...new Set(due.map((d) => d.candidateId))])).all().map((c) => [c.id, c]),
     );
@@ -119,7 +120,7 @@ export function createCampaignDelivery(deps: Deps, services: { outbox: Outbox; i
       if (!cm) {
         const row = db.select().from(campaignMessages).where(eq(campaignMessages.id, d.campaignMessageId)).get()!;
         const campaign = db.select().from(campaigns).where(eq(campaigns.id, row.campaignId)).get()!;
-        const recruiter = db.select({ name: recruiters.name, bookingSlug: recruiters.bookingSlug }).from(recruiters).where(eq(recruiters.id, campaign.createdBy)).get()!;
+        const recruiter = db.select({ id: recruiters.id, name: recruiters.name, bookingSlug: recruiters.bookingSlug }).from(recruiters).where(eq(recruiters.id, campaign.createdBy)).get()!;
         const template = row.templateId != null ? db.select().from(templates).where(eq(templates.id, row.templateId)).get() : undefined;
         cm = { ...row, campaign, recruiter, approvedTemplate: !!template?.whatsappApproved && template.body === row.body };
         cms.set(d.campaignMessageId, cm);
@@ -142,7 +143,7 @@ export function createCampaignDelivery(deps: Deps, services: { outbox: Outbox; i
       }
       let body: string;
       try {
-        body = renderBody(cm.body, mergeValuesFor(candidate, cm.recruiter, config.publicUrl, cm.campaign.jobTitle));
+        body = renderBody(cm.body, mergeValuesFor({ candidate, recruiter: cm.recruiter, org, publicUrl: config.publicUrl, jobTitle: cm.campaign.jobTitle }));
       } catch {
         skip('MISSING_MERGE_FIELD');
         continue;
@@ -167,6 +168,10 @@ export function createCampaignDelivery(deps: Deps, services: { outbox: Outbox; i
         validUntil: slot.until,
       });
       stmt.setDeliveryQueued.run(message.id, now, d.id);
+      // With Enable ARI, the candidate's reply to this text is Ari's to answer.
+      if (cm.campaign.assistantEnabled && cm.campaign.assistantSequenceId != null && org.assistantSubscribed) {
+        services.assistant.start(org, candidate, cm.campaign.assistantSequenceId, { ask: false, campaignId: cm.campaignId });
+      }
     }
     for (const cm of cms.values()) {
       const started = db
@@ -206,6 +211,9 @@ export function createCampaignDelivery(deps: Deps, services: { outbox: Outbox; i
       for (const [cmId, orgId] of touched) publishSoon(orgId, campaignIdOf(cmId));
     },
     nextWakeAt() {
+      // With the outbox window full, due deliveries wait for the dispatcher's own next round (when
+      // the rate frees a slot): answering "due now" here would spin rounds that can promote nothing.
+      if ((stmt.queuedCampaignTexts.get() as { n: number }).n >= QUEUE_TARGET) return null;
       return (stmt.nextDue.get() as { at: number | null }).at;
     },
     afterSettle(rows: MessageRow[]) {

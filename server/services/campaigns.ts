@@ -8,6 +8,7 @@ import type { Campaign, CampaignDetail, CampaignMessage, Review } from '../../sh
 import { unknownMergeFields } from '../../shared/merge-fields.js';
 import { countSegments, MAX_BODY_CHARACTERS, characterCount, type SmsEncoding } from '../../shared/segments.js';
 import {
+  candidateAnswers,
   campaignDeliveries,
   campaignMessages,
   campaignRecipients,
@@ -25,7 +26,8 @@ import { nextAllowed } from '../lib/zoned-time.js';
 import type { Caller } from './auth.js';
 import { timeZoneOf, type CandidateService } from './candidates.js';
 import { createCampaignDelivery, textingWindow } from './campaign-delivery.js';
-import { mergeValuesFor, renderBody } from './conversations.js';
+import { mergeValuesFor, renderBody } from './message-body.js';
+import type { Assistant } from '../assistant/engine.js';
 import type { InboundService } from './inbound.js';
 import type { Outbox } from './outbox.js';
 import { notTextableReason, whatsappWindowOpen, type Candidate } from './textability.js';
@@ -41,9 +43,9 @@ type CampaignMessageRow = typeof campaignMessages.$inferSelect;
 const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms).toISOString());
 const clockOf = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
 
-export function createCampaignService(deps: Deps, services: { candidates: CandidateService; outbox: Outbox; inbound: InboundService }) {
+export function createCampaignService(deps: Deps, services: { candidates: CandidateService; outbox: Outbox; inbound: InboundService; assistant: Assistant }) {
   const { db, clock, config } = deps;
-  const delivery = createCampaignDelivery(deps, { outbox: services.outbox, inbound: services.inbound, serializeCampaign: (id) => serializeById(id) });
+  const delivery = createCampaignDelivery(deps, { outbox: services.outbox, inbound: services.inbound, assistant: services.assistant, serializeCampaign: (id) => serializeById(id) });
 
   function requireLicence(caller: Caller) {
     if (!caller.recruiter.licensed) {
@@ -90,12 +92,12 @@ export function createCampaignService(deps: Deps, services: { candidates: Candid
       .map((r) => r.c);
   }
 
-  function eligibility(caller: Caller, recipients: Candidate[], at: number) {
+  function eligibility(caller: Caller, recipients: Candidate[], at: number, approvedTemplate = false) {
     const excluded: Record<string, number> = {};
     const excludedCandidates: { id: string; firstName: string; lastName: string; reason: string }[] = [];
     const eligible: Candidate[] = [];
     for (const c of recipients) {
-      const reason = notTextableReason(c, caller.org) ?? (whatsappWindowOpen(c, at) ? null : 'WHATSAPP_WINDOW_CLOSED');
+      const reason = notTextableReason(c, caller.org) ?? (approvedTemplate || whatsappWindowOpen(c, at) ? null : 'WHATSAPP_WINDOW_CLOSED');
       if (reason) {
         excluded[reason] = (excluded[reason] ?? 0) + 1;
         if (excludedCandidates.length < 100) excludedCandidates.push({ id: c.atsId, firstName: c.firstName, lastName: c.lastName, reason });
@@ -254,7 +256,10 @@ export function createCampaignService(deps: Deps, services: { candidates: Candid
     const now = clock.now();
     const startsAt = Math.max(now, message.sendAt ?? now);
     const recipients = recipientsOf(campaign.id);
-    const { eligible, excluded, excludedCandidates } = eligibility(caller, recipients, startsAt);
+    // The engine's rule at send time: an approved template, unedited, may open a WhatsApp conversation.
+    const template = message.templateId != null ? db.select().from(templates).where(eq(templates.id, message.templateId)).get() : undefined;
+    const approvedTemplate = !!template?.whatsappApproved && template.body === message.body;
+    const { eligible, excluded, excludedCandidates } = eligibility(caller, recipients, startsAt, approvedTemplate);
     const creator = db.select().from(recruiters).where(eq(recruiters.id, campaign.createdBy)).get()!;
     const window = textingWindow(caller.org);
     const rate = caller.org.sendRatePerSecond ?? config.sendRatePerSecond;
@@ -271,7 +276,7 @@ export function createCampaignService(deps: Deps, services: { candidates: Candid
     for (const c of eligible) {
       let rendered: string;
       try {
-        rendered = renderBody(message.body, mergeValuesFor(c, creator, config.publicUrl, campaign.jobTitle));
+        rendered = renderBody(message.body, mergeValuesFor({ candidate: c, recruiter: creator, org: caller.org, publicUrl: config.publicUrl, jobTitle: campaign.jobTitle }));
       } catch (err) {
         if (err instanceof ApiError && err.details?.missingFields) {
           excluded.MISSING_MERGE_FIELD = (excluded.MISSING_MERGE_FIELD ?? 0) + 1;
@@ -485,6 +490,18 @@ export function createCampaignService(deps: Deps, services: { candidates: Candid
           .filter((d) => !!db.select({ id: messages.id }).from(messages).where(and(eq(messages.candidateId, d.candidateId), eq(messages.direction, 'inbound'), sql`${messages.id} > ${d.messageId}`)).limit(1).get())
           .map((d) => d.candidateId),
       );
+      const answers = new Map<number, { key: string; label: string; value: string }[]>();
+      if (ids.length) {
+        for (const a of db
+          .select()
+          .from(candidateAnswers)
+          .where(and(inArray(candidateAnswers.candidateId, ids), eq(candidateAnswers.campaignId, id)))
+          .orderBy(asc(candidateAnswers.id))
+          .all()) {
+          if (!answers.has(a.candidateId)) answers.set(a.candidateId, []);
+          answers.get(a.candidateId)!.push({ key: a.key, label: a.label, value: a.value });
+        }
+      }
       return {
         recipients: page.map((c) => {
           const d = latest.get(c.id);
@@ -492,6 +509,7 @@ export function createCampaignService(deps: Deps, services: { candidates: Candid
             ...services.candidates.serialize(c, caller.org, convs.get(c.id)),
             delivery: d ? { status: d.status, reason: d.reason ?? (d.messageStatus === 'failed' ? d.errorCode : null), messageStatus: d.messageStatus ?? null, errorCode: d.errorCode ?? null } : null,
             replied: repliedIds.has(c.id),
+            answers: answers.get(c.id) ?? [],
           };
         }),
         total: all.length,
@@ -575,8 +593,8 @@ export function createCampaignService(deps: Deps, services: { candidates: Candid
       requireLicence(caller);
       const campaign = load(caller, id);
       const current = loadMessage(campaign, messageId);
-      if (current.status === 'scheduled') {
-        // Pressed twice: the first press already did it.
+      if (current.status !== 'draft') {
+        // Pressed twice (even after the dispatcher has started on it): the first press already did it.
         return { message: messageJson(current), review: review(caller, campaign, current), confirmation: confirmationFor(current) };
       }
       requireUnstarted(current);

@@ -4,6 +4,7 @@ import { northAmericanAreaCode } from '../../shared/phone.js';
 import { candidates, conversations, organizations } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import { timeZoneForAreaCode } from '../lib/area-codes.js';
+import { isValidTimeZone } from '../lib/zoned-time.js';
 import { notFound, validation } from '../lib/errors.js';
 import { notTextableReason, whatsappWindowOpen, type Candidate, type Organization } from './textability.js';
 
@@ -11,7 +12,8 @@ type ConversationRow = typeof conversations.$inferSelect;
 
 /** The candidate's own zone, else the one their area code is in, else the organisation's. */
 export function timeZoneOf(candidate: Candidate, org: Organization): string {
-  if (candidate.timeZone) return candidate.timeZone;
+  // A zone the runtime does not know (bad ATS data) would make every quiet-hours check throw.
+  if (candidate.timeZone && isValidTimeZone(candidate.timeZone)) return candidate.timeZone;
   const areaCode = candidate.phone ? northAmericanAreaCode(candidate.phone) : null;
   return (areaCode && timeZoneForAreaCode(areaCode)) || org.defaultTimeZone;
 }
@@ -95,7 +97,10 @@ export function createCandidateService(deps: Deps) {
     /** Search by name, email, phone or ATS id; keyset-paged by name. */
     search(org: Organization, query: string | undefined, limit: number, cursor: string | undefined) {
       const conditions: SQL[] = [];
-      for (const term of (query ?? '').split(/\s+/).filter(Boolean).slice(0, 5)) {
+      const raw = (query ?? '').trim();
+      // A phone number as the ATS shows it ("(212) 555-0101", "+1 212 555 0101") is one term, not several.
+      const isPhone = /^[\d\s()+.-]+$/.test(raw) && raw.replace(/\D/g, '').length >= 4;
+      for (const term of isPhone ? [raw] : raw.split(/\s+/).filter(Boolean).slice(0, 5)) {
         const like = `%${term.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
         const digits = term.replace(/\D/g, '');
         conditions.push(

@@ -4,16 +4,17 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import type { Message } from '../../shared/api.js';
-import { missingMergeValues, renderMergeFields, unknownMergeFields, type MergeValues } from '../../shared/merge-fields.js';
-import { characterCount, MAX_BODY_CHARACTERS } from '../../shared/segments.js';
 import { conversations, messages, recruiters, sequences, templates } from '../db/schema.js';
 import type { Deps } from '../deps.js';
-import { ApiError, notFound, validation } from '../lib/errors.js';
+import { ApiError, notFound } from '../lib/errors.js';
+import type { Assistant } from '../assistant/engine.js';
 import type { Caller } from './auth.js';
+import type { BookingService } from './bookings.js';
 import type { CandidateService } from './candidates.js';
+import { mergeValuesFor, renderBody } from './message-body.js';
 import { messageJson, type MessageRow } from './message-json.js';
 import { PRIORITY, type Outbox } from './outbox.js';
-import { notTextableReason, REASON_MESSAGES, whatsappWindowOpen, type Candidate } from './textability.js';
+import { notTextableReason, REASON_MESSAGES, whatsappWindowOpen } from './textability.js';
 
 export interface SendResult {
   message: Message;
@@ -21,36 +22,7 @@ export interface SendResult {
   replayed: boolean;
 }
 
-export function mergeValuesFor(candidate: Candidate, recruiter: { name: string; bookingSlug: string }, publicUrl: string, jobTitle?: string | null): MergeValues {
-  return {
-    firstName: candidate.firstName,
-    lastName: candidate.lastName,
-    jobTitle: jobTitle ?? candidate.jobTitle,
-    recruiterName: recruiter.name,
-    calendarLink: `${publicUrl}/book/${recruiter.bookingSlug}?c=${encodeURIComponent(candidate.atsId)}`,
-  };
-}
-
-/** Checks a body before anything is queued; returns the rendered text. */
-export function renderBody(body: string, values: MergeValues): string {
-  if (!body.trim()) throw validation('Write a message first: the body is empty.');
-  const unknown = unknownMergeFields(body);
-  if (unknown.length) {
-    throw validation(`Unknown merge field${unknown.length > 1 ? 's' : ''}: ${unknown.map((f) => `{{${f}}}`).join(', ')}.`, { unknownFields: unknown });
-  }
-  const missing = missingMergeValues(body, values);
-  if (missing.length) {
-    throw validation(`No value for ${missing.map((f) => `{{${f}}}`).join(', ')} for this candidate.`, { missingFields: missing });
-  }
-  const rendered = renderMergeFields(body, values);
-  const length = characterCount(rendered);
-  if (length > MAX_BODY_CHARACTERS) {
-    throw validation(`The message is ${length} characters; the limit is ${MAX_BODY_CHARACTERS}.`, { characters: length });
-  }
-  return rendered;
-}
-
-export function createConversationService(deps: Deps, services: { candidates: CandidateService; outbox: Outbox }) {
+export function createConversationService(deps: Deps, services: { candidates: CandidateService; outbox: Outbox; assistant: Assistant; bookings: BookingService }) {
   const { db, clock, config, events } = deps;
 
   function recruiterNames(orgId: number): Map<number, string> {
@@ -90,7 +62,7 @@ export function createConversationService(deps: Deps, services: { candidates: Ca
         if (!template) throw notFound('Template');
       }
       const body = input.body.trim() ? input.body : (template?.body ?? '');
-      const rendered = renderBody(body, mergeValuesFor(candidate, recruiter, config.publicUrl));
+      const rendered = renderBody(body, mergeValuesFor({ candidate, recruiter, org, publicUrl: config.publicUrl }));
 
       const replay = () => {
         const existing = db.select().from(messages).where(and(eq(messages.orgId, org.id), eq(messages.idempotencyKey, key))).get();
@@ -168,7 +140,24 @@ export function createConversationService(deps: Deps, services: { candidates: Ca
       return row?.total ?? 0;
     },
 
-    /** Hand the conversation to Ari, or take it back. */
+    /** What Ari is doing for this candidate: the sequence and step, why it handed back, the answers, the booking. */
+    assistantInfo(caller: Caller, atsId: string) {
+      const candidate = services.candidates.get(caller.org, atsId);
+      const conversation = services.candidates.conversationOf(candidate.id);
+      const sequence = conversation?.assistantSequenceId != null ? services.assistant.loadSequence(caller.org.id, conversation.assistantSequenceId) : null;
+      const state = conversation?.assistantState as { stepId?: string } | null | undefined;
+      const booking = services.bookings.upcomingFor(candidate.id);
+      return {
+        active: conversation?.assistantActive ?? false,
+        sequence: sequence ? { id: sequence.id, name: sequence.name } : null,
+        stepId: conversation?.assistantActive ? (state?.stepId ?? null) : null,
+        handback: conversation?.assistantActive ? null : (conversation?.assistantHandback ?? null),
+        answers: services.assistant.answersOf(candidate.id),
+        booking: booking ? { startsAt: new Date(booking.startsAt).toISOString(), endsAt: new Date(booking.endsAt).toISOString() } : null,
+      };
+    },
+
+    /** Hand the conversation to Ari (who greets the candidate with the sequence's first question), or take it back. */
     setAssistant(caller: Caller, atsId: string, input: { active: boolean; sequenceId?: number }) {
       const { org } = caller;
       if (!org.assistantSubscribed) {
@@ -177,28 +166,24 @@ export function createConversationService(deps: Deps, services: { candidates: Ca
       if (!caller.recruiter.licensed) throw new ApiError(403, 'NOT_LICENSED', 'You need a Text Engagement licence to hand conversations to Ari.');
       const candidate = services.candidates.get(org, atsId);
       const conversation = services.candidates.ensureConversation(org.id, candidate.id);
-      let sequenceId: number | null = null;
+      let sent: MessageRow[] = [];
       if (input.active) {
         const reason = notTextableReason(candidate, org);
         if (reason) throw new ApiError(409, reason, REASON_MESSAGES[reason]);
-        sequenceId = input.sequenceId ?? org.primarySequenceId ?? null;
+        if (!whatsappWindowOpen(candidate, clock.now())) throw new ApiError(409, 'WHATSAPP_WINDOW_CLOSED', REASON_MESSAGES.WHATSAPP_WINDOW_CLOSED);
+        const sequenceId = input.sequenceId ?? org.primarySequenceId ?? null;
         if (sequenceId == null) throw new ApiError(409, 'NO_SEQUENCE', 'Your organization has no primary sequence for Ari yet.');
         const sequence = db.select().from(sequences).where(and(eq(sequences.id, sequenceId), eq(sequences.orgId, org.id))).get();
         if (!sequence) throw notFound('Sequence');
+        if (!services.assistant.loadSequence(org.id, sequenceId)) throw new ApiError(409, 'SEQUENCE_INVALID', 'That sequence is not valid any more; fix it first.');
+        if (!conversation.assistantActive || conversation.assistantSequenceId !== sequenceId) {
+          sent = db.transaction(() => services.assistant.start(org, candidate, sequenceId, { ask: true }));
+        }
+      } else if (conversation.assistantActive) {
+        services.assistant.stop(conversation, candidate);
       }
-      const updated = db
-        .update(conversations)
-        .set({
-          assistantActive: input.active,
-          assistantSequenceId: input.active ? sequenceId : conversation.assistantSequenceId,
-          assistantState: input.active ? { stepId: null, retries: 0, startedAt: clock.now() } : conversation.assistantState,
-        })
-        .where(eq(conversations.id, conversation.id))
-        .returning()
-        .get();
-      const json = services.candidates.serialize(candidate, org, updated);
-      events.publish(org.id, { type: 'candidate.updated', data: json });
-      return json;
+      services.assistant.publish(org.id, candidate.id, sent);
+      return services.candidates.serialize(candidate, org, services.candidates.conversationOf(candidate.id));
     },
   };
 }

@@ -1,5 +1,7 @@
+import { createAssistant } from '../assistant/engine.js';
 import type { Deps } from '../deps.js';
 import { createAuthService } from './auth.js';
+import { createBookingService } from './bookings.js';
 import { createCampaignService } from './campaigns.js';
 import { createCandidateService } from './candidates.js';
 import { createConversationService } from './conversations.js';
@@ -11,14 +13,16 @@ export function createServices(deps: Deps) {
   const auth = createAuthService(deps);
   const candidates = createCandidateService(deps);
   const outbox = createOutbox(deps);
-  const conversations = createConversationService(deps, { candidates, outbox });
   const inbound = createInboundService(deps, { candidates, outbox });
-  const campaigns = createCampaignService(deps, { candidates, outbox, inbound });
+  const assistant = createAssistant(deps, { candidates, outbox, inbound });
+  const bookings = createBookingService(deps, { candidates, outbox, assistant });
+  const conversations = createConversationService(deps, { candidates, outbox, assistant, bookings });
+  const campaigns = createCampaignService(deps, { candidates, outbox, inbound, assistant });
   deps.provider.connect({
     inbound: async (payload) => void (await inbound.receiveInbound(deps.provider.name, payload)),
     status: async (payload) => void (await inbound.receiveStatus(deps.provider.name, payload)),
   });
-  return { auth, candidates, outbox, conversations, inbound, campaigns };
+  return { auth, candidates, outbox, conversations, inbound, assistant, bookings, campaigns };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -134,6 +134,7 @@ CREATE TABLE `conversations` (
 	`assistant_sequence_id` integer,
 	`assistant_state` text,
 	`assistant_handback` text,
+	`assistant_wake_at` integer,
 	`unread_count` integer DEFAULT 0 NOT NULL,
 	`last_message_at` integer,
 	`created_at` integer NOT NULL,
@@ -143,6 +144,7 @@ CREATE TABLE `conversations` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `conversations_candidate` ON `conversations` (`candidate_id`);--> statement-breakpoint
 CREATE INDEX `conversations_org` ON `conversations` (`org_id`);--> statement-breakpoint
+CREATE INDEX `conversations_assistant_wake` ON `conversations` (`assistant_wake_at`) WHERE assistant_wake_at is not null;--> statement-breakpoint
 CREATE TABLE `messages` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`org_id` integer NOT NULL,
@@ -199,6 +201,7 @@ CREATE TABLE `organizations` (
 	`whatsapp_from` text,
 	`send_rate_per_second` integer,
 	`primary_sequence_id` integer,
+	`booking_secret` text NOT NULL,
 	`created_at` integer NOT NULL
 );
 --> statement-breakpoint

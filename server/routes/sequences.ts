@@ -1,0 +1,81 @@
+import { and, asc, eq } from 'drizzle-orm';
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { SequenceSchema } from '../../shared/sequences.js';
+import { organizations, sequences } from '../db/schema.js';
+import type { Deps } from '../deps.js';
+import { ApiError, notFound } from '../lib/errors.js';
+import { validate, type AppEnv } from '../lib/http.js';
+
+export const SequenceBodySchema = z.object({ definition: z.unknown(), primary: z.boolean().optional() });
+
+type SequenceRow = typeof sequences.$inferSelect;
+
+/** The organisation's sequences for Ari; administrators create and edit them. */
+export function sequenceRoutes({ db, clock }: Deps) {
+  const json = (row: SequenceRow, primaryId: number | null) => ({
+    id: row.id,
+    name: row.name,
+    kind: row.kind,
+    primary: row.id === primaryId,
+    description: (row.definition as { description?: string }).description ?? null,
+    definition: row.definition,
+    updatedAt: new Date(row.updatedAt).toISOString(),
+  });
+
+  /** A malformed sequence is a 400 that says exactly what is wrong. */
+  function parse(definition: unknown) {
+    const result = SequenceSchema.safeParse(definition);
+    if (!result.success) {
+      const problems = result.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message));
+      throw new ApiError(400, 'VALIDATION', `This sequence is not valid: ${problems.slice(0, 5).join(' ')}`, { problems });
+    }
+    return result.data;
+  }
+
+  function requireAdmin(isAdmin: boolean) {
+    if (!isAdmin) throw new ApiError(403, 'FORBIDDEN', 'Only administrators can create or change sequences.');
+  }
+
+  function setPrimary(orgId: number, id: number, kind: string) {
+    if (kind !== 'inbound') throw new ApiError(400, 'VALIDATION', 'Only an inbound sequence can be the primary one.');
+    db.update(organizations).set({ primarySequenceId: id }).where(eq(organizations.id, orgId)).run();
+  }
+
+  return new Hono<AppEnv>()
+    .get('/', (c) => {
+      const { org } = c.var.caller;
+      if (!org.assistantSubscribed) return c.json({ sequences: [] });
+      const rows = db.select().from(sequences).where(eq(sequences.orgId, org.id)).orderBy(asc(sequences.kind), asc(sequences.name)).all();
+      return c.json({ sequences: rows.map((r) => json(r, org.primarySequenceId)) });
+    })
+    .post('/', validate('json', SequenceBodySchema), (c) => {
+      const { org, recruiter } = c.var.caller;
+      requireAdmin(recruiter.isAdmin);
+      if (!org.assistantSubscribed) throw new ApiError(403, 'ASSISTANT_NOT_SUBSCRIBED', 'Your organization does not subscribe to the digital assistant.');
+      const { definition, primary } = c.req.valid('json');
+      const seq = parse(definition);
+      const now = clock.now();
+      const row = db.insert(sequences).values({ orgId: org.id, kind: seq.kind, name: seq.name, definition: seq as unknown as Record<string, unknown>, createdAt: now, updatedAt: now }).returning().get();
+      if (primary) setPrimary(org.id, row.id, row.kind);
+      return c.json(json(row, primary ? row.id : org.primarySequenceId), 201);
+    })
+    .patch('/:id', validate('json', SequenceBodySchema), (c) => {
+      const { org, recruiter } = c.var.caller;
+      requireAdmin(recruiter.isAdmin);
+      const id = Number(c.req.param('id'));
+      const existing = Number.isSafeInteger(id) ? db.select().from(sequences).where(and(eq(sequences.id, id), eq(sequences.orgId, org.id))).get() : undefined;
+      if (!existing) throw notFound('Sequence');
+      const { definition, primary } = c.req.valid('json');
+      const seq = parse(definition);
+      if (org.primarySequenceId === id && seq.kind !== 'inbound') throw new ApiError(400, 'VALIDATION', 'The primary sequence must stay an inbound sequence.');
+      const row = db
+        .update(sequences)
+        .set({ kind: seq.kind, name: seq.name, definition: seq as unknown as Record<string, unknown>, updatedAt: clock.now() })
+        .where(eq(sequences.id, id))
+        .returning()
+        .get();
+      if (primary) setPrimary(org.id, row.id, row.kind);
+      return c.json(json(row, primary ? row.id : org.primarySequenceId));
+    });
+}

@@ -1,0 +1,169 @@
+/**
+ * The recruiter's booking page behind {{calendarLink}}: open slots from the recruiter's working
+ * hours (in their time zone, shown in the candidate's), booked once (a unique slot per
+ * recruiter), confirmed to the candidate in the conversation, announced to the recruiter.
+ */
+import { and, asc, eq, gt } from 'drizzle-orm';
+import type { Assistant } from '../assistant/engine.js';
+import { bookings, candidates, organizations, recruiters, type WorkingHours } from '../db/schema.js';
+import type { Deps } from '../deps.js';
+import { ApiError } from '../lib/errors.js';
+import { instantOf, wallClock } from '../lib/zoned-time.js';
+import { verifyBookingToken } from './booking-links.js';
+import { timeZoneOf, type CandidateService } from './candidates.js';
+import { messageJson, type MessageRow } from './message-json.js';
+import type { Outbox } from './outbox.js';
+import { notTextableReason, whatsappWindowOpen, type Candidate, type Organization } from './textability.js';
+
+const DAYS_AHEAD = 14;
+const LEAD_TIME_MS = 60 * 60_000;
+const DEFAULT_HOURS: WorkingHours = { days: [1, 2, 3, 4, 5], startMinute: 9 * 60, endMinute: 17 * 60, slotMinutes: 30 };
+
+type RecruiterRow = typeof recruiters.$inferSelect;
+type BookingRow = typeof bookings.$inferSelect;
+
+export interface BookingContext {
+  recruiter: RecruiterRow;
+  org: Organization;
+  candidate: Candidate;
+  candidateTimeZone: string;
+}
+
+export function formatSlot(ms: number, timeZone: string): { day: string; time: string; full: string } {
+  const day = new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'long', month: 'short', day: 'numeric' }).format(ms);
+  const time = new Intl.DateTimeFormat('en-US', { timeZone, hour: 'numeric', minute: '2-digit' }).format(ms);
+  const zone = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'short' }).formatToParts(ms).find((p) => p.type === 'timeZoneName')?.value ?? timeZone;
+  return { day, time, full: `${day} at ${time} ${zone}` };
+}
+
+export function createBookingService(deps: Deps, services: { candidates: CandidateService; outbox: Outbox; assistant: Assistant }) {
+  const { db, clock, events } = deps;
+
+  /** The recruiter and candidate a link is for, or a 404 that reveals nothing. */
+  function resolve(slug: string, atsId: string | undefined, token: string | undefined): BookingContext {
+    const invalid = new ApiError(404, 'NOT_FOUND', 'This booking link is not valid. Ask your recruiter for a new one.');
+    const recruiter = db.select().from(recruiters).where(eq(recruiters.bookingSlug, slug)).get();
+    if (!recruiter || !atsId || !token) throw invalid;
+    const org = db.select().from(organizations).where(eq(organizations.id, recruiter.orgId)).get()!;
+    if (!verifyBookingToken(org.bookingSecret, recruiter.id, atsId, token)) throw invalid;
+    const candidate = db.select().from(candidates).where(and(eq(candidates.orgId, org.id), eq(candidates.atsId, atsId))).get();
+    if (!candidate) throw invalid;
+    return { recruiter, org, candidate, candidateTimeZone: timeZoneOf(candidate, org) };
+  }
+
+  function slotStarts(recruiter: RecruiterRow, now: number): number[] {
+    const hours = recruiter.workingHours ?? DEFAULT_HOURS;
+    const tz = recruiter.timeZone;
+    const today = wallClock(now, tz);
+    const starts: number[] = [];
+    for (let offset = 0; offset <= DAYS_AHEAD; offset++) {
+      const date = new Date(Date.UTC(today.year, today.month - 1, today.day + offset));
+      const isoWeekday = ((date.getUTCDay() + 6) % 7) + 1;
+      if (!hours.days.includes(isoWeekday)) continue;
+      for (let m = hours.startMinute; m + hours.slotMinutes <= hours.endMinute; m += hours.slotMinutes) {
+        const at = instantOf(date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate(), m, tz);
+        if (at >= now + LEAD_TIME_MS) starts.push(at);
+      }
+    }
+    return starts;
+  }
+
+  function upcomingFor(candidateId: number): BookingRow | undefined {
+    return db
+      .select()
+      .from(bookings)
+      .where(and(eq(bookings.candidateId, candidateId), gt(bookings.startsAt, clock.now())))
+      .orderBy(asc(bookings.startsAt))
+      .get();
+  }
+
+  return {
+    resolve,
+    upcomingFor,
+
+    /** Open slots, grouped by the candidate's local day. */
+    openSlots(context: BookingContext) {
+      const now = clock.now();
+      const taken = new Set(
+        db.select({ at: bookings.startsAt }).from(bookings).where(and(eq(bookings.recruiterId, context.recruiter.id), gt(bookings.startsAt, now))).all().map((b) => b.at),
+      );
+      const days = new Map<string, { startsAt: string; time: string }[]>();
+      for (const at of slotStarts(context.recruiter, now)) {
+        if (taken.has(at)) continue;
+        const f = formatSlot(at, context.candidateTimeZone);
+        if (!days.has(f.day)) days.set(f.day, []);
+        days.get(f.day)!.push({ startsAt: new Date(at).toISOString(), time: f.time });
+      }
+      return [...days].map(([day, slots]) => ({ day, slots }));
+    },
+
+    /** Books a slot (never twice); confirms it in the conversation and tells the recruiter. */
+    book(context: BookingContext, startsAtIso: string) {
+      const { recruiter, org, candidate } = context;
+      const startsAt = Date.parse(startsAtIso);
+      const now = clock.now();
+      if (!Number.isFinite(startsAt) || !slotStarts(recruiter, now).includes(startsAt)) {
+        throw new ApiError(409, 'SLOT_UNAVAILABLE', 'That time is no longer available. Please pick another.');
+      }
+      const slotMs = (recruiter.workingHours ?? DEFAULT_HOURS).slotMinutes * 60_000;
+      const when = formatSlot(startsAt, context.candidateTimeZone).full;
+      let booking: BookingRow;
+      let sent: MessageRow[] = [];
+      try {
+        booking = db.transaction(() => {
+          // A new pick replaces the candidate's earlier upcoming booking with this recruiter.
+          const earlier = db
+            .select()
+            .from(bookings)
+            .where(and(eq(bookings.candidateId, candidate.id), eq(bookings.recruiterId, recruiter.id), gt(bookings.startsAt, now)))
+            .all();
+          for (const b of earlier) db.delete(bookings).where(eq(bookings.id, b.id)).run();
+          const row = db
+            .insert(bookings)
+            .values({ orgId: org.id, recruiterId: recruiter.id, candidateId: candidate.id, startsAt, endsAt: startsAt + slotMs, createdAt: now })
+            .returning()
+            .get();
+          sent = services.assistant.onBooked(org, candidate, when);
+          if (!notTextableReason(candidate, org) && whatsappWindowOpen(candidate, now)) {
+            const conversation = services.candidates.conversationOf(candidate.id);
+            sent.push(
+              services.outbox.enqueue({
+                org,
+                candidate,
+                body: `You're booked with ${recruiter.name} on ${when}. Reply here if you need to change it.`,
+                sender: conversation?.assistantSequenceId != null ? 'assistant' : 'system',
+                idempotencyKey: `booking:${row.id}`,
+              }),
+            );
+          }
+          return row;
+        });
+      } catch (err) {
+        if (err instanceof Error && 'code' in err && String(err.code).startsWith('SQLITE_CONSTRAINT')) {
+          throw new ApiError(409, 'SLOT_TAKEN', 'Someone just booked that time. Please pick another.');
+        }
+        throw err;
+      }
+      for (const row of sent) events.publish(org.id, { type: 'message.created', data: messageJson(row, candidate.atsId) });
+      const json = bookingJson(booking, context);
+      events.publish(org.id, { type: 'booking.created', data: json });
+      services.assistant.publish(org.id, candidate.id, []);
+      if (sent.length) services.outbox.kick();
+      return json;
+    },
+  };
+
+  function bookingJson(b: BookingRow, context: BookingContext) {
+    return {
+      id: b.id,
+      candidateId: context.candidate.atsId,
+      recruiter: { id: context.recruiter.id, name: context.recruiter.name },
+      startsAt: new Date(b.startsAt).toISOString(),
+      endsAt: new Date(b.endsAt).toISOString(),
+      candidateTime: formatSlot(b.startsAt, context.candidateTimeZone).full,
+      recruiterTime: formatSlot(b.startsAt, context.recruiter.timeZone).full,
+    };
+  }
+}
+
+export type BookingService = ReturnType<typeof createBookingService>;

@@ -1,0 +1,48 @@
+/**
+ * Turning a body with merge fields into the text one candidate receives, with the checks every
+ * sender (recruiter, campaign, Ari) shares: not empty, no unknown field, no field without a
+ * value for this candidate, at most 1,600 characters.
+ */
+import { missingMergeValues, renderMergeFields, unknownMergeFields, type MergeValues } from '../../shared/merge-fields.js';
+import { characterCount, MAX_BODY_CHARACTERS } from '../../shared/segments.js';
+import { validation } from '../lib/errors.js';
+import { calendarLink } from './booking-links.js';
+import type { Candidate, Organization } from './textability.js';
+
+export interface MergeContext {
+  candidate: Candidate;
+  recruiter: { id: number; name: string; bookingSlug: string };
+  org: Pick<Organization, 'bookingSecret'>;
+  publicUrl: string;
+  /** The open role of the campaign, which wins over the role the candidate applied for. */
+  jobTitle?: string | null;
+}
+
+export function mergeValuesFor({ candidate, recruiter, org, publicUrl, jobTitle }: MergeContext): MergeValues {
+  return {
+    firstName: candidate.firstName,
+    lastName: candidate.lastName,
+    jobTitle: jobTitle || candidate.jobTitle,
+    recruiterName: recruiter.name,
+    calendarLink: calendarLink(publicUrl, org, recruiter, candidate.atsId),
+  };
+}
+
+/** Checks a body before anything is queued; returns the rendered text. */
+export function renderBody(body: string, values: MergeValues): string {
+  if (!body.trim()) throw validation('Write a message first: the body is empty.');
+  const unknown = unknownMergeFields(body);
+  if (unknown.length) {
+    throw validation(`Unknown merge field${unknown.length > 1 ? 's' : ''}: ${unknown.map((f) => `{{${f}}}`).join(', ')}.`, { unknownFields: unknown });
+  }
+  const missing = missingMergeValues(body, values);
+  if (missing.length) {
+    throw validation(`No value for ${missing.map((f) => `{{${f}}}`).join(', ')} for this candidate.`, { missingFields: missing });
+  }
+  const rendered = renderMergeFields(body, values);
+  const length = characterCount(rendered);
+  if (length > MAX_BODY_CHARACTERS) {
+    throw validation(`The message is ${length} characters; the limit is ${MAX_BODY_CHARACTERS}.`, { characters: length });
+  }
+  return rendered;
+}

@@ -1,0 +1,214 @@
+/**
+ * The crash the issue worries about most, made exact: a process dies between handing texts to
+ * the provider and recording that it did. "Dying" here is a round whose provider calls never
+ * return and a database connection closed under it; a second app on the same database file
+ * (a restart) must record what went out, send what did not, and text nobody twice.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../config.js';
+import { createTwilioProvider } from '../providers/twilio.js';
+import type { OutboundText, Provider } from '../providers/types.js';
+import { createHarness, type Harness } from './harness.js';
+import { iso, phoneOf, sendCampaign } from './support/campaigns.js';
+import { FAKE_ACCOUNT_SID, FAKE_AUTH_TOKEN, startFakeTwilio, type FakeTwilio } from './support/fake-twilio.js';
+
+const T0 = Date.parse('2026-03-03T18:00:00Z');
+const LEASE_MS = 30_000;
+const NY = ['10001', '10011', '10026', '10059', '10067', '10072'];
+
+let dir: string;
+const harnesses: Harness[] = [];
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'te-crash-'));
+});
+afterEach(async () => {
+  for (const h of harnesses.splice(0)) {
+    try {
+      await h.close();
+    } catch {
+      // the "crashed" one is already closed
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function open(options: Parameters<typeof createHarness>[0]) {
+  const h = await createHarness({ databasePath: join(dir, 'te.db'), ...options });
+  harnesses.push(h);
+  return h;
+}
+
+const never = () => new Promise<never>(() => {});
+
+/** Waits (real time) until `check` holds. */
+async function until(check: () => boolean, what: string, ms = 5000) {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** Kills an app without any of its shutdown: its pending calls never resume, its timers never run. */
+function crash(h: Harness) {
+  h.db.$client.close();
+  harnesses.splice(harnesses.indexOf(h), 1);
+}
+
+function texts(h: Harness) {
+  return h.db.$client
+    .prepare(`select to_address as phone, status, claim_token as claim, provider_sid as sid from messages where campaign_id is not null order by id`)
+    .all() as { phone: string; status: string; claim: string | null; sid: string | null }[];
+}
+
+describe('a crash between handing texts over and recording them', () => {
+  it('simulator: what reached phones is recorded (and its delivery reports kept), the rest sent once', async () => {
+    const a = await open({ now: iso(T0), start: false });
+    const phones = NY.map((id) => phoneOf(a.db.$client, id));
+    // The provider takes the first four texts and then the process stops answering; the last two never reach it.
+    const realSend = a.simulator.send.bind(a.simulator);
+    let calls = 0;
+    a.simulator.send = async (text: OutboundText) => {
+      if (++calls > 4) return never();
+      await realSend(text);
+      return never();
+    };
+    const d = await sendCampaign(a, { candidateIds: NY, body: 'Hello {{firstName}}' });
+    void a.services.outbox.round();
+    await until(() => calls >= NY.length, 'the hand-over');
+    expect(a.simulator.received()).toHaveLength(4);
+    expect(texts(a).every((t) => t.status === 'sending' && t.claim != null && t.sid == null)).toBe(true);
+    crash(a);
+
+    // The restart: same file, a minute later (the claims' lease has run out).
+    const b = await open({ now: iso(T0 + 2 * LEASE_MS) });
+    await b.advance(10_000);
+    const received = b.simulator.received();
+    const perPhone = new Map<string, number>();
+    for (const m of received) perPhone.set(m.phone, (perPhone.get(m.phone) ?? 0) + 1);
+    expect(Object.fromEntries(perPhone)).toEqual(Object.fromEntries(phones.map((p) => [p, 1])));
+    // Every text is recorded with its provider id and has reached its final state.
+    expect(texts(b)).toEqual(phones.map((phone) => expect.objectContaining({ phone, claim: null, sid: expect.stringMatching(/^SM/), status: 'delivered' })));
+    const detail = (await b.api('GET', `/api/campaigns/${d.campaignId}`)).body;
+    expect(detail).toMatchObject({ status: 'sent', stats: { sent: 6, delivered: 6, queued: 0, unknown: 0 } });
+  });
+
+  it('simulator: killed right after Send, before any round: the restart sends everything once', async () => {
+    const a = await open({ now: iso(T0), start: false });
+    const d = await sendCampaign(a, { candidateIds: NY });
+    crash(a);
+    const b = await open({ now: iso(T0 + 5000) });
+    await b.advance(10_000);
+    expect(b.simulator.received().map((m) => m.phone).sort()).toEqual(NY.map((id) => phoneOf(b.db.$client, id)).sort());
+    expect((await b.api('GET', `/api/campaigns/${d.campaignId}`)).body).toMatchObject({ status: 'sent', stats: { sent: 6, delivered: 6 } });
+  });
+
+  describe('twilio', () => {
+    let twilio: FakeTwilio;
+    let clockRef: { now(): number } = { now: () => T0 };
+    const env = () => ({
+      PROVIDER: 'twilio',
+      TWILIO_ACCOUNT_SID: FAKE_ACCOUNT_SID,
+      TWILIO_AUTH_TOKEN: FAKE_AUTH_TOKEN,
+      TWILIO_SMS_FROM: '+15005550006',
+      TWILIO_API_BASE_URL: twilio.baseUrl,
+      SEND_RATE_PER_SECOND: '100',
+    });
+    const provider = (): Provider => createTwilioProvider(loadConfig(env()).twilio, { timeoutMs: 500, now: () => clockRef.now() });
+    beforeEach(async () => {
+      twilio = await startFakeTwilio({ now: () => clockRef.now() });
+    });
+    afterEach(async () => {
+      await twilio.close();
+    });
+
+    it('after the POST: found by look-up and recorded; before it: sent; in between: held as unknown', async () => {
+      const real = provider();
+      let calls = 0;
+      // Text 1-2: Twilio has them, the answers are lost. Text 3: the process died just before
+      // the request left (nothing at Twilio). Texts 4-6: never handed over.
+      const dying: Provider = {
+        ...real,
+        async send(text) {
+          calls++;
+          if (calls <= 2) {
+            await real.send(text);
+            return never();
+          }
+          return never();
+        },
+      };
+      const a = await open({ now: iso(T0), env: env(), provider: dying, start: false });
+      clockRef = a.clock;
+      const phones = NY.map((id) => phoneOf(a.db.$client, id));
+      const d = await sendCampaign(a, { candidateIds: NY, body: 'Hi {{firstName}}' });
+      void a.services.outbox.round();
+      await until(() => calls >= NY.length && twilio.created.length === 2, 'the hand-over');
+      // Texts 4-6 were claimed but never marked handed off: make them so by clearing the mark the
+      // provider call would have set (the dispatcher marks each row just before its own call).
+      const sqlite = a.db.$client;
+      const ids = (sqlite.prepare(`select id from messages where campaign_id = ? order by id`).all(d.campaignId) as { id: number }[]).map((r) => r.id);
+      sqlite.prepare(`update messages set handed_off_at = null where id in (${ids.slice(3).join(',')})`).run();
+      crash(a);
+
+      const b = await open({ now: iso(T0 + 2 * LEASE_MS), env: env(), provider: provider(), start: false });
+      clockRef = b.clock;
+      await b.services.outbox.round();
+      await b.services.outbox.round();
+      const rows = texts(b);
+      expect(rows.map((r) => r.status)).toEqual(['sending', 'sending', 'unknown', 'sending', 'sending', 'sending']);
+      expect(rows.every((r) => r.claim == null)).toBe(true);
+      // One POST per text that went, none for the one held for review.
+      for (const row of rows) {
+        const held = row.status === 'unknown';
+        expect({ phone: row.phone, posts: twilio.posts(row.phone).length, created: twilio.created.filter((m) => m.to === row.phone).length }).toEqual({
+          phone: row.phone,
+          posts: held ? 0 : 1,
+          created: held ? 0 : 1,
+        });
+      }
+      expect(new Set(rows.map((r) => r.phone))).toEqual(new Set(phones));
+      expect(rows[0]!.sid).toBe(twilio.created.find((m) => m.to === rows[0]!.phone)!.sid);
+      expect((await b.api('GET', `/api/campaigns/${d.campaignId}`)).body).toMatchObject({ status: 'sent', stats: { sent: 5, unknown: 1, queued: 0 } });
+    });
+  });
+});
+
+describe('two server processes on one database file', () => {
+  it('claim each text once: every recipient gets exactly one, whichever process sent it', async () => {
+    const a = await open({ now: iso(T0), env: { SEND_RATE_PER_SECOND: '20' } });
+    const b = await open({ now: iso(T0), env: { SEND_RATE_PER_SECOND: '20' } });
+    const ids = (a.db.$client.prepare(`select c.ats_id as id from candidates c join organizations o on o.id = c.org_id where o.slug = 'acme' and c.channel = 'sms'`).all() as { id: string }[]).map((r) => r.id);
+    const sentBy = new Map<string, string[]>();
+    for (const [name, h] of [['a', a], ['b', b]] as const) {
+      const real = h.simulator.send.bind(h.simulator);
+      h.simulator.send = async (text: OutboundText) => {
+        sentBy.set(text.idempotencyKey, [...(sentBy.get(text.idempotencyKey) ?? []), name]);
+        return real(text);
+      };
+    }
+    // 13:00 in New York; texting all day so nobody waits for a window.
+    await a.api('PATCH', '/api/organization', { textingHours: { start: '00:00', end: '24:00' } });
+    const d = await sendCampaign(a, { candidateIds: ids, body: 'Both of us' });
+    b.services.outbox.kick();
+    for (let i = 0; i < 100; i++) {
+      await a.advance(100);
+      await b.advance(100);
+    }
+    const keys = [...sentBy.values()];
+    expect(keys.length).toBe(d.review.eligible);
+    expect(keys.filter((by) => by.length > 1)).toEqual([]);
+    // Both took part.
+    expect(new Set(keys.flat())).toEqual(new Set(['a', 'b']));
+    const perPhone = new Map<string, number>();
+    for (const m of a.simulator.received()) perPhone.set(m.phone, (perPhone.get(m.phone) ?? 0) + 1);
+    expect([...perPhone.values()].every((n) => n === 1)).toBe(true);
+    const detail = (await b.api('GET', `/api/campaigns/${d.campaignId}`)).body;
+    expect(detail.status).toBe('sent');
+    expect(detail.stats.queued).toBe(0);
+  });
+});
+
