@@ -40,6 +40,8 @@ const EnvSchema = z.object({
   CAMPAIGN_MAX_RECIPIENTS: z.coerce.number().int().positive().default(5000),
   /** How long a dispatcher's claim on a text lasts before another (or a restarted) one may recover it. */
   DISPATCH_LEASE_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  /** The dispatcher wakes at least this often with nothing to do (texts queued by another process). */
+  DISPATCH_IDLE_POLL_MS: z.coerce.number().int().min(50).max(3_600_000).default(1000),
   /** How long a sign-in lasts, in hours. */
   TOKEN_TTL_HOURS: z.coerce.number().positive().default(24 * 30),
 });
@@ -61,6 +63,7 @@ export interface AppConfig {
   sendRatePerSecond: number;
   campaignMaxRecipients: number;
   dispatchLeaseMs: number;
+  dispatchIdlePollMs: number;
   tokenTtlMs: number;
   /** Numbers the simulator sends from, so its phones show a realistic sender. */
   simulator: { smsFrom: string; whatsappFrom: string };
@@ -93,6 +96,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sendRatePerSecond: e.SEND_RATE_PER_SECOND ?? (e.PROVIDER === 'twilio' ? 1 : 50),
     campaignMaxRecipients: e.CAMPAIGN_MAX_RECIPIENTS,
     dispatchLeaseMs: e.DISPATCH_LEASE_MS,
+    dispatchIdlePollMs: e.DISPATCH_IDLE_POLL_MS,
     tokenTtlMs: e.TOKEN_TTL_HOURS * 3600_000,
     simulator: { smsFrom: '+12025550100', whatsappFrom: '+12025550101' },
   };

@@ -17,6 +17,8 @@ import { mergeValuesFor, renderBody } from '../services/message-body.js';
 import { messageJson, type MessageRow } from '../services/message-json.js';
 import type { Outbox } from '../services/outbox.js';
 import { notTextableReason, whatsappWindowOpen, type Candidate, type Organization } from '../services/textability.js';
+import { timeZoneOf } from '../services/candidates.js';
+import { nextAllowed } from '../lib/zoned-time.js';
 import { understand } from './understand.js';
 
 /** Replies are gathered this long before Ari answers, so "Yes" + "yes!" get one answer. */
@@ -132,9 +134,10 @@ export function createAssistant(deps: Deps, services: { candidates: CandidateSer
       const now = clock.now();
       const row = say(org, candidate, next.ask, `${keyBase}:ask:${next.id}`, state.campaignId);
       if (row) sent.push(row);
-      const nextState: AssistantState = { ...state, stepId: next.id, retries: 0, enteredAt: now, reminded: false };
+      // The reminder is sent once per run of the sequence, not once per step.
+      const nextState: AssistantState = { ...state, stepId: next.id, retries: 0, enteredAt: now };
       db.update(conversations)
-        .set({ assistantState: nextState as unknown as Record<string, unknown>, assistantWakeAt: wakeAt(seq, now, false) })
+        .set({ assistantState: nextState as unknown as Record<string, unknown>, assistantWakeAt: wakeAt(seq, now, state.reminded) })
         .where(eq(conversations.id, conversation.id))
         .run();
       return;
@@ -318,12 +321,21 @@ export function createAssistant(deps: Deps, services: { candidates: CandidateSer
           const org = db.select().from(organizations).where(eq(organizations.id, fresh.orgId)).get()!;
           const candidate = db.select().from(candidates).where(eq(candidates.id, fresh.candidateId)).get()!;
           const seq = loadSequence(org.id, fresh.assistantSequenceId);
+          // Unprompted, like a campaign text: it waits for the candidate's texting hours.
+          const slot = nextAllowed(now, timeZoneOf(candidate, org), { startMinute: org.textingStartMinute, endMinute: org.textingEndMinute });
+          if (seq?.reminder && slot.waited) {
+            db.update(conversations).set({ assistantWakeAt: slot.at }).where(eq(conversations.id, fresh.id)).run();
+            return [];
+          }
           db.update(conversations)
             .set({ assistantWakeAt: null, assistantState: { ...state, reminded: true } as unknown as Record<string, unknown> })
             .where(eq(conversations.id, fresh.id))
             .run();
           if (!seq?.reminder) return [];
-          const row = say(org, candidate, seq.reminder.text, `ari:${fresh.id}:remind:${state.stepId}:${state.enteredAt}`, state.campaignId);
+          // The sequence's reminder is written for its first question; later on, Ari nudges with
+          // the question the candidate is at, so the answer to it still fits the step.
+          const text = state.stepId === seq.start ? seq.reminder.text : `Just checking in, {{firstName}}. ${stepOf(seq, state.stepId).ask}`;
+          const row = say(org, candidate, text, `ari:${fresh.id}:remind:${state.stepId}:${state.enteredAt}`, state.campaignId);
           return row ? [row] : [];
         });
         if (sent.length) publish(conversation.orgId, conversation.candidateId, sent);
@@ -359,8 +371,11 @@ export function createAssistant(deps: Deps, services: { candidates: CandidateSer
         const seq = loadSequence(org.id, conversation.assistantSequenceId);
         const state = conversation.assistantState as unknown as AssistantState | null;
         if (!seq || !state) return;
-        const step = stepOf(seq, state.stepId);
-        if (step.expect.type !== 'booking') return;
+        // Usually the candidate is at the booking step; a link from elsewhere (the scheduling
+        // reminder is sent at the first question) books just the same and completes that step.
+        const current = stepOf(seq, state.stepId);
+        const step = current.expect.type === 'booking' ? current : seq.steps.find((s) => s.expect.type === 'booking');
+        if (!step || step.expect.type !== 'booking') return;
         saveAnswer(org.id, candidate, step.save?.key ?? 'interview', step.save?.label ?? 'Interview', when, seq.id, state.campaignId);
         follow({ org, candidate, conversation, seq, state }, step.expect.then, `ari:${conversation.id}:booked:${clock.now()}`, sent);
       });

@@ -57,8 +57,9 @@ function offsetAt(ms: number, timeZone: string): number {
 }
 
 /**
- * The instant a wall-clock time happens in a zone. A time skipped by a DST jump resolves to the
- * first instant after the gap; a repeated one to its first occurrence.
+ * The instant a wall-clock time happens in a zone. A time skipped by a DST jump is moved forward
+ * by the size of the gap (02:30 on a spring-forward day becomes 03:30); a repeated one resolves
+ * to its first occurrence.
  */
 export function instantOf(year: number, month: number, day: number, minuteOfDay: number, timeZone: string): number {
   const local = Date.UTC(year, month - 1, day, Math.floor(minuteOfDay / 60), minuteOfDay % 60);

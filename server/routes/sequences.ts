@@ -55,6 +55,8 @@ export function sequenceRoutes({ db, clock }: Deps) {
       if (!org.assistantSubscribed) throw new ApiError(403, 'ASSISTANT_NOT_SUBSCRIBED', 'Your organization does not subscribe to the digital assistant.');
       const { definition, primary } = c.req.valid('json');
       const seq = parse(definition);
+      // Refused before anything is written: a 400 must leave no sequence behind.
+      if (primary && seq.kind !== 'inbound') throw new ApiError(400, 'VALIDATION', 'Only an inbound sequence can be the primary one.');
       const now = clock.now();
       const row = db.insert(sequences).values({ orgId: org.id, kind: seq.kind, name: seq.name, definition: seq as unknown as Record<string, unknown>, createdAt: now, updatedAt: now }).returning().get();
       if (primary) setPrimary(org.id, row.id, row.kind);

@@ -48,6 +48,11 @@ export function createCampaignDelivery(deps: Deps, services: { outbox: Outbox; i
       `select count(*) as n from messages where status = 'queued' and campaign_message_id is not null`,
     ),
     nextDue: sqlite.prepare(`select min(due_at) as at from campaign_deliveries where status = 'pending'`),
+    dueWithoutDeliveries: sqlite.prepare(
+      `select cm.id, cm.org_id as orgId from campaign_messages cm
+       where cm.status = 'scheduled' and coalesce(cm.send_at, cm.scheduled_at) <= ?
+         and not exists (select 1 from campaign_deliveries d where d.campaign_message_id = cm.id)`,
+    ),
     setDeliveryQueued: sqlite.prepare(`update campaign_deliveries set status = 'queued', message_id = ?, updated_at = ? where id = ? and status = 'pending'`),
     setDeliverySkipped: sqlite.prepare(`update campaign_deliveries set status = 'skipped', skip_reason = ?, updated_at = ? where id = ? and status = 'pending'`),
     setDeliveryDue: sqlite.prepare(`update campaign_deliveries set due_at = ?, updated_at = ? where id = ? and status = 'pending'`),
@@ -207,6 +212,9 @@ export function createCampaignDelivery(deps: Deps, services: { outbox: Outbox; i
   services.outbox.addHooks({
     beforeRound(now) {
       const { touched } = promote.immediate(now);
+      // Due messages with nobody left to send to (every recipient removed) are done too.
+      const emptyDue = stmt.dueWithoutDeliveries.all(now) as { id: number; orgId: number }[];
+      for (const m of emptyDue) touched.set(m.id, m.orgId);
       completeIfDone(touched.keys());
       for (const [cmId, orgId] of touched) publishSoon(orgId, campaignIdOf(cmId));
     },

@@ -213,13 +213,20 @@ export function createInboundService(deps: Deps, services: { candidates: Candida
     const sid = payload.MessageSid ?? payload.SmsSid;
     const providerStatus = payload.MessageStatus ?? payload.SmsStatus;
     if (!sid || !providerStatus) throw new ApiError(400, 'VALIDATION', 'A status report needs MessageSid and MessageStatus.');
-    const status = mapTwilioStatus(providerStatus);
     const row = db.select().from(messages).where(eq(messages.providerSid, sid)).get();
     if (!logWebhook(provider, 'status', `${sid}:${providerStatus}`, payload, row?.orgId ?? null)) {
       return { duplicate: true, updated: false };
     }
-    if (!row || row.direction !== 'outbound' || !isForwardMove(row.status, status)) return { duplicate: false, updated: false };
+    // A report can beat our own record of the send: it stays logged and is applied once the
+    // send is recorded (see applyEarlyReports).
+    if (!row) return { duplicate: false, updated: false };
+    return { duplicate: false, updated: applyStatus(row, payload) };
+  }
 
+  /** Moves a text's status forward (never back) from one report; true if it changed. */
+  function applyStatus(row: MessageRow, payload: ProviderPayload): boolean {
+    const status = mapTwilioStatus(payload.MessageStatus ?? payload.SmsStatus ?? '');
+    if (row.direction !== 'outbound' || !isForwardMove(row.status, status)) return false;
     const now = clock.now();
     const errorCode = payload.ErrorCode || null;
     const updated = db
@@ -235,7 +242,7 @@ export function createInboundService(deps: Deps, services: { candidates: Candida
       .where(and(eq(messages.id, row.id), eq(messages.status, row.status)))
       .returning()
       .get();
-    if (!updated) return { duplicate: false, updated: false };
+    if (!updated) return false;
     if (errorCode === '21610') {
       db.update(candidates)
         .set({ optedOutAt: now, optOutMethod: 'provider', updatedAt: now })
@@ -251,8 +258,30 @@ export function createInboundService(deps: Deps, services: { candidates: Candida
       }
     }
     for (const hook of statusHooks) hook(updated);
-    return { duplicate: false, updated: true };
+    return true;
   }
+
+  /** Reports that arrived before we had recorded the send they are about, applied now, in order. */
+  function applyEarlyReports(rows: MessageRow[]) {
+    const early = db.$client.prepare(
+      `select payload from webhook_events where kind = 'status' and dedupe_key >= ? and dedupe_key < ? and org_id is null order by id`,
+    );
+    for (const row of rows) {
+      if (!row.providerSid) continue;
+      const reports = early.all(`${row.providerSid}:`, `${row.providerSid};`) as { payload: string }[];
+      let current = row;
+      for (const report of reports) {
+        if (applyStatus(current, JSON.parse(report.payload) as ProviderPayload)) {
+          current = db.select().from(messages).where(eq(messages.id, row.id)).get()!;
+        }
+      }
+      if (reports.length) {
+        db.$client.prepare(`update webhook_events set org_id = ? where kind = 'status' and dedupe_key >= ? and dedupe_key < ?`).run(row.orgId, `${row.providerSid}:`, `${row.providerSid};`);
+      }
+    }
+  }
+
+  services.outbox.addHooks({ afterSettle: applyEarlyReports });
 
   const statusHooks: ((row: MessageRow) => void)[] = [];
 

@@ -23,7 +23,6 @@ import { notTextableReason, REASON_MESSAGES, whatsappWindowOpen, type Candidate,
 export const PRIORITY = { conversation: 0, campaign: 10 } as const;
 
 const BATCH = 500;
-const IDLE_POLL_MS = 1000;
 const MAX_ATTEMPTS = 6;
 const CONCURRENCY = 32;
 
@@ -365,7 +364,7 @@ export function createOutbox(deps: Deps) {
   }
 
   function nextWake(now: number): number {
-    let at = now + IDLE_POLL_MS;
+    let at = now + config.dispatchIdlePollMs;
     const due = (stmt.nextDue.get() as { at: number | null }).at;
     if (due != null) {
       // Due rows held back by a sender's rate wait for the window; others go at once.
@@ -382,7 +381,7 @@ export function createOutbox(deps: Deps) {
 
   function limiterWait(now: number): number {
     const senders = stmt.dueSenders.all(now) as { sender: string | null }[];
-    let wait = IDLE_POLL_MS;
+    let wait = config.dispatchIdlePollMs;
     const lookups = newLookups();
     for (const { sender } of senders) {
       const row = stmt.dueForSender.get(sender, now, 1) as { orgId: number } | undefined;

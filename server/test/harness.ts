@@ -9,6 +9,7 @@ import { silentLogger } from '../deps.js';
 import { FakeClock } from '../lib/clock.js';
 import { createSimulatorProvider, type SimulatorProvider } from '../providers/simulator.js';
 import { seedDemo } from '../seed/demo.js';
+import { organizations } from '../db/schema.js';
 
 export const TEST_AUTH_TOKEN = 'test-auth-token-0123456789abcdef';
 
@@ -19,13 +20,26 @@ export interface HarnessOptions {
   /** Start the dispatcher loop (on the fake clock). Default true. */
   start?: boolean;
   now?: string;
+  /**
+   * Keep Acme's primary inbound sequence, so Ari greets a candidate who texts first (default).
+   * Tests of carrier keywords and webhooks turn it off to see the inbound pipeline alone.
+   */
+  inboundGreeting?: boolean;
 }
 
 export async function createHarness(options: HarnessOptions = {}) {
   const clock = new FakeClock(Date.parse(options.now ?? '2026-03-02T15:00:00Z'));
-  const config: AppConfig = loadConfig({ PUBLIC_URL: 'http://te.test', TWILIO_AUTH_TOKEN: TEST_AUTH_TOKEN, ...options.env });
+  const config: AppConfig = loadConfig({
+    PUBLIC_URL: 'http://te.test',
+    TWILIO_AUTH_TOKEN: TEST_AUTH_TOKEN,
+    // One process per test: nothing else queues texts, so the idle safety-net poll can be rare
+    // (every wake-up the dispatcher needs is scheduled explicitly; a slow poll can't mask a miss).
+    DISPATCH_IDLE_POLL_MS: '600000',
+    ...options.env,
+  });
   const db: Db = openDatabase(options.databasePath ?? ':memory:');
   await seedDemo(db, clock.now());
+  if (options.inboundGreeting === false) db.update(organizations).set({ primarySequenceId: null }).run();
   const simulator = options.provider ? null : createSimulatorProvider(db, clock, config.simulator);
   const te = createApp({ db, clock, config, provider: options.provider ?? simulator!, log: silentLogger });
   if (options.start !== false) te.start();

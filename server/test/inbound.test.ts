@@ -16,7 +16,7 @@ describe('inbound texts', () => {
   const pool = candidatePool('sms');
 
   beforeAll(async () => {
-    h = await createHarness();
+    h = await createHarness({ inboundGreeting: false });
     await h.login();
   });
   afterAll(() => h.close());

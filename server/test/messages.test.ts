@@ -23,7 +23,7 @@ describe('texting one candidate', () => {
   const fresh = (channel: 'sms' | 'whatsapp' = 'sms') => pools[channel].next();
 
   beforeAll(async () => {
-    h = await createHarness();
+    h = await createHarness({ inboundGreeting: false });
     await Promise.all([h.login(ACME), h.login(GLOBEX), h.login(NO_LICENCE)]);
   });
   afterAll(() => h.close());

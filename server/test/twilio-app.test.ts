@@ -102,7 +102,7 @@ describe('PROVIDER=twilio against a local fake of Twilio', () => {
       TWILIO_API_BASE_URL: baseUrl,
     };
     const config = loadConfig(env);
-    h = await createHarness({ env, provider: createTwilioProvider(config.twilio) });
+    h = await createHarness({ env, provider: createTwilioProvider(config.twilio), inboundGreeting: false });
     await h.login();
     twilio.requests.length = 0;
     twilio.script.length = 0;

@@ -35,7 +35,7 @@ describe('Twilio webhooks', () => {
     // The dispatcher does not run by itself here: each test drives it (drain), and the clock is
     // only ever set, never advanced, so the simulator's own status reports (timers) never run:
     // only these webhooks move statuses.
-    h = await createHarness({ start: false });
+    h = await createHarness({ start: false, inboundGreeting: false });
     await h.login();
   });
   afterAll(() => h.close());
