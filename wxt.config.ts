@@ -15,6 +15,10 @@ export default defineConfig({
     // A server elsewhere is granted when the recruiter signs in to it.
     optional_host_permissions: ['https://*/*', 'http://*/*'],
     action: { default_title: 'Text Engagement' },
+    // The Bulk Text Candidates popup's script, loaded by the content script on the ATS pages.
+    web_accessible_resources: [
+      { resources: ['bulk-text-dialog.js'], matches: ['https://*.icims.com/*', 'http://localhost/*', 'http://127.0.0.1/*'] },
+    ],
   },
   vite: () => ({
     plugins: [preact()],

@@ -9,14 +9,16 @@ import { defineBackground } from 'wxt/utils/define-background';
 import type { Recruiter } from '../../shared/api';
 import { callApi, RelayFailure } from '../lib/api-client';
 import { createEventStream } from '../lib/event-stream';
-import { requestSchemas, type Outputs, type PushEvent, type RequestName, type Result, type Session } from '../lib/protocol';
+import type { Outputs, PushEvent, Session } from '../lib/protocol';
 import { EVENTS_PORT } from '../lib/protocol-names';
+import { createRelayHandler, type RelayHandlers } from '../lib/relay-server';
 import { serverUrlItem, sessionItem } from '../lib/storage';
 
 type Port = ReturnType<typeof browser.runtime.connect>;
 
 export default defineBackground(() => {
   const ports = new Set<Port>();
+  let streamConnected = false;
   let unread = 0;
 
   async function session(): Promise<Session> {
@@ -43,6 +45,8 @@ export default defineBackground(() => {
   }
 
   async function signedOut() {
+    // What the cache knew belongs to that session: a signed-out page must see SIGNED_OUT.
+    cache.clear();
     await sessionItem.setValue(null);
     stream.stop();
     await setUnread(0);
@@ -57,13 +61,14 @@ export default defineBackground(() => {
   };
   const id = encodeURIComponent;
 
-  const handlers: { [N in RequestName]: (input: ReturnType<(typeof requestSchemas)[N]['parse']>) => Promise<Outputs[N]> } = {
+  const handlers: RelayHandlers = {
     'session.get': () => session(),
     'session.signIn': async ({ serverUrl, email, password }) => {
       const base = serverUrl.replace(/\/+$/, '');
       const result = await callApi<{ token: string; expiresAt: string; recruiter: Recruiter }>({ serverUrl: base, token: null }, 'POST', '/api/auth/login', { email, password });
       await serverUrlItem.setValue(base);
       await sessionItem.setValue(result);
+      cache.clear(); // another recruiter (or organisation) may see other answers
       const s = await session();
       broadcast({ type: 'session.changed', data: s });
       if (ports.size) stream.restart();
@@ -125,28 +130,8 @@ export default defineBackground(() => {
     return { candidates: ids.flatMap((i) => (cache.has(i) && !unknownIds.includes(i) ? [cache.get(i)!.value] : [])), unknownIds };
   }
 
-  // ── Requests from our own contexts only ─────────────────────────────────────────────────
-  browser.runtime.onMessage.addListener((message: unknown, sender) => {
-    if (sender.id !== browser.runtime.id) return undefined;
-    const envelope = message as { kind?: unknown; name?: unknown; input?: unknown } | null;
-    if (!envelope || envelope.kind !== 'te.request' || typeof envelope.name !== 'string' || !(envelope.name in requestSchemas)) return undefined;
-    return handle(envelope.name as RequestName, envelope.input);
-  });
-
-  async function handle(name: RequestName, input: unknown): Promise<Result<unknown>> {
-    const parsed = requestSchemas[name].safeParse(input ?? {});
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      return { ok: false, error: { code: 'BAD_REQUEST', message: issue.message, status: 400 } };
-    }
-    try {
-      const handler = handlers[name] as (i: unknown) => Promise<unknown>;
-      return { ok: true, data: await handler(parsed.data) };
-    } catch (err) {
-      if (err instanceof RelayFailure) return { ok: false, error: err.error };
-      return { ok: false, error: { code: 'EXTENSION_ERROR', message: err instanceof Error ? err.message : String(err), status: 0 } };
-    }
-  }
+  // ── Requests from our own contexts only (validation and dispatch: lib/relay-server.ts) ──
+  browser.runtime.onMessage.addListener(createRelayHandler({ handlers, runtimeId: browser.runtime.id }));
 
   // ── Pushed events: one stream while any tab listens ─────────────────────────────────────
   function broadcast(event: PushEvent) {
@@ -173,6 +158,7 @@ export default defineBackground(() => {
       }
     },
     onStatus(connected) {
+      streamConnected = connected;
       broadcast({ type: 'stream.status', data: { connected } });
     },
     onUnauthorized() {
@@ -189,6 +175,8 @@ export default defineBackground(() => {
     });
     // Pings only keep the worker awake while a tab listens.
     port.onMessage.addListener(() => undefined);
+    // A newly opened view learns at once whether updates are live.
+    port.postMessage({ type: 'stream.status', data: { connected: streamConnected } } satisfies PushEvent);
     void session().then((s) => {
       if (s.signedIn) stream.start();
     });

@@ -3,6 +3,7 @@
  * current view. It never talks to the server itself (the background worker does).
  */
 import { defineContentScript } from 'wxt/utils/define-content-script';
+import { bulkText } from '../features/bulk-text';
 import { startFeatureManager } from '../features/manager';
 import { phoneBadges } from '../features/phone-badges';
 import { textEngagementTab } from '../features/text-engagement-tab';
@@ -16,6 +17,6 @@ export default defineContentScript({
   main(ctx) {
     const adapter = adapterFor(location, document);
     if (!adapter) return;
-    startFeatureManager({ adapter, ctx }, [phoneBadges, textEngagementTab]);
+    startFeatureManager({ adapter, ctx }, [phoneBadges, textEngagementTab, bulkText]);
   },
 });

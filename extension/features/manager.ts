@@ -1,8 +1,9 @@
 /**
  * Runs the injected features that belong to the current view, and runs them again after a
  * soft navigation (pushState/popstate in a single-page host, or a re-render that changes the
- * view). Each run gets an AbortSignal that is aborted when the view changes or the extension
- * is reloaded; features hang every listener, observer and UI off it.
+ * view: a new `adapter.viewKey()` or page kind). Each run gets an AbortSignal that is aborted
+ * when the view changes or the extension is reloaded; features hang every listener, observer
+ * and UI off it.
  */
 import type { ContentScriptContext } from 'wxt/utils/content-script-context';
 import type { HostAdapter, PageKind } from '../hosts/types';
@@ -22,14 +23,14 @@ export interface Feature {
 
 export interface FeatureManager {
   /** The view the features last ran for (tests read it). */
-  readonly view: { url: string; kind: PageKind } | null;
+  readonly view: { url: string; key: string; kind: PageKind } | null;
   /** Re-checks the view now (normally driven by DOM mutations and navigation events). */
   check(): void;
   stop(): void;
 }
 
 export function startFeatureManager(context: FeatureContext, features: Feature[], win: Window = window): FeatureManager {
-  let view: { url: string; kind: PageKind } | null = null;
+  let view: { url: string; key: string; kind: PageKind } | null = null;
   let controller: AbortController | null = null;
   let scheduled = false;
   let stopped = false;
@@ -38,11 +39,13 @@ export function startFeatureManager(context: FeatureContext, features: Feature[]
     scheduled = false;
     if (stopped) return;
     const kind = context.adapter.pageKind();
-    const url = win.location.href;
-    if (view && view.url === url && view.kind === kind) return;
+    // The adapter says what makes a new view: a search's page or sort kept in the query, or a
+    // profile's tab kept in the hash, is a re-render the features follow themselves.
+    const key = context.adapter.viewKey();
+    if (view && view.key === key && view.kind === kind) return;
     controller?.abort();
     controller = new AbortController();
-    view = { url, kind };
+    view = { url: win.location.href, key, kind };
     for (const feature of features) {
       if (!feature.pages.includes(kind)) continue;
       const signal = controller.signal;

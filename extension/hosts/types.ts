@@ -19,33 +19,50 @@ export interface CandidateRow {
 
 /** One tab the extension added to the host's Messages tab strip. */
 export interface InjectedTab {
-  /** The tab element, in the host's own markup so it looks native. */
+  /** The tab element (role=tab), in the host's own markup so it looks native. */
   tab: HTMLElement;
-  /** Where our panel goes while the tab is selected (the host's content is hidden, not removed). */
+  /** Our panel (role=tabpanel) in the host's content area: shown only while our tab is selected. */
   panel: HTMLElement;
+  /** Selects our tab: deselects the host's tabs and hides the host's panels (the host does not). */
   select(): void;
   isSelected(): boolean;
+  /** Removes the tab and panel; if ours was selected, the host tab selected before it is clicked again. */
   remove(): void;
 }
 
 export interface MessagesTabs {
   /** The inner tab strip of the profile's Messages tab (Email, ...). */
   strip: HTMLElement;
-  /** Adds a tab after the host's own; selecting it shows `panel` and deselects the host's tabs. */
+  /** The content area holding the host's panels (and ours). */
+  content: HTMLElement;
+  /**
+   * Adds a tab after the host's own (replacing an earlier one with the same id). Selecting it
+   * shows `panel`, deselects the host's tabs and hides their panels; clicking a host tab
+   * deselects ours and hides our panel. `onSelect` reports both. Aborting `signal` removes it.
+   */
   addTab(label: string, options: { id: string; signal: AbortSignal; onSelect(selected: boolean): void }): InjectedTab;
 }
 
 export interface HostAdapter {
   readonly name: 'cxm' | 'crm';
-  /** True on pages of this host (checked once per page load). */
+  /** True on pages of this host, told by the page's own markers, never by its port (checked once per page load). */
   matches(location: Location, document: Document): boolean;
   /** What the current view is (changes on soft navigation). */
   pageKind(): PageKind;
+  /**
+   * What identifies the current view: the feature manager re-runs features when it changes.
+   * Host state that only re-renders the same view (a search's page, sort or filter kept in the
+   * query; a profile's selected tab kept in the hash) is not part of it.
+   */
+  viewKey(): string;
   /** The element to observe for re-renders of the current view (rows, tabs). */
   viewRoot(): HTMLElement | null;
 
   // Candidate search
+  /** The rendered candidate rows, in display order (none while the grid is loading). */
   rows(): CandidateRow[];
+  /** The results grid: the extension's notices about the search results go right before it. */
+  resultsGrid(): HTMLElement | null;
   /** The select-all checkbox in the column header. */
   selectAllCheckbox(): HTMLInputElement | null;
   /** The host's bulk-action bar while it is shown (something is selected), else null. */

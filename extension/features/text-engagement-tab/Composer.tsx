@@ -1,0 +1,155 @@
+/**
+ * The composer: "Message" field with the channel in its help text, a character and segment
+ * counter, template / Ari / calendar-link tools below it, and Send (or Ctrl/Cmd+Enter).
+ */
+import { useRef } from 'preact/hooks';
+import type { Template } from '../../../shared/api';
+import { countSegments, MAX_BODY_CHARACTERS } from '../../../shared/segments';
+import { channelName, plural } from './format';
+import { AriIcon, CalendarIcon, SendIcon } from './icons';
+import type { ConversationStore } from './store';
+import { TemplateMenu } from './TemplateMenu';
+
+let uid = 0;
+
+function Counter({ text, whatsapp }: { text: string; whatsapp: boolean }) {
+  const info = countSegments(text);
+  const over = info.characters > MAX_BODY_CHARACTERS;
+  const chars = plural(info.characters, 'character');
+  const label = whatsapp || !text ? chars : `${chars} · ${plural(info.segments, 'segment')} (${info.encoding})`;
+  const why = info.encoding === 'UCS-2' && !whatsapp ? `Uses UCS-2 (fewer characters per segment) because of: ${info.nonGsmCharacters.slice(0, 8).join(' ')}` : undefined;
+  return (
+    <span class={`te-conv-counter${over ? ' is-over' : ''}`} title={why} data-testid="te-counter">
+      {label}
+      {over && ` — over the ${MAX_BODY_CHARACTERS.toLocaleString('en-US')} limit`}
+    </span>
+  );
+}
+
+export function Composer({ store }: { store: ConversationStore }) {
+  const field = useRef<HTMLTextAreaElement>(null);
+  const ids = useRef<{ field: string; help: string } | null>(null);
+  ids.current ??= { field: `te-msg-${++uid}`, help: `te-msg-help-${uid}` };
+
+  const candidate = store.candidate.value!;
+  const recruiter = store.recruiter.value;
+  const text = store.draft.value;
+  const sending = store.sending.value;
+  const whatsapp = candidate.channel === 'whatsapp';
+  const over = countSegments(text).characters > MAX_BODY_CHARACTERS;
+  const canHandOff = !!recruiter?.organization.assistantSubscribed && !candidate.assistant.active;
+  const error = store.sendError.value ?? (candidate.assistant.active ? null : store.assistantError.value);
+
+  /** Puts `insert` at the caret (or over the selection) and leaves the caret after it. */
+  function insertAtCursor(insert: string, templateId?: number) {
+    const el = field.current;
+    const current = store.draft.value;
+    const start = el?.selectionStart ?? current.length;
+    const end = el?.selectionEnd ?? current.length;
+    const before = current.slice(0, start);
+    const after = current.slice(end);
+    const pad = before && !/\s$/.test(before) ? ' ' : '';
+    const padAfter = after && !/^\s/.test(after) ? ' ' : '';
+    const next = before + pad + insert + padAfter + after;
+    store.setDraft(next, templateId);
+    const caret = (before + pad + insert).length;
+    requestAnimationFrame(() => {
+      if (!el) return;
+      el.focus();
+      el.setSelectionRange(caret, caret);
+    });
+  }
+
+  function pickTemplate(t: Template) {
+    if (!store.draft.value.trim()) {
+      store.setDraft(t.body, t.id);
+      requestAnimationFrame(() => {
+        field.current?.focus();
+        field.current?.setSelectionRange(t.body.length, t.body.length);
+      });
+    } else insertAtCursor(t.body, t.id);
+  }
+
+  async function submit(e?: Event) {
+    e?.preventDefault();
+    if (store.sending.value || over) return;
+    const ok = await store.send();
+    if (ok) field.current?.focus();
+  }
+
+  function onKeyDown(e: KeyboardEvent) {
+    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+      e.preventDefault();
+      void submit();
+    }
+  }
+
+  const { field: fieldId, help: helpId } = ids.current;
+  return (
+    <form class="te-conv-composer" onSubmit={submit} aria-label="Send a text">
+      <div class="te-conv-field-head">
+        <label class="te-conv-label" for={fieldId}>
+          Message
+        </label>
+        <Counter text={text} whatsapp={whatsapp} />
+      </div>
+      <div class="te-conv-field">
+        <textarea
+          ref={field}
+          id={fieldId}
+          class="te-conv-textarea"
+          rows={3}
+          value={text}
+          placeholder={`Write a text to ${candidate.firstName || 'the candidate'}…`}
+          aria-describedby={helpId}
+          onInput={(e) => store.setDraft((e.currentTarget as HTMLTextAreaElement).value)}
+          onKeyDown={onKeyDown}
+        />
+        <div class="te-conv-toolbar">
+          <div class="te-conv-tools" role="group" aria-label="Add to the message">
+            <TemplateMenu templates={store.templates.value} onPick={pickTemplate} disabled={sending} />
+            {canHandOff && (
+              <button
+                type="button"
+                class="te-conv-tool"
+                aria-label="Hand off to Ari"
+                title="Hand this conversation off to Ari, the digital assistant"
+                disabled={store.assistantBusy.value}
+                onClick={() => void store.setAssistant(true)}
+              >
+                <AriIcon />
+                <span class="te-conv-tool-text">Hand off to Ari</span>
+              </button>
+            )}
+            <button
+              type="button"
+              class="te-conv-tool"
+              aria-label="Insert your calendar link"
+              title="Insert your calendar link"
+              disabled={!recruiter?.calendarLink || sending}
+              onClick={() => recruiter?.calendarLink && insertAtCursor(recruiter.calendarLink)}
+            >
+              <CalendarIcon />
+              <span class="te-conv-tool-text">Calendar</span>
+            </button>
+          </div>
+          <button type="submit" class="te-conv-send" disabled={sending || !text.trim() || over} aria-keyshortcuts="Control+Enter Meta+Enter" title="Send (Ctrl+Enter)">
+            {sending ? 'Sending…' : 'Send'}
+            <SendIcon />
+          </button>
+        </div>
+      </div>
+      <div class="te-conv-foot">
+        <span id={helpId} class="te-conv-help">
+          Sends by {channelName(candidate.channel)}
+          <span class="te-conv-kbd-hint"> · Ctrl+Enter to send</span>
+        </span>
+        {error && (
+          <p class="te-conv-error" role="alert">
+            {error}
+          </p>
+        )}
+      </div>
+    </form>
+  );
+}

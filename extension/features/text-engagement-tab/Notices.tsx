@@ -1,0 +1,161 @@
+/** What the panel says instead of failing: signed out, unreachable, no licence, not textable, WhatsApp window. */
+import type { ComponentChildren } from 'preact';
+import { useState } from 'preact/hooks';
+import type { Candidate } from '../../../shared/api';
+import { reasonSentence } from './format';
+import { AriIcon, BlockIcon, ClockIcon, CloudOffIcon, KeyIcon, SendIcon } from './icons';
+import type { ConversationStore } from './store';
+
+type Tone = 'info' | 'warn' | 'error' | 'neutral';
+
+export function Notice(props: { kind: string; tone: Tone; icon: ComponentChildren; title: string; children: ComponentChildren; actions?: ComponentChildren; extra?: Record<string, string> }) {
+  return (
+    <section class={`te-conv-notice te-conv-notice-${props.tone}`} role="status" data-notice={props.kind} {...props.extra}>
+      <span class="te-conv-notice-icon">{props.icon}</span>
+      <div class="te-conv-notice-text">
+        <h3 class="te-conv-notice-title">{props.title}</h3>
+        <div class="te-conv-notice-body">{props.children}</div>
+        {props.actions && <div class="te-conv-notice-actions">{props.actions}</div>}
+      </div>
+    </section>
+  );
+}
+
+export function SignedOutNotice({ store }: { store: ConversationStore }) {
+  return (
+    <Notice
+      kind="signed-out"
+      tone="info"
+      icon={<KeyIcon />}
+      title="Sign in to Text Engagement"
+      actions={
+        <button type="button" class="te-button te-button-primary" onClick={() => void store.openOptions()}>
+          Open sign-in
+        </button>
+      }
+    >
+      <p>You're signed out, so this candidate's texts can't be shown or sent. Sign in on the extension's options page; this panel updates by itself.</p>
+    </Notice>
+  );
+}
+
+export function OfflineNotice({ message, onRetry }: { message: string; onRetry(): void }) {
+  return (
+    <Notice
+      kind="offline"
+      tone="error"
+      icon={<CloudOffIcon />}
+      title="Can't reach Text Engagement"
+      actions={
+        <button type="button" class="te-button" onClick={onRetry}>
+          Try again
+        </button>
+      }
+    >
+      <p>{message}</p>
+    </Notice>
+  );
+}
+
+export function NotLicensedNotice() {
+  return (
+    <Notice kind="not-licensed" tone="neutral" icon={<KeyIcon />} title="No Text Engagement licence">
+      <p>You need a Text Engagement licence to send texts. You can still read this conversation; ask your administrator for a licence to reply.</p>
+    </Notice>
+  );
+}
+
+export function NotTextableNotice({ candidate }: { candidate: Candidate }) {
+  const { title, body } = reasonSentence(candidate.reason ?? 'NO_MOBILE', candidate);
+  return (
+    <Notice kind="not-textable" tone="warn" icon={<BlockIcon />} title={title} extra={{ 'data-reason': candidate.reason ?? '' }}>
+      <p>{body}</p>
+    </Notice>
+  );
+}
+
+export function AssistantBanner({ store }: { store: ConversationStore }) {
+  const c = store.candidate.value!;
+  return (
+    <div class="te-conv-ari" role="status" data-testid="te-ari-banner">
+      <span class="te-conv-ari-icon">
+        <AriIcon />
+      </span>
+      <div class="te-conv-ari-text">
+        <strong>Ari is handling this conversation</strong>
+        <span>Ari answers {c.firstName || 'the candidate'}'s replies until you take over.</span>
+        {store.assistantError.value && (
+          <span class="te-conv-error" role="alert">
+            {store.assistantError.value}
+          </span>
+        )}
+      </div>
+      <button type="button" class="te-button" disabled={store.assistantBusy.value} onClick={() => void store.setAssistant(false)}>
+        Take over
+      </button>
+    </div>
+  );
+}
+
+/** Outside the 24-hour WhatsApp window only an approved template may go: offer exactly those. */
+export function WhatsAppWindowNotice({ store }: { store: ConversationStore }) {
+  const c = store.candidate.value!;
+  const approved = store.templates.value.filter((t) => t.whatsappApproved);
+  const [chosen, setChosen] = useState<number | null>(null);
+  const template = approved.find((t) => t.id === chosen) ?? null;
+  const sending = store.sending.value;
+  const name = c.firstName || 'This candidate';
+  const when = c.lastInboundAt ? `${name} last wrote on WhatsApp more than 24 hours ago.` : `${name} hasn't written to you on WhatsApp yet.`;
+
+  return (
+    <Notice kind="whatsapp-window" tone="warn" icon={<ClockIcon />} title="WhatsApp conversation window closed">
+      <p>
+        {when} WhatsApp allows free-form messages only within 24 hours of the candidate's last message, so start with an approved template.
+        When {name} replies, you can write freely again.
+      </p>
+      {approved.length === 0 ? (
+        <p class="te-conv-notice-em">Your organization has no WhatsApp-approved templates yet.</p>
+      ) : (
+        <form
+          class="te-conv-approved"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (template) void store.send({ body: template.body, templateId: template.id });
+          }}
+        >
+          <fieldset>
+            <legend>Approved templates</legend>
+            {approved.map((t) => (
+              <label key={t.id} class={`te-conv-choice${chosen === t.id ? ' is-chosen' : ''}`}>
+                <input type="radio" name="te-approved-template" value={t.id} checked={chosen === t.id} onChange={() => setChosen(t.id)} />
+                <span>
+                  <span class="te-conv-choice-name">{t.name}</span>
+                  <span class="te-conv-choice-body">{t.body}</span>
+                </span>
+              </label>
+            ))}
+          </fieldset>
+          <div class="te-conv-approved-actions">
+            <span class="te-conv-help">Sends by WhatsApp</span>
+            <button type="submit" class="te-conv-send" disabled={!template || sending}>
+              {sending ? 'Sending…' : 'Send template'}
+              <SendIcon />
+            </button>
+          </div>
+          {store.sendError.value && (
+            <p class="te-conv-error" role="alert">
+              {store.sendError.value}
+            </p>
+          )}
+        </form>
+      )}
+    </Notice>
+  );
+}
+
+export const LoadingNotice = () => (
+  <div class="te-conv-loading" role="status">
+    <span class="te-conv-spinner" aria-hidden="true" />
+    Loading the conversation…
+  </div>
+);

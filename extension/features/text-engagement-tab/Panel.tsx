@@ -1,0 +1,111 @@
+/** The Text Engagement panel: header, conversation, and the composer or the reason it can't be used. */
+import type { Candidate } from '../../../shared/api';
+import { Composer } from './Composer';
+import { Conversation } from './Conversation';
+import { channelName, describeError, formatPhone, fullName, initials } from './format';
+import { AriIcon, ChatIcon, InfoIcon } from './icons';
+import {
+  AssistantBanner,
+  LoadingNotice,
+  Notice,
+  NotLicensedNotice,
+  NotTextableNotice,
+  OfflineNotice,
+  SignedOutNotice,
+  WhatsAppWindowNotice,
+} from './Notices';
+import type { ConversationStore } from './store';
+
+function Header({ candidate, live }: { candidate: Candidate | null; live: boolean | null }) {
+  if (!candidate) {
+    return (
+      <header class="te-conv-header">
+        <span class="te-conv-avatar te-conv-brand" aria-hidden="true">
+          <ChatIcon />
+        </span>
+        <div class="te-conv-who">
+          <h2 class="te-conv-name">Text Engagement</h2>
+          <p class="te-conv-sub">Texts with this candidate by SMS and WhatsApp</p>
+        </div>
+      </header>
+    );
+  }
+  return (
+    <header class="te-conv-header">
+      <span class="te-conv-avatar" aria-hidden="true">
+        {initials(candidate)}
+      </span>
+      <div class="te-conv-who">
+        <h2 class="te-conv-name" data-testid="te-candidate-name">
+          {fullName(candidate)}
+        </h2>
+        <p class="te-conv-sub">
+          <span class="te-conv-phone">{formatPhone(candidate.phone)}</span>
+          <span class={`te-conv-chip te-conv-chip-${candidate.channel}`} data-testid="te-channel">
+            {channelName(candidate.channel)}
+          </span>
+          {candidate.assistant.active && (
+            <span class="te-conv-chip te-conv-chip-ari">
+              <AriIcon /> Ari
+            </span>
+          )}
+        </p>
+      </div>
+      {live !== null && (
+        <span class={`te-conv-live${live ? ' is-on' : ''}`} title={live ? 'New replies appear as they arrive' : 'Reconnecting to live updates'}>
+          <span class="te-conv-live-dot" aria-hidden="true" />
+          {live ? 'Live' : 'Reconnecting…'}
+        </span>
+      )}
+    </header>
+  );
+}
+
+/** What stands between the recruiter and Send, most fundamental first; null when nothing does. */
+function Blocker({ store }: { store: ConversationStore }) {
+  const c = store.candidate.value!;
+  if (!store.reachable.value) {
+    return <OfflineNotice message="The Text Engagement server isn't answering, so texts can't be sent right now. Your draft is kept." onRetry={() => void store.catchUp()} />;
+  }
+  if (store.recruiter.value?.licensed === false) return <NotLicensedNotice />;
+  if (!c.textable) return <NotTextableNotice candidate={c} />;
+  if (c.channel === 'whatsapp' && !store.whatsappWindowOpen.value) return <WhatsAppWindowNotice store={store} />;
+  return <Composer store={store} />;
+}
+
+export function Panel({ store }: { store: ConversationStore }) {
+  const load = store.load.value;
+  const candidate = store.candidate.value;
+  let body;
+  if (load.kind === 'signed-out') {
+    body = <SignedOutNotice store={store} />;
+  } else if (load.kind === 'loading' || (load.kind === 'ready' && !candidate)) {
+    body = <LoadingNotice />;
+  } else if (load.kind === 'error') {
+    body =
+      load.error.code === 'NOT_FOUND' ? (
+        <Notice kind="not-found" tone="neutral" icon={<InfoIcon />} title="Not in Text Engagement yet">
+          <p>This candidate isn't in Text Engagement yet, so there is no conversation to show. Ask your administrator to import candidates from the ATS.</p>
+        </Notice>
+      ) : (
+        <OfflineNotice message={describeError(load.error)} onRetry={() => void store.reload()} />
+      );
+  } else {
+    body = (
+      <>
+        <Conversation messages={store.messages.value} candidate={candidate} />
+        <div class="te-conv-bottom">
+          {candidate!.assistant.active && <AssistantBanner store={store} />}
+          <Blocker store={store} />
+        </div>
+      </>
+    );
+  }
+  return (
+    <div class="te-root te-conv" data-state={load.kind} data-candidate-id={store.candidateId}>
+      {/* Loaded means the background holds the event stream for us; it says when that drops. */}
+      <Header candidate={load.kind === 'ready' ? candidate : null} live={load.kind === 'ready' ? store.connected.value !== false : null} />
+      {body}
+    </div>
+  );
+}

@@ -1,0 +1,191 @@
+/**
+ * The conversation store against a scripted relay: paging, live events, and sends that are
+ * never made twice (one idempotency key per composed message, reused on retry).
+ */
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Candidate, Message } from '../../../shared/api';
+import type { PushEvent } from '../../lib/protocol';
+
+type Handler = (input: Record<string, unknown>) => unknown;
+const handlers = new Map<string, Handler>();
+const calls: { name: string; input: Record<string, unknown> }[] = [];
+let listener: ((e: PushEvent) => void) | null = null;
+
+vi.mock('../../lib/relay', () => ({
+  request: vi.fn(async (name: string, input: Record<string, unknown>) => {
+    calls.push({ name, input });
+    const handler = handlers.get(name);
+    if (!handler) return { ok: false, error: { code: 'UNHANDLED', message: name, status: 500 } };
+    return handler(input);
+  }),
+  subscribe: vi.fn((l: (e: PushEvent) => void) => {
+    listener = l;
+  }),
+}));
+
+const { createConversationStore } = await import('./store');
+
+const candidate: Candidate = {
+  id: '10001',
+  firstName: 'Maria',
+  lastName: 'Garcia',
+  phone: '+12125550101',
+  channel: 'sms',
+  textable: true,
+  reason: null,
+  timeZone: 'America/New_York',
+  optedOut: false,
+  whatsappWindowOpen: true,
+  lastInboundAt: null,
+  assistant: { active: false, sequenceId: null },
+  unreadCount: 0,
+};
+
+function message(id: number, patch: Partial<Message> = {}): Message {
+  return {
+    id,
+    candidateId: '10001',
+    direction: 'outbound',
+    channel: 'sms',
+    body: `Message ${id}`,
+    status: 'delivered',
+    encoding: 'GSM-7',
+    segments: 1,
+    sender: 'recruiter',
+    senderName: 'Jordan Avery',
+    errorCode: null,
+    errorMessage: null,
+    campaignId: null,
+    createdAt: new Date(1_700_000_000_000 + id * 1000).toISOString(),
+    sentAt: null,
+    deliveredAt: null,
+    ...patch,
+  };
+}
+
+const ok = (data: unknown) => ({ ok: true, data });
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
+function standardServer(pages: Message[][] = [[message(1), message(2)]]) {
+  handlers.set('session.get', () => ok({ serverUrl: 'http://x', signedIn: true, recruiter: { id: 1, name: 'Jordan Avery', licensed: true, calendarLink: 'http://x/book/j', organization: { assistantSubscribed: true } } }));
+  handlers.set('candidates.get', () => ok(candidate));
+  handlers.set('templates.list', () => ok({ templates: [] }));
+  handlers.set('messages.list', (input) => {
+    const index = input.after === undefined ? 0 : pages.findIndex((p) => p[0] && p[0].id > (input.after as number));
+    const page = pages[index] ?? [];
+    return ok({ messages: page, nextCursor: index < pages.length - 1 ? page[page.length - 1]!.id : null });
+  });
+}
+
+beforeEach(() => {
+  handlers.clear();
+  calls.length = 0;
+  listener = null;
+});
+
+describe('conversation store', () => {
+  it('reads every page, oldest first', async () => {
+    standardServer([[message(1), message(2)], [message(3)], [message(4), message(5)]]);
+    const store = createConversationStore('10001', new AbortController().signal);
+    await store.reload();
+    expect(store.load.value.kind).toBe('ready');
+    expect(store.messages.value.map((m) => m.id)).toEqual([1, 2, 3, 4, 5]);
+    expect(calls.filter((c) => c.name === 'messages.list').map((c) => c.input.after)).toEqual([undefined, 2, 3]);
+  });
+
+  it('applies pushed events for this candidate only, and never moves a status backwards', async () => {
+    standardServer();
+    const store = createConversationStore('10001', new AbortController().signal);
+    await store.reload();
+    listener!({ type: 'message.created', data: message(3, { direction: 'inbound', sender: 'candidate', status: 'received', senderName: null }) });
+    listener!({ type: 'message.created', data: message(4, { candidateId: '10002' }) });
+    listener!({ type: 'message.updated', data: message(2, { status: 'sent', senderName: null }) });
+    expect(store.messages.value.map((m) => [m.id, m.status])).toEqual([
+      [1, 'delivered'],
+      [2, 'delivered'],
+      [3, 'received'],
+    ]);
+    listener!({ type: 'message.updated', data: message(2, { status: 'read', senderName: null }) });
+    expect(store.messages.value[1]!.status).toBe('read');
+    expect(store.messages.value[1]!.senderName).toBe('Jordan Avery');
+    listener!({ type: 'candidate.updated', data: { ...candidate, textable: false, reason: 'OPTED_OUT', optedOut: true } });
+    expect(store.candidate.value!.reason).toBe('OPTED_OUT');
+    listener!({ type: 'candidate.updated', data: { ...candidate, id: '10002', firstName: 'James' } });
+    expect(store.candidate.value!.firstName).toBe('Maria');
+  });
+
+  it('marks replies read while the panel is open', async () => {
+    standardServer();
+    handlers.set('messages.markRead', () => ok({ unreadCount: 0 }));
+    const store = createConversationStore('10001', new AbortController().signal);
+    await store.reload();
+    listener!({ type: 'message.created', data: message(3, { direction: 'inbound', sender: 'candidate', status: 'received' }) });
+    await tick();
+    expect(calls.filter((c) => c.name === 'messages.markRead')).toHaveLength(0);
+    store.setOpen(true);
+    await tick();
+    expect(calls.filter((c) => c.name === 'messages.markRead')).toHaveLength(1);
+    listener!({ type: 'message.created', data: message(4, { direction: 'inbound', sender: 'candidate', status: 'received' }) });
+    await tick();
+    expect(calls.filter((c) => c.name === 'messages.markRead')).toHaveLength(2);
+  });
+
+  it('shows a sent text at once, sends it once however often Send is pressed, then shows the server copy', async () => {
+    standardServer();
+    let answer: (v: unknown) => void = () => undefined;
+    handlers.set('messages.send', () => new Promise((r) => (answer = r)));
+    const store = createConversationStore('10001', new AbortController().signal);
+    await store.reload();
+    store.setDraft('Hi {{firstName}}');
+    const first = store.send();
+    const second = store.send();
+    expect(store.messages.value.at(-1)).toMatchObject({ pending: true, body: 'Hi Maria', status: 'sending' });
+    expect(store.draft.value).toBe('');
+    expect(store.sending.value).toBe(true);
+    await tick();
+    expect(calls.filter((c) => c.name === 'messages.send')).toHaveLength(1);
+    answer(ok(message(3, { body: 'Hi Maria', status: 'queued' })));
+    expect(await first).toBe(true);
+    expect(await second).toBe(false);
+    expect(store.messages.value.map((m) => [m.id, !!m.pending])).toEqual([
+      [1, false],
+      [2, false],
+      [3, false],
+    ]);
+  });
+
+  it('keeps the text and the idempotency key when a send fails, and retries with the same key', async () => {
+    standardServer();
+    const results = [
+      { ok: false, error: { code: 'OFFLINE', message: "Can't reach the Text Engagement server at http://x.", status: 0 } },
+      ok(message(3, { status: 'queued' })),
+      ok(message(4, { status: 'queued' })),
+    ];
+    handlers.set('messages.send', () => results.shift());
+    const store = createConversationStore('10001', new AbortController().signal);
+    await store.reload();
+    store.setDraft('Are you free tomorrow?');
+    expect(await store.send()).toBe(false);
+    expect(store.draft.value).toBe('Are you free tomorrow?');
+    expect(store.sendError.value).toBe("Not sent. Can't reach the Text Engagement server at http://x.");
+    expect(store.messages.value.some((m) => m.pending)).toBe(false);
+    expect(await store.send()).toBe(true);
+    store.setDraft('Another one');
+    expect(await store.send()).toBe(true);
+    const keys = calls.filter((c) => c.name === 'messages.send').map((c) => c.input.idempotencyKey);
+    expect(keys[0]).toBe(keys[1]);
+    expect(keys[2]).not.toBe(keys[1]);
+    expect(String(keys[0]).length).toBeGreaterThanOrEqual(8);
+  });
+
+  it('a signed-out session shows the sign-in notice and reloads when signed in again', async () => {
+    standardServer();
+    handlers.set('session.get', () => ok({ serverUrl: 'http://x', signedIn: false, recruiter: null }));
+    const store = createConversationStore('10001', new AbortController().signal);
+    await store.reload();
+    expect(store.load.value.kind).toBe('signed-out');
+    standardServer();
+    listener!({ type: 'session.changed', data: { serverUrl: 'http://x', signedIn: true, recruiter: null } });
+    await vi.waitFor(() => expect(store.load.value.kind).toBe('ready'));
+  });
+});

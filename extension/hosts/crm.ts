@@ -1,0 +1,107 @@
+/**
+ * The CRM host: a multi-page site (search and profile are separate documents); paging and
+ * sorting re-render the rows in place and keep their state in the query with replaceState.
+ *
+ * The selectors follow the demo replica in fixtures/hosts/crm (its DOM contract is in
+ * fixtures/hosts/README.md), not real iCIMS CRM pages, which were not available: against the
+ * real product, this file (and only this file) is what changes.
+ */
+import { messagesTabs, type TabStripMarkup } from './tab-strip';
+import type { CandidateRow, HostAdapter, PageKind } from './types';
+
+/** The page's markers: `<meta name="application-name" content="Talent CRM">` and `<body class="crm">`. */
+const APPLICATION_NAME = 'Talent CRM';
+const BODY_CLASS = 'crm';
+
+const SEARCH_ROOT = '#crm-content';
+const PROFILE_ROOT = '#crm-profile-root';
+const GRID = '.crm-results[role=grid]';
+const ROWS = '.crm-results[role=grid] > .crm-results__body[role=rowgroup] > .crm-record[role=row][data-candidate-ref]';
+const ROW_ID_ATTR = 'data-candidate-ref';
+const ROW_NAME = 'a.crm-record__name';
+const ROW_CHECKBOX = 'input.crm-record__check[type=checkbox]';
+const SELECT_ALL = '#crm-select-page';
+/** Always in the document; `hidden` while nothing is selected. */
+const BULK_BAR = '.crm-bulk-actions:not([hidden])';
+const BULK_SLOT = '.crm-bulk-actions__buttons';
+const PROFILE = '#crm-profile-root article.crm-profile[data-candidate-ref]';
+/** The strip exists (hidden) before Messages is opened: open = its section is not hidden. */
+const MESSAGES_STRIP = 'section.crm-tab-panel[data-tab-panel="messages"]:not([hidden]) nav.crm-subtabs[role=tablist]';
+const MESSAGES_CONTENT_CLASS = 'crm-subtab-body';
+
+const tabMarkup: TabStripMarkup = {
+  createTab(label, id) {
+    const tab = document.createElement('a');
+    tab.className = 'crm-subtab';
+    tab.href = `#${id}`;
+    tab.textContent = label;
+    return { tab, node: tab };
+  },
+  createPanel() {
+    const panel = document.createElement('section');
+    panel.className = 'crm-pane';
+    return panel;
+  },
+  hostTabs: (strip) => [...strip.querySelectorAll<HTMLElement>(':scope > a.crm-subtab[role=tab][data-subtab]')],
+  hostPanels: (content) => [...content.querySelectorAll<HTMLElement>(':scope > section.crm-pane[data-pane]')],
+  setTabSelected(tab, selected) {
+    tab.classList.toggle('is-active', selected);
+    tab.setAttribute('aria-selected', String(selected));
+  },
+  setPanelShown: (panel, shown) => panel.classList.toggle('is-active', shown),
+};
+
+const pageAttr = () => document.body?.dataset.crmPage;
+
+export const crm: HostAdapter = {
+  name: 'crm',
+
+  matches(_location, doc) {
+    const meta = doc.querySelector('meta[name="application-name"]');
+    return meta?.getAttribute('content') === APPLICATION_NAME && !!doc.body?.classList.contains(BODY_CLASS);
+  },
+
+  pageKind(): PageKind {
+    const page = pageAttr();
+    return page === 'search' || page === 'profile' ? page : 'other';
+  },
+
+  // The search's page/sort/filter (query) and the profile's tab (hash) re-render the same view.
+  viewKey() {
+    if (crm.pageKind() === 'profile') return `${location.pathname}?id=${new URLSearchParams(location.search).get('id') ?? ''}`;
+    return location.pathname;
+  },
+
+  viewRoot() {
+    const kind = crm.pageKind();
+    return document.querySelector<HTMLElement>(kind === 'profile' ? PROFILE_ROOT : SEARCH_ROOT);
+  },
+
+  rows(): CandidateRow[] {
+    const rows: CandidateRow[] = [];
+    for (const element of document.querySelectorAll<HTMLElement>(ROWS)) {
+      const id = element.getAttribute(ROW_ID_ATTR);
+      const nameElement = element.querySelector<HTMLElement>(ROW_NAME);
+      if (!id || !nameElement) continue;
+      rows.push({ id, element, nameElement, checkbox: element.querySelector<HTMLInputElement>(ROW_CHECKBOX) });
+    }
+    return rows;
+  },
+
+  resultsGrid: () => document.querySelector<HTMLElement>(GRID),
+  selectAllCheckbox: () => document.querySelector<HTMLInputElement>(SELECT_ALL),
+  bulkActionBar: () => document.querySelector<HTMLElement>(BULK_BAR),
+  bulkActionSlot: (bar) => bar.querySelector<HTMLElement>(BULK_SLOT) ?? bar,
+
+  profileCandidateId() {
+    if (crm.pageKind() !== 'profile') return null;
+    return document.querySelector(PROFILE)?.getAttribute('data-candidate-ref') || null;
+  },
+
+  messagesTabs() {
+    const strip = document.querySelector<HTMLElement>(MESSAGES_STRIP);
+    const content = strip?.nextElementSibling;
+    if (!strip || !(content instanceof HTMLElement) || !content.classList.contains(MESSAGES_CONTENT_CLASS)) return null;
+    return messagesTabs(strip, content, tabMarkup);
+  },
+};

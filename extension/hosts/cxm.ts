@@ -1,0 +1,98 @@
+/**
+ * The CXM host: a single-page app (one document, views swapped by history.pushState).
+ *
+ * The selectors follow the demo replica in fixtures/hosts/cxm (its DOM contract is in
+ * fixtures/hosts/README.md), not real iCIMS CXM pages, which were not available: against the
+ * real product, this file (and only this file) is what changes.
+ */
+import { messagesTabs, type TabStripMarkup } from './tab-strip';
+import type { CandidateRow, HostAdapter, PageKind } from './types';
+
+/** The page's markers: `<meta name="application-name" content="CXM">` and `<body class="cxm">`. */
+const APPLICATION_NAME = 'CXM';
+const BODY_CLASS = 'cxm';
+
+const MAIN = '#cxm-main';
+const ROWS = '#cxm-main table.cxm-grid > tbody > tr[data-person-id]';
+const ROW_ID_ATTR = 'data-person-id';
+const ROW_NAME = 'a.cxm-person__link';
+const ROW_CHECKBOX = 'input.cxm-row-check[type=checkbox]';
+const GRID = '#cxm-main table.cxm-grid';
+const SELECT_ALL = '#cxm-main table.cxm-grid > thead input.cxm-select-all';
+const BULK_BAR = '#cxm-main .cxm-bulk-slot > .cxm-bulkbar';
+const BULK_SLOT = '.cxm-bulkbar__actions';
+const PROFILE = '#cxm-main > section.cxm-profile[data-person-id]';
+const MESSAGES_STRIP = '#cxm-tabpanel[data-tab="messages"] ul.cxm-subtabs[role=tablist]';
+const MESSAGES_CONTENT = '#cxm-tabpanel[data-tab="messages"] .cxm-subtab-content';
+
+const tabMarkup: TabStripMarkup = {
+  createTab(label) {
+    const node = document.createElement('li');
+    node.setAttribute('role', 'presentation');
+    const tab = document.createElement('button');
+    tab.type = 'button';
+    tab.className = 'cxm-subtab';
+    tab.textContent = label;
+    node.append(tab);
+    return { tab, node };
+  },
+  createPanel() {
+    const panel = document.createElement('div');
+    panel.className = 'cxm-subpanel';
+    return panel;
+  },
+  hostTabs: (strip) => [...strip.querySelectorAll<HTMLElement>('button.cxm-subtab[role=tab][data-channel]')],
+  hostPanels: (content) => [...content.querySelectorAll<HTMLElement>(':scope > .cxm-subpanel[role=tabpanel][data-channel]')],
+  setTabSelected: (tab, selected) => tab.setAttribute('aria-selected', String(selected)),
+  setPanelShown: (panel, shown) => {
+    panel.hidden = !shown;
+  },
+};
+
+export const cxm: HostAdapter = {
+  name: 'cxm',
+
+  matches(_location, doc) {
+    const meta = doc.querySelector('meta[name="application-name"]');
+    return meta?.getAttribute('content') === APPLICATION_NAME && !!doc.body?.classList.contains(BODY_CLASS);
+  },
+
+  pageKind(): PageKind {
+    const view = document.querySelector<HTMLElement>(MAIN)?.dataset.view;
+    return view === 'search' || view === 'profile' ? view : 'other';
+  },
+
+  // Every CXM view is its own path (/cxm/candidates, /cxm/candidates/10001).
+  viewKey: () => location.pathname,
+
+  viewRoot: () => document.querySelector<HTMLElement>(MAIN),
+
+  rows(): CandidateRow[] {
+    const rows: CandidateRow[] = [];
+    for (const element of document.querySelectorAll<HTMLElement>(ROWS)) {
+      const id = element.getAttribute(ROW_ID_ATTR);
+      const nameElement = element.querySelector<HTMLElement>(ROW_NAME);
+      if (!id || !nameElement) continue;
+      rows.push({ id, element, nameElement, checkbox: element.querySelector<HTMLInputElement>(ROW_CHECKBOX) });
+    }
+    return rows;
+  },
+
+  resultsGrid: () => document.querySelector<HTMLElement>(GRID),
+  selectAllCheckbox: () => document.querySelector<HTMLInputElement>(SELECT_ALL),
+  // The bar is created when the selection becomes non-empty and removed when it empties.
+  bulkActionBar: () => document.querySelector<HTMLElement>(BULK_BAR),
+  bulkActionSlot: (bar) => bar.querySelector<HTMLElement>(BULK_SLOT) ?? bar,
+
+  profileCandidateId() {
+    if (cxm.pageKind() !== 'profile') return null;
+    return document.querySelector(PROFILE)?.getAttribute('data-person-id') || null;
+  },
+
+  // Only the open tab's content is mounted: the strip is a new element each time Messages opens.
+  messagesTabs() {
+    const strip = document.querySelector<HTMLElement>(MESSAGES_STRIP);
+    const content = document.querySelector<HTMLElement>(MESSAGES_CONTENT);
+    return strip && content ? messagesTabs(strip, content, tabMarkup) : null;
+  },
+};

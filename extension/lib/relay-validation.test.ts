@@ -1,0 +1,116 @@
+/**
+ * The background's message validation (lib/relay-server.ts): only our own contexts, only our
+ * envelope, only known requests; inputs checked with the zod schemas before a handler runs; every
+ * outcome a Result.
+ */
+import { describe, expect, it, vi } from 'vitest';
+import { RelayFailure } from './api-client';
+import type { RequestName } from './protocol';
+import { createRelayHandler, type RelayHandlers } from './relay-server';
+
+const RUNTIME_ID = 'abcdefghijklmnopabcdefghijklmnop';
+const ours = { id: RUNTIME_ID, url: `chrome-extension://${RUNTIME_ID}/content-scripts/content.js` };
+
+function setup() {
+  const calls: { name: RequestName; input: unknown }[] = [];
+  const handlers = new Proxy({} as RelayHandlers, {
+    get: (_t, name: string) =>
+      vi.fn(async (input: unknown) => {
+        calls.push({ name: name as RequestName, input });
+        return { handled: name };
+      }),
+  });
+  return { calls, handle: createRelayHandler({ handlers, runtimeId: RUNTIME_ID }) };
+}
+
+const envelope = (name: string, input?: unknown) => ({ kind: 'te.request', name, input });
+
+describe('relay message validation', () => {
+  it('ignores messages from another extension, from a page, or with no sender id', () => {
+    const { calls, handle } = setup();
+    const message = envelope('candidates.lookup', { ids: ['10001'] });
+    expect(handle(message, { id: 'another-extension-id' })).toBeUndefined();
+    expect(handle(message, {})).toBeUndefined();
+    expect(handle(message, undefined as unknown as { id?: string })).toBeUndefined();
+    expect(calls).toEqual([]);
+  });
+
+  it('ignores messages without our envelope', () => {
+    const { calls, handle } = setup();
+    for (const message of [
+      null,
+      undefined,
+      'candidates.lookup',
+      42,
+      [],
+      {},
+      { name: 'candidates.lookup', input: { ids: ['1'] } },
+      { kind: 'other', name: 'candidates.lookup', input: { ids: ['1'] } },
+      { kind: 'te.request', name: 7 },
+      { kind: 'te.request' },
+    ]) {
+      expect(handle(message, ours)).toBeUndefined();
+    }
+    expect(calls).toEqual([]);
+  });
+
+  it('ignores unknown request names, including inherited object keys', () => {
+    const { calls, handle } = setup();
+    for (const name of ['candidates.delete', 'toString', '__proto__', 'constructor', 'hasOwnProperty', '']) {
+      expect(handle(envelope(name, {}), ours)).toBeUndefined();
+    }
+    expect(calls).toEqual([]);
+  });
+
+  it('refuses invalid input with BAD_REQUEST and a readable message, without calling the handler', async () => {
+    const { calls, handle } = setup();
+    const cases: [string, unknown, RegExp][] = [
+      ['candidates.lookup', { ids: [] }, /^ids: Too small/],
+      ['candidates.lookup', { ids: 'a,b' }, /^ids: Invalid input: expected array/],
+      ['candidates.lookup', undefined, /^ids: Invalid input/],
+      ['candidates.lookup', { ids: Array.from({ length: 201 }, (_, i) => String(i)) }, /^ids: Too big/],
+      ['candidates.get', { id: '' }, /^id: Too small/],
+      ['messages.send', { candidateId: '10001', body: 'Hi', idempotencyKey: 'short' }, /^idempotencyKey: Too small/],
+      ['session.signIn', { serverUrl: 'ftp://x', email: 'a@b.c', password: 'p' }, /^Enter the server URL, e\.g\. http:\/\/localhost:8787$/],
+      ['session.signIn', { serverUrl: 'http://localhost:8787', email: '  ', password: 'p' }, /^Enter your email\.$/],
+      ['campaigns.get', { id: -1 }, /^id: Too small/],
+    ];
+    for (const [name, input, message] of cases) {
+      const result = await handle(envelope(name, input), ours);
+      expect(result, `${name} ${JSON.stringify(input)}`).toEqual({ ok: false, error: { code: 'BAD_REQUEST', message: expect.stringMatching(message), status: 400 } });
+    }
+    expect(calls).toEqual([]);
+  });
+
+  it('passes valid input, as parsed, to the named handler and answers with its data', async () => {
+    const { calls, handle } = setup();
+    expect(await handle(envelope('candidates.lookup', { ids: ['10001', '10002'] }), ours)).toEqual({ ok: true, data: { handled: 'candidates.lookup' } });
+    // Requests without input get {} (what their schemas expect).
+    expect(await handle(envelope('session.get'), ours)).toEqual({ ok: true, data: { handled: 'session.get' } });
+    // The parsed value reaches the handler (trimmed email, unknown keys stripped).
+    await handle(envelope('session.signIn', { serverUrl: 'http://localhost:8787', email: ' r@acme.test ', password: 'pw', extra: true }), ours);
+    expect(calls).toEqual([
+      { name: 'candidates.lookup', input: { ids: ['10001', '10002'] } },
+      { name: 'session.get', input: {} },
+      { name: 'session.signIn', input: { serverUrl: 'http://localhost:8787', email: 'r@acme.test', password: 'pw' } },
+    ]);
+  });
+
+  it("turns a handler's RelayFailure into { ok: false, error } and anything else into EXTENSION_ERROR", async () => {
+    const refusal = { code: 'OPTED_OUT', message: 'Maria Garcia opted out of texts.', status: 409 };
+    const handlers = {
+      'messages.send': async () => {
+        throw new RelayFailure(refusal);
+      },
+      'candidates.get': async () => {
+        throw new TypeError('oops');
+      },
+    } as unknown as RelayHandlers;
+    const handle = createRelayHandler({ handlers, runtimeId: RUNTIME_ID });
+    expect(await handle(envelope('messages.send', { candidateId: '10001', body: 'Hi', idempotencyKey: 'key-12345678' }), ours)).toEqual({ ok: false, error: refusal });
+    expect(await handle(envelope('candidates.get', { id: '10001' }), ours)).toEqual({
+      ok: false,
+      error: { code: 'EXTENSION_ERROR', message: 'oops', status: 0 },
+    });
+  });
+});
