@@ -259,6 +259,10 @@ export function createAssistant(deps: Deps, services: { candidates: CandidateSer
     const seq = loadSequence(org.id, sequenceId);
     if (!seq) return [];
     const conversation = services.candidates.ensureConversation(org.id, candidate.id);
+    // A campaign starts Ari once per candidate: its later messages neither restart the sequence
+    // (losing the candidate's place) nor undo the recruiter's take-over.
+    const previous = conversation.assistantState as unknown as AssistantState | null;
+    if (options.campaignId != null && previous?.campaignId === options.campaignId) return [];
     const now = clock.now();
     const lastInbound = db
       .select({ id: sql<number>`coalesce(max(${messages.id}), 0)` })
@@ -289,11 +293,33 @@ export function createAssistant(deps: Deps, services: { candidates: CandidateSer
       if (conversation?.assistantActive) return scheduleTurn(org.id, conversation.id, candidate.id);
       // Someone who texts first, with no conversation yet: the primary inbound sequence greets them.
       if (org.primarySequenceId != null && !conversation?.assistantState && !hasOutbound(candidate.id) && !notTextableReason(candidate, org)) {
-        const sent = db.transaction(() => start(org, candidate, org.primarySequenceId!, { ask: true }));
-        publish(org.id, candidate.id, sent);
+        scheduleGreeting(org.id, candidate.id);
       }
     },
   });
+
+  /** The greeting waits for the same gathering pause, so "Hi" + "I saw your ad" get one greeting. */
+  function scheduleGreeting(orgId: number, candidateId: number) {
+    const conversationId = services.candidates.ensureConversation(orgId, candidateId).id;
+    if (pending.has(conversationId)) return;
+    const cancel = clock.setTimeout(() => {
+      pending.delete(conversationId);
+      try {
+        const sent = db.transaction(() => {
+          // Checked again: the recruiter may have texted or handed off meanwhile.
+          const org = db.select().from(organizations).where(eq(organizations.id, orgId)).get()!;
+          const candidate = db.select().from(candidates).where(eq(candidates.id, candidateId)).get()!;
+          const conversation = services.candidates.conversationOf(candidateId);
+          if (!org.assistantSubscribed || org.primarySequenceId == null || conversation?.assistantState || hasOutbound(candidateId) || notTextableReason(candidate, org)) return [];
+          return start(org, candidate, org.primarySequenceId, { ask: true });
+        });
+        publish(orgId, candidateId, sent);
+      } catch (err) {
+        log.error('assistant greeting failed', { candidateId, error: err instanceof Error ? err.stack : String(err) });
+      }
+    }, GATHER_MS);
+    pending.set(conversationId, cancel);
+  }
 
   function hasOutbound(candidateId: number): boolean {
     return !!db
@@ -314,6 +340,7 @@ export function createAssistant(deps: Deps, services: { candidates: CandidateSer
         .limit(200)
         .all();
       for (const conversation of due) {
+        let ended = false;
         const sent = db.transaction(() => {
           const fresh = db.select().from(conversations).where(eq(conversations.id, conversation.id)).get();
           if (!fresh?.assistantActive || fresh.assistantWakeAt == null || fresh.assistantWakeAt > now) return [];
@@ -321,6 +348,12 @@ export function createAssistant(deps: Deps, services: { candidates: CandidateSer
           const org = db.select().from(organizations).where(eq(organizations.id, fresh.orgId)).get()!;
           const candidate = db.select().from(candidates).where(eq(candidates.id, fresh.candidateId)).get()!;
           const seq = loadSequence(org.id, fresh.assistantSequenceId);
+          // Opted out some other way (carrier error 21610, an ATS import): Ari ends here.
+          if (notTextableReason(candidate, org)) {
+            finish(fresh, candidate, candidate.optedOutAt != null ? 'OPTED_OUT' : 'HANDED_BACK');
+            ended = true;
+            return [];
+          }
           // Unprompted, like a campaign text: it waits for the candidate's texting hours.
           const slot = nextAllowed(now, timeZoneOf(candidate, org), { startMinute: org.textingStartMinute, endMinute: org.textingEndMinute });
           if (seq?.reminder && slot.waited) {
@@ -338,7 +371,7 @@ export function createAssistant(deps: Deps, services: { candidates: CandidateSer
           const row = say(org, candidate, text, `ari:${fresh.id}:remind:${state.stepId}:${state.enteredAt}`, state.campaignId);
           return row ? [row] : [];
         });
-        if (sent.length) publish(conversation.orgId, conversation.candidateId, sent);
+        if (sent.length || ended) publish(conversation.orgId, conversation.candidateId, sent);
       }
     },
     nextWakeAt() {

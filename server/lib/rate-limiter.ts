@@ -2,8 +2,13 @@
  * Exact sliding-window limit per sender: the segments handed over in any 1,000 ms never exceed
  * the rate. Used fully: as soon as the oldest send leaves the window, its budget is free again.
  */
+export interface LimiterEntry {
+  at: number;
+  segments: number;
+}
+
 export class SlidingWindowLimiter {
-  private windows = new Map<string, { at: number; segments: number }[]>();
+  private windows = new Map<string, LimiterEntry[]>();
 
   constructor(private readonly windowMs = 1000) {}
 
@@ -14,15 +19,17 @@ export class SlidingWindowLimiter {
   }
 
   /**
-   * Records a send. A message longer than the whole budget is let through only into an empty
-   * window (it could never fit otherwise).
+   * Records a send; null when it does not fit. A message longer than the whole budget is let
+   * through only into an empty window (it could never fit otherwise). The entry's `at` may be
+   * moved later (never earlier) to the moment the text is actually handed over.
    */
-  tryTake(key: string, rate: number, segments: number, now: number): boolean {
-    if (!Number.isFinite(rate)) return true;
+  tryTake(key: string, rate: number, segments: number, now: number): LimiterEntry | null {
+    if (!Number.isFinite(rate)) return { at: now, segments };
     const used = this.used(key, now);
-    if (used + segments > rate && !(used === 0 && segments > rate)) return false;
-    this.windows.get(key)!.push({ at: now, segments });
-    return true;
+    if (used + segments > rate && !(used === 0 && segments > rate)) return null;
+    const entry = { at: now, segments };
+    this.windows.get(key)!.push(entry);
+    return entry;
   }
 
   /** When the next segment may go for `key` (now if there is budget). */

@@ -36,7 +36,16 @@ const FAILURES: Record<string, { at: 'send' | 'delivery'; status: 'failed' | 'un
   '0196': { at: 'delivery', status: 'undelivered', code: '30007', message: 'Message filtered by the carrier.' },
 };
 
-const newSid = (prefix: string) => prefix + randomBytes(16).toString('hex');
+let sidSequence = 0;
+/**
+ * 32 hex digits like Twilio's, but time-ordered (milliseconds, then a counter, then random): each
+ * new text lands at the end of the sid indexes (ours and the server's), not on a random page.
+ */
+const newSid = (prefix: string) =>
+  prefix +
+  Date.now().toString(16).padStart(12, '0') +
+  (sidSequence++ % 0x1000000).toString(16).padStart(6, '0') +
+  randomBytes(7).toString('hex');
 
 export function createSimulatorProvider(db: Db, clock: Clock, options: SimulatorOptions) {
   const sentAfter = options.sentAfterMs ?? 300;
@@ -46,46 +55,144 @@ export function createSimulatorProvider(db: Db, clock: Clock, options: Simulator
 
   const notify = (m: SimulatorMessage) => listeners.forEach((l) => l(m));
 
+  // One text is one insert and two or three status changes: prepared once, not rebuilt per text.
+  const sqlite = db.$client;
+  const columns = `id, sid, idempotency_key as idempotencyKey, direction, phone, our_address as ourAddress, channel, body, status, error_code as errorCode, created_at as createdAt`;
+  const stmt = {
+    insert: sqlite.prepare(
+      `insert into simulator_messages (sid, idempotency_key, direction, phone, our_address, channel, body, status, created_at)
+       values (?, ?, 'to-phone', ?, ?, ?, ?, 'queued', ?) on conflict do nothing returning ${columns}`,
+    ),
+    setStatus: sqlite.prepare(`update simulator_messages set status = ?, error_code = ? where sid = ? returning ${columns}`),
+    setStatusQuietly: sqlite.prepare(`update simulator_messages set status = ?, error_code = ? where sid = ?`),
+    byKey: sqlite.prepare(`select ${columns} from simulator_messages where idempotency_key = ?`),
+  };
+
   function setStatus(sid: string, status: string, errorCode: string | null = null) {
-    const row = db
-      .update(simulatorMessages)
-      .set({ status, errorCode })
-      .where(eq(simulatorMessages.sid, sid))
-      .returning()
-      .get();
+    // The row is read back only for someone watching (the simulator page's live view).
+    if (!listeners.size) return void stmt.setStatusQuietly.run(status, errorCode, sid);
+    const row = stmt.setStatus.get(status, errorCode, sid) as SimulatorMessage | undefined;
     if (row) notify(row);
-    return row;
   }
 
-  async function report(sid: string, status: string, failure?: (typeof FAILURES)[string]) {
-    setStatus(sid, status, failure?.code ?? null);
-    await sink?.status({
-      MessageSid: sid,
-      MessageStatus: status,
-      ...(failure ? { ErrorCode: failure.code, ErrorMessage: failure.message } : {}),
-    });
+  type Failure = (typeof FAILURES)[string];
+  interface Report {
+    sid: string;
+    status: string;
+    failure?: Failure;
+    /** After "sent": the final report to schedule (delivered, or the number's failure). */
+    next?: { failure?: Failure };
   }
+  /**
+   * Reports by due time: those due at the same millisecond share one timer, and a timer that fires
+   * late (the event loop was busy) takes every batch already due with it, in one transaction.
+   */
+  const due = new Map<number, { reports: Report[]; cancel: () => void }>();
+
+  function later(delay: number, report: Report) {
+    const at = clock.now() + Math.max(0, delay);
+    let batch = due.get(at);
+    if (!batch) {
+      batch = { reports: [], cancel: clock.setTimeout(() => deliverDue(at), at - clock.now()) };
+      due.set(at, batch);
+    }
+    batch.reports.push(report);
+  }
+
+  async function deliverDue(timerAt: number) {
+    // A timer can fire a hair before the wall clock reaches its time: its own batch goes regardless.
+    const upTo = Math.max(clock.now(), timerAt);
+    const ready = [...due.keys()].filter((at) => at <= upTo).sort((a, b) => a - b);
+    const batch: Report[] = [];
+    for (const at of ready) {
+      const entry = due.get(at)!;
+      due.delete(at);
+      entry.cancel();
+      batch.push(...entry.reports);
+    }
+    if (!batch.length) return;
+    // One transaction for the whole batch: the simulator's records and, through the sink (whose
+    // database work runs synchronously, before its first await), the server's. A campaign's texts
+    // go out hundreds per millisecond, so their reports come due together too.
+    const received: Promise<void>[] = [];
+    sqlite.transaction(() => {
+      for (const r of batch) {
+        setStatus(r.sid, r.status, r.failure?.code ?? null);
+        const payload = {
+          MessageSid: r.sid,
+          MessageStatus: r.status,
+          ...(r.failure ? { ErrorCode: r.failure.code, ErrorMessage: r.failure.message } : {}),
+        };
+        if (sink) received.push(sink.status(payload));
+      }
+    })();
+    for (const r of batch) if (r.next) later(deliveredAfter - sentAfter, finalReport(r.sid, r.next.failure));
+    await Promise.all(received);
+  }
+
+  const finalReport = (sid: string, failure: Failure | undefined): Report => ({ sid, status: failure ? failure.status : 'delivered', failure });
 
   /** Moves one text along queued -> sent -> delivered (or its failure). */
   function progress(row: SimulatorMessage) {
     const failure = FAILURES[row.phone.slice(-4)];
     const age = clock.now() - row.createdAt;
     if (row.status === 'queued') {
-      clock.setTimeout(async () => {
-        await report(row.sid, 'sent');
-        scheduleFinal(row.sid, failure, deliveredAfter - sentAfter);
-      }, sentAfter - age);
+      later(sentAfter - age, { sid: row.sid, status: 'sent', next: { failure } });
     } else if (row.status === 'sent') {
-      scheduleFinal(row.sid, failure, deliveredAfter - age);
+      later(deliveredAfter - age, finalReport(row.sid, failure));
     }
-  }
-
-  function scheduleFinal(sid: string, failure: (typeof FAILURES)[string] | undefined, delay: number) {
-    clock.setTimeout(() => report(sid, failure ? failure.status : 'delivered', failure), delay);
   }
 
   function receipt(row: SimulatorMessage): ProviderReceipt {
     return { providerSid: row.sid, status: 'sending', from: row.ourAddress };
+  }
+
+  interface Accepting {
+    text: OutboundText;
+    from: string;
+    /** When send() was called: the hand-off, whenever the batch is written. */
+    at: number;
+    resolve(receipt: ProviderReceipt): void;
+    reject(err: unknown): void;
+  }
+  /**
+   * Texts handed over in the same moment (the dispatcher sends a batch concurrently) are recorded
+   * in one transaction, at the end of the current microtask queue; each send resolves only once its
+   * record is committed, so a receipt always means the simulator has the text.
+   */
+  let accepting: Accepting[] = [];
+
+  function accept(text: OutboundText, from: string): Promise<ProviderReceipt> {
+    return new Promise((resolve, reject) => {
+      if (!accepting.length) queueMicrotask(recordAccepted);
+      accepting.push({ text, from, at: clock.now(), resolve, reject });
+    });
+  }
+
+  function recordAccepted() {
+    const batch = accepting;
+    accepting = [];
+    let rows: { row: SimulatorMessage; fresh: boolean }[];
+    try {
+      rows = sqlite.transaction(() =>
+        batch.map(({ text, from, at }) => {
+          const inserted = stmt.insert.get(newSid('SM'), text.idempotencyKey, text.to, from, text.channel, text.body, at) as SimulatorMessage | undefined;
+          // The same idempotency key is the same text: answer with the first one, send nothing new.
+          return inserted ? { row: inserted, fresh: true } : { row: stmt.byKey.get(text.idempotencyKey) as SimulatorMessage, fresh: false };
+        }),
+      )();
+    } catch (err) {
+      for (const a of batch) a.reject(err);
+      return;
+    }
+    batch.forEach((a, i) => {
+      const { row, fresh } = rows[i]!;
+      if (fresh) {
+        notify(row);
+        progress(row);
+      }
+      a.resolve(receipt(row));
+    });
   }
 
   const provider: Provider & {
@@ -104,36 +211,18 @@ export function createSimulatorProvider(db: Db, clock: Clock, options: Simulator
     async send(text: OutboundText) {
       const failure = FAILURES[text.to.slice(-4)];
       if (failure?.at === 'send') throw new ProviderError('permanent', failure.code, failure.message);
-      const from = text.from ?? provider.defaultFrom(text.channel)!;
-      const inserted = db
-        .insert(simulatorMessages)
-        .values({
-          sid: newSid('SM'),
-          idempotencyKey: text.idempotencyKey,
-          direction: 'to-phone',
-          phone: text.to,
-          ourAddress: from,
-          channel: text.channel,
-          body: text.body,
-          status: 'queued',
-          createdAt: clock.now(),
-        })
-        .onConflictDoNothing()
-        .returning()
-        .get();
-      // The same idempotency key is the same text: answer with the first one, send nothing new.
-      if (!inserted) {
-        const existing = db.select().from(simulatorMessages).where(eq(simulatorMessages.idempotencyKey, text.idempotencyKey)).get()!;
-        return receipt(existing);
-      }
-      notify(inserted);
-      progress(inserted);
-      return receipt(inserted);
+      return accept(text, text.from ?? provider.defaultFrom(text.channel)!);
     },
 
     async findSent(text) {
-      const row = db.select().from(simulatorMessages).where(eq(simulatorMessages.idempotencyKey, text.idempotencyKey)).get();
+      const row = stmt.byKey.get(text.idempotencyKey) as SimulatorMessage | undefined;
       return row ? receipt(row) : null;
+    },
+
+    /** Stops the pending status reports (the database may close next); connect() resumes them from the table. */
+    close() {
+      for (const entry of due.values()) entry.cancel();
+      due.clear();
     },
 
     connect(s) {

@@ -71,6 +71,7 @@ export function sequenceRoutes({ db, clock }: Deps) {
       const { definition, primary } = c.req.valid('json');
       const seq = parse(definition);
       if (org.primarySequenceId === id && seq.kind !== 'inbound') throw new ApiError(400, 'VALIDATION', 'The primary sequence must stay an inbound sequence.');
+      if (primary && seq.kind !== 'inbound') throw new ApiError(400, 'VALIDATION', 'Only an inbound sequence can be the primary one.');
       const row = db
         .update(sequences)
         .set({ kind: seq.kind, name: seq.name, definition: seq as unknown as Record<string, unknown>, updatedAt: clock.now() })

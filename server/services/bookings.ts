@@ -31,7 +31,9 @@ export interface BookingContext {
 
 export function formatSlot(ms: number, timeZone: string): { day: string; time: string; full: string } {
   const day = new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'long', month: 'short', day: 'numeric' }).format(ms);
-  const time = new Intl.DateTimeFormat('en-US', { timeZone, hour: 'numeric', minute: '2-digit' }).format(ms);
+  // Some ICU versions put a narrow no-break space before AM/PM, which would make the
+  // confirmation text UCS-2 (70 characters a segment instead of 160).
+  const time = new Intl.DateTimeFormat('en-US', { timeZone, hour: 'numeric', minute: '2-digit' }).format(ms).replace(/[\u202f\u00a0]/g, ' ');
   const zone = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'short' }).formatToParts(ms).find((p) => p.type === 'timeZoneName')?.value ?? timeZone;
   return { day, time, full: `${day} at ${time} ${zone}` };
 }
@@ -123,15 +125,16 @@ export function createBookingService(deps: Deps, services: { candidates: Candida
             .values({ orgId: org.id, recruiterId: recruiter.id, candidateId: candidate.id, startsAt, endsAt: startsAt + slotMs, createdAt: now })
             .returning()
             .get();
+          // Ari confirms only while it is handling the conversation (not after a take-over).
+          const ariHandling = services.candidates.conversationOf(candidate.id)?.assistantActive ?? false;
           sent = services.assistant.onBooked(org, candidate, when);
           if (!notTextableReason(candidate, org) && whatsappWindowOpen(candidate, now)) {
-            const conversation = services.candidates.conversationOf(candidate.id);
             sent.push(
               services.outbox.enqueue({
                 org,
                 candidate,
                 body: `You're booked with ${recruiter.name} on ${when}. Reply here if you need to change it.`,
-                sender: conversation?.assistantSequenceId != null ? 'assistant' : 'system',
+                sender: ariHandling ? 'assistant' : 'system',
                 idempotencyKey: `booking:${row.id}`,
               }),
             );

@@ -56,10 +56,16 @@ export function createCampaignDelivery(deps: Deps, services: { outbox: Outbox; i
     setDeliveryQueued: sqlite.prepare(`update campaign_deliveries set status = 'queued', message_id = ?, updated_at = ? where id = ? and status = 'pending'`),
     setDeliverySkipped: sqlite.prepare(`update campaign_deliveries set status = 'skipped', skip_reason = ?, updated_at = ? where id = ? and status = 'pending'`),
     setDeliveryDue: sqlite.prepare(`update campaign_deliveries set due_at = ?, updated_at = ? where id = ? and status = 'pending'`),
+    // Anything left to do for one campaign message: a queued or mid-hand-over text, or a pending
+    // delivery. Asked every round, so each test stops at the first row and reads the small partial
+    // indexes (queued texts, live claims, pending deliveries; `+` keeps the planner off the
+    // per-message indexes, which would walk every text the message already sent).
     openWork: sqlite.prepare(
-      `select
-         (select count(*) from campaign_deliveries where campaign_message_id = ? and status = 'pending') +
-         (select count(*) from messages where campaign_message_id = ? and (status = 'queued' or (status = 'sending' and claim_token is not null))) as n`,
+      `select case
+         when exists (select 1 from messages where status = 'queued' and +campaign_message_id = @id) then 1
+         when exists (select 1 from messages where status = 'sending' and claim_token is not null and +campaign_message_id = @id) then 1
+         when exists (select 1 from campaign_deliveries where status = 'pending' and +campaign_message_id = @id) then 1
+         else 0 end as n`,
     ),
   };
 
@@ -90,7 +96,7 @@ export function createCampaignDelivery(deps: Deps, services: { outbox: Outbox; i
   function completeIfDone(campaignMessageIds: Iterable<number>): void {
     const now = clock.now();
     for (const id of new Set(campaignMessageIds)) {
-      const open = (stmt.openWork.get(id, id) as { n: number }).n;
+      const open = (stmt.openWork.get({ id }) as { n: number }).n;
       if (open > 0) continue;
       const done = db
         .update(campaignMessages)
@@ -113,6 +119,8 @@ export function createCampaignDelivery(deps: Deps, services: { outbox: Outbox; i
     if (!due.length) return { touched };
 
     const orgs = new Map<number, Organization>();
+    // Everyone due in this batch is checked at the same instant: one texting-window answer per zone.
+    const slots = new Map<string, ReturnType<typeof nextAllowed>>();
     const cms = new Map<number, CampaignMessageRow & { campaign: CampaignRow; recruiter: { id: number; name: string; bookingSlug: string }; approvedTemplate: boolean }>();
     const candidateRows = new Map<number, Candidate>(
       db.select().from(candidates).where(inArray(candidates.id, [...new Set(due.map((d) => d.candidateId))])).all().map((c) => [c.id, c]),
@@ -153,7 +161,9 @@ export function createCampaignDelivery(deps: Deps, services: { outbox: Outbox; i
         skip('MISSING_MERGE_FIELD');
         continue;
       }
-      const slot = nextAllowed(now, timeZoneOf(candidate, org), textingWindow(org));
+      const zone = timeZoneOf(candidate, org);
+      let slot = slots.get(`${org.id} ${zone}`);
+      if (!slot) slots.set(`${org.id} ${zone}`, (slot = nextAllowed(now, zone, textingWindow(org))));
       if (slot.waited) {
         stmt.setDeliveryDue.run(slot.at, now, d.id);
         continue;

@@ -22,6 +22,7 @@ import {
 } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import { ApiError, notFound, validation } from '../lib/errors.js';
+import { sqlColumns } from '../lib/sql-rows.js';
 import { nextAllowed } from '../lib/zoned-time.js';
 import type { Caller } from './auth.js';
 import { timeZoneOf, type CandidateService } from './candidates.js';
@@ -45,6 +46,19 @@ const clockOf = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:$
 
 export function createCampaignService(deps: Deps, services: { candidates: CandidateService; outbox: Outbox; inbound: InboundService; assistant: Assistant }) {
   const { db, clock, config } = deps;
+  const sqlite = db.$client;
+  // A campaign can have tens of thousands of recipients: these two run as single prepared statements.
+  const stmt = {
+    recipients: sqlite.prepare(
+      `select ${sqlColumns(candidates, 'c')} from campaign_recipients r join candidates c on c.id = r.candidate_id where r.campaign_id = ?
+       order by c.last_name, c.first_name, c.id`,
+    ),
+    deliveriesForAll: sqlite.prepare(
+      `insert into campaign_deliveries (org_id, campaign_message_id, candidate_id, due_at, updated_at)
+       select ?, ?, candidate_id, ?, ? from campaign_recipients where campaign_id = ? order by candidate_id
+       on conflict do nothing`,
+    ),
+  };
   const delivery = createCampaignDelivery(deps, { outbox: services.outbox, inbound: services.inbound, assistant: services.assistant, serializeCampaign: (id) => serializeById(id) });
 
   function requireLicence(caller: Caller) {
@@ -82,14 +96,7 @@ export function createCampaignService(deps: Deps, services: { candidates: Candid
   }
 
   function recipientsOf(campaignId: number): Candidate[] {
-    return db
-      .select({ c: candidates })
-      .from(campaignRecipients)
-      .innerJoin(candidates, eq(candidates.id, campaignRecipients.candidateId))
-      .where(eq(campaignRecipients.campaignId, campaignId))
-      .orderBy(asc(candidates.lastName), asc(candidates.firstName), asc(candidates.id))
-      .all()
-      .map((r) => r.c);
+    return stmt.recipients.all(campaignId) as Candidate[];
   }
 
   function eligibility(caller: Caller, recipients: Candidate[], at: number, approvedTemplate = false) {
@@ -272,6 +279,8 @@ export function createCampaignService(deps: Deps, services: { candidates: Candid
     const slots: { at: number; segments: number }[] = [];
     let quietCount = 0;
     const willSend: Candidate[] = [];
+    // Every recipient is checked at the same instant: one texting-window answer per time zone.
+    const slotByZone = new Map<string, ReturnType<typeof nextAllowed>>();
 
     for (const c of eligible) {
       let rendered: string;
@@ -294,7 +303,8 @@ export function createCampaignService(deps: Deps, services: { candidates: Candid
       segments.total += info.segments;
       if (previews.length < 3) previews.push({ candidateId: c.atsId, name: `${c.firstName} ${c.lastName}`, body: rendered, segments: info.segments });
       const tz = timeZoneOf(c, caller.org);
-      const slot = nextAllowed(startsAt, tz, window);
+      let slot = slotByZone.get(tz);
+      if (!slot) slotByZone.set(tz, (slot = nextAllowed(startsAt, tz, window)));
       if (slot.waited) {
         quietCount++;
         const zone = zones.get(tz) ?? { count: 0, sendsAt: slot.at };
@@ -613,8 +623,8 @@ export function createCampaignService(deps: Deps, services: { candidates: Candid
           .returning()
           .get();
         if (!row) throw new ApiError(409, 'MESSAGE_SENT', 'This message was changed meanwhile; reload it.');
-        const recipientIds = db.select({ id: campaignRecipients.candidateId }).from(campaignRecipients).where(eq(campaignRecipients.campaignId, id)).all().map((x) => x.id);
-        insertDeliveries(row, recipientIds, now);
+        // One delivery per recipient (the same rows insertDeliveries writes), in one statement.
+        stmt.deliveriesForAll.run(row.orgId, row.id, row.sendAt ?? now, now, id);
         delivery.refreshCampaignStatus(id);
         return row;
       });

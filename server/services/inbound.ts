@@ -7,12 +7,12 @@ import { and, desc, eq, sql } from 'drizzle-orm';
 import { classifyKeyword } from '../../shared/keywords.js';
 import { toE164 } from '../../shared/phone.js';
 import { countSegments } from '../../shared/segments.js';
-import { candidates, conversations, messages, organizations, webhookEvents, type Channel } from '../db/schema.js';
+import { candidates, conversations, messages, organizations, recruiters, webhookEvents, type Channel } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import { ApiError } from '../lib/errors.js';
 import type { ProviderPayload } from '../providers/types.js';
 import type { CandidateService } from './candidates.js';
-import { isForwardMove, messageJson, type MessageRow } from './message-json.js';
+import { MESSAGE_COLUMNS, messageJson, statusesBefore, type MessageRow } from './message-json.js';
 import type { Outbox } from './outbox.js';
 import { mapTwilioStatus } from '../providers/twilio.js';
 import type { Candidate, Organization } from './textability.js';
@@ -34,15 +34,34 @@ const stripWhatsapp = (address: string) => address.replace(/^whatsapp:/i, '');
 export function createInboundService(deps: Deps, services: { candidates: CandidateService; outbox: Outbox }) {
   const { db, clock, events, log } = deps;
   const hooks: InboundHooks[] = [];
+  const sqlite = db.$client;
+
+  // Delivery reports come one per text and status (two or three per text): their statements are
+  // prepared once, not rebuilt by the query builder for every report.
+  const stmt = {
+    logWebhook: sqlite.prepare(
+      `insert into webhook_events (provider, kind, dedupe_key, payload, org_id, received_at) values (?, ?, ?, ?, ?, ?)
+       on conflict do nothing returning id`,
+    ),
+    // A status report is logged under the organisation of the text it names (null when we have
+    // no record of that text yet), in the same statement.
+    logStatus: sqlite.prepare(
+      `insert into webhook_events (provider, kind, dedupe_key, payload, org_id, received_at)
+       values (?, 'status', ?, ?, (select org_id from messages where provider_sid = ?), ?)
+       on conflict do nothing returning org_id as orgId`,
+    ),
+    // Reports logged before their send was recorded (org_id still null). Naming the providers lets
+    // the dedupe index answer it; without them it would scan every report ever logged, per text.
+    earlyReports: sqlite.prepare(
+      `select payload from webhook_events where provider in ('twilio', ?) and kind = 'status' and dedupe_key >= ? and dedupe_key < ? and org_id is null order by id`,
+    ),
+    claimEarlyReports: sqlite.prepare(
+      `update webhook_events set org_id = ? where provider in ('twilio', ?) and kind = 'status' and dedupe_key >= ? and dedupe_key < ?`,
+    ),
+  };
 
   function logWebhook(provider: string, kind: 'inbound' | 'status', dedupeKey: string, payload: ProviderPayload, orgId: number | null) {
-    const inserted = db
-      .insert(webhookEvents)
-      .values({ provider, kind, dedupeKey, payload, orgId, receivedAt: clock.now() })
-      .onConflictDoNothing()
-      .returning({ id: webhookEvents.id })
-      .get();
-    return !!inserted;
+    return !!stmt.logWebhook.get(provider, kind, dedupeKey, JSON.stringify(payload), orgId, clock.now());
   }
 
   /** The organisation a text to `ourAddress` belongs to: by its own number, else by who last texted that phone. */
@@ -213,45 +232,54 @@ export function createInboundService(deps: Deps, services: { candidates: Candida
     const sid = payload.MessageSid ?? payload.SmsSid;
     const providerStatus = payload.MessageStatus ?? payload.SmsStatus;
     if (!sid || !providerStatus) throw new ApiError(400, 'VALIDATION', 'A status report needs MessageSid and MessageStatus.');
-    const row = db.select().from(messages).where(eq(messages.providerSid, sid)).get();
-    if (!logWebhook(provider, 'status', `${sid}:${providerStatus}`, payload, row?.orgId ?? null)) {
-      return { duplicate: true, updated: false };
-    }
+    const logged = stmt.logStatus.get(provider, `${sid}:${providerStatus}`, JSON.stringify(payload), sid, clock.now()) as { orgId: number | null } | undefined;
+    if (!logged) return { duplicate: true, updated: false };
     // A report can beat our own record of the send: it stays logged and is applied once the
     // send is recorded (see applyEarlyReports).
-    if (!row) return { duplicate: false, updated: false };
-    return { duplicate: false, updated: applyStatus(row, payload) };
+    if (logged.orgId == null) return { duplicate: false, updated: false };
+    return { duplicate: false, updated: moveStatus({ sid }, payload) };
   }
 
   /** Moves a text's status forward (never back) from one report; true if it changed. */
   function applyStatus(row: MessageRow, payload: ProviderPayload): boolean {
+    if (row.direction !== 'outbound') return false;
+    return moveStatus({ id: row.id }, payload);
+  }
+
+  // Compare-and-set: the status moves only forward from what it is at this instant (never back
+  // when two reports race), by our id or by the provider's sid. One prepared statement per target
+  // status (there are a handful), so the statuses it may move from are part of its SQL.
+  const moves = new Map<string, ReturnType<typeof sqlite.prepare> | null>();
+  function moveStatement(key: 'id' | 'provider_sid', status: string) {
+    const name = `${key} ${status}`;
+    if (!moves.has(name)) {
+      const from = statusesBefore(status);
+      moves.set(name, from.length ? sqlite.prepare(moveStatusSql(key, from)) : null);
+    }
+    return moves.get(name)!;
+  }
+
+  function moveStatus(text: { id: number } | { sid: string }, payload: ProviderPayload): boolean {
     const status = mapTwilioStatus(payload.MessageStatus ?? payload.SmsStatus ?? '');
-    if (row.direction !== 'outbound' || !isForwardMove(row.status, status)) return false;
+    const move = 'id' in text ? moveStatement('id', status) : moveStatement('provider_sid', status);
+    if (!move) return false;
     const now = clock.now();
     const errorCode = payload.ErrorCode || null;
-    const updated = db
-      .update(messages)
-      .set({
-        status: status as MessageRow['status'],
-        updatedAt: now,
-        ...(status === 'delivered' || status === 'read' ? { deliveredAt: row.deliveredAt ?? now } : {}),
-        ...(status === 'sent' ? { sentAt: row.sentAt ?? now } : {}),
-        ...(errorCode ? { errorCode, errorMessage: payload.ErrorMessage || describeCarrierError(errorCode) } : {}),
-      })
-      // Compare-and-set: two reports racing cannot move the status backwards.
-      .where(and(eq(messages.id, row.id), eq(messages.status, row.status)))
-      .returning()
-      .get();
+    const params = { status, now, errorCode, errorMessage: errorCode ? payload.ErrorMessage || describeCarrierError(errorCode) : null };
+    const updated = move.get({ ...params, key: 'id' in text ? text.id : text.sid }) as MessageRow | undefined;
     if (!updated) return false;
+    const row = updated;
     if (errorCode === '21610') {
       db.update(candidates)
         .set({ optedOutAt: now, optOutMethod: 'provider', updatedAt: now })
         .where(and(eq(candidates.id, row.candidateId), sql`${candidates.optedOutAt} is null`))
         .run();
     }
-    const candidate = services.candidates.getById(row.orgId, row.candidateId);
+    // Only a client listening on /api/events needs the candidate and the message's JSON.
+    const candidate = events.subscriberCount(row.orgId) ? services.candidates.getById(row.orgId, row.candidateId) : undefined;
     if (candidate) {
-      events.publish(row.orgId, { type: 'message.updated', data: messageJson(updated, candidate.atsId) });
+      const recruiterName = updated.recruiterId != null ? db.select({ name: recruiters.name }).from(recruiters).where(eq(recruiters.id, updated.recruiterId)).get()?.name : null;
+      events.publish(row.orgId, { type: 'message.updated', data: messageJson(updated, candidate.atsId, recruiterName) });
       if (errorCode === '21610') {
         const org = db.select().from(organizations).where(eq(organizations.id, row.orgId)).get()!;
         events.publish(row.orgId, { type: 'candidate.updated', data: services.candidates.serialize(candidate, org, services.candidates.conversationOf(candidate.id)) });
@@ -263,12 +291,9 @@ export function createInboundService(deps: Deps, services: { candidates: Candida
 
   /** Reports that arrived before we had recorded the send they are about, applied now, in order. */
   function applyEarlyReports(rows: MessageRow[]) {
-    const early = db.$client.prepare(
-      `select payload from webhook_events where kind = 'status' and dedupe_key >= ? and dedupe_key < ? and org_id is null order by id`,
-    );
     for (const row of rows) {
       if (!row.providerSid) continue;
-      const reports = early.all(`${row.providerSid}:`, `${row.providerSid};`) as { payload: string }[];
+      const reports = stmt.earlyReports.all(deps.provider.name, `${row.providerSid}:`, `${row.providerSid};`) as { payload: string }[];
       let current = row;
       for (const report of reports) {
         if (applyStatus(current, JSON.parse(report.payload) as ProviderPayload)) {
@@ -276,7 +301,7 @@ export function createInboundService(deps: Deps, services: { candidates: Candida
         }
       }
       if (reports.length) {
-        db.$client.prepare(`update webhook_events set org_id = ? where kind = 'status' and dedupe_key >= ? and dedupe_key < ?`).run(row.orgId, `${row.providerSid}:`, `${row.providerSid};`);
+        stmt.claimEarlyReports.run(row.orgId, deps.provider.name, `${row.providerSid}:`, `${row.providerSid};`);
       }
     }
   }
@@ -295,6 +320,16 @@ export function createInboundService(deps: Deps, services: { candidates: Candida
       statusHooks.push(fn);
     },
   };
+}
+
+function moveStatusSql(key: 'id' | 'provider_sid', from: string[]): string {
+  return `update messages set status = @status, updated_at = @now,
+       delivered_at = case when @status in ('delivered', 'read') then coalesce(delivered_at, @now) else delivered_at end,
+       sent_at = case when @status = 'sent' then coalesce(sent_at, @now) else sent_at end,
+       error_code = coalesce(@errorCode, error_code),
+       error_message = case when @errorCode is not null then @errorMessage else error_message end
+     where ${key} = @key and direction = 'outbound' and status in (${from.map((s) => `'${s}'`).join(', ')})
+     returning ${MESSAGE_COLUMNS}`;
 }
 
 function normalizedIsStart(body: string): boolean {

@@ -19,12 +19,16 @@ export interface MergeContext {
 }
 
 export function mergeValuesFor({ candidate, recruiter, org, publicUrl, jobTitle }: MergeContext): MergeValues {
+  let link: string | undefined;
   return {
     firstName: candidate.firstName,
     lastName: candidate.lastName,
     jobTitle: jobTitle || candidate.jobTitle,
     recruiterName: recruiter.name,
-    calendarLink: calendarLink(publicUrl, org, recruiter, candidate.atsId),
+    // Signed (an HMAC) only when a body uses it: a campaign renders this once per recipient.
+    get calendarLink() {
+      return (link ??= calendarLink(publicUrl, org, recruiter, candidate.atsId));
+    },
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Message } from '../../shared/api.js';
-import type { messages } from '../db/schema.js';
+import { messages } from '../db/schema.js';
+import { sqlColumns } from '../lib/sql-rows.js';
 
 export type MessageRow = typeof messages.$inferSelect;
 
@@ -54,3 +55,12 @@ const RANK: Record<string, number> = {
 export function isForwardMove(from: string, to: string): boolean {
   return (RANK[to] ?? -1) > (RANK[from] ?? -1);
 }
+
+/** The outbound statuses a move to `to` may come from (isForwardMove, for a compare-and-set in SQL). */
+export function statusesBefore(to: string): string[] {
+  const rank = RANK[to];
+  return rank === undefined ? [] : Object.keys(RANK).filter((from) => RANK[from]! < rank);
+}
+
+/** Every `messages` column under its drizzle key: `select ${MESSAGE_COLUMNS}` (or `returning`) rows are MessageRows as they are. */
+export const MESSAGE_COLUMNS = sqlColumns(messages);

@@ -15,9 +15,9 @@ import { and, eq, sql } from 'drizzle-orm';
 import { countSegments } from '../../shared/segments.js';
 import { candidates, messages, organizations, recruiters, templates, type Channel, type Sender } from '../db/schema.js';
 import type { Deps } from '../deps.js';
-import { SlidingWindowLimiter } from '../lib/rate-limiter.js';
+import { SlidingWindowLimiter, type LimiterEntry } from '../lib/rate-limiter.js';
 import { ProviderError, type OutboundText, type ProviderReceipt } from '../providers/types.js';
-import { messageJson, type MessageRow } from './message-json.js';
+import { MESSAGE_COLUMNS, messageJson, type MessageRow } from './message-json.js';
 import { notTextableReason, REASON_MESSAGES, whatsappWindowOpen, type Candidate, type Organization } from './textability.js';
 
 export const PRIORITY = { conversation: 0, campaign: 10 } as const;
@@ -69,6 +69,9 @@ export function createOutbox(deps: Deps) {
   // Providers that can answer "did key K go out?" exactly let a whole batch be marked handed-off
   // at claim time; for the others each row is marked just before its own call.
   const exactLookup = provider.name === 'simulator';
+  // Provider calls in flight at once: a network API gets a bounded number; the in-process simulator
+  // takes the whole batch at once (and records it in one transaction).
+  const concurrency = provider.name === 'simulator' ? BATCH : CONCURRENCY;
 
   let running = false;
   let again = false;
@@ -89,24 +92,34 @@ export function createOutbox(deps: Deps) {
     claim: sqlite.prepare(
       `update messages set status = 'sending', claim_token = ?, lease_until = ?, attempts = attempts + 1,
          handed_off_at = ?, updated_at = ?
-       where status = 'queued' and id in (select value from json_each(?)) returning *`,
+       where status = 'queued' and id in (select value from json_each(?)) returning ${MESSAGE_COLUMNS}`,
     ),
     expired: sqlite.prepare(
       `update messages set claim_token = ?, lease_until = ?, updated_at = ?
        where id in (select id from messages where status = 'sending' and claim_token is not null and lease_until < ? limit 200)
-       returning *`,
+       returning ${MESSAGE_COLUMNS}`,
     ),
     settle: sqlite.prepare(
       `update messages set status = ?, provider_sid = coalesce(?, provider_sid), from_address = coalesce(?, from_address),
          error_code = ?, error_message = ?, sent_at = coalesce(?, sent_at), due_at = ?, valid_until = ?,
          claim_token = null, lease_until = null, handed_off_at = ?, updated_at = ?
-       where id = ? and claim_token = ? returning *`,
+       where id = ? and claim_token = ? returning ${MESSAGE_COLUMNS}`,
     ),
     markHandedOff: sqlite.prepare(`update messages set handed_off_at = ? where id = ? and claim_token = ?`),
     nextDue: sqlite.prepare(`select min(due_at) as at from messages where status = 'queued'`),
     nextLease: sqlite.prepare(
       `select min(lease_until) as at from messages where status = 'sending' and claim_token is not null`,
     ),
+    enqueue: sqlite.prepare(
+      `insert into messages (org_id, candidate_id, direction, channel, body, encoding, segments, status, sender, recruiter_id, template_id,
+         campaign_id, campaign_message_id, from_address, to_address, idempotency_key, priority, due_at, valid_until, created_at, updated_at)
+       values (?, ?, 'outbound', ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning ${MESSAGE_COLUMNS}`,
+    ),
+  };
+  // Per-row look-ups of the dispatcher, prepared once (the query builder would rebuild them per text).
+  const lookup = {
+    candidate: db.select().from(candidates).where(eq(candidates.id, sql.placeholder('id'))).prepare(),
+    org: db.select().from(organizations).where(eq(organizations.id, sql.placeholder('id'))).prepare(),
   };
 
   const rateFor = (org: Organization | undefined) => org?.sendRatePerSecond ?? config.sendRatePerSecond;
@@ -120,34 +133,27 @@ export function createOutbox(deps: Deps) {
   function enqueue(input: EnqueueInput): MessageRow {
     const now = clock.now();
     const info = countSegments(input.body);
-    const row = db
-      .insert(messages)
-      .values({
-        orgId: input.org.id,
-        candidateId: input.candidate.id,
-        direction: 'outbound',
-        channel: input.candidate.channel,
-        body: input.body,
-        encoding: info.encoding,
-        segments: info.segments,
-        status: 'queued',
-        sender: input.sender,
-        recruiterId: input.recruiterId ?? null,
-        templateId: input.templateId ?? null,
-        campaignId: input.campaignId ?? null,
-        campaignMessageId: input.campaignMessageId ?? null,
-        fromAddress: senderAddress(input.org, input.candidate.channel),
-        toAddress: input.candidate.phone,
-        idempotencyKey: input.idempotencyKey,
-        priority: input.priority ?? PRIORITY.conversation,
-        dueAt: input.dueAt ?? now,
-        validUntil: input.validUntil ?? null,
-        createdAt: now,
-        updatedAt: now,
-      })
-      .returning()
-      .get();
-    return row;
+    return stmt.enqueue.get(
+      input.org.id,
+      input.candidate.id,
+      input.candidate.channel,
+      input.body,
+      info.encoding,
+      info.segments,
+      input.sender,
+      input.recruiterId ?? null,
+      input.templateId ?? null,
+      input.campaignId ?? null,
+      input.campaignMessageId ?? null,
+      senderAddress(input.org, input.candidate.channel),
+      input.candidate.phone,
+      input.idempotencyKey,
+      input.priority ?? PRIORITY.conversation,
+      input.dueAt ?? now,
+      input.validUntil ?? null,
+      now,
+      now,
+    ) as MessageRow;
   }
 
   function outboundText(row: MessageRow, handedOffAt: number): OutboundText {
@@ -188,7 +194,8 @@ export function createOutbox(deps: Deps) {
     return !!template?.whatsappApproved;
   }
 
-  async function deliver(row: MessageRow, lookups: Lookups): Promise<Outcome> {
+  /** `handedOver(at)` runs right after the provider call starts: the instant the rate limit counts. */
+  async function deliver(row: MessageRow, lookups: Lookups, handedOver?: (at: number) => void): Promise<Outcome> {
     const now = clock.now();
     const candidate = lookups.candidate(row.candidateId);
     const org = lookups.org(row.orgId);
@@ -201,7 +208,9 @@ export function createOutbox(deps: Deps) {
     }
     if (!exactLookup) stmt.markHandedOff.run(now, row.id, owner);
     try {
-      const receipt = await provider.send(outboundText(row, row.handedOffAt ?? now));
+      const sending = provider.send(outboundText(row, row.handedOffAt ?? now));
+      handedOver?.(clock.now());
+      const receipt = await sending;
       return { kind: 'sent', row, receipt };
     } catch (err) {
       if (err instanceof ProviderError) {
@@ -260,7 +269,7 @@ export function createOutbox(deps: Deps) {
         case 'leave':
           continue;
       }
-      if (result) settled.push(mapRow(result as Record<string, unknown>));
+      if (result) settled.push(result as MessageRow);
     }
     return settled;
   });
@@ -273,7 +282,7 @@ export function createOutbox(deps: Deps) {
   }
 
   async function recoverExpired(now: number, lookups: Lookups): Promise<void> {
-    const rows = (stmt.expired.all(owner, now + config.dispatchLeaseMs, now, now) as Record<string, unknown>[]).map(mapRow);
+    const rows = stmt.expired.all(owner, now + config.dispatchLeaseMs, now, now) as MessageRow[];
     if (!rows.length) return;
     const outcomes: Outcome[] = [];
     for (const row of rows) {
@@ -308,11 +317,11 @@ export function createOutbox(deps: Deps) {
     const names = new Map<number, string | null>();
     return {
       candidate(id) {
-        if (!cands.has(id)) cands.set(id, db.select().from(candidates).where(eq(candidates.id, id)).get());
+        if (!cands.has(id)) cands.set(id, lookup.candidate.get({ id }));
         return cands.get(id);
       },
       org(id) {
-        if (!orgs.has(id)) orgs.set(id, db.select().from(organizations).where(eq(organizations.id, id)).get());
+        if (!orgs.has(id)) orgs.set(id, lookup.org.get({ id }));
         return orgs.get(id);
       },
       atsId(candidateId) {
@@ -350,13 +359,26 @@ export function createOutbox(deps: Deps) {
       if (!rows.length) continue;
       const rate = rateFor(lookups.org(rows[0]!.orgId));
       const admitted: number[] = [];
+      const taken = new Map<number, LimiterEntry>();
+      // The time now, not the round's start: promoting deliveries above may have taken a while.
+      const admitAt = clock.now();
       for (const r of rows) {
-        if (!limiter.tryTake(key, rate, r.segments, now)) break;
+        const entry = limiter.tryTake(key, rate, r.segments, admitAt);
+        if (!entry) break;
         admitted.push(r.id);
+        taken.set(r.id, entry);
       }
       if (!admitted.length) continue;
-      const claimed = (stmt.claim.all(owner, now + config.dispatchLeaseMs, exactLookup ? now : null, now, JSON.stringify(admitted)) as Record<string, unknown>[]).map(mapRow);
-      const outcomes = await mapConcurrent(claimed, CONCURRENCY, (row) => deliver(row, lookups));
+      const claimed = stmt.claim.all(owner, now + config.dispatchLeaseMs, exactLookup ? now : null, now, JSON.stringify(admitted)) as MessageRow[];
+      // Each send counts against the rate from the moment it is handed over (not when it was
+      // admitted), so the next ones wait a full window after it: never more than the rate in any
+      // 1,000 ms of hand-offs, even when a batch takes a few milliseconds to go out.
+      const outcomes = await mapConcurrent(claimed, concurrency, (row) =>
+        deliver(row, lookups, (at) => {
+          const entry = taken.get(row.id);
+          if (entry && at > entry.at) entry.at = at;
+        }),
+      );
       after(settle(outcomes, clock.now()), lookups);
       handled += claimed.length;
     }
@@ -404,6 +426,26 @@ export function createOutbox(deps: Deps) {
     }, at - clock.now());
   }
 
+  /**
+   * Between two busy rounds, the event loop gets a turn: with an in-process provider (the
+   * simulator) nothing in a round waits on I/O, so a long campaign would otherwise hold every
+   * request, webhook and timer until its last text.
+   */
+  let endYield: (() => void) | null = null;
+  function yieldToEventLoop(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        endYield = null;
+        resolve();
+      };
+      const cancel = clock.setTimeout(done, 0);
+      endYield = () => {
+        cancel();
+        done();
+      };
+    });
+  }
+
   async function run(): Promise<void> {
     if (running) {
       again = true;
@@ -421,6 +463,7 @@ export function createOutbox(deps: Deps) {
         } catch (err) {
           log.error('dispatcher round failed', { error: err instanceof Error ? err.stack : String(err) });
         }
+        if (again && !stopped) await yieldToEventLoop();
       } while (again && !stopped);
     } finally {
       running = false;
@@ -448,6 +491,7 @@ export function createOutbox(deps: Deps) {
       stopped = true;
       cancelTimer?.();
       cancelTimer = null;
+      endYield?.();
       await idle;
     },
     /** Runs rounds until nothing more is due now (tests and benchmarks). */
@@ -472,13 +516,6 @@ async function mapConcurrent<T, R>(items: T[], limit: number, fn: (item: T) => P
   });
   await Promise.all(workers);
   return results;
-}
-
-/** Raw rows (snake_case) back into drizzle's shape. */
-function mapRow(raw: Record<string, unknown>): MessageRow {
-  const camel: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(raw)) camel[k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())] = v;
-  return camel as MessageRow;
 }
 
 export type Outbox = ReturnType<typeof createOutbox>;

@@ -337,6 +337,23 @@ describe('Ari runs the seeded sequences (a table of conversations)', () => {
     expect(await page.text()).toContain(`Book a time with ${RECRUITER}`);
   });
 
+  it('a candidate who texts first in two quick messages is greeted once', async () => {
+    const candidate = fresh();
+    await h.simulator.reply(candidate.phone, 'Hi');
+    await h.advance(100);
+    await h.simulator.reply(candidate.phone, 'I saw your job ad');
+    await h.advance(3000);
+    expect(bodies(candidate.phone)).toEqual([GREETING]);
+    expect(await say(candidate.phone, 'yes')).toEqual(['Which role are you interested in?']);
+  });
+
+  it('an unknown number texting first is not greeted (no consent on record)', async () => {
+    const phone = '+16465554999';
+    await h.simulator.reply(phone, 'Hi, are you hiring?');
+    await h.advance(3000);
+    expect(bodies(phone)).toEqual([]);
+  });
+
   it('a hand-off can name another sequence; the recruiter’s own texts never start Ari by themselves', async () => {
     const candidate = fresh();
     const handed = await h.api('POST', `/api/candidates/${candidate.id}/assistant`, { active: true, sequenceId: sequenceIds['Re-engage past applicants'] });
@@ -433,7 +450,7 @@ describe('STOP, take-over and replies that arrive together', () => {
     await h.advance(30 * HOUR);
     expect(await say(candidate.phone, 'in 2 weeks')).toEqual([]);
     expect(bodies(candidate.phone)).toHaveLength(3); // campaign text, Ari's question, the STOP confirmation
-    const ariTexts = h.db.select().from(messages).where(and(eq(messages.sender, 'assistant'))).all().filter((m) => m.toAddress === candidate.phone);
+    const ariTexts = h.db.select().from(messages).where(and(eq(messages.sender, 'assistant'), eq(messages.toAddress, candidate.phone))).all();
     expect(ariTexts).toHaveLength(1);
   });
 
@@ -584,6 +601,30 @@ describe('how Ari texts: sender, outbox, speed, stored answers', () => {
     expect(off.body.assistant.enabled).toBe(false);
   });
 
+  it('a campaign’s later message does not restart Ari: progress kept, a take-over respected', async () => {
+    const going = fresh();
+    const takenOver = fresh();
+    const { campaignId, messageId } = await draftCampaign(h, { name: 'Two messages', jobTitle: JOB, candidateIds: [going.id, takenOver.id], body: CAMPAIGN_BODY });
+    const followUp = await h.api('POST', `/api/campaigns/${campaignId}/messages`, { body: 'Hi {{firstName}}, a reminder from {{recruiterName}}: the {{jobTitle}} role is still open.', sendAt: new Date(h.clock.now() + 6 * HOUR).toISOString() });
+    expect(followUp.status).toBe(201);
+    expect((await h.api('PATCH', `/api/campaigns/${campaignId}`, { assistant: { enabled: true, sequenceId: sequenceIds['Interest check and screening'] } })).status).toBe(200);
+    expect((await h.api('POST', `/api/campaigns/${campaignId}/messages/${followUp.body.message.id}/schedule`)).status).toBe(200);
+    expect((await h.api('POST', `/api/campaigns/${campaignId}/messages/${messageId}/schedule`)).status).toBe(200);
+    await h.advance(2000);
+    await say(going.phone, 'yes');
+    await say(going.phone, 'in 2 weeks');
+    await say(takenOver.phone, 'yes');
+    expect((await h.api('POST', `/api/candidates/${takenOver.id}/assistant`, { active: false })).status).toBe(200);
+
+    await h.advance(6 * HOUR);
+    expect(bodies(going.phone).at(-1)).toContain('a reminder from Jordan Avery');
+    expect(bodies(takenOver.phone).at(-1)).toContain('a reminder from Jordan Avery');
+    expect(await assistantOf(going.id)).toMatchObject({ active: true, stepId: 'shift' });
+    expect(await say(going.phone, 'days')).toEqual([expect.stringContaining('how many years')]);
+    expect(await assistantOf(takenOver.id)).toMatchObject({ active: false, handback: { reason: 'TAKEN_OVER' } });
+    expect(await say(takenOver.phone, 'yes')).toEqual([]);
+  });
+
   it('a campaign without Enable ARI leaves replies to the recruiter', async () => {
     const candidate = fresh();
     const { campaignId, messageId } = await draftCampaign(h, { candidateIds: [candidate.id], body: CAMPAIGN_BODY, jobTitle: JOB });
@@ -629,6 +670,16 @@ describe('the silent candidate: one reminder', () => {
     expect(bodies(candidate.phone)).toHaveLength(before + 2);
   });
 
+  it('a candidate opted out some other way (not by replying) is not reminded, and Ari hands back OPTED_OUT', async () => {
+    const candidate = fresh();
+    await launch('Interest check and screening', [candidate.id]);
+    // E.g. the carrier reported 21610, or the ATS import marked them opted out.
+    h.db.$client.prepare(`update candidates set opted_out_at = ?, opt_out_method = 'provider' where ats_id = ?`).run(h.clock.now(), candidate.id);
+    await h.advance(25 * HOUR);
+    expect(bodies(candidate.phone)).toHaveLength(1);
+    expect(await assistantOf(candidate.id)).toMatchObject({ active: false, handback: { reason: 'OPTED_OUT' } });
+  });
+
   it('interview scheduling reminds with the calendar link; re-engagement after two days', async () => {
     const scheduling = fresh();
     const reengage = fresh();
@@ -642,27 +693,24 @@ describe('the silent candidate: one reminder', () => {
   });
 
   it('a reminder that falls in the candidate’s quiet hours waits for the morning', async () => {
-    // Sent at 20:30 in New York; the reminder is due at 20:30 + 24 h... set a late start.
+    const newYork = (ms: number) => new Intl.DateTimeFormat('en-GB', { timeZone: 'America/New_York', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(ms);
+    // Move on to 22:55 in New York (the candidate's zone).
+    const [hh, mm] = newYork(h.clock.now()).split(':').map(Number);
+    await h.advance(((((22 - hh!) * 60 + 55 - mm!) * MINUTE) % (24 * HOUR) + 24 * HOUR) % (24 * HOUR));
+    expect(newYork(h.clock.now())).toBe('22:55');
     const candidate = fresh();
     const handed = await h.api('POST', `/api/candidates/${candidate.id}/assistant`, { active: true, sequenceId: sequenceIds['Interest check and screening'] });
     expect(handed.status).toBe(200);
-    await h.advance(2000);
-    // Move to a time so the reminder is due at night: 23:30 New York.
-    const now = h.clock.now();
-    const local = new Intl.DateTimeFormat('en-GB', { timeZone: 'America/New_York', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(now);
-    const [hh, mm] = local.split(':').map(Number);
-    // Answer at 23:00 local so the next step's reminder is due at 23:00 local the next day.
-    const untilEleven = (((23 - hh!) * 60 - mm!) * MINUTE + 24 * HOUR) % (24 * HOUR);
-    await h.advance(untilEleven);
+    await h.advance(5 * MINUTE);
+    // The candidate answers at 23:00, so the next question's reminder falls due at 23:00 tomorrow.
     expect(await say(candidate.phone, 'yes')).toEqual([expect.stringContaining('When could you start?')]);
     const before = bodies(candidate.phone).length;
-    await h.advance(24 * HOUR + 5 * MINUTE); // 23:05 local
+    await h.advance(24 * HOUR + 5 * MINUTE); // 23:05
     expect(bodies(candidate.phone)).toHaveLength(before);
-    await h.advance(9 * HOUR); // 08:05 local
+    await h.advance(9 * HOUR); // 08:05
     expect(bodies(candidate.phone)).toHaveLength(before + 1);
-    const at = phoneTexts(candidate.phone).at(-1)!.createdAt;
-    const sentLocal = new Intl.DateTimeFormat('en-GB', { timeZone: 'America/New_York', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(at);
-    expect(sentLocal).toBe('08:00');
+    expect(newYork(phoneTexts(candidate.phone).at(-1)!.createdAt)).toBe('08:00');
+    expect(bodies(candidate.phone).at(-1)).toBe('Just checking in, Dana. Great! When could you start? (for example: right away, in 2 weeks)');
   });
 });
 
@@ -813,6 +861,11 @@ describe('subscriptions and the sequence admin API', () => {
     const demote = await h.api('PATCH', `/api/sequences/${sequenceIds['Inbound: first contact']}`, { definition: { ...valid('Inbound now outbound') } });
     expect(demote.status).toBe(400);
     expect(demote.body.error.message).toMatch(/primary sequence must stay an inbound/);
+    const promote = await h.api('PATCH', `/api/sequences/${sequenceIds['Interview scheduling']}`, { definition: valid('Renamed and promoted'), primary: true });
+    expect(promote.status).toBe(400);
+    const names = (await h.api('GET', '/api/sequences')).body.sequences.map((s: { name: string }) => s.name);
+    expect(names).toContain('Interview scheduling');
+    expect(names).not.toContain('Renamed and promoted');
 
     const inbound = await h.api('POST', '/api/sequences', { definition: { ...valid('New front door'), kind: 'inbound' }, primary: true });
     expect(inbound.status).toBe(201);

@@ -1,0 +1,152 @@
+/**
+ * Rate-limit fidelity: a campaign long enough to run at the limit for a minute (and a second one
+ * at Twilio's default of 1 segment per second for 30 s), measured from the simulator's own record
+ * of each hand-off (simulator_messages.created_at).
+ *
+ *   npm run bench -- rate-fidelity       (or: npx tsx bench/rate-fidelity.ts)
+ *
+ * For each rate: achieved / configured segments in every full 10-second window (target 0.95 to
+ * 1.00), and the most segments handed off in any sliding 1,000 ms window (target: never above the
+ * rate). Env: BENCH_RATES (default "20:60,1:30", rate:seconds pairs).
+ */
+import { pathToFileURL } from 'node:url';
+import { countSegments } from '../shared/segments.js';
+import { startCampaignBench, waitFor } from './lib/campaign-app.js';
+import { round } from './lib/stats.js';
+import type { BenchOptions, BenchResult } from './lib/types.js';
+
+export const description = 'Achieved / configured send rate per 10 s window at 20/s and 1/s, and the most sent in any 1,000 ms';
+
+const WINDOW_MS = 10_000;
+const LOW = 0.95;
+const HIGH = 1.0;
+const BODY = 'Hi {{firstName}}, Acme Staffing has a {{jobTitle}} opening near you. Interested? Reply YES. Reply STOP to opt out.';
+
+interface RateResult {
+  rate: number;
+  seconds: number;
+  recipients: number;
+  windows: number[];
+  maxPerSecond: number;
+  spanMs: number;
+  segmentsPerText: number;
+  /** Segments after the first second's burst over the time they took, / rate: the sustained rate. */
+  sustained: number;
+}
+
+/** The most segments in any half-open window [t, t + windowMs) of the (sorted) hand-offs. */
+export function maxInSlidingWindow(sends: { at: number; segments: number }[], windowMs: number): number {
+  let best = 0;
+  let sum = 0;
+  let start = 0;
+  for (let end = 0; end < sends.length; end++) {
+    sum += sends[end]!.segments;
+    while (sends[end]!.at - sends[start]!.at >= windowMs) sum -= sends[start++]!.segments;
+    best = Math.max(best, sum);
+  }
+  return best;
+}
+
+async function measureRate(rate: number, seconds: number, log: (l: string) => void): Promise<RateResult> {
+  // One second more than the measured span, so the last full window ends before the campaign does.
+  const recipients = rate * (seconds + 1);
+  const bench = await startCampaignBench({ name: `rate-fidelity-${rate}`, env: { SEND_RATE_PER_SECOND: String(rate) } });
+  try {
+    const { atsIds } = bench.insertCandidates('R', recipients);
+    const campaignId = await bench.createCampaign(`Rate ${rate}/s`, atsIds);
+    const draft = await bench.api<{ message: { id: number }; review: { eligible: number; segments: { max: number } } }>('POST', `/api/campaigns/${campaignId}/messages`, {
+      body: BODY,
+      sendAt: null,
+    });
+    if (draft.review.eligible !== recipients) throw new Error(`expected ${recipients} eligible, the review says ${draft.review.eligible}`);
+    log(`  ${rate}/s: ${recipients.toLocaleString('en-US')} recipients (about ${seconds + 1} s at the limit); Send…`);
+    const count = bench.sqlite.prepare(`select count(*) as n from simulator_messages where direction = 'to-phone'`);
+    const t0 = performance.now();
+    await bench.api('POST', `/api/campaigns/${campaignId}/messages/${draft.message.id}/schedule`);
+    await waitFor(() => (count.get() as { n: number }).n >= recipients, {
+      timeoutMs: (seconds + 60) * 1000,
+      everyMs: 10_000,
+      log,
+      what: `${recipients} hand-offs at ${rate}/s`,
+      progress: () => `${(count.get() as { n: number }).n.toLocaleString('en-US')} of ${recipients.toLocaleString('en-US')} handed off after ${round((performance.now() - t0) / 1000, 1)} s`,
+    });
+    const rows = bench.sqlite
+      .prepare(`select created_at as at, body from simulator_messages where direction = 'to-phone' order by created_at, id`)
+      .all() as { at: number; body: string }[];
+    const phones = (bench.sqlite.prepare(`select count(distinct phone) as n from simulator_messages where direction = 'to-phone'`).get() as { n: number }).n;
+    if (rows.length !== recipients || phones !== recipients) throw new Error(`expected ${recipients} texts to as many phones, got ${rows.length} to ${phones}`);
+    if (bench.logged.errors.length) throw new Error(`the server logged errors:\n${bench.logged.errors.join('\n')}`);
+    const sends = rows.map((r) => ({ at: r.at, segments: countSegments(r.body).segments }));
+    const first = sends[0]!.at;
+    const last = sends[sends.length - 1]!.at;
+    const windows: number[] = [];
+    for (let start = first; start + WINDOW_MS <= last; start += WINDOW_MS) {
+      let segments = 0;
+      for (const s of sends) if (s.at >= start && s.at < start + WINDOW_MS) segments += s.segments;
+      windows.push(segments / (rate * (WINDOW_MS / 1000)));
+    }
+    const result: RateResult = {
+      rate,
+      seconds,
+      recipients,
+      windows,
+      maxPerSecond: maxInSlidingWindow(sends, 1000),
+      spanMs: last - first,
+      segmentsPerText: sends.reduce((a, s) => a + s.segments, 0) / sends.length,
+      sustained: (sends.reduce((a, s) => a + s.segments, 0) - rate) / ((last - first) / 1000) / rate,
+    };
+    log(`  ${rate}/s: windows ${windows.map((w) => round(w, 3)).join(', ')}; most in any 1,000 ms: ${result.maxPerSecond}`);
+    return result;
+  } finally {
+    await bench.close();
+  }
+}
+
+export async function run(options: BenchOptions = {}): Promise<BenchResult> {
+  const log = options.log ?? ((l: string) => console.log(l));
+  const plan = (process.env.BENCH_RATES ?? '20:60,1:30').split(',').map((p) => {
+    const [rate, seconds] = p.split(':').map(Number);
+    if (!Number.isInteger(rate) || rate! <= 0 || !Number.isInteger(seconds) || seconds! < 10) throw new Error(`BENCH_RATES: bad entry "${p}"`);
+    return { rate: rate!, seconds: seconds! };
+  });
+  log(`rate-fidelity: ${plan.map((p) => `${p.rate}/s for ${p.seconds} s`).join(', ')}`);
+  const results: RateResult[] = [];
+  for (const p of plan) results.push(await measureRate(p.rate, p.seconds, log));
+
+  const metrics: Record<string, number | string> = {};
+  let pass = true;
+  for (const r of results) {
+    const k = `${r.rate}/s`;
+    const lo = Math.min(...r.windows);
+    const hi = Math.max(...r.windows);
+    const ok = r.windows.length > 0 && lo >= LOW && hi <= HIGH && r.maxPerSecond <= r.rate;
+    pass &&= ok;
+    metrics[`${k}: achieved/configured, lowest 10 s window`] = round(lo, 3);
+    metrics[`${k}: achieved/configured, highest 10 s window`] = round(hi, 3);
+    metrics[`${k}: most segments in any 1,000 ms (limit ${r.rate})`] = r.maxPerSecond;
+    metrics[`${k}: sustained over the whole run (achieved/configured)`] = round(r.sustained, 4);
+    metrics[`${k}: every full window`] = r.windows.map((w) => round(w, 3)).join(', ');
+    metrics[`${k}: recipients`] = r.recipients;
+    metrics[`${k}: first to last hand-off s`] = round(r.spanMs / 1000, 2);
+    metrics[`${k}: segments per text`] = round(r.segmentsPerText, 2);
+  }
+  return {
+    name: 'rate-fidelity',
+    title: 'Rate-limit fidelity: achieved / configured per 10-second window',
+    command: 'npm run bench -- rate-fidelity',
+    target: `achieved / configured between ${LOW.toFixed(2)} and ${HIGH.toFixed(2)} in every full 10 s window, and never more than the rate in any 1,000 ms`,
+    pass,
+    metrics,
+    notes: [
+      `The server runs in the benchmark's own process (\`createApp()\` + \`start()\`, real system clock, built-in simulator), on a fresh database file per rate, with \`SEND_RATE_PER_SECOND\` set to the rate and texting hours 00:00–24:00. ` +
+        `A campaign of rate × (seconds + 1) textable SMS candidates is sent at once through the API (single-segment GSM-7 texts, so segments = texts), so it runs at the limit for the whole span measured.`,
+      `Windows are cut from the first hand-off, 10 s each; a window is "full" when the campaign was still sending at its end. Achieved is the segments whose \`simulator_messages.created_at\` (the simulator's record of the hand-off) falls in the window, ` +
+        `over rate × 10. "Sustained" is every segment after the first full-rate burst over the time from the first to the last hand-off, over the rate (1.0 would be no time lost between windows). The 1,000 ms check slides over every hand-off: the most segments with timestamps less than 1,000 ms apart. Delivery reports, promotion of deliveries into the outbox and everything else run alongside, as in production.`,
+    ],
+  };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const result = await run();
+  console.log(JSON.stringify(result, null, 2));
+}
