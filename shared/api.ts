@@ -128,7 +128,7 @@ export const MessagePageSchema = z.object({ messages: z.array(MessageSchema), ne
 
 export const MessagePageQuerySchema = z.object({
   after: z.coerce.number().int().min(0).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 
 export const SendMessageBodySchema = z.object({

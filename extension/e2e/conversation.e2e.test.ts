@@ -424,6 +424,8 @@ describe('Text Engagement tab, more', () => {
     await openConversation(cxm, ARI.id);
     const handOff = await inPanel('button[aria-label="Hand off to Ari"]');
     await handOff.click();
+    // A menu of sequences: the primary one first.
+    await (await inPanel('[role="menuitem"]')).click();
     // Either Ari takes it (a banner with "Take over"), or the server says why it can't.
     const outcome = await inPanel('[data-testid="te-ari-banner"], .te-conv-error');
     if (await outcome.evaluate((n) => n.matches('[data-testid="te-ari-banner"]'))) {

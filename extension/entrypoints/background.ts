@@ -94,6 +94,7 @@ export default defineBackground(() => {
     },
     'templates.list': () => api('GET', '/api/templates'),
     'sequences.list': () => api('GET', '/api/sequences'),
+    'assistant.get': ({ candidateId }) => api('GET', `/api/candidates/${id(candidateId)}/assistant`),
     'assistant.set': ({ candidateId, active, sequenceId }) => api('POST', `/api/candidates/${id(candidateId)}/assistant`, { active, ...(sequenceId ? { sequenceId } : {}) }),
     'campaigns.list': ({ status, mine }) => api('GET', `/api/campaigns${q({ status, mine })}`),
     'campaigns.get': ({ id: cid }) => api('GET', `/api/campaigns/${cid}`),
@@ -153,7 +154,7 @@ export default defineBackground(() => {
         cache.set(c.id, { at: Date.now(), value: c });
       }
       if (event.type === 'message.created' || event.type === 'candidate.updated') void refreshUnread();
-      if (['message.created', 'message.updated', 'candidate.updated', 'campaign.updated'].includes(event.type)) {
+      if (['message.created', 'message.updated', 'candidate.updated', 'campaign.updated', 'booking.created'].includes(event.type)) {
         broadcast(event as PushEvent);
       }
     },

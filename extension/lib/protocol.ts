@@ -46,6 +46,7 @@ export const requestSchemas = {
   'messages.markRead': z.object({ candidateId: atsId }),
   'templates.list': z.object({}),
   'sequences.list': z.object({}),
+  'assistant.get': z.object({ candidateId: atsId }),
   'assistant.set': z.object({ candidateId: atsId, active: z.boolean(), sequenceId: z.number().int().positive().optional() }),
   'campaigns.list': z.object({ status: z.enum(['draft', 'scheduled', 'sending', 'sent']).optional(), mine: z.boolean().optional() }),
   'campaigns.get': z.object({ id: campaignId }),
@@ -97,7 +98,8 @@ export interface Outputs {
   'messages.send': Out<typeof MessageSchema>;
   'messages.markRead': { unreadCount: number };
   'templates.list': { templates: Out<typeof TemplateSchema>[] };
-  'sequences.list': { sequences: { id: number; name: string; kind: 'inbound' | 'outbound'; primary: boolean }[] };
+  'sequences.list': { sequences: { id: number; name: string; kind: 'inbound' | 'outbound'; primary: boolean; description?: string | null }[] };
+  'assistant.get': AssistantInfo;
   'assistant.set': Out<typeof CandidateSchema>;
   'campaigns.list': { campaigns: Out<typeof CampaignSchema>[] };
   'campaigns.get': Out<typeof CampaignDetailSchema>;
@@ -113,6 +115,29 @@ export interface Outputs {
   'campaigns.deleteMessage': null;
   'campaigns.scheduleMessage': Out<typeof CampaignMessageWithReviewSchema> & { confirmation: string };
   'ui.openOptions': null;
+}
+
+export interface Answer {
+  key: string;
+  label: string;
+  value: string;
+}
+
+/** What Ari is doing for one candidate (GET /api/candidates/:id/assistant). */
+export interface AssistantInfo {
+  active: boolean;
+  sequence: { id: number; name: string } | null;
+  stepId: string | null;
+  /** Why Ari stopped, while it isn't running. */
+  handback: {
+    reason: 'COMPLETED' | 'HANDED_BACK' | 'NOT_UNDERSTOOD' | 'TAKEN_OVER' | 'OPTED_OUT';
+    message: string;
+    summary: Answer[];
+    at: string;
+  } | null;
+  answers: Answer[];
+  /** The candidate's next booking on a recruiter's calendar. */
+  booking: { startsAt: string; endsAt: string } | null;
 }
 
 /** What every request resolves to: the data, or the server's (or the relay's) refusal. */
@@ -136,5 +161,6 @@ export type PushEvent =
   | { type: 'message.created' | 'message.updated'; data: Out<typeof MessageSchema> }
   | { type: 'candidate.updated'; data: Out<typeof CandidateSchema> }
   | { type: 'campaign.updated'; data: Out<typeof CampaignDetailSchema> }
+  | { type: 'booking.created'; data: { id: number; candidateId: string; startsAt: string; endsAt: string } }
   | { type: 'session.changed'; data: Session }
   | { type: 'stream.status'; data: { connected: boolean } };

@@ -191,7 +191,7 @@ export function createAssistant(deps: Deps, services: { candidates: CandidateSer
         if (!answered) {
           const retries = state.retries + 1;
           if (retries > MAX_RETRIES) {
-            const row = say(org, candidate, 'Thanks, {{firstName}}. I’ll pass this to {{recruiterName}}, who will reply here.', `${keyBase}:handback`, state.campaignId);
+            const row = say(org, candidate, "Thanks, {{firstName}}. I'll pass this to {{recruiterName}}, who will reply here.", `${keyBase}:handback`, state.campaignId);
             if (row) sent.push(row);
             finish(conversation, candidate, 'NOT_UNDERSTOOD');
             return;
@@ -321,13 +321,12 @@ export function createAssistant(deps: Deps, services: { candidates: CandidateSer
     pending.set(conversationId, cancel);
   }
 
+  // Asked on every reply of a subscribing organisation: prepared once.
+  const outboundOf = db.$client.prepare(
+    `select 1 from messages where candidate_id = ? and direction = 'outbound' and sender <> 'system' limit 1`,
+  );
   function hasOutbound(candidateId: number): boolean {
-    return !!db
-      .select({ id: messages.id })
-      .from(messages)
-      .where(and(eq(messages.candidateId, candidateId), eq(messages.direction, 'outbound'), sql`${messages.sender} <> 'system'`))
-      .limit(1)
-      .get();
+    return !!outboundOf.get(candidateId);
   }
 
   // Reminders ride on the dispatcher's clock: it wakes for them and sends them like any text.

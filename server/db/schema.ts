@@ -197,8 +197,9 @@ export const messages = sqliteTable(
   },
   (t) => [
     index('messages_candidate').on(t.candidateId, t.id),
-    uniqueIndex('messages_org_idempotency').on(t.orgId, t.idempotencyKey),
-    uniqueIndex('messages_provider_sid').on(t.providerSid),
+    // Partial: replies have no idempotency key and campaign columns, and skip those indexes.
+    uniqueIndex('messages_org_idempotency').on(t.orgId, t.idempotencyKey).where(sql`idempotency_key is not null`),
+    uniqueIndex('messages_provider_sid').on(t.providerSid).where(sql`provider_sid is not null`),
     // The dispatcher's two questions: what is due per sender, and which claims have expired.
     index('messages_outbox')
       .on(t.fromAddress, t.priority, t.dueAt)
@@ -206,7 +207,7 @@ export const messages = sqliteTable(
     index('messages_claims')
       .on(t.leaseUntil)
       .where(sql`status = 'sending' and claim_token is not null`),
-    index('messages_campaign').on(t.campaignMessageId),
+    index('messages_campaign').on(t.campaignMessageId).where(sql`campaign_message_id is not null`),
   ],
 );
 

@@ -25,7 +25,7 @@ export function candidateRoutes(services: Services) {
     })
     .get('/:id/messages', validate('query', MessagePageQuerySchema), (c) => {
       const { after, limit } = c.req.valid('query');
-      return c.json(services.conversations.list(c.var.caller, c.req.param('id'), after, limit));
+      return c.body(services.conversations.listJson(c.var.caller, c.req.param('id'), after, limit), 200, { 'content-type': 'application/json' });
     })
     .post('/:id/messages', validate('json', SendMessageBodySchema), (c) => {
       const header = c.req.header('idempotency-key');

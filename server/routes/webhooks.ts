@@ -11,13 +11,14 @@ const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>
  * path (and query) over every form field received, with our auth token.
  */
 export function webhookRoutes({ config }: Deps, services: Services) {
-  async function verifiedForm(c: { req: { url: string; header(name: string): string | undefined; parseBody(o: { all: true }): Promise<Record<string, unknown>> } }) {
+  async function verifiedForm(c: { req: { url: string; header(name: string): string | undefined; text(): Promise<string> } }) {
     const token = config.twilio.authToken;
     if (!token) throw new ApiError(403, 'WEBHOOK_SIGNING_NOT_CONFIGURED', 'TWILIO_AUTH_TOKEN is not set, so no webhook can be verified.');
-    const body = await c.req.parseBody({ all: true });
+    // Twilio posts application/x-www-form-urlencoded; parsed directly (a repeated field keeps every value).
     const params: Record<string, string | string[]> = {};
-    for (const [key, value] of Object.entries(body)) {
-      params[key] = Array.isArray(value) ? value.map(String) : String(value);
+    for (const [key, value] of new URLSearchParams(await c.req.text())) {
+      const seen = params[key];
+      params[key] = seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value];
     }
     const url = new URL(c.req.url);
     const signedUrl = config.publicUrl + url.pathname + url.search;

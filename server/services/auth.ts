@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { and, eq, gt } from 'drizzle-orm';
+import { and, eq, gt, sql } from 'drizzle-orm';
 import type { Recruiter } from '../../shared/api.js';
 import { apiTokens, organizations, recruiters } from '../db/schema.js';
 import type { Deps } from '../deps.js';
@@ -23,6 +23,14 @@ export function createAuthService(deps: Deps) {
   const throttle = new LoginThrottle(clock);
   // Compared against when the email is unknown, so a miss costs as much time as a wrong password.
   const dummyHash = hashPassword('not-a-real-password');
+
+  const callerByToken = db
+    .select({ recruiter: recruiters, org: organizations })
+    .from(apiTokens)
+    .innerJoin(recruiters, eq(recruiters.id, apiTokens.recruiterId))
+    .innerJoin(organizations, eq(organizations.id, apiTokens.orgId))
+    .where(and(eq(apiTokens.tokenHash, sql.placeholder('hash')), gt(apiTokens.expiresAt, sql.placeholder('now'))))
+    .prepare();
 
   const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
@@ -75,14 +83,9 @@ export function createAuthService(deps: Deps) {
       return { token, recruiter: serialize(recruiter, org), expiresAt: new Date(expiresAt).toISOString() };
     },
 
+    /** Every API request starts here, so the query is prepared once. */
     authenticate(token: string): Caller | null {
-      const row = db
-        .select({ recruiter: recruiters, org: organizations, tokenId: apiTokens.id })
-        .from(apiTokens)
-        .innerJoin(recruiters, eq(recruiters.id, apiTokens.recruiterId))
-        .innerJoin(organizations, eq(organizations.id, apiTokens.orgId))
-        .where(and(eq(apiTokens.tokenHash, hashToken(token)), gt(apiTokens.expiresAt, clock.now())))
-        .get();
+      const row = callerByToken.get({ hash: hashToken(token), now: clock.now() });
       return row ? { recruiter: row.recruiter, org: row.org } : null;
     },
 

@@ -13,7 +13,7 @@ import type { Deps } from '../deps.js';
 import { nextAllowed } from '../lib/zoned-time.js';
 import { timeZoneOf } from './candidates.js';
 import { mergeValuesFor, renderBody } from './message-body.js';
-import type { MessageRow } from './message-json.js';
+import { messageJson, type MessageRow } from './message-json.js';
 import type { Assistant } from '../assistant/engine.js';
 import type { InboundService } from './inbound.js';
 import { PRIORITY, type Outbox } from './outbox.js';
@@ -48,6 +48,10 @@ export function createCampaignDelivery(deps: Deps, services: { outbox: Outbox; i
       `select count(*) as n from messages where status = 'queued' and campaign_message_id is not null`,
     ),
     nextDue: sqlite.prepare(`select min(due_at) as at from campaign_deliveries where status = 'pending'`),
+    campaignsTexted: sqlite.prepare(
+      `select distinct cm.campaign_id as id from campaign_deliveries d join campaign_messages cm on cm.id = d.campaign_message_id
+       where d.candidate_id = ? and d.message_id is not null`,
+    ),
     dueWithoutDeliveries: sqlite.prepare(
       `select cm.id, cm.org_id as orgId from campaign_messages cm
        where cm.status = 'scheduled' and coalesce(cm.send_at, cm.scheduled_at) <= ?
@@ -113,10 +117,11 @@ export function createCampaignDelivery(deps: Deps, services: { outbox: Outbox; i
 
   const promote = sqlite.transaction((now: number) => {
     const room = QUEUE_TARGET - (stmt.queuedCampaignTexts.get() as { n: number }).n;
-    if (room <= 0) return { touched: new Map<number, number>() };
+    const created: { message: MessageRow; atsId: string; recruiterName: string; ariStarted: boolean }[] = [];
+    if (room <= 0) return { touched: new Map<number, number>(), created };
     const due = stmt.due.all(now, Math.min(PROMOTE_BATCH, room)) as { id: number; candidateId: number; campaignMessageId: number; orgId: number }[];
     const touched = new Map<number, number>(); // campaign message id -> org id
-    if (!due.length) return { touched };
+    if (!due.length) return { touched, created };
 
     const orgs = new Map<number, Organization>();
     // Everyone due in this batch is checked at the same instant: one texting-window answer per zone.
@@ -184,9 +189,9 @@ export function createCampaignDelivery(deps: Deps, services: { outbox: Outbox; i
       });
       stmt.setDeliveryQueued.run(message.id, now, d.id);
       // With Enable ARI, the candidate's reply to this text is Ari's to answer.
-      if (cm.campaign.assistantEnabled && cm.campaign.assistantSequenceId != null && org.assistantSubscribed) {
-        services.assistant.start(org, candidate, cm.campaign.assistantSequenceId, { ask: false, campaignId: cm.campaignId });
-      }
+      const ariStarted = cm.campaign.assistantEnabled && cm.campaign.assistantSequenceId != null && org.assistantSubscribed;
+      if (ariStarted) services.assistant.start(org, candidate, cm.campaign.assistantSequenceId!, { ask: false, campaignId: cm.campaignId });
+      if (events.subscriberCount(org.id)) created.push({ message, atsId: candidate.atsId, recruiterName: cm.recruiter.name, ariStarted });
     }
     for (const cm of cms.values()) {
       const started = db
@@ -197,7 +202,7 @@ export function createCampaignDelivery(deps: Deps, services: { outbox: Outbox; i
         .get();
       if (started) refreshCampaignStatus(cm.campaignId);
     }
-    return { touched };
+    return { touched, created };
   });
 
   function publish(orgId: number, campaignId: number) {
@@ -221,7 +226,12 @@ export function createCampaignDelivery(deps: Deps, services: { outbox: Outbox; i
 
   services.outbox.addHooks({
     beforeRound(now) {
-      const { touched } = promote.immediate(now);
+      const { touched, created } = promote.immediate(now);
+      // Open conversations see the campaign's text (and Ari taking over the replies) at once.
+      for (const { message, atsId, recruiterName, ariStarted } of created) {
+        events.publish(message.orgId, { type: 'message.created', data: messageJson(message, atsId, recruiterName) });
+        if (ariStarted) services.assistant.publish(message.orgId, message.candidateId, []);
+      }
       // Due messages with nobody left to send to (every recipient removed) are done too.
       const emptyDue = stmt.dueWithoutDeliveries.all(now) as { id: number; orgId: number }[];
       for (const m of emptyDue) touched.set(m.id, m.orgId);
@@ -262,12 +272,8 @@ export function createCampaignDelivery(deps: Deps, services: { outbox: Outbox; i
   });
   services.inbound.addHooks({
     afterInbound({ org, candidate }) {
-      const ids = sqlite
-        .prepare(
-          `select distinct cm.campaign_id as id from campaign_deliveries d join campaign_messages cm on cm.id = d.campaign_message_id
-           where d.candidate_id = ? and d.message_id is not null`,
-        )
-        .all(candidate.id) as { id: number }[];
+      if (!events.subscriberCount(org.id)) return;
+      const ids = stmt.campaignsTexted.all(candidate.id) as { id: number }[];
       for (const { id } of ids) publishSoon(org.id, id);
     },
   });

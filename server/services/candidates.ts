@@ -55,16 +55,19 @@ export function createCandidateService(deps: Deps) {
     return limit ? query.limit(limit).all() : query.all();
   }
 
+  const candidateByAtsId = db
+    .select()
+    .from(candidates)
+    .where(and(eq(candidates.orgId, sql.placeholder('orgId')), eq(candidates.atsId, sql.placeholder('atsId'))))
+    .prepare();
+  const conversationByCandidate = db.select().from(conversations).where(eq(conversations.candidateId, sql.placeholder('candidateId'))).prepare();
+
   return {
     serialize,
 
     /** By ATS id, within the caller's organisation; 404 for anyone else's. */
     get(org: Organization, atsId: string): Candidate {
-      const row = db
-        .select()
-        .from(candidates)
-        .where(and(eq(candidates.orgId, org.id), eq(candidates.atsId, atsId)))
-        .get();
+      const row = candidateByAtsId.get({ orgId: org.id, atsId });
       if (!row) throw notFound('Candidate');
       return row;
     },
@@ -78,7 +81,7 @@ export function createCandidateService(deps: Deps) {
     },
 
     conversationOf(candidateId: number): ConversationRow | undefined {
-      return db.select().from(conversations).where(eq(conversations.candidateId, candidateId)).get();
+      return conversationByCandidate.get({ candidateId });
     },
 
     /** The batched look-up behind the phone badges: up to 200 ATS ids in one query. */

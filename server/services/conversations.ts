@@ -31,23 +31,31 @@ export function createConversationService(deps: Deps, services: { candidates: Ca
     );
   }
 
+  // A thread is read every time a profile opens, and threads grow long: SQLite builds the page's
+  // JSON itself (one string, no object per message), in exactly messageJson()'s shape (a test
+  // holds the two together).
+  const iso = (column: string) =>
+    `case when ${column} is null then null else strftime('%Y-%m-%dT%H:%M:%S', ${column} / 1000, 'unixepoch') || '.' || printf('%03d', ${column} % 1000) || 'Z' end`;
+  const threadPage = db.$client.prepare(
+    `select coalesce(json_group_array(json_object(
+       'id', m.id, 'candidateId', @atsId, 'direction', m.direction, 'channel', m.channel, 'body', m.body,
+       'status', m.status, 'encoding', m.encoding, 'segments', m.segments, 'sender', m.sender,
+       'senderName', case m.sender when 'assistant' then 'Ari' when 'system' then 'Automatic reply' when 'recruiter' then r.name end,
+       'errorCode', m.error_code, 'errorMessage', m.error_message, 'campaignId', m.campaign_id,
+       'createdAt', ${iso('m.created_at')}, 'sentAt', ${iso('m.sent_at')}, 'deliveredAt', ${iso('m.delivered_at')}
+     ) order by m.id), '[]') as json, max(m.id) as lastId
+     from (select * from messages where candidate_id = @candidateId and id > @after order by id limit @limit) m
+     left join recruiters r on r.id = m.recruiter_id`,
+  );
+  const hasMoreAfter = db.$client.prepare(`select 1 from messages where candidate_id = ? and id > ? limit 1`);
+
   return {
-    /** Oldest first, paged by message id. */
-    list(caller: Caller, atsId: string, after: number | undefined, limit: number) {
+    /** A page of the conversation, oldest first, paged by message id: `{"messages":[...],"nextCursor":n|null}` as JSON text. */
+    listJson(caller: Caller, atsId: string, after: number | undefined, limit: number): string {
       const candidate = services.candidates.get(caller.org, atsId);
-      const rows = db
-        .select()
-        .from(messages)
-        .where(and(eq(messages.candidateId, candidate.id), after ? gt(messages.id, after) : undefined))
-        .orderBy(asc(messages.id))
-        .limit(limit + 1)
-        .all();
-      const page = rows.slice(0, limit);
-      const names = recruiterNames(caller.org.id);
-      return {
-        messages: page.map((row) => messageJson(row, candidate.atsId, row.recruiterId != null ? names.get(row.recruiterId) : null)),
-        nextCursor: rows.length > limit ? page[page.length - 1]!.id : null,
-      };
+      const page = threadPage.get({ atsId: candidate.atsId, candidateId: candidate.id, after: after ?? 0, limit }) as { json: string; lastId: number | null };
+      const nextCursor = page.lastId != null && hasMoreAfter.get(candidate.id, page.lastId) ? page.lastId : null;
+      return `{"messages":${page.json},"nextCursor":${nextCursor}}`;
     },
 
     send(caller: Caller, atsId: string, input: { body: string; templateId?: number }, idempotencyKey: string | undefined): SendResult {

@@ -12,6 +12,7 @@ import type { Deps } from '../deps.js';
 import { ApiError } from '../lib/errors.js';
 import type { ProviderPayload } from '../providers/types.js';
 import type { CandidateService } from './candidates.js';
+import { sqlColumns } from '../lib/sql-rows.js';
 import { MESSAGE_COLUMNS, messageJson, statusesBefore, type MessageRow } from './message-json.js';
 import type { Outbox } from './outbox.js';
 import { mapTwilioStatus } from '../providers/twilio.js';
@@ -30,6 +31,11 @@ export interface InboundHooks {
 }
 
 const stripWhatsapp = (address: string) => address.replace(/^whatsapp:/i, '');
+
+/** Carriers send E.164 already; only anything else needs the (slow) full parse. */
+function normalizePhone(address: string): string | null {
+  return /^\+[1-9]\d{7,14}$/.test(address) ? address : toE164(address);
+}
 
 export function createInboundService(deps: Deps, services: { candidates: CandidateService; outbox: Outbox }) {
   const { db, clock, events, log } = deps;
@@ -60,38 +66,54 @@ export function createInboundService(deps: Deps, services: { candidates: Candida
     ),
   };
 
+  // The inbound path, prepared once: a reply costs a handful of statements, not a query build each.
+  const inbound = {
+    orgByNumber: db
+      .select()
+      .from(organizations)
+      .where(sql`${organizations.smsFrom} = ${sql.placeholder('address')} or ${organizations.whatsappFrom} = ${sql.placeholder('address')}`)
+      .limit(1)
+      .prepare(),
+    orgById: db.select().from(organizations).where(eq(organizations.id, sql.placeholder('id'))).prepare(),
+    lastOutboundOrg: sqlite.prepare(
+      `select org_id as orgId from messages where to_address = ? and direction = 'outbound' order by id desc limit 1`,
+    ),
+    anyCandidateOrg: sqlite.prepare(`select org_id as orgId from candidates where phone = ? limit 1`),
+    // candidates has no JSON or boolean column, so its raw rows need no mapping.
+    candidateByPhone: sqlite.prepare(
+      `select ${sqlColumns(candidates)} from candidates where org_id = ? and phone = ? order by updated_at desc limit 1`,
+    ),
+    // The conversation exists from the first text on, and counts the unread reply in the same step.
+    countUnread: sqlite.prepare(
+      `insert into conversations (org_id, candidate_id, created_at, unread_count, last_message_at) values (?, ?, ?, 1, ?)
+       on conflict (candidate_id) do update set unread_count = unread_count + 1, last_message_at = excluded.last_message_at`,
+    ),
+    insertMessage: sqlite.prepare(
+      `insert into messages (org_id, candidate_id, direction, channel, body, encoding, segments, status, sender, from_address,
+         to_address, provider_sid, priority, attempts, created_at, updated_at)
+       values (?, ?, 'inbound', ?, ?, ?, ?, 'received', 'candidate', ?, ?, ?, 0, 0, ?, ?)
+       on conflict do nothing returning ${MESSAGE_COLUMNS}`,
+    ),
+    touchCandidate: sqlite.prepare(`update candidates set last_inbound_at = ?, updated_at = ? where id = ?`),
+  };
+
   function logWebhook(provider: string, kind: 'inbound' | 'status', dedupeKey: string, payload: ProviderPayload, orgId: number | null) {
     return !!stmt.logWebhook.get(provider, kind, dedupeKey, JSON.stringify(payload), orgId, clock.now());
   }
 
   /** The organisation a text to `ourAddress` belongs to: by its own number, else by who last texted that phone. */
   function resolveOrg(ourAddress: string, phone: string): Organization | undefined {
-    const byNumber = db
-      .select()
-      .from(organizations)
-      .where(sql`${organizations.smsFrom} = ${ourAddress} or ${organizations.whatsappFrom} = ${ourAddress}`)
-      .get();
+    const cached = orgsByAddress?.get(ourAddress);
+    if (cached) return cached;
+    const byNumber = inbound.orgByNumber.get({ address: ourAddress });
+    if (byNumber) orgsByAddress?.set(ourAddress, byNumber);
     if (byNumber) return byNumber;
-    const lastOutbound = db
-      .select({ orgId: messages.orgId })
-      .from(messages)
-      .where(and(eq(messages.toAddress, phone), eq(messages.direction, 'outbound')))
-      .orderBy(desc(messages.id))
-      .limit(1)
-      .get();
-    if (lastOutbound) return db.select().from(organizations).where(eq(organizations.id, lastOutbound.orgId)).get();
-    const anyCandidate = db.select({ orgId: candidates.orgId }).from(candidates).where(eq(candidates.phone, phone)).limit(1).get();
-    return anyCandidate ? db.select().from(organizations).where(eq(organizations.id, anyCandidate.orgId)).get() : undefined;
+    const other = (inbound.lastOutboundOrg.get(phone) ?? inbound.anyCandidateOrg.get(phone)) as { orgId: number } | undefined;
+    return other ? inbound.orgById.get({ id: other.orgId }) : undefined;
   }
 
   function findOrCreateCandidate(org: Organization, phone: string, channel: Channel, now: number): Candidate {
-    const existing = db
-      .select()
-      .from(candidates)
-      .where(and(eq(candidates.orgId, org.id), eq(candidates.phone, phone)))
-      .orderBy(desc(candidates.updatedAt))
-      .limit(1)
-      .get();
+    const existing = inbound.candidateByPhone.get(org.id, phone) as Candidate | undefined;
     if (existing) return existing;
     // Someone the ATS doesn't know texted us: keep the text under a placeholder so nothing is lost.
     return db
@@ -121,13 +143,73 @@ export function createInboundService(deps: Deps, services: { candidates: Candida
     }
   }
 
-  async function receiveInbound(provider: string, payload: ProviderPayload): Promise<{ duplicate: boolean }> {
+  interface Received {
+    provider: string;
+    payload: ProviderPayload;
+    done(result: { duplicate: boolean; after?: () => Promise<void> }): void;
+    fail(err: unknown): void;
+  }
+
+  /**
+   * Group commit: texts that arrive together are recorded in one transaction (each in its own
+   * savepoint, so one bad payload fails alone), and each webhook is answered only after the
+   * commit that made its text durable.
+   */
+  let queue: Received[] = [];
+  function receiveInbound(provider: string, payload: ProviderPayload): Promise<{ duplicate: boolean }> {
     const sid = payload.MessageSid ?? payload.SmsSid;
+    if (!sid || !payload.From) return Promise.reject(new ApiError(400, 'VALIDATION', 'An inbound message needs MessageSid and From.'));
+    return new Promise<{ duplicate: boolean; after?: () => Promise<void> }>((done, fail) => {
+      if (!queue.length) setImmediate(flush);
+      queue.push({ provider, payload, done, fail });
+    }).then(async ({ duplicate, after }) => {
+      await after?.();
+      return { duplicate };
+    });
+  }
+
+  // better-sqlite3's own transactions: the outer one commits the batch, the inner ones are savepoints.
+  const recordOne = sqlite.transaction((item: Received) => record(item.provider, item.payload));
+  const recordAll = sqlite.transaction((batch: Received[], results: ({ ok: true; value: { duplicate: boolean; after?: () => Promise<void> } } | { ok: false; err: unknown })[]) => {
+    for (const item of batch) {
+      try {
+        results.push({ ok: true, value: recordOne(item) });
+      } catch (err) {
+        results.push({ ok: false, err });
+      }
+    }
+  });
+
+  /** Organisations by our number, for the length of one batch (a batch is one transaction, so never stale). */
+  let orgsByAddress: Map<string, Organization> | null = null;
+
+  function flush() {
+    const batch = queue;
+    queue = [];
+    orgsByAddress = new Map();
+    const results: ({ ok: true; value: { duplicate: boolean; after?: () => Promise<void> } } | { ok: false; err: unknown })[] = [];
+    try {
+      recordAll(batch, results);
+    } catch (err) {
+      orgsByAddress = null;
+      for (const item of batch) item.fail(err);
+      return;
+    }
+    orgsByAddress = null;
+    batch.forEach((item, i) => {
+      const r = results[i]!;
+      if (r.ok) item.done(r.value);
+      else item.fail(r.err);
+    });
+  }
+
+  /** Records one inbound text (inside the batch's transaction); returns what to do once it is committed. */
+  function record(provider: string, payload: ProviderPayload): { duplicate: boolean; after?: () => Promise<void> } {
+    const sid = (payload.MessageSid ?? payload.SmsSid)!;
     const rawFrom = payload.From ?? '';
     const rawTo = payload.To ?? '';
-    if (!sid || !rawFrom) throw new ApiError(400, 'VALIDATION', 'An inbound message needs MessageSid and From.');
     const channel: Channel = /^whatsapp:/i.test(rawFrom) ? 'whatsapp' : 'sms';
-    const phone = toE164(stripWhatsapp(rawFrom));
+    const phone = normalizePhone(stripWhatsapp(rawFrom));
     const ourAddress = stripWhatsapp(rawTo);
     const org = phone ? resolveOrg(ourAddress, phone) : undefined;
     if (!logWebhook(provider, 'inbound', sid, payload, org?.id ?? null)) return { duplicate: true };
@@ -140,92 +222,61 @@ export function createInboundService(deps: Deps, services: { candidates: Candida
     const now = clock.now();
     const keyword = classifyKeyword(body);
     const outgoing: MessageRow[] = [];
-    let stateChanged = false;
 
-    const { candidate, message, handledAsKeyword } = db.transaction(() => {
-      let candidate = findOrCreateCandidate(org, phone, channel, now);
-      const conversation = services.candidates.ensureConversation(org.id, candidate.id);
-      const info = countSegments(body);
-      const message = db
-        .insert(messages)
-        .values({
-          orgId: org.id,
-          candidateId: candidate.id,
-          direction: 'inbound',
-          channel,
-          body,
-          encoding: info.encoding,
-          segments: info.segments,
-          status: 'received',
-          sender: 'candidate',
-          fromAddress: phone,
-          toAddress: ourAddress || null,
-          providerSid: sid,
-          createdAt: now,
-          updatedAt: now,
-        })
-        .onConflictDoNothing()
-        .returning()
-        .get();
+    let candidate = findOrCreateCandidate(org, phone, channel, now);
+    inbound.countUnread.run(org.id, candidate.id, now, now);
+    const info = countSegments(body);
+    const message = inbound.insertMessage.get(org.id, candidate.id, channel, body, info.encoding, info.segments, phone, ourAddress || null, sid, now, now) as MessageRow | undefined;
 
-      const changes: Partial<Candidate> = { lastInboundAt: now, updatedAt: now };
-      let reply: 'opt-out' | 'opt-in' | 'help' | null = null;
-      if (keyword === 'opt-out') {
-        if (candidate.optedOutAt == null) {
-          Object.assign(changes, { optedOutAt: now, optOutMethod: 'keyword' });
-          reply = 'opt-out';
-        }
-      } else if (keyword === 'opt-in' && (candidate.optedOutAt != null || normalizedIsStart(body))) {
-        Object.assign(changes, { optedOutAt: null, optOutMethod: null });
-        if (candidate.consentAt == null) Object.assign(changes, { consentAt: now, consentSource: 'sms-keyword' });
-        reply = 'opt-in';
-      } else if (keyword === 'help') {
-        reply = 'help';
+    let reply: 'opt-out' | 'opt-in' | 'help' | null = null;
+    const changes: Partial<Candidate> = {};
+    if (keyword === 'opt-out') {
+      if (candidate.optedOutAt == null) {
+        Object.assign(changes, { optedOutAt: now, optOutMethod: 'keyword' });
+        reply = 'opt-out';
       }
-      stateChanged = 'optedOutAt' in changes || 'consentAt' in changes;
-      candidate = db.update(candidates).set(changes).where(eq(candidates.id, candidate.id)).returning().get();
-
-      db.update(conversations)
-        .set({
-          unreadCount: sql`${conversations.unreadCount} + 1`,
-          lastMessageAt: now,
-          // An opt-out ends any automated conversation at once.
-          ...(reply === 'opt-out' ? { assistantActive: false } : {}),
-        })
-        .where(eq(conversations.id, conversation.id))
-        .run();
-
-      if (reply) {
-        outgoing.push(
-          services.outbox.enqueue({
-            org,
-            candidate,
-            body: confirmationText(org, reply),
-            sender: 'system',
-            idempotencyKey: `system:${sid}`,
-          }),
-        );
-      }
-      return { candidate, message, handledAsKeyword: keyword === 'opt-out' || keyword === 'help' || reply === 'opt-in' };
-    });
-
-    if (message) events.publish(org.id, { type: 'message.created', data: messageJson(message, candidate.atsId) });
-    for (const row of outgoing) events.publish(org.id, { type: 'message.created', data: messageJson(row, candidate.atsId) });
-    const conversation = services.candidates.conversationOf(candidate.id);
-    events.publish(org.id, { type: 'candidate.updated', data: services.candidates.serialize(candidate, org, conversation) });
-    if (outgoing.length) services.outbox.kick();
-    if (stateChanged) log.info('candidate texting state changed by keyword', { candidate: candidate.atsId, keyword });
-
-    if (message) {
-      for (const hook of hooks) {
-        try {
-          await hook.afterInbound?.({ org, candidate, message, keyword: handledAsKeyword });
-        } catch (err) {
-          log.error('inbound hook failed', { error: err instanceof Error ? err.stack : String(err) });
-        }
-      }
+    } else if (keyword === 'opt-in' && (candidate.optedOutAt != null || normalizedIsStart(body))) {
+      Object.assign(changes, { optedOutAt: null, optOutMethod: null });
+      if (candidate.consentAt == null) Object.assign(changes, { consentAt: now, consentSource: 'sms-keyword' });
+      reply = 'opt-in';
+    } else if (keyword === 'help') {
+      reply = 'help';
     }
-    return { duplicate: false };
+    const stateChanged = 'optedOutAt' in changes || 'consentAt' in changes;
+    if (stateChanged) {
+      candidate = db.update(candidates).set({ ...changes, lastInboundAt: now, updatedAt: now }).where(eq(candidates.id, candidate.id)).returning().get();
+      // An opt-out ends any automated conversation at once.
+      if (reply === 'opt-out') db.update(conversations).set({ assistantActive: false, assistantWakeAt: null }).where(eq(conversations.candidateId, candidate.id)).run();
+    } else {
+      inbound.touchCandidate.run(now, now, candidate.id);
+      candidate = { ...candidate, lastInboundAt: now, updatedAt: now };
+    }
+    if (reply) {
+      outgoing.push(services.outbox.enqueue({ org, candidate, body: confirmationText(org, reply), sender: 'system', idempotencyKey: `system:${sid}` }));
+    }
+    const handledAsKeyword = keyword === 'opt-out' || keyword === 'help' || reply === 'opt-in';
+    const committed = candidate;
+
+    return {
+      duplicate: false,
+      after: async () => {
+        if (events.subscriberCount(org.id)) {
+          if (message) events.publish(org.id, { type: 'message.created', data: messageJson(message, committed.atsId) });
+          for (const row of outgoing) events.publish(org.id, { type: 'message.created', data: messageJson(row, committed.atsId) });
+          events.publish(org.id, { type: 'candidate.updated', data: services.candidates.serialize(committed, org, services.candidates.conversationOf(committed.id)) });
+        }
+        if (outgoing.length) services.outbox.kick();
+        if (stateChanged) log.info('candidate texting state changed by keyword', { candidate: committed.atsId, keyword });
+        if (!message) return;
+        for (const hook of hooks) {
+          try {
+            await hook.afterInbound?.({ org, candidate: committed, message, keyword: handledAsKeyword });
+          } catch (err) {
+            log.error('inbound hook failed', { error: err instanceof Error ? err.stack : String(err) });
+          }
+        }
+      },
+    };
   }
 
   async function receiveStatus(provider: string, payload: ProviderPayload): Promise<{ duplicate: boolean; updated: boolean }> {

@@ -19,7 +19,13 @@ export function senderLabel(row: Pick<MessageRow, 'sender'>, recruiterName: stri
   }
 }
 
-export function messageJson(row: MessageRow, candidateAtsId: string, recruiterName?: string | null): Message {
+/** The columns a message's JSON is made of (a full row, or a thread read's narrow one). */
+export type MessageJsonSource = Pick<
+  MessageRow,
+  'id' | 'direction' | 'channel' | 'body' | 'status' | 'encoding' | 'segments' | 'sender' | 'errorCode' | 'errorMessage' | 'campaignId' | 'createdAt' | 'sentAt' | 'deliveredAt'
+>;
+
+export function messageJson(row: MessageJsonSource, candidateAtsId: string, recruiterName?: string | null): Message {
   return {
     id: row.id,
     candidateId: candidateAtsId,

@@ -411,7 +411,7 @@ describe('the misunderstood candidate', () => {
     const again = `Sorry, I didn't quite get that. Are you still interested in the ${JOB} role? Reply YES or NO.`;
     expect(await say(candidate.phone, 'what is this about?')).toEqual([again]);
     expect(await say(candidate.phone, 'hmm')).toEqual([again]);
-    expect(await say(candidate.phone, 'banana')).toEqual([`Thanks, Dana. I’ll pass this to ${RECRUITER}, who will reply here.`]);
+    expect(await say(candidate.phone, 'banana')).toEqual([`Thanks, Dana. I'll pass this to ${RECRUITER}, who will reply here.`]);
     const info = await assistantOf(candidate.id);
     expect(info).toMatchObject({ active: false, handback: { reason: 'NOT_UNDERSTOOD' } });
     expect(info.handback!.message).toMatch(/could not understand/);

@@ -416,7 +416,7 @@ describe('texting one candidate', () => {
     });
 
     it('refuses bad paging parameters', async () => {
-      for (const q of ['?limit=0', '?limit=501', '?after=-1', '?after=abc']) {
+      for (const q of ['?limit=0', '?limit=1001', '?after=-1', '?after=abc']) {
         const res = await h.api('GET', `/api/candidates/10001/messages${q}`);
         expect(res.status, q).toBe(400);
         expect(res.body.error.code).toBe('VALIDATION');

@@ -6,9 +6,9 @@ import { useRef } from 'preact/hooks';
 import type { Template } from '../../../shared/api';
 import { countSegments, MAX_BODY_CHARACTERS } from '../../../shared/segments';
 import { channelName, plural } from './format';
-import { AriIcon, CalendarIcon, SendIcon } from './icons';
+import { AriIcon, CalendarIcon, SendIcon, TemplateIcon } from './icons';
+import { ToolMenu } from './Menu';
 import type { ConversationStore } from './store';
-import { TemplateMenu } from './TemplateMenu';
 
 let uid = 0;
 
@@ -107,19 +107,46 @@ export function Composer({ store }: { store: ConversationStore }) {
         />
         <div class="te-conv-toolbar">
           <div class="te-conv-tools" role="group" aria-label="Add to the message">
-            <TemplateMenu templates={store.templates.value} onPick={pickTemplate} disabled={sending} />
+            <ToolMenu
+              label="Insert a message template"
+              menuLabel="Message templates"
+              icon={<TemplateIcon />}
+              text="Template"
+              empty="Your organization has no message templates yet."
+              disabled={sending}
+              items={store.templates.value.map((t) => ({
+                key: t.id,
+                name: (
+                  <>
+                    {t.name}
+                    {t.whatsappApproved && <span class="te-conv-tag">WhatsApp approved</span>}
+                  </>
+                ),
+                body: t.body,
+                pick: () => pickTemplate(t),
+              }))}
+            />
             {canHandOff && (
-              <button
-                type="button"
-                class="te-conv-tool"
-                aria-label="Hand off to Ari"
-                title="Hand this conversation off to Ari, the digital assistant"
+              <ToolMenu
+                label="Hand off to Ari"
+                menuLabel="Ari's sequences"
+                icon={<AriIcon />}
+                text="Hand off to Ari"
+                heading={`Ari answers ${candidate.firstName || 'the candidate'} with the sequence you choose:`}
+                empty={store.sequences.value ? 'Your organization has no sequences for Ari yet.' : 'Loading sequences…'}
                 disabled={store.assistantBusy.value}
-                onClick={() => void store.setAssistant(true)}
-              >
-                <AriIcon />
-                <span class="te-conv-tool-text">Hand off to Ari</span>
-              </button>
+                items={(store.sequences.value ?? []).map((q) => ({
+                  key: q.id,
+                  name: (
+                    <>
+                      {q.name}
+                      {q.primary && <span class="te-conv-tag te-conv-tag-default">Default</span>}
+                    </>
+                  ),
+                  body: q.description,
+                  pick: () => void store.setAssistant(true, q.id),
+                }))}
+              />
             )}
             <button
               type="button"

@@ -3,7 +3,7 @@ import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import type { Candidate } from '../../../shared/api';
 import { reasonSentence } from './format';
-import { AriIcon, BlockIcon, ClockIcon, CloudOffIcon, KeyIcon, SendIcon } from './icons';
+import { BlockIcon, ClockIcon, CloudOffIcon, KeyIcon, SendIcon } from './icons';
 import type { ConversationStore } from './store';
 
 type Tone = 'info' | 'warn' | 'error' | 'neutral';
@@ -71,29 +71,6 @@ export function NotTextableNotice({ candidate }: { candidate: Candidate }) {
     <Notice kind="not-textable" tone="warn" icon={<BlockIcon />} title={title} extra={{ 'data-reason': candidate.reason ?? '' }}>
       <p>{body}</p>
     </Notice>
-  );
-}
-
-export function AssistantBanner({ store }: { store: ConversationStore }) {
-  const c = store.candidate.value!;
-  return (
-    <div class="te-conv-ari" role="status" data-testid="te-ari-banner">
-      <span class="te-conv-ari-icon">
-        <AriIcon />
-      </span>
-      <div class="te-conv-ari-text">
-        <strong>Ari is handling this conversation</strong>
-        <span>Ari answers {c.firstName || 'the candidate'}'s replies until you take over.</span>
-        {store.assistantError.value && (
-          <span class="te-conv-error" role="alert">
-            {store.assistantError.value}
-          </span>
-        )}
-      </div>
-      <button type="button" class="te-button" disabled={store.assistantBusy.value} onClick={() => void store.setAssistant(false)}>
-        Take over
-      </button>
-    </div>
   );
 }
 

@@ -1,11 +1,11 @@
 /** The Text Engagement panel: header, conversation, and the composer or the reason it can't be used. */
 import type { Candidate } from '../../../shared/api';
+import { AnswersCard, AssistantBanner, HandbackNotice } from './Ari';
 import { Composer } from './Composer';
 import { Conversation } from './Conversation';
 import { channelName, describeError, formatPhone, fullName, initials } from './format';
 import { AriIcon, ChatIcon, InfoIcon } from './icons';
 import {
-  AssistantBanner,
   LoadingNotice,
   Notice,
   NotLicensedNotice,
@@ -93,9 +93,10 @@ export function Panel({ store }: { store: ConversationStore }) {
   } else {
     body = (
       <>
+        <AnswersCard store={store} />
         <Conversation messages={store.messages.value} candidate={candidate} />
         <div class="te-conv-bottom">
-          {candidate!.assistant.active && <AssistantBanner store={store} />}
+          {candidate!.assistant.active ? <AssistantBanner store={store} /> : store.handback.value && <HandbackNotice store={store} />}
           <Blocker store={store} />
         </div>
       </>

@@ -112,9 +112,14 @@ export function dayLabel(iso: string, now = new Date()): string {
   const yesterday = new Date(now);
   yesterday.setDate(now.getDate() - 1);
   if (sameDay(d, yesterday)) return 'Yesterday';
-  dayFormat ??= new Intl.DateTimeFormat(undefined, { weekday: 'short', month: 'short', day: 'numeric' });
-  const label = dayFormat.format(d);
+  const label = formatDay(iso);
   return d.getFullYear() === now.getFullYear() ? label : `${label}, ${d.getFullYear()}`;
+}
+
+/** "Tue, Mar 3". */
+export function formatDay(iso: string): string {
+  dayFormat ??= new Intl.DateTimeFormat(undefined, { weekday: 'short', month: 'short', day: 'numeric' });
+  return dayFormat.format(new Date(iso));
 }
 
 export const dayKey = (iso: string) => {

@@ -188,4 +188,111 @@ describe('conversation store', () => {
     listener!({ type: 'session.changed', data: { serverUrl: 'http://x', signedIn: true, recruiter: null } });
     await vi.waitFor(() => expect(store.load.value.kind).toBe('ready'));
   });
+
+  it('hands off with the chosen sequence and offers the primary sequence first, then the outbound ones', async () => {
+    standardServer();
+    let running: { id: number; name: string } | null = null;
+    handlers.set('assistant.get', () => ok(info({ active: !!running, sequence: running })));
+    handlers.set('sequences.list', () =>
+      ok({
+        sequences: [
+          { id: 7, name: 'Inbound: other', kind: 'inbound', primary: false },
+          { id: 1, name: 'Inbound: first contact', kind: 'inbound', primary: true },
+          { id: 2, name: 'Interest check and screening', kind: 'outbound', primary: false },
+          { id: 3, name: 'Interview scheduling', kind: 'outbound', primary: false },
+        ],
+      }),
+    );
+    handlers.set('assistant.set', (input) => {
+      running = input.active ? { id: input.sequenceId as number, name: 'Interview scheduling' } : null;
+      return ok({ ...candidate, assistant: { active: input.active as boolean, sequenceId: (input.sequenceId as number) ?? null } });
+    });
+    const store = createConversationStore('10001', new AbortController().signal);
+    await store.reload();
+    await vi.waitFor(() => expect(store.sequences.value?.map((q) => q.id)).toEqual([1, 2, 3]));
+    await store.setAssistant(true, 3);
+    expect(calls.filter((c) => c.name === 'assistant.set').map((c) => c.input)).toEqual([{ candidateId: '10001', active: true, sequenceId: 3 }]);
+    expect(store.candidate.value!.assistant).toEqual({ active: true, sequenceId: 3 });
+    // What Ari is doing is asked again after the change.
+    await vi.waitFor(() => expect(store.assistant.value?.sequence?.id).toBe(3));
+    expect(calls.filter((c) => c.name === 'assistant.get')).toHaveLength(2);
+    expect(store.candidate.value!.assistant).toEqual({ active: true, sequenceId: 3 });
+  });
+
+  it('learns from what Ari says that a campaign started it (no candidate update comes for that)', async () => {
+    standardServer();
+    let active = false;
+    handlers.set('assistant.get', () => ok(info({ active, sequence: active ? { id: 3, name: 'Interview scheduling' } : null })));
+    const store = createConversationStore('10001', new AbortController().signal);
+    await store.reload();
+    await vi.waitFor(() => expect(store.assistant.value).not.toBeNull());
+    expect(store.candidate.value!.assistant.active).toBe(false);
+    active = true;
+    // Campaign texts reach the thread first as status updates.
+    listener!({ type: 'message.updated', data: message(3, { campaignId: 9, status: 'sent' }) });
+    await vi.waitFor(() => expect(store.candidate.value!.assistant).toEqual({ active: true, sequenceId: 3 }));
+    // Later updates of the same text ask nothing more.
+    const asked = calls.filter((c) => c.name === 'assistant.get').length;
+    listener!({ type: 'message.updated', data: message(3, { campaignId: 9, status: 'delivered' }) });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(calls.filter((c) => c.name === 'assistant.get')).toHaveLength(asked);
+  });
+
+  it("refreshes Ari's state once per burst of events about this candidate (updates, bookings, Ari's texts)", async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      standardServer();
+      let answers = 0;
+      handlers.set('assistant.get', () => ok(info({ answers: Array.from({ length: answers }, (_, i) => ({ key: `k${i}`, label: `L${i}`, value: `v${i}` })) })));
+      const store = createConversationStore('10001', new AbortController().signal);
+      await store.reload();
+      await vi.runAllTimersAsync();
+      const asked = () => calls.filter((c) => c.name === 'assistant.get').length;
+      expect(asked()).toBe(1);
+      answers = 2;
+      listener!({ type: 'message.created', data: message(3, { sender: 'assistant' }) });
+      listener!({ type: 'candidate.updated', data: candidate });
+      listener!({ type: 'booking.created', data: { id: 1, candidateId: '10001', startsAt: '2026-12-01T15:00:00.000Z', endsAt: '2026-12-01T15:30:00.000Z' } });
+      await vi.runAllTimersAsync();
+      expect(asked()).toBe(2);
+      expect(store.assistant.value!.answers).toHaveLength(2);
+      // Someone else's news, or the recruiter's own text: nothing to ask.
+      listener!({ type: 'booking.created', data: { id: 2, candidateId: '10002', startsAt: '2026-12-01T15:00:00.000Z', endsAt: '2026-12-01T15:30:00.000Z' } });
+      listener!({ type: 'candidate.updated', data: { ...candidate, id: '10002' } });
+      listener!({ type: 'message.created', data: message(4) });
+      await vi.runAllTimersAsync();
+      expect(asked()).toBe(2);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('shows why Ari handed back until the recruiter replies; never after a take-over or an opt-out', async () => {
+    standardServer([[message(1, { createdAt: '2026-11-01T10:00:00.000Z' })]]);
+    const handback = { reason: 'NOT_UNDERSTOOD', message: 'Ari could not understand.', summary: [], at: '2026-11-01T10:05:00.000Z' };
+    let current = info({ handback });
+    handlers.set('assistant.get', () => ok(current));
+    const store = createConversationStore('10001', new AbortController().signal);
+    await store.reload();
+    await vi.waitFor(() => expect(store.handback.value?.reason).toBe('NOT_UNDERSTOOD'));
+    // While Ari runs again there is nothing to explain.
+    store.candidate.value = { ...candidate, assistant: { active: true, sequenceId: 1 } };
+    expect(store.handback.value).toBeNull();
+    store.candidate.value = candidate;
+    expect(store.handback.value).not.toBeNull();
+    listener!({ type: 'message.created', data: message(2, { createdAt: '2026-11-01T10:06:00.000Z' }) });
+    expect(store.handback.value).toBeNull();
+    for (const reason of ['TAKEN_OVER', 'OPTED_OUT']) {
+      current = info({ handback: { ...handback, reason, at: '2026-11-01T11:00:00.000Z' } });
+      const other = createConversationStore('10001', new AbortController().signal);
+      await other.reload();
+      await vi.waitFor(() => expect(other.assistant.value?.handback?.reason).toBe(reason));
+      expect(other.handback.value).toBeNull();
+    }
+  });
 });
+
+function info(patch: Record<string, unknown> = {}) {
+  return { active: false, sequence: null, stepId: null, handback: null, answers: [], booking: null, ...patch };
+}
+

@@ -6,12 +6,14 @@
 import { batch, computed, signal } from '@preact/signals';
 import type { Candidate, Message, Template } from '../../../shared/api';
 import { renderMergeFields } from '../../../shared/merge-fields';
-import type { PushEvent, RelayError, Session } from '../../lib/protocol';
+import type { AssistantInfo, Outputs, PushEvent, RelayError, Session } from '../../lib/protocol';
 import { request, subscribe } from '../../lib/relay';
 import { describeError, statusRank } from './format';
 
 /** A message as shown: the server's, or our own optimistic copy until the server answers. */
 export type ShownMessage = Message & { pending?: boolean };
+
+export type Sequence = Outputs['sequences.list']['sequences'][number];
 
 export type LoadState =
   | { kind: 'loading' }
@@ -49,6 +51,10 @@ export function createConversationStore(candidateId: string, signalOfView: Abort
   const sendError = signal<string | null>(null);
   const assistantBusy = signal(false);
   const assistantError = signal<string | null>(null);
+  /** What Ari is doing, has collected and booked for this candidate; null until asked. */
+  const assistant = signal<AssistantInfo | null>(null);
+  /** The sequences a conversation can be handed to: the primary inbound one first, then the outbound ones. */
+  const sequences = signal<Sequence[] | null>(null);
 
   /** The key for the message being composed; reused on retries of the same text. */
   let pendingKey: { key: string; body: string; templateId: number | null } | null = null;
@@ -56,6 +62,8 @@ export function createConversationStore(candidateId: string, signalOfView: Abort
   let markReadInFlight = false;
   let markReadAgain = false;
   let loadSeq = 0;
+  let infoSeq = 0;
+  let infoTimer: ReturnType<typeof setTimeout> | null = null;
 
   const recruiter = computed(() => session.value?.recruiter ?? null);
   const whatsappWindowOpen = computed(() => {
@@ -114,6 +122,8 @@ export function createConversationStore(candidateId: string, signalOfView: Abort
       load.value = { kind: 'signed-out' };
       return;
     }
+    void refreshAssistant();
+    if (s.data.recruiter?.organization.assistantSubscribed && !sequences.value) void loadSequences();
     const [c, list, t] = await Promise.all([request('candidates.get', { id: candidateId }), fetchAll(undefined), request('templates.list', {})]);
     if (seq !== loadSeq) return;
     const failure = !c.ok ? c.error : !list.ok ? list.error : null;
@@ -134,6 +144,7 @@ export function createConversationStore(candidateId: string, signalOfView: Abort
   /** After the event stream reconnects (or on "Try again"): fetch what it may have missed. */
   async function catchUp() {
     if (load.value.kind !== 'ready') return reload();
+    void refreshAssistant();
     const [c, list] = await Promise.all([request('candidates.get', { id: candidateId }), fetchAll(lastServerId())]);
     batch(() => {
       if (c.ok) candidate.value = c.data;
@@ -168,6 +179,9 @@ export function createConversationStore(candidateId: string, signalOfView: Abort
       case 'message.created':
       case 'message.updated':
         if (event.data.candidateId !== candidateId) return;
+        // A campaign with Enable ARI starts Ari with its text (which first shows up as an update);
+        // Ari's own texts move it along.
+        if ((event.data.sender === 'assistant' || event.data.campaignId != null) && !messages.value.some((m) => m.id === event.data.id)) refreshAssistantSoon();
         messages.value = upsert(messages.value, [event.data]);
         if (event.data.direction === 'inbound' && candidate.value) {
           candidate.value = { ...candidate.value, unreadCount: Math.max(1, candidate.value.unreadCount) };
@@ -177,7 +191,12 @@ export function createConversationStore(candidateId: string, signalOfView: Abort
       case 'candidate.updated':
         if (event.data.id !== candidateId) return;
         candidate.value = event.data;
+        infoSeq++; // an answer asked before this update is older than it
+        refreshAssistantSoon();
         maybeMarkRead();
+        return;
+      case 'booking.created':
+        if (event.data.candidateId === candidateId) refreshAssistantSoon();
         return;
       case 'session.changed': {
         const was = session.value;
@@ -211,6 +230,7 @@ export function createConversationStore(candidateId: string, signalOfView: Abort
   subscribe(onEvent, signalOfView);
   signalOfView.addEventListener('abort', () => {
     if (unreachableTimer) clearTimeout(unreachableTimer);
+    if (infoTimer) clearTimeout(infoTimer);
   });
 
   // ── Sending ────────────────────────────────────────────────────────────────────────────
@@ -309,19 +329,55 @@ export function createConversationStore(candidateId: string, signalOfView: Abort
   }
 
   // ── Ari ────────────────────────────────────────────────────────────────────────────────
-  async function setAssistant(active: boolean) {
+  /** Hands the conversation to Ari (with `sequenceId`, else the primary sequence), or takes it back. */
+  async function setAssistant(active: boolean, sequenceId?: number) {
     if (assistantBusy.value) return;
     batch(() => {
       assistantBusy.value = true;
       assistantError.value = null;
     });
-    const r = await request('assistant.set', { candidateId, active });
+    const r = await request('assistant.set', { candidateId, active, ...(sequenceId ? { sequenceId } : {}) });
     batch(() => {
       assistantBusy.value = false;
       if (r.ok) candidate.value = r.data;
       else assistantError.value = describeError(r.error);
     });
+    if (r.ok) void refreshAssistant();
   }
+
+  /** The newest answer wins: an older request answering late never replaces it. */
+  async function refreshAssistant() {
+    const seq = ++infoSeq;
+    const r = await request('assistant.get', { candidateId });
+    if (!r.ok || seq !== infoSeq) return;
+    const c = candidate.value;
+    batch(() => {
+      assistant.value = r.data;
+      // A campaign starts Ari without a candidate update: the banner follows what Ari says.
+      if (c && c.assistant.active !== r.data.active) candidate.value = { ...c, assistant: { active: r.data.active, sequenceId: r.data.sequence?.id ?? null } };
+    });
+  }
+
+  /** Events come in bursts (Ari's text, then the candidate's update): one request for them. */
+  function refreshAssistantSoon() {
+    infoTimer ??= setTimeout(() => {
+      infoTimer = null;
+      void refreshAssistant();
+    }, 250);
+  }
+
+  async function loadSequences() {
+    const r = await request('sequences.list', {});
+    if (r.ok) sequences.value = r.data.sequences.filter((q) => q.primary || q.kind === 'outbound').sort((a, b) => +b.primary - +a.primary);
+  }
+
+  /** Why Ari stopped, until the recruiter replies (not shown after a take-over or an opt-out, which say so already). */
+  const handback = computed(() => {
+    const h = assistant.value?.handback;
+    if (!h || candidate.value?.assistant.active || h.reason === 'TAKEN_OVER' || h.reason === 'OPTED_OUT') return null;
+    const at = Date.parse(h.at);
+    return messages.value.some((m) => m.sender === 'recruiter' && Date.parse(m.createdAt) > at) ? null : h;
+  });
 
   function setOpen(value: boolean) {
     open.value = value;
@@ -348,6 +404,9 @@ export function createConversationStore(candidateId: string, signalOfView: Abort
     sendError,
     assistantBusy,
     assistantError,
+    assistant,
+    sequences,
+    handback,
     whatsappWindowOpen,
     reload,
     catchUp,

@@ -401,6 +401,9 @@ export function createCampaignStore(id: number, abort: AbortSignal, options: Cam
     if (event.type === 'campaign.updated' && event.data.id === id) {
       campaign.value = event.data;
       refreshRecipientsSoon();
+    } else if (event.type === 'candidate.updated' && recipients.value?.items.some((r) => r.id === event.data.id)) {
+      // Ari collected an answer (or the candidate opted out): the recipient's row changes.
+      refreshRecipientsSoon();
     } else if (event.type === 'session.changed') {
       session.value = event.data;
     } else if (event.type === 'stream.status') {

@@ -182,11 +182,11 @@ CREATE TABLE `messages` (
 );
 --> statement-breakpoint
 CREATE INDEX `messages_candidate` ON `messages` (`candidate_id`,`id`);--> statement-breakpoint
-CREATE UNIQUE INDEX `messages_org_idempotency` ON `messages` (`org_id`,`idempotency_key`);--> statement-breakpoint
-CREATE UNIQUE INDEX `messages_provider_sid` ON `messages` (`provider_sid`);--> statement-breakpoint
+CREATE UNIQUE INDEX `messages_org_idempotency` ON `messages` (`org_id`,`idempotency_key`) WHERE idempotency_key is not null;--> statement-breakpoint
+CREATE UNIQUE INDEX `messages_provider_sid` ON `messages` (`provider_sid`) WHERE provider_sid is not null;--> statement-breakpoint
 CREATE INDEX `messages_outbox` ON `messages` (`from_address`,`priority`,`due_at`) WHERE status = 'queued';--> statement-breakpoint
 CREATE INDEX `messages_claims` ON `messages` (`lease_until`) WHERE status = 'sending' and claim_token is not null;--> statement-breakpoint
-CREATE INDEX `messages_campaign` ON `messages` (`campaign_message_id`);--> statement-breakpoint
+CREATE INDEX `messages_campaign` ON `messages` (`campaign_message_id`) WHERE campaign_message_id is not null;--> statement-breakpoint
 CREATE TABLE `organizations` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`slug` text NOT NULL,

@@ -1,9 +1,28 @@
-/** The message-template button and its small menu (keyboard: arrows, Home/End, Escape). */
+/**
+ * A composer tool that opens a small menu upwards (templates, Ari's sequences). Keyboard:
+ * arrows, Home/End, Escape back to the button, Tab out; a click elsewhere closes it.
+ */
+import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { Template } from '../../../shared/api';
-import { TemplateIcon } from './icons';
 
-export function TemplateMenu({ templates, onPick, disabled }: { templates: Template[]; onPick(t: Template): void; disabled?: boolean }) {
+export interface MenuItem {
+  key: string | number;
+  name: ComponentChildren;
+  body?: string | null;
+  pick(): void;
+}
+
+export function ToolMenu(props: {
+  /** The button's accessible name; the menu is named `menuLabel`. */
+  label: string;
+  menuLabel: string;
+  icon: ComponentChildren;
+  text: string;
+  heading?: string;
+  empty: string;
+  items: MenuItem[];
+  disabled?: boolean;
+}) {
   const [open, setOpen] = useState(false);
   const trigger = useRef<HTMLButtonElement>(null);
   const menu = useRef<HTMLDivElement>(null);
@@ -55,39 +74,39 @@ export function TemplateMenu({ templates, onPick, disabled }: { templates: Templ
         ref={trigger}
         type="button"
         class="te-conv-tool"
-        aria-label="Insert a message template"
-        title="Insert a message template"
+        aria-label={props.label}
+        title={props.label}
         aria-haspopup="menu"
         aria-expanded={open}
-        disabled={disabled}
+        disabled={props.disabled}
         onClick={() => setOpen(!open)}
       >
-        <TemplateIcon />
-        <span class="te-conv-tool-text">Template</span>
+        {props.icon}
+        <span class="te-conv-tool-text">{props.text}</span>
       </button>
       {open && (
-        <div ref={menu} class="te-conv-menu" role="menu" aria-label="Message templates" onKeyDown={onKeyDown}>
-          {templates.length === 0 ? (
-            <p class="te-conv-menu-empty">Your organization has no message templates yet.</p>
+        <div ref={menu} class="te-conv-menu" onKeyDown={onKeyDown}>
+          {props.heading && <p class="te-conv-menu-head">{props.heading}</p>}
+          {props.items.length === 0 ? (
+            <p class="te-conv-menu-empty">{props.empty}</p>
           ) : (
-            templates.map((t) => (
-              <button
-                key={t.id}
-                type="button"
-                role="menuitem"
-                class="te-conv-menu-item"
-                onClick={() => {
-                  onPick(t);
-                  close(false);
-                }}
-              >
-                <span class="te-conv-menu-name">
-                  {t.name}
-                  {t.whatsappApproved && <span class="te-conv-tag">WhatsApp approved</span>}
-                </span>
-                <span class="te-conv-menu-body">{t.body}</span>
-              </button>
-            ))
+            <div role="menu" aria-label={props.menuLabel}>
+              {props.items.map((item) => (
+                <button
+                  key={item.key}
+                  type="button"
+                  role="menuitem"
+                  class="te-conv-menu-item"
+                  onClick={() => {
+                    item.pick();
+                    close(false);
+                  }}
+                >
+                  <span class="te-conv-menu-name">{item.name}</span>
+                  {item.body && <span class="te-conv-menu-body">{item.body}</span>}
+                </button>
+              ))}
+            </div>
           )}
         </div>
       )}
