@@ -158,7 +158,6 @@ export const EVENT_TYPES = [
   'message.updated',
   'candidate.updated',
   'campaign.updated',
-  'conversation.updated',
   'booking.created',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];

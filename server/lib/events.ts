@@ -6,7 +6,6 @@ export type AppEvent =
   | { type: 'message.updated'; data: unknown }
   | { type: 'candidate.updated'; data: unknown }
   | { type: 'campaign.updated'; data: unknown }
-  | { type: 'conversation.updated'; data: unknown }
   | { type: 'booking.created'; data: unknown };
 
 type Listener = (event: AppEvent) => void;

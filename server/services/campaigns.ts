@@ -206,6 +206,7 @@ export function createCampaignService(deps: Deps, services: { candidates: Candid
       }
       db.update(campaigns).set({ updatedAt: now }).where(eq(campaigns.id, campaign.id)).run();
     });
+    delivery.publishSoon(caller.org.id, campaign.id);
     const excluded = [...byAts.values()].flatMap((c) => {
       const reason = notTextableReason(c, caller.org) ?? (whatsappWindowOpen(c, now) ? null : 'WHATSAPP_WINDOW_CLOSED');
       return reason ? [{ id: c.atsId, firstName: c.firstName, lastName: c.lastName, reason }] : [];
@@ -359,8 +360,10 @@ export function createCampaignService(deps: Deps, services: { candidates: Candid
     if (longest > MAX_BODY_CHARACTERS) throw validation(`The message is ${longest} characters for some recipients; the limit is ${MAX_BODY_CHARACTERS}.`);
   }
 
+  /** A change a recruiter made: stamped, and announced to every open view of the campaign. */
   function touchCampaign(id: number) {
-    db.update(campaigns).set({ updatedAt: clock.now() }).where(eq(campaigns.id, id)).run();
+    const row = db.update(campaigns).set({ updatedAt: clock.now() }).where(eq(campaigns.id, id)).returning({ orgId: campaigns.orgId }).get();
+    if (row) delivery.publishSoon(row.orgId, id);
   }
 
   return {
@@ -429,6 +432,7 @@ export function createCampaignService(deps: Deps, services: { candidates: Candid
         }
       }
       db.update(campaigns).set(changes).where(eq(campaigns.id, id)).run();
+      delivery.publishSoon(caller.org.id, id);
       return detail(load(caller, id), caller);
     },
 
@@ -494,11 +498,20 @@ export function createCampaignService(deps: Deps, services: { candidates: Candid
       const convs = new Map(
         ids.length ? db.select().from(conversations).where(inArray(conversations.candidateId, ids)).all().map((c) => [c.candidateId, c]) : [],
       );
+      // Replied: an inbound text after the campaign's first text to them (one query for the page).
+      const firstTextId = new Map<number, number>();
+      for (const d of deliveries) if (d.messageId != null && !firstTextId.has(d.candidateId)) firstTextId.set(d.candidateId, d.messageId);
       const repliedIds = new Set(
-        deliveries
-          .filter((d) => d.messageId != null)
-          .filter((d) => !!db.select({ id: messages.id }).from(messages).where(and(eq(messages.candidateId, d.candidateId), eq(messages.direction, 'inbound'), sql`${messages.id} > ${d.messageId}`)).limit(1).get())
-          .map((d) => d.candidateId),
+        firstTextId.size
+          ? db
+              .select({ candidateId: messages.candidateId, lastInbound: sql<number>`max(${messages.id})` })
+              .from(messages)
+              .where(and(inArray(messages.candidateId, [...firstTextId.keys()]), eq(messages.direction, 'inbound')))
+              .groupBy(messages.candidateId)
+              .all()
+              .filter((r) => r.lastInbound > firstTextId.get(r.candidateId)!)
+              .map((r) => r.candidateId)
+          : [],
       );
       const answers = new Map<number, { key: string; label: string; value: string }[]>();
       if (ids.length) {
@@ -629,6 +642,7 @@ export function createCampaignService(deps: Deps, services: { candidates: Candid
         return row;
       });
       services.outbox.kick();
+      delivery.publishSoon(caller.org.id, id);
       return { message: messageJson(scheduled), review: r, confirmation: confirmationFor(scheduled) };
     },
   };

@@ -42,4 +42,23 @@ describe('a campaign from draft to sent', () => {
     const edit = await h.api('PATCH', `/api/campaigns/${id}/messages/${draft.body.message.id}`, { body: 'changed' });
     expect(edit).toMatchObject({ status: 409, body: { error: { code: 'MESSAGE_SENT' } } });
   });
+
+  it('announces every change a recruiter makes (campaign.updated), not only sending progress', async () => {
+    const seen: { name: string; recipients: number }[] = [];
+    h.deps.events.subscribe(1, (e) => {
+      if (e.type === 'campaign.updated') seen.push(e.data as { name: string; recipients: number });
+    });
+    const created = await h.api('POST', '/api/campaigns', { name: 'Spring', candidateIds: ['10001'] });
+    const id = created.body.campaign.id;
+    await h.advance(600);
+    await h.api('PATCH', `/api/campaigns/${id}`, { name: 'Spring hiring' });
+    await h.advance(600);
+    await h.api('POST', `/api/campaigns/${id}/candidates`, { candidateIds: ['10009'] });
+    await h.advance(600);
+    expect(seen.map((c) => [c.name, c.recipients])).toEqual([
+      ['Spring', 1],
+      ['Spring hiring', 1],
+      ['Spring hiring', 2],
+    ]);
+  });
 });
