@@ -6,7 +6,7 @@ export default defineConfig({
   srcDir: 'extension',
   outDir: '.output',
   webExt: { disabled: true },
-  manifest: {
+  manifest: ({ browser }) => ({
     name: 'Text Engagement for CXM/CRM',
     description: 'Text candidates by SMS and WhatsApp from your ATS: phone badges, conversations and bulk text campaigns.',
     permissions: ['storage'],
@@ -19,7 +19,11 @@ export default defineConfig({
     web_accessible_resources: [
       { resources: ['bulk-text-dialog.js'], matches: ['https://*.icims.com/*', 'http://localhost/*', 'http://127.0.0.1/*'] },
     ],
-  },
+    // Firefox wants a stable id, and a statement of what the extension collects (nothing).
+    ...(browser === 'firefox'
+      ? { browser_specific_settings: { gecko: { id: 'text-engagement@cxm-crm.local', data_collection_permissions: { required: ['none'] } } } }
+      : {}),
+  }),
   vite: () => ({
     plugins: [preact()],
   }),
