@@ -16,6 +16,7 @@ import { adapterFor, adapters } from './index';
 import type { HostAdapter } from './types';
 
 const DIR = join(import.meta.dirname, '__fixtures__');
+const HOST_PAGES = join(import.meta.dirname, '../../fixtures/hosts');
 const captured = JSON.parse(readFileSync(join(DIR, 'captured.json'), 'utf8')) as CapturedPage[];
 const ORIGIN = 'http://localhost:8788';
 
@@ -33,6 +34,10 @@ function load(variant: HostAdapter['name'], state: CapturedPage['state'], origin
   if (!entry) throw new Error(`No saved ${variant} ${state} page: run extension/hosts/__fixtures__/capture.ts`);
   window.happyDOM.setURL(origin + entry.path);
   const parsed = new DOMParser().parseFromString(readFileSync(join(DIR, entry.file), 'utf8'), 'text/html');
+  // The host's stylesheets, from the demo pages themselves (so a test can tell what is shown).
+  for (const style of parsed.querySelectorAll('style[data-inlined-from]')) {
+    style.textContent = readFileSync(join(HOST_PAGES, style.getAttribute('data-inlined-from')!), 'utf8');
+  }
   replaceDocument(document.importNode(parsed.documentElement, true));
   return entry;
 }

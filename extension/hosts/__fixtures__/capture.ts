@@ -7,7 +7,7 @@
  *
  * Runs the fixture server and headless Chromium (PUPPETEER_EXECUTABLE_PATH, default
  * /usr/bin/chromium; no extension). Each file is the document as rendered, with its scripts
- * removed and its stylesheets inlined (so a test can tell what is shown), plus captured.json
+ * removed and its stylesheets marked for the test to inline (so it can tell what is shown), plus captured.json
  * naming the URL each was taken from. Re-run it after changing the fixture pages.
  */
 import { writeFileSync } from 'node:fs';
@@ -31,16 +31,18 @@ export interface CapturedPage {
   candidateId?: string;
 }
 
-/** The document as rendered: no scripts, stylesheets inlined. */
+/**
+ * The document as rendered: no scripts; each stylesheet becomes an empty
+ * `<style data-inlined-from="/path.css">` that the contract test fills from fixtures/hosts at
+ * load time (so the saved pages don't carry copies of the host CSS).
+ */
 async function snapshot(page: Page): Promise<string> {
   return page.evaluate(async () => {
     const clone = document.documentElement.cloneNode(true) as HTMLElement;
     for (const s of clone.querySelectorAll('script')) s.remove();
     for (const link of clone.querySelectorAll<HTMLLinkElement>('link[rel="stylesheet"]')) {
-      const css = await fetch(link.href).then((r) => r.text());
       const style = document.createElement('style');
       style.setAttribute('data-inlined-from', new URL(link.href).pathname);
-      style.textContent = css;
       link.replaceWith(style);
     }
     // Live state the serialised markup would lose.
