@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { startCampaignBench, waitFor } from './lib/campaign-app.js';
 import { round, summarize } from './lib/stats.js';
 import type { BenchOptions, BenchResult } from './lib/types.js';
+import { seededRandom } from '../fixtures/demo/random.js';
 
 export const description = 'First hand-off minus sendAt for 100 campaign messages scheduled over a minute: p50/p99/max';
 
@@ -19,17 +20,6 @@ const TARGET_P99_MS = 1000;
 /** Time to create and schedule everything before the first sendAt. */
 const LEAD_MS = 6_000;
 
-/** Small deterministic PRNG (mulberry32): the same send times' sub-second parts every run. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export async function run(options: BenchOptions = {}): Promise<BenchResult> {
   const log = options.log ?? ((l: string) => console.log(l));
@@ -44,7 +34,7 @@ export async function run(options: BenchOptions = {}): Promise<BenchResult> {
     const campaigns: number[] = [];
     for (let i = 0; i < count; i++) campaigns.push(await bench.createCampaign(`Lateness ${i + 1}`, atsIds.slice(i * perCampaign, (i + 1) * perCampaign)));
 
-    const random = prng(20260302);
+    const random = seededRandom(20260302);
     const base = Date.now() + LEAD_MS;
     const step = spreadMs / count;
     const planned = campaigns.map((campaignId, i) => ({ campaignId, sendAt: Math.round(base + i * step + random() * step) }));

@@ -27,6 +27,7 @@ import { seedDemo } from '../server/seed/demo.js';
 import { REPO_ROOT } from './lib/child.js';
 import { formatBytes, round, summarize } from './lib/stats.js';
 import type { BenchOptions, BenchResult } from './lib/types.js';
+import { seededRandom } from '../fixtures/demo/random.js';
 
 export const description = 'p50/p95/p99 of reading a 1,000-message thread from 1,000,000 messages';
 
@@ -62,17 +63,6 @@ function cacheKey(): string {
   return hash.digest('hex').slice(0, 12);
 }
 
-/** Small deterministic PRNG (mulberry32), so every build holds the same data. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const OUTBOUND = [
   'Hi {first}, this is {recruiter} from Acme Staffing. Thanks for applying for the {job} role! Are you still interested?',
@@ -145,7 +135,7 @@ async function buildDatabase(path: string, log: (l: string) => void): Promise<{ 
   sqlite.pragma('temp_store = MEMORY');
   sqlite.pragma('foreign_keys = OFF');
 
-  const random = prng(20261101);
+  const random = seededRandom(20261101);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
   const firstNames = [...new Set(demoCandidates.map((c) => c.firstName))];
   const lastNames = [...new Set(demoCandidates.map((c) => c.lastName))];

@@ -4,13 +4,14 @@
  */
 import { z } from 'zod';
 
-export const ChannelSchema = z.enum(['sms', 'whatsapp']);
+export const CHANNELS = ['sms', 'whatsapp'] as const;
+export const ChannelSchema = z.enum(CHANNELS);
 export type Channel = z.infer<typeof ChannelSchema>;
 
 export const NotTextableReasonSchema = z.enum(['NO_MOBILE', 'NO_CONSENT', 'OPTED_OUT', 'CHANNEL_DISABLED']);
 export type NotTextableReason = z.infer<typeof NotTextableReasonSchema>;
 
-export const MessageStatusSchema = z.enum([
+export const MESSAGE_STATUSES = [
   'queued',
   'sending',
   'sent',
@@ -19,11 +20,15 @@ export const MessageStatusSchema = z.enum([
   'undelivered',
   'failed',
   'received',
+  // Handed to the provider, then the process died and the provider could not say what happened:
+  // never re-sent automatically, shown for a person to review.
   'unknown',
-]);
+] as const;
+export const MessageStatusSchema = z.enum(MESSAGE_STATUSES);
 export type MessageStatus = z.infer<typeof MessageStatusSchema>;
 
-export const SenderSchema = z.enum(['recruiter', 'assistant', 'system', 'candidate']);
+export const SENDERS = ['recruiter', 'assistant', 'system', 'candidate'] as const;
+export const SenderSchema = z.enum(SENDERS);
 
 export const ErrorSchema = z
   .object({
@@ -164,10 +169,11 @@ export type EventType = (typeof EVENT_TYPES)[number];
 
 // ── Campaigns ────────────────────────────────────────────────────────────────
 
-export const CampaignStatusSchema = z.enum(['draft', 'scheduled', 'sending', 'sent']);
+export const CAMPAIGN_STATUSES = ['draft', 'scheduled', 'sending', 'sent'] as const;
+export const CampaignStatusSchema = z.enum(CAMPAIGN_STATUSES);
 export type CampaignStatus = z.infer<typeof CampaignStatusSchema>;
 
-export const CampaignMessageStatusSchema = z.enum(['draft', 'scheduled', 'sending', 'sent']);
+export const CampaignMessageStatusSchema = z.enum(CAMPAIGN_STATUSES);
 
 const candidateIdList = z
   .array(z.string().trim().min(1).max(100))

@@ -11,6 +11,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { SegmentedMessage } from 'sms-segments-calculator';
+import { seededRandom } from '../fixtures/demo/random.js';
 import {
   MAX_BODY_CHARACTERS,
   characterCount,
@@ -310,16 +311,6 @@ describe('characterCount', () => {
  * than Unicode 10 (❤️‍🔥, 🏴‍☠️, 🧑🏻‍🤝‍🧑🏿, 🐦‍🔥, 🙂‍↔️) and a skin tone after a non-emoji (x🏻).
  */
 describe('countSegments: seeded random corpus against the reference', () => {
-  function mulberry32(seed: number): () => number {
-    let s = seed;
-    return () => {
-      s = (s + 0x6d2b79f5) | 0;
-      let t = Math.imul(s ^ (s >>> 15), 1 | s);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
-
   const POOLS: Record<string, string[]> = {
     gsm: [...'@£$¥èéùìòÇØøÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà'],
     extension: GSM_EXTENSION,
@@ -342,7 +333,7 @@ describe('countSegments: seeded random corpus against the reference', () => {
   const TARGETS = [1, 10, 60, 67, 70, 134, 150, 153, 160, 201, 306, 320, 459, 600];
 
   function corpus(seed: number, size: number): string[] {
-    const random = mulberry32(seed);
+    const random = seededRandom(seed);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
     const texts: string[] = [];
     for (let i = 0; i < size; i++) {

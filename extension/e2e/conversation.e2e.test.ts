@@ -344,6 +344,9 @@ describe('Text Engagement tab, more', () => {
     });
     const value = await page.$eval(pierce(TEXTAREA), (el) => (el as HTMLTextAreaElement).value);
     expect(value).toMatch(/^Hi \{\{firstName\}\}, it's \{\{recruiterName\}\}/);
+    // Picking a template puts the caret after it on the next frame; let that land before the
+    // test places the caret itself.
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
 
     await page.$eval(pierce(TEXTAREA), (el) => {
       const t = el as HTMLTextAreaElement;

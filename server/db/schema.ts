@@ -5,26 +5,14 @@
  */
 import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { CAMPAIGN_STATUSES, CHANNELS, MESSAGE_STATUSES, SENDERS } from '../../shared/api.js';
 
-export const CHANNELS = ['sms', 'whatsapp'] as const;
+// The vocabularies are the API's (shared/api.ts), so the database and the API can't disagree.
+export { CAMPAIGN_STATUSES, CHANNELS, MESSAGE_STATUSES, SENDERS };
 export type Channel = (typeof CHANNELS)[number];
 
-export const MESSAGE_STATUSES = [
-  'queued',
-  'sending',
-  'sent',
-  'delivered',
-  'read',
-  'undelivered',
-  'failed',
-  'received',
-  // Handed to the provider, then the process died and the provider could not tell us what
-  // happened: never re-sent automatically, shown for a person to review.
-  'unknown',
-] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 
-export const SENDERS = ['recruiter', 'assistant', 'system', 'candidate'] as const;
 export type Sender = (typeof SENDERS)[number];
 
 export const organizations = sqliteTable(
@@ -240,7 +228,6 @@ export const webhookEvents = sqliteTable(
   (t) => [uniqueIndex('webhook_events_dedupe').on(t.provider, t.kind, t.dedupeKey)],
 );
 
-export const CAMPAIGN_STATUSES = ['draft', 'scheduled', 'sending', 'sent'] as const;
 export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
 
 export const campaigns = sqliteTable(
@@ -272,7 +259,6 @@ export const campaignRecipients = sqliteTable(
   (t) => [primaryKey({ columns: [t.campaignId, t.candidateId] })],
 );
 
-export const CAMPAIGN_MESSAGE_STATUSES = ['draft', 'scheduled', 'sending', 'sent'] as const;
 
 export const campaignMessages = sqliteTable(
   'campaign_messages',
@@ -285,7 +271,7 @@ export const campaignMessages = sqliteTable(
     templateId: integer('template_id'),
     /** null = as soon as it is committed. */
     sendAt: integer('send_at'),
-    status: text('status', { enum: CAMPAIGN_MESSAGE_STATUSES }).notNull().default('draft'),
+    status: text('status', { enum: CAMPAIGN_STATUSES }).notNull().default('draft'),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
     scheduledAt: integer('scheduled_at'),

@@ -4,6 +4,7 @@
  */
 import type { Candidate, Channel, Message, NotTextableReason } from '../../../shared/api';
 import type { RelayError } from '../../lib/protocol';
+import { MESSAGE_STATUS_LABELS } from '../../ui/message-status';
 
 export const channelName = (channel: Channel) => (channel === 'whatsapp' ? 'WhatsApp' : 'SMS');
 
@@ -22,18 +23,7 @@ export function formatPhone(phone: string | null): string {
   return nanp ? `+1 (${nanp[1]}) ${nanp[2]}-${nanp[3]}` : phone;
 }
 
-const STATUS_LABELS: Record<Message['status'], string> = {
-  queued: 'Queued',
-  sending: 'Sending',
-  sent: 'Sent',
-  delivered: 'Delivered',
-  read: 'Read',
-  undelivered: 'Not delivered',
-  failed: 'Failed',
-  received: 'Received',
-  unknown: 'Needs review',
-};
-export const statusLabel = (status: Message['status']) => STATUS_LABELS[status];
+export const statusLabel = (status: Message['status']) => MESSAGE_STATUS_LABELS[status];
 
 export type StatusTone = 'pending' | 'ok' | 'bad' | 'review';
 export function statusTone(status: Message['status']): StatusTone {

@@ -4,6 +4,7 @@
  */
 import type { Campaign, CampaignMessage } from '../../../shared/api';
 import type { RelayError } from '../../lib/protocol';
+import { MESSAGE_STATUS_LABELS } from '../message-status';
 
 export const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 
@@ -38,16 +39,7 @@ export const campaignStatusLabel = (s: Campaign['status']) => CAMPAIGN_STATUS[s]
 const MESSAGE_STATUS: Record<CampaignMessage['status'], string> = { draft: 'Not scheduled yet', scheduled: 'Scheduled', sending: 'Sending', sent: 'Sent' };
 export const messageStatusLabel = (s: CampaignMessage['status']) => MESSAGE_STATUS[s];
 
-const DELIVERY: Record<string, string> = {
-  queued: 'Queued',
-  sending: 'Sending',
-  sent: 'Sent',
-  delivered: 'Delivered',
-  read: 'Read',
-  undelivered: 'Not delivered',
-  failed: 'Failed',
-  unknown: 'Needs review',
-};
+const DELIVERY: Record<string, string> = MESSAGE_STATUS_LABELS;
 
 /** A recipient's delivery, in words, with a tone for its chip. */
 export function deliveryLabel(d: { status: string; reason: string | null; messageStatus: string | null } | null): { text: string; tone: 'none' | 'wait' | 'ok' | 'bad' } {
