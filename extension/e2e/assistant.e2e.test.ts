@@ -17,9 +17,8 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ElementHandle, Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from './stack';
+import { SCREENSHOTS_DIR, screenshotSettled, startStack, type Stack } from './stack';
 
-const SHOTS = resolve(import.meta.dirname, '../../docs/screenshots');
 const DIALOG = 'te-bulk-text';
 const PANEL = 'te-conversation';
 
@@ -40,7 +39,7 @@ let recruiterName: string;
 
 // ── Helpers ──────────────────────────────────────────────────────────────────────────────
 
-const shot = (page: Page, name: string) => page.screenshot({ path: resolve(SHOTS, `${name}.png`) });
+const shot = screenshotSettled;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
@@ -269,7 +268,7 @@ async function screenshotPanel(page: Page, name: string) {
   await page.mouse.move(1, 1);
   const host = (await page.waitForSelector(PANEL))!;
   await host.scrollIntoView();
-  await host.screenshot({ path: resolve(SHOTS, `${name}.png`) });
+  await host.screenshot({ path: resolve(SCREENSHOTS_DIR, `${name}.png`) });
 }
 
 /** "Tue, Mar 3 at 10:00 AM" in the browser's time zone, as the panel writes it. */
@@ -282,7 +281,7 @@ function bookingLabel(page: Page, iso: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
+  mkdirSync(SCREENSHOTS_DIR, { recursive: true });
   stack = await startStack();
   const login = await fetch(`${stack.serverUrl}/api/auth/login`, {
     method: 'POST',

@@ -11,9 +11,8 @@ import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import type { ElementHandle, Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from './stack';
+import { SCREENSHOTS_DIR, screenshotSettled, startStack, type Stack } from './stack';
 
-const SHOTS = resolve(import.meta.dirname, '../../docs/screenshots');
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const DIALOG = 'te-bulk-text';
 
@@ -83,7 +82,7 @@ let recruiterName: string;
 
 // ── Helpers ──────────────────────────────────────────────────────────────────────────────
 
-const shot = (page: Page, name: string) => page.screenshot({ path: resolve(SHOTS, `${name}.png`) });
+const shot = screenshotSettled;
 
 async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
   const res = await fetch(`${stack.serverUrl}${path}`, {
@@ -258,7 +257,7 @@ async function expectLocked(s: Scope, campaignId: number) {
 }
 
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
+  mkdirSync(SCREENSHOTS_DIR, { recursive: true });
   stack = await startStack();
   const login = await fetch(`${stack.serverUrl}/api/auth/login`, {
     method: 'POST',

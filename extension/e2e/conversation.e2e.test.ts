@@ -4,12 +4,10 @@
  * profile's Messages tab, on both host variants.
  */
 import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { ElementHandle, Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from './stack';
+import { SCREENSHOTS_DIR, startStack, type Stack } from './stack';
 
-const SHOTS = resolve(import.meta.dirname, '../../docs/screenshots');
 // `pierce/` reaches into shadow roots for immediate queries; waits go through inPanel() (below),
 // because waitForSelector's mutation polling doesn't see changes inside a shadow root.
 const TEXTAREA = 'textarea.te-conv-textarea';
@@ -49,7 +47,7 @@ let stack: Stack;
 let page: Page;
 
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
+  mkdirSync(SCREENSHOTS_DIR, { recursive: true });
   stack = await startStack();
   await stack.signIn();
   page = await stack.page();
@@ -152,7 +150,7 @@ async function phoneMessages(phone: string): Promise<{ direction: string; body: 
 async function screenshotPanel(name: string, p: Page = page) {
   const host = (await p.waitForSelector('te-conversation'))!;
   await host.scrollIntoView();
-  await host.screenshot({ path: `${SHOTS}/${name}` });
+  await host.screenshot({ path: `${SCREENSHOTS_DIR}/${name}` });
 }
 
 const unique = (label: string) => `${label} ${Math.random().toString(36).slice(2, 8)}`;
@@ -204,7 +202,7 @@ describe.each(VARIANTS)('Text Engagement tab on $name', (variant) => {
     expect(bodies.indexOf(second)).toBeLessThan(bodies.indexOf(answer));
 
     await typeMessage('Great, talk then. Here is my calendar if anything changes:');
-    await page.screenshot({ path: `${SHOTS}/conversation-${variant.name}.png` });
+    await page.screenshot({ path: `${SCREENSHOTS_DIR}/conversation-${variant.name}.png` });
     if (variant.name === 'cxm') await screenshotPanel('composer-sms.png');
     // Leave the field empty for the next test.
     await page.$eval(pierce(TEXTAREA), (el) => {

@@ -112,3 +112,21 @@ export async function startStack(options: { env?: Record<string, string> } = {})
   };
   return stack;
 }
+
+export const SCREENSHOTS_DIR = resolve(import.meta.dirname, '../../docs/screenshots');
+
+/**
+ * A screenshot of the page once its finite animations (a dialog fading in, say) have ended, so
+ * the picture shows what a person sees, not a half-transparent frame. Animations in shadow roots
+ * count too; endless ones (a live dot, a spinner) are left running.
+ */
+export async function screenshotSettled(page: Page, name: string): Promise<void> {
+  await page.evaluate(async () => {
+    const roots: DocumentOrShadowRoot[] = [document];
+    for (const el of document.querySelectorAll('*')) if (el.shadowRoot) roots.push(el.shadowRoot);
+    const running = roots.flatMap((root) => root.getAnimations());
+    const finite = running.filter((a) => a.effect?.getComputedTiming().endTime !== Infinity);
+    await Promise.all(finite.map((a) => a.finished.catch(() => undefined)));
+  });
+  await page.screenshot({ path: join(SCREENSHOTS_DIR, `${name}.png`) });
+}

@@ -30,7 +30,8 @@ export function computeTwilioSignature(authToken: string, url: string, params: T
 /**
  * Whether `signatureHeader` is Twilio's signature for this request. Tries the URL as received,
  * then without and with its scheme's default port (Twilio may have signed either, as its own
- * `validateRequest` allows); each comparison is constant-time.
+ * `validateRequest` allows). Each comparison is constant-time; stopping at the first match only
+ * tells a caller which form of the URL was signed, which is no secret.
  */
 export function verifyTwilioSignature(
   authToken: string,
@@ -40,13 +41,14 @@ export function verifyTwilioSignature(
 ): boolean {
   if (!authToken || !signatureHeader) return false;
   const given = Buffer.from(signatureHeader, 'utf-8');
-  let ok = false;
-  for (const candidate of new Set([url, removePort(url), addPort(url)])) {
+  const matches = (candidate: string) => {
     const expected = Buffer.from(computeTwilioSignature(authToken, candidate, params), 'utf-8');
     // Length is fixed by the algorithm (28 base64 chars) and not secret: checking it first is safe.
-    if (given.length === expected.length && timingSafeEqual(given, expected)) ok = true;
-  }
-  return ok;
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  };
+  if (matches(url)) return true;
+  const other = [removePort(url), addPort(url)].filter((u) => u !== url);
+  return other.some(matches);
 }
 
 interface UrlParts {

@@ -168,17 +168,27 @@ export function createInboundService(deps: Deps, services: { candidates: Candida
     });
   }
 
-  // better-sqlite3's own transactions: the outer one commits the batch, the inner ones are savepoints.
+  type Result = { ok: true; value: { duplicate: boolean; after?: () => Promise<void> } } | { ok: false; err: unknown };
+  // The whole batch in one transaction, without a savepoint per text (two more statements each):
+  // a text whose recording throws rolls the batch back, and the batch is then recorded one text
+  // per transaction, so that one bad payload fails alone.
+  const recordAll = sqlite.transaction((batch: Received[]) => batch.map((item) => record(item.provider, item.payload)));
   const recordOne = sqlite.transaction((item: Received) => record(item.provider, item.payload));
-  const recordAll = sqlite.transaction((batch: Received[], results: ({ ok: true; value: { duplicate: boolean; after?: () => Promise<void> } } | { ok: false; err: unknown })[]) => {
-    for (const item of batch) {
-      try {
-        results.push({ ok: true, value: recordOne(item) });
-      } catch (err) {
-        results.push({ ok: false, err });
-      }
+
+  function recordBatch(batch: Received[]): Result[] {
+    try {
+      return recordAll(batch).map((value) => ({ ok: true, value }));
+    } catch (err) {
+      if (batch.length === 1) return [{ ok: false, err }];
     }
-  });
+    return batch.map((item): Result => {
+      try {
+        return { ok: true, value: recordOne(item) };
+      } catch (err) {
+        return { ok: false, err };
+      }
+    });
+  }
 
   /** Organisations by our number, for the length of one batch (a batch is one transaction, so never stale). */
   let orgsByAddress: Map<string, Organization> | null = null;
@@ -187,14 +197,7 @@ export function createInboundService(deps: Deps, services: { candidates: Candida
     const batch = queue;
     queue = [];
     orgsByAddress = new Map();
-    const results: ({ ok: true; value: { duplicate: boolean; after?: () => Promise<void> } } | { ok: false; err: unknown })[] = [];
-    try {
-      recordAll(batch, results);
-    } catch (err) {
-      orgsByAddress = null;
-      for (const item of batch) item.fail(err);
-      return;
-    }
+    const results = recordBatch(batch);
     orgsByAddress = null;
     batch.forEach((item, i) => {
       const r = results[i]!;

@@ -286,4 +286,25 @@ describe('inbound texts', () => {
       }
     });
   });
+
+  it('texts arriving together are committed together, and one that cannot be recorded fails alone (its webhook retried later)', async () => {
+    const [a, b, c] = [pool.next(), pool.next(), pool.next()];
+    const sqlite = h.db.$client;
+    // A real storage failure for one text of the batch: SQLite aborts the insert of that body.
+    sqlite.exec(`create trigger reject_boom before insert on messages when new.body = 'BOOM' begin select raise(abort, 'disk trouble'); end`);
+    try {
+      const results = await Promise.allSettled([h.simulator.reply(a.phone, 'First of three'), h.simulator.reply(b.phone, 'BOOM'), h.simulator.reply(c.phone, 'Third of three')]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect((await thread(a.id)).at(-1)?.body).toBe('First of three');
+      expect((await thread(c.id)).at(-1)?.body).toBe('Third of three');
+      expect((await thread(b.id)).some((m) => m.body === 'BOOM')).toBe(false);
+      // Nothing of the failed one was kept, not even its log entry: the provider's retry is new.
+      const logged = sqlite.prepare(`select count(*) as n from webhook_events where kind = 'inbound' and payload like '%BOOM%'`).get() as { n: number };
+      expect(logged.n).toBe(0);
+    } finally {
+      sqlite.exec('drop trigger reject_boom');
+    }
+    await h.simulator.reply(b.phone, 'BOOM');
+    expect((await thread(b.id)).at(-1)?.body).toBe('BOOM');
+  });
 });
