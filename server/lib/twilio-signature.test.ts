@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { getExpectedTwilioSignature, validateRequest } from 'twilio/lib/webhooks/webhooks.js';
+import { seededRandom } from '../../fixtures/demo/random.js';
 import { computeTwilioSignature, verifyTwilioSignature, type TwilioSignatureParams } from './twilio-signature.js';
 
 const TOKEN = '12345abcdefa1b2c3d4e5f6a7b8c9d0e';
@@ -37,18 +38,6 @@ const PARAM_SETS: TwilioSignatureParams[] = [
   { 'Name With Space': 'v', 'ümlaut': 'ü', 'emoji😀': '😀', Zed: 'z' },
   { Body: 'STOP', OptOutType: 'STOP', MessagingServiceSid: 'MG0123456789abcdef0123456789abcdef' },
 ];
-
-/** A tiny deterministic PRNG so the generated cases are the same on every run. */
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ALPHABET = ['a', 'Z', '0', ' ', '&', '=', '+', '%', '?', '/', 'é', 'ß', '中', '😀', '\n', '"', "'", '<', '>', '~', '.', '-', '_'];
 
@@ -95,7 +84,7 @@ describe('computeTwilioSignature', () => {
   });
 
   it('matches the twilio package on generated URLs, parameters and tokens', () => {
-    const next = rng(20260302);
+    const next = seededRandom(20260302);
     for (let i = 0; i < 500; i++) {
       const token = i % 7 === 0 ? randomString(next, 32) || 't' : TOKEN;
       const url = randomUrl(next);
@@ -169,7 +158,7 @@ describe('verifyTwilioSignature', () => {
   });
 
   it('agrees with the twilio package on generated requests, signed and tampered', () => {
-    const next = rng(7);
+    const next = seededRandom(7);
     for (let i = 0; i < 200; i++) {
       const u = randomUrl(next);
       const p = randomParams(next);
