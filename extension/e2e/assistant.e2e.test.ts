@@ -15,9 +15,10 @@
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { ElementHandle, Page } from 'puppeteer';
+import type { Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCREENSHOTS_DIR, screenshotSettled, startStack, type Stack } from './stack';
+import { clickIn, fill, goneIn, textOf, waitIn, type Scope } from './scope';
 
 const DIALOG = 'te-bulk-text';
 const PANEL = 'te-conversation';
@@ -49,45 +50,6 @@ async function api(method: string, path: string, body?: unknown): Promise<{ stat
     body: body !== undefined ? JSON.stringify(body) : undefined,
   });
   return { status: res.status, json: res.status === 204 ? null : await res.json() };
-}
-
-/** Where to look: a shadow root's host (the Bulk Text popup, the panel) or the page itself. */
-type Scope = { page: Page; host: string | null };
-
-function lookup(host: string | null, sel: string, text: string | null) {
-  const root = host ? document.querySelector(host)?.shadowRoot : document;
-  if (!root) return null;
-  return [...root.querySelectorAll<HTMLElement>(sel)].find((el) => text == null || (el.textContent ?? '').includes(text)) ?? null;
-}
-
-/** Polls (waitForSelector doesn't notice changes inside shadow roots reliably). */
-async function waitIn(s: Scope, sel: string, text: string | null = null, timeout = 10_000): Promise<ElementHandle<HTMLElement>> {
-  const handle = await s.page.waitForFunction(lookup, { polling: 50, timeout }, s.host, sel, text);
-  return handle as ElementHandle<HTMLElement>;
-}
-
-async function goneIn(s: Scope, sel: string, timeout = 10_000) {
-  await s.page.waitForFunction((host, sel) => !(host ? document.querySelector(host)?.shadowRoot : document)?.querySelector(sel), { polling: 50, timeout }, s.host, sel);
-}
-
-async function clickIn(s: Scope, sel: string, text: string | null = null) {
-  const el = await waitIn(s, sel, text);
-  await s.page.waitForFunction((el) => !(el as HTMLButtonElement).disabled, { polling: 50 }, el);
-  await el.click();
-}
-
-async function textOf(s: Scope, sel: string, text: string | null = null): Promise<string> {
-  const el = await waitIn(s, sel, text);
-  return el.evaluate((e) => (e.textContent ?? '').replace(/\s+/g, ' ').trim());
-}
-
-/** Replaces a field's text, typing like a person. */
-async function fill(s: Scope, sel: string, text: string) {
-  const el = await waitIn(s, sel);
-  await el.focus();
-  await el.evaluate((e) => (e as HTMLInputElement).select());
-  await s.page.keyboard.press('Backspace');
-  if (text) await s.page.keyboard.type(text);
 }
 
 /** The candidate answers from the simulator's phone. */

@@ -8,10 +8,10 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { resolve } from 'node:path';
-import type { ElementHandle, Page } from 'puppeteer';
+import type { Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCREENSHOTS_DIR, screenshotSettled, startStack, type Stack } from './stack';
+import { clickIn, countIn, fill, goneIn, textOf, waitIn, type Scope } from './scope';
 
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const DIALOG = 'te-bulk-text';
@@ -93,49 +93,8 @@ async function api(method: string, path: string, body?: unknown): Promise<{ stat
   return { status: res.status, json: res.status === 204 ? null : await res.json() };
 }
 
-/** Where to look: inside the Bulk Text popup's shadow root, or the page itself (the toolbar popup). */
-type Scope = { page: Page; host: string | null };
 const dialogOf = (page: Page): Scope => ({ page, host: DIALOG });
 const pageOf = (page: Page): Scope => ({ page, host: null });
-
-function lookup(host: string | null, sel: string, text: string | null) {
-  const root = host ? document.querySelector(host)?.shadowRoot : document;
-  if (!root) return null;
-  return [...root.querySelectorAll<HTMLElement>(sel)].find((el) => text == null || (el.textContent ?? '').includes(text)) ?? null;
-}
-
-async function waitIn(s: Scope, sel: string, text: string | null = null, timeout = 10_000): Promise<ElementHandle<HTMLElement>> {
-  const handle = await s.page.waitForFunction(lookup, { polling: 100, timeout }, s.host, sel, text);
-  return handle as ElementHandle<HTMLElement>;
-}
-
-async function goneIn(s: Scope, sel: string, timeout = 10_000) {
-  await s.page.waitForFunction((host, sel) => !(host ? document.querySelector(host)?.shadowRoot : document)?.querySelector(sel), { polling: 100, timeout }, s.host, sel);
-}
-
-async function clickIn(s: Scope, sel: string, text: string | null = null) {
-  const el = await waitIn(s, sel, text);
-  await s.page.waitForFunction((el) => !(el as HTMLButtonElement).disabled, { polling: 100 }, el);
-  await el.click();
-}
-
-async function textOf(s: Scope, sel: string): Promise<string> {
-  const el = await waitIn(s, sel);
-  return el.evaluate((e) => (e.textContent ?? '').replace(/\s+/g, ' ').trim());
-}
-
-async function countIn(s: Scope, sel: string): Promise<number> {
-  return s.page.evaluate((host, sel) => (host ? document.querySelector(host)?.shadowRoot : document)?.querySelectorAll(sel).length ?? 0, s.host, sel);
-}
-
-/** Replaces a field's text, typing like a person. */
-async function fill(s: Scope, sel: string, text: string) {
-  const el = await waitIn(s, sel);
-  await el.focus();
-  await el.evaluate((e) => (e as HTMLInputElement).select());
-  await s.page.keyboard.press('Backspace');
-  if (text) await s.page.keyboard.type(text);
-}
 
 interface Focused {
   tag: string;
