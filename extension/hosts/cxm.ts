@@ -5,8 +5,9 @@
  * fixtures/hosts/README.md), not real iCIMS CXM pages, which were not available: against the
  * real product, this file (and only this file) is what changes.
  */
+import { candidateRows } from './rows';
 import { messagesTabs, type TabStripMarkup } from './tab-strip';
-import type { CandidateRow, HostAdapter, PageKind } from './types';
+import type { HostAdapter, PageKind } from './types';
 
 /** The page's markers: `<meta name="application-name" content="CXM">` and `<body class="cxm">`. */
 const APPLICATION_NAME = 'CXM';
@@ -67,16 +68,7 @@ export const cxm: HostAdapter = {
 
   viewRoot: () => document.querySelector<HTMLElement>(MAIN),
 
-  rows(): CandidateRow[] {
-    const rows: CandidateRow[] = [];
-    for (const element of document.querySelectorAll<HTMLElement>(ROWS)) {
-      const id = element.getAttribute(ROW_ID_ATTR);
-      const nameElement = element.querySelector<HTMLElement>(ROW_NAME);
-      if (!id || !nameElement) continue;
-      rows.push({ id, element, nameElement, checkbox: element.querySelector<HTMLInputElement>(ROW_CHECKBOX) });
-    }
-    return rows;
-  },
+  rows: () => candidateRows({ rows: ROWS, idAttribute: ROW_ID_ATTR, name: ROW_NAME, checkbox: ROW_CHECKBOX }),
 
   resultsGrid: () => document.querySelector<HTMLElement>(GRID),
   selectAllCheckbox: () => document.querySelector<HTMLInputElement>(SELECT_ALL),
