@@ -281,9 +281,8 @@ export function createAssistant(deps: Deps, services: { candidates: CandidateSer
 
   // Replies: answered after a short gathering pause. Keywords (STOP, HELP...) are never Ari's.
   services.inbound.addHooks({
-    afterInbound({ org, candidate, keyword }) {
+    afterInbound({ org, candidate, conversation, keyword }) {
       if (!org.assistantSubscribed) return;
-      const conversation = services.candidates.conversationOf(candidate.id);
       if (keyword) {
         if (candidate.optedOutAt != null && conversation?.assistantHandback == null && conversation?.assistantState) {
           finish(conversation, candidate, 'OPTED_OUT');
@@ -321,12 +320,18 @@ export function createAssistant(deps: Deps, services: { candidates: CandidateSer
     pending.set(conversationId, cancel);
   }
 
-  // Asked on every reply of a subscribing organisation: prepared once.
+  // Asked on every reply of a subscribing organisation: prepared once, and a yes remembered
+  // (texts are never deleted, so a candidate who has been texted stays texted).
   const outboundOf = db.$client.prepare(
     `select 1 from messages where candidate_id = ? and direction = 'outbound' and sender <> 'system' limit 1`,
   );
+  const texted = new Set<number>();
   function hasOutbound(candidateId: number): boolean {
-    return !!outboundOf.get(candidateId);
+    if (texted.has(candidateId)) return true;
+    if (!outboundOf.get(candidateId)) return false;
+    if (texted.size >= 100_000) texted.clear();
+    texted.add(candidateId);
+    return true;
   }
 
   // Reminders ride on the dispatcher's clock: it wakes for them and sends them like any text.

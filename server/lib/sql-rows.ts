@@ -11,3 +11,14 @@ export function sqlColumns(table: SQLiteTable, alias?: string): string {
     .map(([key, column]) => `${alias ? `${alias}.` : ''}"${column.name}" as "${key}"`)
     .join(', ');
 }
+
+/**
+ * A row of hand-written SQL selected with `sqlColumns(table)`, in drizzle's shape even where the
+ * table has JSON or boolean columns: each value goes through its column's own conversion.
+ */
+export function fromDriverRow<T>(table: SQLiteTable, raw: Record<string, unknown>): T {
+  const columns = getTableColumns(table);
+  const row: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) row[key] = value == null ? value : columns[key]!.mapFromDriverValue(value);
+  return row as T;
+}

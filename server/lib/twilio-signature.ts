@@ -24,7 +24,7 @@ export function computeTwilioSignature(authToken: string, url: string, params: T
       data += name + (value ?? '');
     }
   }
-  return createHmac('sha1', authToken).update(Buffer.from(data, 'utf-8')).digest('base64');
+  return createHmac('sha1', authToken).update(data, 'utf8').digest('base64');
 }
 
 /**

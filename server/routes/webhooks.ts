@@ -20,8 +20,7 @@ export function webhookRoutes({ config }: Deps, services: Services) {
       const seen = params[key];
       params[key] = seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value];
     }
-    const url = new URL(c.req.url);
-    const signedUrl = config.publicUrl + url.pathname + url.search;
+    const signedUrl = config.publicUrl + pathAndQuery(c.req.url);
     const signature = c.req.header('x-twilio-signature') ?? '';
     if (!verifyTwilioSignature(token, signedUrl, params, signature)) {
       throw new ApiError(403, 'INVALID_SIGNATURE', 'X-Twilio-Signature does not match this request.');
@@ -42,4 +41,11 @@ export function webhookRoutes({ config }: Deps, services: Services) {
       await services.inbound.receiveStatus('twilio', form);
       return c.body(null, 204);
     });
+}
+
+/** The path and query of an absolute URL exactly as received (Twilio signed those characters). */
+function pathAndQuery(url: string): string {
+  const afterScheme = url.indexOf('//');
+  const pathStart = url.indexOf('/', afterScheme === -1 ? 0 : afterScheme + 2);
+  return pathStart === -1 ? '/' : url.slice(pathStart);
 }

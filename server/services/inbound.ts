@@ -12,15 +12,19 @@ import type { Deps } from '../deps.js';
 import { ApiError } from '../lib/errors.js';
 import type { ProviderPayload } from '../providers/types.js';
 import type { CandidateService } from './candidates.js';
-import { sqlColumns } from '../lib/sql-rows.js';
+import { fromDriverRow, sqlColumns } from '../lib/sql-rows.js';
 import { MESSAGE_COLUMNS, messageJson, statusesBefore, type MessageRow } from './message-json.js';
 import type { Outbox } from './outbox.js';
 import { mapTwilioStatus } from '../providers/twilio.js';
 import type { Candidate, Organization } from './textability.js';
 
+type ConversationRow = typeof conversations.$inferSelect;
+
 export interface InboundContext {
   org: Organization;
   candidate: Candidate;
+  /** The candidate's conversation as this text left it (unread count included). */
+  conversation: ConversationRow;
   message: MessageRow;
   /** A carrier keyword (STOP, START, HELP) was handled; nobody else should answer it. */
   keyword: boolean;
@@ -79,14 +83,18 @@ export function createInboundService(deps: Deps, services: { candidates: Candida
       `select org_id as orgId from messages where to_address = ? and direction = 'outbound' order by id desc limit 1`,
     ),
     anyCandidateOrg: sqlite.prepare(`select org_id as orgId from candidates where phone = ? limit 1`),
-    // candidates has no JSON or boolean column, so its raw rows need no mapping.
-    candidateByPhone: sqlite.prepare(
-      `select ${sqlColumns(candidates)} from candidates where org_id = ? and phone = ? order by updated_at desc limit 1`,
+    // The candidate with this phone, stamped with the time of their text in the same step
+    // (candidates has no JSON or boolean column, so its raw rows need no mapping).
+    candidateTexted: sqlite.prepare(
+      `update candidates set last_inbound_at = ?, updated_at = ?
+       where id = (select id from candidates where org_id = ? and phone = ? order by updated_at desc limit 1)
+       returning ${sqlColumns(candidates)}`,
     ),
     // The conversation exists from the first text on, and counts the unread reply in the same step.
     countUnread: sqlite.prepare(
       `insert into conversations (org_id, candidate_id, created_at, unread_count, last_message_at) values (?, ?, ?, 1, ?)
-       on conflict (candidate_id) do update set unread_count = unread_count + 1, last_message_at = excluded.last_message_at`,
+       on conflict (candidate_id) do update set unread_count = unread_count + 1, last_message_at = excluded.last_message_at
+       returning ${sqlColumns(conversations)}`,
     ),
     insertMessage: sqlite.prepare(
       `insert into messages (org_id, candidate_id, direction, channel, body, encoding, segments, status, sender, from_address,
@@ -94,7 +102,6 @@ export function createInboundService(deps: Deps, services: { candidates: Candida
        values (?, ?, 'inbound', ?, ?, ?, ?, 'received', 'candidate', ?, ?, ?, 0, 0, ?, ?)
        on conflict do nothing returning ${MESSAGE_COLUMNS}`,
     ),
-    touchCandidate: sqlite.prepare(`update candidates set last_inbound_at = ?, updated_at = ? where id = ?`),
   };
 
   function logWebhook(provider: string, kind: 'inbound' | 'status', dedupeKey: string, payload: ProviderPayload, orgId: number | null) {
@@ -112,8 +119,9 @@ export function createInboundService(deps: Deps, services: { candidates: Candida
     return other ? inbound.orgById.get({ id: other.orgId }) : undefined;
   }
 
+  /** The candidate who texted, their last-inbound time set to `now`. */
   function findOrCreateCandidate(org: Organization, phone: string, channel: Channel, now: number): Candidate {
-    const existing = inbound.candidateByPhone.get(org.id, phone) as Candidate | undefined;
+    const existing = inbound.candidateTexted.get(now, now, org.id, phone) as Candidate | undefined;
     if (existing) return existing;
     // Someone the ATS doesn't know texted us: keep the text under a placeholder so nothing is lost.
     return db
@@ -125,6 +133,7 @@ export function createInboundService(deps: Deps, services: { candidates: Candida
         lastName: phone,
         phone,
         channel,
+        lastInboundAt: now,
         createdAt: now,
         updatedAt: now,
       })
@@ -227,7 +236,7 @@ export function createInboundService(deps: Deps, services: { candidates: Candida
     const outgoing: MessageRow[] = [];
 
     let candidate = findOrCreateCandidate(org, phone, channel, now);
-    inbound.countUnread.run(org.id, candidate.id, now, now);
+    let conversation = fromDriverRow<ConversationRow>(conversations, inbound.countUnread.get(org.id, candidate.id, now, now) as Record<string, unknown>);
     const info = countSegments(body);
     const message = inbound.insertMessage.get(org.id, candidate.id, channel, body, info.encoding, info.segments, phone, ourAddress || null, sid, now, now) as MessageRow | undefined;
 
@@ -247,18 +256,18 @@ export function createInboundService(deps: Deps, services: { candidates: Candida
     }
     const stateChanged = 'optedOutAt' in changes || 'consentAt' in changes;
     if (stateChanged) {
-      candidate = db.update(candidates).set({ ...changes, lastInboundAt: now, updatedAt: now }).where(eq(candidates.id, candidate.id)).returning().get();
+      candidate = db.update(candidates).set({ ...changes, updatedAt: now }).where(eq(candidates.id, candidate.id)).returning().get();
       // An opt-out ends any automated conversation at once.
-      if (reply === 'opt-out') db.update(conversations).set({ assistantActive: false, assistantWakeAt: null }).where(eq(conversations.candidateId, candidate.id)).run();
-    } else {
-      inbound.touchCandidate.run(now, now, candidate.id);
-      candidate = { ...candidate, lastInboundAt: now, updatedAt: now };
+      if (reply === 'opt-out') {
+        conversation = db.update(conversations).set({ assistantActive: false, assistantWakeAt: null }).where(eq(conversations.id, conversation.id)).returning().get()!;
+      }
     }
     if (reply) {
       outgoing.push(services.outbox.enqueue({ org, candidate, body: confirmationText(org, reply), sender: 'system', idempotencyKey: `system:${sid}` }));
     }
     const handledAsKeyword = keyword === 'opt-out' || keyword === 'help' || reply === 'opt-in';
     const committed = candidate;
+    const committedConversation = conversation;
 
     return {
       duplicate: false,
@@ -266,14 +275,14 @@ export function createInboundService(deps: Deps, services: { candidates: Candida
         if (events.subscriberCount(org.id)) {
           if (message) events.publish(org.id, { type: 'message.created', data: messageJson(message, committed.atsId) });
           for (const row of outgoing) events.publish(org.id, { type: 'message.created', data: messageJson(row, committed.atsId) });
-          events.publish(org.id, { type: 'candidate.updated', data: services.candidates.serialize(committed, org, services.candidates.conversationOf(committed.id)) });
+          events.publish(org.id, { type: 'candidate.updated', data: services.candidates.serialize(committed, org, committedConversation) });
         }
         if (outgoing.length) services.outbox.kick();
         if (stateChanged) log.info('candidate texting state changed by keyword', { candidate: committed.atsId, keyword });
         if (!message) return;
         for (const hook of hooks) {
           try {
-            await hook.afterInbound?.({ org, candidate: committed, message, keyword: handledAsKeyword });
+            await hook.afterInbound?.({ org, candidate: committed, conversation: committedConversation, message, keyword: handledAsKeyword });
           } catch (err) {
             log.error('inbound hook failed', { error: err instanceof Error ? err.stack : String(err) });
           }

@@ -40,7 +40,7 @@ describe('Twilio webhooks', () => {
   });
   afterAll(() => h.close());
 
-  async function post(path: '/webhooks/twilio/inbound' | '/webhooks/twilio/status', params: Record<string, string>, o: PostOptions = {}) {
+  async function post(path: `/webhooks/twilio/${'inbound' | 'status'}${string}`, params: Record<string, string>, o: PostOptions = {}) {
     const signature =
       o.signature === undefined
         ? getExpectedTwilioSignature(o.token ?? TEST_AUTH_TOKEN, o.signedUrl ?? PUBLIC_URL + path, o.signedParams ?? params)
@@ -107,6 +107,16 @@ describe('Twilio webhooks', () => {
       expect(thread.map((m) => [m.direction, m.sender, m.status, m.channel, m.body])).toEqual([
         ['inbound', 'candidate', 'received', 'sms', 'Hi, I got your message'],
       ]);
+    });
+
+    it('a webhook URL with a query string is checked over that query exactly as sent', async () => {
+      const { id, phone } = pool.next();
+      const res = await post('/webhooks/twilio/inbound?line=sms%20main&x=1', inboundParams(phone, 'Query string test'));
+      expect(res.status).toBe(200);
+      const thread = (await h.api('GET', `/api/candidates/${id}/messages`)).body.messages as Message[];
+      expect(thread.at(-1)?.body).toBe('Query string test');
+      const unsigned = await post('/webhooks/twilio/inbound?line=sms%20main&x=2', inboundParams(phone, 'Other query'), { signedUrl: PUBLIC_URL + '/webhooks/twilio/inbound?line=sms%20main&x=1' });
+      expect(unsigned.status).toBe(403);
     });
 
     it('keeps the raw payload in the webhook log', async () => {
