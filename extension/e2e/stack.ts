@@ -113,7 +113,11 @@ export async function startStack(options: { env?: Record<string, string> } = {})
   return stack;
 }
 
-export const SCREENSHOTS_DIR = resolve(import.meta.dirname, '../../docs/screenshots');
+/**
+ * Where the end-to-end tests save their screenshots: docs/screenshots with `npm run screenshots`
+ * (the pictures the docs show), else .tmp/screenshots, so a plain test run leaves git clean.
+ */
+export const SCREENSHOTS_DIR = resolve(import.meta.dirname, '../..', process.env.UPDATE_SCREENSHOTS ? 'docs/screenshots' : '.tmp/screenshots');
 
 /**
  * A screenshot of the page once its finite animations (a dialog fading in, say) have ended, so
