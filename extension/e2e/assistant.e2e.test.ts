@@ -11,7 +11,7 @@
  * - From the composer: hand off to Ari with the primary sequence, Ari greets and answers live,
  *   then "Take over" and Ari stays quiet.
  *
- * Screenshots: docs/screenshots/ari-*.png.
+ * Screenshots: ari-*.png (docs/screenshots with npm run screenshots).
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';

@@ -4,7 +4,7 @@
  * "Sending Bulk Messages" workflow with the mouse and with the keyboard only, the 50-row select
  * all, a message scheduled for later then edited and deleted from the toolbar popup, what the
  * simulator's phones receive, and axe-core on the dialog and the popup. Screenshots of each
- * step go to docs/screenshots/bulk-*.png and popup-*.png.
+ * step go to bulk-*.png and popup-*.png (docs/screenshots with npm run screenshots).
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
