@@ -10,18 +10,25 @@ const optionalString = z
   .optional()
   .transform((v) => (v ? v : undefined));
 
+/** A whole number in [min, max], with one message for every way to miss it. */
+const wholeNumber = (min: number, max: number, fallback: number) => {
+  const error = `must be a whole number from ${min.toLocaleString('en-US')} to ${max.toLocaleString('en-US')}`;
+  return z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error }).default(fallback);
+};
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
+
 const EnvSchema = z.object({
-  PORT: z.coerce.number().int().min(1).max(65535).default(8787),
+  PORT: wholeNumber(1, 65535, 8787),
   HOST: z.string().trim().min(1).default('127.0.0.1'),
   DATABASE_PATH: z.string().trim().min(1).default('./data/text-engagement.db'),
-  PUBLIC_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
-  PROVIDER: z.enum(['simulator', 'twilio']).default('simulator'),
+  PUBLIC_URL: optionalString.pipe(httpUrl.optional()),
+  PROVIDER: z.enum(['simulator', 'twilio'], { error: 'must be simulator or twilio' }).default('simulator'),
   TWILIO_ACCOUNT_SID: optionalString.pipe(z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must look like AC followed by 32 hex digits').optional()),
   TWILIO_AUTH_TOKEN: optionalString,
   TWILIO_SMS_FROM: optionalString,
   TWILIO_MESSAGING_SERVICE_SID: optionalString.pipe(z.string().regex(/^MG[0-9a-fA-F]{32}$/, 'must look like MG followed by 32 hex digits').optional()),
   TWILIO_WHATSAPP_FROM: optionalString,
-  TWILIO_API_BASE_URL: z.url({ protocol: /^https?$/ }).default('https://api.twilio.com'),
+  TWILIO_API_BASE_URL: httpUrl.default('https://api.twilio.com'),
   /** Segments per second per sender. Twilio long codes allow 1; the simulator takes far more. */
   SEND_RATE_PER_SECOND: z
     .string()
@@ -32,18 +39,18 @@ const EnvSchema = z.object({
       if (v.toLowerCase() === 'unlimited') return Number.POSITIVE_INFINITY;
       const n = Number(v);
       if (!Number.isFinite(n) || n <= 0) {
-        ctx.addIssue({ code: 'custom', message: `must be a positive number or "unlimited", got "${v}"` });
+        ctx.addIssue({ code: 'custom', message: 'must be a positive number or "unlimited"' });
         return z.NEVER;
       }
       return n;
     }),
-  CAMPAIGN_MAX_RECIPIENTS: z.coerce.number().int().positive().default(5000),
+  CAMPAIGN_MAX_RECIPIENTS: wholeNumber(1, 1_000_000, 5000),
   /** How long a dispatcher's claim on a text lasts before another (or a restarted) one may recover it. */
-  DISPATCH_LEASE_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  DISPATCH_LEASE_MS: wholeNumber(100, 600_000, 30_000),
   /** The dispatcher wakes at least this often with nothing to do (texts queued by another process). */
-  DISPATCH_IDLE_POLL_MS: z.coerce.number().int().min(50).max(3_600_000).default(1000),
+  DISPATCH_IDLE_POLL_MS: wholeNumber(50, 3_600_000, 1000),
   /** How long a sign-in lasts, in hours. */
-  TOKEN_TTL_HOURS: z.coerce.number().positive().default(24 * 30),
+  TOKEN_TTL_HOURS: z.coerce.number({ error: 'must be a positive number of hours' }).positive({ error: 'must be a positive number of hours' }).default(24 * 30),
 });
 
 export interface AppConfig {
@@ -76,7 +83,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const name = String(issue.path[0] ?? 'environment');
-    throw new ConfigError(`Invalid configuration: ${name} ${issue.message}`);
+    const given = issue.path[0] !== undefined ? env[name] : undefined;
+    throw new ConfigError(`Invalid configuration: ${name} ${issue.message}${given !== undefined ? ` (got "${given}")` : ''}`);
   }
   const e = parsed.data;
   const config: AppConfig = {

@@ -264,6 +264,21 @@ describe('configuration refusals', () => {
     expect(message).not.toContain('\n');
   });
 
+  it('says what the value must be and what it was', () => {
+    const messageFor = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return null;
+    };
+    expect(messageFor({ PORT: 'abc' })).toBe('Invalid configuration: PORT must be a whole number from 1 to 65,535 (got "abc")');
+    expect(messageFor({ PROVIDER: 'sms' })).toBe('Invalid configuration: PROVIDER must be simulator or twilio (got "sms")');
+    expect(messageFor({ SEND_RATE_PER_SECOND: 'fast' })).toBe('Invalid configuration: SEND_RATE_PER_SECOND must be a positive number or "unlimited" (got "fast")');
+    expect(messageFor({ PUBLIC_URL: 'ftp://example.com' })).toBe('Invalid configuration: PUBLIC_URL must be an http:// or https:// URL (got "ftp://example.com")');
+  });
+
   it('the defaults run the demo', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({ port: 8787, host: '127.0.0.1', provider: 'simulator', publicUrl: 'http://localhost:8787' });
