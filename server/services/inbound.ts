@@ -160,16 +160,18 @@ export function createInboundService(deps: Deps, services: { candidates: Candida
   }
 
   /**
-   * Group commit: texts that arrive together are recorded in one transaction (each in its own
-   * savepoint, so one bad payload fails alone), and each webhook is answered only after the
-   * commit that made its text durable.
+   * Group commit: texts that arrive together are recorded in one transaction (should one fail,
+   * the batch is recorded again one text per transaction, so it fails alone), and each webhook
+   * is answered only after the commit that made its text durable.
    */
   let queue: Received[] = [];
   function receiveInbound(provider: string, payload: ProviderPayload): Promise<{ duplicate: boolean }> {
     const sid = payload.MessageSid ?? payload.SmsSid;
     if (!sid || !payload.From) return Promise.reject(new ApiError(400, 'VALIDATION', 'An inbound message needs MessageSid and From.'));
     return new Promise<{ duplicate: boolean; after?: () => Promise<void> }>((done, fail) => {
-      if (!queue.length) setImmediate(flush);
+      // The batch closes one turn of the event loop later than the first arrival, so that texts
+      // whose requests were read in the next I/O poll share its commit.
+      if (!queue.length) setImmediate(() => setImmediate(flush));
       queue.push({ provider, payload, done, fail });
     }).then(async ({ duplicate, after }) => {
       await after?.();
