@@ -16,7 +16,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { startCampaignBench, waitFor } from './lib/campaign-app.js';
-import { round } from './lib/stats.js';
+import { formatCount, round } from './lib/stats.js';
 import type { BenchOptions, BenchResult } from './lib/types.js';
 
 export const description = 'Campaign of 500 / 5,000 / 50,000 recipients, unthrottled simulator: messages per second, Send to last hand-off';
@@ -67,7 +67,7 @@ async function campaignOf(size: number, log: (l: string) => void, quiet = false)
     if (draft.review.eligible !== size) throw new Error(`expected ${size} eligible recipients, the review says ${draft.review.eligible} of ${draft.review.recipients}`);
     const messageId = draft.message.id;
     const setupSeconds = (performance.now() - setupStarted) / 1000;
-    if (!quiet) log(`  ${size.toLocaleString('en-US')} recipients: set up in ${round(setupSeconds, 1)} s (candidates inserted in ${Math.round(insertMs)} ms); Send…`);
+    if (!quiet) log(`  ${formatCount(size)} recipients: set up in ${round(setupSeconds, 1)} s (candidates inserted in ${Math.round(insertMs)} ms); Send…`);
 
     // Hand-offs are counted from the simulator's table (a listener on the simulator would make it
     // read back every status change, which it does only for a watcher such as its own page).
@@ -100,7 +100,7 @@ async function campaignOf(size: number, log: (l: string) => void, quiet = false)
     const t0 = performance.now();
     await bench.api('POST', `/api/campaigns/${campaignId}/messages/${messageId}/schedule`);
     const scheduleCallMs = performance.now() - t0;
-    const progress = () => `${handed.toLocaleString('en-US')} handed off, ${delivered.toLocaleString('en-US')} delivered after ${round((performance.now() - t0) / 1000, 1)} s`;
+    const progress = () => `${formatCount(handed)} handed off, ${formatCount(delivered)} delivered after ${round((performance.now() - t0) / 1000, 1)} s`;
     const timeoutMs = 60_000 + size * 2;
     await waitFor(allHanded, { timeoutMs, progress, log: quiet ? undefined : log, what: 'the last hand-off' });
     const handedAt = performance.now(); // within 100 ms of the last hand-off (polled)
@@ -139,8 +139,8 @@ async function campaignOf(size: number, log: (l: string) => void, quiet = false)
     };
     if (!quiet) {
       log(
-        `  ${size.toLocaleString('en-US')}: Send call ${Math.round(scheduleCallMs)} ms, first hand-off ${result.firstHandoffMs} ms, last ${result.lastHandoffMs} ms ` +
-          `(${Math.round(size / (result.lastHandoffMs / 1000)).toLocaleString('en-US')} msg/s; seen by polling at ${Math.round(handedAt - t0)} ms), all delivered ${Math.round(allDeliveredMs)} ms, CPU to last hand-off ${Math.round((cpuToHandoff.user + cpuToHandoff.system) / 1000)} ms, longest event-loop stall ${Math.round(result.maxStallMs)} ms`,
+        `  ${formatCount(size)}: Send call ${Math.round(scheduleCallMs)} ms, first hand-off ${result.firstHandoffMs} ms, last ${result.lastHandoffMs} ms ` +
+          `(${formatCount(Math.round(size / (result.lastHandoffMs / 1000)))} msg/s; seen by polling at ${Math.round(handedAt - t0)} ms), all delivered ${Math.round(allDeliveredMs)} ms, CPU to last hand-off ${Math.round((cpuToHandoff.user + cpuToHandoff.system) / 1000)} ms, longest event-loop stall ${Math.round(result.maxStallMs)} ms`,
       );
     }
     return result;
@@ -156,7 +156,7 @@ export async function run(options: BenchOptions = {}): Promise<BenchResult> {
     .map((s) => Number(s.trim()))
     .filter((n) => Number.isInteger(n) && n > 0)
     .sort((a, b) => a - b);
-  log(`campaign-throughput: warm-up campaign of 300 (not reported), then ${sizes.map((s) => s.toLocaleString('en-US')).join(', ')}`);
+  log(`campaign-throughput: warm-up campaign of 300 (not reported), then ${sizes.map(formatCount).join(', ')}`);
   await campaignOf(300, log, true);
   const results: SizeResult[] = [];
   for (const size of sizes) results.push(await campaignOf(size, log));
@@ -178,14 +178,14 @@ export async function run(options: BenchOptions = {}): Promise<BenchResult> {
 
   const metrics: Record<string, number | string> = {};
   if (target) {
-    metrics[`${TARGET_SIZE.toLocaleString('en-US')}: Send to last hand-off s`] = round(target.lastHandoffMs / 1000, 2);
-    metrics[`${TARGET_SIZE.toLocaleString('en-US')}: messages/s`] = Math.round(target.size / (target.lastHandoffMs / 1000));
+    metrics[`${formatCount(TARGET_SIZE)}: Send to last hand-off s`] = round(target.lastHandoffMs / 1000, 2);
+    metrics[`${formatCount(TARGET_SIZE)}: messages/s`] = Math.round(target.size / (target.lastHandoffMs / 1000));
   }
-  if (base) metrics[`CPU ms/message ratio ${largest.size.toLocaleString('en-US')} / ${base.size.toLocaleString('en-US')}`] = round(baseRatio!, 2);
-  metrics[`CPU ms/message ratio ${largest.size.toLocaleString('en-US')} / ${smallest.size.toLocaleString('en-US')}`] = round(ratio, 2);
-  if (base) metrics[`wall ms/message ratio ${largest.size.toLocaleString('en-US')} / ${base.size.toLocaleString('en-US')} (Send to last hand-off)`] = round(wallRatio!, 2);
+  if (base) metrics[`CPU ms/message ratio ${formatCount(largest.size)} / ${formatCount(base.size)}`] = round(baseRatio!, 2);
+  metrics[`CPU ms/message ratio ${formatCount(largest.size)} / ${formatCount(smallest.size)}`] = round(ratio, 2);
+  if (base) metrics[`wall ms/message ratio ${formatCount(largest.size)} / ${formatCount(base.size)} (Send to last hand-off)`] = round(wallRatio!, 2);
   for (const r of results) {
-    const k = r.size.toLocaleString('en-US');
+    const k = formatCount(r.size);
     metrics[`${k}: messages/s (Send to last hand-off)`] = Math.round(r.size / (r.lastHandoffMs / 1000));
     metrics[`${k}: wall ms/message (Send to last hand-off)`] = round(msPerMessage(r), 3);
     metrics[`${k}: CPU ms/message (Send to all delivered)`] = round(cpuPerMessage(r), 3);
@@ -203,11 +203,11 @@ export async function run(options: BenchOptions = {}): Promise<BenchResult> {
     name: 'campaign-throughput',
     title: 'Campaign throughput: 500, 5,000 and 50,000 recipients, end to end',
     command: 'npm run bench -- campaign-throughput',
-    target: `${TARGET_SIZE.toLocaleString('en-US')} recipients from Send to last hand-off in under ${TARGET_SECONDS} s; CPU ms per message at ${TARGET_SIZE.toLocaleString('en-US')} at most ${LINEAR_RATIO}× that at ${LINEAR_BASE.toLocaleString('en-US')}`,
+    target: `${formatCount(TARGET_SIZE)} recipients from Send to last hand-off in under ${TARGET_SECONDS} s; CPU ms per message at ${formatCount(TARGET_SIZE)} at most ${LINEAR_RATIO}× that at ${formatCount(LINEAR_BASE)}`,
     pass: fastEnough && linear,
     metrics,
     notes: [
-      `Cost growing linearly is judged on CPU ms per message, ${TARGET_SIZE.toLocaleString('en-US')} against ${LINEAR_BASE.toLocaleString('en-US')}: this process's CPU time from Send until the last "delivered" report is applied, ` +
+      `Cost growing linearly is judged on CPU ms per message, ${formatCount(TARGET_SIZE)} against ${formatCount(LINEAR_BASE)}: this process's CPU time from Send until the last "delivered" report is applied, ` +
         `which counts the same work for every text at every size (its delivery row, promotion, claim, hand-off, outcome, two reports). Wall ms/message to the last hand-off is reported too but is not comparable across sizes: ` +
         `a campaign of 500 or 5,000 is handed off before most of its delivery reports are due (300 ms and 900 ms after each hand-off) and applies them afterwards, while a 50,000 campaign applies 100,000 reports while it is still sending, on the same core.`,
       `Where the time goes (CPU profile of the 50,000 run: \`BENCH_SIZES=50000 node --cpu-prof --import tsx bench/campaign-throughput.ts\`): roughly 40% applying the simulator's 100,000 delivery reports (each logged as a webhook and applied with a compare-and-set update, a batch per transaction), ` +

@@ -12,7 +12,7 @@
 import { pathToFileURL } from 'node:url';
 import { countSegments } from '../shared/segments.js';
 import { startCampaignBench, waitFor } from './lib/campaign-app.js';
-import { round } from './lib/stats.js';
+import { formatCount, round } from './lib/stats.js';
 import type { BenchOptions, BenchResult } from './lib/types.js';
 
 export const description = 'Achieved / configured send rate per 10 s window at 20/s and 1/s, and the most sent in any 1,000 ms';
@@ -59,7 +59,7 @@ async function measureRate(rate: number, seconds: number, log: (l: string) => vo
       sendAt: null,
     });
     if (draft.review.eligible !== recipients) throw new Error(`expected ${recipients} eligible, the review says ${draft.review.eligible}`);
-    log(`  ${rate}/s: ${recipients.toLocaleString('en-US')} recipients (about ${seconds + 1} s at the limit); Send…`);
+    log(`  ${rate}/s: ${formatCount(recipients)} recipients (about ${seconds + 1} s at the limit); Send…`);
     const count = bench.sqlite.prepare(`select count(*) as n from simulator_messages where direction = 'to-phone'`);
     const t0 = performance.now();
     await bench.api('POST', `/api/campaigns/${campaignId}/messages/${draft.message.id}/schedule`);
@@ -68,7 +68,7 @@ async function measureRate(rate: number, seconds: number, log: (l: string) => vo
       everyMs: 10_000,
       log,
       what: `${recipients} hand-offs at ${rate}/s`,
-      progress: () => `${(count.get() as { n: number }).n.toLocaleString('en-US')} of ${recipients.toLocaleString('en-US')} handed off after ${round((performance.now() - t0) / 1000, 1)} s`,
+      progress: () => `${formatCount((count.get() as { n: number }).n)} of ${formatCount(recipients)} handed off after ${round((performance.now() - t0) / 1000, 1)} s`,
     });
     const rows = bench.sqlite
       .prepare(`select created_at as at, body from simulator_messages where direction = 'to-phone' order by created_at, id`)

@@ -25,7 +25,7 @@ import { organizations, recruiters } from '../server/db/schema.js';
 import { silentLogger } from '../server/deps.js';
 import { seedDemo } from '../server/seed/demo.js';
 import { REPO_ROOT } from './lib/child.js';
-import { formatBytes, round, summarize } from './lib/stats.js';
+import { formatBytes, formatCount, round, summarize } from './lib/stats.js';
 import type { BenchOptions, BenchResult } from './lib/types.js';
 import { seededRandom } from '../fixtures/demo/random.js';
 
@@ -244,7 +244,7 @@ async function buildDatabase(path: string, log: (l: string) => void): Promise<{ 
   });
   while (i < TOTAL_MESSAGES) {
     insertBatch(Math.min(TOTAL_MESSAGES, i + BATCH));
-    if (i % 250_000 === 0) log(`  thread-read: ${i.toLocaleString('en-US')} messages inserted (${round((performance.now() - started) / 1000, 1)} s)`);
+    if (i % 250_000 === 0) log(`  thread-read: ${formatCount(i)} messages inserted (${round((performance.now() - started) / 1000, 1)} s)`);
   }
   sqlite.prepare(`update candidates set last_inbound_at = (select max(created_at) from messages m where m.candidate_id = candidates.id and m.direction = 'inbound') where org_id = ?`).run(acme.id);
   sqlite.pragma('journal_mode = WAL');
@@ -264,7 +264,7 @@ export async function run(options: BenchOptions = {}): Promise<BenchResult> {
   const path = join(dir, `thread-read-${cacheKey()}.db`);
   let built: { seconds: number } | null = null;
   if (process.env.BENCH_REBUILD === '1' || !existsSync(path)) {
-    log(`thread-read: building ${path} (${TOTAL_MESSAGES.toLocaleString('en-US')} messages, ${CANDIDATES.toLocaleString('en-US')} candidates)…`);
+    log(`thread-read: building ${path} (${formatCount(TOTAL_MESSAGES)} messages, ${formatCount(CANDIDATES)} candidates)…`);
     built = await buildDatabase(path, log);
     log(`  thread-read: built in ${round(built.seconds, 1)} s`);
   } else {
@@ -373,9 +373,9 @@ export async function run(options: BenchOptions = {}): Promise<BenchResult> {
     log(`  API p50 ${round(api.p50)} ms, p95 ${round(api.p95)} ms; service p95 ${round(service.p95)} ms; raw SQL p95 ${round(raw.p95)} ms`);
     const pass = api.p95 < TARGET_P95_MS;
     const notes = [
-      `Database: ${TOTAL_MESSAGES.toLocaleString('en-US')} messages over ${CANDIDATES.toLocaleString('en-US')} Acme candidates (plus the demo seed), two years of history, ` +
+      `Database: ${formatCount(TOTAL_MESSAGES)} messages over ${formatCount(CANDIDATES)} Acme candidates (plus the demo seed), two years of history, ` +
         `55% outbound (recruiter, Ari, system; delivered/read/sent/undelivered/failed with carrier error codes) and 45% inbound replies, SMS and WhatsApp. ` +
-        `The thread's candidate (${THREAD_ATS_ID}) has exactly ${THREAD_MESSAGES.toLocaleString('en-US')} messages, every 1,000th row, so reading it touches pages all over the table, as an old, busy thread would. ` +
+        `The thread's candidate (${THREAD_ATS_ID}) has exactly ${formatCount(THREAD_MESSAGES)} messages, every 1,000th row, so reading it touches pages all over the table, as an old, busy thread would. ` +
         `Built once with one prepared INSERT in 50,000-row transactions and cached under \`.tmp/bench/\` (\`BENCH_REBUILD=1\` rebuilds); then opened with the server's own \`openDatabase()\` (WAL).`,
       `"API" is the whole thread through \`app.request()\` as recruiter@acme.test (Bearer token, auth middleware, zod query validation, JSON serialisation), ` +
         (pageLimit < THREAD_MESSAGES

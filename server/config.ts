@@ -15,6 +15,10 @@ const wholeNumber = (min: number, max: number, fallback: number) => {
   const error = `must be a whole number from ${min.toLocaleString('en-US')} to ${max.toLocaleString('en-US')}`;
   return z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error }).default(fallback);
 };
+const positiveNumber = (what: string, fallback: number) => {
+  const error = `must be ${what}`;
+  return z.coerce.number({ error }).positive({ error }).default(fallback);
+};
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
 
 const EnvSchema = z.object({
@@ -50,7 +54,7 @@ const EnvSchema = z.object({
   /** The dispatcher wakes at least this often with nothing to do (texts queued by another process). */
   DISPATCH_IDLE_POLL_MS: wholeNumber(50, 3_600_000, 1000),
   /** How long a sign-in lasts, in hours. */
-  TOKEN_TTL_HOURS: z.coerce.number({ error: 'must be a positive number of hours' }).positive({ error: 'must be a positive number of hours' }).default(24 * 30),
+  TOKEN_TTL_HOURS: positiveNumber('a positive number of hours', 24 * 30),
 });
 
 export interface AppConfig {

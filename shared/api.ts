@@ -29,6 +29,7 @@ export type MessageStatus = z.infer<typeof MessageStatusSchema>;
 
 export const SENDERS = ['recruiter', 'assistant', 'system', 'candidate'] as const;
 export const SenderSchema = z.enum(SENDERS);
+export type Sender = z.infer<typeof SenderSchema>;
 
 export const ErrorSchema = z
   .object({

@@ -34,3 +34,8 @@ export function formatBytes(bytes: number): string {
   if (bytes >= 1024) return `${round(bytes / 1024, 1)} KiB`;
   return `${bytes} B`;
 }
+
+/** A count with thousands separators, as the reports print them (50,000). */
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
+}

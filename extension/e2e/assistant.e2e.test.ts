@@ -13,11 +13,9 @@
  *
  * Screenshots: ari-*.png (docs/screenshots with npm run screenshots).
  */
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SCREENSHOTS_DIR, screenshotSettled, startStack, type Stack } from './stack';
+import { screenshotPath, screenshotSettled as shot, startStack, type Stack } from './stack';
 import { clickIn, fill, goneIn, textOf, waitIn, type Scope } from './scope';
 
 const DIALOG = 'te-bulk-text';
@@ -40,7 +38,6 @@ let recruiterName: string;
 
 // ── Helpers ──────────────────────────────────────────────────────────────────────────────
 
-const shot = screenshotSettled;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
@@ -230,7 +227,7 @@ async function screenshotPanel(page: Page, name: string) {
   await page.mouse.move(1, 1);
   const host = (await page.waitForSelector(PANEL))!;
   await host.scrollIntoView();
-  await host.screenshot({ path: resolve(SCREENSHOTS_DIR, `${name}.png`) });
+  await host.screenshot({ path: screenshotPath(name) });
 }
 
 /** "Tue, Mar 3 at 10:00 AM" in the browser's time zone, as the panel writes it. */
@@ -243,7 +240,6 @@ function bookingLabel(page: Page, iso: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  mkdirSync(SCREENSHOTS_DIR, { recursive: true });
   stack = await startStack();
   const login = await fetch(`${stack.serverUrl}/api/auth/login`, {
     method: 'POST',

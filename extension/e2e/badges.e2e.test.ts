@@ -3,12 +3,10 @@
  * real server (simulator) and the demo host pages, on both host variants, signed in through the
  * options page. The badges are compared with what the server itself says is textable.
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { CDPSession, Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Candidate } from '../../shared/api';
-import { SCREENSHOTS_DIR, startStack, type Stack } from './stack';
+import { screenshotPath, startStack, type Stack } from './stack';
 
 const LABEL = { sms: 'Textable by SMS', whatsapp: 'Textable by WhatsApp' } as const;
 const SIGN_IN_TEXT = 'Sign in to Text Engagement to see who you can text';
@@ -71,7 +69,6 @@ beforeAll(async () => {
     const url = new URL(e.request.url);
     if (url.pathname === '/api/candidates' && url.searchParams.has('ids')) lookups.push(url.searchParams.get('ids')!.split(','));
   });
-  mkdirSync(SCREENSHOTS_DIR, { recursive: true });
 }, 120_000);
 
 afterAll(async () => {
@@ -181,7 +178,7 @@ async function openSearch(v: Variant): Promise<Page> {
 async function screenshotGrid(page: Page, v: Variant, file: string) {
   const box = (await (await page.$(v.grid))!.boundingBox())!;
   const y = Math.max(0, box.y - 70);
-  await page.screenshot({ path: join(SCREENSHOTS_DIR, file), clip: { x: Math.max(0, box.x - 12), y, width: Math.min(1280, box.width + 24), height: 520 } });
+  await page.screenshot({ path: screenshotPath(file), clip: { x: Math.max(0, box.x - 12), y, width: Math.min(1280, box.width + 24), height: 520 } });
 }
 
 async function reply(phone: string, body: string) {

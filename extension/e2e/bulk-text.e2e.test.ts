@@ -6,11 +6,11 @@
  * simulator's phones receive, and axe-core on the dialog and the popup. Screenshots of each
  * step go to bulk-*.png and popup-*.png (docs/screenshots with npm run screenshots).
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SCREENSHOTS_DIR, screenshotSettled, startStack, type Stack } from './stack';
+import { screenshotSettled as shot, startStack, type Stack } from './stack';
 import { clickIn, countIn, fill, goneIn, textOf, waitIn, type Scope } from './scope';
 
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -82,7 +82,6 @@ let recruiterName: string;
 
 // ── Helpers ──────────────────────────────────────────────────────────────────────────────
 
-const shot = screenshotSettled;
 
 async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
   const res = await fetch(`${stack.serverUrl}${path}`, {
@@ -216,7 +215,6 @@ async function expectLocked(s: Scope, campaignId: number) {
 }
 
 beforeAll(async () => {
-  mkdirSync(SCREENSHOTS_DIR, { recursive: true });
   stack = await startStack();
   const login = await fetch(`${stack.serverUrl}/api/auth/login`, {
     method: 'POST',

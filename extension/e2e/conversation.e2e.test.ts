@@ -3,10 +3,9 @@
  * real server (simulator provider) and the demo ATS pages: the Text Engagement tab on a
  * profile's Messages tab, on both host variants.
  */
-import { mkdirSync } from 'node:fs';
 import type { ElementHandle, Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SCREENSHOTS_DIR, startStack, type Stack } from './stack';
+import { screenshotPath, startStack, type Stack } from './stack';
 
 // `pierce/` reaches into shadow roots for immediate queries; waits go through inPanel() (below),
 // because waitForSelector's mutation polling doesn't see changes inside a shadow root.
@@ -47,7 +46,6 @@ let stack: Stack;
 let page: Page;
 
 beforeAll(async () => {
-  mkdirSync(SCREENSHOTS_DIR, { recursive: true });
   stack = await startStack();
   await stack.signIn();
   page = await stack.page();
@@ -150,7 +148,7 @@ async function phoneMessages(phone: string): Promise<{ direction: string; body: 
 async function screenshotPanel(name: string, p: Page = page) {
   const host = (await p.waitForSelector('te-conversation'))!;
   await host.scrollIntoView();
-  await host.screenshot({ path: `${SCREENSHOTS_DIR}/${name}` });
+  await host.screenshot({ path: screenshotPath(name) });
 }
 
 const unique = (label: string) => `${label} ${Math.random().toString(36).slice(2, 8)}`;
@@ -202,7 +200,7 @@ describe.each(VARIANTS)('Text Engagement tab on $name', (variant) => {
     expect(bodies.indexOf(second)).toBeLessThan(bodies.indexOf(answer));
 
     await typeMessage('Great, talk then. Here is my calendar if anything changes:');
-    await page.screenshot({ path: `${SCREENSHOTS_DIR}/conversation-${variant.name}.png` });
+    await page.screenshot({ path: screenshotPath(`conversation-${variant.name}`) });
     if (variant.name === 'cxm') await screenshotPanel('composer-sms.png');
     // Leave the field empty for the next test.
     await page.$eval(pierce(TEXTAREA), (el) => {

@@ -2,7 +2,7 @@
  * The whole product for a browser test: a real server (simulator) on a seeded temp database,
  * the demo ATS pages, and headless Chromium with the built extension loaded.
  */
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -117,7 +117,13 @@ export async function startStack(options: { env?: Record<string, string> } = {})
  * Where the end-to-end tests save their screenshots: docs/screenshots with `npm run screenshots`
  * (the pictures the docs show), else .tmp/screenshots, so a plain test run leaves git clean.
  */
-export const SCREENSHOTS_DIR = resolve(import.meta.dirname, '../..', process.env.UPDATE_SCREENSHOTS ? 'docs/screenshots' : '.tmp/screenshots');
+const SCREENSHOTS_DIR = resolve(import.meta.dirname, '../..', process.env.UPDATE_SCREENSHOTS ? 'docs/screenshots' : '.tmp/screenshots');
+
+/** Where the screenshot `name` (with or without .png) goes; its folder exists on return. */
+export function screenshotPath(name: string): string {
+  mkdirSync(SCREENSHOTS_DIR, { recursive: true });
+  return join(SCREENSHOTS_DIR, name.endsWith('.png') ? name : `${name}.png`);
+}
 
 /**
  * A screenshot of the page once its finite animations (a dialog fading in, say) have ended, so
@@ -132,5 +138,5 @@ export async function screenshotSettled(page: Page, name: string): Promise<void>
     const finite = running.filter((a) => a.effect?.getComputedTiming().endTime !== Infinity);
     await Promise.all(finite.map((a) => a.finished.catch(() => undefined)));
   });
-  await page.screenshot({ path: join(SCREENSHOTS_DIR, `${name}.png`) });
+  await page.screenshot({ path: screenshotPath(name) });
 }

@@ -5,15 +5,8 @@
  */
 import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+// The vocabularies are the API's, so the database and the API can't disagree.
 import { CAMPAIGN_STATUSES, CHANNELS, MESSAGE_STATUSES, SENDERS } from '../../shared/api.js';
-
-// The vocabularies are the API's (shared/api.ts), so the database and the API can't disagree.
-export { CAMPAIGN_STATUSES, CHANNELS, MESSAGE_STATUSES, SENDERS };
-export type Channel = (typeof CHANNELS)[number];
-
-export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
-
-export type Sender = (typeof SENDERS)[number];
 
 export const organizations = sqliteTable(
   'organizations',
@@ -228,8 +221,6 @@ export const webhookEvents = sqliteTable(
   (t) => [uniqueIndex('webhook_events_dedupe').on(t.provider, t.kind, t.dedupeKey)],
 );
 
-export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
-
 export const campaigns = sqliteTable(
   'campaigns',
   {
@@ -258,7 +249,6 @@ export const campaignRecipients = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.campaignId, t.candidateId] })],
 );
-
 
 export const campaignMessages = sqliteTable(
   'campaign_messages',

@@ -14,7 +14,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { and, desc, eq, gte, inArray } from 'drizzle-orm';
-import { simulatorMessages, type Channel } from '../db/schema.js';
+import type { Channel } from '../../shared/api.js';
+import { simulatorMessages } from '../db/schema.js';
 import type { Db } from '../db/client.js';
 import type { Clock } from '../lib/clock.js';
 import { ProviderError, type OutboundText, type Provider, type ProviderReceipt, type ProviderSink } from './types.js';

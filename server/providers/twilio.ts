@@ -6,7 +6,7 @@
  * Never imports the `twilio` npm package: that is a test-only reference.
  */
 import type { AppConfig } from '../config.js';
-import type { Channel } from '../db/schema.js';
+import type { Channel } from '../../shared/api.js';
 import { ProviderError, type OutboundText, type Provider, type ProviderReceipt } from './types.js';
 
 export interface TwilioProviderOptions {

@@ -1,4 +1,4 @@
-import type { Channel } from '../db/schema.js';
+import type { Channel } from '../../shared/api.js';
 
 /** One text handed to a provider. */
 export interface OutboundText {

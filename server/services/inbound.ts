@@ -7,7 +7,8 @@ import { and, desc, eq, sql } from 'drizzle-orm';
 import { classifyKeyword } from '../../shared/keywords.js';
 import { toE164 } from '../../shared/phone.js';
 import { countSegments } from '../../shared/segments.js';
-import { candidates, conversations, messages, organizations, recruiters, webhookEvents, type Channel } from '../db/schema.js';
+import type { Channel } from '../../shared/api.js';
+import { candidates, conversations, messages, organizations, recruiters, webhookEvents } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import { ApiError } from '../lib/errors.js';
 import type { ProviderPayload } from '../providers/types.js';
@@ -152,10 +153,13 @@ export function createInboundService(deps: Deps, services: { candidates: Candida
     }
   }
 
+  /** What recording one text left to do: nothing for a duplicate, else `after` once committed. */
+  type Recorded = { duplicate: boolean; after?: () => Promise<void> };
+
   interface Received {
     provider: string;
     payload: ProviderPayload;
-    done(result: { duplicate: boolean; after?: () => Promise<void> }): void;
+    done(result: Recorded): void;
     fail(err: unknown): void;
   }
 
@@ -168,7 +172,7 @@ export function createInboundService(deps: Deps, services: { candidates: Candida
   function receiveInbound(provider: string, payload: ProviderPayload): Promise<{ duplicate: boolean }> {
     const sid = payload.MessageSid ?? payload.SmsSid;
     if (!sid || !payload.From) return Promise.reject(new ApiError(400, 'VALIDATION', 'An inbound message needs MessageSid and From.'));
-    return new Promise<{ duplicate: boolean; after?: () => Promise<void> }>((done, fail) => {
+    return new Promise<Recorded>((done, fail) => {
       // The batch closes one turn of the event loop later than the first arrival, so that texts
       // whose requests were read in the next I/O poll share its commit.
       if (!queue.length) setImmediate(() => setImmediate(flush));
@@ -179,7 +183,7 @@ export function createInboundService(deps: Deps, services: { candidates: Candida
     });
   }
 
-  type Result = { ok: true; value: { duplicate: boolean; after?: () => Promise<void> } } | { ok: false; err: unknown };
+  type Result = { ok: true; value: Recorded } | { ok: false; err: unknown };
   // The whole batch in one transaction, without a savepoint per text (two more statements each):
   // a text whose recording throws rolls the batch back, and the batch is then recorded one text
   // per transaction, so that one bad payload fails alone.
@@ -218,7 +222,7 @@ export function createInboundService(deps: Deps, services: { candidates: Candida
   }
 
   /** Records one inbound text (inside the batch's transaction); returns what to do once it is committed. */
-  function record(provider: string, payload: ProviderPayload): { duplicate: boolean; after?: () => Promise<void> } {
+  function record(provider: string, payload: ProviderPayload): Recorded {
     const sid = (payload.MessageSid ?? payload.SmsSid)!;
     const rawFrom = payload.From ?? '';
     const rawTo = payload.To ?? '';

@@ -13,7 +13,8 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import { countSegments } from '../../shared/segments.js';
-import { candidates, messages, organizations, recruiters, templates, type Channel, type Sender } from '../db/schema.js';
+import type { Channel, Sender } from '../../shared/api.js';
+import { candidates, messages, organizations, recruiters, templates } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import { SlidingWindowLimiter, type LimiterEntry } from '../lib/rate-limiter.js';
 import { ProviderError, type OutboundText, type ProviderReceipt } from '../providers/types.js';
