@@ -12,7 +12,9 @@ import { createSimulatorProvider, type SimulatorProvider } from './providers/sim
 import { createTwilioProvider } from './providers/twilio.js';
 import type { Provider } from './providers/types.js';
 import { authRoutes } from './routes/auth.js';
+import { apiKeyRoutes } from './routes/api-keys.js';
 import { bookingRoutes } from './routes/booking.js';
+import { candidateDataRoutes } from './routes/candidate-data.js';
 import { campaignRoutes } from './routes/campaigns.js';
 import { candidateRoutes } from './routes/candidates.js';
 import { eventRoutes } from './routes/events.js';
@@ -21,6 +23,7 @@ import { sequenceRoutes } from './routes/sequences.js';
 import { simulatorRoutes } from './routes/simulator.js';
 import { templateRoutes } from './routes/templates.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { isApiKey } from './services/api-keys.js';
 import { createServices } from './services/index.js';
 
 export interface CreateAppOptions {
@@ -48,6 +51,9 @@ export function createApp(options: CreateAppOptions) {
   const provider = options.provider ?? providerFor(config, options.db, clock);
   const deps: Deps = { db: options.db, clock, provider, config, events: new EventBus(), log: options.log ?? consoleLogger };
   const services = createServices(deps);
+  // What an earlier process left half done, or recorded before opt-outs were kept per phone.
+  services.imports.failInterrupted();
+  services.optOuts.backfill();
 
   const app = new Hono<AppEnv>();
 
@@ -74,20 +80,37 @@ export function createApp(options: CreateAppOptions) {
 
   const auth = authRoutes(services);
   const api = new Hono<AppEnv>();
-  api.use('*', requireJson);
+  // Every body is JSON, but for the import, which is a CSV or NDJSON file.
+  api.use('*', (c, next) => (c.req.path === '/api/candidates/import' ? next() : requireJson(c, next)));
   api.route('/', auth.publicRoutes);
   api.use('*', async (c, next) => {
     const header = c.req.header('authorization') ?? '';
     const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+    if (token && isApiKey(token)) {
+      const key = services.apiKeys.authenticate(token);
+      if (!key) throw new ApiError(401, 'UNAUTHORIZED', 'This integration key was revoked or never existed. Ask an administrator for a new one.');
+      c.set('actor', { type: 'key', org: key.org, name: key.name, keyId: key.keyId });
+      return next();
+    }
     const caller = token ? services.auth.authenticate(token) : null;
     if (!caller || !token) {
       throw new ApiError(401, 'UNAUTHORIZED', token ? 'Your session has expired or was revoked. Sign in again.' : 'Sign in first: send Authorization: Bearer <token>.');
     }
     c.set('caller', caller);
     c.set('token', token);
+    c.set('actor', { type: 'recruiter', org: caller.org, name: caller.recruiter.name, recruiter: caller.recruiter });
+    await next();
+  });
+  // Open to integration keys: the candidate endpoints. Everything after is for recruiters only.
+  api.route('/', candidateDataRoutes(services));
+  api.use('*', async (c, next) => {
+    if (c.var.actor.type === 'key') {
+      throw new ApiError(403, 'FORBIDDEN', 'An integration key can only read and write candidates; sign in as a recruiter for everything else.');
+    }
     await next();
   });
   api.route('/', auth.signedIn);
+  api.route('/api-keys', apiKeyRoutes(services));
   api.route('/candidates', candidateRoutes(services));
   api.route('/templates', templateRoutes(deps));
   api.route('/campaigns', campaignRoutes(services));
@@ -111,6 +134,8 @@ export function createApp(options: CreateAppOptions) {
       services.outbox.start();
     },
     async stop() {
+      await services.imports.stop();
+      services.changes.flush();
       await services.outbox.stop();
       provider.close?.();
     },

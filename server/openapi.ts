@@ -9,13 +9,15 @@ import { CampaignListQueryWithMineSchema, RecipientPageQuerySchema } from './rou
 import { SequenceBodySchema } from './routes/sequences.js';
 
 interface Operation {
-  method: 'get' | 'post' | 'patch' | 'delete';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   path: string;
   summary: string;
   tags: string[];
   auth?: boolean;
   query?: ZodType;
   body?: ZodType;
+  /** A body that is not JSON (the candidate import's files): content type → description. */
+  files?: Record<string, string>;
   headers?: { name: string; description: string }[];
   responses: Record<number, { description: string; schema?: ZodType; contentType?: string }>;
 }
@@ -29,6 +31,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   403: 'Refused for this caller (NOT_LICENSED, FORBIDDEN, ASSISTANT_NOT_SUBSCRIBED, INVALID_SIGNATURE).',
   404: 'NOT_FOUND: no such resource in your organization.',
   409: 'Refused in the current state (NO_MOBILE, NO_CONSENT, OPTED_OUT, CHANNEL_DISABLED, WHATSAPP_WINDOW_CLOSED, IDEMPOTENCY_KEY_REUSED...).',
+  413: 'IMPORT_TOO_LARGE: more than 100,000 rows (or 128 MB); split the file.',
   415: 'UNSUPPORTED_MEDIA_TYPE: send JSON.',
   429: 'TOO_MANY_ATTEMPTS: wait before trying again.',
 };
@@ -48,7 +51,46 @@ export const operations: Operation[] = [
     method: 'get', path: '/api/candidates', summary: 'Look up candidates by ATS ids (ids=a,b,c; up to 200) or search (query, limit, cursor)', tags: ['candidates'],
     query: api.CandidateQuerySchema, responses: { 200: { description: 'Candidates with textable and reason', schema: api.CandidateListSchema }, ...errors(400, 401) },
   },
-  { method: 'get', path: '/api/candidates/{id}', summary: 'One candidate', tags: ['candidates'], responses: { 200: { description: 'Candidate', schema: api.CandidateSchema }, ...errors(401, 404) } },
+  { method: 'get', path: '/api/candidates/{id}', summary: 'One candidate (recruiters and integration keys)', tags: ['candidates'], responses: { 200: { description: 'Candidate', schema: api.CandidateSchema }, ...errors(401, 404) } },
+  {
+    method: 'put', path: '/api/candidates/{id}', tags: ['candidates'], body: api.CandidateUpsertSchema,
+    summary: 'Create or update a candidate from the ATS (integration keys and administrators; a licensed recruiter may add one the server does not know). Fields left out stay as they are; null clears. The same body twice changes nothing.',
+    responses: {
+      201: { description: 'Created', schema: api.CandidateSchema },
+      200: { description: 'Updated, or unchanged (updatedAt tells)', schema: api.CandidateSchema },
+      ...errors(400, 401, 403, 415),
+    },
+  },
+  {
+    method: 'delete', path: '/api/candidates/{id}', summary: 'Erase a candidate: personal data, messages, consent history; only an opt-out tombstone (a keyed hash of the phone) stays', tags: ['candidates'],
+    responses: { 204: { description: 'Erased' }, ...errors(401, 403, 404) },
+  },
+  {
+    method: 'get', path: '/api/candidates/{id}/consent', summary: 'The candidate’s consent history, newest first', tags: ['candidates'],
+    responses: { 200: { description: 'Consent records', schema: api.ConsentHistorySchema }, ...errors(401, 404) },
+  },
+  {
+    method: 'post', path: '/api/candidates/import', tags: ['candidates'],
+    summary: 'Import up to 100,000 candidates from a CSV (header row; columns as the upsert’s fields, consent as granted/revoked with consentSource and consentAt) or NDJSON (one upsert body with atsId per line). Bad rows are reported and skipped; a malformed file is a 400 before anything is written.',
+    files: {
+      'text/csv': 'atsId,firstName,lastName,email,phone,channel,consent,consentSource,consentAt,timeZone,jobTitle,location',
+      'application/x-ndjson': '{"atsId":"10001","firstName":"Maria","lastName":"Garcia","phone":"(212) 555-0101","consent":{"status":"granted","source":"application-form"}}',
+    },
+    responses: { 202: { description: 'Accepted: follow GET /api/imports/{importId}', schema: api.ImportStatusSchema }, ...errors(400, 401, 403, 413) },
+  },
+  {
+    method: 'get', path: '/api/imports/{importId}', summary: 'An import’s progress, counts and row errors', tags: ['candidates'],
+    responses: { 200: { description: 'Import status', schema: api.ImportStatusSchema }, ...errors(401, 404) },
+  },
+  {
+    method: 'post', path: '/api/api-keys', summary: 'Create an integration key for the ATS’s sync job (administrators); the key is in this response only', tags: ['integration'],
+    body: api.ApiKeyBodySchema, responses: { 201: { description: 'The key', schema: api.CreatedApiKeySchema }, ...errors(400, 401, 403, 415) },
+  },
+  {
+    method: 'get', path: '/api/api-keys', summary: 'The organization’s integration keys, without their secrets (administrators)', tags: ['integration'],
+    responses: { 200: { description: 'Keys', schema: z.object({ keys: z.array(api.ApiKeySchema) }) }, ...errors(401, 403) },
+  },
+  { method: 'delete', path: '/api/api-keys/{id}', summary: 'Revoke an integration key at once (administrators)', tags: ['integration'], responses: { 204: { description: 'Revoked' }, ...errors(401, 403, 404) } },
   {
     method: 'get', path: '/api/candidates/{id}/messages', summary: 'The conversation, oldest first (cursor: after)', tags: ['messages'],
     query: api.MessagePageQuerySchema, responses: { 200: { description: 'A page of messages', schema: api.MessagePageSchema }, ...errors(400, 401, 404) },
@@ -163,6 +205,7 @@ export function openApiDocument(serverUrl: string) {
     for (const [, name] of op.path.matchAll(/\{(\w+)\}/g)) {
       if (name === 'id' && op.path.startsWith('/api/candidates/')) parameters.push(idPath);
       else if (name === 'candidateId') parameters.push({ ...idPath, name });
+      else if (name === 'importId') parameters.push({ name, in: 'path', required: true, schema: { type: 'string' }, description: 'As POST /api/candidates/import answered.' })
       else if (name === 'slug') parameters.push({ name, in: 'path', required: true, schema: { type: 'string' }, description: 'The recruiter’s booking handle.' });
       else parameters.push({ name, in: 'path', required: true, schema: { type: 'integer', minimum: 1 } });
     }
@@ -180,6 +223,9 @@ export function openApiDocument(serverUrl: string) {
       ...(op.auth === false ? { security: [] } : {}),
       ...(parameters.length ? { parameters } : {}),
       ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.body) } } } } : {}),
+      ...(op.files
+        ? { requestBody: { required: true, content: Object.fromEntries(Object.entries(op.files).map(([type, example]) => [type, { schema: { type: 'string' }, example }])) } }
+        : {}),
       responses: Object.fromEntries(
         Object.entries(op.responses).map(([status, r]) => [
           status,

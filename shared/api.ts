@@ -70,13 +70,24 @@ export const LoginBodySchema = z.object({
 });
 export const LoginResponseSchema = z.object({ token: z.string(), recruiter: RecruiterSchema, expiresAt: z.string() });
 
+export const CONSENT_STATUSES = ['granted', 'revoked'] as const;
+export const ConsentStatusSchema = z.enum(CONSENT_STATUSES);
+export type ConsentStatus = z.infer<typeof ConsentStatusSchema>;
+
 export const CandidateSchema = z
   .object({
     id: z.string().meta({ description: 'The candidate’s id in the host ATS.' }),
     firstName: z.string(),
     lastName: z.string(),
+    email: z.string().nullable(),
     phone: z.string().nullable().meta({ description: 'E.164, or null when there is no valid mobile.' }),
     channel: ChannelSchema,
+    jobTitle: z.string().nullable(),
+    location: z.string().nullable(),
+    consent: z
+      .object({ status: ConsentStatusSchema, source: z.string(), at: z.string() })
+      .nullable()
+      .meta({ description: 'The current consent record (the latest); the history is at /consent.' }),
     textable: z.boolean(),
     reason: NotTextableReasonSchema.nullable(),
     timeZone: z.string(),
@@ -85,6 +96,8 @@ export const CandidateSchema = z
     lastInboundAt: z.string().nullable(),
     assistant: z.object({ active: z.boolean(), sequenceId: z.number().nullable() }),
     unreadCount: z.number(),
+    createdAt: z.string(),
+    updatedAt: z.string().meta({ description: 'Changes only when something about the candidate changed.' }),
   })
   .meta({ id: 'Candidate' });
 export type Candidate = z.infer<typeof CandidateSchema>;
@@ -163,6 +176,7 @@ export const EVENT_TYPES = [
   'message.created',
   'message.updated',
   'candidate.updated',
+  'candidates.updated',
   'campaign.updated',
   'booking.created',
 ] as const;
@@ -345,3 +359,141 @@ export const OrganizationPatchSchema = z
     sendRatePerSecond: z.number().positive().max(1000).nullable().optional(),
   })
   .refine((v) => Object.keys(v).length > 0, 'Nothing to change.');
+
+// ── Candidate data from the ATS: integration keys, upsert, import, consent ─────────────────
+
+export const ApiKeyBodySchema = z.strictObject({
+  name: z.string().trim().min(1, 'Name the key after what uses it, e.g. "Nightly ATS sync".').max(100),
+});
+
+export const ApiKeySchema = z
+  .object({
+    id: z.number(),
+    name: z.string(),
+    /** The first characters of the key, so a person can tell keys apart; never enough to use. */
+    prefix: z.string(),
+    createdAt: z.string(),
+    createdBy: z.string(),
+    lastUsedAt: z.string().nullable(),
+  })
+  .meta({ id: 'ApiKey' });
+export type ApiKey = z.infer<typeof ApiKeySchema>;
+
+export const CreatedApiKeySchema = ApiKeySchema.extend({
+  key: z.string().meta({ description: 'The secret: shown once, stored only as a hash.' }),
+}).meta({ id: 'CreatedApiKey' });
+
+/** An ATS id: what the host pages show; `phone:` is reserved for texters the ATS does not know yet. */
+export const AtsIdSchema = z
+  .string({ error: (issue) => (issue.input === undefined ? 'atsId is required.' : 'atsId must be text.') })
+  .trim()
+  .min(1, 'atsId is empty.')
+  .max(100, 'atsId is longer than 100 characters.')
+  .regex(/^[^\u0000-\u001f\u007f/]+$/, 'atsId must not contain "/" or control characters.')
+  .refine((id) => !/^phone:/i.test(id), 'atsId must not start with "phone:" (reserved for texters the ATS does not know).');
+
+const optionalText = (max: number) => z.string().trim().max(max).nullish().transform((v) => (v ? v : v === undefined ? undefined : null));
+
+export const ConsentInputSchema = z.strictObject({
+  status: ConsentStatusSchema,
+  source: z.string().trim().min(1, 'consent.source says where consent came from, e.g. "application-form".').max(200),
+  at: z.iso.datetime({ offset: true, message: 'consent.at must be an ISO instant such as 2026-09-18T12:12:00Z.' }).optional(),
+});
+export type ConsentInput = z.infer<typeof ConsentInputSchema>;
+
+/**
+ * PUT /api/candidates/:atsId. A field left out stays as it is; null clears it. Unknown fields are
+ * refused (a typo must not be silently dropped).
+ */
+/** A string field whose absence is named plainly ("firstName is required."), not as a type error. */
+const requiredText = (field: string) =>
+  z.string({ error: (issue) => (issue.input === undefined ? `${field} is required.` : `${field} must be text.`) }).trim();
+
+export const CandidateUpsertSchema = z.strictObject({
+  firstName: requiredText('firstName').min(1, 'firstName is required.').max(100),
+  lastName: requiredText('lastName').max(100),
+  email: z
+    .string()
+    .trim()
+    .max(254)
+    .nullish()
+    .transform((v) => (v ? v : v === undefined ? undefined : null))
+    .pipe(z.email({ message: 'email is not an email address.' }).nullish()),
+  phone: optionalText(40).meta({ description: 'Any format; national numbers use the organization’s default country. Stored as E.164.' }),
+  channel: ChannelSchema.nullish(),
+  consent: ConsentInputSchema.optional(),
+  timeZone: optionalText(64).meta({ description: 'IANA zone, e.g. America/Chicago.' }),
+  jobTitle: optionalText(200),
+  location: optionalText(200),
+});
+export type CandidateUpsert = z.infer<typeof CandidateUpsertSchema>;
+
+/** One NDJSON import line: the upsert body plus its atsId. */
+export const CandidateImportLineSchema = CandidateUpsertSchema.extend({ atsId: AtsIdSchema });
+
+/** The CSV columns an import understands (header names, any order; only atsId, firstName and lastName are required). */
+export const IMPORT_CSV_COLUMNS = [
+  'atsId',
+  'firstName',
+  'lastName',
+  'email',
+  'phone',
+  'channel',
+  'consent',
+  'consentSource',
+  'consentAt',
+  'timeZone',
+  'jobTitle',
+  'location',
+] as const;
+export const IMPORT_REQUIRED_COLUMNS = ['atsId', 'firstName', 'lastName'] as const;
+export const IMPORT_MAX_ROWS = 100_000;
+export const IMPORT_MAX_ERRORS_KEPT = 1_000;
+
+export const ConsentRecordSchema = z
+  .object({
+    status: ConsentStatusSchema,
+    source: z.string(),
+    at: z.string().meta({ description: 'When consent was given or withdrawn (as reported).' }),
+    recordedAt: z.string().meta({ description: 'When this server recorded it.' }),
+    setBy: z.object({
+      type: z.enum(['key', 'recruiter', 'candidate', 'system']),
+      name: z.string(),
+    }),
+  })
+  .meta({ id: 'ConsentRecord' });
+export type ConsentRecord = z.infer<typeof ConsentRecordSchema>;
+
+export const ConsentHistorySchema = z.object({ candidateId: z.string(), records: z.array(ConsentRecordSchema) });
+
+export const ImportRowErrorSchema = z.object({
+  row: z.number().meta({ description: 'CSV: the row as a spreadsheet numbers it (the header is row 1). NDJSON: the line.' }),
+  atsId: z.string().optional(),
+  field: z.string(),
+  message: z.string(),
+});
+export type ImportRowError = z.infer<typeof ImportRowErrorSchema>;
+
+export const IMPORT_STATUSES = ['running', 'done', 'failed'] as const;
+
+export const ImportStatusSchema = z
+  .object({
+    importId: z.string(),
+    status: z.enum(IMPORT_STATUSES),
+    format: z.enum(['csv', 'ndjson']),
+    total: z.number(),
+    processed: z.number(),
+    created: z.number(),
+    updated: z.number(),
+    unchanged: z.number(),
+    failed: z.number(),
+    errors: z.array(ImportRowErrorSchema).meta({ description: 'The first 1,000 row errors; `failed` counts them all.' }),
+    message: z.string().nullable().meta({ description: 'Why the import failed, when it did.' }),
+    createdAt: z.string(),
+    finishedAt: z.string().nullable(),
+  })
+  .meta({ id: 'ImportStatus' });
+export type ImportStatus = z.infer<typeof ImportStatusSchema>;
+
+/** candidates.updated: many candidates changed at once (an import, a sync job); re-read the ones you show. */
+export const CandidatesUpdatedEventSchema = z.object({ ids: z.array(z.string()) });

@@ -6,7 +6,7 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 // The vocabularies are the API's, so the database and the API can't disagree.
-import { CAMPAIGN_STATUSES, CHANNELS, MESSAGE_STATUSES, SENDERS } from '../../shared/api.js';
+import { CAMPAIGN_STATUSES, CHANNELS, CONSENT_STATUSES, IMPORT_STATUSES, MESSAGE_STATUSES, SENDERS } from '../../shared/api.js';
 
 export const organizations = sqliteTable(
   'organizations',
@@ -30,6 +30,14 @@ export const organizations = sqliteTable(
   primarySequenceId: integer('primary_sequence_id'),
   /** Signs booking links, so a link only books for the candidate it was sent to. */
   bookingSecret: text('booking_secret').notNull(),
+  /**
+   * Keys the phone hashes of opt-outs, so an erased candidate's number is not kept in the clear.
+   * The empty default exists only because SQLite cannot add a column with a random default: the
+   * migration fills it, and new organisations are created with one.
+   */
+  privacySecret: text('privacy_secret').notNull().default(''),
+  /** ISO 3166 country for phone numbers written without a country code (imports, the host page). */
+  defaultCountry: text('default_country').notNull().default('US'),
   createdAt: integer('created_at').notNull(),
   },
   (t) => [uniqueIndex('organizations_slug').on(t.slug)],
@@ -90,15 +98,22 @@ export const candidates = sqliteTable(
     email: text('email'),
     /** Mobile number in E.164, null when the ATS has none (or none that is valid). */
     phone: text('phone'),
+    /** The current consent (the latest record in consent_records): granted or revoked, null if never stated. */
+    consentStatus: text('consent_status', { enum: CONSENT_STATUSES }),
+    /** When consent was granted; null unless consentStatus is granted (what "textable" checks). */
     consentAt: integer('consent_at'),
     consentSource: text('consent_source'),
+    /** When the current consent record says it was given or withdrawn. */
+    consentChangedAt: integer('consent_changed_at'),
+    /** Mirrors phone_opt_outs for this candidate's phone, so textable is answered from one row. */
     optedOutAt: integer('opted_out_at'),
-    /** How: 'keyword' (STOP), 'provider' (error 21610) or 'admin'. */
+    /** How: 'keyword' (STOP), 'provider' (error 21610), 'ats' (consent revoked by the ATS) or 'erased'. */
     optOutMethod: text('opt_out_method'),
     channel: text('channel', { enum: CHANNELS }).notNull().default('sms'),
     /** IANA zone; null means derive it from the area code, then the organisation's default. */
     timeZone: text('time_zone'),
     jobTitle: text('job_title'),
+    location: text('location'),
     lastInboundAt: integer('last_inbound_at'),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
@@ -108,6 +123,85 @@ export const candidates = sqliteTable(
     index('candidates_org_phone').on(t.orgId, t.phone),
     index('candidates_org_name').on(t.orgId, t.lastName, t.firstName),
   ],
+);
+
+export const OPT_OUT_METHODS = ['keyword', 'provider', 'ats', 'erased'] as const;
+export type OptOutMethod = (typeof OPT_OUT_METHODS)[number];
+
+/**
+ * Opted-out phone numbers, per organisation: the number's own record, whichever candidate rows
+ * carry it (and kept after erasure, as the only trace of the person). The phone is stored as an
+ * HMAC keyed with the organisation's privacy secret, never in the clear.
+ */
+export const phoneOptOuts = sqliteTable(
+  'phone_opt_outs',
+  {
+    orgId: integer('org_id').notNull().references(() => organizations.id),
+    phoneHash: text('phone_hash').notNull(),
+    method: text('method', { enum: OPT_OUT_METHODS }).notNull(),
+    optedOutAt: integer('opted_out_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.phoneHash] })],
+);
+
+/** Every consent statement about a candidate, as history: who said what, from where, when. */
+export const consentRecords = sqliteTable(
+  'consent_records',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    orgId: integer('org_id').notNull().references(() => organizations.id),
+    candidateId: integer('candidate_id').notNull().references(() => candidates.id),
+    status: text('status', { enum: CONSENT_STATUSES }).notNull(),
+    source: text('source').notNull(),
+    /** When consent was given or withdrawn, as reported. */
+    at: integer('at').notNull(),
+    setByType: text('set_by_type', { enum: ['key', 'recruiter', 'candidate', 'system'] }).notNull(),
+    setByName: text('set_by_name').notNull(),
+    recordedAt: integer('recorded_at').notNull(),
+  },
+  (t) => [index('consent_records_candidate').on(t.candidateId, t.at)],
+);
+
+/** Integration keys: what an ATS's sync job signs in with (candidate endpoints only). */
+export const apiKeys = sqliteTable(
+  'api_keys',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    orgId: integer('org_id').notNull().references(() => organizations.id),
+    name: text('name').notNull(),
+    /** SHA-256 of the key; the key itself is shown once, when it is created. */
+    keyHash: text('key_hash').notNull(),
+    prefix: text('prefix').notNull(),
+    createdBy: integer('created_by').notNull().references(() => recruiters.id),
+    createdAt: integer('created_at').notNull(),
+    lastUsedAt: integer('last_used_at'),
+  },
+  (t) => [uniqueIndex('api_keys_hash').on(t.keyHash), index('api_keys_org').on(t.orgId)],
+);
+
+/** A bulk import's progress and outcome (the rows themselves are processed from a spooled file). */
+export const candidateImports = sqliteTable(
+  'candidate_imports',
+  {
+    id: text('id').primaryKey(),
+    orgId: integer('org_id').notNull().references(() => organizations.id),
+    status: text('status', { enum: IMPORT_STATUSES }).notNull(),
+    format: text('format', { enum: ['csv', 'ndjson'] }).notNull(),
+    total: integer('total').notNull(),
+    processed: integer('processed').notNull().default(0),
+    created: integer('created').notNull().default(0),
+    updated: integer('updated').notNull().default(0),
+    unchanged: integer('unchanged').notNull().default(0),
+    failed: integer('failed').notNull().default(0),
+    /** The first IMPORT_MAX_ERRORS_KEPT row errors. */
+    errors: text('errors', { mode: 'json' }).$type<{ row: number; atsId?: string; field: string; message: string }[]>().notNull(),
+    message: text('message'),
+    startedByType: text('started_by_type', { enum: ['key', 'recruiter', 'system'] }).notNull(),
+    startedByName: text('started_by_name').notNull(),
+    createdAt: integer('created_at').notNull(),
+    finishedAt: integer('finished_at'),
+  },
+  (t) => [index('candidate_imports_org').on(t.orgId, t.createdAt)],
 );
 
 export const conversations = sqliteTable(

@@ -5,6 +5,7 @@ export type AppEvent =
   | { type: 'message.created'; data: unknown }
   | { type: 'message.updated'; data: unknown }
   | { type: 'candidate.updated'; data: unknown }
+  | { type: 'candidates.updated'; data: { ids: string[] } }
   | { type: 'campaign.updated'; data: unknown }
   | { type: 'booking.created'; data: unknown };
 

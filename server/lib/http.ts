@@ -2,9 +2,13 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { zValidator } from '@hono/zod-validator';
 import type { ZodType } from 'zod';
 import { ApiError } from './errors.js';
-import type { Caller } from '../services/auth.js';
+import type { Actor, Caller } from '../services/auth.js';
 
-export type AppEnv = { Variables: { caller: Caller; token: string } };
+/**
+ * `actor` is set on every signed-in request; `caller` and `token` only for recruiters (the
+ * routes that read them are closed to integration keys).
+ */
+export type AppEnv = { Variables: { actor: Actor; caller: Caller; token: string } };
 
 /** zod validation whose refusal is our error shape: 400 VALIDATION naming the field. */
 export function validate<T extends ZodType, Target extends 'json' | 'query' | 'param' | 'header' | 'form'>(target: Target, schema: T) {

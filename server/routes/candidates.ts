@@ -1,7 +1,6 @@
 import { Hono } from 'hono';
 import {
   AssistantBodySchema,
-  CandidateQuerySchema,
   IdempotencyKeySchema,
   MessagePageQuerySchema,
   SendMessageBodySchema,
@@ -10,19 +9,9 @@ import { validation } from '../lib/errors.js';
 import { validate, type AppEnv } from '../lib/http.js';
 import type { Services } from '../services/index.js';
 
+/** A recruiter's side of a candidate: the conversation, texting, read state and Ari (look-up and data: candidate-data.ts). */
 export function candidateRoutes(services: Services) {
   return new Hono<AppEnv>()
-    .get('/', validate('query', CandidateQuerySchema), (c) => {
-      const { ids, query, limit, cursor } = c.req.valid('query');
-      const { org } = c.var.caller;
-      if (ids) return c.json(services.candidates.lookup(org, ids));
-      return c.json(services.candidates.search(org, query, limit, cursor));
-    })
-    .get('/:id', (c) => {
-      const { org } = c.var.caller;
-      const candidate = services.candidates.get(org, c.req.param('id'));
-      return c.json(services.candidates.serialize(candidate, org, services.candidates.conversationOf(candidate.id)));
-    })
     .get('/:id/messages', validate('query', MessagePageQuerySchema), (c) => {
       const { after, limit } = c.req.valid('query');
       return c.body(services.conversations.listJson(c.var.caller, c.req.param('id'), after, limit), 200, { 'content-type': 'application/json' });

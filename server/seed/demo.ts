@@ -1,17 +1,22 @@
 /**
- * The demo seed: Acme and Globex, their recruiters, templates and candidates from
- * fixtures/demo. Idempotent: what exists is left as it is (a candidate who texted STOP stays
- * opted out), what is missing is added.
+ * The demo seed: Acme and Globex, their recruiters, templates and sequences, and their candidates
+ * imported from the ATS exports in fixtures/demo (acme.csv, globex.csv) through the same import
+ * as POST /api/candidates/import. Idempotent: what exists is left as it is, the import changes
+ * nothing it already said (and never overrides a candidate's own STOP), what is missing is added.
  */
 import { randomBytes } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
-import { checkMobile } from '../../shared/phone.js';
-import { demoCandidates, demoOrganizations, demoRecruiters, demoTemplates, DEMO_PASSWORD } from '../../fixtures/demo/index.js';
+import { createReadStream } from 'node:fs';
+import { DEMO_REFERENCE_DATE, demoCsvFiles, demoOrganizations, demoRecruiters, demoTemplates, DEMO_PASSWORD } from '../../fixtures/demo/index.js';
 import type { Db } from '../db/client.js';
 import { demoSequences } from '../../fixtures/demo/sequences.js';
 import { SequenceSchema } from '../../shared/sequences.js';
-import { candidates, organizations, recruiters, sequences, templates } from '../db/schema.js';
+import { organizations, recruiters, sequences, templates } from '../db/schema.js';
+import { silentLogger } from '../deps.js';
 import { hashPassword } from '../lib/passwords.js';
+import { createCandidateSync } from '../services/candidate-sync.js';
+import { createImportService } from '../services/imports.js';
+import { createPhoneOptOuts } from '../services/phone-opt-outs.js';
 
 export interface SeedResult {
   organizations: number;
@@ -42,6 +47,7 @@ export async function seedDemo(db: Db, now = Date.now()): Promise<SeedResult> {
         smsFrom: o.smsFrom,
         whatsappFrom: o.whatsappFrom,
         bookingSecret: randomBytes(32).toString('base64url'),
+        privacySecret: randomBytes(32).toString('hex'),
         createdAt: now,
       })
       .returning()
@@ -93,32 +99,23 @@ export async function seedDemo(db: Db, now = Date.now()): Promise<SeedResult> {
       if (s.primary) db.update(organizations).set({ primarySequenceId: row.id }).where(eq(organizations.id, orgId)).run();
       added.sequences++;
     }
-    for (const c of demoCandidates) {
-      const mobile = checkMobile(c.phone);
-      const inserted = db
-        .insert(candidates)
-        .values({
-          orgId: orgIds.get(c.org)!,
-          atsId: c.atsId,
-          firstName: c.firstName,
-          lastName: c.lastName,
-          email: c.email,
-          phone: mobile.ok ? mobile.e164 : null,
-          consentAt: c.consent ? Date.parse(c.consent.at) : null,
-          consentSource: c.consent?.source ?? null,
-          optedOutAt: c.optedOut ? Date.parse(c.optedOut.at) : null,
-          optOutMethod: c.optedOut?.method ?? null,
-          channel: c.channel,
-          timeZone: c.timeZone,
-          jobTitle: c.jobTitle,
-          createdAt: now,
-          updatedAt: now,
-        })
-        .onConflictDoNothing()
-        .returning({ id: candidates.id })
-        .get();
-      if (inserted) added.candidates++;
-    }
   });
+
+  // Candidates arrive the way a real ATS's do: its CSV export, through the import.
+  // The exports are dated at the demo's reference date: a clock behind it (a test pinned to an
+  // earlier day) would read their consent times as being in the future.
+  const importedAt = Math.max(now, Date.parse(DEMO_REFERENCE_DATE));
+  const clock = { now: () => importedAt, setTimeout: () => () => undefined };
+  const optOuts = createPhoneOptOuts({ db });
+  const sync = createCandidateSync({ db, clock }, optOuts);
+  const imports = createImportService({ db, clock, log: silentLogger }, { sync, changes: { changed() {} } });
+  for (const o of demoOrganizations) {
+    const org = db.select().from(organizations).where(eq(organizations.id, orgIds.get(o.key)!)).get()!;
+    const { status, done } = await imports.start(org, { type: 'system', name: 'Demo seed (ATS export)' }, 'text/csv', createReadStream(demoCsvFiles[o.key]));
+    await done;
+    const result = imports.get(org, status.importId);
+    if (result.status !== 'done' || result.failed) throw new Error(`The demo import for ${o.key} failed: ${JSON.stringify(result.errors.slice(0, 3))}`);
+    added.candidates += result.created;
+  }
   return added;
 }

@@ -16,6 +16,14 @@ export interface Caller {
   org: Organization;
 }
 
+/**
+ * Whoever authenticated a request: a recruiter (sign-in token) or an ATS's integration key
+ * (candidate endpoints only). `name` is what consent records and imports say set them.
+ */
+export type Actor =
+  | { type: 'recruiter'; org: Organization; name: string; recruiter: RecruiterRow }
+  | { type: 'key'; org: Organization; name: string; keyId: number };
+
 const minutesToClock = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
 
 export function createAuthService(deps: Deps) {

@@ -29,8 +29,15 @@ export function createCandidateService(deps: Deps) {
       id: candidate.atsId,
       firstName: candidate.firstName,
       lastName: candidate.lastName,
+      email: candidate.email,
       phone: candidate.phone,
       channel: candidate.channel,
+      jobTitle: candidate.jobTitle,
+      location: candidate.location,
+      consent:
+        candidate.consentStatus && candidate.consentChangedAt != null
+          ? { status: candidate.consentStatus, source: candidate.consentSource ?? '', at: new Date(candidate.consentChangedAt).toISOString() }
+          : null,
       textable: reason === null,
       reason,
       timeZone: timeZoneOf(candidate, org),
@@ -42,6 +49,8 @@ export function createCandidateService(deps: Deps) {
         sequenceId: conversation?.assistantActive ? (conversation.assistantSequenceId ?? null) : null,
       },
       unreadCount: conversation?.unreadCount ?? 0,
+      createdAt: new Date(candidate.createdAt).toISOString(),
+      updatedAt: new Date(candidate.updatedAt).toISOString(),
     };
   }
 
@@ -70,6 +79,10 @@ export function createCandidateService(deps: Deps) {
       const row = candidateByAtsId.get({ orgId: org.id, atsId });
       if (!row) throw notFound('Candidate');
       return row;
+    },
+
+    exists(org: Organization, atsId: string): boolean {
+      return !!candidateByAtsId.get({ orgId: org.id, atsId });
     },
 
     orgOf(orgId: number): Organization {

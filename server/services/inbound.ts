@@ -12,7 +12,9 @@ import { candidates, conversations, messages, organizations, recruiters, webhook
 import type { Deps } from '../deps.js';
 import { ApiError } from '../lib/errors.js';
 import type { ProviderPayload } from '../providers/types.js';
+import type { CandidateSync, Writer } from './candidate-sync.js';
 import type { CandidateService } from './candidates.js';
+import type { PhoneOptOuts } from './phone-opt-outs.js';
 import { fromDriverRow, sqlColumns } from '../lib/sql-rows.js';
 import { MESSAGE_COLUMNS, messageJson, statusesBefore, type MessageRow } from './message-json.js';
 import type { Outbox } from './outbox.js';
@@ -42,7 +44,10 @@ function normalizePhone(address: string): string | null {
   return /^\+[1-9]\d{7,14}$/.test(address) ? address : toE164(address);
 }
 
-export function createInboundService(deps: Deps, services: { candidates: CandidateService; outbox: Outbox }) {
+/** Who writes the consent records of keywords: the candidate themselves. */
+const CANDIDATE: Writer = { type: 'candidate', name: 'Candidate (text reply)' };
+
+export function createInboundService(deps: Deps, services: { candidates: CandidateService; outbox: Outbox; sync: CandidateSync; optOuts: PhoneOptOuts }) {
   const { db, clock, events, log } = deps;
   const hooks: InboundHooks[] = [];
   const sqlite = db.$client;
@@ -124,7 +129,10 @@ export function createInboundService(deps: Deps, services: { candidates: Candida
   function findOrCreateCandidate(org: Organization, phone: string, channel: Channel, now: number): Candidate {
     const existing = inbound.candidateTexted.get(now, now, org.id, phone) as Candidate | undefined;
     if (existing) return existing;
-    // Someone the ATS doesn't know texted us: keep the text under a placeholder so nothing is lost.
+    // Someone the ATS doesn't know texted us: keep the text under a placeholder so nothing is lost
+    // (an upsert of a candidate with this phone later takes the thread over). A number that opted
+    // out, or was erased, stays opted out.
+    const optOut = services.optOuts.state(org, phone);
     return db
       .insert(candidates)
       .values({
@@ -134,6 +142,8 @@ export function createInboundService(deps: Deps, services: { candidates: Candida
         lastName: phone,
         phone,
         channel,
+        optedOutAt: optOut?.optedOutAt ?? null,
+        optOutMethod: optOut?.method ?? null,
         lastInboundAt: now,
         createdAt: now,
         updatedAt: now,
@@ -247,22 +257,26 @@ export function createInboundService(deps: Deps, services: { candidates: Candida
     const message = inbound.insertMessage.get(org.id, candidate.id, channel, body, info.encoding, info.segments, phone, ourAddress || null, sid, now, now) as MessageRow | undefined;
 
     let reply: 'opt-out' | 'opt-in' | 'help' | null = null;
-    const changes: Partial<Candidate> = {};
+    // The candidate's own word, recorded as consent history; opting out or in covers the phone
+    // number for the whole organisation (every candidate row with it).
+    const word = { source: `Replied ${body.trim().replace(/[^\p{L}\p{N}]+/gu, '').toUpperCase()}`, at: now };
+    let stateChanged = false;
     if (keyword === 'opt-out') {
       if (candidate.optedOutAt == null) {
-        Object.assign(changes, { optedOutAt: now, optOutMethod: 'keyword' });
+        services.sync.recordConsent(org, candidate, { status: 'revoked', ...word }, CANDIDATE);
+        stateChanged = true;
         reply = 'opt-out';
       }
     } else if (keyword === 'opt-in' && (candidate.optedOutAt != null || normalizedIsStart(body))) {
-      Object.assign(changes, { optedOutAt: null, optOutMethod: null });
-      if (candidate.consentAt == null) Object.assign(changes, { consentAt: now, consentSource: 'sms-keyword' });
+      services.optOuts.optInByCandidate(org, phone);
+      services.sync.recordConsent(org, candidate, { status: 'granted', ...word }, CANDIDATE);
+      stateChanged = true;
       reply = 'opt-in';
     } else if (keyword === 'help') {
       reply = 'help';
     }
-    const stateChanged = 'optedOutAt' in changes || 'consentAt' in changes;
     if (stateChanged) {
-      candidate = db.update(candidates).set({ ...changes, updatedAt: now }).where(eq(candidates.id, candidate.id)).returning().get();
+      candidate = db.select().from(candidates).where(eq(candidates.id, candidate.id)).get()!;
       // An opt-out ends any automated conversation at once.
       if (reply === 'opt-out') {
         conversation = db.update(conversations).set({ assistantActive: false, assistantWakeAt: null }).where(eq(conversations.id, conversation.id)).returning().get()!;
@@ -338,12 +352,7 @@ export function createInboundService(deps: Deps, services: { candidates: Candida
     const updated = move.get({ ...params, key: 'id' in text ? text.id : text.sid }) as MessageRow | undefined;
     if (!updated) return false;
     const row = updated;
-    if (errorCode === '21610') {
-      db.update(candidates)
-        .set({ optedOutAt: now, optOutMethod: 'provider', updatedAt: now })
-        .where(and(eq(candidates.id, row.candidateId), sql`${candidates.optedOutAt} is null`))
-        .run();
-    }
+    if (errorCode === '21610') services.optOuts.optOutCandidatePhone(row.orgId, row.candidateId, 'provider', now);
     // Only a client listening on /api/events needs the candidate and the message's JSON.
     const candidate = events.subscriberCount(row.orgId) ? services.candidates.getById(row.orgId, row.candidateId) : undefined;
     if (candidate) {

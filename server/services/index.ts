@@ -1,6 +1,11 @@
 import { createAssistant } from '../assistant/engine.js';
 import type { Deps } from '../deps.js';
+import { createCandidateChanges } from '../lib/candidate-changes.js';
+import { createApiKeyService } from './api-keys.js';
 import { createAuthService } from './auth.js';
+import { createCandidateSync } from './candidate-sync.js';
+import { createImportService } from './imports.js';
+import { createPhoneOptOuts } from './phone-opt-outs.js';
 import { createBookingService } from './bookings.js';
 import { createCampaignService } from './campaigns.js';
 import { createCandidateService } from './candidates.js';
@@ -11,9 +16,14 @@ import { createOutbox } from './outbox.js';
 /** Every service, wired once per app. No module-level state: two apps in one process stay apart. */
 export function createServices(deps: Deps) {
   const auth = createAuthService(deps);
+  const apiKeys = createApiKeyService(deps);
   const candidates = createCandidateService(deps);
-  const outbox = createOutbox(deps);
-  const inbound = createInboundService(deps, { candidates, outbox });
+  const optOuts = createPhoneOptOuts(deps);
+  const sync = createCandidateSync(deps, optOuts);
+  const changes = createCandidateChanges(deps);
+  const imports = createImportService(deps, { sync, changes });
+  const outbox = createOutbox(deps, { optOuts });
+  const inbound = createInboundService(deps, { candidates, outbox, sync, optOuts });
   const assistant = createAssistant(deps, { candidates, outbox, inbound });
   const bookings = createBookingService(deps, { candidates, outbox, assistant });
   const conversations = createConversationService(deps, { candidates, outbox, assistant, bookings });
@@ -22,7 +32,7 @@ export function createServices(deps: Deps) {
     inbound: async (payload) => void (await inbound.receiveInbound(deps.provider.name, payload)),
     status: async (payload) => void (await inbound.receiveStatus(deps.provider.name, payload)),
   });
-  return { auth, candidates, outbox, conversations, inbound, assistant, bookings, campaigns };
+  return { auth, apiKeys, candidates, optOuts, sync, changes, imports, outbox, conversations, inbound, assistant, bookings, campaigns };
 }
 
 export type Services = ReturnType<typeof createServices>;

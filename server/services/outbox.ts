@@ -16,6 +16,7 @@ import { countSegments } from '../../shared/segments.js';
 import type { Channel, Sender } from '../../shared/api.js';
 import { candidates, messages, organizations, recruiters, templates } from '../db/schema.js';
 import type { Deps } from '../deps.js';
+import type { PhoneOptOuts } from './phone-opt-outs.js';
 import { SlidingWindowLimiter, type LimiterEntry } from '../lib/rate-limiter.js';
 import { ProviderError, type OutboundText, type ProviderReceipt } from '../providers/types.js';
 import { MESSAGE_COLUMNS, messageJson, type MessageRow } from './message-json.js';
@@ -61,7 +62,7 @@ type Outcome =
   | { kind: 'unknown'; row: MessageRow }
   | { kind: 'leave'; row: MessageRow };
 
-export function createOutbox(deps: Deps) {
+export function createOutbox(deps: Deps, services: { optOuts: PhoneOptOuts }) {
   const { db, clock, provider, config, events, log } = deps;
   const sqlite = db.$client;
   const limiter = new SlidingWindowLimiter();
@@ -256,7 +257,7 @@ export function createOutbox(deps: Deps) {
           break;
         case 'failed':
           result = update.get('failed', null, null, o.code, o.message, null, r.dueAt, r.validUntil, r.handedOffAt, now, r.id, owner);
-          if (o.optOut) optOutByProvider(r.candidateId, now);
+          if (o.optOut) optOutByProvider(r.orgId, r.candidateId, now);
           break;
         case 'retry':
           result = update.get('queued', null, null, o.code, o.message, null, o.dueAt, r.validUntil, null, now, r.id, owner);
@@ -275,11 +276,8 @@ export function createOutbox(deps: Deps) {
     return settled;
   });
 
-  function optOutByProvider(candidateId: number, now: number) {
-    db.update(candidates)
-      .set({ optedOutAt: now, optOutMethod: 'provider', updatedAt: now })
-      .where(and(eq(candidates.id, candidateId), sql`${candidates.optedOutAt} is null`))
-      .run();
+  function optOutByProvider(orgId: number, candidateId: number, now: number) {
+    services.optOuts.optOutCandidatePhone(orgId, candidateId, 'provider', now);
   }
 
   async function recoverExpired(now: number, lookups: Lookups): Promise<void> {

@@ -52,6 +52,12 @@ function candidate(id: string, overrides: Partial<Candidate> = {}): Candidate {
     whatsappWindowOpen: true,
     lastInboundAt: null,
     assistant: { active: false, sequenceId: null },
+    email: null,
+    jobTitle: null,
+    location: null,
+    consent: null,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
     unreadCount: 0,
     ...overrides,
   };

@@ -38,6 +38,12 @@ const candidate: Candidate = {
   whatsappWindowOpen: true,
   lastInboundAt: null,
   assistant: { active: false, sequenceId: null },
+  email: null,
+  jobTitle: null,
+  location: null,
+  consent: null,
+  createdAt: '2026-01-01T00:00:00.000Z',
+  updatedAt: '2026-01-01T00:00:00.000Z',
   unreadCount: 0,
 };
 

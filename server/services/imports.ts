@@ -1,0 +1,455 @@
+/**
+ * Bulk import of candidates (POST /api/candidates/import): a CSV or NDJSON file of up to
+ * IMPORT_MAX_ROWS rows, each written through the same upsert as PUT /api/candidates/:atsId.
+ *
+ * The request body is parsed as it streams in and spooled to a temporary file, one parsed row
+ * per line, so memory stays flat whatever the file's size, and a malformed file (wrong content
+ * type, not CSV, no header, unknown columns, too many rows) is refused with a 400 before
+ * anything is written. The rows are then written in batches, one transaction each, yielding to
+ * the event loop between batches; progress is readable at GET /api/imports/:id.
+ *
+ * A bad row is reported (row, atsId, field, message) and skipped; it never stops the import, and
+ * a row is written whole or not at all. Imports run one at a time per server. An import cut off by
+ * a restart is marked failed (running it again is safe: the upsert is idempotent).
+ */
+import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { CsvError, parse } from 'csv-parse';
+import { and, eq } from 'drizzle-orm';
+import type { ZodError } from 'zod';
+import {
+  CandidateImportLineSchema,
+  IMPORT_CSV_COLUMNS,
+  IMPORT_MAX_ERRORS_KEPT,
+  IMPORT_MAX_ROWS,
+  IMPORT_REQUIRED_COLUMNS,
+  type ImportRowError,
+  type ImportStatus,
+} from '../../shared/api.js';
+import { candidateImports } from '../db/schema.js';
+import type { Deps } from '../deps.js';
+import type { CandidateChanges } from '../lib/candidate-changes.js';
+import { ApiError, notFound } from '../lib/errors.js';
+import type { CandidateSync, PreparedCandidate, Writer } from './candidate-sync.js';
+import type { Organization } from './textability.js';
+
+export type ImportFormat = 'csv' | 'ndjson';
+type ImportRow = typeof candidateImports.$inferSelect;
+
+/** Rows per transaction: big enough to amortise the commit, small enough to keep the server responsive. */
+const BATCH_ROWS = 1000;
+/** A file bigger than this is refused while it streams in (about 1 KB a row at the row limit). */
+const MAX_FILE_BYTES = 128 * 1024 * 1024;
+/** One CSV record (a row with its quoted newlines) longer than this is not a candidate. */
+const MAX_RECORD_BYTES = 64 * 1024;
+
+const CONTENT_TYPES: Record<string, ImportFormat> = {
+  'text/csv': 'csv',
+  'application/csv': 'csv',
+  'application/x-ndjson': 'ndjson',
+  'application/ndjson': 'ndjson',
+  'application/jsonl': 'ndjson',
+};
+
+const invalidFile = (message: string) => new ApiError(400, 'INVALID_FILE', message);
+
+/** The importing party, as consent records and the import's own record name it. */
+export type Importer = Writer & { type: 'key' | 'recruiter' | 'system' };
+
+interface Job {
+  id: string;
+  org: Organization;
+  format: ImportFormat;
+  /** CSV: the header's column names, in file order. */
+  columns: string[];
+  spoolPath: string;
+  importer: Importer;
+  done: Promise<void>;
+  resolve(): void;
+}
+
+export function formatOf(contentType: string | undefined): ImportFormat {
+  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  const format = CONTENT_TYPES[type];
+  if (!format) {
+    throw invalidFile(`Send the file as text/csv (a header row, then one candidate per row) or application/x-ndjson (one JSON object per line)${type ? `, not ${type}` : ''}.`);
+  }
+  return format;
+}
+
+export function createImportService(
+  { db, clock, log }: Pick<Deps, 'db' | 'clock' | 'log'>,
+  services: { sync: CandidateSync; changes: Pick<CandidateChanges, 'changed'> },
+) {
+  const queue: Job[] = [];
+  let running: Promise<void> | null = null;
+  let stopping = false;
+
+  function serialize(row: ImportRow): ImportStatus {
+    return {
+      importId: row.id,
+      status: row.status,
+      format: row.format,
+      total: row.total,
+      processed: row.processed,
+      created: row.created,
+      updated: row.updated,
+      unchanged: row.unchanged,
+      failed: row.failed,
+      errors: row.errors,
+      message: row.message,
+      createdAt: new Date(row.createdAt).toISOString(),
+      finishedAt: row.finishedAt == null ? null : new Date(row.finishedAt).toISOString(),
+    };
+  }
+
+  /** Runs queued imports one after another. */
+  function pump() {
+    if (running || stopping) return;
+    const job = queue.shift();
+    if (!job) return;
+    running = run(job)
+      .catch((err) => {
+        log.error('import failed', { importId: job.id, error: err instanceof Error ? err.stack : String(err) });
+        db.update(candidateImports)
+          .set({ status: 'failed', message: 'The import stopped on a server error; rows written so far are kept. Run it again to finish (rows already imported count as unchanged).', finishedAt: clock.now() })
+          .where(eq(candidateImports.id, job.id))
+          .run();
+      })
+      .finally(() => {
+        void rm(job.spoolPath, { force: true });
+        job.resolve();
+        running = null;
+        pump();
+      });
+  }
+
+  async function run(job: Job) {
+    const seen = new Map<string, number>();
+    const counts = { processed: 0, created: 0, updated: 0, unchanged: 0, failed: 0 };
+    const errors: ImportRowError[] = [];
+    let batch: { row: number; prepared: PreparedCandidate }[] = [];
+
+    const fail = (error: ImportRowError) => {
+      counts.failed++;
+      counts.processed++;
+      if (errors.length < IMPORT_MAX_ERRORS_KEPT) errors.push(error);
+    };
+
+    const flush = async () => {
+      const rows = batch;
+      batch = [];
+      const changed: string[] = [];
+      const outcomes = writeBatch(job, rows, fail);
+      for (const { prepared, outcome } of outcomes) {
+        counts.processed++;
+        counts[outcome]++;
+        if (outcome !== 'unchanged') changed.push(prepared.atsId);
+      }
+      db.update(candidateImports)
+        .set({ ...counts, errors })
+        .where(eq(candidateImports.id, job.id))
+        .run();
+      services.changes.changed(job.org.id, changed);
+      // Let requests (and other tenants' webhooks) in between batches.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    };
+
+    const lines = createInterface({ input: createReadStream(job.spoolPath), crlfDelay: Infinity });
+    for await (const line of lines) {
+      if (stopping) break;
+      const [row, data] = JSON.parse(line) as [number, string[] | string];
+      const parsed = job.format === 'csv' ? csvRow(job.columns, data as string[]) : ndjsonRow(data as string);
+      if ('error' in parsed) {
+        fail({ row, ...parsed.error });
+        continue;
+      }
+      const result = CandidateImportLineSchema.safeParse(parsed.body);
+      const atsId = result.success ? result.data.atsId : typeof parsed.body.atsId === 'string' ? parsed.body.atsId.trim() : undefined;
+      const firstRow = atsId ? seen.get(atsId) : undefined;
+      if (atsId && firstRow === undefined) seen.set(atsId, row);
+      if (!result.success) {
+        fail({ row, ...(atsId ? { atsId } : {}), ...fieldError(result.error, job.format) });
+        continue;
+      }
+      if (firstRow !== undefined) {
+        fail({ row, atsId, field: 'atsId', message: `atsId ${atsId} appears more than once in this file (first on row ${firstRow}); this row was skipped.` });
+        continue;
+      }
+      const { atsId: id, ...body } = result.data;
+      try {
+        batch.push({ row, prepared: services.sync.prepare(job.org, id, body) });
+      } catch (err) {
+        if (!(err instanceof ApiError)) throw err;
+        fail({ row, atsId: id, field: String(err.details?.field ?? 'row'), message: err.message.replace(/^[\w.]+: /, '') });
+        continue;
+      }
+      if (batch.length >= BATCH_ROWS) await flush();
+    }
+    if (batch.length) await flush();
+    if (stopping) return;
+    db.update(candidateImports)
+      .set({ ...counts, errors, status: 'done', finishedAt: clock.now() })
+      .where(eq(candidateImports.id, job.id))
+      .run();
+  }
+
+  /** One transaction for the batch; should it fail, each row alone, so a row that cannot be saved fails by itself. */
+  function writeBatch(job: Job, rows: { row: number; prepared: PreparedCandidate }[], fail: (e: ImportRowError) => void) {
+    try {
+      const outcomes = services.sync.writeMany(job.org, rows.map((r) => r.prepared), job.importer);
+      return rows.map((r, i) => ({ prepared: r.prepared, outcome: outcomes[i]!.outcome }));
+    } catch (err) {
+      log.warn('import batch failed; writing its rows one at a time', { importId: job.id, error: err instanceof Error ? err.message : String(err) });
+    }
+    return rows.flatMap((r) => {
+      try {
+        return [{ prepared: r.prepared, outcome: services.sync.writeMany(job.org, [r.prepared], job.importer)[0]!.outcome }];
+      } catch (err) {
+        fail({ row: r.row, atsId: r.prepared.atsId, field: 'row', message: `Could not be saved: ${err instanceof Error ? err.message : String(err)}` });
+        return [];
+      }
+    });
+  }
+
+  return {
+    /**
+     * Reads and checks the file (400 if it is not one), records the import and queues it.
+     * `done` settles when its rows are written (the seed waits for it; the API does not).
+     */
+    async start(org: Organization, importer: Importer, contentType: string | undefined, body: AsyncIterable<Uint8Array> | null) {
+      const format = formatOf(contentType);
+      if (!body) throw invalidFile('The request has no file: send the CSV or NDJSON as the request body.');
+      const id = 'imp_' + randomBytes(12).toString('base64url');
+      const spoolPath = join(tmpdir(), `te-${id}.jsonl`);
+      let spooled: { total: number; columns: string[] };
+      try {
+        spooled = format === 'csv' ? await spoolCsv(body, spoolPath) : await spoolNdjson(body, spoolPath);
+      } catch (err) {
+        await rm(spoolPath, { force: true });
+        if (err instanceof CsvError) throw invalidFile(`This is not a CSV file we can read: ${err.message}`);
+        throw err;
+      }
+      const now = clock.now();
+      const row = db
+        .insert(candidateImports)
+        .values({ id, orgId: org.id, status: 'running', format, total: spooled.total, errors: [], startedByType: importer.type, startedByName: importer.name, createdAt: now })
+        .returning()
+        .get();
+      let resolve!: () => void;
+      const done = new Promise<void>((r) => (resolve = r));
+      queue.push({ id, org, format, columns: spooled.columns, spoolPath, importer, done, resolve });
+      pump();
+      return { status: serialize(row), done };
+    },
+
+    get(org: Organization, id: string): ImportStatus {
+      const row = db.select().from(candidateImports).where(and(eq(candidateImports.orgId, org.id), eq(candidateImports.id, id))).get();
+      if (!row) throw notFound('Import');
+      return serialize(row);
+    },
+
+    /** Imports left running by a server that stopped: they will not resume, so they are failed, with how to finish them. */
+    failInterrupted(): number {
+      return db
+        .update(candidateImports)
+        .set({ status: 'failed', message: 'The server restarted during this import; rows written before are kept. Run it again to finish (rows already imported count as unchanged).', finishedAt: clock.now() })
+        .where(eq(candidateImports.status, 'running'))
+        .run().changes;
+    },
+
+    /** Stops between batches (shutdown); the running import is failed on the next start. */
+    async stop() {
+      stopping = true;
+      await running;
+    },
+  };
+}
+
+export type ImportService = ReturnType<typeof createImportService>;
+
+// ── Reading the file ─────────────────────────────────────────────────────────────────────
+
+async function write(out: WriteStream, line: string): Promise<void> {
+  if (!out.write(line)) await new Promise<void>((resolve) => out.once('drain', resolve));
+}
+
+async function close(out: WriteStream): Promise<void> {
+  await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+}
+
+/** The request body, refused once it grows past MAX_FILE_BYTES. */
+async function* bounded(body: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  let bytes = 0;
+  for await (const chunk of body) {
+    bytes += chunk.byteLength;
+    if (bytes > MAX_FILE_BYTES) throw new ApiError(413, 'IMPORT_TOO_LARGE', `The file is larger than ${MAX_FILE_BYTES / 1024 / 1024} MB; split it into smaller files.`);
+    yield chunk;
+  }
+}
+
+const tooManyRows = () =>
+  new ApiError(413, 'IMPORT_TOO_LARGE', `The file has more than ${IMPORT_MAX_ROWS.toLocaleString('en-US')} rows; split it into files of at most that many.`);
+
+/** The header names the columns; each is one we know, none twice, and the required ones are there. */
+function checkHeader(header: string[]): string[] {
+  const known = new Map<string, string>(IMPORT_CSV_COLUMNS.map((c) => [c.toLowerCase(), c]));
+  const columns = header.map((h) => h.trim());
+  if (columns.length === 1 && columns[0] === '') throw invalidFile('The first row must be a header naming the columns (atsId, firstName, lastName, ...).');
+  const names: string[] = [];
+  for (const raw of columns) {
+    const name = known.get(raw.toLowerCase());
+    if (!name) {
+      throw invalidFile(
+        `The header has a column we don't know: "${raw.slice(0, 60)}". The first row must name the columns; known columns are ${IMPORT_CSV_COLUMNS.join(', ')}.`,
+      );
+    }
+    if (names.includes(name)) throw invalidFile(`The header names the column ${name} twice.`);
+    names.push(name);
+  }
+  const missing = IMPORT_REQUIRED_COLUMNS.filter((c) => !names.includes(c));
+  if (missing.length) throw invalidFile(`The header has no ${missing.join(', ')} column${missing.length > 1 ? 's' : ''}; ${IMPORT_REQUIRED_COLUMNS.join(', ')} are required.`);
+  return names;
+}
+
+async function spoolCsv(body: AsyncIterable<Uint8Array>, spoolPath: string): Promise<{ total: number; columns: string[] }> {
+  // Blank lines are kept as records (and skipped below), so row numbers match a spreadsheet's.
+  const parser = parse({ bom: true, relax_column_count: true, max_record_size: MAX_RECORD_BYTES });
+  const out = createWriteStream(spoolPath);
+  const feeding = (async () => {
+    try {
+      for await (const chunk of bounded(body)) if (!parser.write(chunk)) await new Promise<void>((r) => parser.once('drain', r));
+      parser.end();
+    } catch (err) {
+      parser.destroy(err as Error);
+    }
+  })();
+  let columns: string[] | null = null;
+  let row = 0;
+  let total = 0;
+  try {
+    for await (const record of parser as AsyncIterable<string[]>) {
+      row++;
+      if (!columns) {
+        columns = checkHeader(record);
+        continue;
+      }
+      if (record.length === 1 && record[0] === '') continue;
+      if (++total > IMPORT_MAX_ROWS) throw tooManyRows();
+      await write(out, JSON.stringify([row, record]) + '\n');
+    }
+    await feeding;
+  } finally {
+    await close(out);
+  }
+  if (!columns) throw invalidFile('The file is empty: send a header row, then one candidate per row.');
+  return { total, columns };
+}
+
+async function spoolNdjson(body: AsyncIterable<Uint8Array>, spoolPath: string): Promise<{ total: number; columns: string[] }> {
+  const out = createWriteStream(spoolPath);
+  const decoder = new TextDecoder('utf-8');
+  let buffer = '';
+  let line = 0;
+  let total = 0;
+  let checkedFirst = false;
+  const take = async (text: string) => {
+    line++;
+    if (!text.trim()) return;
+    if (!checkedFirst) {
+      checkedFirst = true;
+      let first: unknown;
+      try {
+        first = JSON.parse(text);
+      } catch {
+        first = null;
+      }
+      if (!first || typeof first !== 'object' || Array.isArray(first)) {
+        throw invalidFile('This is not NDJSON: each line must be one candidate as a JSON object, e.g. {"atsId":"10001","firstName":"Maria","lastName":"Garcia"}.');
+      }
+    }
+    if (++total > IMPORT_MAX_ROWS) throw tooManyRows();
+    await write(out, JSON.stringify([line, text]) + '\n');
+  };
+  try {
+    for await (const chunk of bounded(body)) {
+      buffer += decoder.decode(chunk, { stream: true });
+      let end: number;
+      while ((end = buffer.indexOf('\n')) !== -1) {
+        const text = buffer.slice(0, end).replace(/\r$/, '');
+        buffer = buffer.slice(end + 1);
+        if (text.length > MAX_RECORD_BYTES) throw invalidFile(`Line ${line + 1} is longer than ${MAX_RECORD_BYTES / 1024} KB.`);
+        await take(text);
+      }
+      if (buffer.length > MAX_RECORD_BYTES) throw invalidFile(`Line ${line + 1} is longer than ${MAX_RECORD_BYTES / 1024} KB.`);
+    }
+    buffer += decoder.decode();
+    if (buffer) await take(buffer.replace(/\r$/, ''));
+  } finally {
+    await close(out);
+  }
+  if (!checkedFirst) throw invalidFile('The file is empty: send one candidate per line as a JSON object.');
+  return { total, columns: [] };
+}
+
+// ── Rows to upsert bodies ────────────────────────────────────────────────────────────────
+
+type RowResult = { body: Record<string, unknown> } | { error: Omit<ImportRowError, 'row'> };
+
+/** A CSV row as an upsert body: an empty cell clears the field, consent is composed from its three columns. */
+function csvRow(columns: string[], cells: string[]): RowResult {
+  if (cells.length > columns.length) {
+    return { error: { field: 'row', message: `This row has ${cells.length} cells, the header ${columns.length}: check for an unquoted comma.` } };
+  }
+  const body: Record<string, unknown> = {};
+  const consent: Record<string, string> = {};
+  columns.forEach((column, i) => {
+    const cell = (cells[i] ?? '').trim();
+    if (column === 'consent' || column === 'consentSource' || column === 'consentAt') {
+      if (cell) consent[column] = cell;
+    } else if (column === 'atsId' || column === 'firstName' || column === 'lastName') {
+      body[column] = cell;
+    } else if (column === 'channel') {
+      body[column] = cell ? cell.toLowerCase() : null;
+    } else {
+      body[column] = cell || null;
+    }
+  });
+  if (consent.consent) {
+    body.consent = {
+      status: consent.consent.toLowerCase(),
+      ...(consent.consentSource !== undefined ? { source: consent.consentSource } : {}),
+      ...(consent.consentAt !== undefined ? { at: consent.consentAt } : {}),
+    };
+  } else if (consent.consentSource || consent.consentAt) {
+    return { error: { field: 'consent', message: 'consentSource or consentAt is filled in but consent is empty: say granted or revoked.' } };
+  }
+  return { body };
+}
+
+function ndjsonRow(text: string): RowResult {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { error: { field: 'row', message: 'This line is not JSON.' } };
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return { error: { field: 'row', message: 'This line is not a JSON object.' } };
+  return { body: value as Record<string, unknown> };
+}
+
+/** The first problem zod found, named the way the file names it (CSV: consentSource, not consent.source). */
+function fieldError(error: ZodError, format: ImportFormat): { field: string; message: string } {
+  const issue = error.issues[0]!;
+  let field = issue.code === 'unrecognized_keys' ? String(issue.keys[0]) : issue.path.join('.') || 'row';
+  if (format === 'csv') field = ({ 'consent.status': 'consent', 'consent.source': 'consentSource', 'consent.at': 'consentAt' } as Record<string, string>)[field] ?? field;
+  let message = issue.message;
+  if (issue.code === 'invalid_value' && field.startsWith('consent') && field !== 'consentSource' && field !== 'consentAt' && field !== 'consent.source' && field !== 'consent.at') message = 'consent must be granted or revoked.';
+  else if (issue.code === 'invalid_value' && field === 'channel') message = 'channel must be sms or whatsapp.';
+  else if (issue.code === 'unrecognized_keys') message = `"${field}" is not a field we know; fields are ${IMPORT_CSV_COLUMNS.filter((c) => !c.startsWith('consent')).join(', ')}, consent.`;
+  return { field, message };
+}
