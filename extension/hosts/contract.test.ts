@@ -8,7 +8,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { demoCandidates } from '../../fixtures/demo/index';
+// The demo data as JSON (fixtures/demo/index.ts reads file paths when imported, which this test's
+// DOM environment can't do).
+import atsOnlyCandidates from '../../fixtures/demo/ats-only-candidates.json' with { type: 'json' };
+import demoCandidates from '../../fixtures/demo/candidates.json' with { type: 'json' };
 import type { CapturedPage } from './__fixtures__/capture';
 import { crm } from './crm';
 import { cxm } from './cxm';
@@ -20,7 +23,8 @@ const HOST_PAGES = join(import.meta.dirname, '../../fixtures/hosts');
 const captured = JSON.parse(readFileSync(join(DIR, 'captured.json'), 'utf8')) as CapturedPage[];
 const ORIGIN = 'http://localhost:8788';
 
-const names = new Map(demoCandidates.filter((c) => c.org === 'acme').map((c) => [c.atsId, `${c.firstName} ${c.lastName}`.trim()]));
+const hostCandidates = [...demoCandidates, ...atsOnlyCandidates].filter((c) => c.org === 'acme');
+const names = new Map(hostCandidates.map((c) => [c.atsId, `${c.firstName} ${c.lastName}`.trim()]));
 
 declare global {
   interface Window {
@@ -28,9 +32,9 @@ declare global {
   }
 }
 
-/** Loads a saved page into this test's document, at the URL it was captured from. */
-function load(variant: HostAdapter['name'], state: CapturedPage['state'], origin = ORIGIN): CapturedPage {
-  const entry = captured.find((p) => p.variant === variant && p.state === state);
+/** Loads a saved page into this test's document, at the URL it was captured from (a profile: 10001's unless told). */
+function load(variant: HostAdapter['name'], state: CapturedPage['state'], origin = ORIGIN, candidateId?: string): CapturedPage {
+  const entry = captured.find((p) => p.variant === variant && p.state === state && (!candidateId || p.candidateId === candidateId));
   if (!entry) throw new Error(`No saved ${variant} ${state} page: run extension/hosts/__fixtures__/capture.ts`);
   window.happyDOM.setURL(origin + entry.path);
   const parsed = new DOMParser().parseFromString(readFileSync(join(DIR, entry.file), 'utf8'), 'text/html');
@@ -140,6 +144,42 @@ describe.each(adapters.map((a) => [a.name, a] as const))('%s adapter', (name, ad
     expect(adapter.rows()).toEqual([]);
     expect(adapter.bulkActionBar()).toBeNull();
     expect(adapter.viewRoot()).not.toBeNull();
+  });
+
+  it("candidate details: the profile's name, mobile, email, job and location; none off a profile", () => {
+    load(name, 'search');
+    expect(adapter.candidateDetails()).toBeNull();
+
+    const expected = (id: string) => {
+      const c = hostCandidates.find((x) => x.atsId === id)!;
+      return { firstName: c.firstName, lastName: c.lastName, email: c.email, phone: c.phone, phoneType: c.phoneType, jobTitle: c.jobTitle, location: c.location };
+    };
+    load(name, 'profile-messages');
+    expect(adapter.candidateDetails()).toEqual({
+      firstName: 'Maria',
+      lastName: 'Garcia',
+      email: 'maria.garcia@example.com',
+      phone: '(212) 555-0101',
+      phoneType: 'mobile',
+      jobTitle: 'Warehouse Associate',
+      location: 'New York, NY',
+    });
+    // Read while the Messages tab is open: what the extension sees when its tab is.
+    expect(adapter.messagesTabs()).not.toBeNull();
+
+    // An ATS-only candidate without a phone: no number, no kind.
+    load(name, 'profile-messages', ORIGIN, '10154');
+    expect(adapter.profileCandidateId()).toBe('10154');
+    expect(adapter.candidateDetails()).toEqual({ ...expected('10154'), phone: null, phoneType: null });
+
+    // A landline is read as one (the form does not offer it as the mobile).
+    load(name, 'profile-messages', ORIGIN, '10037');
+    expect(adapter.candidateDetails()).toEqual({ ...expected('10037'), phone: '+44 20 7946 0321', phoneType: 'landline' });
+
+    // Before the profile has rendered (the host's loading state), nothing to read.
+    load(name, 'profile-messages');
+    adapter.viewRoot()!.replaceChildren();
+    expect(adapter.candidateDetails()).toBeNull();
   });
 
   it('the view key ignores re-render state (query, hash) but not the view', () => {

@@ -6,6 +6,7 @@
  * fixtures/hosts/README.md), not real iCIMS CRM pages, which were not available: against the
  * real product, this file (and only this file) is what changes.
  */
+import { phoneTypeOf, textOf } from './details';
 import { candidateRows } from './rows';
 import { messagesTabs, type TabStripMarkup } from './tab-strip';
 import type { HostAdapter, PageKind } from './types';
@@ -26,6 +27,15 @@ const SELECT_ALL = '#crm-select-page';
 const BULK_BAR = '.crm-bulk-actions:not([hidden])';
 const BULK_SLOT = '.crm-bulk-actions__buttons';
 const PROFILE = '#crm-profile-root article.crm-profile[data-candidate-ref]';
+/**
+ * The Profile tab's boxes (rendered once, present while another tab shows): label/value rows,
+ * `div > dt + dd`, named "First name", "Last name", "Email", "Phone", "Location", "Job".
+ */
+const PROFILE_DETAIL_LABELS = '.crm-tab-panel[data-tab-panel="profile"] dl.crm-details > div > dt';
+/** The header's contact rows, same shape: its "Phone" says the kind, "(212) 555-0101 · mobile". */
+const HEADER_CONTACT_LABELS = '.crm-profile__head dl.crm-profile__contact > div > dt';
+/** Between the number and its kind in the header's Phone row. */
+const PHONE_TYPE_SEPARATOR = ' · ';
 /** The strip exists (hidden) before Messages is opened: open = its section is not hidden. */
 const MESSAGES_STRIP = 'section.crm-tab-panel[data-tab-panel="messages"]:not([hidden]) nav.crm-subtabs[role=tablist]';
 const MESSAGES_CONTENT_CLASS = 'crm-subtab-body';
@@ -88,6 +98,29 @@ export const crm: HostAdapter = {
   profileCandidateId() {
     if (crm.pageKind() !== 'profile') return null;
     return document.querySelector(PROFILE)?.getAttribute('data-candidate-ref') || null;
+  },
+
+  candidateDetails() {
+    if (crm.pageKind() !== 'profile') return null;
+    const profile = document.querySelector(PROFILE);
+    if (!profile) return null;
+    /** The value beside the label `label` among the `dt` elements `labels`. */
+    const valueOf = (labels: string, label: string) => {
+      const dt = [...profile.querySelectorAll(labels)].find((el) => el.textContent?.trim() === label);
+      return textOf(dt?.nextElementSibling);
+    };
+    const firstName = valueOf(PROFILE_DETAIL_LABELS, 'First name');
+    if (firstName === null) return null;
+    const headerPhone = valueOf(HEADER_CONTACT_LABELS, 'Phone');
+    return {
+      firstName,
+      lastName: valueOf(PROFILE_DETAIL_LABELS, 'Last name') ?? '',
+      email: valueOf(PROFILE_DETAIL_LABELS, 'Email'),
+      phone: valueOf(PROFILE_DETAIL_LABELS, 'Phone'),
+      phoneType: phoneTypeOf(headerPhone?.split(PHONE_TYPE_SEPARATOR)[1]),
+      jobTitle: valueOf(PROFILE_DETAIL_LABELS, 'Job'),
+      location: valueOf(PROFILE_DETAIL_LABELS, 'Location'),
+    };
   },
 
   messagesTabs() {

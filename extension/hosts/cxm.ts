@@ -5,6 +5,7 @@
  * fixtures/hosts/README.md), not real iCIMS CXM pages, which were not available: against the
  * real product, this file (and only this file) is what changes.
  */
+import { ownTexts, phoneTypeOf, textOf } from './details';
 import { candidateRows } from './rows';
 import { messagesTabs, type TabStripMarkup } from './tab-strip';
 import type { HostAdapter, PageKind } from './types';
@@ -23,6 +24,15 @@ const SELECT_ALL = '#cxm-main table.cxm-grid > thead input.cxm-select-all';
 const BULK_BAR = '#cxm-main .cxm-bulk-slot > .cxm-bulkbar';
 const BULK_SLOT = '.cxm-bulkbar__actions';
 const PROFILE = '#cxm-main > section.cxm-profile[data-person-id]';
+/** Inside the profile: the header's name parts, contact list and headline ("job · location"). */
+const PROFILE_GIVEN_NAME = 'h1.cxm-profile__name .cxm-profile__given-name';
+const PROFILE_FAMILY_NAME = 'h1.cxm-profile__name .cxm-profile__family-name';
+const PROFILE_EMAIL = 'a.cxm-profile__email';
+/** The number is the element's own text; a muted child says "(Mobile)" or "(Home)". */
+const PROFILE_PHONE = '.cxm-profile__phone';
+const PROFILE_PHONE_TYPE = '.cxm-muted';
+/** Job title and location are its own text nodes, between icons and a dot. */
+const PROFILE_HEADLINE = 'p.cxm-profile__headline';
 const MESSAGES_STRIP = '#cxm-tabpanel[data-tab="messages"] ul.cxm-subtabs[role=tablist]';
 const MESSAGES_CONTENT = '#cxm-tabpanel[data-tab="messages"] .cxm-subtab-content';
 
@@ -79,6 +89,25 @@ export const cxm: HostAdapter = {
   profileCandidateId() {
     if (cxm.pageKind() !== 'profile') return null;
     return document.querySelector(PROFILE)?.getAttribute('data-person-id') || null;
+  },
+
+  // The header is there whichever profile tab is open (the tabs' content is mounted one at a time).
+  candidateDetails() {
+    if (cxm.pageKind() !== 'profile') return null;
+    const profile = document.querySelector(PROFILE);
+    const given = profile?.querySelector(PROFILE_GIVEN_NAME);
+    if (!profile || !given) return null;
+    const phone = profile.querySelector(PROFILE_PHONE);
+    const [jobTitle, location] = ownTexts(profile.querySelector(PROFILE_HEADLINE) ?? profile.ownerDocument.createElement('p'));
+    return {
+      firstName: given.textContent?.trim() ?? '',
+      lastName: profile.querySelector(PROFILE_FAMILY_NAME)?.textContent?.trim() ?? '',
+      email: textOf(profile.querySelector(PROFILE_EMAIL)),
+      phone: phone ? (ownTexts(phone)[0] ?? null) : null,
+      phoneType: phone ? phoneTypeOf(phone.querySelector(PROFILE_PHONE_TYPE)?.textContent) : null,
+      jobTitle: jobTitle ?? null,
+      location: location ?? null,
+    };
   },
 
   // Only the open tab's content is mounted: the strip is a new element each time Messages opens.

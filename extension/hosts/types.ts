@@ -43,6 +43,22 @@ export interface MessagesTabs {
   addTab(label: string, options: { id: string; signal: AbortSignal; onSelect(selected: boolean): void }): InjectedTab;
 }
 
+/**
+ * What the host's profile page says about the candidate, read for "Add to Text Engagement".
+ * Strings as the page shows them (the server normalises the phone); null when the page has none.
+ */
+export interface CandidateDetails {
+  firstName: string;
+  lastName: string;
+  email: string | null;
+  /** As the page shows it, e.g. "(212) 555-0101" or "+44 20 7946 0321". */
+  phone: string | null;
+  /** What kind of number the page says it is; null when it doesn't say. */
+  phoneType: 'mobile' | 'landline' | null;
+  jobTitle: string | null;
+  location: string | null;
+}
+
 export interface HostAdapter {
   readonly name: 'cxm' | 'crm';
   /** True on pages of this host, told by the page's own markers, never by its port (checked once per page load). */
@@ -72,6 +88,8 @@ export interface HostAdapter {
 
   // Candidate profile
   profileCandidateId(): string | null;
+  /** The profile's name, contact details, job and location; null off a profile (or before it has rendered). */
+  candidateDetails(): CandidateDetails | null;
   /** The Messages tab's inner strip, once the Messages tab is open; else null. */
   messagesTabs(): MessagesTabs | null;
 }

@@ -1,7 +1,8 @@
 /**
  * Captures the rendered HTML of the demo host pages (fixtures/hosts) that the adapters' contract
  * test (extension/hosts/contract.test.ts) runs against: for each variant, search page 1, the
- * same page with rows selected, and a profile with its Messages tab open.
+ * same page with rows selected, and profiles with their Messages tab open (Maria Garcia with a
+ * mobile, an ATS-only candidate without a phone, and one with a landline).
  *
  *   npx tsx extension/hosts/__fixtures__/capture.ts
  *
@@ -19,6 +20,13 @@ import { serveFixtures } from '../../../fixtures/serve';
 const OUT = dirname(fileURLToPath(import.meta.url));
 const CHROMIUM = process.env.PUPPETEER_EXECUTABLE_PATH ?? '/usr/bin/chromium';
 
+/** The profiles saved (id, file name suffix): a mobile, no phone at all (ATS-only), a landline. */
+const PROFILES = [
+  ['10001', ''],
+  ['10154', '-no-phone'],
+  ['10037', '-landline'],
+] as const;
+
 export interface CapturedPage {
   file: string;
   variant: 'cxm' | 'crm';
@@ -27,7 +35,7 @@ export interface CapturedPage {
   path: string;
   /** Row ids selected (search-selected only). */
   selected?: string[];
-  /** The profile's candidate id (profile-messages only). */
+  /** The profile's candidate id (profile-messages only; the first such page is 10001's). */
   candidateId?: string;
 }
 
@@ -121,8 +129,10 @@ async function main() {
       await page.waitForSelector(v.bar);
       await save({ file: `${v.name}-search-selected.html`, variant: v.name, state: 'search-selected', selected });
 
-      await v.openMessages('10001');
-      await save({ file: `${v.name}-profile-messages.html`, variant: v.name, state: 'profile-messages', candidateId: '10001' });
+      for (const [id, suffix] of PROFILES) {
+        await v.openMessages(id);
+        await save({ file: `${v.name}-profile-messages${suffix}.html`, variant: v.name, state: 'profile-messages', candidateId: id });
+      }
     }
     writeFileSync(join(OUT, 'captured.json'), JSON.stringify(captured, null, 2) + '\n');
   } finally {
