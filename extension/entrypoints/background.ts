@@ -7,7 +7,7 @@
 import { browser } from 'wxt/browser';
 import { defineBackground } from 'wxt/utils/define-background';
 import type { Recruiter } from '../../shared/api';
-import { callApi, RelayFailure } from '../lib/api-client';
+import { callApi, RelayFailure, TextBody } from '../lib/api-client';
 import { createEventStream } from '../lib/event-stream';
 import type { Outputs, PushEvent, Session } from '../lib/protocol';
 import { EVENTS_PORT } from '../lib/protocol-names';
@@ -83,6 +83,12 @@ export default defineBackground(() => {
     },
     'candidates.lookup': ({ ids }) => lookup(ids),
     'candidates.get': ({ id: cid }) => api('GET', `/api/candidates/${id(cid)}`),
+    'candidates.upsert': async ({ id: cid, candidate }) => {
+      const saved = await api<Outputs['candidates.upsert']>('PUT', `/api/candidates/${id(cid)}`, candidate);
+      // Known at once to every badge that asks (the server's candidates.updated follows).
+      remember(saved.id, saved);
+      return saved;
+    },
     'candidates.search': ({ query, limit, cursor }) => api('GET', `/api/candidates${q({ query, limit, cursor })}`),
     'messages.list': ({ candidateId, after }) => api('GET', `/api/candidates/${id(candidateId)}/messages${q({ after, limit: 500 })}`),
     'messages.send': ({ candidateId, body, templateId, idempotencyKey }) =>
@@ -109,6 +115,8 @@ export default defineBackground(() => {
     'campaigns.updateMessage': ({ id: cid, messageId, ...patch }) => api('PATCH', `/api/campaigns/${cid}/messages/${messageId}`, patch),
     'campaigns.deleteMessage': ({ id: cid, messageId }) => api('DELETE', `/api/campaigns/${cid}/messages/${messageId}`),
     'campaigns.scheduleMessage': ({ id: cid, messageId }) => api('POST', `/api/campaigns/${cid}/messages/${messageId}/schedule`),
+    'imports.start': ({ format, text }) => api('POST', '/api/candidates/import', new TextBody(format === 'csv' ? 'text/csv' : 'application/x-ndjson', text)),
+    'imports.get': ({ importId }) => api('GET', `/api/imports/${id(importId)}`),
     'ui.openOptions': async () => {
       await browser.runtime.openOptionsPage();
       return null;
@@ -117,18 +125,52 @@ export default defineBackground(() => {
 
   // ── The badge look-up: one request per render, answers cached briefly ──────────────────
   const LOOKUP_TTL_MS = 10_000;
-  const cache = new Map<string, { at: number; value: Outputs['candidates.get'] }>();
+  type Candidate = Outputs['candidates.get'];
+  /** What the server said about an ATS id: the candidate, or null for an id it does not know. */
+  const cache = new Map<string, { at: number; value: Candidate | null }>();
+  /** For each look-up on its way: the ids that changed meanwhile (its answer for them is old). */
+  const lookupsInFlight = new Set<Set<string>>();
+
+  function remember(atsId: string, value: Candidate | null, at = Date.now()) {
+    cache.set(atsId, { at, value });
+  }
+
+  /** These candidates changed on the server: forget what was known, also by look-ups under way. */
+  function forget(ids: string[]) {
+    for (const i of ids) cache.delete(i);
+    for (const changed of lookupsInFlight) for (const i of ids) changed.add(i);
+  }
 
   async function lookup(ids: string[]): Promise<Outputs['candidates.lookup']> {
     const now = Date.now();
-    const missing = ids.filter((i) => !((cache.get(i)?.at ?? 0) > now - LOOKUP_TTL_MS));
-    let unknownIds: string[] = [];
-    if (missing.length) {
-      const fresh = await api<Outputs['candidates.lookup']>('GET', `/api/candidates${q({ ids: missing.join(',') })}`);
-      for (const c of fresh.candidates) cache.set(c.id, { at: now, value: c });
-      unknownIds = fresh.unknownIds ?? [];
+    const answers = new Map<string, Candidate | null>();
+    const missing: string[] = [];
+    for (const i of ids) {
+      const hit = cache.get(i);
+      if (hit && hit.at > now - LOOKUP_TTL_MS) answers.set(i, hit.value);
+      else missing.push(i);
     }
-    return { candidates: ids.flatMap((i) => (cache.has(i) && !unknownIds.includes(i) ? [cache.get(i)!.value] : [])), unknownIds };
+    if (missing.length) {
+      const changed = new Set<string>();
+      lookupsInFlight.add(changed);
+      let fresh: Outputs['candidates.lookup'];
+      try {
+        fresh = await api<Outputs['candidates.lookup']>('GET', `/api/candidates${q({ ids: missing.join(',') })}`);
+      } finally {
+        lookupsInFlight.delete(changed);
+      }
+      for (const c of fresh.candidates) answers.set(c.id, c);
+      // Unknown ids are remembered too: a page of them (candidates not added yet) is not asked for at every render.
+      for (const u of fresh.unknownIds ?? []) answers.set(u, null);
+      for (const i of missing) if (answers.has(i) && !changed.has(i)) remember(i, answers.get(i)!, now);
+    }
+    return {
+      candidates: ids.flatMap((i) => {
+        const value = answers.get(i);
+        return value ? [value] : [];
+      }),
+      unknownIds: ids.filter((i) => answers.get(i) === null),
+    };
   }
 
   // ── Requests from our own contexts only (validation and dispatch: lib/relay-server.ts) ──
@@ -151,10 +193,11 @@ export default defineBackground(() => {
     onEvent(event) {
       if (event.type === 'candidate.updated') {
         const c = event.data as Outputs['candidates.get'];
-        cache.set(c.id, { at: Date.now(), value: c });
+        remember(c.id, c);
       }
+      if (event.type === 'candidates.updated') forget((event.data as { ids: string[] }).ids);
       if (event.type === 'message.created' || event.type === 'candidate.updated') void refreshUnread();
-      if (['message.created', 'message.updated', 'candidate.updated', 'campaign.updated', 'booking.created'].includes(event.type)) {
+      if (['message.created', 'message.updated', 'candidate.updated', 'candidates.updated', 'campaign.updated', 'booking.created'].includes(event.type)) {
         broadcast(event as PushEvent);
       }
     },

@@ -10,6 +10,14 @@ export class RelayFailure extends Error {
   }
 }
 
+/** A request body that is not JSON (an import's CSV or NDJSON file), sent as it is. */
+export class TextBody {
+  constructor(
+    readonly contentType: string,
+    readonly text: string,
+  ) {}
+}
+
 export interface ApiTarget {
   serverUrl: string;
   token: string | null;
@@ -17,15 +25,16 @@ export interface ApiTarget {
 
 export async function callApi<T>(target: ApiTarget, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
   let res: Response;
+  const text = body instanceof TextBody;
   try {
     res = await fetch(`${target.serverUrl}${path}`, {
       method,
       headers: {
         ...(target.token ? { authorization: `Bearer ${target.token}` } : {}),
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(body !== undefined ? { 'content-type': text ? body.contentType : 'application/json' } : {}),
         ...headers,
       },
-      body: body !== undefined ? JSON.stringify(body) : undefined,
+      body: text ? body.text : body !== undefined ? JSON.stringify(body) : undefined,
     });
   } catch {
     throw new RelayFailure({
@@ -42,11 +51,13 @@ export async function callApi<T>(target: ApiTarget, method: string, path: string
     // Not JSON: described below.
   }
   if (!res.ok) {
-    const error = (json as { error?: { code?: string; message?: string } } | null)?.error;
+    const error = (json as { error?: { code?: string; message?: string; details?: { field?: unknown } } } | null)?.error;
+    const field = error?.details?.field;
     throw new RelayFailure({
       code: error?.code ?? `HTTP_${res.status}`,
       message: error?.message ?? `The server answered ${res.status}.`,
       status: res.status,
+      ...(typeof field === 'string' ? { field } : {}),
     });
   }
   return json as T;

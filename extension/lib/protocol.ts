@@ -7,6 +7,8 @@
  * content-script bundle.
  */
 import { z } from 'zod';
+import { CHANNELS, CONSENT_STATUSES } from '../../shared/api';
+import { MAX_IMPORT_BYTES } from './protocol-names';
 import type {
   AddCandidatesResultSchema,
   CampaignDetailSchema,
@@ -15,6 +17,7 @@ import type {
   CampaignSchema,
   CandidateListSchema,
   CandidateSchema,
+  ImportStatusSchema,
   MessagePageSchema,
   MessageSchema,
   RecruiterSchema,
@@ -23,6 +26,23 @@ import type {
 
 const atsId = z.string().min(1).max(100);
 const campaignId = z.number().int().positive();
+
+/**
+ * A candidate's data for PUT /api/candidates/:atsId, checked for shape only: what a value must
+ * be (a valid phone, an email) is the server's to say, so its refusal names the field.
+ */
+const optionalText = (max: number) => z.string().max(max).nullish();
+const candidateUpsert = z.strictObject({
+  firstName: z.string().max(100),
+  lastName: z.string().max(100),
+  email: optionalText(254),
+  phone: optionalText(40),
+  channel: z.enum(CHANNELS).nullish(),
+  consent: z.strictObject({ status: z.enum(CONSENT_STATUSES), source: z.string().max(200), at: z.string().max(40).optional() }).optional(),
+  timeZone: optionalText(64),
+  jobTitle: optionalText(200),
+  location: optionalText(200),
+});
 
 /** Requests: name -> input schema. Outputs are typed in `Outputs` below. */
 export const requestSchemas = {
@@ -35,6 +55,7 @@ export const requestSchemas = {
   'session.signOut': z.object({}),
   'candidates.lookup': z.object({ ids: z.array(atsId).min(1).max(200) }),
   'candidates.get': z.object({ id: atsId }),
+  'candidates.upsert': z.object({ id: atsId, candidate: candidateUpsert }),
   'candidates.search': z.object({ query: z.string().max(100), limit: z.number().int().min(1).max(100).optional(), cursor: z.string().optional() }),
   'messages.list': z.object({ candidateId: atsId, after: z.number().int().min(0).optional() }),
   'messages.send': z.object({
@@ -73,6 +94,8 @@ export const requestSchemas = {
   }),
   'campaigns.deleteMessage': z.object({ id: campaignId, messageId: z.number().int().positive() }),
   'campaigns.scheduleMessage': z.object({ id: campaignId, messageId: z.number().int().positive() }),
+  'imports.start': z.object({ format: z.enum(['csv', 'ndjson']), text: z.string().max(MAX_IMPORT_BYTES, 'The file is larger than 32 MB; split it into smaller files.') }),
+  'imports.get': z.object({ importId: z.string().min(1).max(100) }),
   'ui.openOptions': z.object({}),
 } as const;
 
@@ -93,6 +116,7 @@ export interface Outputs {
   'session.signOut': Session;
   'candidates.lookup': Out<typeof CandidateListSchema>;
   'candidates.get': Out<typeof CandidateSchema>;
+  'candidates.upsert': Out<typeof CandidateSchema>;
   'candidates.search': Out<typeof CandidateListSchema>;
   'messages.list': Out<typeof MessagePageSchema>;
   'messages.send': Out<typeof MessageSchema>;
@@ -114,6 +138,8 @@ export interface Outputs {
   'campaigns.updateMessage': Out<typeof CampaignMessageWithReviewSchema>;
   'campaigns.deleteMessage': null;
   'campaigns.scheduleMessage': Out<typeof CampaignMessageWithReviewSchema> & { confirmation: string };
+  'imports.start': Out<typeof ImportStatusSchema>;
+  'imports.get': Out<typeof ImportStatusSchema>;
   'ui.openOptions': null;
 }
 
@@ -148,6 +174,8 @@ export interface RelayError {
   code: string;
   message: string;
   status: number;
+  /** The field a 400 VALIDATION names (phone, email...), so a form can show it beside that field. */
+  field?: string;
 }
 
 export interface RequestEnvelope<N extends RequestName = RequestName> {
@@ -160,6 +188,8 @@ export interface RequestEnvelope<N extends RequestName = RequestName> {
 export type PushEvent =
   | { type: 'message.created' | 'message.updated'; data: Out<typeof MessageSchema> }
   | { type: 'candidate.updated'; data: Out<typeof CandidateSchema> }
+  /** Candidates' data changed (an upsert, an import, an erasure): re-read the ones shown. */
+  | { type: 'candidates.updated'; data: { ids: string[] } }
   | { type: 'campaign.updated'; data: Out<typeof CampaignDetailSchema> }
   | { type: 'booking.created'; data: { id: number; candidateId: string; startsAt: string; endsAt: string } }
   | { type: 'session.changed'; data: Session }

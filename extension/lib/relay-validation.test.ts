@@ -74,6 +74,12 @@ describe('relay message validation', () => {
       ['session.signIn', { serverUrl: 'ftp://x', email: 'a@b.c', password: 'p' }, /^Enter the server URL, e\.g\. http:\/\/localhost:8787$/],
       ['session.signIn', { serverUrl: 'http://localhost:8787', email: '  ', password: 'p' }, /^Enter your email\.$/],
       ['campaigns.get', { id: -1 }, /^id: Too small/],
+      // The upsert's shape is checked here (a typo in a field name is not dropped); its values are the server's to judge.
+      ['candidates.upsert', { id: '10151', candidate: { firstName: 'Lucia', lastName: 'Cruz', mobile: '555' } }, /^candidate: Unrecognized key: "mobile"/],
+      ['candidates.upsert', { id: '10151', candidate: { lastName: 'Cruz' } }, /^candidate\.firstName: Invalid input/],
+      ['candidates.upsert', { id: '10151', candidate: { firstName: 'L', lastName: 'C', consent: { status: 'maybe', source: 'x' } } }, /^candidate\.consent\.status: Invalid option/],
+      ['imports.start', { format: 'xlsx', text: 'a' }, /^format: Invalid option/],
+      ['imports.get', { importId: '' }, /^importId: Too small/],
     ];
     for (const [name, input, message] of cases) {
       const result = await handle(envelope(name, input), ours);
@@ -89,6 +95,10 @@ describe('relay message validation', () => {
     expect(await handle(envelope('session.get'), ours)).toEqual({ ok: true, data: { handled: 'session.get' } });
     // The parsed value reaches the handler (trimmed email, unknown keys stripped).
     await handle(envelope('session.signIn', { serverUrl: 'http://localhost:8787', email: ' r@acme.test ', password: 'pw', extra: true }), ours);
+    // A value the server will refuse (not a phone number) still goes to it, so its refusal names the field.
+    const capture = { firstName: 'Lucia', lastName: 'Cruz', phone: '555', consent: { status: 'granted', source: 'Candidate agreed on the phone' } };
+    expect(await handle(envelope('candidates.upsert', { id: '10151', candidate: capture }), ours)).toEqual({ ok: true, data: { handled: 'candidates.upsert' } });
+    expect(calls.pop()).toEqual({ name: 'candidates.upsert', input: { id: '10151', candidate: capture } });
     expect(calls).toEqual([
       { name: 'candidates.lookup', input: { ids: ['10001', '10002'] } },
       { name: 'session.get', input: {} },

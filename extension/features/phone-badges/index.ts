@@ -7,8 +7,9 @@
  *   decision yet. Decisions are kept for this view for a short while, so paging back is instant.
  * - Each name element is handled once (a WeakSet), and a badge already beside it is reused.
  * - Pushed `candidate.updated` events add, relabel or remove that candidate's badge at once (a
- *   STOP reply removes it without a reload); a signed-out session removes them all and shows one
- *   small sign-in notice near the results.
+ *   STOP reply removes it without a reload); `candidates.updated` (data changed by an upsert,
+ *   an import, an erasure) has the visible ones among its ids looked up again, in one request.
+ *   A signed-out session removes them all and shows one small sign-in notice near the results.
  * - Aborting the run's signal removes everything this feature added.
  */
 import type { Candidate, Channel } from '../../../shared/api';
@@ -44,6 +45,8 @@ export function startPhoneBadges(adapter: HostAdapter, signal: AbortSignal): voi
   let handled = new WeakSet<HTMLElement>();
   /** Ids being looked up right now (a render during a look-up asks only for the others). */
   const inflight = new Set<string>();
+  /** Ids that changed while being looked up: that answer is old, so they are asked for again. */
+  const changedInFlight = new Set<string>();
   let signedOut = false;
   let notice: HTMLElement | null = null;
   let scheduled = false;
@@ -84,6 +87,7 @@ export function startPhoneBadges(adapter: HostAdapter, signal: AbortSignal): voi
     for (const id of ids) inflight.add(id);
     const result = await request('candidates.lookup', { ids });
     for (const id of ids) inflight.delete(id);
+    const old = new Set(ids.filter((id) => changedInFlight.delete(id)));
     if (signal.aborted) return;
     if (!result.ok) {
       if (result.error.code === 'SIGNED_OUT') setSignedOut(true);
@@ -95,9 +99,9 @@ export function startPhoneBadges(adapter: HostAdapter, signal: AbortSignal): voi
       return;
     }
     const now = Date.now();
-    for (const c of result.data.candidates) decide(c, now);
+    for (const c of result.data.candidates) if (!old.has(c.id)) decide(c, now);
     // Ids the server does not know (or did not return) are not textable.
-    for (const id of ids) if (!fresh(id, now)) decisions.set(id, { at: now, textable: false, channel: 'sms' });
+    for (const id of ids) if (!old.has(id) && !fresh(id, now)) decisions.set(id, { at: now, textable: false, channel: 'sms' });
     if (signedOut) setSignedOut(false);
     pass();
   }
@@ -153,6 +157,18 @@ export function startPhoneBadges(adapter: HostAdapter, signal: AbortSignal): voi
         if (signedOut) return;
         const d = decide(event.data);
         for (const row of adapter.rows()) if (row.id === event.data.id) apply(row, d);
+        return;
+      }
+      case 'candidates.updated': {
+        if (signedOut) return;
+        const changed = new Set(event.data.ids);
+        for (const id of changed) {
+          decisions.delete(id);
+          if (inflight.has(id)) changedInFlight.add(id);
+        }
+        // The rows stay as they are (badge or not) until the new answer: no flicker.
+        for (const row of adapter.rows()) if (changed.has(row.id)) handled.delete(row.nameElement);
+        pass();
         return;
       }
       case 'session.changed':

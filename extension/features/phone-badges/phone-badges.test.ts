@@ -172,6 +172,58 @@ describe.each(adapters.map((a) => [a.name, a] as const))('phone badges on %s', (
     expect(lookups()).toHaveLength(1);
   });
 
+  it('candidates.updated: the visible ones among its ids are looked up again in one request; the others ask nothing', async () => {
+    load(name);
+    startPhoneBadges(adapter, controller.signal);
+    await settle();
+    expect(badgeOf(adapter, '10002')).not.toBeNull();
+    expect(badgeOf(adapter, '10050')).toBeNull();
+
+    // The server now says: 10050 was added (textable by SMS), 10002 erased, 10003 changed to WhatsApp.
+    relay.request.mockImplementation(async (req: string, input: { ids: string[] }) => {
+      if (req !== 'candidates.lookup') return { ok: true, data: null };
+      const known = input.ids.filter((id) => id !== '10002');
+      return {
+        ok: true,
+        data: {
+          candidates: known.map((id) => (id === '10050' ? candidate(id, { textable: true, channel: 'sms' }) : id === '10003' ? candidate(id, { textable: true, channel: 'whatsapp' }) : candidate(id))),
+          unknownIds: input.ids.filter((id) => id === '10002'),
+        },
+      };
+    });
+    push({ type: 'candidates.updated', data: { ids: ['10050', '10002', '10003', '99999'] } });
+    await settle();
+    expect(lookups()).toEqual([expect.any(Array), ['10002', '10003', '10050']]);
+    expect(label(badgeOf(adapter, '10050'))).toBe(BADGE_LABELS.sms);
+    expect(badgeOf(adapter, '10002')).toBeNull();
+    expect(label(badgeOf(adapter, '10003'))).toBe(BADGE_LABELS.whatsapp);
+    expect(document.querySelectorAll('te-phone-badge')).toHaveLength(25);
+
+    // Ids that are not on the page: no request at all.
+    push({ type: 'candidates.updated', data: { ids: ['99998', '99999'] } });
+    await settle();
+    expect(lookups()).toHaveLength(2);
+  });
+
+  it('an update during a look-up makes that answer old for its ids: they are asked for again', async () => {
+    load(name);
+    let answer!: (value: Result<unknown>) => void;
+    relay.request.mockImplementationOnce(() => new Promise((resolve) => (answer = resolve)));
+    startPhoneBadges(adapter, controller.signal);
+    await settle();
+    const ids = adapter.rows().map((r) => r.id);
+    // While the first look-up is on its way, 10050 is added: its answer (unknown) is already old.
+    push({ type: 'candidates.updated', data: { ids: ['10050'] } });
+    await settle();
+    expect(lookups()).toHaveLength(1);
+    answer({ ok: true, data: { candidates: ids.filter((id) => id !== '10050').map((id) => candidate(id)), unknownIds: ['10050'] } });
+    relay.request.mockImplementation(async () => ({ ok: true, data: { candidates: [candidate('10050', { textable: true })], unknownIds: [] } }));
+    await settle();
+    await settle();
+    expect(lookups()).toEqual([ids, ['10050']]);
+    expect(badgeOf(adapter, '10050')).not.toBeNull();
+  });
+
   it('signed out: no badges, one notice before the results whose button opens the options page', async () => {
     load(name);
     relay.request.mockImplementation(async (req: string) =>

@@ -14,6 +14,8 @@ import {
   SignedOutNotice,
   WhatsAppWindowNotice,
 } from './Notices';
+import { AddCandidateForm } from './capture/AddCandidateForm';
+import type { CaptureStore } from './capture/store';
 import type { ConversationStore } from './store';
 
 function Header({ candidate, live }: { candidate: Candidate | null; live: boolean | null }) {
@@ -73,7 +75,19 @@ function Blocker({ store }: { store: ConversationStore }) {
   return <Composer store={store} />;
 }
 
-export function Panel({ store }: { store: ConversationStore }) {
+/** A candidate the server does not know: the recruiter adds them here, or learns why they can't. */
+function NotInTextEngagement({ store, capture }: { store: ConversationStore; capture: CaptureStore }) {
+  if (store.recruiter.value?.licensed === false) {
+    return (
+      <Notice kind="not-found" tone="neutral" icon={<InfoIcon />} title="Not in Text Engagement yet">
+        <p>This candidate isn't in Text Engagement yet. You need a Text Engagement licence to add candidates; ask your administrator for one, or to import candidates from the ATS.</p>
+      </Notice>
+    );
+  }
+  return <AddCandidateForm store={capture} />;
+}
+
+export function Panel({ store, capture }: { store: ConversationStore; capture: CaptureStore }) {
   const load = store.load.value;
   const candidate = store.candidate.value;
   let body;
@@ -84,9 +98,7 @@ export function Panel({ store }: { store: ConversationStore }) {
   } else if (load.kind === 'error') {
     body =
       load.error.code === 'NOT_FOUND' ? (
-        <Notice kind="not-found" tone="neutral" icon={<InfoIcon />} title="Not in Text Engagement yet">
-          <p>This candidate isn't in Text Engagement yet, so there is no conversation to show. Ask your administrator to import candidates from the ATS.</p>
-        </Notice>
+        <NotInTextEngagement store={store} capture={capture} />
       ) : (
         <OfflineNotice message={describeError(load.error)} onRetry={() => void store.reload()} />
       );

@@ -82,3 +82,10 @@ export const AlertIcon = () => (
     <path d="M10.3 3.9L1.8 18a2 2 0 0 0 1.7 3h17a2 2 0 0 0 1.7-3L13.7 3.9a2 2 0 0 0-3.4 0z" />
   </Svg>
 );
+
+export const PersonAddIcon = () => (
+  <Svg size={20}>
+    <circle cx="10" cy="8" r="4" />
+    <path d="M3 20a7 7 0 0 1 12.5-4.3M19 14v6M16 17h6" />
+  </Svg>
+);

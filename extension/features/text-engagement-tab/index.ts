@@ -10,6 +10,7 @@ import type { InjectedTab } from '../../hosts/types';
 import '../../ui/theme.css';
 import type { Feature } from '../manager';
 import './panel.css';
+import { createCaptureStore, type CaptureStore } from './capture/store';
 import { Panel } from './Panel';
 import { createConversationStore, type ConversationStore } from './store';
 
@@ -20,6 +21,8 @@ export const textEngagementTab: Feature = {
   pages: ['profile'],
   init({ adapter, ctx }, signal) {
     let store: ConversationStore | null = null;
+    /** "Add to Text Engagement" for the same candidate, should the server not know them. */
+    let capture: CaptureStore | null = null;
     let storeController: AbortController | null = null;
     let current: { strip: HTMLElement; tab: InjectedTab; controller: AbortController } | null = null;
     /** Where the panel goes: the injected tab's panel in the host's content area. */
@@ -34,9 +37,11 @@ export const textEngagementTab: Feature = {
       if (store?.candidateId === candidateId) return store;
       storeController?.abort();
       storeController = new AbortController();
-      store = createConversationStore(candidateId, storeController.signal);
-      void store.reload();
-      return store;
+      const conversation = createConversationStore(candidateId, storeController.signal);
+      store = conversation;
+      capture = createCaptureStore({ candidateId, readDetails: () => adapter.candidateDetails(), onSaved: (saved) => conversation.added(saved) });
+      void conversation.reload();
+      return conversation;
     }
 
     function ensureUi() {
@@ -49,8 +54,8 @@ export const textEngagementTab: Feature = {
         onMount(container) {
           const id = adapter.profileCandidateId();
           const s = id ? storeFor(id) : store;
-          if (s) {
-            render(h(Panel, { store: s }), container);
+          if (s && capture) {
+            render(h(Panel, { store: s, capture }), container);
             s.setOpen(true);
           }
           return container;

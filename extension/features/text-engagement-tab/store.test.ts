@@ -296,6 +296,60 @@ describe('conversation store', () => {
       expect(other.handback.value).toBeNull();
     }
   });
+
+  it('a candidate the server does not know: NOT_FOUND; added from the tab, the conversation is ready at once', async () => {
+    standardServer([]);
+    const notFound = { ok: false, error: { code: 'NOT_FOUND', message: 'Candidate not found.', status: 404 } };
+    handlers.set('candidates.get', () => notFound);
+    handlers.set('messages.list', () => notFound);
+    const store = createConversationStore('10151', new AbortController().signal);
+    await store.reload();
+    expect(store.load.value).toMatchObject({ kind: 'error', error: { code: 'NOT_FOUND' } });
+    expect(store.notFound.value).toBe(true);
+
+    const added = { ...candidate, id: '10151', firstName: 'Lucia', lastName: 'Cruz' };
+    handlers.set('candidates.get', () => ok(added));
+    handlers.set('messages.list', () => ok({ messages: [], nextCursor: null }));
+    store.added(added);
+    // The composer needs nothing more: ready before the reload answers.
+    expect(store.load.value.kind).toBe('ready');
+    expect(store.candidate.value).toEqual(added);
+    expect(store.notFound.value).toBe(false);
+    await vi.waitFor(() => expect(calls.filter((c) => c.name === 'templates.list')).toHaveLength(2));
+    expect(store.load.value.kind).toBe('ready');
+  });
+
+  it('candidates.updated naming this candidate reads them again; erased, the tab offers to add them again', async () => {
+    standardServer();
+    const store = createConversationStore('10001', new AbortController().signal);
+    await store.reload();
+    const gets = () => calls.filter((c) => c.name === 'candidates.get').length;
+    const before = gets();
+
+    // Others changed: nothing to read.
+    listener!({ type: 'candidates.updated', data: { ids: ['10002', '10003'] } });
+    await tick();
+    expect(gets()).toBe(before);
+
+    // An import gave them consent by WhatsApp: read again, shown.
+    handlers.set('candidates.get', () => ok({ ...candidate, channel: 'whatsapp' }));
+    listener!({ type: 'candidates.updated', data: { ids: ['10002', '10001'] } });
+    await vi.waitFor(() => expect(store.candidate.value!.channel).toBe('whatsapp'));
+    expect(gets()).toBe(before + 1);
+
+    // Erased: nothing of theirs is kept.
+    handlers.set('candidates.get', () => ({ ok: false, error: { code: 'NOT_FOUND', message: 'Candidate not found.', status: 404 } }));
+    listener!({ type: 'candidates.updated', data: { ids: ['10001'] } });
+    await vi.waitFor(() => expect(store.notFound.value).toBe(true));
+    expect(store.candidate.value).toBeNull();
+    expect(store.messages.value).toEqual([]);
+
+    // Imported again (elsewhere): the conversation comes back by itself.
+    standardServer([]);
+    listener!({ type: 'candidates.updated', data: { ids: ['10001'] } });
+    await vi.waitFor(() => expect(store.load.value.kind).toBe('ready'));
+    expect(store.candidate.value!.id).toBe('10001');
+  });
 });
 
 function info(patch: Record<string, unknown> = {}) {

@@ -62,6 +62,7 @@ export function createConversationStore(candidateId: string, signalOfView: Abort
   let markReadInFlight = false;
   let markReadAgain = false;
   let loadSeq = 0;
+  let dataSeq = 0;
   let infoSeq = 0;
   let infoTimer: ReturnType<typeof setTimeout> | null = null;
 
@@ -194,6 +195,9 @@ export function createConversationStore(candidateId: string, signalOfView: Abort
         infoSeq++; // an answer asked before this update is older than it
         refreshAssistantSoon();
         maybeMarkRead();
+        return;
+      case 'candidates.updated':
+        if (event.data.ids.includes(candidateId)) void dataChanged();
         return;
       case 'booking.created':
         if (event.data.candidateId === candidateId) refreshAssistantSoon();
@@ -328,6 +332,41 @@ export function createConversationStore(candidateId: string, signalOfView: Abort
     if (c.ok) candidate.value = c.data;
   }
 
+  // ── Data from the ATS: added here, changed or erased elsewhere ─────────────────────────
+  const notFound = computed(() => load.value.kind === 'error' && load.value.error.code === 'NOT_FOUND');
+
+  /** The candidate was just added (from this tab): the conversation, empty, with the composer. */
+  function added(saved: Candidate) {
+    batch(() => {
+      candidate.value = saved;
+      messages.value = [];
+      load.value = { kind: 'ready' };
+    });
+    // The templates (and anything else the tab shows) follow; the composer is there already.
+    void reload();
+  }
+
+  /** Their data changed on the server (an import, an admin's edit, an erasure): read them again. */
+  async function dataChanged() {
+    const seq = ++dataSeq;
+    const c = await request('candidates.get', { id: candidateId });
+    if (seq !== dataSeq) return;
+    if (c.ok) {
+      // Added elsewhere (an import) while this tab offered to add them: load the conversation.
+      if (notFound.value) void reload();
+      else candidate.value = c.data;
+    } else if (c.error.code === 'NOT_FOUND') {
+      // Erased: nothing of theirs is kept; the tab offers to add them again.
+      loadSeq++;
+      batch(() => {
+        candidate.value = null;
+        messages.value = [];
+        assistant.value = null;
+        load.value = { kind: 'error', error: c.error };
+      });
+    }
+  }
+
   // ── Ari ────────────────────────────────────────────────────────────────────────────────
   /** Hands the conversation to Ari (with `sequenceId`, else the primary sequence), or takes it back. */
   async function setAssistant(active: boolean, sequenceId?: number) {
@@ -408,7 +447,9 @@ export function createConversationStore(candidateId: string, signalOfView: Abort
     sequences,
     handback,
     whatsappWindowOpen,
+    notFound,
     reload,
+    added,
     catchUp,
     setDraft,
     send,
