@@ -396,7 +396,11 @@ const optionalText = (max: number) => z.string().trim().max(max).nullish().trans
 
 export const ConsentInputSchema = z.strictObject({
   status: ConsentStatusSchema,
-  source: z.string().trim().min(1, 'consent.source says where consent came from, e.g. "application-form".').max(200),
+  source: z
+    .string({ error: 'consent.source is required: say where consent came from, e.g. "application-form".' })
+    .trim()
+    .min(1, 'consent.source is required: say where consent came from, e.g. "application-form".')
+    .max(200),
   at: z.iso.datetime({ offset: true, message: 'consent.at must be an ISO instant such as 2026-09-18T12:12:00Z.' }).optional(),
 });
 export type ConsentInput = z.infer<typeof ConsentInputSchema>;

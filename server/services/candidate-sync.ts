@@ -26,9 +26,10 @@ import {
   webhookEvents,
 } from '../db/schema.js';
 import type { Deps } from '../deps.js';
-import { notFound, validation } from '../lib/errors.js';
+import { ApiError, notFound, validation } from '../lib/errors.js';
+import { sqlColumns } from '../lib/sql-rows.js';
 import { isValidTimeZone } from '../lib/zoned-time.js';
-import type { PhoneOptOuts } from './phone-opt-outs.js';
+import type { OptOutState, PhoneOptOuts } from './phone-opt-outs.js';
 import type { Candidate, Organization } from './textability.js';
 
 /** Who is writing: an integration key, a recruiter (capture, an admin's own sync), the candidate, or the server itself. */
@@ -61,6 +62,37 @@ export interface PreparedCandidate {
 type CandidateInsert = typeof candidates.$inferInsert;
 
 export function createCandidateSync({ db, clock }: Pick<Deps, 'db' | 'clock'>, optOuts: PhoneOptOuts) {
+  // An import writes up to 100,000 rows: its statements are prepared once, not built per row.
+  // (candidates has no JSON or boolean column, so its raw rows need no mapping.)
+  const sqlite = db.$client;
+  const CANDIDATE = sqlColumns(candidates);
+  const stmt = {
+    insert: sqlite.prepare(
+      `insert into candidates (org_id, ats_id, first_name, last_name, email, phone, channel, time_zone, job_title, location, opted_out_at, opt_out_method,
+         consent_status, consent_source, consent_changed_at, consent_at, created_at, updated_at)
+       values (@orgId, @atsId, @firstName, @lastName, @email, @phone, @channel, @timeZone, @jobTitle, @location, @optedOutAt, @optOutMethod,
+         @consentStatus, @consentSource, @consentChangedAt, @consentAt, @now, @now)
+       returning ${CANDIDATE}`,
+    ),
+    /** Every field the ATS owns, at once (the row as it should be now). */
+    update: sqlite.prepare(
+      `update candidates set ats_id = @atsId, first_name = @firstName, last_name = @lastName, email = @email, phone = @phone, channel = @channel,
+         time_zone = @timeZone, job_title = @jobTitle, location = @location, opted_out_at = @optedOutAt, opt_out_method = @optOutMethod, updated_at = @now
+       where id = @id returning ${CANDIDATE}`,
+    ),
+    setConsent: sqlite.prepare(
+      `update candidates set consent_status = @status, consent_source = @source, consent_changed_at = @at, consent_at = @consentAt, updated_at = @now
+       where id = @id returning ${CANDIDATE}`,
+    ),
+    touch: sqlite.prepare(`update candidates set updated_at = ? where id = ? returning ${CANDIDATE}`),
+    insertConsent: sqlite.prepare(
+      `insert into consent_records (org_id, candidate_id, status, source, at, set_by_type, set_by_name, recorded_at)
+       values (?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    byId: sqlite.prepare(`select ${CANDIDATE} from candidates where id = ?`),
+    anyPlaceholder: sqlite.prepare(`select 1 from candidates where org_id = ? and ats_id >= 'phone:' and ats_id < 'phone;' limit 1`),
+  };
+
   const byAtsId = db
     .select()
     .from(candidates)
@@ -84,11 +116,12 @@ export function createCandidateSync({ db, clock }: Pick<Deps, 'db' | 'clock'>, o
    * Validates and normalises one body for `org` (throws 400 VALIDATION naming the field). Pure:
    * nothing is read or written, so a refused row leaves no trace.
    */
-  function prepare(org: Organization, atsId: string, body: CandidateUpsert, now = clock.now()): PreparedCandidate {
+  function prepare(org: Organization, atsId: string, body: CandidateUpsert, now = clock.now(), storedPhone?: string | null): PreparedCandidate {
     const row: PreparedCandidate = { atsId, firstName: body.firstName, lastName: body.lastName };
     if (body.email !== undefined) row.email = body.email;
     if (body.phone !== undefined) {
       if (body.phone === null) row.phone = null;
+      else if (storedPhone && sameDigits(body.phone, storedPhone, org.defaultCountry)) row.phone = storedPhone;
       else {
         const check = checkMobile(body.phone, org.defaultCountry as CountryCode);
         if (!check.ok && check.reason === 'INVALID') {
@@ -118,48 +151,87 @@ export function createCandidateSync({ db, clock }: Pick<Deps, 'db' | 'clock'>, o
   }
 
   /**
-   * Records a consent statement; the latest statement (by its time) becomes the candidate's
-   * consent. Returns false when it says nothing new (the same statement again).
+   * What a batch of rows needs to know before writing, read in a few queries instead of several
+   * per row: the rows that exist, the opt-outs of the phones involved, and placeholders (texters
+   * the ATS did not know) with those phones. Kept current as the batch writes.
    */
-  function applyConsent(org: Organization, candidate: Candidate, consent: NonNullable<PreparedCandidate['consent']>, writer: Writer, now: number): boolean {
+  interface Known {
+    existing: Map<string, Candidate>;
+    optOuts: Map<string, OptOutState>;
+    placeholders: Map<string, Candidate>;
+  }
+
+  function existingRows(org: Organization, atsIds: string[]): Map<string, Candidate> {
+    const existing = new Map<string, Candidate>();
+    for (let i = 0; i < atsIds.length; i += 500) {
+      const ids = atsIds.slice(i, i + 500);
+      for (const c of db.select().from(candidates).where(and(eq(candidates.orgId, org.id), inArray(candidates.atsId, ids))).all()) existing.set(c.atsId, c);
+    }
+    return existing;
+  }
+
+  function lookAhead(org: Organization, rows: PreparedCandidate[], existing = existingRows(org, rows.map((r) => r.atsId))): Known {
+    const placeholders = new Map<string, Candidate>();
+    // The phones the rows bring and the ones the rows already have (a consent statement acts on those).
+    const phones = [...new Set([...rows.flatMap((r) => (r.phone ? [r.phone] : [])), ...[...existing.values()].flatMap((c) => (c.phone ? [c.phone] : []))])];
+    // Placeholders are rare: one look at the id range first spares the batch a look-up per phone.
+    const anyPlaceholder = !!stmt.anyPlaceholder.get(org.id);
+    const newPhones = anyPlaceholder ? rows.flatMap((r) => (r.phone && !existing.has(r.atsId) ? [`phone:${r.phone}`] : [])) : [];
+    for (let i = 0; i < newPhones.length; i += 500) {
+      const ids = newPhones.slice(i, i + 500);
+      for (const c of db.select().from(candidates).where(and(eq(candidates.orgId, org.id), inArray(candidates.atsId, ids))).all()) placeholders.set(c.phone!, c);
+    }
+    return { existing, optOuts: optOuts.states(org, phones), placeholders };
+  }
+
+  /**
+   * Records a consent statement; the latest statement (by its time) becomes the candidate's
+   * consent. Returns the candidate as it is now, or null when the statement says nothing new.
+   */
+  function applyConsent(org: Organization, candidate: Candidate, consent: NonNullable<PreparedCandidate['consent']>, writer: Writer, now: number, known: Known, isNew: boolean): Candidate | null {
+    const sameAsCurrent = candidate.consentStatus === consent.status && candidate.consentSource === consent.source;
     if (consent.at !== undefined) {
-      if (sameConsentRecord.get({ candidateId: candidate.id, status: consent.status, source: consent.source, at: consent.at })) return false;
-    } else if (candidate.consentStatus === consent.status && candidate.consentSource === consent.source) {
-      return false;
+      if (sameAsCurrent && candidate.consentChangedAt === consent.at) return null;
+      if (!isNew && sameConsentRecord.get({ candidateId: candidate.id, status: consent.status, source: consent.source, at: consent.at })) return null;
+    } else if (sameAsCurrent) {
+      return null;
     }
     const at = consent.at ?? now;
-    db.insert(consentRecords)
-      .values({ orgId: org.id, candidateId: candidate.id, status: consent.status, source: consent.source, at, setByType: writer.type, setByName: writer.name, recordedAt: now })
-      .run();
+    stmt.insertConsent.run(org.id, candidate.id, consent.status, consent.source, at, writer.type, writer.name, now);
     // An older statement arriving late is history; it does not undo a newer one. The candidate's
     // own word is never "older": their STOP or START counts whatever the ATS dated its records.
     const current = writer.type === 'candidate' || candidate.consentChangedAt == null || at >= candidate.consentChangedAt;
-    if (!current) return true;
-    db.update(candidates)
-      .set({
-        consentStatus: consent.status,
-        consentSource: consent.source,
-        consentChangedAt: at,
-        consentAt: consent.status === 'granted' ? at : null,
-        updatedAt: now,
-      })
-      .where(eq(candidates.id, candidate.id))
-      .run();
-    if (candidate.phone) {
-      if (consent.status === 'revoked') {
-        // The candidate's own word would be 'keyword'; this is the organisation's record of it.
-        optOuts.optOut(org, candidate.phone, writer.type === 'candidate' ? 'keyword' : 'ats', at);
-      } else if (writer.type === 'candidate') {
-        optOuts.optInByCandidate(org, candidate.phone);
-      } else {
-        optOuts.liftAtsOptOut(org, candidate.phone, at);
-      }
+    if (!current) return stmt.touch.get(now, candidate.id) as Candidate;
+    const updated = stmt.setConsent.get({ id: candidate.id, status: consent.status, source: consent.source, at, consentAt: consent.status === 'granted' ? at : null, now }) as Candidate;
+    // The opt-out covers every row with the number: if it moved, this row's mirror moved with it.
+    return consentMovesOptOut(org, candidate.phone, consent.status, at, writer, known) ? (stmt.byId.get(candidate.id) as Candidate) : updated;
+  }
+
+  /**
+   * What a current consent statement does to the phone's opt-out: a revocation opts the number
+   * out (the candidate's own, STOP, only they can lift; the organisation's record of one, a later
+   * grant from the organisation may), the candidate's grant lifts any, an organisation's grant
+   * lifts only the organisation's earlier revocation. True if the opt-out changed.
+   */
+  function consentMovesOptOut(org: Organization, phone: string | null, status: ConsentStatus, at: number, writer: Writer, known: Known): boolean {
+    if (!phone) return false;
+    const optOut = known.optOuts.get(phone);
+    if (status === 'revoked') {
+      const added = optOuts.optOut(org, phone, writer.type === 'candidate' ? 'keyword' : 'ats', at);
+      known.optOuts.set(phone, optOuts.state(org, phone)!);
+      return added || optOut?.method !== known.optOuts.get(phone)!.method;
     }
+    if (writer.type === 'candidate') {
+      if (!optOuts.optInByCandidate(org, phone) && !optOut) return false;
+    } else if (optOut?.method !== 'ats' || optOut.optedOutAt > at || !optOuts.liftAtsOptOut(org, phone, at)) {
+      return false;
+    }
+    known.optOuts.delete(phone);
     return true;
   }
 
   /** The field changes `row` makes to `existing` (only what differs). */
-  function fieldChanges(org: Organization, existing: Candidate, row: PreparedCandidate): Partial<CandidateInsert> {
+  function fieldChanges(existing: Candidate, row: PreparedCandidate, known: Known): Partial<CandidateInsert> {
     const changes: Partial<CandidateInsert> = {};
     const fields = ['firstName', 'lastName', 'email', 'channel', 'timeZone', 'jobTitle', 'location'] as const;
     for (const f of fields) {
@@ -169,26 +241,33 @@ export function createCandidateSync({ db, clock }: Pick<Deps, 'db' | 'clock'>, o
     if (row.phone !== undefined && row.phone !== existing.phone) {
       changes.phone = row.phone;
       // Opting out belongs to the number: a new number brings its own state.
-      const state = row.phone ? optOuts.state(org, row.phone) : null;
+      const state = row.phone ? known.optOuts.get(row.phone) : undefined;
       changes.optedOutAt = state?.optedOutAt ?? null;
       changes.optOutMethod = state?.method ?? null;
     }
     return changes;
   }
 
-  /** Writes one prepared row (inside the caller's transaction). `existing`: the row by atsId, if known. */
-  function write(org: Organization, row: PreparedCandidate, writer: Writer, existing: Candidate | undefined, now: number): { outcome: UpsertOutcome; candidate: Candidate } {
+  /** Writes one prepared row (inside the caller's transaction). */
+  function write(org: Organization, row: PreparedCandidate, writer: Writer, known: Known, now: number): { outcome: UpsertOutcome; candidate: Candidate } {
+    const existing = known.existing.get(row.atsId);
     let candidate: Candidate;
     let outcome: UpsertOutcome;
     if (existing) {
-      const changes = fieldChanges(org, existing, row);
-      candidate = Object.keys(changes).length
-        ? db.update(candidates).set({ ...changes, updatedAt: now }).where(eq(candidates.id, existing.id)).returning().get()!
-        : existing;
-      outcome = Object.keys(changes).length ? 'updated' : 'unchanged';
+      const changes = fieldChanges(existing, row, known);
+      if (Object.keys(changes).length) {
+        candidate = stmt.update.get({ ...existing, ...changes, id: existing.id, now }) as Candidate;
+        outcome = 'updated';
+      } else {
+        candidate = existing;
+        outcome = 'unchanged';
+      }
     } else {
-      const state = row.phone ? optOuts.state(org, row.phone) : null;
+      const state = row.phone ? known.optOuts.get(row.phone) : undefined;
+      // A new row carries its first consent statement from the start (one write, not two).
+      const consent = row.consent ? { ...row.consent, at: row.consent.at ?? now } : null;
       const values = {
+        atsId: row.atsId,
         firstName: row.firstName,
         lastName: row.lastName,
         email: row.email ?? null,
@@ -199,51 +278,76 @@ export function createCandidateSync({ db, clock }: Pick<Deps, 'db' | 'clock'>, o
         location: row.location ?? null,
         optedOutAt: state?.optedOutAt ?? null,
         optOutMethod: state?.method ?? null,
-        updatedAt: now,
-      } satisfies Partial<CandidateInsert>;
+        now,
+      };
       // Someone who texted before the ATS knew them: their thread becomes this candidate's.
-      const placeholder = row.phone ? byAtsId.get({ orgId: org.id, atsId: `phone:${row.phone}` }) : undefined;
-      candidate = placeholder
-        ? db.update(candidates).set({ ...values, atsId: row.atsId }).where(eq(candidates.id, placeholder.id)).returning().get()!
-        : db.insert(candidates).values({ ...values, orgId: org.id, atsId: row.atsId, createdAt: now }).returning().get();
+      const placeholder = row.phone ? known.placeholders.get(row.phone) : undefined;
+      if (placeholder) {
+        known.placeholders.delete(row.phone!);
+        candidate = stmt.update.get({ ...values, id: placeholder.id }) as Candidate;
+      } else {
+        candidate = stmt.insert.get({
+          ...values,
+          orgId: org.id,
+          consentStatus: consent?.status ?? null,
+          consentSource: consent?.source ?? null,
+          consentChangedAt: consent?.at ?? null,
+          consentAt: consent?.status === 'granted' ? consent.at : null,
+        }) as Candidate;
+        if (consent) {
+          stmt.insertConsent.run(org.id, candidate.id, consent.status, consent.source, consent.at, writer.type, writer.name, now);
+          if (consentMovesOptOut(org, candidate.phone, consent.status, consent.at, writer, known)) candidate = stmt.byId.get(candidate.id) as Candidate;
+        }
+        known.existing.set(candidate.atsId, candidate);
+        return { outcome: 'created', candidate };
+      }
       outcome = 'created';
     }
-    if (row.consent && applyConsent(org, candidate, row.consent, writer, now)) {
-      candidate = db.select().from(candidates).where(eq(candidates.id, candidate.id)).get()!;
-      if (outcome === 'unchanged') {
-        outcome = 'updated';
-        if (candidate.updatedAt !== now) candidate = db.update(candidates).set({ updatedAt: now }).where(eq(candidates.id, candidate.id)).returning().get()!;
+    if (row.consent) {
+      const after = applyConsent(org, candidate, row.consent, writer, now, known, outcome === 'created');
+      if (after) {
+        candidate = after;
+        if (outcome === 'unchanged') outcome = 'updated';
       }
     }
+    known.existing.set(candidate.atsId, candidate);
     return { outcome, candidate };
   }
 
   return {
     prepare,
     /** A consent statement on its own (the candidate's STOP or START, say); false if it said nothing new. */
-    recordConsent: (org: Organization, candidate: Candidate, consent: NonNullable<PreparedCandidate['consent']>, writer: Writer) =>
-      applyConsent(org, candidate, consent, writer, clock.now()),
+    recordConsent(org: Organization, candidate: Candidate, consent: NonNullable<PreparedCandidate['consent']>, writer: Writer): boolean {
+      const known: Known = { existing: new Map(), optOuts: candidate.phone ? optOuts.states(org, [candidate.phone]) : new Map(), placeholders: new Map() };
+      return applyConsent(org, candidate, consent, writer, clock.now(), known, false) !== null;
+    },
 
-    /** One candidate (PUT /api/candidates/:atsId, capture, an import row written alone). */
+    /** One candidate (PUT /api/candidates/:atsId, capture). */
     upsert(org: Organization, atsId: string, body: CandidateUpsert, writer: Writer): { outcome: UpsertOutcome; candidate: Candidate } {
       const now = clock.now();
       const row = prepare(org, atsId, body, now);
-      return db.transaction(() => write(org, row, writer, byAtsId.get({ orgId: org.id, atsId }), now));
+      return db.transaction(() => write(org, row, writer, lookAhead(org, [row]), now));
     },
 
     /**
-     * Many prepared rows in one transaction (an import batch): existing rows are read in one query.
-     * Returns one outcome per row, in order.
+     * Many rows in one transaction (an import batch): read what exists in a few queries, validate
+     * and normalise every row (a refused row is reported, never written), write the rest. Returns
+     * one result per item, in order.
      */
-    writeMany(org: Organization, rows: PreparedCandidate[], writer: Writer): { outcome: UpsertOutcome; candidate: Candidate }[] {
+    writeMany(org: Organization, items: { atsId: string; body: CandidateUpsert }[], writer: Writer): ({ outcome: UpsertOutcome; candidate: Candidate } | { error: ApiError })[] {
       const now = clock.now();
       return db.transaction(() => {
-        const existing = new Map<string, Candidate>();
-        for (let i = 0; i < rows.length; i += 500) {
-          const ids = rows.slice(i, i + 500).map((r) => r.atsId);
-          for (const c of db.select().from(candidates).where(and(eq(candidates.orgId, org.id), inArray(candidates.atsId, ids))).all()) existing.set(c.atsId, c);
-        }
-        return rows.map((row) => write(org, row, writer, existing.get(row.atsId), now));
+        const existing = existingRows(org, items.map((i) => i.atsId));
+        const prepared = items.map((item) => {
+          try {
+            return prepare(org, item.atsId, item.body, now, existing.get(item.atsId)?.phone);
+          } catch (err) {
+            if (err instanceof ApiError) return { error: err };
+            throw err;
+          }
+        });
+        const known = lookAhead(org, prepared.filter((p): p is PreparedCandidate => !('error' in p)), existing);
+        return prepared.map((row) => ('error' in row ? row : write(org, row, writer, known, now)));
       });
     },
 
@@ -311,3 +415,16 @@ export function createCandidateSync({ db, clock }: Pick<Deps, 'db' | 'clock'>, o
 }
 
 export type CandidateSync = ReturnType<typeof createCandidateSync>;
+
+/**
+ * True when `raw`, as the ATS wrote it, is plainly the number already stored: its digits are the
+ * stored E.164's, written with "+" or as a national North American number. A re-import of
+ * unchanged data then skips the full parse (the stored number was validated when it was stored);
+ * anything else (another country's national format, an extension) is parsed as usual.
+ */
+export function sameDigits(raw: string, stored: string, defaultCountry: string): boolean {
+  const digits = raw.replace(/\D/g, '');
+  if (raw.trimStart().startsWith('+')) return '+' + digits === stored;
+  if (defaultCountry !== 'US' && defaultCountry !== 'CA') return false;
+  return (digits.length === 10 ? '+1' + digits : digits.length === 11 && digits[0] === '1' ? '+' + digits : '') === stored;
+}

@@ -34,7 +34,8 @@ import { candidateImports } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import type { CandidateChanges } from '../lib/candidate-changes.js';
 import { ApiError, notFound } from '../lib/errors.js';
-import type { CandidateSync, PreparedCandidate, Writer } from './candidate-sync.js';
+import type { CandidateUpsert } from '../../shared/api.js';
+import type { CandidateSync, UpsertOutcome, Writer } from './candidate-sync.js';
 import type { Organization } from './textability.js';
 
 export type ImportFormat = 'csv' | 'ndjson';
@@ -59,6 +60,13 @@ const invalidFile = (message: string) => new ApiError(400, 'INVALID_FILE', messa
 
 /** The importing party, as consent records and the import's own record name it. */
 export type Importer = Writer & { type: 'key' | 'recruiter' | 'system' };
+
+/** A row that passed the schema, waiting for its batch. */
+interface BatchRow {
+  row: number;
+  atsId: string;
+  body: CandidateUpsert;
+}
 
 interface Job {
   id: string;
@@ -131,25 +139,32 @@ export function createImportService(
   async function run(job: Job) {
     const seen = new Map<string, number>();
     const counts = { processed: 0, created: 0, updated: 0, unchanged: 0, failed: 0 };
-    const errors: ImportRowError[] = [];
-    let batch: { row: number; prepared: PreparedCandidate }[] = [];
+    let batch: BatchRow[] = [];
 
+    // Errors of a batch arrive in two rounds (the schema as rows are read, the upsert's own checks
+    // when the batch is written): kept in row order, the first IMPORT_MAX_ERRORS_KEPT of them.
+    let errors: ImportRowError[] = [];
     const fail = (error: ImportRowError) => {
       counts.failed++;
       counts.processed++;
-      if (errors.length < IMPORT_MAX_ERRORS_KEPT) errors.push(error);
+      errors.push(error);
+      if (errors.length > 2 * IMPORT_MAX_ERRORS_KEPT) keepFirstErrors();
+    };
+    const keepFirstErrors = () => {
+      errors.sort((a, b) => a.row - b.row);
+      if (errors.length > IMPORT_MAX_ERRORS_KEPT) errors = errors.slice(0, IMPORT_MAX_ERRORS_KEPT);
     };
 
     const flush = async () => {
       const rows = batch;
       batch = [];
       const changed: string[] = [];
-      const outcomes = writeBatch(job, rows, fail);
-      for (const { prepared, outcome } of outcomes) {
+      for (const { atsId, outcome } of writeBatch(job, rows, fail)) {
         counts.processed++;
         counts[outcome]++;
-        if (outcome !== 'unchanged') changed.push(prepared.atsId);
+        if (outcome !== 'unchanged') changed.push(atsId);
       }
+      keepFirstErrors();
       db.update(candidateImports)
         .set({ ...counts, errors })
         .where(eq(candidateImports.id, job.id))
@@ -162,8 +177,9 @@ export function createImportService(
     const lines = createInterface({ input: createReadStream(job.spoolPath), crlfDelay: Infinity });
     for await (const line of lines) {
       if (stopping) break;
-      const [row, data] = JSON.parse(line) as [number, string[] | string];
-      const parsed = job.format === 'csv' ? csvRow(job.columns, data as string[]) : ndjsonRow(data as string);
+      const [rowText, ...fields] = decodeSpoolLine(line);
+      const row = Number(rowText);
+      const parsed = job.format === 'csv' ? csvRow(job.columns, fields) : ndjsonRow(fields[0]!);
       if ('error' in parsed) {
         fail({ row, ...parsed.error });
         continue;
@@ -181,39 +197,43 @@ export function createImportService(
         continue;
       }
       const { atsId: id, ...body } = result.data;
-      try {
-        batch.push({ row, prepared: services.sync.prepare(job.org, id, body) });
-      } catch (err) {
-        if (!(err instanceof ApiError)) throw err;
-        fail({ row, atsId: id, field: String(err.details?.field ?? 'row'), message: err.message.replace(/^[\w.]+: /, '') });
-        continue;
-      }
+      batch.push({ row, atsId: id, body });
       if (batch.length >= BATCH_ROWS) await flush();
     }
     if (batch.length) await flush();
     if (stopping) return;
+    keepFirstErrors();
     db.update(candidateImports)
       .set({ ...counts, errors, status: 'done', finishedAt: clock.now() })
       .where(eq(candidateImports.id, job.id))
       .run();
   }
 
-  /** One transaction for the batch; should it fail, each row alone, so a row that cannot be saved fails by itself. */
-  function writeBatch(job: Job, rows: { row: number; prepared: PreparedCandidate }[], fail: (e: ImportRowError) => void) {
+  /**
+   * One transaction for the batch; should it fail, each row alone, so a row that cannot be saved
+   * fails by itself. Rows the upsert refuses (an invalid phone, say) are reported through `fail`.
+   */
+  function writeBatch(job: Job, rows: BatchRow[], fail: (e: ImportRowError) => void): { atsId: string; outcome: UpsertOutcome }[] {
+    const written: { atsId: string; outcome: UpsertOutcome }[] = [];
+    const collect = (row: BatchRow, result: ReturnType<CandidateSync['writeMany']>[number]) => {
+      if ('error' in result) fail({ row: row.row, atsId: row.atsId, field: String(result.error.details?.field ?? 'row'), message: result.error.message.replace(/^[\w.]+: /, '') });
+      else written.push({ atsId: row.atsId, outcome: result.outcome });
+    };
     try {
-      const outcomes = services.sync.writeMany(job.org, rows.map((r) => r.prepared), job.importer);
-      return rows.map((r, i) => ({ prepared: r.prepared, outcome: outcomes[i]!.outcome }));
+      const results = services.sync.writeMany(job.org, rows, job.importer);
+      rows.forEach((row, i) => collect(row, results[i]!));
+      return written;
     } catch (err) {
       log.warn('import batch failed; writing its rows one at a time', { importId: job.id, error: err instanceof Error ? err.message : String(err) });
     }
-    return rows.flatMap((r) => {
+    for (const row of rows) {
       try {
-        return [{ prepared: r.prepared, outcome: services.sync.writeMany(job.org, [r.prepared], job.importer)[0]!.outcome }];
+        collect(row, services.sync.writeMany(job.org, [row], job.importer)[0]!);
       } catch (err) {
-        fail({ row: r.row, atsId: r.prepared.atsId, field: 'row', message: `Could not be saved: ${err instanceof Error ? err.message : String(err)}` });
-        return [];
+        fail({ row: row.row, atsId: row.atsId, field: 'row', message: `Could not be saved: ${err instanceof Error ? err.message : String(err)}` });
       }
-    });
+    }
+    return written;
   }
 
   return {
@@ -221,7 +241,7 @@ export function createImportService(
      * Reads and checks the file (400 if it is not one), records the import and queues it.
      * `done` settles when its rows are written (the seed waits for it; the API does not).
      */
-    async start(org: Organization, importer: Importer, contentType: string | undefined, body: AsyncIterable<Uint8Array> | null) {
+    async start(org: Organization, importer: Importer, contentType: string | undefined, body: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | null) {
       const format = formatOf(contentType);
       if (!body) throw invalidFile('The request has no file: send the CSV or NDJSON as the request body.');
       const id = 'imp_' + randomBytes(12).toString('base64url');
@@ -283,7 +303,7 @@ async function close(out: WriteStream): Promise<void> {
 }
 
 /** The request body, refused once it grows past MAX_FILE_BYTES. */
-async function* bounded(body: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+async function* bounded(body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): AsyncGenerator<Uint8Array> {
   let bytes = 0;
   for await (const chunk of body) {
     bytes += chunk.byteLength;
@@ -316,7 +336,7 @@ function checkHeader(header: string[]): string[] {
   return names;
 }
 
-async function spoolCsv(body: AsyncIterable<Uint8Array>, spoolPath: string): Promise<{ total: number; columns: string[] }> {
+async function spoolCsv(body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, spoolPath: string): Promise<{ total: number; columns: string[] }> {
   // Blank lines are kept as records (and skipped below), so row numbers match a spreadsheet's.
   const parser = parse({ bom: true, relax_column_count: true, max_record_size: MAX_RECORD_BYTES });
   const out = createWriteStream(spoolPath);
@@ -340,7 +360,7 @@ async function spoolCsv(body: AsyncIterable<Uint8Array>, spoolPath: string): Pro
       }
       if (record.length === 1 && record[0] === '') continue;
       if (++total > IMPORT_MAX_ROWS) throw tooManyRows();
-      await write(out, JSON.stringify([row, record]) + '\n');
+      await write(out, encodeSpoolLine(String(row), record));
     }
     await feeding;
   } finally {
@@ -350,7 +370,7 @@ async function spoolCsv(body: AsyncIterable<Uint8Array>, spoolPath: string): Pro
   return { total, columns };
 }
 
-async function spoolNdjson(body: AsyncIterable<Uint8Array>, spoolPath: string): Promise<{ total: number; columns: string[] }> {
+async function spoolNdjson(body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, spoolPath: string): Promise<{ total: number; columns: string[] }> {
   const out = createWriteStream(spoolPath);
   const decoder = new TextDecoder('utf-8');
   let buffer = '';
@@ -373,7 +393,7 @@ async function spoolNdjson(body: AsyncIterable<Uint8Array>, spoolPath: string): 
       }
     }
     if (++total > IMPORT_MAX_ROWS) throw tooManyRows();
-    await write(out, JSON.stringify([line, text]) + '\n');
+    await write(out, encodeSpoolLine(String(line), [text]));
   };
   try {
     for await (const chunk of bounded(body)) {
@@ -396,14 +416,36 @@ async function spoolNdjson(body: AsyncIterable<Uint8Array>, spoolPath: string): 
   return { total, columns: [] };
 }
 
+/**
+ * The spool holds one row per line: its row number, then its fields, separated by the ASCII unit
+ * separator, with backslash, newline, carriage return and the separator escaped. Cheaper to write
+ * and read back than JSON, and a row never spans lines.
+ */
+const FIELD = '\u001f';
+const ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', [FIELD]: '\\u' };
+const UNESCAPES: Record<string, string> = { '\\\\': '\\', '\\n': '\n', '\\r': '\r', '\\u': FIELD };
+
+function encodeSpoolLine(row: string, fields: string[]): string {
+  let line = row;
+  for (const f of fields) line += FIELD + (/[\\\n\r\u001f]/.test(f) ? f.replace(/[\\\n\r\u001f]/g, (c) => ESCAPES[c]!) : f);
+  return line + '\n';
+}
+
+function decodeSpoolLine(line: string): string[] {
+  const fields = line.split(FIELD);
+  return line.includes('\\') ? fields.map((f) => f.replace(/\\[\\nru]/g, (e) => UNESCAPES[e]!)) : fields;
+}
+
 // ── Rows to upsert bodies ────────────────────────────────────────────────────────────────
 
 type RowResult = { body: Record<string, unknown> } | { error: Omit<ImportRowError, 'row'> };
 
 /** A CSV row as an upsert body: an empty cell clears the field, consent is composed from its three columns. */
 function csvRow(columns: string[], cells: string[]): RowResult {
+  const atsId = cells[columns.indexOf('atsId')]?.trim();
+  const named = atsId ? { atsId } : {};
   if (cells.length > columns.length) {
-    return { error: { field: 'row', message: `This row has ${cells.length} cells, the header ${columns.length}: check for an unquoted comma.` } };
+    return { error: { ...named, field: 'row', message: `This row has ${cells.length} cells, the header ${columns.length}: check for an unquoted comma.` } };
   }
   const body: Record<string, unknown> = {};
   const consent: Record<string, string> = {};
@@ -426,7 +468,7 @@ function csvRow(columns: string[], cells: string[]): RowResult {
       ...(consent.consentAt !== undefined ? { at: consent.consentAt } : {}),
     };
   } else if (consent.consentSource || consent.consentAt) {
-    return { error: { field: 'consent', message: 'consentSource or consentAt is filled in but consent is empty: say granted or revoked.' } };
+    return { error: { ...named, field: 'consent', message: 'consentSource or consentAt is filled in but consent is empty: say granted or revoked.' } };
   }
   return { body };
 }
@@ -447,7 +489,7 @@ function fieldError(error: ZodError, format: ImportFormat): { field: string; mes
   const issue = error.issues[0]!;
   let field = issue.code === 'unrecognized_keys' ? String(issue.keys[0]) : issue.path.join('.') || 'row';
   if (format === 'csv') field = ({ 'consent.status': 'consent', 'consent.source': 'consentSource', 'consent.at': 'consentAt' } as Record<string, string>)[field] ?? field;
-  let message = issue.message;
+  let message = format === 'csv' ? issue.message.replace('consent.source', 'consentSource').replace('consent.at', 'consentAt') : issue.message;
   if (issue.code === 'invalid_value' && field.startsWith('consent') && field !== 'consentSource' && field !== 'consentAt' && field !== 'consent.source' && field !== 'consent.at') message = 'consent must be granted or revoked.';
   else if (issue.code === 'invalid_value' && field === 'channel') message = 'channel must be sms or whatsapp.';
   else if (issue.code === 'unrecognized_keys') message = `"${field}" is not a field we know; fields are ${IMPORT_CSV_COLUMNS.filter((c) => !c.startsWith('consent')).join(', ')}, consent.`;

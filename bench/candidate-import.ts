@@ -1,0 +1,172 @@
+/**
+ * Bulk import of candidates over real HTTP: CSV files of 10,000 and 100,000 rows streamed from
+ * disk to POST /api/candidates/import with an integration key, then the same 100,000 again.
+ *
+ *   npm run bench -- candidate-import       (or: npx tsx bench/candidate-import.ts)
+ *
+ * The server runs in its own process (bench/lib/import-server.ts: the demo seed, then
+ * startServer() as `npm run server` runs it) on a fresh database file. The CSV files are written
+ * to a temp folder first (every column filled: email, a US phone as the ATS shows it, consent
+ * with its source and time, zone, job, location). Each import is timed from the first byte sent
+ * to the import's status reading `done` (polled every 50 ms), and the server's memory is sampled
+ * every 50 ms meanwhile: the peak above what it used just before that import.
+ * Targets: 100,000 rows in ≤ 10 s; the same file again ≤ 5 s with every row unchanged; memory
+ * flat with file size (the 100,000-row import's peak growth at most 2× the 10,000-row one's, for
+ * a file 10× the size).
+ */
+import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pathToFileURL } from 'node:url';
+import { freePort, startChild } from './lib/child.js';
+import { formatBytes, formatCount, round } from './lib/stats.js';
+import type { BenchOptions, BenchResult } from './lib/types.js';
+
+export const description = 'CSV import of 10,000 and 100,000 candidates over HTTP, then the 100,000 again: seconds, server memory';
+
+const TARGET_SECONDS = 10;
+const TARGET_REIMPORT_SECONDS = 5;
+const FLAT_MEMORY_RATIO = 2;
+const HEADER = 'atsId,firstName,lastName,email,phone,channel,consent,consentSource,consentAt,timeZone,jobTitle,location';
+const FIRST = ['Maria', 'James', 'Aisha', 'Liam', 'Noah', 'Zoe', 'Wei', 'Camila', 'Dmitri', 'Priya'];
+const LAST = ['Garcia', 'Wilson', 'Khan', "O'Connor", 'Thompson', 'Fischer', 'Wang', 'Rodriguez', 'Ivanov', 'Patel'];
+const CITIES = [
+  ['Chicago, IL', 'America/Chicago', '312'],
+  ['New York, NY', 'America/New_York', '212'],
+  ['Denver, CO', 'America/Denver', '303'],
+  ['Los Angeles, CA', 'America/Los_Angeles', '213'],
+] as const;
+
+async function writeCsv(path: string, rows: number, prefix: string): Promise<number> {
+  const out = createWriteStream(path);
+  const write = (s: string) => (out.write(s) ? Promise.resolve() : new Promise<void>((r) => out.once('drain', () => r())));
+  await write(HEADER + '\n');
+  for (let n = 0; n < rows; n++) {
+    const [location, zone, area] = CITIES[n % CITIES.length]!;
+    const first = FIRST[n % FIRST.length]!;
+    const last = LAST[Math.floor(n / FIRST.length) % LAST.length]!;
+    const exchange = 200 + Math.floor(n / 10_000);
+    const line = `${prefix}${n},${first},"${last}",${first.toLowerCase()}.${n}@example.com,(${area}) ${exchange}-${String(n % 10_000).padStart(4, '0')},sms,granted,application-form,2026-09-${String((n % 28) + 1).padStart(2, '0')}T12:00:00Z,${zone},Warehouse Associate,"${location}"\n`;
+    await write(line);
+  }
+  await new Promise<void>((resolve) => out.end(() => resolve()));
+  return statSync(path).size;
+}
+
+interface ImportRun {
+  seconds: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  failed: number;
+  peakRssGrowth: number;
+  peakHeapGrowth: number;
+}
+
+export async function run(options: BenchOptions = {}): Promise<BenchResult> {
+  const log = options.log ?? ((l: string) => console.log(l));
+  const dir = mkdtempSync(join(tmpdir(), 'te-bench-import-'));
+  const port = await freePort();
+  const server = await startChild('import-server.ts', { DATABASE_PATH: join(dir, 'db.sqlite'), PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: `http://127.0.0.1:${port}` });
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    const small = join(dir, 'candidates-10k.csv');
+    const large = join(dir, 'candidates-100k.csv');
+    const smallBytes = await writeCsv(small, 10_000, 'S-');
+    const largeBytes = await writeCsv(large, 100_000, 'L-');
+    log(`CSV files: 10,000 rows ${formatBytes(smallBytes)}, 100,000 rows ${formatBytes(largeBytes)}`);
+
+    const login = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'recruiter@acme.test', password: 'demo1234' }) });
+    const { token } = (await login.json()) as { token: string };
+    const created = await fetch(`${base}/api/api-keys`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Benchmark' }) });
+    const { key } = (await created.json()) as { key: string };
+
+    const memory = () => server.call<{ rss: number; heapUsed: number }>('memory');
+
+    async function importFile(path: string, label: string): Promise<ImportRun> {
+      // Settle first, so the baseline is the server at rest.
+      for (let i = 0; i < 3; i++) await new Promise((r) => setTimeout(r, 100));
+      const before = await memory();
+      let peak = { ...before };
+      let sampling = true;
+      const sampler = (async () => {
+        while (sampling) {
+          const m = await memory();
+          peak = { rss: Math.max(peak.rss, m.rss), heapUsed: Math.max(peak.heapUsed, m.heapUsed) };
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      })();
+      const started = performance.now();
+      const res = await fetch(`${base}/api/candidates/import`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'text/csv' },
+        body: Readable.toWeb(createReadStream(path)) as ReadableStream,
+        duplex: 'half',
+      } as RequestInit);
+      if (res.status !== 202) throw new Error(`${label}: import refused ${res.status} ${await res.text()}`);
+      const { importId } = (await res.json()) as { importId: string };
+      let status: { status: string; created: number; updated: number; unchanged: number; failed: number; processed: number };
+      for (;;) {
+        status = (await (await fetch(`${base}/api/imports/${importId}`, { headers: { authorization: `Bearer ${key}` } })).json()) as typeof status;
+        if (status.status !== 'running') break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const seconds = (performance.now() - started) / 1000;
+      sampling = false;
+      await sampler;
+      if (status.status !== 'done') throw new Error(`${label}: import ${status.status}`);
+      const run = { seconds, created: status.created, updated: status.updated, unchanged: status.unchanged, failed: status.failed, peakRssGrowth: peak.rss - before.rss, peakHeapGrowth: peak.heapUsed - before.heapUsed };
+      log(`${label}: ${round(seconds, 2)} s, created ${run.created}, unchanged ${run.unchanged}, failed ${run.failed}, peak RSS +${formatBytes(run.peakRssGrowth)}, heap +${formatBytes(run.peakHeapGrowth)}`);
+      return run;
+    }
+
+    const tenK = await importFile(small, '10,000 rows');
+    const hundredK = await importFile(large, '100,000 rows');
+    const again = await importFile(large, '100,000 rows again');
+
+    const memoryRatio = hundredK.peakRssGrowth / Math.max(tenK.peakRssGrowth, 1);
+    const pass =
+      hundredK.seconds <= TARGET_SECONDS &&
+      hundredK.created === 100_000 &&
+      again.seconds <= TARGET_REIMPORT_SECONDS &&
+      again.unchanged === 100_000 &&
+      again.created + again.updated + again.failed === 0 &&
+      memoryRatio <= FLAT_MEMORY_RATIO;
+    return {
+      name: 'candidate-import',
+      title: 'Candidate import: 10,000 and 100,000 CSV rows over HTTP, then the 100,000 again',
+      command: 'npm run bench -- candidate-import',
+      target: `100,000 rows ≤ ${TARGET_SECONDS} s; same file again ≤ ${TARGET_REIMPORT_SECONDS} s, all unchanged; peak memory growth at 100,000 ≤ ${FLAT_MEMORY_RATIO}× that at 10,000`,
+      pass,
+      metrics: {
+        '100,000 rows: seconds': round(hundredK.seconds, 2),
+        '100,000 again (all unchanged): seconds': round(again.seconds, 2),
+        '10,000 rows: seconds': round(tenK.seconds, 2),
+        'rows per second (100,000)': formatCount(Math.round(100_000 / hundredK.seconds)),
+        'rows per second (again)': formatCount(Math.round(100_000 / again.seconds)),
+        'file size 10,000 / 100,000': `${formatBytes(smallBytes)} / ${formatBytes(largeBytes)}`,
+        'server peak RSS growth, 10,000 rows': formatBytes(tenK.peakRssGrowth),
+        'server peak RSS growth, 100,000 rows': formatBytes(hundredK.peakRssGrowth),
+        'server peak RSS growth, 100,000 again': formatBytes(again.peakRssGrowth),
+        'peak RSS growth ratio 100,000 / 10,000': round(memoryRatio, 2),
+        'server peak heap growth, 10,000 / 100,000': `${formatBytes(tenK.peakHeapGrowth)} / ${formatBytes(hundredK.peakHeapGrowth)}`,
+        'outcome 100,000 (created / updated / unchanged / failed)': `${hundredK.created} / ${hundredK.updated} / ${hundredK.unchanged} / ${hundredK.failed}`,
+        'outcome again (created / updated / unchanged / failed)': `${again.created} / ${again.updated} / ${again.unchanged} / ${again.failed}`,
+      },
+      notes: [
+        'Timed from the first byte of the upload to the import reading `done`: the upload is parsed as it streams and spooled to a temp file (one parsed row per line), then written in transactions of 1,000 rows, yielding to the event loop between them.',
+        'Every row goes through the same upsert as PUT /api/candidates/:atsId: zod validation, the phone through libphonenumber-js (full metadata), consent recorded as history, the phone’s opt-out looked up by its keyed hash.',
+        'Memory is the server process’s, sampled every 50 ms over IPC; growth is the peak above its memory just before that import. What grows with the row count is the set of ATS ids seen (to refuse duplicates in one file): bounded by the 100,000-row limit.',
+      ],
+    };
+  } finally {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const result = await run();
+  console.log(JSON.stringify(result, null, 2));
+}
