@@ -58,6 +58,7 @@ export const RecruiterSchema = z
       assistantSubscribed: z.boolean(),
       textingHours: z.object({ start: z.string(), end: z.string() }),
       defaultTimeZone: z.string(),
+      defaultCountry: z.string().meta({ description: 'ISO country for phone numbers written without a country code.' }),
       sendRatePerSecond: z.number().nullable(),
     }),
   })
@@ -356,6 +357,10 @@ export const OrganizationPatchSchema = z
       })
       .optional(),
     defaultTimeZone: z.string().min(1).max(64).optional(),
+    defaultCountry: z
+      .string()
+      .regex(/^[A-Z]{2}$/, 'Use a two-letter ISO country code such as US, GB or AU.')
+      .optional(),
     sendRatePerSecond: z.number().positive().max(1000).nullable().optional(),
   })
   .refine((v) => Object.keys(v).length > 0, 'Nothing to change.');

@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { Hono } from 'hono';
+import { isSupportedCountry } from 'libphonenumber-js/max';
 import { OrganizationPatchSchema } from '../../shared/api.js';
 import { organizations } from '../db/schema.js';
 import type { Deps } from '../deps.js';
@@ -10,7 +11,7 @@ import type { Services } from '../services/index.js';
 
 const toMinutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
 
-/** GET /api/organization (everyone), PATCH (admins): texting hours, default time zone, send rate. */
+/** GET /api/organization (everyone), PATCH (admins): texting hours, default time zone and country, send rate. */
 export function organizationRoutes({ db }: Deps, services: Services) {
   return new Hono<AppEnv>()
     .get('/', (c) => c.json(services.auth.serialize(c.var.caller.recruiter, c.var.caller.org).organization))
@@ -29,6 +30,10 @@ export function organizationRoutes({ db }: Deps, services: Services) {
       if (patch.defaultTimeZone !== undefined) {
         if (!isValidTimeZone(patch.defaultTimeZone)) throw validation(`defaultTimeZone: "${patch.defaultTimeZone}" is not an IANA time zone such as America/Chicago.`);
         changes.defaultTimeZone = patch.defaultTimeZone;
+      }
+      if (patch.defaultCountry !== undefined) {
+        if (!isSupportedCountry(patch.defaultCountry)) throw validation(`defaultCountry: "${patch.defaultCountry}" is not a country with a phone numbering plan we know.`);
+        changes.defaultCountry = patch.defaultCountry;
       }
       if (patch.sendRatePerSecond !== undefined) changes.sendRatePerSecond = patch.sendRatePerSecond;
       const updated = db.update(organizations).set(changes).where(eq(organizations.id, org.id)).returning().get();

@@ -58,6 +58,7 @@ export function createAuthService(deps: Deps) {
         assistantSubscribed: org.assistantSubscribed,
         textingHours: { start: minutesToClock(org.textingStartMinute), end: minutesToClock(org.textingEndMinute) },
         defaultTimeZone: org.defaultTimeZone,
+        defaultCountry: org.defaultCountry,
         sendRatePerSecond: org.sendRatePerSecond,
       },
     };

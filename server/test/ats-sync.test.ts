@@ -219,14 +219,18 @@ describe('candidate data from the ATS', () => {
     it('reads national numbers in the organisation’s default country, and stores a landline as no mobile', async () => {
       const us = await put(acmeKey, 'ATS-5003', { firstName: 'Rosa', lastName: 'Lima', phone: '212.555.0166', consent: { status: 'granted', source: 'x' } });
       expect(us.body.phone).toBe('+12125550166');
-      h.db.update(organizations).set({ defaultCountry: 'GB' }).where(eq(organizations.slug, 'acme')).run();
+      expect((await h.api('PATCH', '/api/organization', { defaultCountry: 'XX' })).status).toBe(400);
+      expect((await h.api('PATCH', '/api/organization', { defaultCountry: 'gb' })).status).toBe(400);
+      expect((await h.api('PATCH', '/api/organization', { defaultCountry: 'GB' }, { email: ACME_UNLICENSED })).status).toBe(403);
+      const patched = await h.api('PATCH', '/api/organization', { defaultCountry: 'GB' });
+      expect([patched.status, patched.body.defaultCountry]).toEqual([200, 'GB']);
       try {
         const uk = await put(acmeKey, 'ATS-5004', { firstName: 'Ian', lastName: 'Hale', phone: '07911 123456', consent: { status: 'granted', source: 'x' } });
         expect(uk.body).toMatchObject({ phone: '+447911123456', textable: true });
         const landline = await put(acmeKey, 'ATS-5005', { firstName: 'Ann', lastName: 'Reed', phone: '020 7946 0321', consent: { status: 'granted', source: 'x' } });
         expect(landline.body).toMatchObject({ phone: null, textable: false, reason: 'NO_MOBILE' });
       } finally {
-        h.db.update(organizations).set({ defaultCountry: 'US' }).where(eq(organizations.slug, 'acme')).run();
+        await h.api('PATCH', '/api/organization', { defaultCountry: 'US' });
       }
     });
 
