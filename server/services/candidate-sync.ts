@@ -10,7 +10,7 @@
  * - nothing the ATS says overrides the candidate's own word: a phone that texted STOP stays
  *   opted out until the candidate's START, whatever consent an import reports.
  */
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { CandidateUpsert, ConsentRecord, ConsentStatus } from '../../shared/api.js';
 import { checkMobile } from '../../shared/phone.js';
 import type { CountryCode } from 'libphonenumber-js/max';
@@ -91,6 +91,8 @@ export function createCandidateSync({ db, clock }: Pick<Deps, 'db' | 'clock'>, o
     ),
     byId: sqlite.prepare(`select ${CANDIDATE} from candidates where id = ?`),
     anyPlaceholder: sqlite.prepare(`select 1 from candidates where org_id = ? and ats_id >= 'phone:' and ats_id < 'phone;' limit 1`),
+    /** Rows by ATS id, for a whole batch (the ids as one JSON array: one statement for any batch size). */
+    byAtsIds: sqlite.prepare(`select ${CANDIDATE} from candidates where org_id = ? and ats_id in (select value from json_each(?))`),
   };
 
   const byAtsId = db
@@ -163,10 +165,7 @@ export function createCandidateSync({ db, clock }: Pick<Deps, 'db' | 'clock'>, o
 
   function existingRows(org: Organization, atsIds: string[]): Map<string, Candidate> {
     const existing = new Map<string, Candidate>();
-    for (let i = 0; i < atsIds.length; i += 500) {
-      const ids = atsIds.slice(i, i + 500);
-      for (const c of db.select().from(candidates).where(and(eq(candidates.orgId, org.id), inArray(candidates.atsId, ids))).all()) existing.set(c.atsId, c);
-    }
+    for (const c of stmt.byAtsIds.all(org.id, JSON.stringify(atsIds)) as Candidate[]) existing.set(c.atsId, c);
     return existing;
   }
 
@@ -177,10 +176,7 @@ export function createCandidateSync({ db, clock }: Pick<Deps, 'db' | 'clock'>, o
     // Placeholders are rare: one look at the id range first spares the batch a look-up per phone.
     const anyPlaceholder = !!stmt.anyPlaceholder.get(org.id);
     const newPhones = anyPlaceholder ? rows.flatMap((r) => (r.phone && !existing.has(r.atsId) ? [`phone:${r.phone}`] : [])) : [];
-    for (let i = 0; i < newPhones.length; i += 500) {
-      const ids = newPhones.slice(i, i + 500);
-      for (const c of db.select().from(candidates).where(and(eq(candidates.orgId, org.id), inArray(candidates.atsId, ids))).all()) placeholders.set(c.phone!, c);
-    }
+    if (newPhones.length) for (const c of stmt.byAtsIds.all(org.id, JSON.stringify(newPhones)) as Candidate[]) placeholders.set(c.phone!, c);
     return { existing, optOuts: optOuts.states(org, phones), placeholders };
   }
 

@@ -11,7 +11,7 @@
  * one-row question for the badges, campaigns and the dispatcher.
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { candidates, organizations, phoneOptOuts, type OptOutMethod } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import type { Organization } from './textability.js';
@@ -52,6 +52,11 @@ export function createPhoneOptOuts({ db }: Pick<Deps, 'db'>) {
     .where(and(eq(phoneOptOuts.orgId, sql.placeholder('orgId')), eq(phoneOptOuts.phoneHash, sql.placeholder('hash'))))
     .prepare();
 
+  // A whole import batch's phones in one statement (the hashes as one JSON array).
+  const statesByHashes = db.$client.prepare(
+    `select phone_hash as phoneHash, method, opted_out_at as optedOutAt from phone_opt_outs where org_id = ? and phone_hash in (select value from json_each(?))`,
+  );
+
   function mirror(orgId: number, phone: string, state: OptOutState | null) {
     db.update(candidates)
       .set({ optedOutAt: state?.optedOutAt ?? null, optOutMethod: state?.method ?? null })
@@ -71,16 +76,8 @@ export function createPhoneOptOuts({ db }: Pick<Deps, 'db'>) {
       const found = new Map<string, OptOutState>();
       if (!phones.length) return found;
       const byHash = new Map(phones.map((p) => [hash(org, p), p]));
-      const hashes = [...byHash.keys()];
-      for (let i = 0; i < hashes.length; i += 500) {
-        const chunk = hashes.slice(i, i + 500);
-        const rows = db
-          .select()
-          .from(phoneOptOuts)
-          .where(and(eq(phoneOptOuts.orgId, org.id), inArray(phoneOptOuts.phoneHash, chunk)))
-          .all();
-        for (const r of rows) found.set(byHash.get(r.phoneHash)!, { method: r.method, optedOutAt: r.optedOutAt });
-      }
+      const rows = statesByHashes.all(org.id, JSON.stringify([...byHash.keys()])) as (OptOutState & { phoneHash: string })[];
+      for (const r of rows) found.set(byHash.get(r.phoneHash)!, { method: r.method, optedOutAt: r.optedOutAt });
       return found;
     },
 
