@@ -1,12 +1,14 @@
 /**
- * The options page: which server to use and who is signed in. The password goes to the
- * background worker, which signs in and keeps the token; this page never sees the token.
+ * The options page: which server to use and who is signed in (and, for administrators, the
+ * candidate import). The password goes to the background worker, which signs in and keeps the
+ * token; this page never sees the token.
  */
 import { useSignal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
 import type { Session } from '../../lib/protocol';
 import { request } from '../../lib/relay';
 import { DEFAULT_SERVER_URL } from '../../lib/storage';
+import { ImportCandidates } from '../../ui/import/ImportCandidates';
 import { browser } from 'wxt/browser';
 
 /** A server other than this machine needs the recruiter's permission (asked during the click). */
@@ -67,8 +69,9 @@ export function SignIn() {
   }
 
   const s = session.value;
+  const admin = !!(s?.signedIn && s.recruiter?.isAdmin);
   return (
-    <main class="te-page">
+    <main class={`te-page${admin ? ' te-page-wide' : ''}`}>
       <header class="te-page-header">
         <span class="te-logo" aria-hidden="true">✆</span>
         <h1>Text Engagement</h1>
@@ -112,6 +115,8 @@ export function SignIn() {
           </button>
         </form>
       )}
+      {/* Candidate data is the administrators' to change (the server refuses anyone else). */}
+      {admin && <ImportCandidates />}
     </main>
   );
 }
