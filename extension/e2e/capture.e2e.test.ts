@@ -256,6 +256,23 @@ describe.each(VARIANTS)('Add to Text Engagement on $name', (v) => {
 describe('Add to Text Engagement, more', () => {
   const [cxm, crm] = VARIANTS as [Variant, Variant];
 
+  it('the form fits a narrow panel', async () => {
+    // 10151 was added and erased above: unknown again.
+    const page = await stack.page();
+    await page.setViewport({ width: 420, height: 900 });
+    await openTab(page, cxm, NEWCOMER.cxm.id);
+    await clickIn(panel(page), 'input[name="te-consent"][value="granted"]');
+    await waitIn(panel(page), 'input[name="consentSource"]');
+    const overflow = await page.evaluate((host) => {
+      const root = document.querySelector(host)!.shadowRoot!;
+      const right = root.querySelector('.te-conv')!.getBoundingClientRect().right;
+      return [...root.querySelectorAll('.te-conv *')].filter((el) => el.getBoundingClientRect().right > right + 1).map((el) => el.className);
+    }, PANEL);
+    expect(overflow).toEqual([]);
+    await screenshotPanel(page, 'capture-form-narrow.png');
+    await page.close();
+  });
+
   it('"Not yet": saved without consent, so the tab says why they can’t be texted', async () => {
     const page = await stack.page();
     await page.setViewport({ width: 1280, height: 900 });
