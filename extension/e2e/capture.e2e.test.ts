@@ -192,6 +192,7 @@ describe.each(VARIANTS)('Add to Text Engagement on $name', (v) => {
     expect(await formValues(page)).toEqual({ firstName: who.first, lastName: who.last, phone: who.phone, email: who.email });
     expect(await textOf(panel(page), `${FORM} .te-conv-notice-title`)).toBe('Add to Text Engagement');
     expect(await textOf(panel(page), `${FORM} legend`)).toBe(`Has ${who.first} agreed to receive text messages?`);
+    expect(await textOf(panel(page), `${FORM} .te-conv-help`)).toBe('Texts go to this number. One without a country code is read as a US number.');
     if (v.name === 'cxm') await screenshotPanel(page, 'capture-form.png');
 
     // A number that is not one: the server's refusal beside the phone field; nothing saved.

@@ -84,7 +84,7 @@ function NotInTextEngagement({ store, capture }: { store: ConversationStore; cap
       </Notice>
     );
   }
-  return <AddCandidateForm store={capture} />;
+  return <AddCandidateForm store={capture} country={store.recruiter.value?.organization.defaultCountry} />;
 }
 
 export function Panel({ store, capture }: { store: ConversationStore; capture: CaptureStore }) {

@@ -54,7 +54,8 @@ function Field(props: {
   );
 }
 
-export function AddCandidateForm({ store }: { store: CaptureStore }) {
+/** `country`: the organisation's default country (ISO code), which a number without a country code is read in. */
+export function AddCandidateForm({ store, country }: { store: CaptureStore; country?: string }) {
   const ids = useRef<string | null>(null);
   ids.current ??= `te-add-${++uid}`;
   const base = ids.current;
@@ -113,6 +114,8 @@ export function AddCandidateForm({ store }: { store: CaptureStore }) {
               <>
                 The profile lists {store.otherPhone.value} as a home phone; texts need a mobile number.
               </>
+            ) : country ? (
+              `Texts go to this number. One without a country code is read as a ${country} number.`
             ) : (
               'Texts go to this number. Include the country code for numbers outside your country.'
             )
