@@ -1,7 +1,8 @@
 /**
  * The real server for bench/candidate-import.ts, in its own process: the demo seed in a fresh
  * DATABASE_PATH, then startServer() exactly as `npm run server` runs it. Answers `memory` with
- * this process's memory, so the benchmark can watch it while a file streams in.
+ * this process's memory (after a full collection when asked, to see what is live), so the
+ * benchmark can watch it while a file streams in.
  */
 import { openDatabase } from '../../server/db/client.js';
 import { startServer } from '../../server/main.js';
@@ -16,7 +17,10 @@ seedDb.$client.close();
 
 const running = await startServer(process.env);
 process.on('message', (raw) => {
-  if ((raw as { type: string }).type !== 'memory') return;
+  const message = raw as { type: string; gc?: boolean };
+  if (message.type !== 'memory') return;
+  // With gc: what is live (the process runs with --expose-gc), not what the collector has yet to free.
+  if (message.gc) (globalThis as { gc?: () => void }).gc?.();
   const m = process.memoryUsage();
   process.send?.({ type: 'memory:done', rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers });
 });
