@@ -10,9 +10,9 @@
  * with its source and time, zone, job, location). Each import is timed from the first byte sent
  * to the import's status reading `done` (polled every 50 ms), and the server's memory is sampled
  * every 50 ms meanwhile: the peak above what it used just before that import. Then two more files
- * of 100,000 rows, one with 4× the bytes, with the server's live heap sampled after a forced
+ * of 100,000 rows, one with over 3× the bytes, with the server's live heap sampled after a forced
  * collection. Targets: 100,000 rows in ≤ 10 s; the same file again ≤ 5 s with every row
- * unchanged; memory flat with file size (the fat file's live heap growth ≤ 1.25× the plain one's).
+ * unchanged; memory flat with file size (the fat file adds ≤ 25% of its extra bytes to the live heap).
  */
 import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,7 +27,12 @@ export const description = 'CSV import of 10,000 and 100,000 candidates over HTT
 
 const TARGET_SECONDS = 10;
 const TARGET_REIMPORT_SECONDS = 5;
-const FLAT_MEMORY_RATIO = 1.25;
+/**
+ * The fatter file may add at most this share of its extra bytes to the live heap. Holding the
+ * file would add all of it (twice, as JavaScript strings); streaming adds about one batch of
+ * rows, within the few MiB the samples vary by from run to run.
+ */
+const FLAT_MEMORY_SHARE = 0.25;
 const HEADER = 'atsId,firstName,lastName,email,phone,channel,consent,consentSource,consentAt,timeZone,jobTitle,location';
 const FIRST = ['Maria', 'James', 'Aisha', 'Liam', 'Noah', 'Zoe', 'Wei', 'Camila', 'Dmitri', 'Priya'];
 const LAST = ['Garcia', 'Wilson', 'Khan', "O'Connor", 'Thompson', 'Fischer', 'Wang', 'Rodriguez', 'Ivanov', 'Patel'];
@@ -38,7 +43,7 @@ const CITIES = [
   ['Los Angeles, CA', 'America/Los_Angeles', '213'],
 ] as const;
 
-/** `padding` characters of extra text in each row's location: a bigger file with the same rows. */
+/** `padding` more characters in each row's job title and location (up to their 200-character limit): a bigger file with the same rows. */
 async function writeCsv(path: string, rows: number, prefix: string, padding = 0): Promise<number> {
   const pad = padding ? ' — ' + 'Building 7, loading dock B, ask at the gatehouse. '.repeat(Math.ceil(padding / 50)).slice(0, padding) : '';
   const out = createWriteStream(path);
@@ -49,7 +54,7 @@ async function writeCsv(path: string, rows: number, prefix: string, padding = 0)
     const first = FIRST[n % FIRST.length]!;
     const last = LAST[Math.floor(n / FIRST.length) % LAST.length]!;
     const exchange = 200 + Math.floor(n / 10_000);
-    const line = `${prefix}${n},${first},"${last}",${first.toLowerCase()}.${n}@example.com,(${area}) ${exchange}-${String(n % 10_000).padStart(4, '0')},sms,granted,application-form,2026-09-${String((n % 28) + 1).padStart(2, '0')}T12:00:00Z,${zone},Warehouse Associate,"${location}${pad}"\n`;
+    const line = `${prefix}${n},${first},"${last}",${first.toLowerCase()}.${n}@example.com,(${area}) ${exchange}-${String(n % 10_000).padStart(4, '0')},sms,granted,application-form,2026-09-${String((n % 28) + 1).padStart(2, '0')}T12:00:00Z,${zone},"Warehouse Associate${pad}","${location}${pad}"\n`;
     await write(line);
   }
   await new Promise<void>((resolve) => out.end(() => resolve()));
@@ -84,7 +89,7 @@ export async function run(options: BenchOptions = {}): Promise<BenchResult> {
     const smallBytes = await writeCsv(small, 10_000, 'S-');
     const largeBytes = await writeCsv(large, 100_000, 'L-');
     const plainBytes = await writeCsv(plain, 100_000, 'M-');
-    const fatBytes = await writeCsv(fat, 100_000, 'F-', 450);
+    const fatBytes = await writeCsv(fat, 100_000, 'F-', 170);
     log(`CSV files: 10,000 rows ${formatBytes(smallBytes)}, 100,000 rows ${formatBytes(largeBytes)}, 100,000 fat rows ${formatBytes(fatBytes)}`);
 
     const login = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'recruiter@acme.test', password: 'demo1234' }) });
@@ -135,24 +140,26 @@ export async function run(options: BenchOptions = {}): Promise<BenchResult> {
     const tenK = await importFile(small, '10,000 rows');
     const hundredK = await importFile(large, '100,000 rows');
     const again = await importFile(large, '100,000 rows again');
-    // Memory against file size: the same number of rows, one file 4× the other's bytes.
+    // Memory against file size: the same number of rows, one file over 3× the other's bytes.
     const livePlain = await importFile(plain, '100,000 rows (live memory)', true);
     const liveFat = await importFile(fat, '100,000 fat rows (live memory)', true);
 
-    const memoryRatio = liveFat.peakHeapGrowth / Math.max(livePlain.peakHeapGrowth, 1);
+    const extraBytes = fatBytes - plainBytes;
+    const extraHeap = liveFat.peakHeapGrowth - livePlain.peakHeapGrowth;
     const pass =
+      liveFat.created === 100_000 &&
       hundredK.seconds <= TARGET_SECONDS &&
       hundredK.created === 100_000 &&
       again.seconds <= TARGET_REIMPORT_SECONDS &&
       again.unchanged === 100_000 &&
       again.created + again.updated + again.failed === 0 &&
       livePlain.failed + liveFat.failed === 0 &&
-      memoryRatio <= FLAT_MEMORY_RATIO;
+      extraHeap <= FLAT_MEMORY_SHARE * extraBytes;
     return {
       name: 'candidate-import',
       title: 'Candidate import: 10,000 and 100,000 CSV rows over HTTP, then the 100,000 again',
       command: 'npm run bench -- candidate-import',
-      target: `100,000 rows ≤ ${TARGET_SECONDS} s; same file again ≤ ${TARGET_REIMPORT_SECONDS} s, all unchanged; memory flat with file size (live heap growth for a file of the same rows 4× the bytes ≤ ${FLAT_MEMORY_RATIO}×)`,
+      target: `100,000 rows ≤ ${TARGET_SECONDS} s; same file again ≤ ${TARGET_REIMPORT_SECONDS} s, all unchanged; memory flat with file size (a file of the same rows with 3× the bytes adds ≤ ${FLAT_MEMORY_SHARE * 100}% of its extra bytes to the live heap)`,
       pass,
       metrics: {
         '100,000 rows: seconds': round(hundredK.seconds, 2),
@@ -163,7 +170,7 @@ export async function run(options: BenchOptions = {}): Promise<BenchResult> {
         'file size 10,000 / 100,000': `${formatBytes(smallBytes)} / ${formatBytes(largeBytes)}`,
         [`live heap growth, 100,000 rows (${formatBytes(plainBytes)} file)`]: formatBytes(livePlain.peakHeapGrowth),
         [`live heap growth, 100,000 rows (${formatBytes(fatBytes)} file)`]: formatBytes(liveFat.peakHeapGrowth),
-        'live heap ratio, 4× the bytes / 1×': round(memoryRatio, 2),
+        'fat file: extra bytes / extra live heap': `${formatBytes(extraBytes)} / ${formatBytes(Math.max(0, extraHeap))} (${round((100 * Math.max(0, extraHeap)) / extraBytes, 1)}%)`,
         'server peak RSS growth, 10,000 / 100,000 / again': `${formatBytes(tenK.peakRssGrowth)} / ${formatBytes(hundredK.peakRssGrowth)} / ${formatBytes(again.peakRssGrowth)}`,
         'server peak heap (not collected) growth, 10,000 / 100,000': `${formatBytes(tenK.peakHeapGrowth)} / ${formatBytes(hundredK.peakHeapGrowth)}`,
         'outcome 100,000 (created / updated / unchanged / failed)': `${hundredK.created} / ${hundredK.updated} / ${hundredK.unchanged} / ${hundredK.failed}`,
@@ -173,7 +180,7 @@ export async function run(options: BenchOptions = {}): Promise<BenchResult> {
         'Timed from the first byte of the upload to the import reading `done`: the upload is parsed as it streams and spooled to a temp file (one parsed row per line), then written in transactions of 1,000 rows, yielding to the event loop between them.',
         'Every row goes through the same upsert as PUT /api/candidates/:atsId: zod validation, the phone through libphonenumber-js (full metadata), consent recorded as history, the phone’s opt-out looked up by its keyed hash.',
         'Memory is the server process’s, sampled every 50 ms over IPC; growth is the peak above its memory just before that import. "Live heap" is sampled after a forced full collection (the server runs with --expose-gc; those two runs are not timed): it shows what the import holds, while peak RSS and uncollected heap also show garbage not yet collected.',
-        'Flat with file size: two files of 100,000 rows, one with ~450 more characters per row (4× the bytes), hold the same live memory: the file is never in memory. What does grow with the row count is the set of ATS ids seen (to refuse a duplicate in one file), about 60 bytes a row, bounded by the 100,000-row limit.',
+        'Flat with file size: two files of 100,000 rows, one with ~350 more characters per row (over 3× the bytes), hold the same live memory: the file is never in memory. What does grow with the row count is the set of ATS ids seen (to refuse a duplicate in one file), about 60 bytes a row, bounded by the 100,000-row limit.',
       ],
     };
   } finally {

@@ -62,8 +62,9 @@ export interface PreparedCandidate {
 type CandidateInsert = typeof candidates.$inferInsert;
 
 export function createCandidateSync({ db, clock }: Pick<Deps, 'db' | 'clock'>, optOuts: PhoneOptOuts) {
-  // An import writes up to 100,000 rows: its statements are prepared once, not built per row.
-  // (candidates has no JSON or boolean column, so its raw rows need no mapping.)
+  // An import writes up to 100,000 rows: its statements are prepared once, not built per row, and
+  // the insert and the update return nothing (RETURNING costs more than the insert itself): the
+  // row as written is known here. (candidates has no JSON or boolean column: raw rows need no mapping.)
   const sqlite = db.$client;
   const CANDIDATE = sqlColumns(candidates);
   const stmt = {
@@ -71,14 +72,13 @@ export function createCandidateSync({ db, clock }: Pick<Deps, 'db' | 'clock'>, o
       `insert into candidates (org_id, ats_id, first_name, last_name, email, phone, channel, time_zone, job_title, location, opted_out_at, opt_out_method,
          consent_status, consent_source, consent_changed_at, consent_at, created_at, updated_at)
        values (@orgId, @atsId, @firstName, @lastName, @email, @phone, @channel, @timeZone, @jobTitle, @location, @optedOutAt, @optOutMethod,
-         @consentStatus, @consentSource, @consentChangedAt, @consentAt, @now, @now)
-       returning ${CANDIDATE}`,
+         @consentStatus, @consentSource, @consentChangedAt, @consentAt, @createdAt, @updatedAt)`,
     ),
     /** Every field the ATS owns, at once (the row as it should be now). */
     update: sqlite.prepare(
       `update candidates set ats_id = @atsId, first_name = @firstName, last_name = @lastName, email = @email, phone = @phone, channel = @channel,
-         time_zone = @timeZone, job_title = @jobTitle, location = @location, opted_out_at = @optedOutAt, opt_out_method = @optOutMethod, updated_at = @now
-       where id = @id returning ${CANDIDATE}`,
+         time_zone = @timeZone, job_title = @jobTitle, location = @location, opted_out_at = @optedOutAt, opt_out_method = @optOutMethod, updated_at = @updatedAt
+       where id = @id`,
     ),
     setConsent: sqlite.prepare(
       `update candidates set consent_status = @status, consent_source = @source, consent_changed_at = @at, consent_at = @consentAt, updated_at = @now
@@ -171,13 +171,25 @@ export function createCandidateSync({ db, clock }: Pick<Deps, 'db' | 'clock'>, o
 
   function lookAhead(org: Organization, rows: PreparedCandidate[], existing = existingRows(org, rows.map((r) => r.atsId))): Known {
     const placeholders = new Map<string, Candidate>();
-    // The phones the rows bring and the ones the rows already have (a consent statement acts on those).
-    const phones = [...new Set([...rows.flatMap((r) => (r.phone ? [r.phone] : [])), ...[...existing.values()].flatMap((c) => (c.phone ? [c.phone] : []))])];
+    // The opt-outs a row may need: its phone's when the row is new or brings another number, and
+    // the number it keeps when it makes a consent statement. A row that says what is already
+    // known needs none (a re-import of the same file computes no phone hash at all).
+    const phones = new Set<string>();
+    for (const row of rows) {
+      const before = existing.get(row.atsId);
+      if (row.phone && (!before || row.phone !== before.phone)) phones.add(row.phone);
+      const consentMayMove = row.consent && !(before && before.consentStatus === row.consent.status && before.consentSource === row.consent.source && (row.consent.at === undefined || before.consentChangedAt === row.consent.at));
+      if (consentMayMove) {
+        const phone = row.phone !== undefined ? row.phone : before?.phone;
+        if (phone) phones.add(phone);
+        if (before?.phone) phones.add(before.phone);
+      }
+    }
     // Placeholders are rare: one look at the id range first spares the batch a look-up per phone.
     const anyPlaceholder = !!stmt.anyPlaceholder.get(org.id);
     const newPhones = anyPlaceholder ? rows.flatMap((r) => (r.phone && !existing.has(r.atsId) ? [`phone:${r.phone}`] : [])) : [];
     if (newPhones.length) for (const c of stmt.byAtsIds.all(org.id, JSON.stringify(newPhones)) as Candidate[]) placeholders.set(c.phone!, c);
-    return { existing, optOuts: optOuts.states(org, phones), placeholders };
+    return { existing, optOuts: optOuts.states(org, [...phones]), placeholders };
   }
 
   /**
@@ -252,7 +264,8 @@ export function createCandidateSync({ db, clock }: Pick<Deps, 'db' | 'clock'>, o
     if (existing) {
       const changes = fieldChanges(existing, row, known);
       if (Object.keys(changes).length) {
-        candidate = stmt.update.get({ ...existing, ...changes, id: existing.id, now }) as Candidate;
+        candidate = { ...existing, ...(changes as Partial<Candidate>), updatedAt: now };
+        stmt.update.run(candidate);
         outcome = 'updated';
       } else {
         candidate = existing;
@@ -262,7 +275,10 @@ export function createCandidateSync({ db, clock }: Pick<Deps, 'db' | 'clock'>, o
       const state = row.phone ? known.optOuts.get(row.phone) : undefined;
       // A new row carries its first consent statement from the start (one write, not two).
       const consent = row.consent ? { ...row.consent, at: row.consent.at ?? now } : null;
-      const values = {
+      // The row as written, also the statement's parameters: one object per row.
+      candidate = {
+        id: 0,
+        orgId: org.id,
         atsId: row.atsId,
         firstName: row.firstName,
         lastName: row.lastName,
@@ -274,22 +290,22 @@ export function createCandidateSync({ db, clock }: Pick<Deps, 'db' | 'clock'>, o
         location: row.location ?? null,
         optedOutAt: state?.optedOutAt ?? null,
         optOutMethod: state?.method ?? null,
-        now,
+        consentStatus: consent?.status ?? null,
+        consentSource: consent?.source ?? null,
+        consentChangedAt: consent?.at ?? null,
+        consentAt: consent?.status === 'granted' ? consent.at : null,
+        lastInboundAt: null,
+        createdAt: now,
+        updatedAt: now,
       };
-      // Someone who texted before the ATS knew them: their thread becomes this candidate's.
+      // Someone who texted before the ATS knew them: their thread (and their own word on consent) becomes this candidate's.
       const placeholder = row.phone ? known.placeholders.get(row.phone) : undefined;
       if (placeholder) {
         known.placeholders.delete(row.phone!);
-        candidate = stmt.update.get({ ...values, id: placeholder.id }) as Candidate;
+        stmt.update.run({ ...candidate, id: placeholder.id });
+        candidate = stmt.byId.get(placeholder.id) as Candidate;
       } else {
-        candidate = stmt.insert.get({
-          ...values,
-          orgId: org.id,
-          consentStatus: consent?.status ?? null,
-          consentSource: consent?.source ?? null,
-          consentChangedAt: consent?.at ?? null,
-          consentAt: consent?.status === 'granted' ? consent.at : null,
-        }) as Candidate;
+        candidate.id = Number(stmt.insert.run(candidate).lastInsertRowid);
         if (consent) {
           stmt.insertConsent.run(org.id, candidate.id, consent.status, consent.source, consent.at, writer.type, writer.name, now);
           if (consentMovesOptOut(org, candidate.phone, consent.status, consent.at, writer, known)) candidate = stmt.byId.get(candidate.id) as Candidate;
@@ -300,7 +316,7 @@ export function createCandidateSync({ db, clock }: Pick<Deps, 'db' | 'clock'>, o
       outcome = 'created';
     }
     if (row.consent) {
-      const after = applyConsent(org, candidate, row.consent, writer, now, known, outcome === 'created');
+      const after = applyConsent(org, candidate, row.consent, writer, now, known, false);
       if (after) {
         candidate = after;
         if (outcome === 'unchanged') outcome = 'updated';
