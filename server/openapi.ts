@@ -66,6 +66,11 @@ export const operations: Operation[] = [
     responses: { 204: { description: 'Erased' }, ...errors(401, 403, 404) },
   },
   {
+    method: 'post', path: '/api/candidates/{id}/consent', tags: ['candidates'], body: api.ConsentInputSchema,
+    summary: 'Record a consent statement (granted or revoked, with its source) about a known candidate: keys, administrators and licensed recruiters. Never lifts the candidate’s own STOP.',
+    responses: { 200: { description: 'The candidate as it is now', schema: api.CandidateSchema }, ...errors(400, 401, 403, 404, 415) },
+  },
+  {
     method: 'get', path: '/api/candidates/{id}/consent', summary: 'The candidate’s consent history, newest first', tags: ['candidates'],
     responses: { 200: { description: 'Consent records', schema: api.ConsentHistorySchema }, ...errors(401, 404) },
   },

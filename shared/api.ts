@@ -440,24 +440,7 @@ export type CandidateUpsert = z.infer<typeof CandidateUpsertSchema>;
 /** One NDJSON import line: the upsert body plus its atsId. */
 export const CandidateImportLineSchema = CandidateUpsertSchema.extend({ atsId: AtsIdSchema });
 
-/** The CSV columns an import understands (header names, any order; only atsId, firstName and lastName are required). */
-export const IMPORT_CSV_COLUMNS = [
-  'atsId',
-  'firstName',
-  'lastName',
-  'email',
-  'phone',
-  'channel',
-  'consent',
-  'consentSource',
-  'consentAt',
-  'timeZone',
-  'jobTitle',
-  'location',
-] as const;
-export const IMPORT_REQUIRED_COLUMNS = ['atsId', 'firstName', 'lastName'] as const;
-export const IMPORT_MAX_ROWS = 100_000;
-export const IMPORT_MAX_ERRORS_KEPT = 1_000;
+export { IMPORT_CSV_COLUMNS, IMPORT_MAX_ERRORS_KEPT, IMPORT_MAX_ROWS, IMPORT_REQUIRED_COLUMNS } from './import-format.js';
 
 export const ConsentRecordSchema = z
   .object({

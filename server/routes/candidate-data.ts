@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { Hono, type Context } from 'hono';
-import { AtsIdSchema, CandidateQuerySchema, CandidateUpsertSchema } from '../../shared/api.js';
+import { AtsIdSchema, CandidateQuerySchema, CandidateUpsertSchema, ConsentInputSchema } from '../../shared/api.js';
 import { ApiError, validation } from '../lib/errors.js';
 import { validate, type AppEnv } from '../lib/http.js';
 import type { Actor } from '../services/auth.js';
@@ -66,6 +66,17 @@ export function candidateDataRoutes(services: Services) {
       services.sync.erase(actor.org, atsId);
       services.changes.changed(actor.org.id, [atsId]);
       return c.body(null, 204);
+    })
+    .post('/candidates/:id/consent', validate('json', ConsentInputSchema), (c) => {
+      const actor = c.var.actor;
+      // Recruiters record what candidates tell them; only licensed ones, as only they text.
+      if (actor.type === 'recruiter' && !actor.recruiter.isAdmin && !actor.recruiter.licensed) {
+        throw new ApiError(403, 'NOT_LICENSED', 'You need a Text Engagement licence to record consent.');
+      }
+      const { org } = actor;
+      const { changed, candidate } = services.sync.stateConsent(org, c.req.param('id'), c.req.valid('json'), { type: actor.type, name: actor.name });
+      if (changed) services.changes.changed(org.id, [candidate.atsId]);
+      return c.json(services.candidates.serialize(candidate, org, services.candidates.conversationOf(candidate.id)));
     })
     .get('/candidates/:id/consent', (c) => {
       const atsId = c.req.param('id');

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { createReadStream } from 'node:fs';
-import { DEMO_REFERENCE_DATE, demoCsvFiles, demoOrganizations, demoRecruiters, demoTemplates, DEMO_PASSWORD } from '../../fixtures/demo/index.js';
+import { DEMO_REFERENCE_DATE, demoCsvFile, demoOrganizations, demoRecruiters, demoTemplates, DEMO_PASSWORD } from '../../fixtures/demo/index.js';
 import type { Db } from '../db/client.js';
 import { demoSequences } from '../../fixtures/demo/sequences.js';
 import { SequenceSchema } from '../../shared/sequences.js';
@@ -111,7 +111,7 @@ export async function seedDemo(db: Db, now = Date.now()): Promise<SeedResult> {
   const imports = createImportService({ db, clock, log: silentLogger }, { sync, changes: { changed() {} } });
   for (const o of demoOrganizations) {
     const org = db.select().from(organizations).where(eq(organizations.id, orgIds.get(o.key)!)).get()!;
-    const { status, done } = await imports.start(org, { type: 'system', name: 'Demo seed (ATS export)' }, 'text/csv', createReadStream(demoCsvFiles[o.key]));
+    const { status, done } = await imports.start(org, { type: 'system', name: 'Demo seed (ATS export)' }, 'text/csv', createReadStream(demoCsvFile(o.key)));
     await done;
     const result = imports.get(org, status.importId);
     if (result.status !== 'done' || result.failed) throw new Error(`The demo import for ${o.key} failed: ${JSON.stringify(result.errors.slice(0, 3))}`);

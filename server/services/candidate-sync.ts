@@ -11,7 +11,7 @@
  *   opted out until the candidate's START, whatever consent an import reports.
  */
 import { and, eq, sql } from 'drizzle-orm';
-import type { CandidateUpsert, ConsentRecord, ConsentStatus } from '../../shared/api.js';
+import type { CandidateUpsert, ConsentInput, ConsentRecord, ConsentStatus } from '../../shared/api.js';
 import { checkMobile } from '../../shared/phone.js';
 import type { CountryCode } from 'libphonenumber-js/max';
 import {
@@ -332,6 +332,23 @@ export function createCandidateSync({ db, clock }: Pick<Deps, 'db' | 'clock'>, o
     recordConsent(org: Organization, candidate: Candidate, consent: NonNullable<PreparedCandidate['consent']>, writer: Writer): boolean {
       const known: Known = { existing: new Map(), optOuts: candidate.phone ? optOuts.states(org, [candidate.phone]) : new Map(), placeholders: new Map() };
       return applyConsent(org, candidate, consent, writer, clock.now(), known, false) !== null;
+    },
+
+    /**
+     * POST /api/candidates/:atsId/consent: a consent statement about a candidate the server knows
+     * (a recruiter who heard "yes, text me" on the phone, say). The same rules as the upsert's:
+     * history, the latest statement wins, never over the candidate's own STOP.
+     */
+    stateConsent(org: Organization, atsId: string, input: ConsentInput, writer: Writer): { changed: boolean; candidate: Candidate } {
+      const candidate = byAtsId.get({ orgId: org.id, atsId });
+      if (!candidate) throw notFound('Candidate');
+      const now = clock.now();
+      const { consent } = prepare(org, atsId, { firstName: candidate.firstName, lastName: candidate.lastName, phone: undefined, timeZone: undefined, jobTitle: undefined, location: undefined, consent: input }, now);
+      return db.transaction(() => {
+        const known: Known = { existing: new Map(), optOuts: candidate.phone ? optOuts.states(org, [candidate.phone]) : new Map(), placeholders: new Map() };
+        const after = applyConsent(org, candidate, consent!, writer, now, known, false);
+        return { changed: after !== null, candidate: after ?? candidate };
+      });
     },
 
     /** One candidate (PUT /api/candidates/:atsId, capture). */

@@ -254,6 +254,33 @@ describe('candidate data from the ATS', () => {
     });
   });
 
+  describe('POST /api/candidates/:atsId/consent', () => {
+    it('a licensed recruiter records what the candidate said; the same statement twice changes nothing; an unlicensed one gets 403', async () => {
+      await put(acmeKey, 'ATS-5101', { firstName: 'Hana', lastName: 'Sato', phone: '+12125550144' });
+      expect(await get(acmeKey, 'ATS-5101')).toMatchObject({ textable: false, reason: 'NO_CONSENT' });
+      const body = { status: 'granted', source: 'Candidate agreed on the phone' };
+      const first = await h.api('POST', '/api/candidates/ATS-5101/consent', body);
+      expect(first.status).toBe(200);
+      expect(first.body).toMatchObject({ textable: true, consent: { status: 'granted', source: 'Candidate agreed on the phone' } });
+      await h.advance(60_000);
+      const again = await h.api('POST', '/api/candidates/ATS-5101/consent', body);
+      expect(again.body.updatedAt).toBe(first.body.updatedAt);
+      expect(await consentOf(acmeKey, 'ATS-5101')).toEqual([
+        expect.objectContaining({ status: 'granted', source: 'Candidate agreed on the phone', setBy: { type: 'recruiter', name: 'Jordan Avery' } }),
+      ]);
+
+      const unlicensed = await h.api('POST', '/api/candidates/ATS-5101/consent', { status: 'revoked', source: 'x' }, { email: ACME_UNLICENSED });
+      expect([unlicensed.status, unlicensed.body.error.code]).toEqual([403, 'NOT_LICENSED']);
+      expect((await h.api('POST', '/api/candidates/NOPE/consent', body)).status).toBe(404);
+      expect((await h.api('POST', '/api/candidates/ATS-5101/consent', { status: 'yes', source: 'x' })).status).toBe(400);
+      expect((await h.api('POST', '/api/candidates/ATS-5101/consent', { status: 'granted' })).body.error.message).toMatch(/consent.source is required|source/);
+      expect((await call(globexKey, 'POST', '/api/candidates/ATS-5101/consent', body)).status).toBe(404);
+
+      const revoked = await call(acmeKey, 'POST', '/api/candidates/ATS-5101/consent', { status: 'revoked', source: 'Candidate asked by email' });
+      expect(revoked.body).toMatchObject({ textable: false, reason: 'OPTED_OUT' });
+    });
+  });
+
   describe('the candidate’s own word', () => {
     it('STOP, then an import with consent granted: still not textable; only START re-opts in', async () => {
       await put(acmeKey, 'ATS-6001', { firstName: 'Kofi', lastName: 'Mensah', phone: '+14045550131', consent: { status: 'granted', source: 'application-form' } });

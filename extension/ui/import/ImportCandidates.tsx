@@ -10,6 +10,7 @@ import { request } from '../../lib/relay';
 import { importErrorsCsv } from './errors-csv';
 import './import.css';
 import { createImportStore, type ImportStore } from './store';
+import { IMPORT_CSV_COLUMNS, IMPORT_REQUIRED_COLUMNS } from '../../../shared/import-format';
 
 const count = (n: number) => n.toLocaleString('en-US');
 
@@ -133,8 +134,9 @@ export function ImportCandidates() {
     <section class="te-card te-import" aria-labelledby="te-import-title" data-testid="te-import">
       <h2 id="te-import-title">Import candidates</h2>
       <p class="te-muted">
-        A CSV export from your ATS: a header row naming the columns (atsId, firstName and lastName are required; phone, email, consent and the others are
-        optional), then one candidate per row. Candidates already here are updated; a candidate's own STOP is never undone by an import.
+        A CSV export from your ATS: a header row naming the columns, then one candidate per row. {IMPORT_REQUIRED_COLUMNS.join(', ')} are required;{' '}
+        {IMPORT_CSV_COLUMNS.filter((c) => !(IMPORT_REQUIRED_COLUMNS as readonly string[]).includes(c)).join(', ')} are optional (consent is granted or
+        revoked). Candidates already here are updated; a candidate's own STOP is never undone by an import.
       </p>
       <form
         class="te-import-form"
