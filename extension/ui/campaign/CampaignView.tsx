@@ -5,7 +5,7 @@
  * Review).
  */
 import type { ComponentChildren } from 'preact';
-import { useEffect, useLayoutEffect, useRef } from 'preact/hooks';
+import { useLayoutEffect, useRef } from 'preact/hooks';
 import { CandidatesTab } from './CandidatesTab';
 import { ConfirmDelete } from './ConfirmDelete';
 import { EditCampaignForm } from './EditCampaignForm';
@@ -74,7 +74,7 @@ function Header({ store, onBack, titleId }: { store: CampaignStore; onBack?: () 
   const canEdit = store.unsent.value && store.licensed.value;
   const title = useRef<HTMLHeadingElement>(null);
   const focusTitle = store.focusTitle.value;
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (focusTitle) title.current?.focus();
   }, [focusTitle]);
   return (

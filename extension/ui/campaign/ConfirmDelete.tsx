@@ -1,5 +1,5 @@
 /** "Delete …?" asked in place: focused when it appears; Escape or Cancel keeps everything. */
-import { useEffect, useRef } from 'preact/hooks';
+import { useLayoutEffect, useRef } from 'preact/hooks';
 import type { CampaignStore } from './store';
 
 let counter = 0;
@@ -7,7 +7,8 @@ let counter = 0;
 export function ConfirmDelete({ store, title, text, onConfirm, confirmLabel = 'Delete' }: { store: CampaignStore; title: string; text: string; onConfirm(): void; confirmLabel?: string }) {
   const ref = useRef<HTMLDivElement>(null);
   const id = useRef(`te-confirm-${++counter}`).current;
-  useEffect(() => {
+  // As it is committed, not after paint: keys pressed meanwhile must not be pulled elsewhere.
+  useLayoutEffect(() => {
     ref.current?.focus();
   }, []);
   const busy = store.busy.value;

@@ -1,6 +1,6 @@
 /** Notices (errors, warnings, confirmations) and the focus helper the screens share. */
 import type { ComponentChildren } from 'preact';
-import { useEffect, useRef } from 'preact/hooks';
+import { useLayoutEffect, useRef } from 'preact/hooks';
 import { Alert, Check, Info } from './icons';
 import type { CampaignStore } from './store';
 
@@ -33,7 +33,7 @@ export function FlashNotice({ store }: { store: CampaignStore }) {
   const ref = useRef<HTMLDivElement>(null);
   const f = store.flash.value;
   const focus = store.focusFlash.value;
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (focus && ref.current) ref.current.focus();
   }, [focus]);
   if (!f) return null;
@@ -56,10 +56,14 @@ export function FlashNotice({ store }: { store: CampaignStore }) {
   );
 }
 
-/** Moves focus to the element when the screen opens (its heading, tabindex=-1). */
+/**
+ * Moves focus to the element when the screen opens (its heading, tabindex=-1). In a layout effect,
+ * as the screen is committed: a plain effect runs after the next paint, late enough to pull focus
+ * away from a field the recruiter has already started typing in.
+ */
 export function useFocusOnMount<T extends HTMLElement>() {
   const ref = useRef<T>(null);
-  useEffect(() => {
+  useLayoutEffect(() => {
     ref.current?.focus();
   }, []);
   return ref;

@@ -3,7 +3,7 @@
  * new campaign's Overview in the shared campaign interface, with the excluded candidates named
  * above it. Signed out or unlicensed, it says so instead.
  */
-import { useEffect, useMemo, useRef } from 'preact/hooks';
+import { useLayoutEffect, useMemo, useRef } from 'preact/hooks';
 import { request } from '../../../lib/relay';
 import { CampaignView } from '../../../ui/campaign/CampaignView';
 import { plural, reasonLabel } from '../../../ui/campaign/format';
@@ -136,7 +136,8 @@ export function BulkTextDialog({ ids, onClose }: { ids: string[]; onClose(): voi
   const dialog = useRef<HTMLDivElement>(null);
   const title = useRef<HTMLHeadingElement>(null);
 
-  useEffect(() => {
+  // Focus moves in as the dialog is committed, before a key pressed meanwhile lands elsewhere.
+  useLayoutEffect(() => {
     title.current?.focus();
     const release = trapFocus(dialog.current!);
     return () => {
