@@ -46,6 +46,8 @@ ${line}
  Demo ATS (CXM)    ${fixtures.url}/cxm/
  Demo ATS (CRM)    ${fixtures.url}/crm/
  API reference     ${config.publicUrl}/api/openapi.json
+ Your ATS's data   an admin creates a key (POST /api/api-keys), then PUT /api/candidates/:atsId
+                   or POST /api/candidates/import (README: Connect your ATS)
  Extension         ${built ? extensionDir : `${extensionDir} (build failed: run npm run build)`}
                    load it unpacked at chrome://extensions (Developer mode)
 
