@@ -63,7 +63,7 @@ export function candidateDataRoutes(services: Services) {
       const actor = c.var.actor;
       requireWriter(actor);
       const atsId = c.req.param('id');
-      services.sync.erase(actor.org, atsId);
+      services.erasure.erase(actor.org, atsId);
       services.changes.changed(actor.org.id, [atsId]);
       return c.body(null, 204);
     })

@@ -1,7 +1,7 @@
 /**
  * Candidate data from the ATS: the upsert behind PUT /api/candidates/:atsId, every import row,
- * the recruiter's capture from the host page and the demo seed, plus consent history and
- * erasure. One path, so the rules hold whichever way data arrives:
+ * the recruiter's capture from the host page and the demo seed, and consent statements and their
+ * history (erasure: erasure.ts). One path, so the rules hold whichever way data arrives:
  *
  * - a row is validated and normalised completely before anything is written (never half written);
  * - the same body twice changes nothing the second time (updatedAt included);
@@ -14,17 +14,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { CandidateUpsert, ConsentInput, ConsentRecord, ConsentStatus } from '../../shared/api.js';
 import { checkMobile } from '../../shared/phone.js';
 import type { CountryCode } from 'libphonenumber-js/max';
-import {
-  bookings,
-  campaignDeliveries,
-  campaignRecipients,
-  candidateAnswers,
-  candidates,
-  consentRecords,
-  conversations,
-  messages,
-  webhookEvents,
-} from '../db/schema.js';
+import { candidates, consentRecords } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import { ApiError, notFound, validation } from '../lib/errors.js';
 import { sqlColumns } from '../lib/sql-rows.js';
@@ -398,49 +388,7 @@ export function createCandidateSync({ db, clock }: Pick<Deps, 'db' | 'clock'>, o
           setBy: { type: r.setByType, name: r.setByName },
         }));
     },
-
-    /**
-     * Erases the candidate: their data, conversation, consent history, answers and bookings, and
-     * the raw webhook payloads that carried their number. What stays is the phone's opt-out, as a
-     * keyed hash, so no later import makes the number textable again without the candidate's START.
-     */
-    erase(org: Organization, atsId: string): void {
-      const candidate = byAtsId.get({ orgId: org.id, atsId });
-      if (!candidate) throw notFound('Candidate');
-      const now = clock.now();
-      db.transaction(() => {
-        if (candidate.phone) optOuts.optOut(org, candidate.phone, 'erased', now);
-        const id = candidate.id;
-        db.delete(campaignDeliveries).where(eq(campaignDeliveries.candidateId, id)).run();
-        db.delete(campaignRecipients).where(eq(campaignRecipients.candidateId, id)).run();
-        db.delete(candidateAnswers).where(eq(candidateAnswers.candidateId, id)).run();
-        db.delete(bookings).where(eq(bookings.candidateId, id)).run();
-        db.delete(consentRecords).where(eq(consentRecords.candidateId, id)).run();
-        db.delete(messages).where(eq(messages.candidateId, id)).run();
-        db.delete(conversations).where(eq(conversations.candidateId, id)).run();
-        db.delete(candidates).where(eq(candidates.id, id)).run();
-        if (candidate.phone && !otherCandidateHasPhone(org.id, candidate.phone)) redactWebhooks(org.id, candidate.phone);
-      });
-    },
   };
-
-  function otherCandidateHasPhone(orgId: number, phone: string): boolean {
-    return !!db.select({ id: candidates.id }).from(candidates).where(and(eq(candidates.orgId, orgId), eq(candidates.phone, phone))).limit(1).get();
-  }
-
-  /** The raw provider payloads to or from the number keep their place (duplicates stay recognised) but lose their content. */
-  function redactWebhooks(orgId: number, phone: string) {
-    const addresses = [phone, `whatsapp:${phone}`];
-    db.update(webhookEvents)
-      .set({ payload: { redacted: 'erased' } })
-      .where(
-        and(
-          eq(webhookEvents.orgId, orgId),
-          sql`(json_extract(${webhookEvents.payload}, '$.From') in ${addresses} or json_extract(${webhookEvents.payload}, '$.To') in ${addresses})`,
-        ),
-      )
-      .run();
-  }
 }
 
 export type CandidateSync = ReturnType<typeof createCandidateSync>;

@@ -4,6 +4,7 @@ import { createCandidateChanges } from '../lib/candidate-changes.js';
 import { createApiKeyService } from './api-keys.js';
 import { createAuthService } from './auth.js';
 import { createCandidateSync } from './candidate-sync.js';
+import { createErasure } from './erasure.js';
 import { createImportService } from './imports.js';
 import { createPhoneOptOuts } from './phone-opt-outs.js';
 import { createBookingService } from './bookings.js';
@@ -20,6 +21,7 @@ export function createServices(deps: Deps) {
   const candidates = createCandidateService(deps);
   const optOuts = createPhoneOptOuts(deps);
   const sync = createCandidateSync(deps, optOuts);
+  const erasure = createErasure(deps, optOuts);
   const changes = createCandidateChanges(deps);
   const imports = createImportService(deps, { sync, changes });
   const outbox = createOutbox(deps, { optOuts });
@@ -32,7 +34,7 @@ export function createServices(deps: Deps) {
     inbound: async (payload) => void (await inbound.receiveInbound(deps.provider.name, payload)),
     status: async (payload) => void (await inbound.receiveStatus(deps.provider.name, payload)),
   });
-  return { auth, apiKeys, candidates, optOuts, sync, changes, imports, outbox, conversations, inbound, assistant, bookings, campaigns };
+  return { auth, apiKeys, candidates, optOuts, sync, erasure, changes, imports, outbox, conversations, inbound, assistant, bookings, campaigns };
 }
 
 export type Services = ReturnType<typeof createServices>;
