@@ -4,13 +4,15 @@
  * candidates 10151–10154 are on the host pages but not in the server (fixtures/demo
  * ats-only-candidates.json): the recruiter adds one from its profile, texts them at once, and the
  * search page shows their phone badge, live. Erasing them (an administrator, through the API)
- * turns the open tab back into the form.
+ * turns the open tab back into the form. One without consent (added with "Not yet", or synced so)
+ * can't be texted until the recruiter records it from the same tab (Record consent): then the
+ * composer appears at once.
  */
 import type { CDPSession, Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Candidate, ConsentRecord } from '../../shared/api';
-import { clickIn, fill, goneIn, textOf, waitIn, type Scope } from './scope';
-import { screenshotPath, startStack, type Stack } from './stack';
+import { clickIn, countIn, fill, goneIn, textOf, waitIn, type Scope } from './scope';
+import { screenshotPath, screenshotSettled, startStack, type Stack } from './stack';
 
 /** The host pages' markup the test drives (the extension knows it only through its adapters). */
 interface Variant {
@@ -46,13 +48,22 @@ const NEWCOMER = {
   cxm: { id: '10151', first: 'Lucia', last: 'Cruz', phone: '(832) 555-0118', e164: '+18325550118', email: 'lucia.cruz@example.net' },
   crm: { id: '10152', first: 'Daniela', last: 'Reyes', phone: '(801) 555-0142', e164: '+18015550142', email: 'daniela.reyes@example.net' },
 } as const;
-const WITHOUT_CONSENT = { id: '10153', first: 'Ananya' };
+/**
+ * Not textable for want of consent, then given it from the tab: on CXM one added here with "Not
+ * yet"; on CRM one the ATS synced without consent (the newcomers erased above stay opted out).
+ */
+const WITHOUT_CONSENT = {
+  cxm: { id: '10153', first: 'Ananya', e164: '+16125550107', addedHere: true },
+  crm: { id: '10047', first: 'Madison', e164: '+13235550167', addedHere: false },
+} as const;
 const WITHOUT_PHONE = { id: '10154', first: 'Ayita', last: 'Nelson', email: 'ayita.nelson@example.net' };
 const ATS_ONLY = ['10151', '10152', '10153', '10154'];
 
 const PANEL = 'te-conversation';
 const panel = (page: Page): Scope => ({ page, host: PANEL });
 const FORM = '[data-testid="te-add-candidate"]';
+const RECORD = '[data-action="record-consent"]';
+const CONSENT_FORM = '[data-testid="te-record-consent"]';
 const TEXTAREA = 'textarea.te-conv-textarea';
 
 let stack: Stack;
@@ -124,6 +135,15 @@ async function formValues(page: Page): Promise<Record<string, string>> {
     return Object.fromEntries([...root.querySelectorAll<HTMLInputElement>('form input:not([type=radio])')].map((i) => [i.name, i.value]));
   }, PANEL);
 }
+
+/** Waits until the element matching `sel` in the panel has the focus. */
+async function waitForFocus(page: Page, sel: string) {
+  await page.waitForFunction((host, sel) => document.querySelector(host)?.shadowRoot?.activeElement?.matches(sel) ?? false, { polling: 50, timeout: 5_000 }, PANEL, sel);
+}
+
+/** The consent question's choices, as shown. */
+const choiceNames = (page: Page) =>
+  page.evaluate((host) => [...document.querySelector(host)!.shadowRoot!.querySelectorAll('.te-conv-choice-name')].map((n) => n.textContent), PANEL);
 
 async function waitForMessage(page: Page, body: string, status: string) {
   await page.waitForFunction(
@@ -274,21 +294,6 @@ describe('Add to Text Engagement, more', () => {
     await page.close();
   });
 
-  it('"Not yet": saved without consent, so the tab says why they can’t be texted', async () => {
-    const page = await stack.page();
-    await page.setViewport({ width: 1280, height: 900 });
-    await openTab(page, cxm, WITHOUT_CONSENT.id);
-    await clickIn(panel(page), 'input[name="te-consent"][value="not-yet"]');
-    await clickIn(panel(page), `${FORM} button[type="submit"]`);
-    const notice = await waitIn(panel(page), '[data-notice="not-textable"]');
-    expect(await notice.evaluate((n) => n.getAttribute('data-reason'))).toBe('NO_CONSENT');
-    expect(await notice.evaluate((n) => n.textContent)).toContain(`${WITHOUT_CONSENT.first} hasn't agreed to receive text messages yet.`);
-    const saved = (await api<Candidate>('GET', `/api/candidates/${WITHOUT_CONSENT.id}`)).body;
-    expect(saved).toMatchObject({ textable: false, reason: 'NO_CONSENT', consent: null, phone: '+16125550107' });
-    await screenshotPanel(page, 'capture-not-yet.png');
-    await page.close();
-  });
-
   it('without a licence: says why they can’t add; with one, a candidate without a phone is added and the tab says so', async () => {
     const page = await stack.page();
     await page.setViewport({ width: 1280, height: 900 });
@@ -312,6 +317,105 @@ describe('Add to Text Engagement, more', () => {
     const notice = await waitIn(panel(page), '[data-notice="not-textable"]');
     expect(await notice.evaluate((n) => n.getAttribute('data-reason'))).toBe('NO_MOBILE');
     expect((await api<Candidate>('GET', `/api/candidates/${WITHOUT_PHONE.id}`)).body).toMatchObject({ phone: null, consent: { status: 'granted', source: 'Application form, Sep 17' } });
+    await page.close();
+  });
+});
+
+// ── Consent recorded later, from the tab ───────────────────────────────────────────────────
+
+describe.each(VARIANTS)('Record consent on $name', (v) => {
+  const who = WITHOUT_CONSENT[v.name];
+
+  it('without consent, the tab says why they can’t be texted and offers Record consent; "Yes" brings the composer at once, and a text reaches them', async () => {
+    const page = await stack.page();
+    await page.setViewport({ width: 1280, height: 900 });
+    await openTab(page, v, who.id);
+    const marker = await page.evaluate(() => ((window as unknown as { __sameDocument: number }).__sameDocument = Math.random()));
+
+    // Added with "Not yet" (or synced so): not textable, and the notice says why.
+    if (who.addedHere) {
+      await clickIn(panel(page), 'input[name="te-consent"][value="not-yet"]');
+      await clickIn(panel(page), `${FORM} button[type="submit"]`);
+    }
+    const notice = await waitIn(panel(page), '[data-notice="not-textable"]');
+    expect(await notice.evaluate((n) => n.getAttribute('data-reason'))).toBe('NO_CONSENT');
+    expect(await notice.evaluate((n) => n.textContent)).toContain(`${who.first} hasn't agreed to receive text messages yet.`);
+    expect(await textOf(panel(page), RECORD)).toBe('Record consent');
+    expect(await countIn(panel(page), '[data-testid="te-consent-origin"]')).toBe(0);
+    expect((await api<Candidate>('GET', `/api/candidates/${who.id}`)).body).toMatchObject({ textable: false, reason: 'NO_CONSENT', consent: null, phone: who.e164 });
+    if (v.name === 'cxm') await screenshotPanel(page, 'capture-not-yet.png');
+
+    if (v.name === 'cxm') {
+      // Without a licence: no Record consent, and the notice says why; the panel follows the sign-ins by itself.
+      await switchTo('nolicense@acme.test');
+      try {
+        const unlicensed = await waitIn(panel(page), '[data-notice="not-licensed"]');
+        expect(await unlicensed.evaluate((n) => n.textContent)).toContain(`${who.first} hasn't agreed to receive text messages yet, and recording their consent needs a licence too.`);
+        expect(await countIn(panel(page), RECORD)).toBe(0);
+      } finally {
+        await switchTo('recruiter@acme.test');
+      }
+      await waitIn(panel(page), RECORD);
+    }
+
+    // Record consent: the same question as when adding them; the focus goes to it.
+    await clickIn(panel(page), RECORD);
+    await waitIn(panel(page), CONSENT_FORM);
+    await waitForFocus(page, 'input[name="te-consent"][value="granted"]');
+    expect(await countIn(panel(page), RECORD)).toBe(0);
+    expect(await textOf(panel(page), `${CONSENT_FORM} legend`)).toBe(`Has ${who.first} agreed to receive text messages?`);
+    expect(await choiceNames(page)).toEqual(['Yes, the candidate agreed to receive texts', 'Not yet']);
+
+    // No answer: asked for one, beside the question; nothing sent.
+    await clickIn(panel(page), `${CONSENT_FORM} button[type="submit"]`);
+    expect(await textOf(panel(page), `${CONSENT_FORM} [data-error-for="consent"]`)).toBe('Say whether the candidate agreed to receive texts.');
+    // "Not yet" has nothing to record: the question closes, the button is back (with the focus).
+    await clickIn(panel(page), 'input[name="te-consent"][value="not-yet"]');
+    await clickIn(panel(page), `${CONSENT_FORM} button[type="submit"]`);
+    await goneIn(panel(page), CONSENT_FORM);
+    await waitForFocus(page, RECORD);
+    expect((await api<{ records: ConsentRecord[] }>('GET', `/api/candidates/${who.id}/consent`)).body.records).toEqual([]);
+
+    // "Yes", agreed on the phone (the source filled in already): recorded, and the composer is there, no reload.
+    await clickIn(panel(page), RECORD);
+    await clickIn(panel(page), 'input[name="te-consent"][value="granted"]');
+    expect(await page.evaluate((host) => document.querySelector(host)!.shadowRoot!.querySelector<HTMLInputElement>('input[name="consentSource"]')!.value, PANEL)).toBe(
+      'Candidate agreed on the phone',
+    );
+    if (v.name === 'cxm') {
+      await (await waitIn(panel(page), CONSENT_FORM)).scrollIntoView();
+      await screenshotSettled(page, 'consent-record-form.png');
+    }
+    await clickIn(panel(page), `${CONSENT_FORM} button[type="submit"]`);
+    await waitIn(panel(page), TEXTAREA);
+    await waitForFocus(page, TEXTAREA);
+    expect(await page.evaluate(() => (window as unknown as { __sameDocument: number }).__sameDocument)).toBe(marker);
+    expect(await countIn(panel(page), '[data-notice="not-textable"]')).toBe(0);
+    // Where the consent came from, beside the composer: who recorded it, how, when.
+    await waitIn(panel(page), '[data-testid="te-consent-origin"]', 'by Jordan Avery');
+    expect(await textOf(panel(page), '[data-testid="te-consent-origin"]')).toMatch(/^Consent: granted by Jordan Avery — Candidate agreed on the phone, [A-Z][a-z]{2} \d{1,2}$/);
+
+    // The server has it, in the recruiter's name.
+    expect((await api<Candidate>('GET', `/api/candidates/${who.id}`)).body).toMatchObject({ textable: true, reason: null, consent: { status: 'granted', source: 'Candidate agreed on the phone' } });
+    expect((await api<{ records: ConsentRecord[] }>('GET', `/api/candidates/${who.id}/consent`)).body.records).toEqual([
+      expect.objectContaining({ status: 'granted', source: 'Candidate agreed on the phone', setBy: { type: 'recruiter', name: 'Jordan Avery' } }),
+    ]);
+
+    // A text reaches their phone.
+    const body = unique(`Hi ${who.first}, thanks for agreeing to texts! (${v.name})`);
+    await page.keyboard.type(body);
+    await clickIn(panel(page), 'button.te-conv-send');
+    await waitForMessage(page, body, 'delivered');
+    expect((await phoneMessages(who.e164)).filter((m) => m.body === body)).toEqual([expect.objectContaining({ direction: 'to-phone', body, status: 'delivered' })]);
+    if (v.name === 'cxm') {
+      await (await page.waitForSelector(PANEL))!.scrollIntoView();
+      await screenshotSettled(page, 'consent-recorded.png');
+
+      // Search shows them textable now: their phone badge.
+      const search = await openLastSearchPage(v);
+      await search.waitForFunction((v, id) => [...document.querySelectorAll('te-phone-badge')].some((b) => b.closest(v.rows)?.getAttribute(v.idAttr) === id), { polling: 50, timeout: 5_000 }, v, who.id);
+      await search.close();
+    }
     await page.close();
   });
 });

@@ -89,6 +89,13 @@ export default defineBackground(() => {
       remember(saved.id, saved);
       return saved;
     },
+    'candidates.consent': async ({ id: cid, consent }) => {
+      const saved = await api<Outputs['candidates.consent']>('POST', `/api/candidates/${id(cid)}/consent`, consent);
+      // Textable now, perhaps: the badges that ask next say so without waiting for the event.
+      remember(saved.id, saved);
+      return saved;
+    },
+    'candidates.consentHistory': ({ id: cid }) => api('GET', `/api/candidates/${id(cid)}/consent`),
     'candidates.search': ({ query, limit, cursor }) => api('GET', `/api/candidates${q({ query, limit, cursor })}`),
     'messages.list': ({ candidateId, after }) => api('GET', `/api/candidates/${id(candidateId)}/messages${q({ after, limit: 500 })}`),
     'messages.send': ({ candidateId, body, templateId, idempotencyKey }) =>

@@ -17,6 +17,7 @@ import type {
   CampaignSchema,
   CandidateListSchema,
   CandidateSchema,
+  ConsentHistorySchema,
   ImportStatusSchema,
   MessagePageSchema,
   MessageSchema,
@@ -26,6 +27,12 @@ import type {
 
 const atsId = z.string().min(1).max(100);
 const campaignId = z.number().int().positive();
+
+/**
+ * A consent statement (the upsert's `consent`, or POST /api/candidates/:atsId/consent on its own),
+ * checked for shape only, as the rest: an empty source is the server's to refuse, naming the field.
+ */
+const consentStatement = z.strictObject({ status: z.enum(CONSENT_STATUSES), source: z.string().max(200), at: z.string().max(40).optional() });
 
 /**
  * A candidate's data for PUT /api/candidates/:atsId, checked for shape only: what a value must
@@ -38,7 +45,7 @@ const candidateUpsert = z.strictObject({
   email: optionalText(254),
   phone: optionalText(40),
   channel: z.enum(CHANNELS).nullish(),
-  consent: z.strictObject({ status: z.enum(CONSENT_STATUSES), source: z.string().max(200), at: z.string().max(40).optional() }).optional(),
+  consent: consentStatement.optional(),
   timeZone: optionalText(64),
   jobTitle: optionalText(200),
   location: optionalText(200),
@@ -56,6 +63,8 @@ export const requestSchemas = {
   'candidates.lookup': z.object({ ids: z.array(atsId).min(1).max(200) }),
   'candidates.get': z.object({ id: atsId }),
   'candidates.upsert': z.object({ id: atsId, candidate: candidateUpsert }),
+  'candidates.consent': z.object({ id: atsId, consent: consentStatement }),
+  'candidates.consentHistory': z.object({ id: atsId }),
   'candidates.search': z.object({ query: z.string().max(100), limit: z.number().int().min(1).max(100).optional(), cursor: z.string().optional() }),
   'messages.list': z.object({ candidateId: atsId, after: z.number().int().min(0).optional() }),
   'messages.send': z.object({
@@ -117,6 +126,8 @@ export interface Outputs {
   'candidates.lookup': Out<typeof CandidateListSchema>;
   'candidates.get': Out<typeof CandidateSchema>;
   'candidates.upsert': Out<typeof CandidateSchema>;
+  'candidates.consent': Out<typeof CandidateSchema>;
+  'candidates.consentHistory': Out<typeof ConsentHistorySchema>;
   'candidates.search': Out<typeof CandidateListSchema>;
   'messages.list': Out<typeof MessagePageSchema>;
   'messages.send': Out<typeof MessageSchema>;

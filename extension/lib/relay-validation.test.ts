@@ -78,6 +78,11 @@ describe('relay message validation', () => {
       ['candidates.upsert', { id: '10151', candidate: { firstName: 'Lucia', lastName: 'Cruz', mobile: '555' } }, /^candidate: Unrecognized key: "mobile"/],
       ['candidates.upsert', { id: '10151', candidate: { lastName: 'Cruz' } }, /^candidate\.firstName: Invalid input/],
       ['candidates.upsert', { id: '10151', candidate: { firstName: 'L', lastName: 'C', consent: { status: 'maybe', source: 'x' } } }, /^candidate\.consent\.status: Invalid option/],
+      // A consent statement on its own: the same shape as the upsert's.
+      ['candidates.consent', { id: '10153', consent: { status: 'yes', source: 'x' } }, /^consent\.status: Invalid option/],
+      ['candidates.consent', { id: '10153', consent: { status: 'granted', source: 'x', by: 'me' } }, /^consent: Unrecognized key: "by"/],
+      ['candidates.consent', { id: '10153' }, /^consent: Invalid input/],
+      ['candidates.consentHistory', { id: '' }, /^id: Too small/],
       ['imports.start', { format: 'xlsx', text: 'a' }, /^format: Invalid option/],
       ['imports.get', { importId: '' }, /^importId: Too small/],
     ];

@@ -2,6 +2,7 @@
  * The composer: "Message" field with the channel in its help text, a character and segment
  * counter, template / Ari / calendar-link tools below it, and Send (or Ctrl/Cmd+Enter).
  */
+import type { ComponentChildren } from 'preact';
 import { useRef } from 'preact/hooks';
 import type { Template } from '../../../shared/api';
 import { countSegments, MAX_BODY_CHARACTERS } from '../../../shared/segments';
@@ -26,7 +27,8 @@ function Counter({ text, whatsapp }: { text: string; whatsapp: boolean }) {
   );
 }
 
-export function Composer({ store }: { store: ConversationStore }) {
+/** `footNote`: a quiet line under the field (where the candidate's consent came from). */
+export function Composer({ store, footNote }: { store: ConversationStore; footNote?: ComponentChildren }) {
   const field = useRef<HTMLTextAreaElement>(null);
   const ids = useRef<{ field: string; help: string } | null>(null);
   ids.current ??= { field: `te-msg-${++uid}`, help: `te-msg-help-${uid}` };
@@ -171,6 +173,7 @@ export function Composer({ store }: { store: ConversationStore }) {
           Sends by {channelName(candidate.channel)}
           <span class="te-conv-kbd-hint"> · Ctrl+Enter to send</span>
         </span>
+        {footNote}
         {error && (
           <p class="te-conv-error" role="alert">
             {error}

@@ -2,6 +2,9 @@
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import type { Candidate } from '../../../shared/api';
+import { ConsentOrigin } from './consent/ConsentOrigin';
+import { RecordConsentButton, RecordConsentForm } from './consent/RecordConsent';
+import type { ConsentStore } from './consent/store';
 import { reasonSentence } from './format';
 import { BlockIcon, ClockIcon, CloudOffIcon, KeyIcon, SendIcon } from './icons';
 import type { ConversationStore } from './store';
@@ -57,19 +60,46 @@ export function OfflineNotice({ message, onRetry }: { message: string; onRetry()
   );
 }
 
-export function NotLicensedNotice() {
+export function NotLicensedNotice({ candidate }: { candidate?: Candidate }) {
   return (
     <Notice kind="not-licensed" tone="neutral" icon={<KeyIcon />} title="No Text Engagement licence">
       <p>You need a Text Engagement licence to send texts. You can still read this conversation; ask your administrator for a licence to reply.</p>
+      {/* Why there is no Record consent here: it is for those who text. */}
+      {candidate?.reason === 'NO_CONSENT' && (
+        <p>
+          {candidate.firstName || 'This candidate'} hasn't agreed to receive text messages yet, and recording their consent needs a licence too.
+        </p>
+      )}
     </Notice>
   );
 }
 
-export function NotTextableNotice({ candidate }: { candidate: Candidate }) {
-  const { title, body } = reasonSentence(candidate.reason ?? 'NO_MOBILE', candidate);
+/**
+ * Why the candidate can't be texted. Without consent, a licensed recruiter can record it here
+ * (`consent` given); whatever consent they have is named, since it may be why (a revocation).
+ */
+export function NotTextableNotice({ candidate, consent }: { candidate: Candidate; consent?: ConsentStore }) {
+  const reason = candidate.reason ?? 'NO_MOBILE';
+  const recordable = reason === 'NO_CONSENT' && consent?.recordable.value;
+  const asking = recordable && consent.open.value;
+  const { title, body } = reasonSentence(reason, candidate);
+  const origin = consent?.origin.value;
   return (
-    <Notice kind="not-textable" tone="warn" icon={<BlockIcon />} title={title} extra={{ 'data-reason': candidate.reason ?? '' }}>
-      <p>{body}</p>
+    <Notice
+      kind="not-textable"
+      tone="warn"
+      icon={<BlockIcon />}
+      title={title}
+      extra={{ 'data-reason': candidate.reason ?? '' }}
+      actions={recordable && !asking ? <RecordConsentButton store={consent} /> : undefined}
+    >
+      <p>
+        {recordable
+          ? `${candidate.firstName || 'This candidate'} hasn't agreed to receive text messages yet. If they have agreed (on the phone, say), record their consent and you can text them at once.`
+          : body}
+      </p>
+      {origin && <ConsentOrigin origin={origin} />}
+      {asking && <RecordConsentForm store={consent} firstName={candidate.firstName} />}
     </Notice>
   );
 }

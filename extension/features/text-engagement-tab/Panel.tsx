@@ -16,6 +16,8 @@ import {
 } from './Notices';
 import { AddCandidateForm } from './capture/AddCandidateForm';
 import type { CaptureStore } from './capture/store';
+import { ConsentOrigin } from './consent/ConsentOrigin';
+import type { ConsentStore } from './consent/store';
 import type { ConversationStore } from './store';
 
 function Header({ candidate, live }: { candidate: Candidate | null; live: boolean | null }) {
@@ -64,15 +66,17 @@ function Header({ candidate, live }: { candidate: Candidate | null; live: boolea
 }
 
 /** What stands between the recruiter and Send, most fundamental first; null when nothing does. */
-function Blocker({ store }: { store: ConversationStore }) {
+function Blocker({ store, consent }: { store: ConversationStore; consent: ConsentStore }) {
   const c = store.candidate.value!;
   if (!store.reachable.value) {
     return <OfflineNotice message="The Text Engagement server isn't answering, so texts can't be sent right now. Your draft is kept." onRetry={() => void store.catchUp()} />;
   }
-  if (store.recruiter.value?.licensed === false) return <NotLicensedNotice />;
-  if (!c.textable) return <NotTextableNotice candidate={c} />;
+  if (store.recruiter.value?.licensed === false) return <NotLicensedNotice candidate={c} />;
+  // Licensed recruiters (who text, so hear "yes, text me") may record consent: the notice offers it when that's what's missing.
+  if (!c.textable) return <NotTextableNotice candidate={c} consent={store.recruiter.value?.licensed ? consent : undefined} />;
   if (c.channel === 'whatsapp' && !store.whatsappWindowOpen.value) return <WhatsAppWindowNotice store={store} />;
-  return <Composer store={store} />;
+  const origin = consent.origin.value;
+  return <Composer store={store} footNote={origin && <ConsentOrigin origin={origin} />} />;
 }
 
 /** A candidate the server does not know: the recruiter adds them here, or learns why they can't. */
@@ -87,7 +91,7 @@ function NotInTextEngagement({ store, capture }: { store: ConversationStore; cap
   return <AddCandidateForm store={capture} country={store.recruiter.value?.organization.defaultCountry} />;
 }
 
-export function Panel({ store, capture }: { store: ConversationStore; capture: CaptureStore }) {
+export function Panel({ store, capture, consent }: { store: ConversationStore; capture: CaptureStore; consent: ConsentStore }) {
   const load = store.load.value;
   const candidate = store.candidate.value;
   let body;
@@ -109,7 +113,7 @@ export function Panel({ store, capture }: { store: ConversationStore; capture: C
         <Conversation messages={store.messages.value} candidate={candidate} />
         <div class="te-conv-bottom">
           {candidate!.assistant.active ? <AssistantBanner store={store} /> : store.handback.value && <HandbackNotice store={store} />}
-          <Blocker store={store} />
+          <Blocker store={store} consent={consent} />
         </div>
       </>
     );

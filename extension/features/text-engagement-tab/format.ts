@@ -112,6 +112,16 @@ export function formatDay(iso: string): string {
   return dayFormat.format(new Date(iso));
 }
 
+let dateFormat: Intl.DateTimeFormat | undefined;
+
+/** "Dec 1" (with the year when it isn't this year: "Dec 1, 2025"). */
+export function formatDate(iso: string, now = new Date()): string {
+  const d = new Date(iso);
+  if (d.getFullYear() !== now.getFullYear()) return new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', year: 'numeric' }).format(d);
+  dateFormat ??= new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' });
+  return dateFormat.format(d);
+}
+
 export const dayKey = (iso: string) => {
   const d = new Date(iso);
   return `${d.getFullYear()}-${d.getMonth()}-${d.getDate()}`;

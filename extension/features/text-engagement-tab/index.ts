@@ -11,6 +11,7 @@ import '../../ui/theme.css';
 import type { Feature } from '../manager';
 import './panel.css';
 import { createCaptureStore, type CaptureStore } from './capture/store';
+import { createConsentStore, type ConsentStore } from './consent/store';
 import { Panel } from './Panel';
 import { createConversationStore, type ConversationStore } from './store';
 
@@ -23,6 +24,8 @@ export const textEngagementTab: Feature = {
     let store: ConversationStore | null = null;
     /** "Add to Text Engagement" for the same candidate, should the server not know them. */
     let capture: CaptureStore | null = null;
+    /** "Record consent" for them, should they be known but without consent; and where their consent came from. */
+    let consent: ConsentStore | null = null;
     let storeController: AbortController | null = null;
     let current: { strip: HTMLElement; tab: InjectedTab; controller: AbortController } | null = null;
     /** Where the panel goes: the injected tab's panel in the host's content area. */
@@ -40,6 +43,7 @@ export const textEngagementTab: Feature = {
       const conversation = createConversationStore(candidateId, storeController.signal);
       store = conversation;
       capture = createCaptureStore({ candidateId, readDetails: () => adapter.candidateDetails(), onSaved: (saved) => conversation.added(saved) });
+      consent = createConsentStore({ candidateId, candidate: conversation.candidate, onRecorded: (saved) => conversation.changed(saved), signal: storeController.signal });
       void conversation.reload();
       return conversation;
     }
@@ -54,8 +58,8 @@ export const textEngagementTab: Feature = {
         onMount(container) {
           const id = adapter.profileCandidateId();
           const s = id ? storeFor(id) : store;
-          if (s && capture) {
-            render(h(Panel, { store: s, capture }), container);
+          if (s && capture && consent) {
+            render(h(Panel, { store: s, capture, consent }), container);
             s.setOpen(true);
           }
           return container;

@@ -350,6 +350,31 @@ describe('conversation store', () => {
     await vi.waitFor(() => expect(store.load.value.kind).toBe('ready'));
     expect(store.candidate.value!.id).toBe('10001');
   });
+
+  it('a change made from the tab (consent recorded) shows at once; a read that was on its way does not undo it', async () => {
+    standardServer();
+    const withoutConsent = { ...candidate, textable: false, reason: 'NO_CONSENT' as const };
+    handlers.set('candidates.get', () => ok(withoutConsent));
+    const store = createConversationStore('10001', new AbortController().signal);
+    await store.reload();
+    expect(store.candidate.value!.reason).toBe('NO_CONSENT');
+
+    // An event's read is on its way (it will answer with the old state)...
+    let answerRead!: (v: unknown) => void;
+    handlers.set('candidates.get', () => new Promise((r) => (answerRead = r)));
+    listener!({ type: 'candidates.updated', data: { ids: ['10001'] } });
+    await vi.waitFor(() => expect(answerRead).toBeTypeOf('function'));
+    // ...when the consent is recorded: shown at once.
+    const granted = { ...candidate, consent: { status: 'granted' as const, source: 'Candidate agreed on the phone', at: '2026-12-01T10:00:00.000Z' } };
+    store.changed(granted);
+    expect(store.candidate.value).toEqual(granted);
+    answerRead(ok(withoutConsent));
+    await tick();
+    expect(store.candidate.value).toEqual(granted);
+    // Someone else's candidate is not this tab's.
+    store.changed({ ...granted, id: '10002', firstName: 'Other' });
+    expect(store.candidate.value!.firstName).toBe('Maria');
+  });
 });
 
 function info(patch: Record<string, unknown> = {}) {

@@ -346,6 +346,16 @@ export function createConversationStore(candidateId: string, signalOfView: Abort
     void reload();
   }
 
+  /**
+   * Changed from this tab (consent recorded): the server's answer is shown at once, so the
+   * composer appears without waiting for the event. A read already on its way is older: dropped.
+   */
+  function changed(saved: Candidate) {
+    if (saved.id !== candidateId) return;
+    dataSeq++;
+    candidate.value = saved;
+  }
+
   /** Their data changed on the server (an import, an admin's edit, an erasure): read them again. */
   async function dataChanged() {
     const seq = ++dataSeq;
@@ -450,6 +460,7 @@ export function createConversationStore(candidateId: string, signalOfView: Abort
     notFound,
     reload,
     added,
+    changed,
     catchUp,
     setDraft,
     send,

@@ -4,53 +4,37 @@
  * they are about; the rest beside the button.
  */
 import type { ComponentChildren } from 'preact';
-import { useEffect, useRef } from 'preact/hooks';
+import { useLayoutEffect, useRef } from 'preact/hooks';
+import { ConsentQuestion } from '../consent/ConsentQuestion';
 import { PersonAddIcon } from '../icons';
+import { TextField } from '../TextField';
 import type { CaptureStore } from './store';
 
 let uid = 0;
 
+/** One of the candidate's details, as the store holds it and its errors name it. */
 function Field(props: {
   id: string;
   label: string;
-  field: 'firstName' | 'lastName' | 'phone' | 'email' | 'consentSource';
+  field: 'firstName' | 'lastName' | 'phone' | 'email';
   store: CaptureStore;
   type?: string;
   autocomplete?: string;
   help?: ComponentChildren;
-  wide?: boolean;
 }) {
-  const { id, field, store } = props;
-  const error = store.errors.value[field];
-  const helpId = props.help ? `${id}-help` : undefined;
-  const errorId = error ? `${id}-error` : undefined;
+  const { field, store } = props;
   return (
-    <div class={`te-conv-add-field${props.wide ? ' is-wide' : ''}`}>
-      <label class="te-conv-label" for={id}>
-        {props.label}
-      </label>
-      <input
-        id={id}
-        name={field}
-        class="te-conv-input"
-        type={props.type ?? 'text'}
-        autocomplete={props.autocomplete ?? 'off'}
-        value={store[field].value}
-        aria-invalid={error ? 'true' : undefined}
-        aria-describedby={[errorId, helpId].filter(Boolean).join(' ') || undefined}
-        onInput={(e) => store.set(field, (e.currentTarget as HTMLInputElement).value)}
-      />
-      {error && (
-        <p id={errorId} class="te-conv-field-error" data-error-for={field}>
-          {error}
-        </p>
-      )}
-      {props.help && (
-        <p id={helpId} class="te-conv-help">
-          {props.help}
-        </p>
-      )}
-    </div>
+    <TextField
+      id={props.id}
+      label={props.label}
+      name={field}
+      value={store[field].value}
+      error={store.errors.value[field]}
+      onInput={(value) => store.set(field, value)}
+      type={props.type}
+      autocomplete={props.autocomplete}
+      help={props.help}
+    />
   );
 }
 
@@ -60,11 +44,11 @@ export function AddCandidateForm({ store, country }: { store: CaptureStore; coun
   ids.current ??= `te-add-${++uid}`;
   const base = ids.current;
   const form = useRef<HTMLFormElement>(null);
-  useEffect(() => store.start(), [store]);
+  // Filled from the profile before the first paint (a plain effect waits for an animation
+  // frame, which a background tab may not get for a while): the form never shows empty first.
+  useLayoutEffect(() => store.start(), [store]);
 
   const errors = store.errors.value;
-  const consent = store.consent.value;
-  const name = store.firstName.value.trim() || 'the candidate';
   const saving = store.saving.value;
 
   async function submit(e: Event) {
@@ -73,16 +57,6 @@ export function AddCandidateForm({ store, country }: { store: CaptureStore; coun
     // The first field with a problem gets the focus, so a keyboard user lands on it.
     requestAnimationFrame(() => form.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
   }
-
-  const choice = (value: 'granted' | 'not-yet', title: string, detail: string) => (
-    <label class={`te-conv-choice${consent === value ? ' is-chosen' : ''}`}>
-      <input type="radio" name="te-consent" value={value} checked={consent === value} aria-invalid={errors.consent ? 'true' : undefined} onChange={() => store.setConsent(value)} />
-      <span>
-        <span class="te-conv-choice-name">{title}</span>
-        <span class="te-conv-choice-body">{detail}</span>
-      </span>
-    </label>
-  );
 
   return (
     <form ref={form} class="te-conv-add" onSubmit={submit} aria-labelledby={`${base}-title`} noValidate data-testid="te-add-candidate">
@@ -124,21 +98,16 @@ export function AddCandidateForm({ store, country }: { store: CaptureStore; coun
         <Field id={`${base}-email`} label="Email" field="email" type="email" store={store} />
       </div>
 
-      <fieldset class="te-conv-add-consent" aria-describedby={errors.consent ? `${base}-consent-error` : undefined}>
-        <legend>Has {name} agreed to receive text messages?</legend>
-        {choice('granted', 'Yes, the candidate agreed to receive texts', 'Their consent is recorded with where it came from, your name and the time.')}
-        {consent === 'granted' && (
-          <div class="te-conv-add-source">
-            <Field id={`${base}-source`} label="How did they agree?" field="consentSource" store={store} wide />
-          </div>
-        )}
-        {choice('not-yet', 'Not yet', 'They are added without consent and can’t be texted until they agree.')}
-        {errors.consent && (
-          <p id={`${base}-consent-error`} class="te-conv-field-error" data-error-for="consent">
-            {errors.consent}
-          </p>
-        )}
-      </fieldset>
+      <ConsentQuestion
+        idBase={base}
+        firstName={store.firstName.value}
+        answer={store.consent.value}
+        source={store.consentSource.value}
+        errors={{ consent: errors.consent, consentSource: errors.consentSource }}
+        notYet="They are added without consent and can’t be texted until they agree."
+        onAnswer={store.setConsent}
+        onSource={(value) => store.set('consentSource', value)}
+      />
 
       <div class="te-conv-add-actions">
         {store.formError.value && (

@@ -9,15 +9,13 @@ import type { Candidate } from '../../../../shared/api';
 import type { CandidateDetails } from '../../../hosts/types';
 import type { RelayError, RequestInput } from '../../../lib/protocol';
 import { request } from '../../../lib/relay';
+import { checkConsentAnswer, CONSENT_SAID_PLAINLY, DEFAULT_CONSENT_SOURCE, type ConsentAnswer, type ConsentField } from '../consent/answer';
 import { describeError } from '../format';
 
-export const DEFAULT_CONSENT_SOURCE = 'Candidate agreed on the phone';
+export { DEFAULT_CONSENT_SOURCE, type ConsentAnswer };
 
-/** "granted": the candidate agreed (with where); "not-yet": saved without consent, so not textable. */
-export type ConsentAnswer = 'granted' | 'not-yet';
-
-/** The form's fields, as errors name them. */
-export type CaptureField = 'firstName' | 'lastName' | 'phone' | 'email' | 'consent' | 'consentSource';
+/** The form's fields, as errors name them. "Not yet" here: saved without consent, so not textable. */
+export type CaptureField = 'firstName' | 'lastName' | 'phone' | 'email' | ConsentField;
 
 export interface CaptureOptions {
   candidateId: string;
@@ -95,9 +93,7 @@ export function createCaptureStore({ candidateId, readDetails, onSaved }: Captur
   function check(): Partial<Record<CaptureField, string>> {
     const found: Partial<Record<CaptureField, string>> = {};
     if (!firstName.value.trim()) found.firstName = SAID_PLAINLY.firstName;
-    if (!consent.value) found.consent = SAID_PLAINLY.consent;
-    else if (consent.value === 'granted' && !consentSource.value.trim()) found.consentSource = SAID_PLAINLY.consentSource;
-    return found;
+    return { ...found, ...checkConsentAnswer(consent.value, consentSource.value) };
   }
 
   function body(): RequestInput<'candidates.upsert'>['candidate'] {
@@ -161,8 +157,7 @@ const FIELD_OF: Record<string, CaptureField> = {
 const SAID_PLAINLY: Partial<Record<CaptureField, string>> = {
   firstName: 'Enter the first name.',
   email: 'Enter a valid email address, or leave it empty.',
-  consent: 'Say whether the candidate agreed to receive texts.',
-  consentSource: 'Say how the candidate agreed, e.g. "Candidate agreed on the phone".',
+  ...CONSENT_SAID_PLAINLY,
 };
 
 /** A refusal, worded for the recruiter, and the field it is about (if any). */
