@@ -1,5 +1,5 @@
 /**
- * Candidate data from the ATS: integration keys (what they may and may not do), the upsert
+ * Candidate data from the ATS, over real HTTP: integration keys (what they may and may not do), the upsert
  * (normalisation, refusals, idempotency, tenancy, capture by a recruiter), consent as history,
  * the rule that nothing the ATS says overrides the candidate's own STOP, and erasure.
  */
@@ -21,6 +21,8 @@ describe('candidate data from the ATS', () => {
 
   beforeAll(async () => {
     h = await createHarness({ inboundGreeting: false });
+    // Every request below goes over real HTTP (the fake clock still drives time).
+    await h.serveHttp();
     acmeKey = (await h.api('POST', '/api/api-keys', { name: 'Acme nightly sync' })).body.key;
     globexKey = (await h.api('POST', '/api/api-keys', { name: 'Globex sync' }, { email: GLOBEX_ADMIN })).body.key;
   });
@@ -28,7 +30,7 @@ describe('candidate data from the ATS', () => {
 
   /** A request with any bearer (a key, or none), and any body. */
   async function call(bearer: string | null, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-    const res = await h.app.request(path, {
+    const res = await h.request(path, {
       method,
       headers: {
         ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),

@@ -2,6 +2,8 @@
  * Builds a complete app for a test: a real SQLite database (in memory, or a file when the test
  * needs one), the demo seed, a FakeClock, and the simulator unless another provider is given.
  */
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
 import { loadConfig, type AppConfig } from '../config.js';
 import { createApp, type CreateAppOptions } from '../app.js';
 import { openDatabase, type Db } from '../db/client.js';
@@ -44,11 +46,17 @@ export async function createHarness(options: HarnessOptions = {}) {
   const te = createApp({ db, clock, config, provider: options.provider ?? simulator!, log: silentLogger });
   if (options.start !== false) te.start();
   const tokens = new Map<string, string>();
+  let http: { base: string; close(): Promise<void> } | null = null;
+
+  /** The app over real HTTP (node's server on a free port) once `serveHttp()` ran, else in process. */
+  function request(path: string, init: RequestInit = {}): Promise<Response> {
+    return http ? fetch(http.base + path, { ...init, ...(init.body instanceof ReadableStream ? { duplex: 'half' } : {}) } as RequestInit) : Promise.resolve(te.app.request(path, init));
+  }
 
   async function login(email = 'recruiter@acme.test'): Promise<string> {
     const cached = tokens.get(email);
     if (cached) return cached;
-    const res = await te.app.request('/api/auth/login', {
+    const res = await request('/api/auth/login', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ email, password: 'demo1234' }),
@@ -62,7 +70,7 @@ export async function createHarness(options: HarnessOptions = {}) {
   /** A JSON request as a signed-in recruiter. */
   async function api(method: string, path: string, body?: unknown, init: { email?: string; headers?: Record<string, string> } = {}) {
     const token = await login(init.email);
-    const res = await te.app.request(path, {
+    const res = await request(path, {
       method,
       headers: {
         authorization: `Bearer ${token}`,
@@ -77,6 +85,15 @@ export async function createHarness(options: HarnessOptions = {}) {
 
   return {
     ...te,
+    request,
+    /** From now on, every request of this harness goes over real HTTP to the same app. */
+    async serveHttp() {
+      const server = serve({ fetch: te.app.fetch, port: 0, hostname: '127.0.0.1' });
+      await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+      const { port } = server.address() as AddressInfo;
+      http = { base: `http://127.0.0.1:${port}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+      return http.base;
+    },
     db,
     clock,
     config,
@@ -86,6 +103,7 @@ export async function createHarness(options: HarnessOptions = {}) {
     /** Lets timers (dispatcher, simulator status reports) run for `ms` of fake time. */
     advance: (ms: number) => clock.advance(ms),
     async close() {
+      await http?.close();
       await te.stop();
       db.$client.close();
     },

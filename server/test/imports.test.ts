@@ -45,12 +45,13 @@ describe('bulk import', () => {
 
   beforeAll(async () => {
     h = await createHarness({ inboundGreeting: false });
+    await h.serveHttp();
     key = (await h.api('POST', '/api/api-keys', { name: 'Bulk loader' })).body.key;
   });
   afterAll(() => h.close());
 
   async function upload(body: string, contentType = 'text/csv', bearer = key) {
-    const res = await h.app.request('/api/candidates/import', {
+    const res = await h.request('/api/candidates/import', {
       method: 'POST',
       headers: { authorization: `Bearer ${bearer}`, 'content-type': contentType },
       body,
@@ -58,7 +59,7 @@ describe('bulk import', () => {
     return { status: res.status, body: (await res.json()) as ImportStatus & { error?: { code: string; message: string } } };
   }
   const status = async (id: string, bearer = key) => {
-    const res = await h.app.request(`/api/imports/${id}`, { headers: { authorization: `Bearer ${bearer}` } });
+    const res = await h.request(`/api/imports/${id}`, { headers: { authorization: `Bearer ${bearer}` } });
     return (await res.json()) as ImportStatus;
   };
   const run = async (body: string, contentType = 'text/csv') => {
@@ -208,7 +209,7 @@ describe('bulk import', () => {
       name: 'Jordan Avery',
     });
     const globexToken = await h.login('recruiter@globex.test');
-    const res = await h.app.request(`/api/imports/${byAdmin.body.importId}`, { headers: { authorization: `Bearer ${globexToken}` } });
+    const res = await h.request(`/api/imports/${byAdmin.body.importId}`, { headers: { authorization: `Bearer ${globexToken}` } });
     expect(res.status).toBe(404);
   });
 
