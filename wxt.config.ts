@@ -16,9 +16,7 @@ export default defineConfig({
     optional_host_permissions: ['https://*/*', 'http://*/*'],
     action: { default_title: 'Text Engagement' },
     // The Bulk Text Candidates popup's script, loaded by the content script on the ATS pages.
-    web_accessible_resources: [
-      { resources: ['bulk-text-dialog.js'], matches: ['https://*.icims.com/*', 'http://localhost/*', 'http://127.0.0.1/*'] },
-    ],
+    web_accessible_resources: [{ resources: ['bulk-text-dialog.js'], matches: ['https://*.icims.com/*', 'http://localhost/*', 'http://127.0.0.1/*'] }],
     // Firefox wants a stable id, and a statement of what the extension collects (nothing).
     ...(browser === 'firefox'
       ? { browser_specific_settings: { gecko: { id: 'text-engagement@cxm-crm.local', data_collection_permissions: { required: ['none'] } } } }

@@ -60,11 +60,16 @@ async function campaignOf(size: number, log: (l: string) => void, quiet = false)
   try {
     const { atsIds, ms: insertMs } = bench.insertCandidates('T', size);
     const campaignId = await bench.createCampaign(`Throughput ${size}`, atsIds);
-    const draft = await bench.api<{ message: { id: number }; review: { eligible: number; recipients: number } }>('POST', `/api/campaigns/${campaignId}/messages`, {
-      body: BODY,
-      sendAt: null,
-    });
-    if (draft.review.eligible !== size) throw new Error(`expected ${size} eligible recipients, the review says ${draft.review.eligible} of ${draft.review.recipients}`);
+    const draft = await bench.api<{ message: { id: number }; review: { eligible: number; recipients: number } }>(
+      'POST',
+      `/api/campaigns/${campaignId}/messages`,
+      {
+        body: BODY,
+        sendAt: null,
+      },
+    );
+    if (draft.review.eligible !== size)
+      throw new Error(`expected ${size} eligible recipients, the review says ${draft.review.eligible} of ${draft.review.recipients}`);
     const messageId = draft.message.id;
     const setupSeconds = (performance.now() - setupStarted) / 1000;
     if (!quiet) log(`  ${formatCount(size)} recipients: set up in ${round(setupSeconds, 1)} s (candidates inserted in ${Math.round(insertMs)} ms); Send…`);
@@ -112,14 +117,20 @@ async function campaignOf(size: number, log: (l: string) => void, quiet = false)
     gaps.sort((a, b) => a - b);
 
     const texts = bench.sqlite
-      .prepare(`select count(*) as n, count(distinct phone) as phones, min(created_at) as first, max(created_at) as last from simulator_messages where direction = 'to-phone'`)
+      .prepare(
+        `select count(*) as n, count(distinct phone) as phones, min(created_at) as first, max(created_at) as last from simulator_messages where direction = 'to-phone'`,
+      )
       .get() as { n: number; phones: number; first: number; last: number };
     const recorded = bench.sqlite
       .prepare(`select count(*) as n, sum(status = 'delivered') as delivered from messages where campaign_message_id = ?`)
       .get(messageId) as { n: number; delivered: number };
-    const cm = bench.sqlite.prepare(`select status, completed_at as completedAt from campaign_messages where id = ?`).get(messageId) as { status: string; completedAt: number | null };
+    const cm = bench.sqlite.prepare(`select status, completed_at as completedAt from campaign_messages where id = ?`).get(messageId) as {
+      status: string;
+      completedAt: number | null;
+    };
     if (texts.n !== size || texts.phones !== size) throw new Error(`expected ${size} texts to ${size} phones, the simulator has ${texts.n} to ${texts.phones}`);
-    if (recorded.n !== size || recorded.delivered !== size) throw new Error(`expected ${size} delivered texts, the server recorded ${recorded.delivered} of ${recorded.n}`);
+    if (recorded.n !== size || recorded.delivered !== size)
+      throw new Error(`expected ${size} delivered texts, the server recorded ${recorded.delivered} of ${recorded.n}`);
     if (bench.logged.errors.length) throw new Error(`the server logged errors:\n${bench.logged.errors.join('\n')}`);
     const result: SizeResult = {
       size,

@@ -92,9 +92,17 @@ export async function run(options: BenchOptions = {}): Promise<BenchResult> {
     const fatBytes = await writeCsv(fat, 100_000, 'F-', 170);
     log(`CSV files: 10,000 rows ${formatBytes(smallBytes)}, 100,000 rows ${formatBytes(largeBytes)}, 100,000 fat rows ${formatBytes(fatBytes)}`);
 
-    const login = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'recruiter@acme.test', password: 'demo1234' }) });
+    const login = await fetch(`${base}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'recruiter@acme.test', password: 'demo1234' }),
+    });
     const { token } = (await login.json()) as { token: string };
-    const created = await fetch(`${base}/api/api-keys`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Benchmark' }) });
+    const created = await fetch(`${base}/api/api-keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Benchmark' }),
+    });
     const { key } = (await created.json()) as { key: string };
 
     const memory = (gc = false) => server.call<{ rss: number; heapUsed: number }>('memory', { gc });
@@ -132,8 +140,18 @@ export async function run(options: BenchOptions = {}): Promise<BenchResult> {
       sampling = false;
       await sampler;
       if (status.status !== 'done') throw new Error(`${label}: import ${status.status}`);
-      const run = { seconds, created: status.created, updated: status.updated, unchanged: status.unchanged, failed: status.failed, peakRssGrowth: peak.rss - before.rss, peakHeapGrowth: peak.heapUsed - before.heapUsed };
-      log(`${label}: ${round(seconds, 2)} s, created ${run.created}, unchanged ${run.unchanged}, failed ${run.failed}, peak RSS +${formatBytes(run.peakRssGrowth)}, heap +${formatBytes(run.peakHeapGrowth)}`);
+      const run = {
+        seconds,
+        created: status.created,
+        updated: status.updated,
+        unchanged: status.unchanged,
+        failed: status.failed,
+        peakRssGrowth: peak.rss - before.rss,
+        peakHeapGrowth: peak.heapUsed - before.heapUsed,
+      };
+      log(
+        `${label}: ${round(seconds, 2)} s, created ${run.created}, unchanged ${run.unchanged}, failed ${run.failed}, peak RSS +${formatBytes(run.peakRssGrowth)}, heap +${formatBytes(run.peakHeapGrowth)}`,
+      );
       return run;
     }
 

@@ -139,7 +139,12 @@ const TRACE_CATEGORIES = ['toplevel', 'disabled-by-default-devtools.timeline', '
 
 /** Reads a Chrome trace: the page's renderer main thread CPU time, and the content script's share of the CPU profile. */
 function mainThreadOf(traceJson: string, pathPart: string): MainThread {
-  type Ev = { name: string; ph: string; pid: number; tid: number; ts: number; dur?: number; tdur?: number; args?: any };
+  type ProfileNode = { id: number; parent?: number; callFrame?: { url?: string } };
+  type TraceArgs = {
+    name?: string;
+    data?: { frames?: unknown[]; cpuProfile?: { nodes?: ProfileNode[]; samples?: number[] }; timeDeltas?: number[] };
+  };
+  type Ev = { name: string; ph: string; pid: number; tid: number; ts: number; dur?: number; tdur?: number; args?: TraceArgs };
   const events = (JSON.parse(traceJson) as { traceEvents: Ev[] }).traceEvents;
   const frames = (events.find((e) => e.name === 'TracingStartedInBrowser')?.args?.data?.frames ?? []) as { processId: number; url: string }[];
   const pid = frames.find((f) => f.url.includes(pathPart))?.processId;
@@ -210,7 +215,8 @@ async function render(tab: Tab, pageNumber: number, lookupLog: Lookup[], options
   const trace = options.trace ? await tab.page.tracing.stop() : null;
   const records = await tab.page.evaluate(() => (window as unknown as { __teBench: RenderRecord[] }).__teBench);
   const rec = records[count];
-  if (!rec || records.length !== count + 1) throw new Error(`${tab.variant.name}: expected one render after clicking page ${pageNumber}, saw ${records.length - count}`);
+  if (!rec || records.length !== count + 1)
+    throw new Error(`${tab.variant.name}: expected one render after clicking page ${pageNumber}, saw ${records.length - count}`);
   return {
     renderToBadgesMs: rec.lastBadgeAt == null ? null : rec.lastBadgeAt - rec.at,
     badges: rec.badges,
@@ -258,7 +264,9 @@ export async function run(options: BenchOptions = {}): Promise<BenchResult> {
     // The background's requests to the server, to tell a look-up from a cache hit.
     const lookupLog: Lookup[] = [];
     const pending = new Map<string, { entry: Lookup; at: number }>();
-    const workerTarget = await stack.browser.waitForTarget((t) => t.type() === 'service_worker' && t.url().startsWith(`chrome-extension://${stack!.extensionId}/`));
+    const workerTarget = await stack.browser.waitForTarget(
+      (t) => t.type() === 'service_worker' && t.url().startsWith(`chrome-extension://${stack!.extensionId}/`),
+    );
     const worker = await workerTarget.createCDPSession();
     await worker.send('Network.enable');
     worker.on('Network.requestWillBeSent', (e) => {
@@ -279,7 +287,15 @@ export async function run(options: BenchOptions = {}): Promise<BenchResult> {
       executablePath: CHROMIUM,
       headless: true,
       userDataDir: join(plainDir, 'profile'),
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
       env: { ...process.env, TMPDIR: plainDir },
     });
 

@@ -54,10 +54,14 @@ async function measureRate(rate: number, seconds: number, log: (l: string) => vo
   try {
     const { atsIds } = bench.insertCandidates('R', recipients);
     const campaignId = await bench.createCampaign(`Rate ${rate}/s`, atsIds);
-    const draft = await bench.api<{ message: { id: number }; review: { eligible: number; segments: { max: number } } }>('POST', `/api/campaigns/${campaignId}/messages`, {
-      body: BODY,
-      sendAt: null,
-    });
+    const draft = await bench.api<{ message: { id: number }; review: { eligible: number; segments: { max: number } } }>(
+      'POST',
+      `/api/campaigns/${campaignId}/messages`,
+      {
+        body: BODY,
+        sendAt: null,
+      },
+    );
     if (draft.review.eligible !== recipients) throw new Error(`expected ${recipients} eligible, the review says ${draft.review.eligible}`);
     log(`  ${rate}/s: ${formatCount(recipients)} recipients (about ${seconds + 1} s at the limit); Send…`);
     const count = bench.sqlite.prepare(`select count(*) as n from simulator_messages where direction = 'to-phone'`);
@@ -68,11 +72,13 @@ async function measureRate(rate: number, seconds: number, log: (l: string) => vo
       everyMs: 10_000,
       log,
       what: `${recipients} hand-offs at ${rate}/s`,
-      progress: () => `${formatCount((count.get() as { n: number }).n)} of ${formatCount(recipients)} handed off after ${round((performance.now() - t0) / 1000, 1)} s`,
+      progress: () =>
+        `${formatCount((count.get() as { n: number }).n)} of ${formatCount(recipients)} handed off after ${round((performance.now() - t0) / 1000, 1)} s`,
     });
-    const rows = bench.sqlite
-      .prepare(`select created_at as at, body from simulator_messages where direction = 'to-phone' order by created_at, id`)
-      .all() as { at: number; body: string }[];
+    const rows = bench.sqlite.prepare(`select created_at as at, body from simulator_messages where direction = 'to-phone' order by created_at, id`).all() as {
+      at: number;
+      body: string;
+    }[];
     const phones = (bench.sqlite.prepare(`select count(distinct phone) as n from simulator_messages where direction = 'to-phone'`).get() as { n: number }).n;
     if (rows.length !== recipients || phones !== recipients) throw new Error(`expected ${recipients} texts to as many phones, got ${rows.length} to ${phones}`);
     if (bench.logged.errors.length) throw new Error(`the server logged errors:\n${bench.logged.errors.join('\n')}`);

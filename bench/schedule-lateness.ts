@@ -20,7 +20,6 @@ const TARGET_P99_MS = 1000;
 /** Time to create and schedule everything before the first sendAt. */
 const LEAD_MS = 6_000;
 
-
 export async function run(options: BenchOptions = {}): Promise<BenchResult> {
   const log = options.log ?? ((l: string) => console.log(l));
   const count = Number(process.env.BENCH_MESSAGES ?? 100);
@@ -49,7 +48,9 @@ export async function run(options: BenchOptions = {}): Promise<BenchResult> {
     }
     const lateScheduling = scheduled.filter((s) => s.scheduledBy >= s.sendAt).length;
     if (lateScheduling) throw new Error(`${lateScheduling} messages were scheduled only after their sendAt (the machine is too slow for a ${LEAD_MS} ms lead)`);
-    log(`  all ${count} scheduled ${Math.round(base - Date.now())} ms before the first sendAt; waiting for the last (${Math.round((planned[planned.length - 1]!.sendAt - Date.now()) / 1000)} s)…`);
+    log(
+      `  all ${count} scheduled ${Math.round(base - Date.now())} ms before the first sendAt; waiting for the last (${Math.round((planned[planned.length - 1]!.sendAt - Date.now()) / 1000)} s)…`,
+    );
 
     const texts = bench.sqlite.prepare(`select count(*) as n from simulator_messages where direction = 'to-phone'`);
     const total = count * perCampaign;

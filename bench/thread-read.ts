@@ -44,8 +44,22 @@ const START = END - 2 * 365 * 24 * 3600_000;
 
 /** The columns server/services/message-json.ts reads (of the table's 31), plus candidate_id. */
 const MESSAGE_JSON_COLUMNS = [
-  'id', 'candidate_id', 'direction', 'channel', 'body', 'status', 'encoding', 'segments', 'sender', 'recruiter_id',
-  'error_code', 'error_message', 'campaign_id', 'created_at', 'sent_at', 'delivered_at',
+  'id',
+  'candidate_id',
+  'direction',
+  'channel',
+  'body',
+  'status',
+  'encoding',
+  'segments',
+  'sender',
+  'recruiter_id',
+  'error_code',
+  'error_message',
+  'campaign_id',
+  'created_at',
+  'sent_at',
+  'delivered_at',
 ];
 
 const MIGRATIONS = join(REPO_ROOT, 'server', 'db', 'migrations');
@@ -62,7 +76,6 @@ function cacheKey(): string {
   walk(MIGRATIONS);
   return hash.digest('hex').slice(0, 12);
 }
-
 
 const OUTBOUND = [
   'Hi {first}, this is {recruiter} from Acme Staffing. Thanks for applying for the {job} role! Are you still interested?',
@@ -154,7 +167,9 @@ async function buildDatabase(path: string, log: (l: string) => void): Promise<{ 
     `insert into candidates (org_id, ats_id, first_name, last_name, email, phone, consent_at, consent_source, channel, time_zone, job_title, last_inbound_at, created_at, updated_at)
      values (?, ?, ?, ?, ?, ?, ?, 'application-form', ?, null, ?, null, ?, ?)`,
   );
-  const insertConversation = sqlite.prepare(`insert into conversations (org_id, candidate_id, unread_count, last_message_at, created_at) values (?, ?, 0, ?, ?)`);
+  const insertConversation = sqlite.prepare(
+    `insert into conversations (org_id, candidate_id, unread_count, last_message_at, created_at) values (?, ?, 0, ?, ?)`,
+  );
   const people: BenchCandidate[] = [];
   sqlite.transaction(() => {
     for (let i = 0; i < CANDIDATES; i++) {
@@ -164,7 +179,19 @@ async function buildDatabase(path: string, log: (l: string) => void): Promise<{ 
       const phone = `+1${pick(AREA_CODES)}${String(2000000 + Math.floor(random() * 7999999)).padStart(7, '0')}`;
       const channel = random() < 0.15 ? 'whatsapp' : 'sms';
       const job = pick(jobs);
-      const info = insertCandidate.run(acme.id, atsId, first, last, `${first}.${last}.${i}@example.com`.toLowerCase(), phone, START, channel, job, START, START);
+      const info = insertCandidate.run(
+        acme.id,
+        atsId,
+        first,
+        last,
+        `${first}.${last}.${i}@example.com`.toLowerCase(),
+        phone,
+        START,
+        channel,
+        job,
+        START,
+        START,
+      );
       const id = Number(info.lastInsertRowid);
       insertConversation.run(acme.id, id, END, START);
       people.push({ id, atsId, first, job, phone, channel, recruiterId: pick(recruiterIds) });
@@ -214,8 +241,29 @@ async function buildDatabase(path: string, log: (l: string) => void): Promise<{ 
       if (r < 0.45) {
         const body = pick(INBOUND);
         const seg = segmentsOf(body);
-        insertMessage.run(acme.id, c.id, 'inbound', c.channel, body, seg.encoding, seg.segments, 'received', 'candidate', null,
-          c.phone, ourAddress, sid(i), null, null, null, 0, createdAt, null, null, createdAt);
+        insertMessage.run(
+          acme.id,
+          c.id,
+          'inbound',
+          c.channel,
+          body,
+          seg.encoding,
+          seg.segments,
+          'received',
+          'candidate',
+          null,
+          c.phone,
+          ourAddress,
+          sid(i),
+          null,
+          null,
+          null,
+          0,
+          createdAt,
+          null,
+          null,
+          createdAt,
+        );
         continue;
       }
       const sender = r < 0.82 ? 'recruiter' : r < 0.96 ? 'assistant' : 'system';
@@ -236,17 +284,40 @@ async function buildDatabase(path: string, log: (l: string) => void): Promise<{ 
       }
       const sentAt = createdAt + 800;
       const deliveredAt = status === 'delivered' || status === 'read' ? createdAt + 4_000 : null;
-      insertMessage.run(acme.id, c.id, 'outbound', c.channel, body, seg.encoding, seg.segments, status, sender,
-        sender === 'recruiter' ? c.recruiterId : null, ourAddress, c.phone, sid(i), error?.[0] ?? null, error?.[1] ?? null,
+      insertMessage.run(
+        acme.id,
+        c.id,
+        'outbound',
+        c.channel,
+        body,
+        seg.encoding,
+        seg.segments,
+        status,
+        sender,
+        sender === 'recruiter' ? c.recruiterId : null,
+        ourAddress,
+        c.phone,
+        sid(i),
+        error?.[0] ?? null,
+        error?.[1] ?? null,
         sender === 'recruiter' ? `recruiter:${c.recruiterId}:${i.toString(36)}` : `${sender}:${i.toString(36)}`,
-        1, createdAt, sentAt, deliveredAt, deliveredAt ?? sentAt);
+        1,
+        createdAt,
+        sentAt,
+        deliveredAt,
+        deliveredAt ?? sentAt,
+      );
     }
   });
   while (i < TOTAL_MESSAGES) {
     insertBatch(Math.min(TOTAL_MESSAGES, i + BATCH));
     if (i % 250_000 === 0) log(`  thread-read: ${formatCount(i)} messages inserted (${round((performance.now() - started) / 1000, 1)} s)`);
   }
-  sqlite.prepare(`update candidates set last_inbound_at = (select max(created_at) from messages m where m.candidate_id = candidates.id and m.direction = 'inbound') where org_id = ?`).run(acme.id);
+  sqlite
+    .prepare(
+      `update candidates set last_inbound_at = (select max(created_at) from messages m where m.candidate_id = candidates.id and m.direction = 'inbound') where org_id = ?`,
+    )
+    .run(acme.id);
   sqlite.pragma('journal_mode = WAL');
   sqlite.close();
   for (const name of readdirSync(join(path, '..'))) {
@@ -277,7 +348,9 @@ export async function run(options: BenchOptions = {}): Promise<BenchResult> {
   const te = createApp({ db, config, log: silentLogger });
   try {
     const counts = sqlite
-      .prepare(`select (select count(*) from messages) as total, (select count(*) from messages m join candidates c on c.id = m.candidate_id where c.ats_id = ?) as thread`)
+      .prepare(
+        `select (select count(*) from messages) as total, (select count(*) from messages m join candidates c on c.id = m.candidate_id where c.ats_id = ?) as thread`,
+      )
       .get(THREAD_ATS_ID) as { total: number; thread: number };
     if (counts.total !== TOTAL_MESSAGES || counts.thread !== THREAD_MESSAGES) {
       throw new Error(`unexpected database: ${counts.total} messages, thread ${counts.thread}; rerun with BENCH_REBUILD=1`);
@@ -362,11 +435,11 @@ export async function run(options: BenchOptions = {}): Promise<BenchResult> {
     const rawStatement = sqlite.prepare('select * from messages where candidate_id = ? order by id limit ?');
     const raw = summarize(await time(() => rawStatement.all(candidateId, THREAD_MESSAGES + 1)));
     // The same rows with only the columns the API's message JSON uses (what list() could select).
-    const narrowStatement = sqlite.prepare(
-      `select ${MESSAGE_JSON_COLUMNS.join(', ')} from messages where candidate_id = ? order by id limit ?`,
-    );
+    const narrowStatement = sqlite.prepare(`select ${MESSAGE_JSON_COLUMNS.join(', ')} from messages where candidate_id = ? order by id limit ?`);
     const narrow = summarize(await time(() => narrowStatement.all(candidateId, THREAD_MESSAGES + 1)));
-    const plan = (sqlite.prepare('explain query plan select * from messages where candidate_id = ? order by id limit ?').all(candidateId, 1001) as { detail: string }[])
+    const plan = (
+      sqlite.prepare('explain query plan select * from messages where candidate_id = ? order by id limit ?').all(candidateId, 1001) as { detail: string }[]
+    )
       .map((r) => r.detail)
       .join('; ');
 
@@ -382,7 +455,7 @@ export async function run(options: BenchOptions = {}): Promise<BenchResult> {
           ? `in ${check.pages} requests: the API refuses \`?limit=${THREAD_MESSAGES}\` (\`${firstRefusal.replace(/`/g, "'")}\`), so the bench reads \`?limit=${pageLimit}\` and follows \`nextCursor\`. `
           : `in one request, \`GET /api/candidates/${THREAD_ATS_ID}/messages?limit=${THREAD_MESSAGES}\`. `) +
         `"Service" is \`services.conversations.listJson(caller, atsId, undefined, ${THREAD_MESSAGES})\`; "raw SQL" is one prepared \`select * … where candidate_id = ? order by id limit ?\` (plan: ${plan}); ` +
-          `"raw SQL, ${MESSAGE_JSON_COLUMNS.length} columns" is the same with only the columns the message JSON uses (of the table's 31).`,
+        `"raw SQL, ${MESSAGE_JSON_COLUMNS.length} columns" is the same with only the columns the message JSON uses (of the table's 31).`,
       `${iterations} timed reads each after a warm-up, in one process, with the OS page cache warm; the first API read after opening took ${round(coldMs, 1)} ms. ` +
         `One full-thread read returns ${formatBytes(check.bytes)} of JSON.`,
     ];

@@ -65,7 +65,14 @@ interface Sample extends LoadResult {
   serverCpuShare: number;
 }
 
-async function measure(label: string, server: Child, url: string, signedUrl: string, settings: Pick<LoadConfig, 'connections' | 'warmupMs' | 'durationMs'>, log: (l: string) => void): Promise<Sample> {
+async function measure(
+  label: string,
+  server: Child,
+  url: string,
+  signedUrl: string,
+  settings: Pick<LoadConfig, 'connections' | 'warmupMs' | 'durationMs'>,
+  log: (l: string) => void,
+): Promise<Sample> {
   const loadgen = await startChild('loadgen.ts');
   try {
     const config: LoadConfig = {
@@ -89,7 +96,7 @@ async function measure(label: string, server: Child, url: string, signedUrl: str
     const result = await loadgen.call<LoadResult & { error?: string }>('run', { ...config }, settings.warmupMs + settings.durationMs + 60_000);
     if (result.error) throw new Error(`load generator failed: ${result.error}`);
     const serverCpuShare = await serverCpu.catch((err: unknown) => {
-      log(`  (could not sample the server CPU: ${err instanceof Error ? err.message.split("\n")[0] : String(err)})`);
+      log(`  (could not sample the server CPU: ${err instanceof Error ? err.message.split('\n')[0] : String(err)})`);
       return Number.NaN;
     });
     const lat = summarize(result.latencies);
@@ -128,14 +135,18 @@ export async function run(options: BenchOptions = {}): Promise<BenchResult> {
   const dir = mkdtempSync(join(os.tmpdir(), 'te-bench-webhooks-'));
   const port = await freePort();
   const publicUrl = `http://127.0.0.1:${port}`;
-  const real = await startChild('webhook-server.ts', {
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    PUBLIC_URL: publicUrl,
-    DATABASE_PATH: join(dir, 'bench.db'),
-    PROVIDER: 'simulator',
-    TWILIO_AUTH_TOKEN: AUTH_TOKEN,
-  }, { execArgv: process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [] });
+  const real = await startChild(
+    'webhook-server.ts',
+    {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      PUBLIC_URL: publicUrl,
+      DATABASE_PATH: join(dir, 'bench.db'),
+      PROVIDER: 'simulator',
+      TWILIO_AUTH_TOKEN: AUTH_TOKEN,
+    },
+    { execArgv: process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [] },
+  );
   let server: Sample;
   let stored: { inbound: number; outbound: number; webhookEvents: number };
   try {

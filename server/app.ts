@@ -94,7 +94,11 @@ export function createApp(options: CreateAppOptions) {
     }
     const caller = token ? services.auth.authenticate(token) : null;
     if (!caller || !token) {
-      throw new ApiError(401, 'UNAUTHORIZED', token ? 'Your session has expired or was revoked. Sign in again.' : 'Sign in first: send Authorization: Bearer <token>.');
+      throw new ApiError(
+        401,
+        'UNAUTHORIZED',
+        token ? 'Your session has expired or was revoked. Sign in again.' : 'Sign in first: send Authorization: Bearer <token>.',
+      );
     }
     c.set('caller', caller);
     c.set('token', token);

@@ -27,10 +27,20 @@ const EnvSchema = z.object({
   DATABASE_PATH: z.string().trim().min(1).default('./data/text-engagement.db'),
   PUBLIC_URL: optionalString.pipe(httpUrl.optional()),
   PROVIDER: z.enum(['simulator', 'twilio'], { error: 'must be simulator or twilio' }).default('simulator'),
-  TWILIO_ACCOUNT_SID: optionalString.pipe(z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must look like AC followed by 32 hex digits').optional()),
+  TWILIO_ACCOUNT_SID: optionalString.pipe(
+    z
+      .string()
+      .regex(/^AC[0-9a-fA-F]{32}$/, 'must look like AC followed by 32 hex digits')
+      .optional(),
+  ),
   TWILIO_AUTH_TOKEN: optionalString,
   TWILIO_SMS_FROM: optionalString,
-  TWILIO_MESSAGING_SERVICE_SID: optionalString.pipe(z.string().regex(/^MG[0-9a-fA-F]{32}$/, 'must look like MG followed by 32 hex digits').optional()),
+  TWILIO_MESSAGING_SERVICE_SID: optionalString.pipe(
+    z
+      .string()
+      .regex(/^MG[0-9a-fA-F]{32}$/, 'must look like MG followed by 32 hex digits')
+      .optional(),
+  ),
   TWILIO_WHATSAPP_FROM: optionalString,
   TWILIO_API_BASE_URL: httpUrl.default('https://api.twilio.com'),
   /** Segments per second per sender. Twilio long codes allow 1; the simulator takes far more. */

@@ -66,7 +66,11 @@ export const RecruiterSchema = z
 export type Recruiter = z.infer<typeof RecruiterSchema>;
 
 export const LoginBodySchema = z.object({
-  email: z.string().trim().toLowerCase().pipe(z.email({ message: 'Enter a valid email address.' })),
+  email: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.email({ message: 'Enter a valid email address.' })),
   password: z.string().min(1, 'Enter your password.').max(200),
 });
 export const LoginResponseSchema = z.object({ token: z.string(), recruiter: RecruiterSchema, expiresAt: z.string() });
@@ -112,7 +116,14 @@ export const CandidateListSchema = z.object({
 
 const atsIdList = z
   .string()
-  .transform((s) => [...new Set(s.split(',').map((v) => v.trim()).filter(Boolean))])
+  .transform((s) => [
+    ...new Set(
+      s
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean),
+    ),
+  ])
   .pipe(z.array(z.string().max(100)).min(1, 'ids must name at least one candidate.').max(200, 'At most 200 ids at a time.'));
 
 export const CandidateQuerySchema = z.object({
@@ -161,9 +172,7 @@ export const AssistantBodySchema = z.object({
   sequenceId: z.number().int().positive().optional(),
 });
 
-export const TemplateSchema = z
-  .object({ id: z.number(), name: z.string(), body: z.string(), whatsappApproved: z.boolean() })
-  .meta({ id: 'Template' });
+export const TemplateSchema = z.object({ id: z.number(), name: z.string(), body: z.string(), whatsappApproved: z.boolean() }).meta({ id: 'Template' });
 export type Template = z.infer<typeof TemplateSchema>;
 
 export const IdempotencyKeySchema = z
@@ -173,14 +182,7 @@ export const IdempotencyKeySchema = z
   .regex(/^[\x21-\x7e]+$/, 'Idempotency-Key must be printable ASCII without spaces.');
 
 /** Events on GET /api/events (server-sent events; `event:` is the type, `data:` JSON). */
-export const EVENT_TYPES = [
-  'message.created',
-  'message.updated',
-  'candidate.updated',
-  'candidates.updated',
-  'campaign.updated',
-  'booking.created',
-] as const;
+export const EVENT_TYPES = ['message.created', 'message.updated', 'candidate.updated', 'candidates.updated', 'campaign.updated', 'booking.created'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 // ── Campaigns ────────────────────────────────────────────────────────────────
@@ -333,7 +335,9 @@ export const CampaignRecipientSchema = CandidateSchema.extend({
     .object({ status: z.string(), reason: z.string().nullable(), messageStatus: MessageStatusSchema.nullable(), errorCode: z.string().nullable() })
     .nullable(),
   replied: z.boolean(),
-  answers: z.array(z.object({ key: z.string(), label: z.string(), value: z.string() })).meta({ description: 'What Ari collected from this recipient in this campaign.' }),
+  answers: z
+    .array(z.object({ key: z.string(), label: z.string(), value: z.string() }))
+    .meta({ description: 'What Ari collected from this recipient in this campaign.' }),
 });
 
 export const CampaignDetailSchema = CampaignSchema.extend({
@@ -394,10 +398,17 @@ export const AtsIdSchema = z
   .trim()
   .min(1, 'atsId is empty.')
   .max(100, 'atsId is longer than 100 characters.')
+  // eslint-disable-next-line no-control-regex -- refusing control characters is the point
   .regex(/^[^\u0000-\u001f\u007f/]+$/, 'atsId must not contain "/" or control characters.')
   .refine((id) => !/^phone:/i.test(id), 'atsId must not start with "phone:" (reserved for texters the ATS does not know).');
 
-const optionalText = (max: number) => z.string().trim().max(max).nullish().transform((v) => (v ? v : v === undefined ? undefined : null));
+const optionalText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max)
+    .nullish()
+    .transform((v) => (v ? v : v === undefined ? undefined : null));
 
 export const ConsentInputSchema = z.strictObject({
   status: ConsentStatusSchema,
@@ -415,8 +426,7 @@ export type ConsentInput = z.infer<typeof ConsentInputSchema>;
  * refused (a typo must not be silently dropped).
  */
 /** A string field whose absence is named plainly ("firstName is required."), not as a type error. */
-const requiredText = (field: string) =>
-  z.string({ error: (issue) => (issue.input === undefined ? `${field} is required.` : `${field} must be text.`) }).trim();
+const requiredText = (field: string) => z.string({ error: (issue) => (issue.input === undefined ? `${field} is required.` : `${field} must be text.`) }).trim();
 
 export const CandidateUpsertSchema = z.strictObject({
   firstName: requiredText('firstName').min(1, 'firstName is required.').max(100),

@@ -3,10 +3,7 @@ import { MERGE_FIELDS, mergeFieldsIn, missingMergeValues, renderMergeFields, unk
 
 describe('mergeFieldsIn', () => {
   it('finds each field once, in order of first use', () => {
-    expect(mergeFieldsIn('Hi {{firstName}}, about the {{jobTitle}} role. Thanks {{firstName}}!')).toEqual([
-      'firstName',
-      'jobTitle',
-    ]);
+    expect(mergeFieldsIn('Hi {{firstName}}, about the {{jobTitle}} role. Thanks {{firstName}}!')).toEqual(['firstName', 'jobTitle']);
   });
 
   it('finds nothing in plain text or single braces', () => {
@@ -131,13 +128,9 @@ describe('renderMergeFields', () => {
   });
 
   it('does not re-expand a value that itself contains {{...}}', () => {
-    expect(renderMergeFields('Hi {{firstName}} {{lastName}}', { firstName: '{{lastName}}', lastName: 'Lee' })).toBe(
-      'Hi {{lastName}} Lee',
-    );
+    expect(renderMergeFields('Hi {{firstName}} {{lastName}}', { firstName: '{{lastName}}', lastName: 'Lee' })).toBe('Hi {{lastName}} Lee');
     expect(renderMergeFields('Hi {{firstName}}', { firstName: '{{firstName}}' })).toBe('Hi {{firstName}}');
-    expect(renderMergeFields('{{jobTitle}}', { jobTitle: '{{ calendarLink }}', calendarLink: 'https://x' })).toBe(
-      '{{ calendarLink }}',
-    );
+    expect(renderMergeFields('{{jobTitle}}', { jobTitle: '{{ calendarLink }}', calendarLink: 'https://x' })).toBe('{{ calendarLink }}');
   });
 
   it('inserts values literally ($ patterns are not special)', () => {

@@ -19,9 +19,7 @@ export function unknownMergeFields(body: string): string[] {
 
 /** Fields the body uses that have no value for this recipient (rendering them would leave a gap). */
 export function missingMergeValues(body: string, values: MergeValues): MergeField[] {
-  return mergeFieldsIn(body).filter(
-    (name): name is MergeField => (MERGE_FIELDS as readonly string[]).includes(name) && !values[name as MergeField],
-  );
+  return mergeFieldsIn(body).filter((name): name is MergeField => (MERGE_FIELDS as readonly string[]).includes(name) && !values[name as MergeField]);
 }
 
 export function renderMergeFields(body: string, values: MergeValues): string {

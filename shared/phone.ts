@@ -5,9 +5,7 @@
  */
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 
-export type PhoneCheck =
-  | { ok: true; e164: string; country: string | undefined; nationalNumber: string }
-  | { ok: false; reason: 'INVALID' | 'NOT_MOBILE' };
+export type PhoneCheck = { ok: true; e164: string; country: string | undefined; nationalNumber: string } | { ok: false; reason: 'INVALID' | 'NOT_MOBILE' };
 
 export function checkMobile(raw: string | null | undefined, defaultCountry: CountryCode = 'US'): PhoneCheck {
   if (!raw || !raw.trim()) return { ok: false, reason: 'INVALID' };

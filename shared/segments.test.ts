@@ -12,14 +12,7 @@
 import { describe, expect, it } from 'vitest';
 import { SegmentedMessage } from 'sms-segments-calculator';
 import { seededRandom } from '../fixtures/demo/random.js';
-import {
-  MAX_BODY_CHARACTERS,
-  characterCount,
-  countSegments,
-  splitGraphemes,
-  type SegmentInfo,
-  type SmsEncoding,
-} from './segments';
+import { MAX_BODY_CHARACTERS, characterCount, countSegments, splitGraphemes, type SegmentInfo, type SmsEncoding } from './segments';
 
 interface Comparable {
   encoding: SmsEncoding;

@@ -28,7 +28,9 @@ export const ExpectSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('choice'),
     options: z
-      .array(z.object({ value: z.string().min(1).max(40), label: z.string().min(1).max(80), synonyms: z.array(z.string().min(1)).default([]), then: OutcomeSchema }))
+      .array(
+        z.object({ value: z.string().min(1).max(40), label: z.string().min(1).max(80), synonyms: z.array(z.string().min(1)).default([]), then: OutcomeSchema }),
+      )
       .min(2)
       .max(9),
   }),
@@ -66,7 +68,16 @@ const SequenceShape = z.object({
   /** Said before asking again when an answer is not understood (at most twice, then hand back). */
   fallback: z.string().min(1).max(300).default("Sorry, I didn't catch that."),
   /** Sent once if the candidate goes quiet for this long. */
-  reminder: z.object({ afterMinutes: z.number().int().min(5).max(7 * 24 * 60), text: z.string().min(1).max(500) }).optional(),
+  reminder: z
+    .object({
+      afterMinutes: z
+        .number()
+        .int()
+        .min(5)
+        .max(7 * 24 * 60),
+      text: z.string().min(1).max(500),
+    })
+    .optional(),
 });
 
 export const SequenceSchema = SequenceShape.superRefine((seq, ctx) => {

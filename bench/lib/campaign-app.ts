@@ -40,7 +40,7 @@ export interface CampaignBench {
   simulator: SimulatorProvider;
   path: string;
   /** A JSON request as the signed-in admin recruiter; throws unless the status is 2xx. */
-  api<T = any>(method: string, path: string, body?: unknown): Promise<T>;
+  api<T = unknown>(method: string, path: string, body?: unknown): Promise<T>;
   /** Errors and warnings the server logged (a dispatcher round that threw shows up here). */
   logged: { errors: string[]; warnings: number };
   /** Inserts `count` textable SMS candidates (ATS ids `${prefix}${n}`), returns their ATS ids and how long it took. */
@@ -131,7 +131,19 @@ export async function startCampaignBench(options: CampaignBenchOptions): Promise
         const atsId = `${prefix}${i + 1}`;
         const first = FIRST[i % FIRST.length]!;
         const last = LAST[Math.floor(i / FIRST.length) % LAST.length]!;
-        insert.run(orgId, atsId, first, last, `${atsId.toLowerCase()}@example.com`, phone, now - 86_400_000, i % 2 ? zone : null, JOBS[i % JOBS.length]!, now, now);
+        insert.run(
+          orgId,
+          atsId,
+          first,
+          last,
+          `${atsId.toLowerCase()}@example.com`,
+          phone,
+          now - 86_400_000,
+          i % 2 ? zone : null,
+          JOBS[i % JOBS.length]!,
+          now,
+          now,
+        );
         atsIds.push(atsId);
       }
     })();
@@ -181,7 +193,10 @@ export async function waitFor(
   let lastPrint = started;
   while (!done()) {
     const now = performance.now();
-    if (now - started > options.timeoutMs) throw new Error(`timed out after ${Math.round(options.timeoutMs / 1000)} s waiting for ${options.what}${options.progress ? ` (${options.progress()})` : ''}`);
+    if (now - started > options.timeoutMs)
+      throw new Error(
+        `timed out after ${Math.round(options.timeoutMs / 1000)} s waiting for ${options.what}${options.progress ? ` (${options.progress()})` : ''}`,
+      );
     if (options.progress && options.log && now - lastPrint >= (options.everyMs ?? 2000)) {
       lastPrint = now;
       options.log(`    ${options.progress()}`);

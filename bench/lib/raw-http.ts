@@ -88,7 +88,10 @@ export function parseResponse(buf: Buffer): { response: RawResponse; consumed: n
     const line = lines[i]!;
     const colon = line.indexOf(':');
     const name = line.slice(0, colon).trim().toLowerCase();
-    const value = line.slice(colon + 1).trim().toLowerCase();
+    const value = line
+      .slice(colon + 1)
+      .trim()
+      .toLowerCase();
     if (name === 'content-length') length = Number(value);
     else if (name === 'transfer-encoding' && value.includes('chunked')) chunked = true;
     else if (name === 'connection' && value === 'close') close = true;

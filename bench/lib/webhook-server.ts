@@ -46,8 +46,21 @@ seedSqlite.transaction(() => {
   for (const p of people) {
     const whatsapp = p.channel === 'whatsapp' && p.whatsapp_enabled && p.whatsapp_from;
     const sid = `SMbench${String(p.id).padStart(27, '0')}`;
-    insert.run(p.org_id, p.id, whatsapp ? 'whatsapp' : 'sms', `Hi ${p.first_name}, are you still interested in the role you applied for?`, p.recruiter_id,
-      whatsapp ? p.whatsapp_from : p.sms_from, p.phone, sid, `recruiter:${p.recruiter_id}:bench-${p.id}`, earlier, earlier + 800, earlier + 4000, earlier + 4000);
+    insert.run(
+      p.org_id,
+      p.id,
+      whatsapp ? 'whatsapp' : 'sms',
+      `Hi ${p.first_name}, are you still interested in the role you applied for?`,
+      p.recruiter_id,
+      whatsapp ? p.whatsapp_from : p.sms_from,
+      p.phone,
+      sid,
+      `recruiter:${p.recruiter_id}:bench-${p.id}`,
+      earlier,
+      earlier + 800,
+      earlier + 4000,
+      earlier + 4000,
+    );
     conversation.run(p.org_id, p.id, earlier, earlier);
   }
 })();

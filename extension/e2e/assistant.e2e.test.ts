@@ -117,7 +117,10 @@ async function ariCampaign(people: Person[], options: { name: string; job: strin
     const option = await waitIn(d, '[data-testid=te-cv-sequence] option', options.sequence);
     const value = await option.evaluate((o) => (o as HTMLOptionElement).value);
     await (await waitIn(d, '[data-testid=te-cv-sequence]')).select(value);
-    const offered = await page.evaluate((host) => [...document.querySelector(host)!.shadowRoot!.querySelectorAll('[data-testid=te-cv-sequence] option')].map((o) => o.textContent), DIALOG);
+    const offered = await page.evaluate(
+      (host) => [...document.querySelector(host)!.shadowRoot!.querySelectorAll('[data-testid=te-cv-sequence] option')].map((o) => o.textContent),
+      DIALOG,
+    );
     // Only outbound sequences: the primary inbound one is not for campaigns.
     expect(offered).toEqual(['Interest check and screening', 'Interview scheduling', 'Re-engage past applicants']);
     if (options.shots) {
@@ -139,7 +142,11 @@ async function ariCampaign(people: Person[], options: { name: string; job: strin
     await clickIn(d, '[data-testid=te-cv-commit]', 'Send');
     await waitIn(d, '[data-testid=te-cv-flash]', 'on its way');
     // Focus moves to the confirmation; Escape (from inside the popup) closes it.
-    await page.waitForFunction((host) => (document.querySelector(host)?.shadowRoot?.activeElement as HTMLElement | null)?.dataset.testid === 'te-cv-flash', { polling: 50 }, DIALOG);
+    await page.waitForFunction(
+      (host) => (document.querySelector(host)?.shadowRoot?.activeElement as HTMLElement | null)?.dataset.testid === 'te-cv-flash',
+      { polling: 50 },
+      DIALOG,
+    );
     await page.keyboard.press('Escape');
     await page.waitForFunction((host) => !document.querySelector(host), { polling: 50 }, DIALOG);
 
@@ -192,7 +199,9 @@ async function waitForMessage(page: Page, start: string, sender?: string, timeou
   await page.waitForFunction(
     (host, start, sender) =>
       [...(document.querySelector(host)?.shadowRoot?.querySelectorAll<HTMLElement>('li.te-conv-msg') ?? [])].some(
-        (li) => (li.querySelector('.te-conv-bubble')?.textContent ?? '').startsWith(start) && (!sender || li.querySelector('.te-conv-sender')?.textContent === sender),
+        (li) =>
+          (li.querySelector('.te-conv-bubble')?.textContent ?? '').startsWith(start) &&
+          (!sender || li.querySelector('.te-conv-sender')?.textContent === sender),
       ),
     { polling: 50, timeout },
     PANEL,
@@ -204,7 +213,9 @@ async function waitForMessage(page: Page, start: string, sender?: string, timeou
 /** The answers a `dl.te-conv-answers` shows, as label → value. */
 async function answersIn(s: Scope, sel: string): Promise<Record<string, string>> {
   const el = await waitIn(s, sel);
-  return el.evaluate((dl) => Object.fromEntries([...dl.querySelectorAll('div')].map((d) => [d.querySelector('dt')?.textContent ?? '', d.querySelector('dd')?.textContent ?? ''])));
+  return el.evaluate((dl) =>
+    Object.fromEntries([...dl.querySelectorAll('div')].map((d) => [d.querySelector('dt')?.textContent ?? '', d.querySelector('dd')?.textContent ?? ''])),
+  );
 }
 
 async function waitForAnswers(s: Scope, sel: string, wanted: Record<string, string>, timeout = 10_000): Promise<Record<string, string>> {
@@ -220,7 +231,10 @@ async function waitForAnswers(s: Scope, sel: string, wanted: Record<string, stri
 async function screenshotPanel(page: Page, name: string) {
   // Texts on their way have arrived, and the mouse hovers over nothing.
   await page.waitForFunction(
-    (host) => ![...(document.querySelector(host)?.shadowRoot?.querySelectorAll<HTMLElement>('.te-conv-status') ?? [])].some((s) => ['pending', 'queued', 'sending', 'sent'].includes(s.dataset.status ?? '')),
+    (host) =>
+      ![...(document.querySelector(host)?.shadowRoot?.querySelectorAll<HTMLElement>('.te-conv-status') ?? [])].some((s) =>
+        ['pending', 'queued', 'sending', 'sent'].includes(s.dataset.status ?? ''),
+      ),
     { polling: 100, timeout: 10_000 },
     PANEL,
   );
@@ -427,7 +441,10 @@ describe('Hand-off and take-over from the composer', () => {
     // The Ari tool offers the sequences: the primary inbound one first (the default), then the outbound ones.
     await clickIn(panel, 'button[aria-label="Hand off to Ari"]');
     await waitIn(panel, '[role=menu] [role=menuitem]');
-    const items = await page.evaluate((host) => [...document.querySelector(host)!.shadowRoot!.querySelectorAll('[role=menuitem] .te-conv-menu-name')].map((n) => n.textContent), PANEL);
+    const items = await page.evaluate(
+      (host) => [...document.querySelector(host)!.shadowRoot!.querySelectorAll('[role=menuitem] .te-conv-menu-name')].map((n) => n.textContent),
+      PANEL,
+    );
     expect(items).toEqual(['Inbound: first contactDefault', 'Interest check and screening', 'Interview scheduling', 'Re-engage past applicants']);
     await screenshotPanel(page, 'ari-09-handoff-menu');
     // The first item has focus: Enter picks it.

@@ -137,7 +137,8 @@ async function expectBadgesMatchServer(page: Page, v: Variant, firstId?: string)
   const expected = [...textable.keys()].sort();
   await page
     .waitForFunction(
-      (v, expected) => JSON.stringify([...document.querySelectorAll('te-phone-badge')].map((b) => b.closest(v.rows)?.getAttribute(v.idAttr) ?? '?').sort()) === expected,
+      (v, expected) =>
+        JSON.stringify([...document.querySelectorAll('te-phone-badge')].map((b) => b.closest(v.rows)?.getAttribute(v.idAttr) ?? '?').sort()) === expected,
       { timeout: 10_000 },
       v,
       JSON.stringify(expected),
@@ -153,7 +154,13 @@ async function expectBadgesMatchServer(page: Page, v: Variant, firstId?: string)
   expect(new Set(state.badges.map((b) => b.id)).size).toBe(state.badges.length);
   for (const b of state.badges) {
     const channel = textable.get(b.id!)!.channel;
-    expect(b, `badge of ${b.id}`).toEqual({ id: b.id, afterName: true, label: LABEL[channel], title: LABEL[channel], shadowElements: ['style', 'span', 'svg', 'path'] });
+    expect(b, `badge of ${b.id}`).toEqual({
+      id: b.id,
+      afterName: true,
+      label: LABEL[channel],
+      title: LABEL[channel],
+      shadowElements: ['style', 'span', 'svg', 'path'],
+    });
   }
   // Found through the shadow roots by role and accessible name, as assistive technology would.
   const sms = [...textable.values()].filter((c) => c.channel === 'sms').length;
@@ -198,7 +205,10 @@ describe.each(VARIANTS.map((v) => [v.name, v] as const))('phone badges on %s', (
     expect(lookups.length - before).toBeLessThanOrEqual(1);
     await screenshotGrid(page, v, `badges-${name}.png`);
 
-    for (const [n, first] of [[2, '10051'], [3, '10101']] as const) {
+    for (const [n, first] of [
+      [2, '10051'],
+      [3, '10101'],
+    ] as const) {
       const at = lookups.length;
       await page.click(v.pageButton(n));
       await expectBadgesMatchServer(page, v, first);
@@ -212,7 +222,11 @@ describe.each(VARIANTS.map((v) => [v.name, v] as const))('phone badges on %s', (
     // and one look-up for them (never a request per row).
     const at4 = lookups.length;
     await page.click(v.pageButton(4));
-    await page.waitForFunction((v) => [...document.querySelectorAll(v.rows)].map((r) => r.getAttribute(v.idAttr)).join() === '10151,10152,10153,10154', { timeout: 10_000 }, v);
+    await page.waitForFunction(
+      (v) => [...document.querySelectorAll(v.rows)].map((r) => r.getAttribute(v.idAttr)).join() === '10151,10152,10153,10154',
+      { timeout: 10_000 },
+      v,
+    );
     // The first time this browser shows them there is one; later the background may still know them (10 s).
     if (name === 'cxm') await expect.poll(() => lookups.length - at4, { timeout: 5_000 }).toBe(1);
     expect(await serverCandidates(['10151', '10152', '10153', '10154'])).toEqual(new Map());
@@ -239,19 +253,30 @@ describe.each(VARIANTS.map((v) => [v.name, v] as const))('phone badges on %s', (
     const { textable } = await expectBadgesMatchServer(page, v, '10001');
     // A different candidate per variant: opt-outs are for the whole organisation.
     const candidate = [...textable.values()].filter((c) => c.channel === 'sms')[name === 'cxm' ? 0 : 1]!;
-    const hasBadge = (id: string) => page.evaluate((v, id) => [...document.querySelectorAll('te-phone-badge')].some((b) => b.closest(v.rows)?.getAttribute(v.idAttr) === id), v, id);
+    const hasBadge = (id: string) =>
+      page.evaluate((v, id) => [...document.querySelectorAll('te-phone-badge')].some((b) => b.closest(v.rows)?.getAttribute(v.idAttr) === id), v, id);
     expect(await hasBadge(candidate.id)).toBe(true);
     const marker = await page.evaluate(() => ((window as unknown as { __sameDocument: number }).__sameDocument = Math.random()));
 
     await reply(candidate.phone!, 'STOP');
-    await page.waitForFunction((v, id) => ![...document.querySelectorAll('te-phone-badge')].some((b) => b.closest(v.rows)?.getAttribute(v.idAttr) === id), { timeout: 5_000 }, v, candidate.id);
+    await page.waitForFunction(
+      (v, id) => ![...document.querySelectorAll('te-phone-badge')].some((b) => b.closest(v.rows)?.getAttribute(v.idAttr) === id),
+      { timeout: 5_000 },
+      v,
+      candidate.id,
+    );
     expect((await serverCandidates([candidate.id])).get(candidate.id)).toMatchObject({ textable: false, optedOut: true });
     // The same document: no reload happened.
     expect(await page.evaluate(() => (window as unknown as { __sameDocument: number }).__sameDocument)).toBe(marker);
     expect((await badgedIds(page, v)).length).toBe(textable.size - 1);
 
     await reply(candidate.phone!, 'START');
-    await page.waitForFunction((v, id) => [...document.querySelectorAll('te-phone-badge')].some((b) => b.closest(v.rows)?.getAttribute(v.idAttr) === id), { timeout: 5_000 }, v, candidate.id);
+    await page.waitForFunction(
+      (v, id) => [...document.querySelectorAll('te-phone-badge')].some((b) => b.closest(v.rows)?.getAttribute(v.idAttr) === id),
+      { timeout: 5_000 },
+      v,
+      candidate.id,
+    );
     await expectBadgesMatchServer(page, v, '10001');
     await page.close();
   });
@@ -275,8 +300,20 @@ describe.each(VARIANTS.map((v) => [v.name, v] as const))('phone badges on %s', (
       v,
     );
     expect(names).toEqual([
-      { id: '10007', text: "<b>Bold</b> O'Brien <script>alert(1)</script>", elementsInName: 0, injected: 0, badgeAfter: textable.has('10007') ? 'te-phone-badge' : null },
-      { id: '10012', text: 'Zoë <img src=x onerror=alert(1)> Fischer', elementsInName: 0, injected: 0, badgeAfter: textable.has('10012') ? 'te-phone-badge' : null },
+      {
+        id: '10007',
+        text: "<b>Bold</b> O'Brien <script>alert(1)</script>",
+        elementsInName: 0,
+        injected: 0,
+        badgeAfter: textable.has('10007') ? 'te-phone-badge' : null,
+      },
+      {
+        id: '10012',
+        text: 'Zoë <img src=x onerror=alert(1)> Fischer',
+        elementsInName: 0,
+        injected: 0,
+        badgeAfter: textable.has('10012') ? 'te-phone-badge' : null,
+      },
     ]);
     expect(textable.has('10007') || textable.has('10012')).toBe(true);
     await page.close();
@@ -312,13 +349,23 @@ describe('signed out', () => {
     for (const v of VARIANTS) {
       const page = pages.get(v.name)!;
       // (A background tab gets no animation frames: waits poll on a timer.)
-      await page.waitForFunction(() => !document.querySelector('te-phone-badge') && !!document.querySelector('te-signin-notice'), { timeout: 5_000, polling: 50 });
+      await page.waitForFunction(() => !document.querySelector('te-phone-badge') && !!document.querySelector('te-signin-notice'), {
+        timeout: 5_000,
+        polling: 50,
+      });
       await page.bringToFront();
       await page.reload();
       await page
         .waitForFunction((v) => document.querySelectorAll(v.rows).length === 50 && !!document.querySelector('te-signin-notice'), { timeout: 10_000 }, v)
         .catch(async (err) => {
-          const state = await page.evaluate((v) => ({ rows: document.querySelectorAll(v.rows).length, badges: document.querySelectorAll('te-phone-badge').length, notices: document.querySelectorAll('te-signin-notice').length }), v);
+          const state = await page.evaluate(
+            (v) => ({
+              rows: document.querySelectorAll(v.rows).length,
+              badges: document.querySelectorAll('te-phone-badge').length,
+              notices: document.querySelectorAll('te-signin-notice').length,
+            }),
+            v,
+          );
           throw new Error(`${v.name} after reload: ${JSON.stringify(state)} (${err})`);
         });
       await new Promise((r) => setTimeout(r, 300));

@@ -82,7 +82,6 @@ let recruiterName: string;
 
 // ── Helpers ──────────────────────────────────────────────────────────────────────────────
 
-
 async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
   const res = await fetch(`${stack.serverUrl}${path}`, {
     method,
@@ -147,7 +146,11 @@ async function tabTo(page: Page, wanted: (f: Focused) => boolean, { shift = fals
 async function axeCheck(page: Page, include: unknown, what: string) {
   if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);
   const violations = await page.evaluate(async (include) => {
-    const axe = (window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: { id: string; impact: string; help: string; nodes: { target: unknown[] }[] }[] }> } }).axe;
+    const axe = (
+      window as unknown as {
+        axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: { id: string; impact: string; help: string; nodes: { target: unknown[] }[] }[] }> };
+      }
+    ).axe;
     const r = await axe.run(include, { resultTypes: ['violations'] });
     return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 4).map((n) => JSON.stringify(n.target)) }));
   }, include);
@@ -174,7 +177,8 @@ async function waitForPhones(people: Person[], tag: string) {
   }
 }
 
-const expectedText = (person: Person, job: string, tag: string) => `Hi ${person.first}, this is ${recruiterName} about the ${job} role. Can you talk this week? [${tag}]`;
+const expectedText = (person: Person, job: string, tag: string) =>
+  `Hi ${person.first}, this is ${recruiterName} about the ${job} role. Can you talk this week? [${tag}]`;
 
 async function openSearch(page: Page, v: Variant) {
   await page.goto(`${stack.fixturesUrl}${v.searchPath}`);
@@ -183,7 +187,8 @@ async function openSearch(page: Page, v: Variant) {
 
 async function progressDone(s: Scope) {
   await s.page.waitForFunction(
-    (host) => (host ? document.querySelector(host)?.shadowRoot : document)?.querySelector('[data-testid=te-cv-progressbar]')?.getAttribute('aria-valuenow') === '100',
+    (host) =>
+      (host ? document.querySelector(host)?.shadowRoot : document)?.querySelector('[data-testid=te-cv-progressbar]')?.getAttribute('aria-valuenow') === '100',
     { polling: 100, timeout: 20_000 },
     s.host,
   );
@@ -312,7 +317,10 @@ for (const v of VARIANTS) {
         await body.click();
         const insert = async (field: string) => {
           await clickIn(d, `[data-testid=te-cv-field-${field}]`);
-          await page.waitForFunction(() => (document.querySelector('te-bulk-text')?.shadowRoot?.activeElement as HTMLElement | null)?.dataset.testid === 'te-cv-body', { polling: 50 });
+          await page.waitForFunction(
+            () => (document.querySelector('te-bulk-text')?.shadowRoot?.activeElement as HTMLElement | null)?.dataset.testid === 'te-cv-body',
+            { polling: 50 },
+          );
         };
         await page.keyboard.type('Hi ');
         await insert('firstName');
@@ -336,7 +344,9 @@ for (const v of VARIANTS) {
         const excludedText = await textOf(d, '[data-testid=te-cv-review-excluded]');
         expect(excludedText).toContain(excluded.reason);
         expect(excludedText).toContain(excluded.name);
-        const previews = await d.page.evaluate(() => [...document.querySelector('te-bulk-text')!.shadowRoot!.querySelectorAll('[data-testid=te-cv-preview] .te-cv-bubble')].map((b) => b.textContent));
+        const previews = await d.page.evaluate(() =>
+          [...document.querySelector('te-bulk-text')!.shadowRoot!.querySelectorAll('[data-testid=te-cv-preview] .te-cv-bubble')].map((b) => b.textContent),
+        );
         expect(previews).toContain(expectedText(textable[0], job, tag));
         expect(await textOf(d, '[data-testid=te-cv-review-segments]')).toContain('GSM-7');
         expect(await textOf(d, '[data-testid=te-cv-review-quiet]')).toContain('Any time of day');
@@ -410,7 +420,10 @@ for (const v of VARIANTS) {
         await clickIn(d, '[data-testid=te-cv-schedule]');
         await clickIn(d, '[data-testid=te-cv-templates]');
         await clickIn(d, '[data-testid=te-cv-template]');
-        await page.waitForFunction(() => !!(document.querySelector('te-bulk-text')?.shadowRoot?.querySelector('[data-testid=te-cv-body]') as HTMLTextAreaElement | null)?.value, { polling: 100 });
+        await page.waitForFunction(
+          () => !!(document.querySelector('te-bulk-text')?.shadowRoot?.querySelector('[data-testid=te-cv-body]') as HTMLTextAreaElement | null)?.value,
+          { polling: 100 },
+        );
         templateBody = await (await waitIn(d, '[data-testid=te-cv-body]')).evaluate((e) => (e as HTMLTextAreaElement).value);
         await clickIn(d, '[data-testid=te-cv-when-later]');
         await waitIn(d, '[data-testid=te-cv-date]');
@@ -528,7 +541,8 @@ for (const v of VARIANTS) {
       try {
         await openSearch(page, v);
         // From here on: the keyboard only.
-        const isBox = (id: string) => (f: Focused) => f.tag === 'input' && (f.label ?? '').length > 0 && f.label === `Select ${[textable[0], excluded, textable[1]].find((x) => x.id === id)!.name}`;
+        const isBox = (id: string) => (f: Focused) =>
+          f.tag === 'input' && (f.label ?? '').length > 0 && f.label === `Select ${[textable[0], excluded, textable[1]].find((x) => x.id === id)!.name}`;
         for (const person of [excluded, textable[0], textable[1]].sort((a, b) => Number(a.id) - Number(b.id))) {
           await tabTo(page, isBox(person.id));
           await page.keyboard.press('Space');
@@ -571,7 +585,10 @@ for (const v of VARIANTS) {
         await page.keyboard.type('Hi ');
         await tabTo(page, (f) => f.testid === 'te-cv-field-firstName');
         await page.keyboard.press('Enter');
-        await page.waitForFunction(() => (document.querySelector('te-bulk-text')?.shadowRoot?.activeElement as HTMLElement | null)?.dataset.testid === 'te-cv-body', { polling: 50 });
+        await page.waitForFunction(
+          () => (document.querySelector('te-bulk-text')?.shadowRoot?.activeElement as HTMLElement | null)?.dataset.testid === 'te-cv-body',
+          { polling: 50 },
+        );
         await page.keyboard.type(`, this is {{recruiterName}} about the {{jobTitle}} role. Can you talk this week? [${tag}]`);
         await tabTo(page, (f) => f.testid === 'te-cv-review');
         await page.keyboard.press('Enter');

@@ -138,7 +138,12 @@ async function formValues(page: Page): Promise<Record<string, string>> {
 
 /** Waits until the element matching `sel` in the panel has the focus. */
 async function waitForFocus(page: Page, sel: string) {
-  await page.waitForFunction((host, sel) => document.querySelector(host)?.shadowRoot?.activeElement?.matches(sel) ?? false, { polling: 50, timeout: 5_000 }, PANEL, sel);
+  await page.waitForFunction(
+    (host, sel) => document.querySelector(host)?.shadowRoot?.activeElement?.matches(sel) ?? false,
+    { polling: 50, timeout: 5_000 },
+    PANEL,
+    sel,
+  );
 }
 
 /** The consent question's choices, as shown. */
@@ -222,7 +227,9 @@ describe.each(VARIANTS)('Add to Text Engagement on $name', (v) => {
     await clickIn(panel(page), `${FORM} button[type="submit"]`);
     const phoneError = await textOf(panel(page), '[data-error-for="phone"]');
     expect(phoneError).toBe('"555" is not a valid phone number (numbers without a country code are read as US).');
-    expect(await page.evaluate((host) => document.querySelector(host)!.shadowRoot!.querySelector('input[name="phone"]')!.getAttribute('aria-invalid'), PANEL)).toBe('true');
+    expect(
+      await page.evaluate((host) => document.querySelector(host)!.shadowRoot!.querySelector('input[name="phone"]')!.getAttribute('aria-invalid'), PANEL),
+    ).toBe('true');
     expect((await api('GET', `/api/candidates/${who.id}`)).status).toBe(404);
     if (v.name === 'cxm') await screenshotPanel(page, 'capture-invalid-phone.png');
 
@@ -237,9 +244,20 @@ describe.each(VARIANTS)('Add to Text Engagement on $name', (v) => {
 
     // The server has them: textable by SMS, with the consent the recruiter recorded.
     const saved = (await api<Candidate>('GET', `/api/candidates/${who.id}`)).body;
-    expect(saved).toMatchObject({ id: who.id, firstName: who.first, lastName: who.last, phone: who.e164, email: who.email, textable: true, channel: 'sms', consent: { status: 'granted', source: 'Candidate agreed on the phone' } });
+    expect(saved).toMatchObject({
+      id: who.id,
+      firstName: who.first,
+      lastName: who.last,
+      phone: who.e164,
+      email: who.email,
+      textable: true,
+      channel: 'sms',
+      consent: { status: 'granted', source: 'Candidate agreed on the phone' },
+    });
     const consent = (await api<{ records: ConsentRecord[] }>('GET', `/api/candidates/${who.id}/consent`)).body.records;
-    expect(consent).toEqual([expect.objectContaining({ status: 'granted', source: 'Candidate agreed on the phone', setBy: { type: 'recruiter', name: 'Jordan Avery' } })]);
+    expect(consent).toEqual([
+      expect.objectContaining({ status: 'granted', source: 'Candidate agreed on the phone', setBy: { type: 'recruiter', name: 'Jordan Avery' } }),
+    ]);
 
     // A text reaches their phone.
     const body = unique(`Hi ${who.first}, thanks for applying! (${v.name})`);
@@ -247,16 +265,28 @@ describe.each(VARIANTS)('Add to Text Engagement on $name', (v) => {
     await page.keyboard.type(body);
     await clickIn(panel(page), 'button.te-conv-send');
     await waitForMessage(page, body, 'delivered');
-    expect((await phoneMessages(who.e164)).filter((m) => m.body === body)).toEqual([expect.objectContaining({ direction: 'to-phone', body, status: 'delivered' })]);
+    expect((await phoneMessages(who.e164)).filter((m) => m.body === body)).toEqual([
+      expect.objectContaining({ direction: 'to-phone', body, status: 'delivered' }),
+    ]);
     if (v.name === 'cxm') await screenshotPanel(page, 'capture-added.png');
 
     // The search page open all along shows their badge now (candidates.updated), unreloaded.
     await search.bringToFront();
-    await search.waitForFunction((v, id) => [...document.querySelectorAll('te-phone-badge')].some((b) => b.closest(v.rows)?.getAttribute(v.idAttr) === id), { polling: 50, timeout: 5_000 }, v, who.id);
+    await search.waitForFunction(
+      (v, id) => [...document.querySelectorAll('te-phone-badge')].some((b) => b.closest(v.rows)?.getAttribute(v.idAttr) === id),
+      { polling: 50, timeout: 5_000 },
+      v,
+      who.id,
+    );
     expect((await search.$$('te-phone-badge')).length).toBe(1);
     // And a search opened now shows it too.
     const fresh = await openLastSearchPage(v);
-    await fresh.waitForFunction((v, id) => [...document.querySelectorAll('te-phone-badge')].some((b) => b.closest(v.rows)?.getAttribute(v.idAttr) === id), { polling: 50, timeout: 5_000 }, v, who.id);
+    await fresh.waitForFunction(
+      (v, id) => [...document.querySelectorAll('te-phone-badge')].some((b) => b.closest(v.rows)?.getAttribute(v.idAttr) === id),
+      { polling: 50, timeout: 5_000 },
+      v,
+      who.id,
+    );
     if (v.name === 'crm') await fresh.screenshot({ path: screenshotPath('capture-badge-in-search.png') });
     await fresh.close();
 
@@ -265,7 +295,12 @@ describe.each(VARIANTS)('Add to Text Engagement on $name', (v) => {
     expect((await api('DELETE', `/api/candidates/${who.id}`)).status).toBe(204);
     await waitIn(panel(page), FORM);
     expect(await formValues(page)).toMatchObject({ firstName: who.first, phone: who.phone });
-    await search.waitForFunction((v, id) => ![...document.querySelectorAll('te-phone-badge')].some((b) => b.closest(v.rows)?.getAttribute(v.idAttr) === id), { polling: 50, timeout: 5_000 }, v, who.id);
+    await search.waitForFunction(
+      (v, id) => ![...document.querySelectorAll('te-phone-badge')].some((b) => b.closest(v.rows)?.getAttribute(v.idAttr) === id),
+      { polling: 50, timeout: 5_000 },
+      v,
+      who.id,
+    );
     expect(await hasBadge(search, v, who.id)).toBe(false);
     await search.close();
     await page.close();
@@ -316,7 +351,10 @@ describe('Add to Text Engagement, more', () => {
     await clickIn(panel(page), `${FORM} button[type="submit"]`);
     const notice = await waitIn(panel(page), '[data-notice="not-textable"]');
     expect(await notice.evaluate((n) => n.getAttribute('data-reason'))).toBe('NO_MOBILE');
-    expect((await api<Candidate>('GET', `/api/candidates/${WITHOUT_PHONE.id}`)).body).toMatchObject({ phone: null, consent: { status: 'granted', source: 'Application form, Sep 17' } });
+    expect((await api<Candidate>('GET', `/api/candidates/${WITHOUT_PHONE.id}`)).body).toMatchObject({
+      phone: null,
+      consent: { status: 'granted', source: 'Application form, Sep 17' },
+    });
     await page.close();
   });
 });
@@ -342,7 +380,12 @@ describe.each(VARIANTS)('Record consent on $name', (v) => {
     expect(await notice.evaluate((n) => n.textContent)).toContain(`${who.first} hasn't agreed to receive text messages yet.`);
     expect(await textOf(panel(page), RECORD)).toBe('Record consent');
     expect(await countIn(panel(page), '[data-testid="te-consent-origin"]')).toBe(0);
-    expect((await api<Candidate>('GET', `/api/candidates/${who.id}`)).body).toMatchObject({ textable: false, reason: 'NO_CONSENT', consent: null, phone: who.e164 });
+    expect((await api<Candidate>('GET', `/api/candidates/${who.id}`)).body).toMatchObject({
+      textable: false,
+      reason: 'NO_CONSENT',
+      consent: null,
+      phone: who.e164,
+    });
     if (v.name === 'cxm') await screenshotPanel(page, 'capture-not-yet.png');
 
     if (v.name === 'cxm') {
@@ -350,7 +393,9 @@ describe.each(VARIANTS)('Record consent on $name', (v) => {
       await switchTo('nolicense@acme.test');
       try {
         const unlicensed = await waitIn(panel(page), '[data-notice="not-licensed"]');
-        expect(await unlicensed.evaluate((n) => n.textContent)).toContain(`${who.first} hasn't agreed to receive text messages yet, and recording their consent needs a licence too.`);
+        expect(await unlicensed.evaluate((n) => n.textContent)).toContain(
+          `${who.first} hasn't agreed to receive text messages yet, and recording their consent needs a licence too.`,
+        );
         expect(await countIn(panel(page), RECORD)).toBe(0);
       } finally {
         await switchTo('recruiter@acme.test');
@@ -379,9 +424,9 @@ describe.each(VARIANTS)('Record consent on $name', (v) => {
     // "Yes", agreed on the phone (the source filled in already): recorded, and the composer is there, no reload.
     await clickIn(panel(page), RECORD);
     await clickIn(panel(page), 'input[name="te-consent"][value="granted"]');
-    expect(await page.evaluate((host) => document.querySelector(host)!.shadowRoot!.querySelector<HTMLInputElement>('input[name="consentSource"]')!.value, PANEL)).toBe(
-      'Candidate agreed on the phone',
-    );
+    expect(
+      await page.evaluate((host) => document.querySelector(host)!.shadowRoot!.querySelector<HTMLInputElement>('input[name="consentSource"]')!.value, PANEL),
+    ).toBe('Candidate agreed on the phone');
     if (v.name === 'cxm') {
       await (await waitIn(panel(page), CONSENT_FORM)).scrollIntoView();
       await screenshotSettled(page, 'consent-record-form.png');
@@ -393,10 +438,16 @@ describe.each(VARIANTS)('Record consent on $name', (v) => {
     expect(await countIn(panel(page), '[data-notice="not-textable"]')).toBe(0);
     // Where the consent came from, beside the composer: who recorded it, how, when.
     await waitIn(panel(page), '[data-testid="te-consent-origin"]', 'by Jordan Avery');
-    expect(await textOf(panel(page), '[data-testid="te-consent-origin"]')).toMatch(/^Consent: granted by Jordan Avery — Candidate agreed on the phone, [A-Z][a-z]{2} \d{1,2}$/);
+    expect(await textOf(panel(page), '[data-testid="te-consent-origin"]')).toMatch(
+      /^Consent: granted by Jordan Avery — Candidate agreed on the phone, [A-Z][a-z]{2} \d{1,2}$/,
+    );
 
     // The server has it, in the recruiter's name.
-    expect((await api<Candidate>('GET', `/api/candidates/${who.id}`)).body).toMatchObject({ textable: true, reason: null, consent: { status: 'granted', source: 'Candidate agreed on the phone' } });
+    expect((await api<Candidate>('GET', `/api/candidates/${who.id}`)).body).toMatchObject({
+      textable: true,
+      reason: null,
+      consent: { status: 'granted', source: 'Candidate agreed on the phone' },
+    });
     expect((await api<{ records: ConsentRecord[] }>('GET', `/api/candidates/${who.id}/consent`)).body.records).toEqual([
       expect.objectContaining({ status: 'granted', source: 'Candidate agreed on the phone', setBy: { type: 'recruiter', name: 'Jordan Avery' } }),
     ]);
@@ -406,14 +457,21 @@ describe.each(VARIANTS)('Record consent on $name', (v) => {
     await page.keyboard.type(body);
     await clickIn(panel(page), 'button.te-conv-send');
     await waitForMessage(page, body, 'delivered');
-    expect((await phoneMessages(who.e164)).filter((m) => m.body === body)).toEqual([expect.objectContaining({ direction: 'to-phone', body, status: 'delivered' })]);
+    expect((await phoneMessages(who.e164)).filter((m) => m.body === body)).toEqual([
+      expect.objectContaining({ direction: 'to-phone', body, status: 'delivered' }),
+    ]);
     if (v.name === 'cxm') {
       await (await page.waitForSelector(PANEL))!.scrollIntoView();
       await screenshotSettled(page, 'consent-recorded.png');
 
       // Search shows them textable now: their phone badge.
       const search = await openLastSearchPage(v);
-      await search.waitForFunction((v, id) => [...document.querySelectorAll('te-phone-badge')].some((b) => b.closest(v.rows)?.getAttribute(v.idAttr) === id), { polling: 50, timeout: 5_000 }, v, who.id);
+      await search.waitForFunction(
+        (v, id) => [...document.querySelectorAll('te-phone-badge')].some((b) => b.closest(v.rows)?.getAttribute(v.idAttr) === id),
+        { polling: 50, timeout: 5_000 },
+        v,
+        who.id,
+      );
       await search.close();
     }
     await page.close();

@@ -68,7 +68,13 @@ async function openConversation(variant: Variant, id: string, p: Page = page) {
     const state = await p.evaluate(() => {
       const hosts = [...document.querySelectorAll('te-conversation')];
       const tabs = [...document.querySelectorAll('[role=tab]')].map((t) => `${t.textContent}:${t.getAttribute('aria-selected')}`);
-      return { url: location.href, hosts: hosts.length, parents: hosts.map((h) => h.parentElement?.outerHTML.slice(0, 160)), states: hosts.map((h) => h.shadowRoot?.querySelector('.te-conv')?.outerHTML.slice(0, 300)), tabs };
+      return {
+        url: location.href,
+        hosts: hosts.length,
+        parents: hosts.map((h) => h.parentElement?.outerHTML.slice(0, 160)),
+        states: hosts.map((h) => h.shadowRoot?.querySelector('.te-conv')?.outerHTML.slice(0, 300)),
+        tabs,
+      };
     });
     console.error('openConversation failed', JSON.stringify(state, null, 1));
     throw err;
@@ -334,7 +340,9 @@ describe('Text Engagement tab, more', () => {
     await page.keyboard.press('Escape');
     expect(await page.$('pierce/[role="menu"]')).toBeNull();
     await page.click('pierce/button[aria-label="Insert a message template"]');
-    await (await inPanel('[role="menuitem"]')).evaluate(() => {
+    await (
+      await inPanel('[role="menuitem"]')
+    ).evaluate(() => {
       const items = document.querySelector('te-conversation')!.shadowRoot!.querySelectorAll<HTMLElement>('[role="menuitem"]');
       [...items].find((i) => i.textContent?.startsWith('Still interested?'))!.click();
     });
@@ -381,9 +389,18 @@ describe('Text Engagement tab, more', () => {
         text,
       );
     await setText('See you soon 👋');
-    await page.waitForFunction(() => document.querySelector('te-conversation')?.shadowRoot?.querySelector('[data-testid="te-counter"]')?.textContent === '14 characters · 1 segment (UCS-2)', { polling: 50, timeout: 2000 });
+    await page.waitForFunction(
+      () =>
+        document.querySelector('te-conversation')?.shadowRoot?.querySelector('[data-testid="te-counter"]')?.textContent === '14 characters · 1 segment (UCS-2)',
+      { polling: 50, timeout: 2000 },
+    );
     await setText('x'.repeat(161));
-    await page.waitForFunction(() => document.querySelector('te-conversation')?.shadowRoot?.querySelector('[data-testid="te-counter"]')?.textContent === '161 characters · 2 segments (GSM-7)', { polling: 50, timeout: 2000 });
+    await page.waitForFunction(
+      () =>
+        document.querySelector('te-conversation')?.shadowRoot?.querySelector('[data-testid="te-counter"]')?.textContent ===
+        '161 characters · 2 segments (GSM-7)',
+      { polling: 50, timeout: 2000 },
+    );
     await setText('Lorem ipsum dolor sit amet. '.repeat(60));
     const counter = await inPanel('.te-conv-counter.is-over');
     expect(await counter.evaluate((n) => n.textContent)).toBe('1,680 characters · 11 segments (GSM-7) — over the 1,600 limit');

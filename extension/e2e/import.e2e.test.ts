@@ -107,7 +107,9 @@ describe('Import candidates on the options page', () => {
 
     await page.waitForSelector('[data-testid=te-import-outcome][data-status=done]', { timeout: 15_000 });
     expect(await page.evaluate(() => (window as unknown as { __progressSeen: boolean }).__progressSeen)).toBe(true);
-    const counts = await page.$$eval('[data-testid=te-import-counts] > div', (items) => items.map((d) => [d.querySelector('dt')!.textContent, d.querySelector('dd')!.textContent]));
+    const counts = await page.$$eval('[data-testid=te-import-counts] > div', (items) =>
+      items.map((d) => [d.querySelector('dt')!.textContent, d.querySelector('dd')!.textContent]),
+    );
     expect(counts).toEqual([
       ['Created', '2'],
       ['Updated', '1'],
@@ -117,7 +119,9 @@ describe('Import candidates on the options page', () => {
     expect(await page.$eval('[data-testid=te-import-outcome] [role=status]', (n) => n.textContent)).toBe('Imported 4 of 7 rows; 3 could not be imported.');
 
     // The refused rows: row number as a spreadsheet counts it (header = 1), atsId, field, why.
-    const rows = await page.$$eval('[data-testid=te-import-errors] tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+    const rows = await page.$$eval('[data-testid=te-import-errors] tbody tr', (trs) =>
+      trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
+    );
     expect(rows.map(([row, atsId, field]) => [row, atsId, field])).toEqual([
       ['3', 'I-2', 'phone'],
       ['4', 'I-3', 'firstName'],
@@ -147,7 +151,13 @@ describe('Import candidates on the options page', () => {
       const text = readFileSync(join(stack.dir, name), 'utf8');
       expect(text.startsWith('\uFEFF')).toBe(true);
       expect(text.slice(1)).toBe(expectedCsv(status.errors));
-      expect(text.slice(1).split('\r\n').slice(1, 4).map((line) => line.split(',').slice(0, 3).join(','))).toEqual(['3,I-2,phone', '4,I-3,firstName', '5,I-1,atsId']);
+      expect(
+        text
+          .slice(1)
+          .split('\r\n')
+          .slice(1, 4)
+          .map((line) => line.split(',').slice(0, 3).join(',')),
+      ).toEqual(['3,I-2,phone', '4,I-3,firstName', '5,I-1,atsId']);
     } finally {
       await downloads.session.detach();
     }
@@ -197,7 +207,9 @@ describe('Import candidates on the options page', () => {
     await page.screenshot({ path: screenshotPath('import-invalid-file.png'), fullPage: true });
 
     await input.uploadFile(writeFile('huge.csv', 'atsId,firstName,lastName\n' + 'x'.repeat(33 * 1024 * 1024)));
-    await page.waitForFunction(() => document.querySelector('[data-testid=te-import-error]')?.textContent?.startsWith('huge.csv is larger than 32 MB'), { polling: 50 });
+    await page.waitForFunction(() => document.querySelector('[data-testid=te-import-error]')?.textContent?.startsWith('huge.csv is larger than 32 MB'), {
+      polling: 50,
+    });
     expect(await page.$eval('[data-testid=te-import] button[type=submit]', (b) => (b as HTMLButtonElement).disabled)).toBe(true);
     await page.close();
   });

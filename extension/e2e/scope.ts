@@ -21,7 +21,12 @@ export async function waitIn(s: Scope, sel: string, text: string | null = null, 
 }
 
 export async function goneIn(s: Scope, sel: string, timeout = 10_000): Promise<void> {
-  await s.page.waitForFunction((host, sel) => !(host ? document.querySelector(host)?.shadowRoot : document)?.querySelector(sel), { polling: 50, timeout }, s.host, sel);
+  await s.page.waitForFunction(
+    (host, sel) => !(host ? document.querySelector(host)?.shadowRoot : document)?.querySelector(sel),
+    { polling: 50, timeout },
+    s.host,
+    sel,
+  );
 }
 
 export async function clickIn(s: Scope, sel: string, text: string | null = null): Promise<void> {

@@ -65,7 +65,10 @@ export default defineBackground(() => {
     'session.get': () => session(),
     'session.signIn': async ({ serverUrl, email, password }) => {
       const base = serverUrl.replace(/\/+$/, '');
-      const result = await callApi<{ token: string; expiresAt: string; recruiter: Recruiter }>({ serverUrl: base, token: null }, 'POST', '/api/auth/login', { email, password });
+      const result = await callApi<{ token: string; expiresAt: string; recruiter: Recruiter }>({ serverUrl: base, token: null }, 'POST', '/api/auth/login', {
+        email,
+        password,
+      });
       await serverUrlItem.setValue(base);
       await sessionItem.setValue(result);
       cache.clear(); // another recruiter (or organisation) may see other answers
@@ -108,7 +111,8 @@ export default defineBackground(() => {
     'templates.list': () => api('GET', '/api/templates'),
     'sequences.list': () => api('GET', '/api/sequences'),
     'assistant.get': ({ candidateId }) => api('GET', `/api/candidates/${id(candidateId)}/assistant`),
-    'assistant.set': ({ candidateId, active, sequenceId }) => api('POST', `/api/candidates/${id(candidateId)}/assistant`, { active, ...(sequenceId ? { sequenceId } : {}) }),
+    'assistant.set': ({ candidateId, active, sequenceId }) =>
+      api('POST', `/api/candidates/${id(candidateId)}/assistant`, { active, ...(sequenceId ? { sequenceId } : {}) }),
     'campaigns.list': ({ status, mine }) => api('GET', `/api/campaigns${q({ status, mine })}`),
     'campaigns.get': ({ id: cid }) => api('GET', `/api/campaigns/${cid}`),
     'campaigns.create': (input) => api('POST', '/api/campaigns', input),

@@ -119,7 +119,10 @@ describe.each(adapters.map((a) => [a.name, a] as const))('%s adapter', (name, ad
     expect(adapter.bulkActionBar()).toBeNull();
 
     const entry = load(name, 'search-selected');
-    const checked = adapter.rows().filter((r) => r.checkbox?.checked).map((r) => r.id);
+    const checked = adapter
+      .rows()
+      .filter((r) => r.checkbox?.checked)
+      .map((r) => r.id);
     expect(checked).toEqual(entry.selected);
     const bar = adapter.bulkActionBar();
     expect(bar).not.toBeNull();
@@ -152,7 +155,15 @@ describe.each(adapters.map((a) => [a.name, a] as const))('%s adapter', (name, ad
 
     const expected = (id: string) => {
       const c = hostCandidates.find((x) => x.atsId === id)!;
-      return { firstName: c.firstName, lastName: c.lastName, email: c.email, phone: c.phone, phoneType: c.phoneType, jobTitle: c.jobTitle, location: c.location };
+      return {
+        firstName: c.firstName,
+        lastName: c.lastName,
+        email: c.email,
+        phone: c.phone,
+        phoneType: c.phoneType,
+        jobTitle: c.jobTitle,
+        location: c.location,
+      };
     };
     load(name, 'profile-messages');
     expect(adapter.candidateDetails()).toEqual({

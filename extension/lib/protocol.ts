@@ -80,7 +80,12 @@ export const requestSchemas = {
   'assistant.set': z.object({ candidateId: atsId, active: z.boolean(), sequenceId: z.number().int().positive().optional() }),
   'campaigns.list': z.object({ status: z.enum(['draft', 'scheduled', 'sending', 'sent']).optional(), mine: z.boolean().optional() }),
   'campaigns.get': z.object({ id: campaignId }),
-  'campaigns.create': z.object({ name: z.string(), jobTitle: z.string().nullish(), description: z.string().nullish(), candidateIds: z.array(atsId).max(5000).optional() }),
+  'campaigns.create': z.object({
+    name: z.string(),
+    jobTitle: z.string().nullish(),
+    description: z.string().nullish(),
+    candidateIds: z.array(atsId).max(5000).optional(),
+  }),
   'campaigns.update': z.object({
     id: campaignId,
     name: z.string().optional(),
@@ -92,7 +97,12 @@ export const requestSchemas = {
   'campaigns.recipients': z.object({ id: campaignId, limit: z.number().int().min(1).max(500).optional(), offset: z.number().int().min(0).optional() }),
   'campaigns.addCandidates': z.object({ id: campaignId, candidateIds: z.array(atsId).min(1).max(5000) }),
   'campaigns.removeCandidate': z.object({ id: campaignId, candidateId: atsId }),
-  'campaigns.createMessage': z.object({ id: campaignId, body: z.string().max(20_000), sendAt: z.string().nullable(), templateId: z.number().int().positive().nullish() }),
+  'campaigns.createMessage': z.object({
+    id: campaignId,
+    body: z.string().max(20_000),
+    sendAt: z.string().nullable(),
+    templateId: z.number().int().positive().nullish(),
+  }),
   'campaigns.getMessage': z.object({ id: campaignId, messageId: z.number().int().positive() }),
   'campaigns.updateMessage': z.object({
     id: campaignId,
@@ -103,7 +113,10 @@ export const requestSchemas = {
   }),
   'campaigns.deleteMessage': z.object({ id: campaignId, messageId: z.number().int().positive() }),
   'campaigns.scheduleMessage': z.object({ id: campaignId, messageId: z.number().int().positive() }),
-  'imports.start': z.object({ format: z.enum(['csv', 'ndjson']), text: z.string().max(MAX_IMPORT_BYTES, 'The file is larger than 32 MB; split it into smaller files.') }),
+  'imports.start': z.object({
+    format: z.enum(['csv', 'ndjson']),
+    text: z.string().max(MAX_IMPORT_BYTES, 'The file is larger than 32 MB; split it into smaller files.'),
+  }),
   'imports.get': z.object({ importId: z.string().min(1).max(100) }),
   'ui.openOptions': z.object({}),
 } as const;

@@ -77,7 +77,11 @@ describe('relay message validation', () => {
       // The upsert's shape is checked here (a typo in a field name is not dropped); its values are the server's to judge.
       ['candidates.upsert', { id: '10151', candidate: { firstName: 'Lucia', lastName: 'Cruz', mobile: '555' } }, /^candidate: Unrecognized key: "mobile"/],
       ['candidates.upsert', { id: '10151', candidate: { lastName: 'Cruz' } }, /^candidate\.firstName: Invalid input/],
-      ['candidates.upsert', { id: '10151', candidate: { firstName: 'L', lastName: 'C', consent: { status: 'maybe', source: 'x' } } }, /^candidate\.consent\.status: Invalid option/],
+      [
+        'candidates.upsert',
+        { id: '10151', candidate: { firstName: 'L', lastName: 'C', consent: { status: 'maybe', source: 'x' } } },
+        /^candidate\.consent\.status: Invalid option/,
+      ],
       // A consent statement on its own: the same shape as the upsert's.
       ['candidates.consent', { id: '10153', consent: { status: 'yes', source: 'x' } }, /^consent\.status: Invalid option/],
       ['candidates.consent', { id: '10153', consent: { status: 'granted', source: 'x', by: 'me' } }, /^consent: Unrecognized key: "by"/],
@@ -88,7 +92,10 @@ describe('relay message validation', () => {
     ];
     for (const [name, input, message] of cases) {
       const result = await handle(envelope(name, input), ours);
-      expect(result, `${name} ${JSON.stringify(input)}`).toEqual({ ok: false, error: { code: 'BAD_REQUEST', message: expect.stringMatching(message), status: 400 } });
+      expect(result, `${name} ${JSON.stringify(input)}`).toEqual({
+        ok: false,
+        error: { code: 'BAD_REQUEST', message: expect.stringMatching(message), status: 400 },
+      });
     }
     expect(calls).toEqual([]);
   });
@@ -102,7 +109,10 @@ describe('relay message validation', () => {
     await handle(envelope('session.signIn', { serverUrl: 'http://localhost:8787', email: ' r@acme.test ', password: 'pw', extra: true }), ours);
     // A value the server will refuse (not a phone number) still goes to it, so its refusal names the field.
     const capture = { firstName: 'Lucia', lastName: 'Cruz', phone: '555', consent: { status: 'granted', source: 'Candidate agreed on the phone' } };
-    expect(await handle(envelope('candidates.upsert', { id: '10151', candidate: capture }), ours)).toEqual({ ok: true, data: { handled: 'candidates.upsert' } });
+    expect(await handle(envelope('candidates.upsert', { id: '10151', candidate: capture }), ours)).toEqual({
+      ok: true,
+      data: { handled: 'candidates.upsert' },
+    });
     expect(calls.pop()).toEqual({ name: 'candidates.upsert', input: { id: '10151', candidate: capture } });
     expect(calls).toEqual([
       { name: 'candidates.lookup', input: { ids: ['10001', '10002'] } },
@@ -122,7 +132,10 @@ describe('relay message validation', () => {
       },
     } as unknown as RelayHandlers;
     const handle = createRelayHandler({ handlers, runtimeId: RUNTIME_ID });
-    expect(await handle(envelope('messages.send', { candidateId: '10001', body: 'Hi', idempotencyKey: 'key-12345678' }), ours)).toEqual({ ok: false, error: refusal });
+    expect(await handle(envelope('messages.send', { candidateId: '10001', body: 'Hi', idempotencyKey: 'key-12345678' }), ours)).toEqual({
+      ok: false,
+      error: refusal,
+    });
     expect(await handle(envelope('candidates.get', { id: '10001' }), ours)).toEqual({
       ok: false,
       error: { code: 'EXTENSION_ERROR', message: 'oops', status: 0 },

@@ -59,7 +59,11 @@ export function createAssistant(deps: Deps, services: { candidates: CandidateSer
 
   function loadSequence(orgId: number, id: number | null | undefined): (Sequence & { id: number }) | null {
     if (id == null) return null;
-    const row = db.select().from(sequences).where(and(eq(sequences.id, id), eq(sequences.orgId, orgId))).get();
+    const row = db
+      .select()
+      .from(sequences)
+      .where(and(eq(sequences.id, id), eq(sequences.orgId, orgId)))
+      .get();
     if (!row) return null;
     const parsed = SequenceSchema.safeParse(row.definition);
     return parsed.success ? { ...parsed.data, id: row.id } : null;
@@ -76,8 +80,12 @@ export function createAssistant(deps: Deps, services: { candidates: CandidateSer
       if (campaign) return db.select().from(recruiters).where(eq(recruiters.id, campaign.createdBy)).get()!;
     }
     return (
-      db.select().from(recruiters).where(and(eq(recruiters.orgId, org.id), eq(recruiters.licensed, true))).orderBy(asc(recruiters.id)).get() ??
-      db.select().from(recruiters).where(eq(recruiters.orgId, org.id)).orderBy(asc(recruiters.id)).get()!
+      db
+        .select()
+        .from(recruiters)
+        .where(and(eq(recruiters.orgId, org.id), eq(recruiters.licensed, true)))
+        .orderBy(asc(recruiters.id))
+        .get() ?? db.select().from(recruiters).where(eq(recruiters.orgId, org.id)).orderBy(asc(recruiters.id)).get()!
     );
   }
 
@@ -88,7 +96,11 @@ export function createAssistant(deps: Deps, services: { candidates: CandidateSer
       return renderBody(text, mergeValuesFor({ candidate, recruiter, org, publicUrl: config.publicUrl, jobTitle }));
     } catch {
       // A field without a value for this candidate: say it without the field rather than not at all.
-      return text.replace(/\{\{\s*jobTitle\s*\}\}/g, 'the role').replace(/\{\{[^}]*\}\}/g, '').replace(/\s{2,}/g, ' ').trim();
+      return text
+        .replace(/\{\{\s*jobTitle\s*\}\}/g, 'the role')
+        .replace(/\{\{[^}]*\}\}/g, '')
+        .replace(/\s{2,}/g, ' ')
+        .trim();
     }
   }
 
@@ -104,7 +116,10 @@ export function createAssistant(deps: Deps, services: { candidates: CandidateSer
   function saveAnswer(orgId: number, candidate: Candidate, key: string, label: string, value: string, sequenceId: number, campaignId: number | null) {
     db.insert(candidateAnswers)
       .values({ orgId, candidateId: candidate.id, sequenceId, campaignId, key, label, value, createdAt: clock.now() })
-      .onConflictDoUpdate({ target: [candidateAnswers.candidateId, candidateAnswers.key], set: { value, label, sequenceId, campaignId, createdAt: clock.now() } })
+      .onConflictDoUpdate({
+        target: [candidateAnswers.candidateId, candidateAnswers.key],
+        set: { value, label, sequenceId, campaignId, createdAt: clock.now() },
+      })
       .run();
   }
 
@@ -142,7 +157,8 @@ export function createAssistant(deps: Deps, services: { candidates: CandidateSer
         .run();
       return;
     }
-    if (outcome.mark) saveAnswer(org.id, candidate, 'interest', 'Interest', outcome.mark === 'interested' ? 'Interested' : 'Not interested', seq.id, state.campaignId);
+    if (outcome.mark)
+      saveAnswer(org.id, candidate, 'interest', 'Interest', outcome.mark === 'interested' ? 'Interested' : 'Not interested', seq.id, state.campaignId);
     if (outcome.say) {
       const row = say(org, candidate, outcome.say, `${keyBase}:end`, state.campaignId);
       if (row) sent.push(row);
@@ -179,7 +195,10 @@ export function createAssistant(deps: Deps, services: { candidates: CandidateSer
         if (!replies.length) return;
         const lastId = replies[replies.length - 1]!.id;
         const ctx: TurnContext = { org, candidate, conversation, seq, state: { ...state, lastHandledId: lastId } };
-        db.update(conversations).set({ assistantState: ctx.state as unknown as Record<string, unknown> }).where(eq(conversations.id, conversation.id)).run();
+        db.update(conversations)
+          .set({ assistantState: ctx.state as unknown as Record<string, unknown> })
+          .where(eq(conversations.id, conversation.id))
+          .run();
         if (notTextableReason(candidate, org)) {
           finish(conversation, candidate, candidate.optedOutAt != null ? 'OPTED_OUT' : 'HANDED_BACK');
           return;
@@ -187,11 +206,21 @@ export function createAssistant(deps: Deps, services: { candidates: CandidateSer
         const step = stepOf(seq, state.stepId);
         const keyBase = `ari:${conversation.id}:${lastId}`;
         // The newest reply that answers the question wins ("Yes" then "yes, definitely" = one answer).
-        const answered = [...replies].reverse().map((r) => understand(step.expect, r.body)).find(Boolean) ?? null;
+        const answered =
+          [...replies]
+            .reverse()
+            .map((r) => understand(step.expect, r.body))
+            .find(Boolean) ?? null;
         if (!answered) {
           const retries = state.retries + 1;
           if (retries > MAX_RETRIES) {
-            const row = say(org, candidate, "Thanks, {{firstName}}. I'll pass this to {{recruiterName}}, who will reply here.", `${keyBase}:handback`, state.campaignId);
+            const row = say(
+              org,
+              candidate,
+              "Thanks, {{firstName}}. I'll pass this to {{recruiterName}}, who will reply here.",
+              `${keyBase}:handback`,
+              state.campaignId,
+            );
             if (row) sent.push(row);
             finish(conversation, candidate, 'NOT_UNDERSTOOD');
             return;
@@ -269,9 +298,22 @@ export function createAssistant(deps: Deps, services: { candidates: CandidateSer
       .from(messages)
       .where(and(eq(messages.candidateId, candidate.id), eq(messages.direction, 'inbound')))
       .get()!.id;
-    const state: AssistantState = { stepId: seq.start, retries: 0, enteredAt: now, lastHandledId: lastInbound, reminded: false, campaignId: options.campaignId ?? null };
+    const state: AssistantState = {
+      stepId: seq.start,
+      retries: 0,
+      enteredAt: now,
+      lastHandledId: lastInbound,
+      reminded: false,
+      campaignId: options.campaignId ?? null,
+    };
     db.update(conversations)
-      .set({ assistantActive: true, assistantSequenceId: seq.id, assistantState: state as unknown as Record<string, unknown>, assistantHandback: null, assistantWakeAt: wakeAt(seq, now, false) })
+      .set({
+        assistantActive: true,
+        assistantSequenceId: seq.id,
+        assistantState: state as unknown as Record<string, unknown>,
+        assistantHandback: null,
+        assistantWakeAt: wakeAt(seq, now, false),
+      })
       .where(eq(conversations.id, conversation.id))
       .run();
     if (!options.ask) return [];
@@ -309,7 +351,14 @@ export function createAssistant(deps: Deps, services: { candidates: CandidateSer
           const org = db.select().from(organizations).where(eq(organizations.id, orgId)).get()!;
           const candidate = db.select().from(candidates).where(eq(candidates.id, candidateId)).get()!;
           const conversation = services.candidates.conversationOf(candidateId);
-          if (!org.assistantSubscribed || org.primarySequenceId == null || conversation?.assistantState || hasOutbound(candidateId) || notTextableReason(candidate, org)) return [];
+          if (
+            !org.assistantSubscribed ||
+            org.primarySequenceId == null ||
+            conversation?.assistantState ||
+            hasOutbound(candidateId) ||
+            notTextableReason(candidate, org)
+          )
+            return [];
           return start(org, candidate, org.primarySequenceId, { ask: true });
         });
         publish(orgId, candidateId, sent);
@@ -322,9 +371,7 @@ export function createAssistant(deps: Deps, services: { candidates: CandidateSer
 
   // Asked on every reply of a subscribing organisation: prepared once, and a yes remembered
   // (texts are never deleted, so a candidate who has been texted stays texted).
-  const outboundOf = db.$client.prepare(
-    `select 1 from messages where candidate_id = ? and direction = 'outbound' and sender <> 'system' limit 1`,
-  );
+  const outboundOf = db.$client.prepare(`select 1 from messages where candidate_id = ? and direction = 'outbound' and sender <> 'system' limit 1`);
   const texted = new Set<number>();
   function hasOutbound(candidateId: number): boolean {
     if (texted.has(candidateId)) return true;

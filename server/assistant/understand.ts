@@ -12,24 +12,99 @@ export type Understood =
   | { kind: 'text'; value: string; display: string }
   | { kind: 'datetime'; value: string; display: string };
 
-const normalize = (text: string) =>
-  text
-    .normalize('NFKC')
-    .toLowerCase()
-    .replace(/[’‘]/g, "'")
-    .replace(/\s+/g, ' ')
-    .trim();
+const normalize = (text: string) => text.normalize('NFKC').toLowerCase().replace(/[’‘]/g, "'").replace(/\s+/g, ' ').trim();
 
-const words = (text: string) => normalize(text).replace(/[^\p{L}\p{N}' ]+/gu, ' ').split(' ').filter(Boolean);
+const words = (text: string) =>
+  normalize(text)
+    .replace(/[^\p{L}\p{N}' ]+/gu, ' ')
+    .split(' ')
+    .filter(Boolean);
 
-const YES = new Set(['yes', 'y', 'yeah', 'yea', 'yep', 'yup', 'ya', 'yah', 'ye', 'sure', 'ok', 'okay', 'k', 'absolutely', 'definitely', 'certainly', 'correct', 'affirmative', 'si', 'sí', 'oui', 'interested', 'yess', 'yesss', 'yas', 'totally', 'indeed']);
+const YES = new Set([
+  'yes',
+  'y',
+  'yeah',
+  'yea',
+  'yep',
+  'yup',
+  'ya',
+  'yah',
+  'ye',
+  'sure',
+  'ok',
+  'okay',
+  'k',
+  'absolutely',
+  'definitely',
+  'certainly',
+  'correct',
+  'affirmative',
+  'si',
+  'sí',
+  'oui',
+  'interested',
+  'yess',
+  'yesss',
+  'yas',
+  'totally',
+  'indeed',
+]);
 /** "I am", "I do": a yes on their own, not inside a longer sentence ("...happy where I am now"). */
 const SHORT_YES_PHRASES = ['i am', 'i do', 'i would', 'i will'];
-const YES_PHRASES = ['of course', "i'm interested", 'im interested', 'still interested', 'sounds good', 'for sure', 'why not', 'i think so', "i'd like", "i'd love", 'please do', 'go ahead', 'that works', 'works for me', 'no problem', 'no worries'];
+const YES_PHRASES = [
+  'of course',
+  "i'm interested",
+  'im interested',
+  'still interested',
+  'sounds good',
+  'for sure',
+  'why not',
+  'i think so',
+  "i'd like",
+  "i'd love",
+  'please do',
+  'go ahead',
+  'that works',
+  'works for me',
+  'no problem',
+  'no worries',
+];
 const NO = new Set(['no', 'n', 'nope', 'nah', 'naw', 'negative', 'non', 'nay', 'pass']);
-const NO_PHRASES = ['not interested', 'no thanks', 'no thank you', 'not now', 'not really', 'not anymore', 'no longer', 'i am not', "i'm not", 'im not', 'found a job', 'found another', 'moved on', 'already hired', 'not at this time', "don't think so", 'dont think so'];
+const NO_PHRASES = [
+  'not interested',
+  'no thanks',
+  'no thank you',
+  'not now',
+  'not really',
+  'not anymore',
+  'no longer',
+  'i am not',
+  "i'm not",
+  'im not',
+  'found a job',
+  'found another',
+  'moved on',
+  'already hired',
+  'not at this time',
+  "don't think so",
+  'dont think so',
+];
 /** Answers that are neither: asked again rather than guessed. */
-const UNSURE_PHRASES = ['not sure', 'unsure', 'maybe', 'perhaps', "don't know", 'dont know', 'idk', 'no idea', 'not certain', 'depends', 'who is this', "what's this", 'what is this'];
+const UNSURE_PHRASES = [
+  'not sure',
+  'unsure',
+  'maybe',
+  'perhaps',
+  "don't know",
+  'dont know',
+  'idk',
+  'no idea',
+  'not certain',
+  'depends',
+  'who is this',
+  "what's this",
+  'what is this',
+];
 const YES_EMOJI = /^(👍|👌|✅|🙌|💯|😀|😃|🙂|😊)+$/u;
 const NO_EMOJI = /^(👎|❌|🙅|🚫)+$/u;
 
@@ -72,7 +147,26 @@ export function understandYesNo(text: string): 'yes' | 'no' | null {
   return yes ? 'yes' : 'no';
 }
 
-const ORDINALS: Record<string, number> = { first: 1, one: 1, second: 2, two: 2, third: 3, three: 3, fourth: 4, four: 4, fifth: 5, five: 5, sixth: 6, six: 6, seventh: 7, seven: 7, eighth: 8, eight: 8, ninth: 9, nine: 9 };
+const ORDINALS: Record<string, number> = {
+  first: 1,
+  one: 1,
+  second: 2,
+  two: 2,
+  third: 3,
+  three: 3,
+  fourth: 4,
+  four: 4,
+  fifth: 5,
+  five: 5,
+  sixth: 6,
+  six: 6,
+  seventh: 7,
+  seven: 7,
+  eighth: 8,
+  eight: 8,
+  ninth: 9,
+  nine: 9,
+};
 
 export function understandChoice(text: string, options: { value: string; label: string; synonyms: string[] }[]): string | null {
   const n = normalize(text);
@@ -95,9 +189,37 @@ export function understandChoice(text: string, options: { value: string; label: 
 }
 
 const NUMBER_WORDS: Record<string, number> = {
-  zero: 0, none: 0, no: 0, one: 1, a: 1, an: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10,
-  eleven: 11, twelve: 12, thirteen: 13, fourteen: 14, fifteen: 15, sixteen: 16, seventeen: 17, eighteen: 18, nineteen: 19, twenty: 20,
-  thirty: 30, forty: 40, fifty: 50, couple: 2, few: 3, several: 4,
+  zero: 0,
+  none: 0,
+  no: 0,
+  one: 1,
+  a: 1,
+  an: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  seven: 7,
+  eight: 8,
+  nine: 9,
+  ten: 10,
+  eleven: 11,
+  twelve: 12,
+  thirteen: 13,
+  fourteen: 14,
+  fifteen: 15,
+  sixteen: 16,
+  seventeen: 17,
+  eighteen: 18,
+  nineteen: 19,
+  twenty: 20,
+  thirty: 30,
+  forty: 40,
+  fifty: 50,
+  couple: 2,
+  few: 3,
+  several: 4,
 };
 
 export function understandNumber(text: string): number | null {
@@ -127,7 +249,18 @@ export function understandNumber(text: string): number | null {
 }
 
 const DAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
-const DAY_ALIASES: Record<string, string> = { mon: 'Monday', tue: 'Tuesday', tues: 'Tuesday', wed: 'Wednesday', thu: 'Thursday', thur: 'Thursday', thurs: 'Thursday', fri: 'Friday', sat: 'Saturday', sun: 'Sunday' };
+const DAY_ALIASES: Record<string, string> = {
+  mon: 'Monday',
+  tue: 'Tuesday',
+  tues: 'Tuesday',
+  wed: 'Wednesday',
+  thu: 'Thursday',
+  thur: 'Thursday',
+  thurs: 'Thursday',
+  fri: 'Friday',
+  sat: 'Saturday',
+  sun: 'Sunday',
+};
 
 /** Days and times in free text, normalised ("Tuesday, after 2 PM"); null if there are none. */
 export function understandDateTime(text: string): string | null {

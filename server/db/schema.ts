@@ -11,34 +11,38 @@ import { CAMPAIGN_STATUSES, CHANNELS, CONSENT_STATUSES, IMPORT_STATUSES, MESSAGE
 export const organizations = sqliteTable(
   'organizations',
   {
-  id: integer('id').primaryKey({ autoIncrement: true }),
-  /** Stable handle (the demo seed finds its organisations by it). */
-  slug: text('slug').notNull(),
-  name: text('name').notNull(),
-  smsEnabled: integer('sms_enabled', { mode: 'boolean' }).notNull().default(true),
-  whatsappEnabled: integer('whatsapp_enabled', { mode: 'boolean' }).notNull().default(false),
-  assistantSubscribed: integer('assistant_subscribed', { mode: 'boolean' }).notNull().default(false),
-  /** Texting hours as minutes after local midnight, in each candidate's own time zone. */
-  textingStartMinute: integer('texting_start_minute').notNull().default(8 * 60),
-  textingEndMinute: integer('texting_end_minute').notNull().default(21 * 60),
-  defaultTimeZone: text('default_time_zone').notNull().default('America/New_York'),
-  /** Sender addresses; null falls back to the provider's configured numbers. */
-  smsFrom: text('sms_from'),
-  whatsappFrom: text('whatsapp_from'),
-  /** Segments per second per sender; null means the server's SEND_RATE_PER_SECOND. */
-  sendRatePerSecond: integer('send_rate_per_second'),
-  primarySequenceId: integer('primary_sequence_id'),
-  /** Signs booking links, so a link only books for the candidate it was sent to. */
-  bookingSecret: text('booking_secret').notNull(),
-  /**
-   * Keys the phone hashes of opt-outs, so an erased candidate's number is not kept in the clear.
-   * The empty default exists only because SQLite cannot add a column with a random default: the
-   * migration fills it, and new organisations are created with one.
-   */
-  privacySecret: text('privacy_secret').notNull().default(''),
-  /** ISO 3166 country for phone numbers written without a country code (imports, the host page). */
-  defaultCountry: text('default_country').notNull().default('US'),
-  createdAt: integer('created_at').notNull(),
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** Stable handle (the demo seed finds its organisations by it). */
+    slug: text('slug').notNull(),
+    name: text('name').notNull(),
+    smsEnabled: integer('sms_enabled', { mode: 'boolean' }).notNull().default(true),
+    whatsappEnabled: integer('whatsapp_enabled', { mode: 'boolean' }).notNull().default(false),
+    assistantSubscribed: integer('assistant_subscribed', { mode: 'boolean' }).notNull().default(false),
+    /** Texting hours as minutes after local midnight, in each candidate's own time zone. */
+    textingStartMinute: integer('texting_start_minute')
+      .notNull()
+      .default(8 * 60),
+    textingEndMinute: integer('texting_end_minute')
+      .notNull()
+      .default(21 * 60),
+    defaultTimeZone: text('default_time_zone').notNull().default('America/New_York'),
+    /** Sender addresses; null falls back to the provider's configured numbers. */
+    smsFrom: text('sms_from'),
+    whatsappFrom: text('whatsapp_from'),
+    /** Segments per second per sender; null means the server's SEND_RATE_PER_SECOND. */
+    sendRatePerSecond: integer('send_rate_per_second'),
+    primarySequenceId: integer('primary_sequence_id'),
+    /** Signs booking links, so a link only books for the candidate it was sent to. */
+    bookingSecret: text('booking_secret').notNull(),
+    /**
+     * Keys the phone hashes of opt-outs, so an erased candidate's number is not kept in the clear.
+     * The empty default exists only because SQLite cannot add a column with a random default: the
+     * migration fills it, and new organisations are created with one.
+     */
+    privacySecret: text('privacy_secret').notNull().default(''),
+    /** ISO 3166 country for phone numbers written without a country code (imports, the host page). */
+    defaultCountry: text('default_country').notNull().default('US'),
+    createdAt: integer('created_at').notNull(),
   },
   (t) => [uniqueIndex('organizations_slug').on(t.slug)],
 );
@@ -47,7 +51,9 @@ export const recruiters = sqliteTable(
   'recruiters',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    orgId: integer('org_id').notNull().references(() => organizations.id),
+    orgId: integer('org_id')
+      .notNull()
+      .references(() => organizations.id),
     email: text('email').notNull(),
     name: text('name').notNull(),
     passwordHash: text('password_hash').notNull(),
@@ -75,8 +81,12 @@ export const apiTokens = sqliteTable(
   'api_tokens',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    orgId: integer('org_id').notNull().references(() => organizations.id),
-    recruiterId: integer('recruiter_id').notNull().references(() => recruiters.id),
+    orgId: integer('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    recruiterId: integer('recruiter_id')
+      .notNull()
+      .references(() => recruiters.id),
     /** SHA-256 of the token; the token itself is shown once, at sign-in. */
     tokenHash: text('token_hash').notNull(),
     createdAt: integer('created_at').notNull(),
@@ -90,7 +100,9 @@ export const candidates = sqliteTable(
   'candidates',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    orgId: integer('org_id').notNull().references(() => organizations.id),
+    orgId: integer('org_id')
+      .notNull()
+      .references(() => organizations.id),
     /** The candidate's id in the host ATS: what the extension sees on the page. */
     atsId: text('ats_id').notNull(),
     firstName: text('first_name').notNull(),
@@ -136,7 +148,9 @@ export type OptOutMethod = (typeof OPT_OUT_METHODS)[number];
 export const phoneOptOuts = sqliteTable(
   'phone_opt_outs',
   {
-    orgId: integer('org_id').notNull().references(() => organizations.id),
+    orgId: integer('org_id')
+      .notNull()
+      .references(() => organizations.id),
     phoneHash: text('phone_hash').notNull(),
     method: text('method', { enum: OPT_OUT_METHODS }).notNull(),
     optedOutAt: integer('opted_out_at').notNull(),
@@ -149,8 +163,12 @@ export const consentRecords = sqliteTable(
   'consent_records',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    orgId: integer('org_id').notNull().references(() => organizations.id),
-    candidateId: integer('candidate_id').notNull().references(() => candidates.id),
+    orgId: integer('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    candidateId: integer('candidate_id')
+      .notNull()
+      .references(() => candidates.id),
     status: text('status', { enum: CONSENT_STATUSES }).notNull(),
     source: text('source').notNull(),
     /** When consent was given or withdrawn, as reported. */
@@ -167,12 +185,16 @@ export const apiKeys = sqliteTable(
   'api_keys',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    orgId: integer('org_id').notNull().references(() => organizations.id),
+    orgId: integer('org_id')
+      .notNull()
+      .references(() => organizations.id),
     name: text('name').notNull(),
     /** SHA-256 of the key; the key itself is shown once, when it is created. */
     keyHash: text('key_hash').notNull(),
     prefix: text('prefix').notNull(),
-    createdBy: integer('created_by').notNull().references(() => recruiters.id),
+    createdBy: integer('created_by')
+      .notNull()
+      .references(() => recruiters.id),
     createdAt: integer('created_at').notNull(),
     lastUsedAt: integer('last_used_at'),
   },
@@ -184,7 +206,9 @@ export const candidateImports = sqliteTable(
   'candidate_imports',
   {
     id: text('id').primaryKey(),
-    orgId: integer('org_id').notNull().references(() => organizations.id),
+    orgId: integer('org_id')
+      .notNull()
+      .references(() => organizations.id),
     status: text('status', { enum: IMPORT_STATUSES }).notNull(),
     format: text('format', { enum: ['csv', 'ndjson'] }).notNull(),
     total: integer('total').notNull(),
@@ -208,8 +232,12 @@ export const conversations = sqliteTable(
   'conversations',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    orgId: integer('org_id').notNull().references(() => organizations.id),
-    candidateId: integer('candidate_id').notNull().references(() => candidates.id),
+    orgId: integer('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    candidateId: integer('candidate_id')
+      .notNull()
+      .references(() => candidates.id),
     assistantActive: integer('assistant_active', { mode: 'boolean' }).notNull().default(false),
     assistantSequenceId: integer('assistant_sequence_id'),
     /** Where the candidate is in the sequence: {stepId, retries, awaitingSince, remindedAt, campaignId}. */
@@ -226,7 +254,9 @@ export const conversations = sqliteTable(
   (t) => [
     uniqueIndex('conversations_candidate').on(t.candidateId),
     index('conversations_org').on(t.orgId),
-    index('conversations_assistant_wake').on(t.assistantWakeAt).where(sql`assistant_wake_at is not null`),
+    index('conversations_assistant_wake')
+      .on(t.assistantWakeAt)
+      .where(sql`assistant_wake_at is not null`),
   ],
 );
 
@@ -234,8 +264,12 @@ export const messages = sqliteTable(
   'messages',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    orgId: integer('org_id').notNull().references(() => organizations.id),
-    candidateId: integer('candidate_id').notNull().references(() => candidates.id),
+    orgId: integer('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    candidateId: integer('candidate_id')
+      .notNull()
+      .references(() => candidates.id),
     direction: text('direction', { enum: ['inbound', 'outbound'] }).notNull(),
     channel: text('channel', { enum: CHANNELS }).notNull(),
     body: text('body').notNull(),
@@ -273,8 +307,12 @@ export const messages = sqliteTable(
   (t) => [
     index('messages_candidate').on(t.candidateId, t.id),
     // Partial: replies have no idempotency key and campaign columns, and skip those indexes.
-    uniqueIndex('messages_org_idempotency').on(t.orgId, t.idempotencyKey).where(sql`idempotency_key is not null`),
-    uniqueIndex('messages_provider_sid').on(t.providerSid).where(sql`provider_sid is not null`),
+    uniqueIndex('messages_org_idempotency')
+      .on(t.orgId, t.idempotencyKey)
+      .where(sql`idempotency_key is not null`),
+    uniqueIndex('messages_provider_sid')
+      .on(t.providerSid)
+      .where(sql`provider_sid is not null`),
     // The dispatcher's two questions: what is due per sender, and which claims have expired.
     index('messages_outbox')
       .on(t.fromAddress, t.priority, t.dueAt)
@@ -282,7 +320,9 @@ export const messages = sqliteTable(
     index('messages_claims')
       .on(t.leaseUntil)
       .where(sql`status = 'sending' and claim_token is not null`),
-    index('messages_campaign').on(t.campaignMessageId).where(sql`campaign_message_id is not null`),
+    index('messages_campaign')
+      .on(t.campaignMessageId)
+      .where(sql`campaign_message_id is not null`),
   ],
 );
 
@@ -290,7 +330,9 @@ export const templates = sqliteTable(
   'templates',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    orgId: integer('org_id').notNull().references(() => organizations.id),
+    orgId: integer('org_id')
+      .notNull()
+      .references(() => organizations.id),
     name: text('name').notNull(),
     body: text('body').notNull(),
     /** Approved by WhatsApp, so it may open a conversation outside the 24-hour window. */
@@ -319,8 +361,12 @@ export const campaigns = sqliteTable(
   'campaigns',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    orgId: integer('org_id').notNull().references(() => organizations.id),
-    createdBy: integer('created_by').notNull().references(() => recruiters.id),
+    orgId: integer('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    createdBy: integer('created_by')
+      .notNull()
+      .references(() => recruiters.id),
     name: text('name').notNull(),
     jobTitle: text('job_title'),
     description: text('description'),
@@ -337,8 +383,12 @@ export const campaigns = sqliteTable(
 export const campaignRecipients = sqliteTable(
   'campaign_recipients',
   {
-    campaignId: integer('campaign_id').notNull().references(() => campaigns.id),
-    candidateId: integer('candidate_id').notNull().references(() => candidates.id),
+    campaignId: integer('campaign_id')
+      .notNull()
+      .references(() => campaigns.id),
+    candidateId: integer('candidate_id')
+      .notNull()
+      .references(() => candidates.id),
     addedAt: integer('added_at').notNull(),
   },
   (t) => [primaryKey({ columns: [t.campaignId, t.candidateId] })],
@@ -348,9 +398,15 @@ export const campaignMessages = sqliteTable(
   'campaign_messages',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    orgId: integer('org_id').notNull().references(() => organizations.id),
-    campaignId: integer('campaign_id').notNull().references(() => campaigns.id),
-    createdBy: integer('created_by').notNull().references(() => recruiters.id),
+    orgId: integer('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    campaignId: integer('campaign_id')
+      .notNull()
+      .references(() => campaigns.id),
+    createdBy: integer('created_by')
+      .notNull()
+      .references(() => recruiters.id),
     body: text('body').notNull(),
     templateId: integer('template_id'),
     /** null = as soon as it is committed. */
@@ -376,8 +432,12 @@ export const campaignDeliveries = sqliteTable(
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
     orgId: integer('org_id').notNull(),
-    campaignMessageId: integer('campaign_message_id').notNull().references(() => campaignMessages.id),
-    candidateId: integer('candidate_id').notNull().references(() => candidates.id),
+    campaignMessageId: integer('campaign_message_id')
+      .notNull()
+      .references(() => campaignMessages.id),
+    candidateId: integer('candidate_id')
+      .notNull()
+      .references(() => candidates.id),
     status: text('status', { enum: DELIVERY_STATUSES }).notNull().default('pending'),
     skipReason: text('skip_reason'),
     /** When it may go: the send time, or the opening of the candidate's texting window. */
@@ -387,7 +447,9 @@ export const campaignDeliveries = sqliteTable(
   },
   (t) => [
     uniqueIndex('campaign_deliveries_unique').on(t.campaignMessageId, t.candidateId),
-    index('campaign_deliveries_due').on(t.status, t.dueAt).where(sql`status = 'pending'`),
+    index('campaign_deliveries_due')
+      .on(t.status, t.dueAt)
+      .where(sql`status = 'pending'`),
   ],
 );
 
@@ -395,7 +457,9 @@ export const sequences = sqliteTable(
   'sequences',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    orgId: integer('org_id').notNull().references(() => organizations.id),
+    orgId: integer('org_id')
+      .notNull()
+      .references(() => organizations.id),
     kind: text('kind', { enum: ['inbound', 'outbound'] }).notNull(),
     name: text('name').notNull(),
     /** The validated sequence definition (steps, answers, branches, actions). */
@@ -412,7 +476,9 @@ export const candidateAnswers = sqliteTable(
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
     orgId: integer('org_id').notNull(),
-    candidateId: integer('candidate_id').notNull().references(() => candidates.id),
+    candidateId: integer('candidate_id')
+      .notNull()
+      .references(() => candidates.id),
     sequenceId: integer('sequence_id'),
     campaignId: integer('campaign_id'),
     key: text('key').notNull(),
@@ -428,8 +494,12 @@ export const bookings = sqliteTable(
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
     orgId: integer('org_id').notNull(),
-    recruiterId: integer('recruiter_id').notNull().references(() => recruiters.id),
-    candidateId: integer('candidate_id').notNull().references(() => candidates.id),
+    recruiterId: integer('recruiter_id')
+      .notNull()
+      .references(() => recruiters.id),
+    candidateId: integer('candidate_id')
+      .notNull()
+      .references(() => candidates.id),
     startsAt: integer('starts_at').notNull(),
     endsAt: integer('ends_at').notNull(),
     createdAt: integer('created_at').notNull(),

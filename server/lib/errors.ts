@@ -16,5 +16,4 @@ export class ApiError extends Error {
 }
 
 export const notFound = (what: string) => new ApiError(404, 'NOT_FOUND', `${what} not found.`);
-export const validation = (message: string, details?: Record<string, unknown>) =>
-  new ApiError(400, 'VALIDATION', message, details);
+export const validation = (message: string, details?: Record<string, unknown>) => new ApiError(400, 'VALIDATION', message, details);

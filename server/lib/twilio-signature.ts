@@ -33,12 +33,7 @@ export function computeTwilioSignature(authToken: string, url: string, params: T
  * `validateRequest` allows). Each comparison is constant-time; stopping at the first match only
  * tells a caller which form of the URL was signed, which is no secret.
  */
-export function verifyTwilioSignature(
-  authToken: string,
-  url: string,
-  params: TwilioSignatureParams,
-  signatureHeader: string | null | undefined,
-): boolean {
+export function verifyTwilioSignature(authToken: string, url: string, params: TwilioSignatureParams, signatureHeader: string | null | undefined): boolean {
   if (!authToken || !signatureHeader) return false;
   const given = Buffer.from(signatureHeader, 'utf-8');
   const matches = (candidate: string) => {

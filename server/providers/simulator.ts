@@ -43,10 +43,7 @@ let sidSequence = 0;
  * new text lands at the end of the sid indexes (ours and the server's), not on a random page.
  */
 const newSid = (prefix: string) =>
-  prefix +
-  Date.now().toString(16).padStart(12, '0') +
-  (sidSequence++ % 0x1000000).toString(16).padStart(6, '0') +
-  randomBytes(7).toString('hex');
+  prefix + Date.now().toString(16).padStart(12, '0') + (sidSequence++ % 0x1000000).toString(16).padStart(6, '0') + randomBytes(7).toString('hex');
 
 export function createSimulatorProvider(db: Db, clock: Clock, options: SimulatorOptions) {
   const sentAfter = options.sentAfterMs ?? 300;
@@ -238,34 +235,19 @@ export function createSimulatorProvider(db: Db, clock: Clock, options: Simulator
     },
 
     phoneMessages(phone, limit = 200) {
-      return db
-        .select()
-        .from(simulatorMessages)
-        .where(eq(simulatorMessages.phone, phone))
-        .orderBy(desc(simulatorMessages.id))
-        .limit(limit)
-        .all()
-        .reverse();
+      return db.select().from(simulatorMessages).where(eq(simulatorMessages.phone, phone)).orderBy(desc(simulatorMessages.id)).limit(limit).all().reverse();
     },
 
     phones() {
       const rows = db.$client
-        .prepare(
-          `select phone, max(created_at) as lastAt, count(*) as count from simulator_messages group by phone order by lastAt desc`,
-        )
+        .prepare(`select phone, max(created_at) as lastAt, count(*) as count from simulator_messages group by phone order by lastAt desc`)
         .all() as { phone: string; lastAt: number; count: number }[];
       return rows;
     },
 
     /** A person (or a test) answers from a phone. */
     async reply(phone, body, channel) {
-      const last = db
-        .select()
-        .from(simulatorMessages)
-        .where(eq(simulatorMessages.phone, phone))
-        .orderBy(desc(simulatorMessages.id))
-        .limit(1)
-        .get();
+      const last = db.select().from(simulatorMessages).where(eq(simulatorMessages.phone, phone)).orderBy(desc(simulatorMessages.id)).limit(1).get();
       const via: Channel = channel ?? last?.channel ?? 'sms';
       const ourAddress = last && last.channel === via ? last.ourAddress : provider.defaultFrom(via)!;
       const row = db
@@ -298,7 +280,11 @@ export function createSimulatorProvider(db: Db, clock: Clock, options: Simulator
     received(phones, since = 0) {
       const conditions = [eq(simulatorMessages.direction, 'to-phone'), gte(simulatorMessages.createdAt, since)];
       if (phones?.length) conditions.push(inArray(simulatorMessages.phone, phones));
-      return db.select().from(simulatorMessages).where(and(...conditions)).all();
+      return db
+        .select()
+        .from(simulatorMessages)
+        .where(and(...conditions))
+        .all();
     },
 
     onMessage(listener) {

@@ -207,7 +207,12 @@ describe('send', () => {
 
   it('maps 400 21211 (invalid To) to a permanent error with that code', async () => {
     handler = (_req, res) =>
-      json(res, 400, { code: 21211, message: "The 'To' number +1555 is not a valid phone number.", more_info: 'https://www.twilio.com/docs/errors/21211', status: 400 });
+      json(res, 400, {
+        code: 21211,
+        message: "The 'To' number +1555 is not a valid phone number.",
+        more_info: 'https://www.twilio.com/docs/errors/21211',
+        status: 400,
+      });
     const err = await rejection(provider().send(text()));
     expect(err.kind).toBe('permanent');
     expect(err.code).toBe('21211');
@@ -215,7 +220,8 @@ describe('send', () => {
   });
 
   it('maps 400 21610 (unsubscribed recipient) to a permanent error with that code', async () => {
-    handler = (_req, res) => json(res, 400, { code: 21610, message: 'Attempt to send to unsubscribed recipient', more_info: 'https://www.twilio.com/docs/errors/21610', status: 400 });
+    handler = (_req, res) =>
+      json(res, 400, { code: 21610, message: 'Attempt to send to unsubscribed recipient', more_info: 'https://www.twilio.com/docs/errors/21610', status: 400 });
     const err = await rejection(provider().send(text()));
     expect(err.kind).toBe('permanent');
     expect(err.code).toBe('21610');

@@ -46,7 +46,13 @@ const STATUS_MAP: Record<string, TwilioMappedStatus> = {
  * past what we know.
  */
 export function mapTwilioStatus(s: string): TwilioMappedStatus {
-  return STATUS_MAP[String(s ?? '').trim().toLowerCase()] ?? 'sending';
+  return (
+    STATUS_MAP[
+      String(s ?? '')
+        .trim()
+        .toLowerCase()
+    ] ?? 'sending'
+  );
 }
 
 /** Twilio's ValidityPeriod range, in seconds. */

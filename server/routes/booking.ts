@@ -40,7 +40,10 @@ export function bookingRoutes(services: Services) {
             .map(
               (d) =>
                 `<section class="card"><h2>${escapeHtml(d.day)}</h2><form method="post" class="slots">${hidden}${d.slots
-                  .map((s) => `<button name="startsAt" value="${escapeHtml(s.startsAt)}" aria-label="${escapeHtml(`${d.day} at ${s.time}`)}">${escapeHtml(s.time)}</button>`)
+                  .map(
+                    (s) =>
+                      `<button name="startsAt" value="${escapeHtml(s.startsAt)}" aria-label="${escapeHtml(`${d.day} at ${s.time}`)}">${escapeHtml(s.time)}</button>`,
+                  )
                   .join('')}</form></section>`,
             )
             .join('')

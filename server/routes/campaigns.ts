@@ -24,7 +24,10 @@ export const RecipientPageQuerySchema = z.object({
 });
 
 export const CampaignListQueryWithMineSchema = CampaignListQuerySchema.extend({
-  mine: z.enum(['true', 'false']).optional().transform((v) => v === 'true'),
+  mine: z
+    .enum(['true', 'false'])
+    .optional()
+    .transform((v) => v === 'true'),
 });
 
 export function campaignRoutes(services: Services) {
@@ -48,15 +51,11 @@ export function campaignRoutes(services: Services) {
     .post('/:id/candidates', validate('json', AddCandidatesBodySchema), (ctx) =>
       ctx.json(c.addCandidates(ctx.var.caller, id(ctx.req.param('id')), ctx.req.valid('json').candidateIds)),
     )
-    .delete('/:id/candidates/:candidateId', (ctx) =>
-      ctx.json(c.removeCandidate(ctx.var.caller, id(ctx.req.param('id')), ctx.req.param('candidateId'))),
-    )
+    .delete('/:id/candidates/:candidateId', (ctx) => ctx.json(c.removeCandidate(ctx.var.caller, id(ctx.req.param('id')), ctx.req.param('candidateId'))))
     .post('/:id/messages', validate('json', CreateCampaignMessageBodySchema), (ctx) =>
       ctx.json(c.createMessage(ctx.var.caller, id(ctx.req.param('id')), ctx.req.valid('json')), 201),
     )
-    .get('/:id/messages/:messageId', (ctx) =>
-      ctx.json(c.getMessage(ctx.var.caller, id(ctx.req.param('id')), id(ctx.req.param('messageId'), 'messageId'))),
-    )
+    .get('/:id/messages/:messageId', (ctx) => ctx.json(c.getMessage(ctx.var.caller, id(ctx.req.param('id')), id(ctx.req.param('messageId'), 'messageId'))))
     .patch('/:id/messages/:messageId', validate('json', UpdateCampaignMessageBodySchema), (ctx) =>
       ctx.json(c.updateMessage(ctx.var.caller, id(ctx.req.param('id')), id(ctx.req.param('messageId'), 'messageId'), ctx.req.valid('json'))),
     )

@@ -1,10 +1,5 @@
 import { Hono } from 'hono';
-import {
-  AssistantBodySchema,
-  IdempotencyKeySchema,
-  MessagePageQuerySchema,
-  SendMessageBodySchema,
-} from '../../shared/api.js';
+import { AssistantBodySchema, IdempotencyKeySchema, MessagePageQuerySchema, SendMessageBodySchema } from '../../shared/api.js';
 import { validation } from '../lib/errors.js';
 import { validate, type AppEnv } from '../lib/http.js';
 import type { Services } from '../services/index.js';

@@ -28,11 +28,13 @@ export function organizationRoutes({ db }: Deps, services: Services) {
         changes.textingEndMinute = end;
       }
       if (patch.defaultTimeZone !== undefined) {
-        if (!isValidTimeZone(patch.defaultTimeZone)) throw validation(`defaultTimeZone: "${patch.defaultTimeZone}" is not an IANA time zone such as America/Chicago.`);
+        if (!isValidTimeZone(patch.defaultTimeZone))
+          throw validation(`defaultTimeZone: "${patch.defaultTimeZone}" is not an IANA time zone such as America/Chicago.`);
         changes.defaultTimeZone = patch.defaultTimeZone;
       }
       if (patch.defaultCountry !== undefined) {
-        if (!isSupportedCountry(patch.defaultCountry)) throw validation(`defaultCountry: "${patch.defaultCountry}" is not a country with a phone numbering plan we know.`);
+        if (!isSupportedCountry(patch.defaultCountry))
+          throw validation(`defaultCountry: "${patch.defaultCountry}" is not a country with a phone numbering plan we know.`);
         changes.defaultCountry = patch.defaultCountry;
       }
       if (patch.sendRatePerSecond !== undefined) changes.sendRatePerSecond = patch.sendRatePerSecond;

@@ -58,7 +58,11 @@ export function sequenceRoutes({ db, clock }: Deps) {
       // Refused before anything is written: a 400 must leave no sequence behind.
       if (primary && seq.kind !== 'inbound') throw new ApiError(400, 'VALIDATION', 'Only an inbound sequence can be the primary one.');
       const now = clock.now();
-      const row = db.insert(sequences).values({ orgId: org.id, kind: seq.kind, name: seq.name, definition: seq as unknown as Record<string, unknown>, createdAt: now, updatedAt: now }).returning().get();
+      const row = db
+        .insert(sequences)
+        .values({ orgId: org.id, kind: seq.kind, name: seq.name, definition: seq as unknown as Record<string, unknown>, createdAt: now, updatedAt: now })
+        .returning()
+        .get();
       if (primary) setPrimary(org.id, row.id, row.kind);
       return c.json(json(row, primary ? row.id : org.primarySequenceId), 201);
     })
@@ -66,7 +70,13 @@ export function sequenceRoutes({ db, clock }: Deps) {
       const { org, recruiter } = c.var.caller;
       requireAdmin(recruiter.isAdmin);
       const id = Number(c.req.param('id'));
-      const existing = Number.isSafeInteger(id) ? db.select().from(sequences).where(and(eq(sequences.id, id), eq(sequences.orgId, org.id))).get() : undefined;
+      const existing = Number.isSafeInteger(id)
+        ? db
+            .select()
+            .from(sequences)
+            .where(and(eq(sequences.id, id), eq(sequences.orgId, org.id)))
+            .get()
+        : undefined;
       if (!existing) throw notFound('Sequence');
       const { definition, primary } = c.req.valid('json');
       const seq = parse(definition);

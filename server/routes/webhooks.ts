@@ -26,7 +26,7 @@ export function webhookRoutes({ config }: Deps, services: Services) {
       throw new ApiError(403, 'INVALID_SIGNATURE', 'X-Twilio-Signature does not match this request.');
     }
     const flat: Record<string, string> = {};
-    for (const [key, value] of Object.entries(params)) flat[key] = Array.isArray(value) ? value[0] ?? '' : value;
+    for (const [key, value] of Object.entries(params)) flat[key] = Array.isArray(value) ? (value[0] ?? '') : value;
     return flat;
   }
 

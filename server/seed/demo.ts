@@ -81,7 +81,11 @@ export async function seedDemo(db: Db, now = Date.now()): Promise<SeedResult> {
   db.transaction(() => {
     for (const t of demoTemplates) {
       const orgId = orgIds.get(t.org)!;
-      const exists = db.select({ id: templates.id }).from(templates).where(and(eq(templates.orgId, orgId), eq(templates.name, t.name))).get();
+      const exists = db
+        .select({ id: templates.id })
+        .from(templates)
+        .where(and(eq(templates.orgId, orgId), eq(templates.name, t.name)))
+        .get();
       if (exists) continue;
       db.insert(templates).values({ orgId, name: t.name, body: t.body, whatsappApproved: t.whatsappApproved, createdAt: now }).run();
       added.templates++;
@@ -89,11 +93,22 @@ export async function seedDemo(db: Db, now = Date.now()): Promise<SeedResult> {
     for (const s of demoSequences) {
       const orgId = orgIds.get(s.org)!;
       const definition = SequenceSchema.parse(s.definition);
-      const exists = db.select({ id: sequences.id }).from(sequences).where(and(eq(sequences.orgId, orgId), eq(sequences.name, definition.name))).get();
+      const exists = db
+        .select({ id: sequences.id })
+        .from(sequences)
+        .where(and(eq(sequences.orgId, orgId), eq(sequences.name, definition.name)))
+        .get();
       if (exists) continue;
       const row = db
         .insert(sequences)
-        .values({ orgId, kind: definition.kind, name: definition.name, definition: definition as unknown as Record<string, unknown>, createdAt: now, updatedAt: now })
+        .values({
+          orgId,
+          kind: definition.kind,
+          name: definition.name,
+          definition: definition as unknown as Record<string, unknown>,
+          createdAt: now,
+          updatedAt: now,
+        })
         .returning({ id: sequences.id })
         .get();
       if (s.primary) db.update(organizations).set({ primarySequenceId: row.id }).where(eq(organizations.id, orgId)).run();
@@ -110,7 +125,11 @@ export async function seedDemo(db: Db, now = Date.now()): Promise<SeedResult> {
   const sync = createCandidateSync({ db, clock }, optOuts);
   const imports = createImportService({ db, clock, log: silentLogger }, { sync, changes: { changed() {} } });
   for (const o of demoOrganizations) {
-    const org = db.select().from(organizations).where(eq(organizations.id, orgIds.get(o.key)!)).get()!;
+    const org = db
+      .select()
+      .from(organizations)
+      .where(eq(organizations.id, orgIds.get(o.key)!))
+      .get()!;
     const { status, done } = await imports.start(org, { type: 'system', name: 'Demo seed (ATS export)' }, 'text/csv', createReadStream(demoCsvFile(o.key)));
     await done;
     const result = imports.get(org, status.importId);

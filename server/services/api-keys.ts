@@ -77,7 +77,11 @@ export function createApiKeyService({ db, clock }: Pick<Deps, 'db' | 'clock'>) {
 
     /** Revoked at once: the next request with it is a 401. */
     revoke(org: Organization, id: number): void {
-      const removed = db.delete(apiKeys).where(and(eq(apiKeys.orgId, org.id), eq(apiKeys.id, id))).returning({ id: apiKeys.id }).get();
+      const removed = db
+        .delete(apiKeys)
+        .where(and(eq(apiKeys.orgId, org.id), eq(apiKeys.id, id)))
+        .returning({ id: apiKeys.id })
+        .get();
       if (!removed) throw notFound('API key');
     },
 

@@ -21,8 +21,7 @@ export interface Caller {
  * (candidate endpoints only). `name` is what consent records and imports say set them.
  */
 export type Actor =
-  | { type: 'recruiter'; org: Organization; name: string; recruiter: RecruiterRow }
-  | { type: 'key'; org: Organization; name: string; keyId: number };
+  { type: 'recruiter'; org: Organization; name: string; recruiter: RecruiterRow } | { type: 'key'; org: Organization; name: string; keyId: number };
 
 const minutesToClock = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
 
@@ -99,7 +98,9 @@ export function createAuthService(deps: Deps) {
     },
 
     logout(token: string): void {
-      db.delete(apiTokens).where(eq(apiTokens.tokenHash, hashToken(token))).run();
+      db.delete(apiTokens)
+        .where(eq(apiTokens.tokenHash, hashToken(token)))
+        .run();
     },
   };
 }

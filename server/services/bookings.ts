@@ -34,7 +34,8 @@ export function formatSlot(ms: number, timeZone: string): { day: string; time: s
   // Some ICU versions put a narrow no-break space before AM/PM, which would make the
   // confirmation text UCS-2 (70 characters a segment instead of 160).
   const time = new Intl.DateTimeFormat('en-US', { timeZone, hour: 'numeric', minute: '2-digit' }).format(ms).replace(/[\u202f\u00a0]/g, ' ');
-  const zone = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'short' }).formatToParts(ms).find((p) => p.type === 'timeZoneName')?.value ?? timeZone;
+  const zone =
+    new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'short' }).formatToParts(ms).find((p) => p.type === 'timeZoneName')?.value ?? timeZone;
   return { day, time, full: `${day} at ${time} ${zone}` };
 }
 
@@ -48,7 +49,11 @@ export function createBookingService(deps: Deps, services: { candidates: Candida
     if (!recruiter || !atsId || !token) throw invalid;
     const org = db.select().from(organizations).where(eq(organizations.id, recruiter.orgId)).get()!;
     if (!verifyBookingToken(org.bookingSecret, recruiter.id, atsId, token)) throw invalid;
-    const candidate = db.select().from(candidates).where(and(eq(candidates.orgId, org.id), eq(candidates.atsId, atsId))).get();
+    const candidate = db
+      .select()
+      .from(candidates)
+      .where(and(eq(candidates.orgId, org.id), eq(candidates.atsId, atsId)))
+      .get();
     if (!candidate) throw invalid;
     return { recruiter, org, candidate, candidateTimeZone: timeZoneOf(candidate, org) };
   }
@@ -87,7 +92,12 @@ export function createBookingService(deps: Deps, services: { candidates: Candida
     openSlots(context: BookingContext) {
       const now = clock.now();
       const taken = new Set(
-        db.select({ at: bookings.startsAt }).from(bookings).where(and(eq(bookings.recruiterId, context.recruiter.id), gt(bookings.startsAt, now))).all().map((b) => b.at),
+        db
+          .select({ at: bookings.startsAt })
+          .from(bookings)
+          .where(and(eq(bookings.recruiterId, context.recruiter.id), gt(bookings.startsAt, now)))
+          .all()
+          .map((b) => b.at),
       );
       const days = new Map<string, { startsAt: string; time: string }[]>();
       for (const at of slotStarts(context.recruiter, now)) {

@@ -24,7 +24,16 @@ const PROMOTE_BATCH = 1000;
 const QUEUE_TARGET = 2000;
 const PUBLISH_INTERVAL_MS = 500;
 
-export const REFUSAL_CODES = ['NO_MOBILE', 'NO_CONSENT', 'OPTED_OUT', 'CHANNEL_DISABLED', 'WHATSAPP_WINDOW_CLOSED', 'MISSING_MERGE_FIELD', 'NOT_FOUND', 'VALIDITY_EXPIRED'];
+export const REFUSAL_CODES = [
+  'NO_MOBILE',
+  'NO_CONSENT',
+  'OPTED_OUT',
+  'CHANNEL_DISABLED',
+  'WHATSAPP_WINDOW_CLOSED',
+  'MISSING_MERGE_FIELD',
+  'NOT_FOUND',
+  'VALIDITY_EXPIRED',
+];
 
 type CampaignRow = typeof campaigns.$inferSelect;
 type CampaignMessageRow = typeof campaignMessages.$inferSelect;
@@ -33,7 +42,10 @@ export function textingWindow(org: Organization) {
   return { startMinute: org.textingStartMinute, endMinute: org.textingEndMinute };
 }
 
-export function createCampaignDelivery(deps: Deps, services: { outbox: Outbox; inbound: InboundService; assistant: Assistant; serializeCampaign(id: number): unknown }) {
+export function createCampaignDelivery(
+  deps: Deps,
+  services: { outbox: Outbox; inbound: InboundService; assistant: Assistant; serializeCampaign(id: number): unknown },
+) {
   const { db, clock, config, events } = deps;
   const sqlite = db.$client;
   const lastPublished = new Map<number, number>();
@@ -44,9 +56,7 @@ export function createCampaignDelivery(deps: Deps, services: { outbox: Outbox; i
       `select d.id, d.candidate_id as candidateId, d.campaign_message_id as campaignMessageId, d.org_id as orgId
        from campaign_deliveries d where d.status = 'pending' and d.due_at <= ? order by d.due_at, d.id limit ?`,
     ),
-    queuedCampaignTexts: sqlite.prepare(
-      `select count(*) as n from messages where status = 'queued' and campaign_message_id is not null`,
-    ),
+    queuedCampaignTexts: sqlite.prepare(`select count(*) as n from messages where status = 'queued' and campaign_message_id is not null`),
     nextDue: sqlite.prepare(`select min(due_at) as at from campaign_deliveries where status = 'pending'`),
     campaignsTexted: sqlite.prepare(
       `select distinct cm.campaign_id as id from campaign_deliveries d join campaign_messages cm on cm.id = d.campaign_message_id
@@ -58,7 +68,9 @@ export function createCampaignDelivery(deps: Deps, services: { outbox: Outbox; i
          and not exists (select 1 from campaign_deliveries d where d.campaign_message_id = cm.id)`,
     ),
     setDeliveryQueued: sqlite.prepare(`update campaign_deliveries set status = 'queued', message_id = ?, updated_at = ? where id = ? and status = 'pending'`),
-    setDeliverySkipped: sqlite.prepare(`update campaign_deliveries set status = 'skipped', skip_reason = ?, updated_at = ? where id = ? and status = 'pending'`),
+    setDeliverySkipped: sqlite.prepare(
+      `update campaign_deliveries set status = 'skipped', skip_reason = ?, updated_at = ? where id = ? and status = 'pending'`,
+    ),
     setDeliveryDue: sqlite.prepare(`update campaign_deliveries set due_at = ?, updated_at = ? where id = ? and status = 'pending'`),
     // Anything left to do for one campaign message: a queued or mid-hand-over text, or a pending
     // delivery. Asked every round, so each test stops at the first row and reads the small partial
@@ -126,9 +138,17 @@ export function createCampaignDelivery(deps: Deps, services: { outbox: Outbox; i
     const orgs = new Map<number, Organization>();
     // Everyone due in this batch is checked at the same instant: one texting-window answer per zone.
     const slots = new Map<string, ReturnType<typeof nextAllowed>>();
-    const cms = new Map<number, CampaignMessageRow & { campaign: CampaignRow; recruiter: { id: number; name: string; bookingSlug: string }; approvedTemplate: boolean }>();
+    const cms = new Map<
+      number,
+      CampaignMessageRow & { campaign: CampaignRow; recruiter: { id: number; name: string; bookingSlug: string }; approvedTemplate: boolean }
+    >();
     const candidateRows = new Map<number, Candidate>(
-      db.select().from(candidates).where(inArray(candidates.id, [...new Set(due.map((d) => d.candidateId))])).all().map((c) => [c.id, c]),
+      db
+        .select()
+        .from(candidates)
+        .where(inArray(candidates.id, [...new Set(due.map((d) => d.candidateId))]))
+        .all()
+        .map((c) => [c.id, c]),
     );
 
     for (const d of due) {
@@ -138,7 +158,11 @@ export function createCampaignDelivery(deps: Deps, services: { outbox: Outbox; i
       if (!cm) {
         const row = db.select().from(campaignMessages).where(eq(campaignMessages.id, d.campaignMessageId)).get()!;
         const campaign = db.select().from(campaigns).where(eq(campaigns.id, row.campaignId)).get()!;
-        const recruiter = db.select({ id: recruiters.id, name: recruiters.name, bookingSlug: recruiters.bookingSlug }).from(recruiters).where(eq(recruiters.id, campaign.createdBy)).get()!;
+        const recruiter = db
+          .select({ id: recruiters.id, name: recruiters.name, bookingSlug: recruiters.bookingSlug })
+          .from(recruiters)
+          .where(eq(recruiters.id, campaign.createdBy))
+          .get()!;
         const template = row.templateId != null ? db.select().from(templates).where(eq(templates.id, row.templateId)).get() : undefined;
         cm = { ...row, campaign, recruiter, approvedTemplate: !!template?.whatsappApproved && template.body === row.body };
         cms.set(d.campaignMessageId, cm);
@@ -295,7 +319,19 @@ export function createCampaignDelivery(deps: Deps, services: { outbox: Outbox; i
          group by 1, 2, 3, 4, 5`,
       )
       .all(campaignId) as { dstatus: string; reason: string | null; mstatus: string | null; code: string | null; accepted: number; n: number }[];
-    const s: CampaignStats = { recipients: 0, queued: 0, sent: 0, delivered: 0, failed: 0, unknown: 0, skipped: {}, replied: 0, optedOut: 0, total: 0, done: 0 };
+    const s: CampaignStats = {
+      recipients: 0,
+      queued: 0,
+      sent: 0,
+      delivered: 0,
+      failed: 0,
+      unknown: 0,
+      skipped: {},
+      replied: 0,
+      optedOut: 0,
+      total: 0,
+      done: 0,
+    };
     for (const r of rows) {
       s.total += r.n;
       if (r.dstatus === 'pending') s.queued += r.n;

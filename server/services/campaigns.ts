@@ -59,7 +59,12 @@ export function createCampaignService(deps: Deps, services: { candidates: Candid
        on conflict do nothing`,
     ),
   };
-  const delivery = createCampaignDelivery(deps, { outbox: services.outbox, inbound: services.inbound, assistant: services.assistant, serializeCampaign: (id) => serializeById(id) });
+  const delivery = createCampaignDelivery(deps, {
+    outbox: services.outbox,
+    inbound: services.inbound,
+    assistant: services.assistant,
+    serializeCampaign: (id) => serializeById(id),
+  });
 
   function requireLicence(caller: Caller) {
     if (!caller.recruiter.licensed) {
@@ -68,7 +73,11 @@ export function createCampaignService(deps: Deps, services: { candidates: Candid
   }
 
   function load(caller: Caller, id: number): CampaignRow {
-    const row = db.select().from(campaigns).where(and(eq(campaigns.id, id), eq(campaigns.orgId, caller.org.id))).get();
+    const row = db
+      .select()
+      .from(campaigns)
+      .where(and(eq(campaigns.id, id), eq(campaigns.orgId, caller.org.id)))
+      .get();
     if (!row) throw notFound('Campaign');
     return row;
   }
@@ -173,12 +182,21 @@ export function createCampaignService(deps: Deps, services: { candidates: Candid
   function addCandidates(caller: Caller, campaign: CampaignRow, atsIds: string[]) {
     requireUnsent(campaign);
     const found = atsIds.length
-      ? db.select().from(candidates).where(and(eq(candidates.orgId, caller.org.id), inArray(candidates.atsId, atsIds))).all()
+      ? db
+          .select()
+          .from(candidates)
+          .where(and(eq(candidates.orgId, caller.org.id), inArray(candidates.atsId, atsIds)))
+          .all()
       : [];
     const byAts = new Map(found.map((c) => [c.atsId, c]));
     const notFound = atsIds.filter((id) => !byAts.has(id));
     const existing = new Set(
-      db.select({ id: campaignRecipients.candidateId }).from(campaignRecipients).where(eq(campaignRecipients.campaignId, campaign.id)).all().map((r) => r.id),
+      db
+        .select({ id: campaignRecipients.candidateId })
+        .from(campaignRecipients)
+        .where(eq(campaignRecipients.campaignId, campaign.id))
+        .all()
+        .map((r) => r.id),
     );
     const fresh = found.filter((c) => !existing.has(c.id));
     const total = existing.size + fresh.length;
@@ -200,8 +218,16 @@ export function createCampaignService(deps: Deps, services: { candidates: Candid
             .run();
         }
         // Scheduled, not yet started messages go to the newcomers too.
-        for (const m of db.select().from(campaignMessages).where(and(eq(campaignMessages.campaignId, campaign.id), eq(campaignMessages.status, 'scheduled'))).all()) {
-          insertDeliveries(m, fresh.map((c) => c.id), now);
+        for (const m of db
+          .select()
+          .from(campaignMessages)
+          .where(and(eq(campaignMessages.campaignId, campaign.id), eq(campaignMessages.status, 'scheduled')))
+          .all()) {
+          insertDeliveries(
+            m,
+            fresh.map((c) => c.id),
+            now,
+          );
         }
       }
       db.update(campaigns).set({ updatedAt: now }).where(eq(campaigns.id, campaign.id)).run();
@@ -219,7 +245,10 @@ export function createCampaignService(deps: Deps, services: { candidates: Candid
       recipients: total,
       warning:
         total > RECOMMENDED_MAX_RECIPIENTS
-          ? { code: 'OVER_RECOMMENDED_SIZE', message: `This campaign has ${total.toLocaleString('en-US')} candidates; we recommend ${RECOMMENDED_MAX_RECIPIENTS} or fewer.` }
+          ? {
+              code: 'OVER_RECOMMENDED_SIZE',
+              message: `This campaign has ${total.toLocaleString('en-US')} candidates; we recommend ${RECOMMENDED_MAX_RECIPIENTS} or fewer.`,
+            }
           : null,
     };
   }
@@ -228,7 +257,9 @@ export function createCampaignService(deps: Deps, services: { candidates: Candid
     const dueAt = message.sendAt ?? now;
     for (let i = 0; i < candidateIds.length; i += 500) {
       db.insert(campaignDeliveries)
-        .values(candidateIds.slice(i, i + 500).map((candidateId) => ({ orgId: message.orgId, campaignMessageId: message.id, candidateId, dueAt, updatedAt: now })))
+        .values(
+          candidateIds.slice(i, i + 500).map((candidateId) => ({ orgId: message.orgId, campaignMessageId: message.id, candidateId, dueAt, updatedAt: now })),
+        )
         .onConflictDoNothing()
         .run();
     }
@@ -238,7 +269,11 @@ export function createCampaignService(deps: Deps, services: { candidates: Candid
     let template: typeof templates.$inferSelect | undefined;
     const id = templateId === undefined ? current?.templateId : templateId;
     if (id != null) {
-      template = db.select().from(templates).where(and(eq(templates.id, id), eq(templates.orgId, caller.org.id))).get();
+      template = db
+        .select()
+        .from(templates)
+        .where(and(eq(templates.id, id), eq(templates.orgId, caller.org.id)))
+        .get();
       if (!template) throw notFound('Template');
     }
     const text = body !== undefined && body.trim() ? body : body === undefined && current ? current.body : (template?.body ?? body ?? '');
@@ -286,11 +321,15 @@ export function createCampaignService(deps: Deps, services: { candidates: Candid
     for (const c of eligible) {
       let rendered: string;
       try {
-        rendered = renderBody(message.body, mergeValuesFor({ candidate: c, recruiter: creator, org: caller.org, publicUrl: config.publicUrl, jobTitle: campaign.jobTitle }));
+        rendered = renderBody(
+          message.body,
+          mergeValuesFor({ candidate: c, recruiter: creator, org: caller.org, publicUrl: config.publicUrl, jobTitle: campaign.jobTitle }),
+        );
       } catch (err) {
         if (err instanceof ApiError && err.details?.missingFields) {
           excluded.MISSING_MERGE_FIELD = (excluded.MISSING_MERGE_FIELD ?? 0) + 1;
-          if (excludedCandidates.length < 100) excludedCandidates.push({ id: c.atsId, firstName: c.firstName, lastName: c.lastName, reason: 'MISSING_MERGE_FIELD' });
+          if (excludedCandidates.length < 100)
+            excludedCandidates.push({ id: c.atsId, firstName: c.firstName, lastName: c.lastName, reason: 'MISSING_MERGE_FIELD' });
           continue;
         }
         throw err;
@@ -323,14 +362,23 @@ export function createCampaignService(deps: Deps, services: { candidates: Candid
 
     const warnings: Review['warnings'] = [];
     if (recipients.length > RECOMMENDED_MAX_RECIPIENTS) {
-      warnings.push({ code: 'OVER_RECOMMENDED_SIZE', message: `${recipients.length.toLocaleString('en-US')} recipients: we recommend ${RECOMMENDED_MAX_RECIPIENTS} or fewer per campaign.` });
+      warnings.push({
+        code: 'OVER_RECOMMENDED_SIZE',
+        message: `${recipients.length.toLocaleString('en-US')} recipients: we recommend ${RECOMMENDED_MAX_RECIPIENTS} or fewer per campaign.`,
+      });
     }
     if (quietCount) {
-      warnings.push({ code: 'QUIET_HOURS', message: `${quietCount} recipient${quietCount > 1 ? 's are' : ' is'} outside texting hours (${clockOf(window.startMinute)}–${clockOf(window.endMinute)} their time) and will get it when their window opens.` });
+      warnings.push({
+        code: 'QUIET_HOURS',
+        message: `${quietCount} recipient${quietCount > 1 ? 's are' : ' is'} outside texting hours (${clockOf(window.startMinute)}–${clockOf(window.endMinute)} their time) and will get it when their window opens.`,
+      });
     }
     if (segments.max > 1) warnings.push({ code: 'MULTIPART', message: `Each text is up to ${segments.max} segments (billed per segment).` });
     if (encoding === 'UCS-2') {
-      warnings.push({ code: 'UNICODE', message: 'Some characters (emoji, curly quotes, non-Latin letters) switch texts to Unicode: 70 characters per segment instead of 160.' });
+      warnings.push({
+        code: 'UNICODE',
+        message: 'Some characters (emoji, curly quotes, non-Latin letters) switch texts to Unicode: 70 characters per segment instead of 160.',
+      });
     }
     if (!willSend.length) warnings.push({ code: 'NO_ELIGIBLE_RECIPIENTS', message: 'No recipient can be texted: add textable candidates first.' });
 
@@ -374,7 +422,13 @@ export function createCampaignService(deps: Deps, services: { candidates: Candid
       return db
         .select()
         .from(campaigns)
-        .where(and(eq(campaigns.orgId, caller.org.id), status ? eq(campaigns.status, status) : undefined, mine ? eq(campaigns.createdBy, caller.recruiter.id) : undefined))
+        .where(
+          and(
+            eq(campaigns.orgId, caller.org.id),
+            status ? eq(campaigns.status, status) : undefined,
+            mine ? eq(campaigns.createdBy, caller.recruiter.id) : undefined,
+          ),
+        )
         .orderBy(desc(campaigns.updatedAt), desc(campaigns.id))
         .all()
         .map((c) => summary(c, caller));
@@ -388,7 +442,9 @@ export function createCampaignService(deps: Deps, services: { candidates: Candid
       requireLicence(caller);
       const now = clock.now();
       if ((input.candidateIds?.length ?? 0) > config.campaignMaxRecipients) {
-        throw new ApiError(400, 'CAMPAIGN_TOO_LARGE', `A campaign can have at most ${config.campaignMaxRecipients.toLocaleString('en-US')} candidates.`, { max: config.campaignMaxRecipients });
+        throw new ApiError(400, 'CAMPAIGN_TOO_LARGE', `A campaign can have at most ${config.campaignMaxRecipients.toLocaleString('en-US')} candidates.`, {
+          max: config.campaignMaxRecipients,
+        });
       }
       const campaign = db
         .insert(campaigns)
@@ -407,7 +463,11 @@ export function createCampaignService(deps: Deps, services: { candidates: Candid
       return { campaign: detail(load(caller, campaign.id), caller), candidates: added };
     },
 
-    update(caller: Caller, id: number, patch: { name?: string; jobTitle?: string | null; description?: string | null; assistant?: { enabled: boolean; sequenceId?: number | null } }) {
+    update(
+      caller: Caller,
+      id: number,
+      patch: { name?: string; jobTitle?: string | null; description?: string | null; assistant?: { enabled: boolean; sequenceId?: number | null } },
+    ) {
       requireLicence(caller);
       const campaign = load(caller, id);
       requireUnsent(campaign);
@@ -422,7 +482,11 @@ export function createCampaignService(deps: Deps, services: { candidates: Candid
         if (patch.assistant.enabled) {
           const sequenceId = patch.assistant.sequenceId ?? campaign.assistantSequenceId;
           if (sequenceId == null) throw validation('assistant.sequenceId: choose an outbound sequence for Ari.');
-          const sequence = db.select().from(sequences).where(and(eq(sequences.id, sequenceId), eq(sequences.orgId, caller.org.id))).get();
+          const sequence = db
+            .select()
+            .from(sequences)
+            .where(and(eq(sequences.id, sequenceId), eq(sequences.orgId, caller.org.id)))
+            .get();
           if (!sequence) throw notFound('Sequence');
           if (sequence.kind !== 'outbound') throw validation('assistant.sequenceId: campaigns use outbound sequences, not the primary inbound one.');
           changes.assistantEnabled = true;
@@ -441,7 +505,12 @@ export function createCampaignService(deps: Deps, services: { candidates: Candid
       const campaign = load(caller, id);
       requireUnsent(campaign);
       db.transaction(() => {
-        const messageIds = db.select({ id: campaignMessages.id }).from(campaignMessages).where(eq(campaignMessages.campaignId, id)).all().map((r) => r.id);
+        const messageIds = db
+          .select({ id: campaignMessages.id })
+          .from(campaignMessages)
+          .where(eq(campaignMessages.campaignId, id))
+          .all()
+          .map((r) => r.id);
         if (messageIds.length) db.delete(campaignDeliveries).where(inArray(campaignDeliveries.campaignMessageId, messageIds)).run();
         db.delete(campaignMessages).where(eq(campaignMessages.campaignId, id)).run();
         db.delete(campaignRecipients).where(eq(campaignRecipients.campaignId, id)).run();
@@ -465,10 +534,21 @@ export function createCampaignService(deps: Deps, services: { candidates: Candid
           .where(and(eq(campaignRecipients.campaignId, id), eq(campaignRecipients.candidateId, candidate.id)))
           .returning()
           .get();
-        const pendingIds = db.select({ id: campaignMessages.id }).from(campaignMessages).where(eq(campaignMessages.campaignId, id)).all().map((r) => r.id);
+        const pendingIds = db
+          .select({ id: campaignMessages.id })
+          .from(campaignMessages)
+          .where(eq(campaignMessages.campaignId, id))
+          .all()
+          .map((r) => r.id);
         if (pendingIds.length) {
           db.delete(campaignDeliveries)
-            .where(and(inArray(campaignDeliveries.campaignMessageId, pendingIds), eq(campaignDeliveries.candidateId, candidate.id), eq(campaignDeliveries.status, 'pending')))
+            .where(
+              and(
+                inArray(campaignDeliveries.campaignMessageId, pendingIds),
+                eq(campaignDeliveries.candidateId, candidate.id),
+                eq(campaignDeliveries.status, 'pending'),
+              ),
+            )
             .run();
         }
         return gone;
@@ -486,7 +566,14 @@ export function createCampaignService(deps: Deps, services: { candidates: Candid
       const ids = page.map((c) => c.id);
       const deliveries = ids.length
         ? db
-            .select({ candidateId: campaignDeliveries.candidateId, status: campaignDeliveries.status, reason: campaignDeliveries.skipReason, messageStatus: messages.status, errorCode: messages.errorCode, messageId: messages.id })
+            .select({
+              candidateId: campaignDeliveries.candidateId,
+              status: campaignDeliveries.status,
+              reason: campaignDeliveries.skipReason,
+              messageStatus: messages.status,
+              errorCode: messages.errorCode,
+              messageId: messages.id,
+            })
             .from(campaignDeliveries)
             .innerJoin(campaignMessages, eq(campaignMessages.id, campaignDeliveries.campaignMessageId))
             .leftJoin(messages, eq(messages.id, campaignDeliveries.messageId))
@@ -496,7 +583,14 @@ export function createCampaignService(deps: Deps, services: { candidates: Candid
         : [];
       const latest = new Map(deliveries.map((d) => [d.candidateId, d]));
       const convs = new Map(
-        ids.length ? db.select().from(conversations).where(inArray(conversations.candidateId, ids)).all().map((c) => [c.candidateId, c]) : [],
+        ids.length
+          ? db
+              .select()
+              .from(conversations)
+              .where(inArray(conversations.candidateId, ids))
+              .all()
+              .map((c) => [c.candidateId, c])
+          : [],
       );
       // Replied: an inbound text after the campaign's first text to them (one query for the page).
       const firstTextId = new Map<number, number>();
@@ -530,7 +624,14 @@ export function createCampaignService(deps: Deps, services: { candidates: Candid
           const d = latest.get(c.id);
           return {
             ...services.candidates.serialize(c, caller.org, convs.get(c.id)),
-            delivery: d ? { status: d.status, reason: d.reason ?? (d.messageStatus === 'failed' ? d.errorCode : null), messageStatus: d.messageStatus ?? null, errorCode: d.errorCode ?? null } : null,
+            delivery: d
+              ? {
+                  status: d.status,
+                  reason: d.reason ?? (d.messageStatus === 'failed' ? d.errorCode : null),
+                  messageStatus: d.messageStatus ?? null,
+                  errorCode: d.errorCode ?? null,
+                }
+              : null,
             replied: repliedIds.has(c.id),
             answers: answers.get(c.id) ?? [],
           };

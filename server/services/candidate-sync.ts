@@ -117,7 +117,9 @@ export function createCandidateSync({ db, clock }: Pick<Deps, 'db' | 'clock'>, o
       else {
         const check = checkMobile(body.phone, org.defaultCountry as CountryCode);
         if (!check.ok && check.reason === 'INVALID') {
-          throw validation(`phone: "${body.phone}" is not a valid phone number (numbers without a country code are read as ${org.defaultCountry}).`, { field: 'phone' });
+          throw validation(`phone: "${body.phone}" is not a valid phone number (numbers without a country code are read as ${org.defaultCountry}).`, {
+            field: 'phone',
+          });
         }
         // A landline is a real number, but not one to text: the candidate has no mobile.
         row.phone = check.ok ? check.e164 : null;
@@ -159,7 +161,14 @@ export function createCandidateSync({ db, clock }: Pick<Deps, 'db' | 'clock'>, o
     return existing;
   }
 
-  function lookAhead(org: Organization, rows: PreparedCandidate[], existing = existingRows(org, rows.map((r) => r.atsId))): Known {
+  function lookAhead(
+    org: Organization,
+    rows: PreparedCandidate[],
+    existing = existingRows(
+      org,
+      rows.map((r) => r.atsId),
+    ),
+  ): Known {
     const placeholders = new Map<string, Candidate>();
     // The opt-outs a row may need: its phone's when the row is new or brings another number, and
     // the number it keeps when it makes a consent statement. A row that says what is already
@@ -168,7 +177,14 @@ export function createCandidateSync({ db, clock }: Pick<Deps, 'db' | 'clock'>, o
     for (const row of rows) {
       const before = existing.get(row.atsId);
       if (row.phone && (!before || row.phone !== before.phone)) phones.add(row.phone);
-      const consentMayMove = row.consent && !(before && before.consentStatus === row.consent.status && before.consentSource === row.consent.source && (row.consent.at === undefined || before.consentChangedAt === row.consent.at));
+      const consentMayMove =
+        row.consent &&
+        !(
+          before &&
+          before.consentStatus === row.consent.status &&
+          before.consentSource === row.consent.source &&
+          (row.consent.at === undefined || before.consentChangedAt === row.consent.at)
+        );
       if (consentMayMove) {
         const phone = row.phone !== undefined ? row.phone : before?.phone;
         if (phone) phones.add(phone);
@@ -186,7 +202,15 @@ export function createCandidateSync({ db, clock }: Pick<Deps, 'db' | 'clock'>, o
    * Records a consent statement; the latest statement (by its time) becomes the candidate's
    * consent. Returns the candidate as it is now, or null when the statement says nothing new.
    */
-  function applyConsent(org: Organization, candidate: Candidate, consent: NonNullable<PreparedCandidate['consent']>, writer: Writer, now: number, known: Known, isNew: boolean): Candidate | null {
+  function applyConsent(
+    org: Organization,
+    candidate: Candidate,
+    consent: NonNullable<PreparedCandidate['consent']>,
+    writer: Writer,
+    now: number,
+    known: Known,
+    isNew: boolean,
+  ): Candidate | null {
     const sameAsCurrent = candidate.consentStatus === consent.status && candidate.consentSource === consent.source;
     if (consent.at !== undefined) {
       if (sameAsCurrent && candidate.consentChangedAt === consent.at) return null;
@@ -200,7 +224,14 @@ export function createCandidateSync({ db, clock }: Pick<Deps, 'db' | 'clock'>, o
     // own word is never "older": their STOP or START counts whatever the ATS dated its records.
     const current = writer.type === 'candidate' || candidate.consentChangedAt == null || at >= candidate.consentChangedAt;
     if (!current) return stmt.touch.get(now, candidate.id) as Candidate;
-    const updated = stmt.setConsent.get({ id: candidate.id, status: consent.status, source: consent.source, at, consentAt: consent.status === 'granted' ? at : null, now }) as Candidate;
+    const updated = stmt.setConsent.get({
+      id: candidate.id,
+      status: consent.status,
+      source: consent.source,
+      at,
+      consentAt: consent.status === 'granted' ? at : null,
+      now,
+    }) as Candidate;
     // The opt-out covers every row with the number: if it moved, this row's mirror moved with it.
     return consentMovesOptOut(org, candidate.phone, consent.status, at, writer, known) ? (stmt.byId.get(candidate.id) as Candidate) : updated;
   }
@@ -333,7 +364,20 @@ export function createCandidateSync({ db, clock }: Pick<Deps, 'db' | 'clock'>, o
       const candidate = byAtsId.get({ orgId: org.id, atsId });
       if (!candidate) throw notFound('Candidate');
       const now = clock.now();
-      const { consent } = prepare(org, atsId, { firstName: candidate.firstName, lastName: candidate.lastName, phone: undefined, timeZone: undefined, jobTitle: undefined, location: undefined, consent: input }, now);
+      const { consent } = prepare(
+        org,
+        atsId,
+        {
+          firstName: candidate.firstName,
+          lastName: candidate.lastName,
+          phone: undefined,
+          timeZone: undefined,
+          jobTitle: undefined,
+          location: undefined,
+          consent: input,
+        },
+        now,
+      );
       return db.transaction(() => {
         const known: Known = { existing: new Map(), optOuts: candidate.phone ? optOuts.states(org, [candidate.phone]) : new Map(), placeholders: new Map() };
         const after = applyConsent(org, candidate, consent!, writer, now, known, false);
@@ -353,10 +397,17 @@ export function createCandidateSync({ db, clock }: Pick<Deps, 'db' | 'clock'>, o
      * and normalise every row (a refused row is reported, never written), write the rest. Returns
      * one result per item, in order.
      */
-    writeMany(org: Organization, items: { atsId: string; body: CandidateUpsert }[], writer: Writer): ({ outcome: UpsertOutcome; candidate: Candidate } | { error: ApiError })[] {
+    writeMany(
+      org: Organization,
+      items: { atsId: string; body: CandidateUpsert }[],
+      writer: Writer,
+    ): ({ outcome: UpsertOutcome; candidate: Candidate } | { error: ApiError })[] {
       const now = clock.now();
       return db.transaction(() => {
-        const existing = existingRows(org, items.map((i) => i.atsId));
+        const existing = existingRows(
+          org,
+          items.map((i) => i.atsId),
+        );
         const prepared = items.map((item) => {
           try {
             return prepare(org, item.atsId, item.body, now, existing.get(item.atsId)?.phone);
@@ -365,7 +416,11 @@ export function createCandidateSync({ db, clock }: Pick<Deps, 'db' | 'clock'>, o
             throw err;
           }
         });
-        const known = lookAhead(org, prepared.filter((p): p is PreparedCandidate => !('error' in p)), existing);
+        const known = lookAhead(
+          org,
+          prepared.filter((p): p is PreparedCandidate => !('error' in p)),
+          existing,
+        );
         return prepared.map((row) => ('error' in row ? row : write(org, row, writer, known, now)));
       });
     },

@@ -69,7 +69,11 @@ export function createCandidateService(deps: Deps) {
     .from(candidates)
     .where(and(eq(candidates.orgId, sql.placeholder('orgId')), eq(candidates.atsId, sql.placeholder('atsId'))))
     .prepare();
-  const conversationByCandidate = db.select().from(conversations).where(eq(conversations.candidateId, sql.placeholder('candidateId'))).prepare();
+  const conversationByCandidate = db
+    .select()
+    .from(conversations)
+    .where(eq(conversations.candidateId, sql.placeholder('candidateId')))
+    .prepare();
 
   return {
     serialize,
@@ -90,7 +94,11 @@ export function createCandidateService(deps: Deps) {
     },
 
     getById(orgId: number, id: number): Candidate | undefined {
-      return db.select().from(candidates).where(and(eq(candidates.orgId, orgId), eq(candidates.id, id))).get();
+      return db
+        .select()
+        .from(candidates)
+        .where(and(eq(candidates.orgId, orgId), eq(candidates.id, id)))
+        .get();
     },
 
     conversationOf(candidateId: number): ConversationRow | undefined {
@@ -131,9 +139,7 @@ export function createCandidateService(deps: Deps) {
       }
       const after = decodeCursor(cursor);
       if (after) {
-        conditions.push(
-          sql`(${candidates.lastName}, ${candidates.firstName}, ${candidates.id}) > (${after[0]}, ${after[1]}, ${after[2]})`,
-        );
+        conditions.push(sql`(${candidates.lastName}, ${candidates.firstName}, ${candidates.id}) > (${after[0]}, ${after[1]}, ${after[2]})`);
       }
       const rows = withConversations(org.id, conditions.length ? and(...conditions) : undefined, limit + 1);
       const page = rows.slice(0, limit);
@@ -146,10 +152,7 @@ export function createCandidateService(deps: Deps) {
 
     /** The conversation row, created on first use. */
     ensureConversation(orgId: number, candidateId: number): ConversationRow {
-      db.insert(conversations)
-        .values({ orgId, candidateId, createdAt: clock.now() })
-        .onConflictDoNothing()
-        .run();
+      db.insert(conversations).values({ orgId, candidateId, createdAt: clock.now() }).onConflictDoNothing().run();
       return db.select().from(conversations).where(eq(conversations.candidateId, candidateId)).get()!;
     },
   };

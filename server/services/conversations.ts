@@ -2,9 +2,9 @@
  * One-to-one texting: reading a candidate's thread and a recruiter's send.
  */
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Message } from '../../shared/api.js';
-import { conversations, messages, recruiters, sequences, templates } from '../db/schema.js';
+import { conversations, messages, sequences, templates } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import { ApiError, notFound } from '../lib/errors.js';
 import type { Assistant } from '../assistant/engine.js';
@@ -22,14 +22,11 @@ export interface SendResult {
   replayed: boolean;
 }
 
-export function createConversationService(deps: Deps, services: { candidates: CandidateService; outbox: Outbox; assistant: Assistant; bookings: BookingService }) {
+export function createConversationService(
+  deps: Deps,
+  services: { candidates: CandidateService; outbox: Outbox; assistant: Assistant; bookings: BookingService },
+) {
   const { db, clock, config, events } = deps;
-
-  function recruiterNames(orgId: number): Map<number, string> {
-    return new Map(
-      db.select({ id: recruiters.id, name: recruiters.name }).from(recruiters).where(eq(recruiters.orgId, orgId)).all().map((r) => [r.id, r.name]),
-    );
-  }
 
   // A thread is read every time a profile opens, and threads grow long: SQLite builds the page's
   // JSON itself (one string, no object per message), in exactly messageJson()'s shape (a test
@@ -66,14 +63,22 @@ export function createConversationService(deps: Deps, services: { candidates: Ca
 
       let template: typeof templates.$inferSelect | undefined;
       if (input.templateId != null) {
-        template = db.select().from(templates).where(and(eq(templates.id, input.templateId), eq(templates.orgId, org.id))).get();
+        template = db
+          .select()
+          .from(templates)
+          .where(and(eq(templates.id, input.templateId), eq(templates.orgId, org.id)))
+          .get();
         if (!template) throw notFound('Template');
       }
       const body = input.body.trim() ? input.body : (template?.body ?? '');
       const rendered = renderBody(body, mergeValuesFor({ candidate, recruiter, org, publicUrl: config.publicUrl }));
 
       const replay = () => {
-        const existing = db.select().from(messages).where(and(eq(messages.orgId, org.id), eq(messages.idempotencyKey, key))).get();
+        const existing = db
+          .select()
+          .from(messages)
+          .where(and(eq(messages.orgId, org.id), eq(messages.idempotencyKey, key)))
+          .get();
         if (!existing) return null;
         if (existing.candidateId !== candidate.id || existing.body !== rendered) {
           throw new ApiError(409, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used for a different message.');
@@ -105,10 +110,7 @@ export function createConversationService(deps: Deps, services: { candidates: Ca
             idempotencyKey: key,
             priority: PRIORITY.conversation,
           });
-          db.update(conversations)
-            .set({ lastMessageAt: queued.createdAt, unreadCount: 0 })
-            .where(eq(conversations.candidateId, candidate.id))
-            .run();
+          db.update(conversations).set({ lastMessageAt: queued.createdAt, unreadCount: 0 }).where(eq(conversations.candidateId, candidate.id)).run();
           return queued;
         });
       } catch (err) {
@@ -181,9 +183,14 @@ export function createConversationService(deps: Deps, services: { candidates: Ca
         if (!whatsappWindowOpen(candidate, clock.now())) throw new ApiError(409, 'WHATSAPP_WINDOW_CLOSED', REASON_MESSAGES.WHATSAPP_WINDOW_CLOSED);
         const sequenceId = input.sequenceId ?? org.primarySequenceId ?? null;
         if (sequenceId == null) throw new ApiError(409, 'NO_SEQUENCE', 'Your organization has no primary sequence for Ari yet.');
-        const sequence = db.select().from(sequences).where(and(eq(sequences.id, sequenceId), eq(sequences.orgId, org.id))).get();
+        const sequence = db
+          .select()
+          .from(sequences)
+          .where(and(eq(sequences.id, sequenceId), eq(sequences.orgId, org.id)))
+          .get();
         if (!sequence) throw notFound('Sequence');
-        if (!services.assistant.loadSequence(org.id, sequenceId)) throw new ApiError(409, 'SEQUENCE_INVALID', 'That sequence is not valid any more; fix it first.');
+        if (!services.assistant.loadSequence(org.id, sequenceId))
+          throw new ApiError(409, 'SEQUENCE_INVALID', 'That sequence is not valid any more; fix it first.');
         if (!conversation.assistantActive || conversation.assistantSequenceId !== sequenceId) {
           sent = db.transaction(() => services.assistant.start(org, candidate, sequenceId, { ask: true }));
         }

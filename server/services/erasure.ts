@@ -24,7 +24,12 @@ import type { Organization } from './textability.js';
 
 export function createErasure({ db, clock }: Pick<Deps, 'db' | 'clock'>, optOuts: PhoneOptOuts) {
   function otherCandidateHasPhone(orgId: number, phone: string): boolean {
-    return !!db.select({ id: candidates.id }).from(candidates).where(and(eq(candidates.orgId, orgId), eq(candidates.phone, phone))).limit(1).get();
+    return !!db
+      .select({ id: candidates.id })
+      .from(candidates)
+      .where(and(eq(candidates.orgId, orgId), eq(candidates.phone, phone)))
+      .limit(1)
+      .get();
   }
 
   /** The raw provider payloads to or from the number keep their place (a duplicate delivery is still recognised) but lose their content. */
@@ -43,7 +48,11 @@ export function createErasure({ db, clock }: Pick<Deps, 'db' | 'clock'>, optOuts
 
   return {
     erase(org: Organization, atsId: string): void {
-      const candidate = db.select().from(candidates).where(and(eq(candidates.orgId, org.id), eq(candidates.atsId, atsId))).get();
+      const candidate = db
+        .select()
+        .from(candidates)
+        .where(and(eq(candidates.orgId, org.id), eq(candidates.atsId, atsId)))
+        .get();
       if (!candidate) throw notFound('Candidate');
       const now = clock.now();
       db.transaction(() => {

@@ -86,7 +86,9 @@ export function formatOf(contentType: string | undefined): ImportFormat {
   const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
   const format = CONTENT_TYPES[type];
   if (!format) {
-    throw invalidFile(`Send the file as text/csv (a header row, then one candidate per row) or application/x-ndjson (one JSON object per line)${type ? `, not ${type}` : ''}.`);
+    throw invalidFile(
+      `Send the file as text/csv (a header row, then one candidate per row) or application/x-ndjson (one JSON object per line)${type ? `, not ${type}` : ''}.`,
+    );
   }
   return format;
 }
@@ -126,7 +128,11 @@ export function createImportService(
       .catch((err) => {
         log.error('import failed', { importId: job.id, error: err instanceof Error ? err.stack : String(err) });
         db.update(candidateImports)
-          .set({ status: 'failed', message: 'The import stopped on a server error; rows written so far are kept. Run it again to finish (rows already imported count as unchanged).', finishedAt: clock.now() })
+          .set({
+            status: 'failed',
+            message: 'The import stopped on a server error; rows written so far are kept. Run it again to finish (rows already imported count as unchanged).',
+            finishedAt: clock.now(),
+          })
           .where(eq(candidateImports.id, job.id))
           .run();
       })
@@ -218,7 +224,8 @@ export function createImportService(
   function writeBatch(job: Job, rows: BatchRow[], fail: (e: ImportRowError) => void): { atsId: string; outcome: UpsertOutcome }[] {
     const written: { atsId: string; outcome: UpsertOutcome }[] = [];
     const collect = (row: BatchRow, result: ReturnType<CandidateSync['writeMany']>[number]) => {
-      if ('error' in result) fail({ row: row.row, atsId: row.atsId, field: String(result.error.details?.field ?? 'row'), message: result.error.message.replace(/^[\w.]+: /, '') });
+      if ('error' in result)
+        fail({ row: row.row, atsId: row.atsId, field: String(result.error.details?.field ?? 'row'), message: result.error.message.replace(/^[\w.]+: /, '') });
       else written.push({ atsId: row.atsId, outcome: result.outcome });
     };
     try {
@@ -259,7 +266,17 @@ export function createImportService(
       const now = clock.now();
       const row = db
         .insert(candidateImports)
-        .values({ id, orgId: org.id, status: 'running', format, total: spooled.total, errors: [], startedByType: importer.type, startedByName: importer.name, createdAt: now })
+        .values({
+          id,
+          orgId: org.id,
+          status: 'running',
+          format,
+          total: spooled.total,
+          errors: [],
+          startedByType: importer.type,
+          startedByName: importer.name,
+          createdAt: now,
+        })
         .returning()
         .get();
       let resolve!: () => void;
@@ -270,7 +287,11 @@ export function createImportService(
     },
 
     get(org: Organization, id: string): ImportStatus {
-      const row = db.select().from(candidateImports).where(and(eq(candidateImports.orgId, org.id), eq(candidateImports.id, id))).get();
+      const row = db
+        .select()
+        .from(candidateImports)
+        .where(and(eq(candidateImports.orgId, org.id), eq(candidateImports.id, id)))
+        .get();
       if (!row) throw notFound('Import');
       return serialize(row);
     },
@@ -279,7 +300,11 @@ export function createImportService(
     failInterrupted(): number {
       return db
         .update(candidateImports)
-        .set({ status: 'failed', message: 'The server restarted during this import; rows written before are kept. Run it again to finish (rows already imported count as unchanged).', finishedAt: clock.now() })
+        .set({
+          status: 'failed',
+          message: 'The server restarted during this import; rows written before are kept. Run it again to finish (rows already imported count as unchanged).',
+          finishedAt: clock.now(),
+        })
         .where(eq(candidateImports.status, 'running'))
         .run().changes;
     },
@@ -309,7 +334,8 @@ async function* bounded(body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>):
   let bytes = 0;
   for await (const chunk of body) {
     bytes += chunk.byteLength;
-    if (bytes > MAX_FILE_BYTES) throw new ApiError(413, 'IMPORT_TOO_LARGE', `The file is larger than ${MAX_FILE_BYTES / 1024 / 1024} MB; split it into smaller files.`);
+    if (bytes > MAX_FILE_BYTES)
+      throw new ApiError(413, 'IMPORT_TOO_LARGE', `The file is larger than ${MAX_FILE_BYTES / 1024 / 1024} MB; split it into smaller files.`);
     yield chunk;
   }
 }
@@ -334,7 +360,8 @@ function checkHeader(header: string[]): string[] {
     names.push(name);
   }
   const missing = IMPORT_REQUIRED_COLUMNS.filter((c) => !names.includes(c));
-  if (missing.length) throw invalidFile(`The header has no ${missing.join(', ')} column${missing.length > 1 ? 's' : ''}; ${IMPORT_REQUIRED_COLUMNS.join(', ')} are required.`);
+  if (missing.length)
+    throw invalidFile(`The header has no ${missing.join(', ')} column${missing.length > 1 ? 's' : ''}; ${IMPORT_REQUIRED_COLUMNS.join(', ')} are required.`);
   return names;
 }
 
@@ -391,7 +418,9 @@ async function spoolNdjson(body: AsyncIterable<Uint8Array> | Iterable<Uint8Array
         first = null;
       }
       if (!first || typeof first !== 'object' || Array.isArray(first)) {
-        throw invalidFile('This is not NDJSON: each line must be one candidate as a JSON object, e.g. {"atsId":"10001","firstName":"Maria","lastName":"Garcia"}.');
+        throw invalidFile(
+          'This is not NDJSON: each line must be one candidate as a JSON object, e.g. {"atsId":"10001","firstName":"Maria","lastName":"Garcia"}.',
+        );
       }
     }
     if (++total > IMPORT_MAX_ROWS) throw tooManyRows();
@@ -429,6 +458,7 @@ const UNESCAPES: Record<string, string> = { '\\\\': '\\', '\\n': '\n', '\\r': '\
 
 function encodeSpoolLine(row: string, fields: string[]): string {
   let line = row;
+  // eslint-disable-next-line no-control-regex -- the separator is a control character on purpose (no CSV text carries one)
   for (const f of fields) line += FIELD + (/[\\\n\r\u001f]/.test(f) ? f.replace(/[\\\n\r\u001f]/g, (c) => ESCAPES[c]!) : f);
   return line + '\n';
 }
@@ -490,10 +520,20 @@ function ndjsonRow(text: string): RowResult {
 function fieldError(error: ZodError, format: ImportFormat): { field: string; message: string } {
   const issue = error.issues[0]!;
   let field = issue.code === 'unrecognized_keys' ? String(issue.keys[0]) : issue.path.join('.') || 'row';
-  if (format === 'csv') field = ({ 'consent.status': 'consent', 'consent.source': 'consentSource', 'consent.at': 'consentAt' } as Record<string, string>)[field] ?? field;
+  if (format === 'csv')
+    field = ({ 'consent.status': 'consent', 'consent.source': 'consentSource', 'consent.at': 'consentAt' } as Record<string, string>)[field] ?? field;
   let message = format === 'csv' ? issue.message.replace('consent.source', 'consentSource').replace('consent.at', 'consentAt') : issue.message;
-  if (issue.code === 'invalid_value' && field.startsWith('consent') && field !== 'consentSource' && field !== 'consentAt' && field !== 'consent.source' && field !== 'consent.at') message = 'consent must be granted or revoked.';
+  if (
+    issue.code === 'invalid_value' &&
+    field.startsWith('consent') &&
+    field !== 'consentSource' &&
+    field !== 'consentAt' &&
+    field !== 'consent.source' &&
+    field !== 'consent.at'
+  )
+    message = 'consent must be granted or revoked.';
   else if (issue.code === 'invalid_value' && field === 'channel') message = 'channel must be sms or whatsapp.';
-  else if (issue.code === 'unrecognized_keys') message = `"${field}" is not a field we know; fields are ${IMPORT_CSV_COLUMNS.filter((c) => !c.startsWith('consent')).join(', ')}, consent.`;
+  else if (issue.code === 'unrecognized_keys')
+    message = `"${field}" is not a field we know; fields are ${IMPORT_CSV_COLUMNS.filter((c) => !c.startsWith('consent')).join(', ')}, consent.`;
   return { field, message };
 }

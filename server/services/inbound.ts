@@ -3,12 +3,12 @@
  * webhooks or the simulator, through this one pipeline. Every payload is logged raw; a payload
  * seen before (same MessageSid, same status) is stored once and acted on once.
  */
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { classifyKeyword } from '../../shared/keywords.js';
 import { toE164 } from '../../shared/phone.js';
 import { countSegments } from '../../shared/segments.js';
 import type { Channel } from '../../shared/api.js';
-import { candidates, conversations, messages, organizations, recruiters, webhookEvents } from '../db/schema.js';
+import { candidates, conversations, messages, organizations, recruiters } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import { ApiError } from '../lib/errors.js';
 import type { ProviderPayload } from '../providers/types.js';
@@ -84,10 +84,12 @@ export function createInboundService(deps: Deps, services: { candidates: Candida
       .where(sql`${organizations.smsFrom} = ${sql.placeholder('address')} or ${organizations.whatsappFrom} = ${sql.placeholder('address')}`)
       .limit(1)
       .prepare(),
-    orgById: db.select().from(organizations).where(eq(organizations.id, sql.placeholder('id'))).prepare(),
-    lastOutboundOrg: sqlite.prepare(
-      `select org_id as orgId from messages where to_address = ? and direction = 'outbound' order by id desc limit 1`,
-    ),
+    orgById: db
+      .select()
+      .from(organizations)
+      .where(eq(organizations.id, sql.placeholder('id')))
+      .prepare(),
+    lastOutboundOrg: sqlite.prepare(`select org_id as orgId from messages where to_address = ? and direction = 'outbound' order by id desc limit 1`),
     anyCandidateOrg: sqlite.prepare(`select org_id as orgId from candidates where phone = ? limit 1`),
     // The candidate with this phone, stamped with the time of their text in the same step
     // (candidates has no JSON or boolean column, so its raw rows need no mapping).
@@ -254,12 +256,19 @@ export function createInboundService(deps: Deps, services: { candidates: Candida
     let candidate = findOrCreateCandidate(org, phone, channel, now);
     let conversation = fromDriverRow<ConversationRow>(conversations, inbound.countUnread.get(org.id, candidate.id, now, now) as Record<string, unknown>);
     const info = countSegments(body);
-    const message = inbound.insertMessage.get(org.id, candidate.id, channel, body, info.encoding, info.segments, phone, ourAddress || null, sid, now, now) as MessageRow | undefined;
+    const message = inbound.insertMessage.get(org.id, candidate.id, channel, body, info.encoding, info.segments, phone, ourAddress || null, sid, now, now) as
+      MessageRow | undefined;
 
     let reply: 'opt-out' | 'opt-in' | 'help' | null = null;
     // The candidate's own word, recorded as consent history; opting out or in covers the phone
     // number for the whole organisation (every candidate row with it).
-    const word = { source: `Replied ${body.trim().replace(/[^\p{L}\p{N}]+/gu, '').toUpperCase()}`, at: now };
+    const word = {
+      source: `Replied ${body
+        .trim()
+        .replace(/[^\p{L}\p{N}]+/gu, '')
+        .toUpperCase()}`,
+      at: now,
+    };
     let stateChanged = false;
     if (keyword === 'opt-out') {
       if (candidate.optedOutAt == null) {
@@ -279,7 +288,12 @@ export function createInboundService(deps: Deps, services: { candidates: Candida
       candidate = db.select().from(candidates).where(eq(candidates.id, candidate.id)).get()!;
       // An opt-out ends any automated conversation at once.
       if (reply === 'opt-out') {
-        conversation = db.update(conversations).set({ assistantActive: false, assistantWakeAt: null }).where(eq(conversations.id, conversation.id)).returning().get()!;
+        conversation = db
+          .update(conversations)
+          .set({ assistantActive: false, assistantWakeAt: null })
+          .where(eq(conversations.id, conversation.id))
+          .returning()
+          .get()!;
       }
     }
     if (reply) {
@@ -356,11 +370,15 @@ export function createInboundService(deps: Deps, services: { candidates: Candida
     // Only a client listening on /api/events needs the candidate and the message's JSON.
     const candidate = events.subscriberCount(row.orgId) ? services.candidates.getById(row.orgId, row.candidateId) : undefined;
     if (candidate) {
-      const recruiterName = updated.recruiterId != null ? db.select({ name: recruiters.name }).from(recruiters).where(eq(recruiters.id, updated.recruiterId)).get()?.name : null;
+      const recruiterName =
+        updated.recruiterId != null ? db.select({ name: recruiters.name }).from(recruiters).where(eq(recruiters.id, updated.recruiterId)).get()?.name : null;
       events.publish(row.orgId, { type: 'message.updated', data: messageJson(updated, candidate.atsId, recruiterName) });
       if (errorCode === '21610') {
         const org = db.select().from(organizations).where(eq(organizations.id, row.orgId)).get()!;
-        events.publish(row.orgId, { type: 'candidate.updated', data: services.candidates.serialize(candidate, org, services.candidates.conversationOf(candidate.id)) });
+        events.publish(row.orgId, {
+          type: 'candidate.updated',
+          data: services.candidates.serialize(candidate, org, services.candidates.conversationOf(candidate.id)),
+        });
       }
     }
     for (const hook of statusHooks) hook(updated);

@@ -22,7 +22,20 @@ export function senderLabel(row: Pick<MessageRow, 'sender'>, recruiterName: stri
 /** The columns a message's JSON is made of (a full row, or a thread read's narrow one). */
 export type MessageJsonSource = Pick<
   MessageRow,
-  'id' | 'direction' | 'channel' | 'body' | 'status' | 'encoding' | 'segments' | 'sender' | 'errorCode' | 'errorMessage' | 'campaignId' | 'createdAt' | 'sentAt' | 'deliveredAt'
+  | 'id'
+  | 'direction'
+  | 'channel'
+  | 'body'
+  | 'status'
+  | 'encoding'
+  | 'segments'
+  | 'sender'
+  | 'errorCode'
+  | 'errorMessage'
+  | 'campaignId'
+  | 'createdAt'
+  | 'sentAt'
+  | 'deliveredAt'
 >;
 
 export function messageJson(row: MessageJsonSource, candidateAtsId: string, recruiterName?: string | null): Message {

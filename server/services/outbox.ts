@@ -11,10 +11,10 @@
  *   to review. Nothing is ever sent twice on a guess.
  */
 import { randomUUID } from 'node:crypto';
-import { and, eq, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { countSegments } from '../../shared/segments.js';
 import type { Channel, Sender } from '../../shared/api.js';
-import { candidates, messages, organizations, recruiters, templates } from '../db/schema.js';
+import { candidates, organizations, recruiters, templates } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import type { PhoneOptOuts } from './phone-opt-outs.js';
 import { SlidingWindowLimiter, type LimiterEntry } from '../lib/rate-limiter.js';
@@ -109,9 +109,7 @@ export function createOutbox(deps: Deps, services: { optOuts: PhoneOptOuts }) {
     ),
     markHandedOff: sqlite.prepare(`update messages set handed_off_at = ? where id = ? and claim_token = ?`),
     nextDue: sqlite.prepare(`select min(due_at) as at from messages where status = 'queued'`),
-    nextLease: sqlite.prepare(
-      `select min(lease_until) as at from messages where status = 'sending' and claim_token is not null`,
-    ),
+    nextLease: sqlite.prepare(`select min(lease_until) as at from messages where status = 'sending' and claim_token is not null`),
     enqueue: sqlite.prepare(
       `insert into messages (org_id, candidate_id, direction, channel, body, encoding, segments, status, sender, recruiter_id, template_id,
          campaign_id, campaign_message_id, from_address, to_address, idempotency_key, priority, due_at, valid_until, created_at, updated_at)
@@ -120,8 +118,16 @@ export function createOutbox(deps: Deps, services: { optOuts: PhoneOptOuts }) {
   };
   // Per-row look-ups of the dispatcher, prepared once (the query builder would rebuild them per text).
   const lookup = {
-    candidate: db.select().from(candidates).where(eq(candidates.id, sql.placeholder('id'))).prepare(),
-    org: db.select().from(organizations).where(eq(organizations.id, sql.placeholder('id'))).prepare(),
+    candidate: db
+      .select()
+      .from(candidates)
+      .where(eq(candidates.id, sql.placeholder('id')))
+      .prepare(),
+    org: db
+      .select()
+      .from(organizations)
+      .where(eq(organizations.id, sql.placeholder('id')))
+      .prepare(),
   };
 
   const rateFor = (org: Organization | undefined) => org?.sendRatePerSecond ?? config.sendRatePerSecond;
@@ -253,7 +259,20 @@ export function createOutbox(deps: Deps, services: { optOuts: PhoneOptOuts }) {
       let result: unknown;
       switch (o.kind) {
         case 'sent':
-          result = update.get(o.receipt.status, o.receipt.providerSid, o.receipt.from || null, null, null, now, r.dueAt, r.validUntil, r.handedOffAt ?? now, now, r.id, owner);
+          result = update.get(
+            o.receipt.status,
+            o.receipt.providerSid,
+            o.receipt.from || null,
+            null,
+            null,
+            now,
+            r.dueAt,
+            r.validUntil,
+            r.handedOffAt ?? now,
+            now,
+            r.id,
+            owner,
+          );
           break;
         case 'failed':
           result = update.get('failed', null, null, o.code, o.message, null, r.dueAt, r.validUntil, r.handedOffAt, now, r.id, owner);
@@ -266,7 +285,20 @@ export function createOutbox(deps: Deps, services: { optOuts: PhoneOptOuts }) {
           result = update.get('queued', null, null, null, null, null, o.dueAt, o.validUntil, null, now, r.id, owner);
           break;
         case 'unknown':
-          result = update.get('unknown', null, null, 'DELIVERY_UNKNOWN', 'The server stopped while handing this text to the provider, and the provider cannot say whether it was sent. It will not be re-sent automatically.', null, r.dueAt, r.validUntil, r.handedOffAt, now, r.id, owner);
+          result = update.get(
+            'unknown',
+            null,
+            null,
+            'DELIVERY_UNKNOWN',
+            'The server stopped while handing this text to the provider, and the provider cannot say whether it was sent. It will not be re-sent automatically.',
+            null,
+            r.dueAt,
+            r.validUntil,
+            r.handedOffAt,
+            now,
+            r.id,
+            owner,
+          );
           break;
         case 'leave':
           continue;

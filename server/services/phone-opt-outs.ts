@@ -43,8 +43,7 @@ export function createPhoneOptOuts({ db }: Pick<Deps, 'db'>) {
     return secret;
   }
 
-  const hash = (org: Pick<Organization, 'id' | 'privacySecret'>, phone: string) =>
-    createHmac('sha256', secretOf(org)).update(phone).digest('base64url');
+  const hash = (org: Pick<Organization, 'id' | 'privacySecret'>, phone: string) => createHmac('sha256', secretOf(org)).update(phone).digest('base64url');
 
   const stateByHash = db
     .select({ method: phoneOptOuts.method, optedOutAt: phoneOptOuts.optedOutAt })
@@ -91,7 +90,10 @@ export function createPhoneOptOuts({ db }: Pick<Deps, 'db'>) {
       const existing = stateByHash.get({ orgId: org.id, hash: key });
       if (existing) {
         if (existing.method === 'ats' && CANDIDATES_OWN_WORD.has(method)) {
-          db.update(phoneOptOuts).set({ method }).where(and(eq(phoneOptOuts.orgId, org.id), eq(phoneOptOuts.phoneHash, key))).run();
+          db.update(phoneOptOuts)
+            .set({ method })
+            .where(and(eq(phoneOptOuts.orgId, org.id), eq(phoneOptOuts.phoneHash, key)))
+            .run();
           mirror(org.id, phone, { method, optedOutAt: existing.optedOutAt });
         }
         return false;
@@ -131,7 +133,9 @@ export function createPhoneOptOuts({ db }: Pick<Deps, 'db'>) {
       const key = hash(org, phone);
       const existing = stateByHash.get({ orgId: org.id, hash: key });
       if (!existing || existing.method !== 'ats' || existing.optedOutAt > grantedAt) return false;
-      db.delete(phoneOptOuts).where(and(eq(phoneOptOuts.orgId, org.id), eq(phoneOptOuts.phoneHash, key))).run();
+      db.delete(phoneOptOuts)
+        .where(and(eq(phoneOptOuts.orgId, org.id), eq(phoneOptOuts.phoneHash, key)))
+        .run();
       mirror(org.id, phone, null);
       return true;
     },
@@ -142,23 +146,29 @@ export function createPhoneOptOuts({ db }: Pick<Deps, 'db'>) {
      */
     backfill(): number {
       const rows = db
-        .select({ orgId: candidates.orgId, phone: candidates.phone, at: candidates.optedOutAt, method: candidates.optOutMethod, secret: organizations.privacySecret })
+        .select({
+          orgId: candidates.orgId,
+          phone: candidates.phone,
+          at: candidates.optedOutAt,
+          method: candidates.optOutMethod,
+          secret: organizations.privacySecret,
+        })
         .from(candidates)
         .innerJoin(organizations, eq(organizations.id, candidates.orgId))
         .where(sql`${candidates.optedOutAt} is not null and ${candidates.phone} is not null`)
         .all();
       let added = 0;
       db.transaction(() => {
-      for (const r of rows) {
-        const method = (['keyword', 'provider', 'ats', 'erased'] as const).find((m) => m === r.method) ?? 'keyword';
-        const inserted = db
-          .insert(phoneOptOuts)
-          .values({ orgId: r.orgId, phoneHash: hash({ id: r.orgId, privacySecret: r.secret }, r.phone!), method, optedOutAt: r.at! })
-          .onConflictDoNothing()
-          .returning()
-          .get();
-        if (inserted) added++;
-      }
+        for (const r of rows) {
+          const method = (['keyword', 'provider', 'ats', 'erased'] as const).find((m) => m === r.method) ?? 'keyword';
+          const inserted = db
+            .insert(phoneOptOuts)
+            .values({ orgId: r.orgId, phoneHash: hash({ id: r.orgId, privacySecret: r.secret }, r.phone!), method, optedOutAt: r.at! })
+            .onConflictDoNothing()
+            .returning()
+            .get();
+          if (inserted) added++;
+        }
       });
       return added;
     },

@@ -15,8 +15,7 @@ export const REASON_MESSAGES: Record<NotTextableReason | 'WHATSAPP_WINDOW_CLOSED
   NO_CONSENT: 'This candidate has not consented to receive text messages.',
   OPTED_OUT: 'This candidate has opted out of text messages.',
   CHANNEL_DISABLED: 'This candidate’s channel is not enabled for your organization.',
-  WHATSAPP_WINDOW_CLOSED:
-    'More than 24 hours have passed since this candidate last wrote on WhatsApp; send an approved template instead.',
+  WHATSAPP_WINDOW_CLOSED: 'More than 24 hours have passed since this candidate last wrote on WhatsApp; send an approved template instead.',
 };
 
 export function notTextableReason(candidate: Candidate, org: Organization): NotTextableReason | null {

@@ -450,7 +450,11 @@ describe('STOP, take-over and replies that arrive together', () => {
     await h.advance(30 * HOUR);
     expect(await say(candidate.phone, 'in 2 weeks')).toEqual([]);
     expect(bodies(candidate.phone)).toHaveLength(3); // campaign text, Ari's question, the STOP confirmation
-    const ariTexts = h.db.select().from(messages).where(and(eq(messages.sender, 'assistant'), eq(messages.toAddress, candidate.phone))).all();
+    const ariTexts = h.db
+      .select()
+      .from(messages)
+      .where(and(eq(messages.sender, 'assistant'), eq(messages.toAddress, candidate.phone)))
+      .all();
     expect(ariTexts).toHaveLength(1);
   });
 
@@ -513,7 +517,9 @@ describe('STOP, take-over and replies that arrive together', () => {
     await launch('Interest check and screening', [candidate.id]);
     await h.simulator.reply(candidate.phone, 'Yes');
     await h.simulator.reply(candidate.phone, 'yes, definitely');
-    const conversationId = (h.db.$client.prepare('select c.id from conversations c join candidates p on p.id = c.candidate_id where p.ats_id = ?').get(candidate.id) as { id: number }).id;
+    const conversationId = (
+      h.db.$client.prepare('select c.id from conversations c join candidates p on p.id = c.candidate_id where p.ats_id = ?').get(candidate.id) as { id: number }
+    ).id;
     const first = h.services.assistant.takeTurn(conversationId);
     const second = h.services.assistant.takeTurn(conversationId);
     expect(first).toHaveLength(1);
@@ -533,13 +539,23 @@ describe('how Ari texts: sender, outbox, speed, stored answers', () => {
     await launch('Interest check and screening', [candidate.id]);
     await h.simulator.reply(candidate.phone, 'yes');
     await h.advance(300); // the gathering pause is over: Ari's answer is in the outbox
-    const thread = async () => (await h.api('GET', `/api/candidates/${candidate.id}/messages?limit=500`)).body.messages as { sender: string; senderName: string | null; status: string; body: string }[];
+    const thread = async () =>
+      (await h.api('GET', `/api/candidates/${candidate.id}/messages?limit=500`)).body.messages as {
+        sender: string;
+        senderName: string | null;
+        status: string;
+        body: string;
+      }[];
     const queued = (await thread()).at(-1)!;
     expect(queued).toMatchObject({ sender: 'assistant', senderName: 'Ari', body: 'Great! When could you start? (for example: right away, in 2 weeks)' });
     expect(['queued', 'sending', 'sent']).toContain(queued.status);
     await h.advance(2000);
     expect((await thread()).at(-1)).toMatchObject({ sender: 'assistant', status: 'delivered' });
-    const row = h.db.select().from(messages).where(and(eq(messages.sender, 'assistant'), eq(messages.toAddress, candidate.phone))).get()!;
+    const row = h.db
+      .select()
+      .from(messages)
+      .where(and(eq(messages.sender, 'assistant'), eq(messages.toAddress, candidate.phone)))
+      .get()!;
     expect(row.idempotencyKey).toMatch(/^ari:/);
     expect(row.providerSid).toMatch(/^SM/);
     // The simulator got it from the outbox (its idempotency key is the outbox row's).
@@ -604,10 +620,20 @@ describe('how Ari texts: sender, outbox, speed, stored answers', () => {
   it('a campaign’s later message does not restart Ari: progress kept, a take-over respected', async () => {
     const going = fresh();
     const takenOver = fresh();
-    const { campaignId, messageId } = await draftCampaign(h, { name: 'Two messages', jobTitle: JOB, candidateIds: [going.id, takenOver.id], body: CAMPAIGN_BODY });
-    const followUp = await h.api('POST', `/api/campaigns/${campaignId}/messages`, { body: 'Hi {{firstName}}, a reminder from {{recruiterName}}: the {{jobTitle}} role is still open.', sendAt: new Date(h.clock.now() + 6 * HOUR).toISOString() });
+    const { campaignId, messageId } = await draftCampaign(h, {
+      name: 'Two messages',
+      jobTitle: JOB,
+      candidateIds: [going.id, takenOver.id],
+      body: CAMPAIGN_BODY,
+    });
+    const followUp = await h.api('POST', `/api/campaigns/${campaignId}/messages`, {
+      body: 'Hi {{firstName}}, a reminder from {{recruiterName}}: the {{jobTitle}} role is still open.',
+      sendAt: new Date(h.clock.now() + 6 * HOUR).toISOString(),
+    });
     expect(followUp.status).toBe(201);
-    expect((await h.api('PATCH', `/api/campaigns/${campaignId}`, { assistant: { enabled: true, sequenceId: sequenceIds['Interest check and screening'] } })).status).toBe(200);
+    expect(
+      (await h.api('PATCH', `/api/campaigns/${campaignId}`, { assistant: { enabled: true, sequenceId: sequenceIds['Interest check and screening'] } })).status,
+    ).toBe(200);
     expect((await h.api('POST', `/api/campaigns/${campaignId}/messages/${followUp.body.message.id}/schedule`)).status).toBe(200);
     expect((await h.api('POST', `/api/campaigns/${campaignId}/messages/${messageId}/schedule`)).status).toBe(200);
     await h.advance(2000);
@@ -647,7 +673,11 @@ describe('the silent candidate: one reminder', () => {
     expect(bodies(candidate.phone)).toHaveLength(1);
     await h.advance(10 * MINUTE);
     expect(bodies(candidate.phone).slice(1)).toEqual([`Hi Dana, just checking in: are you still interested in the ${JOB} role? Reply YES or NO.`]);
-    const reminder = h.db.select().from(messages).where(and(eq(messages.toAddress, candidate.phone), like(messages.idempotencyKey, 'ari:%'))).all();
+    const reminder = h.db
+      .select()
+      .from(messages)
+      .where(and(eq(messages.toAddress, candidate.phone), like(messages.idempotencyKey, 'ari:%')))
+      .all();
     expect(reminder.map((m) => m.sender)).toEqual(['assistant']);
     await h.advance(72 * HOUR);
     expect(bodies(candidate.phone)).toHaveLength(2);
@@ -693,10 +723,11 @@ describe('the silent candidate: one reminder', () => {
   });
 
   it('a reminder that falls in the candidate’s quiet hours waits for the morning', async () => {
-    const newYork = (ms: number) => new Intl.DateTimeFormat('en-GB', { timeZone: 'America/New_York', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(ms);
+    const newYork = (ms: number) =>
+      new Intl.DateTimeFormat('en-GB', { timeZone: 'America/New_York', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(ms);
     // Move on to 22:55 in New York (the candidate's zone).
     const [hh, mm] = newYork(h.clock.now()).split(':').map(Number);
-    await h.advance(((((22 - hh!) * 60 + 55 - mm!) * MINUTE) % (24 * HOUR) + 24 * HOUR) % (24 * HOUR));
+    await h.advance((((((22 - hh!) * 60 + 55 - mm!) * MINUTE) % (24 * HOUR)) + 24 * HOUR) % (24 * HOUR));
     expect(newYork(h.clock.now())).toBe('22:55');
     const candidate = fresh();
     const handed = await h.api('POST', `/api/candidates/${candidate.id}/assistant`, { active: true, sequenceId: sequenceIds['Interest check and screening'] });
@@ -726,7 +757,9 @@ describe('the WhatsApp window', () => {
     const campaignId = created.body.campaign.id as number;
     const message = await h.api('POST', `/api/campaigns/${campaignId}/messages`, { body: approved.body, templateId: approved.id, sendAt: null });
     expect(message.status, JSON.stringify(message.body)).toBe(201);
-    expect((await h.api('PATCH', `/api/campaigns/${campaignId}`, { assistant: { enabled: true, sequenceId: sequenceIds['Interest check and screening'] } })).status).toBe(200);
+    expect(
+      (await h.api('PATCH', `/api/campaigns/${campaignId}`, { assistant: { enabled: true, sequenceId: sequenceIds['Interest check and screening'] } })).status,
+    ).toBe(200);
     expect((await h.api('POST', `/api/campaigns/${campaignId}/messages/${message.body.message.id}/schedule`)).status).toBe(200);
     await h.advance(2000);
     expect(phoneTexts(candidate.phone)).toHaveLength(1);
@@ -734,7 +767,11 @@ describe('the WhatsApp window', () => {
 
     await h.advance(25 * HOUR);
     expect(phoneTexts(candidate.phone)).toHaveLength(1);
-    const ari = h.db.select().from(messages).where(and(eq(messages.toAddress, candidate.phone), eq(messages.sender, 'assistant'))).all();
+    const ari = h.db
+      .select()
+      .from(messages)
+      .where(and(eq(messages.toAddress, candidate.phone), eq(messages.sender, 'assistant')))
+      .all();
     expect(ari).toEqual([]);
     // Still Ari's conversation: a reply opens the window and Ari answers it.
     const answered = await say(candidate.phone, 'yes');
@@ -757,8 +794,17 @@ describe('subscriptions and the sequence admin API', () => {
     start: 'interest',
     reminder: { afterMinutes: 60, text: 'Still there, {{firstName}}?' },
     steps: [
-      { id: 'interest', ask: 'Interested in {{jobTitle}}? Reply YES or NO.', expect: { type: 'yesno', yes: { goto: 'years' }, no: { end: 'complete', mark: 'not_interested' } } },
-      { id: 'years', ask: 'How many years of experience?', expect: { type: 'number', min: 0, max: 50, then: { end: 'handback', mark: 'interested', say: 'Thanks!' } }, save: { key: 'years', label: 'Years' } },
+      {
+        id: 'interest',
+        ask: 'Interested in {{jobTitle}}? Reply YES or NO.',
+        expect: { type: 'yesno', yes: { goto: 'years' }, no: { end: 'complete', mark: 'not_interested' } },
+      },
+      {
+        id: 'years',
+        ask: 'How many years of experience?',
+        expect: { type: 'number', min: 0, max: 50, then: { end: 'handback', mark: 'interested', say: 'Thanks!' } },
+        save: { key: 'years', label: 'Years' },
+      },
     ],
   });
 
@@ -768,7 +814,12 @@ describe('subscriptions and the sequence admin API', () => {
     expect(handoff.body.error.code).toBe('ASSISTANT_NOT_SUBSCRIBED');
     const created = await h.api('POST', '/api/campaigns', { name: 'Globex', candidateIds: ['20001'] }, GLOBEX);
     expect(created.status).toBe(201);
-    const enable = await h.api('PATCH', `/api/campaigns/${created.body.campaign.id}`, { assistant: { enabled: true, sequenceId: sequenceIds['Interest check and screening'] } }, GLOBEX);
+    const enable = await h.api(
+      'PATCH',
+      `/api/campaigns/${created.body.campaign.id}`,
+      { assistant: { enabled: true, sequenceId: sequenceIds['Interest check and screening'] } },
+      GLOBEX,
+    );
     expect(enable.status).toBe(403);
     expect(enable.body.error.code).toBe('ASSISTANT_NOT_SUBSCRIBED');
     const sequence = await h.api('POST', '/api/sequences', { definition: valid('Globex screening') }, GLOBEX);
@@ -802,7 +853,15 @@ describe('subscriptions and the sequence admin API', () => {
     expect(bodies(candidate.phone)).toEqual(['Interested in Picker? Reply YES or NO.']);
     expect(await say(candidate.phone, 'yes')).toEqual(['How many years of experience?']);
     expect(await say(candidate.phone, '3')).toEqual(['Thanks!']);
-    expect(await assistantOf(candidate.id)).toMatchObject({ handback: { reason: 'HANDED_BACK', summary: [{ key: 'years', label: 'Years', value: '3' }, { key: 'interest', label: 'Interest', value: 'Interested' }] } });
+    expect(await assistantOf(candidate.id)).toMatchObject({
+      handback: {
+        reason: 'HANDED_BACK',
+        summary: [
+          { key: 'years', label: 'Years', value: '3' },
+          { key: 'interest', label: 'Interest', value: 'Interested' },
+        ],
+      },
+    });
   });
 
   it.each([
@@ -846,11 +905,18 @@ describe('subscriptions and the sequence admin API', () => {
     const created = await h.api('POST', '/api/sequences', { definition: valid('Mine') }, { email: 'nolicense@acme.test' });
     expect(created.status).toBe(403);
     expect(created.body.error.code).toBe('FORBIDDEN');
-    const edited = await h.api('PATCH', `/api/sequences/${sequenceIds['Interview scheduling']}`, { definition: valid('Mine') }, { email: 'nolicense@acme.test' });
+    const edited = await h.api(
+      'PATCH',
+      `/api/sequences/${sequenceIds['Interview scheduling']}`,
+      { definition: valid('Mine') },
+      { email: 'nolicense@acme.test' },
+    );
     expect(edited.status).toBe(403);
     expect(edited.body.error.code).toBe('FORBIDDEN');
     // Reading is for everyone in the organisation.
-    expect((await h.api('GET', '/api/sequences', undefined, { email: 'nolicense@acme.test' })).body.sequences).toHaveLength((await h.api('GET', '/api/sequences')).body.sequences.length);
+    expect((await h.api('GET', '/api/sequences', undefined, { email: 'nolicense@acme.test' })).body.sequences).toHaveLength(
+      (await h.api('GET', '/api/sequences')).body.sequences.length,
+    );
   });
 
   it('only an inbound sequence can be primary, and a refused primary leaves nothing behind', async () => {

@@ -10,7 +10,6 @@ import { candidates, consentRecords, messages, organizations, phoneOptOuts, webh
 import type { AppEvent } from '../lib/events.js';
 import { createHarness, type Harness } from './harness.js';
 
-const ACME_ADMIN = 'recruiter@acme.test';
 const ACME_UNLICENSED = 'nolicense@acme.test';
 const GLOBEX_ADMIN = 'recruiter@globex.test';
 
@@ -48,7 +47,11 @@ describe('candidate data from the ATS', () => {
     (await call(bearer, 'GET', `/api/candidates/${encodeURIComponent(atsId)}/consent`)).body.records as ConsentRecord[];
   const orgId = (slug: string) => h.db.select().from(organizations).where(eq(organizations.slug, slug)).get()!.id;
   const row = (slug: string, atsId: string) =>
-    h.db.select().from(candidates).where(and(eq(candidates.orgId, orgId(slug)), eq(candidates.atsId, atsId))).get();
+    h.db
+      .select()
+      .from(candidates)
+      .where(and(eq(candidates.orgId, orgId(slug)), eq(candidates.atsId, atsId)))
+      .get();
 
   describe('integration keys', () => {
     it('are created by administrators (201, shown once), listed without the secret, and refused to others', async () => {
@@ -61,7 +64,14 @@ describe('candidate data from the ATS', () => {
       const list = await h.api('GET', '/api/api-keys');
       expect(list.status).toBe(200);
       const listed = list.body.keys.find((k: { id: number }) => k.id === created.body.id);
-      expect(listed).toEqual({ id: created.body.id, name: 'Workday bridge', prefix: created.body.prefix, createdAt: created.body.createdAt, createdBy: 'Jordan Avery', lastUsedAt: null });
+      expect(listed).toEqual({
+        id: created.body.id,
+        name: 'Workday bridge',
+        prefix: created.body.prefix,
+        createdAt: created.body.createdAt,
+        createdBy: 'Jordan Avery',
+        lastUsedAt: null,
+      });
       expect(JSON.stringify(list.body)).not.toContain(created.body.key);
       // Stored as a hash: the secret is nowhere in the database.
       expect(JSON.stringify(h.db.$client.prepare('select * from api_keys').all())).not.toContain(created.body.key);
@@ -111,19 +121,32 @@ describe('candidate data from the ATS', () => {
         ['POST', '/api/api-keys', { name: 'A key making keys' }],
         ['POST', '/api/auth/logout'],
       ];
-      const before = h.db.select({ n: sql<number>`count(*)` }).from(messages).get()!.n;
+      const before = h.db
+        .select({ n: sql<number>`count(*)` })
+        .from(messages)
+        .get()!.n;
       for (const [method, path, body] of refused) {
         const res = await call(acmeKey, method, path, body);
         expect([method, path, res.status, res.body?.error?.code]).toEqual([method, path, 403, 'FORBIDDEN']);
       }
       await h.advance(2000);
-      expect(h.db.select({ n: sql<number>`count(*)` }).from(messages).get()!.n).toBe(before);
+      expect(
+        h.db
+          .select({ n: sql<number>`count(*)` })
+          .from(messages)
+          .get()!.n,
+      ).toBe(before);
       expect(h.simulator.phoneMessages('+12125550101').filter((m) => m.body.includes('sync job'))).toEqual([]);
     });
 
     it('a Globex key writing atsId 10001 creates Globex’s own candidate and leaves Acme’s untouched', async () => {
       const acmeBefore = row('acme', '10001')!;
-      const res = await put(globexKey, '10001', { firstName: 'Greta', lastName: 'Globex', phone: '+13125559001', consent: { status: 'granted', source: 'globex-careers' } });
+      const res = await put(globexKey, '10001', {
+        firstName: 'Greta',
+        lastName: 'Globex',
+        phone: '+13125559001',
+        consent: { status: 'granted', source: 'globex-careers' },
+      });
       expect(res.status).toBe(201);
       expect(res.body).toMatchObject({ id: '10001', firstName: 'Greta', lastName: 'Globex', phone: '+13125559001', textable: true });
       expect(row('acme', '10001')).toEqual(acmeBefore);
@@ -211,10 +234,20 @@ describe('candidate data from the ATS', () => {
       for (const [body, field] of cases) {
         const res = await put(acmeKey, 'ATS-REFUSED', body);
         expect([JSON.stringify(body), res.status, res.body.error.code]).toEqual([JSON.stringify(body), 400, 'VALIDATION']);
-        expect(res.body.error.message.startsWith(field === 'body' ? 'body' : field) || res.body.error.details?.field === field, `${res.body.error.message} names ${field}`).toBe(true);
+        expect(
+          res.body.error.message.startsWith(field === 'body' ? 'body' : field) || res.body.error.details?.field === field,
+          `${res.body.error.message} names ${field}`,
+        ).toBe(true);
       }
       expect((await put(acmeKey, 'phone:+14155550100', { firstName: 'A', lastName: 'B' })).status).toBe(400);
-      expect((await call(acmeKey, 'PUT', '/api/candidates/ATS-REFUSED', 'firstName=A', { 'content-type': 'application/x-www-form-urlencoded', 'content-length': '11' })).status).toBe(415);
+      expect(
+        (
+          await call(acmeKey, 'PUT', '/api/candidates/ATS-REFUSED', 'firstName=A', {
+            'content-type': 'application/x-www-form-urlencoded',
+            'content-length': '11',
+          })
+        ).status,
+      ).toBe(415);
       expect(row('acme', 'ATS-REFUSED')).toBeUndefined();
     });
 
@@ -229,7 +262,12 @@ describe('candidate data from the ATS', () => {
       try {
         const uk = await put(acmeKey, 'ATS-5004', { firstName: 'Ian', lastName: 'Hale', phone: '07911 123456', consent: { status: 'granted', source: 'x' } });
         expect(uk.body).toMatchObject({ phone: '+447911123456', textable: true });
-        const landline = await put(acmeKey, 'ATS-5005', { firstName: 'Ann', lastName: 'Reed', phone: '020 7946 0321', consent: { status: 'granted', source: 'x' } });
+        const landline = await put(acmeKey, 'ATS-5005', {
+          firstName: 'Ann',
+          lastName: 'Reed',
+          phone: '020 7946 0321',
+          consent: { status: 'granted', source: 'x' },
+        });
         expect(landline.body).toMatchObject({ phone: null, textable: false, reason: 'NO_MOBILE' });
       } finally {
         await h.api('PATCH', '/api/organization', { defaultCountry: 'US' });
@@ -285,7 +323,12 @@ describe('candidate data from the ATS', () => {
 
   describe('the candidate’s own word', () => {
     it('STOP, then an import with consent granted: still not textable; only START re-opts in', async () => {
-      await put(acmeKey, 'ATS-6001', { firstName: 'Kofi', lastName: 'Mensah', phone: '+14045550131', consent: { status: 'granted', source: 'application-form' } });
+      await put(acmeKey, 'ATS-6001', {
+        firstName: 'Kofi',
+        lastName: 'Mensah',
+        phone: '+14045550131',
+        consent: { status: 'granted', source: 'application-form' },
+      });
       expect((await h.api('POST', '/api/candidates/ATS-6001/messages', { body: 'Hi Kofi!' })).status).toBe(202);
       await h.advance(2000);
       await h.simulator.reply('+14045550131', 'STOP');
@@ -294,13 +337,22 @@ describe('candidate data from the ATS', () => {
 
       await h.advance(60_000);
       const later = new Date(h.clock.now()).toISOString();
-      const regrant = await put(acmeKey, 'ATS-6001', { firstName: 'Kofi', lastName: 'Mensah', consent: { status: 'granted', source: 'nightly-sync', at: later } });
+      const regrant = await put(acmeKey, 'ATS-6001', {
+        firstName: 'Kofi',
+        lastName: 'Mensah',
+        consent: { status: 'granted', source: 'nightly-sync', at: later },
+      });
       expect(regrant.status).toBe(200);
       expect(regrant.body).toMatchObject({ textable: false, reason: 'OPTED_OUT', consent: { status: 'granted', source: 'nightly-sync' } });
       const send = await h.api('POST', '/api/candidates/ATS-6001/messages', { body: 'Still there?' });
       expect([send.status, send.body.error.code]).toEqual([409, 'OPTED_OUT']);
       // A new ATS record with the same phone is opted out too: the number opted out, not the row.
-      const duplicate = await put(acmeKey, 'ATS-6001-DUP', { firstName: 'Kofi', lastName: 'Mensah', phone: '(404) 555-0131', consent: { status: 'granted', source: 'referral' } });
+      const duplicate = await put(acmeKey, 'ATS-6001-DUP', {
+        firstName: 'Kofi',
+        lastName: 'Mensah',
+        phone: '(404) 555-0131',
+        consent: { status: 'granted', source: 'referral' },
+      });
       expect(duplicate.body).toMatchObject({ textable: false, reason: 'OPTED_OUT' });
 
       const history = await consentOf(acmeKey, 'ATS-6001');
@@ -318,19 +370,33 @@ describe('candidate data from the ATS', () => {
     });
 
     it('a consent revoked by the ATS opts the number out at once; a later grant from the ATS lifts its own revocation', async () => {
-      await put(acmeKey, 'ATS-6002', { firstName: 'Mei', lastName: 'Lin', phone: '+12065550144', consent: { status: 'granted', source: 'application-form', at: '2026-01-01T00:00:00Z' } });
+      await put(acmeKey, 'ATS-6002', {
+        firstName: 'Mei',
+        lastName: 'Lin',
+        phone: '+12065550144',
+        consent: { status: 'granted', source: 'application-form', at: '2026-01-01T00:00:00Z' },
+      });
       const events: AppEvent[] = [];
       const unsubscribe = h.deps.events.subscribe(orgId('acme'), (e) => events.push(e));
       try {
         const revoked = await put(acmeKey, 'ATS-6002', { firstName: 'Mei', lastName: 'Lin', consent: { status: 'revoked', source: 'candidate-portal' } });
-        expect(revoked.body).toMatchObject({ textable: false, reason: 'OPTED_OUT', optedOut: true, consent: { status: 'revoked', source: 'candidate-portal' } });
+        expect(revoked.body).toMatchObject({
+          textable: false,
+          reason: 'OPTED_OUT',
+          optedOut: true,
+          consent: { status: 'revoked', source: 'candidate-portal' },
+        });
         await h.advance(1000);
         expect(events.filter((e) => e.type === 'candidates.updated').flatMap((e) => (e.data as { ids: string[] }).ids)).toContain('ATS-6002');
       } finally {
         unsubscribe();
       }
       // An older grant arriving late is history: it does not undo the newer revocation.
-      const stale = await put(acmeKey, 'ATS-6002', { firstName: 'Mei', lastName: 'Lin', consent: { status: 'granted', source: 'old-export', at: '2026-01-15T00:00:00Z' } });
+      const stale = await put(acmeKey, 'ATS-6002', {
+        firstName: 'Mei',
+        lastName: 'Lin',
+        consent: { status: 'granted', source: 'old-export', at: '2026-01-15T00:00:00Z' },
+      });
       expect(stale.body).toMatchObject({ textable: false, consent: { status: 'revoked' } });
       await h.advance(60_000);
       const regranted = await put(acmeKey, 'ATS-6002', { firstName: 'Mei', lastName: 'Lin', consent: { status: 'granted', source: 'candidate-portal' } });
@@ -349,7 +415,12 @@ describe('candidate data from the ATS', () => {
       await h.simulator.reply('+17135550188', 'Hi, I saw your ad for drivers');
       const placeholder = (await call(acmeKey, 'GET', '/api/candidates?query=7135550188')).body.candidates[0] as Candidate;
       expect(placeholder).toMatchObject({ id: 'phone:+17135550188', firstName: 'Unknown' });
-      const res = await put(acmeKey, 'ATS-6004', { firstName: 'Diego', lastName: 'Santos', phone: '(713) 555-0188', consent: { status: 'granted', source: 'application-form' } });
+      const res = await put(acmeKey, 'ATS-6004', {
+        firstName: 'Diego',
+        lastName: 'Santos',
+        phone: '(713) 555-0188',
+        consent: { status: 'granted', source: 'application-form' },
+      });
       expect(res.status).toBe(201);
       expect(res.body).toMatchObject({ id: 'ATS-6004', textable: true, unreadCount: 1 });
       expect((await call(acmeKey, 'GET', '/api/candidates/phone:+17135550188')).status).toBe(404);
@@ -361,7 +432,13 @@ describe('candidate data from the ATS', () => {
   describe('erasure', () => {
     it('removes the personal data, messages and consent; keeps only a keyed-hash opt-out; a re-import stays not textable until START', async () => {
       const phone = '+13125550177';
-      await put(acmeKey, 'ATS-7001', { firstName: 'Elspeth', lastName: 'Quennell-Voss', email: 'elspeth.qv@example.com', phone, consent: { status: 'granted', source: 'application-form' } });
+      await put(acmeKey, 'ATS-7001', {
+        firstName: 'Elspeth',
+        lastName: 'Quennell-Voss',
+        email: 'elspeth.qv@example.com',
+        phone,
+        consent: { status: 'granted', source: 'application-form' },
+      });
       await h.api('POST', '/api/candidates/ATS-7001/messages', { body: 'Hi Elspeth, are you free on the Wednesday after next?' });
       await h.advance(2000);
       await h.simulator.reply(phone, 'Yes, that Wednesday works');
@@ -374,15 +451,27 @@ describe('candidate data from the ATS', () => {
 
       // Nothing left in the clear: not the name, the email, the phone or the words.
       const everything = JSON.stringify(
-        ['candidates', 'messages', 'consent_records', 'conversations', 'webhook_events', 'phone_opt_outs', 'campaign_recipients', 'candidate_answers'].map((t) =>
-          h.db.$client.prepare(`select * from ${t}`).all(),
+        ['candidates', 'messages', 'consent_records', 'conversations', 'webhook_events', 'phone_opt_outs', 'campaign_recipients', 'candidate_answers'].map(
+          (t) => h.db.$client.prepare(`select * from ${t}`).all(),
         ),
       );
-      for (const trace of ['Elspeth', 'Quennell-Voss', 'elspeth.qv@example.com', phone, '3125550177', 'Wednesday']) expect(everything, trace).not.toContain(trace);
+      for (const trace of ['Elspeth', 'Quennell-Voss', 'elspeth.qv@example.com', phone, '3125550177', 'Wednesday'])
+        expect(everything, trace).not.toContain(trace);
       expect(h.db.select().from(phoneOptOuts).where(eq(phoneOptOuts.method, 'erased')).all()).toHaveLength(1);
-      expect(h.db.select().from(webhookEvents).where(sql`json_extract(${webhookEvents.payload}, '$.redacted') = 'erased'`).all().length).toBeGreaterThan(0);
+      expect(
+        h.db
+          .select()
+          .from(webhookEvents)
+          .where(sql`json_extract(${webhookEvents.payload}, '$.redacted') = 'erased'`)
+          .all().length,
+      ).toBeGreaterThan(0);
 
-      const reimported = await put(acmeKey, 'ATS-7001', { firstName: 'Elspeth', lastName: 'Quennell-Voss', phone, consent: { status: 'granted', source: 'application-form' } });
+      const reimported = await put(acmeKey, 'ATS-7001', {
+        firstName: 'Elspeth',
+        lastName: 'Quennell-Voss',
+        phone,
+        consent: { status: 'granted', source: 'application-form' },
+      });
       expect(reimported.status).toBe(201);
       expect(reimported.body).toMatchObject({ textable: false, reason: 'OPTED_OUT' });
       expect((await h.api('GET', '/api/candidates/ATS-7001/messages')).body.messages).toEqual([]);
@@ -398,7 +487,13 @@ describe('candidate data from the ATS', () => {
       expect(campaign.recipients).toBe(2);
       expect((await call(acmeKey, 'DELETE', '/api/candidates/ATS-7002')).status).toBe(204);
       expect((await h.api('GET', `/api/campaigns/${campaign.id}`)).body.recipients).toBe(1);
-      expect(h.db.select().from(consentRecords).where(sql`${consentRecords.source} = 'x' and ${consentRecords.candidateId} not in (select id from candidates)`).all()).toEqual([]);
+      expect(
+        h.db
+          .select()
+          .from(consentRecords)
+          .where(sql`${consentRecords.source} = 'x' and ${consentRecords.candidateId} not in (select id from candidates)`)
+          .all(),
+      ).toEqual([]);
     });
   });
 });

@@ -60,9 +60,19 @@ const bookingsOf = (atsId: string) =>
     .where(eq(candidates.atsId, atsId))
     .all()
     .map((b) => ({ startsAt: new Date(b.startsAt).toISOString(), endsAt: new Date(b.endsAt).toISOString() }));
-const bookingsAt = (iso: string) => h.db.select().from(bookings).where(eq(bookings.startsAt, Date.parse(iso))).all();
+const bookingsAt = (iso: string) =>
+  h.db
+    .select()
+    .from(bookings)
+    .where(eq(bookings.startsAt, Date.parse(iso)))
+    .all();
 /** Slot buttons on a page: their value (the instant) and their text (the candidate's local time). */
-const slotsOn = (html: string) => [...html.matchAll(/<button name="startsAt" value="([^"]+)" aria-label="([^"]+)">([^<]+)<\/button>/g)].map((m) => ({ startsAt: m[1]!, label: m[2]!, time: m[3]! }));
+const slotsOn = (html: string) =>
+  [...html.matchAll(/<button name="startsAt" value="([^"]+)" aria-label="([^"]+)">([^<]+)<\/button>/g)].map((m) => ({
+    startsAt: m[1]!,
+    label: m[2]!,
+    time: m[3]!,
+  }));
 
 async function assistantOf(id: string) {
   return (await h.api('GET', `/api/candidates/${id}/assistant`)).body;
@@ -110,7 +120,13 @@ describe('the booking page', () => {
     expect(Math.min(...starts)).toBeLessThanOrEqual(Date.parse('2026-03-02T16:30:00Z'));
     // Half-hour slots 9:00–16:30 New York, weekdays only, two weeks ahead (DST included).
     for (const at of starts) {
-      const ny = new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', weekday: 'short', hour: 'numeric', minute: '2-digit', hourCycle: 'h23' }).format(at);
+      const ny = new Intl.DateTimeFormat('en-US', {
+        timeZone: 'America/New_York',
+        weekday: 'short',
+        hour: 'numeric',
+        minute: '2-digit',
+        hourCycle: 'h23',
+      }).format(at);
       expect(ny).toMatch(/^(Mon|Tue|Wed|Thu|Fri) (09|1[0-6]):(00|30)$/);
     }
     expect(starts.some((at) => at > Date.parse('2026-03-09T00:00:00Z'))).toBe(true);
@@ -159,7 +175,9 @@ describe('the booking page', () => {
     expect(res.html).toContain(`${RECRUITER} will see you on <strong>Tuesday, Mar 3 at 6:00 AM PST</strong>.`);
 
     await h.advance(2000);
-    expect(phoneTexts(candidate.phone).map((m) => m.body)).toEqual([`You're booked with ${RECRUITER} on Tuesday, Mar 3 at 6:00 AM PST. Reply here if you need to change it.`]);
+    expect(phoneTexts(candidate.phone).map((m) => m.body)).toEqual([
+      `You're booked with ${RECRUITER} on Tuesday, Mar 3 at 6:00 AM PST. Reply here if you need to change it.`,
+    ]);
     const confirmation = h.db.select().from(messages).where(eq(messages.toAddress, candidate.phone)).get()!;
     expect(confirmation).toMatchObject({ sender: 'system', status: 'delivered', encoding: 'GSM-7', segments: 1 });
 
@@ -262,7 +280,11 @@ describe('the booking page', () => {
   it('every candidate and recruiter string is escaped', async () => {
     const evil = fresh({ firstName: '<script>alert("pwned")</script>', atsId: `x"><img src=x onerror=alert(1)>` });
     h.db.update(recruiters).set({ name: 'Jo <b onmouseover="x()">Boss</b> & Co' }).where(eq(recruiters.email, 'recruiter@acme.test')).run();
-    h.db.update(organizations).set({ name: 'Acme <i>Staffing</i>' }).where(eq(organizations.id, orgIdOf(h.db.$client, 'acme'))).run();
+    h.db
+      .update(organizations)
+      .set({ name: 'Acme <i>Staffing</i>' })
+      .where(eq(organizations.id, orgIdOf(h.db.$client, 'acme')))
+      .run();
     try {
       const page = await open(evil.link);
       expect(page.status).toBe(200);
@@ -281,7 +303,11 @@ describe('the booking page', () => {
       expect(taken.html).not.toMatch(/<script|<img|<b |<i>/i);
     } finally {
       h.db.update(recruiters).set({ name: RECRUITER }).where(eq(recruiters.email, 'recruiter@acme.test')).run();
-      h.db.update(organizations).set({ name: 'Acme Staffing' }).where(eq(organizations.id, orgIdOf(h.db.$client, 'acme'))).run();
+      h.db
+        .update(organizations)
+        .set({ name: 'Acme Staffing' })
+        .where(eq(organizations.id, orgIdOf(h.db.$client, 'acme')))
+        .run();
     }
   });
 });
@@ -296,7 +322,12 @@ describe('booking from Ari’s scheduling step', () => {
   afterAll(() => h.close());
 
   async function launch(sequence: string, ids: string[]) {
-    const { campaignId, messageId } = await draftCampaign(h, { name: sequence, jobTitle: 'Forklift Operator', candidateIds: ids, body: 'Hi {{firstName}}, would you like to interview for {{jobTitle}}? Reply YES or NO.' });
+    const { campaignId, messageId } = await draftCampaign(h, {
+      name: sequence,
+      jobTitle: 'Forklift Operator',
+      candidateIds: ids,
+      body: 'Hi {{firstName}}, would you like to interview for {{jobTitle}}? Reply YES or NO.',
+    });
     expect((await h.api('PATCH', `/api/campaigns/${campaignId}`, { assistant: { enabled: true, sequenceId: sequenceIds[sequence] } })).status).toBe(200);
     expect((await h.api('POST', `/api/campaigns/${campaignId}/messages/${messageId}/schedule`)).status).toBe(200);
     await h.advance(2000);
@@ -307,7 +338,9 @@ describe('booking from Ari’s scheduling step', () => {
     const before = phoneTexts(phone).length;
     await h.simulator.reply(phone, body);
     await h.advance(2000);
-    return phoneTexts(phone).slice(before).map((m) => m.body);
+    return phoneTexts(phone)
+      .slice(before)
+      .map((m) => m.body);
   }
 
   it('the Interview scheduling sequence waiting in its booking step completes when the candidate books', async () => {

@@ -7,18 +7,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHarness, type Harness, type HarnessOptions } from './harness.js';
-import {
-  HOUR,
-  MINUTE,
-  arrivalsByPhone,
-  bulkCandidates,
-  insertCandidates,
-  iso,
-  localTime,
-  phoneOf,
-  sendCampaign,
-  textableSms,
-} from './support/campaigns.js';
+import { HOUR, MINUTE, arrivalsByPhone, bulkCandidates, insertCandidates, iso, localTime, phoneOf, sendCampaign, textableSms } from './support/campaigns.js';
 
 let h: Harness;
 const open: Harness[] = [];
@@ -66,7 +55,16 @@ describe('quiet hours in each candidate’s time zone', () => {
     const T0 = Date.parse('2026-03-03T13:00:00Z');
     await harness({ now: iso(T0) });
     // New York (explicit zone), Detroit, Chicago, Denver, Phoenix (no DST), LA, Honolulu.
-    const who = { '10001': 'America/New_York', '10029': 'America/Detroit', '10041': 'America/Chicago', '10049': 'America/Denver', '10012': 'America/Phoenix', '10009': 'America/Los_Angeles', '10089': 'America/Los_Angeles', '10061': 'Pacific/Honolulu' };
+    const who = {
+      '10001': 'America/New_York',
+      '10029': 'America/Detroit',
+      '10041': 'America/Chicago',
+      '10049': 'America/Denver',
+      '10012': 'America/Phoenix',
+      '10009': 'America/Los_Angeles',
+      '10089': 'America/Los_Angeles',
+      '10061': 'Pacific/Honolulu',
+    };
     const expected: Record<string, string> = {
       '10001': '2026-03-03T13:00:00.000Z',
       '10029': '2026-03-03T13:00:00.000Z',
@@ -155,7 +153,13 @@ describe('quiet hours in each candidate’s time zone', () => {
     const arrivals = arrivalsByPhone(h);
     for (const [atsId, [zone, saturday, sunday]] of Object.entries(expected)) {
       const got = arrivals.get(phoneOf(h.db.$client, atsId))!;
-      expect({ atsId, got: got.map((g) => [g.body, iso(g.at)]) }).toEqual({ atsId, got: [['Saturday text', saturday], ['Sunday text', sunday]] });
+      expect({ atsId, got: got.map((g) => [g.body, iso(g.at)]) }).toEqual({
+        atsId,
+        got: [
+          ['Saturday text', saturday],
+          ['Sunday text', sunday],
+        ],
+      });
       if (zone !== 'Pacific/Honolulu') expect(got.map((g) => localTime(g.at, zone))).toEqual(['08:00', '08:00']);
     }
     expect((await h.api('GET', `/api/campaigns/${campaignId}`)).body.status).toBe('sent');
@@ -184,7 +188,13 @@ describe('quiet hours in each candidate’s time zone', () => {
     const arrivals = arrivalsByPhone(h);
     for (const [atsId, [zone, saturday, sunday]] of Object.entries(expected)) {
       const got = arrivals.get(phoneOf(h.db.$client, atsId))!;
-      expect({ atsId, got: got.map((g) => [g.body, iso(g.at)]) }).toEqual({ atsId, got: [['Saturday text', saturday], ['Sunday text', sunday]] });
+      expect({ atsId, got: got.map((g) => [g.body, iso(g.at)]) }).toEqual({
+        atsId,
+        got: [
+          ['Saturday text', saturday],
+          ['Sunday text', sunday],
+        ],
+      });
       expect(got.map((g) => localTime(g.at, zone))).toEqual(['08:00', '08:00']);
     }
   });
@@ -241,7 +251,10 @@ describe('changes between schedule and send', () => {
 
     const detail = await h.api('GET', `/api/campaigns/${d.campaignId}`);
     expect(detail.body).toMatchObject({ status: 'sent', stats: { sent: 2, skipped: { OPTED_OUT: 1, NO_CONSENT: 1 }, queued: 0 } });
-    const tab = (await h.api('GET', `/api/campaigns/${d.campaignId}/candidates`)).body.recipients as { id: string; delivery: { status: string; reason: string } }[];
+    const tab = (await h.api('GET', `/api/campaigns/${d.campaignId}/candidates`)).body.recipients as {
+      id: string;
+      delivery: { status: string; reason: string };
+    }[];
     expect(Object.fromEntries(tab.map((r) => [r.id, [r.delivery.status, r.delivery.reason]]))).toMatchObject({
       '10011': ['skipped', 'OPTED_OUT'],
       '10026': ['skipped', 'NO_CONSENT'],
@@ -258,7 +271,10 @@ describe('changes between schedule and send', () => {
     const last = bulkCandidates('q', 6)[5]!;
     await h.simulator.reply(last.phone!, 'STOP');
     await h.advance(10_000);
-    const phones = h.simulator.received().filter((m) => m.body === 'Queued text').map((m) => m.phone);
+    const phones = h.simulator
+      .received()
+      .filter((m) => m.body === 'Queued text')
+      .map((m) => m.phone);
     expect(phones).toHaveLength(5);
     expect(phones).not.toContain(last.phone);
     expect((await h.api('GET', `/api/campaigns/${d.campaignId}`)).body).toMatchObject({ status: 'sent', stats: { sent: 5, skipped: { OPTED_OUT: 1 } } });
@@ -282,7 +298,11 @@ describe('WhatsApp templates and bad data', () => {
   it('an approved WhatsApp template reaches WhatsApp candidates outside the 24-hour window, and the review says so', async () => {
     const T0 = Date.parse('2026-03-03T15:00:00Z');
     await harness({ now: iso(T0) });
-    const template = h.db.$client.prepare(`select t.id, t.body from templates t join organizations o on o.id = t.org_id where o.slug = 'acme' and t.whatsapp_approved = 1 order by t.id limit 1`).get() as { id: number; body: string };
+    const template = h.db.$client
+      .prepare(
+        `select t.id, t.body from templates t join organizations o on o.id = t.org_id where o.slug = 'acme' and t.whatsapp_approved = 1 order by t.id limit 1`,
+      )
+      .get() as { id: number; body: string };
     // 10002 and 10113: WhatsApp, never wrote (window closed). 10001: SMS.
     const created = await h.api('POST', '/api/campaigns', { name: 'Template', jobTitle: 'Driver', candidateIds: ['10002', '10113', '10001'] });
     const id = created.body.campaign.id;
@@ -326,7 +346,9 @@ describe('rate limit per sender', () => {
 
   it('never exceeds 2 segments in any second, and runs at the limit (40 texts in ~20 s)', async () => {
     await harness({ now: iso(T0), env: { SEND_RATE_PER_SECOND: '2' } });
-    const ids = textableSms(h.db.$client).slice(0, 40).map((c) => c.atsId);
+    const ids = textableSms(h.db.$client)
+      .slice(0, 40)
+      .map((c) => c.atsId);
     expect(ids).toHaveLength(40);
     const d = await sendCampaign(h, { candidateIds: ids, body: 'Short and sweet' });
     expect(d.review.eligible).toBe(40);
@@ -345,7 +367,9 @@ describe('rate limit per sender', () => {
 
   it('a two-segment text counts double', async () => {
     await harness({ now: iso(T0), env: { SEND_RATE_PER_SECOND: '2' } });
-    const ids = textableSms(h.db.$client).slice(0, 10).map((c) => c.atsId);
+    const ids = textableSms(h.db.$client)
+      .slice(0, 10)
+      .map((c) => c.atsId);
     const body = `${'Long text. '.repeat(16)}`; // 176 GSM-7 characters: 2 segments
     const d = await sendCampaign(h, { candidateIds: ids, body });
     expect(d.review.segments).toEqual({ min: 2, max: 2, total: 20 });
@@ -361,7 +385,9 @@ describe('rate limit per sender', () => {
 
   it('one-to-one texts jump the queue of a long campaign, within the same limit', async () => {
     await harness({ now: iso(T0), env: { SEND_RATE_PER_SECOND: '2' } });
-    const ids = textableSms(h.db.$client).slice(0, 40).map((c) => c.atsId);
+    const ids = textableSms(h.db.$client)
+      .slice(0, 40)
+      .map((c) => c.atsId);
     await sendCampaign(h, { candidateIds: ids, body: 'Campaign text' });
     await h.advance(5_200);
     // A recruiter texts someone who is not in the campaign, mid-campaign.

@@ -51,7 +51,16 @@ function textTo(phone: string) {
       `select id, status, attempts, error_code as code, error_message as errorMessage, provider_sid as sid, due_at as dueAt, claim_token as claim
        from messages where to_address = ? and direction = 'outbound' order by id`,
     )
-    .all(phone) as { id: number; status: string; attempts: number; code: string | null; errorMessage: string | null; sid: string | null; dueAt: number; claim: string | null }[];
+    .all(phone) as {
+    id: number;
+    status: string;
+    attempts: number;
+    code: string | null;
+    errorMessage: string | null;
+    sid: string | null;
+    dueAt: number;
+    claim: string | null;
+  }[];
 }
 
 /** Moves the clock to the next due text and runs a round, until nothing is queued. */
@@ -133,7 +142,10 @@ describe('transient errors', () => {
 
   it('gives up after the maximum attempts (always 503): failed with the code, the campaign completes', async () => {
     const phones = NY.slice(0, 2).map((id) => phoneOf(h.db.$client, id));
-    twilio.script(phones[0]!, Array.from({ length: 20 }, () => ({ status: 503, message: 'Service Unavailable' })));
+    twilio.script(
+      phones[0]!,
+      Array.from({ length: 20 }, () => ({ status: 503, message: 'Service Unavailable' })),
+    );
     const d = await sendCampaign(h, { candidateIds: NY.slice(0, 2) });
     await runUntilSettled();
     const posts = twilio.posts(phones[0]);
@@ -152,7 +164,10 @@ describe('transient errors', () => {
     expect(twilio.posts(phones[0])).toHaveLength(6);
     const detail = await campaignDetail(d.campaignId);
     expect(detail).toMatchObject({ status: 'sent', stats: { sent: 1, failed: 1, queued: 0 } });
-    const tab = (await h.api('GET', `/api/campaigns/${d.campaignId}/candidates`)).body.recipients as { id: string; delivery: { messageStatus: string; errorCode: string } }[];
+    const tab = (await h.api('GET', `/api/campaigns/${d.campaignId}/candidates`)).body.recipients as {
+      id: string;
+      delivery: { messageStatus: string; errorCode: string };
+    }[];
     expect(tab.find((r) => r.id === NY[0])!.delivery).toMatchObject({ messageStatus: 'failed', errorCode: '503' });
   });
 });
@@ -164,7 +179,9 @@ describe('permanent errors', () => {
     const d = await sendCampaign(h, { candidateIds: NY });
     await runUntilSettled();
     expect(twilio.posts(phones[2])).toHaveLength(1);
-    expect(textTo(phones[2]!)).toEqual([expect.objectContaining({ status: 'failed', attempts: 1, code: '21211', errorMessage: expect.stringContaining('not a valid phone number') })]);
+    expect(textTo(phones[2]!)).toEqual([
+      expect.objectContaining({ status: 'failed', attempts: 1, code: '21211', errorMessage: expect.stringContaining('not a valid phone number') }),
+    ]);
     for (const p of [0, 1, 3, 4]) expect(textTo(phones[p]!)[0]).toMatchObject({ status: 'sending', sid: expect.stringMatching(/^SM/) });
     expect(await campaignDetail(d.campaignId)).toMatchObject({ status: 'sent', stats: { sent: 4, failed: 1, queued: 0, done: 5 } });
     // The candidate is still textable: 21211 is about the number, not consent.
@@ -214,7 +231,12 @@ describe('no answer: the text may or may not have gone', () => {
     const { createHmac } = await import('node:crypto');
     const url = 'http://te.test/webhooks/twilio/status';
     const params = { MessageSid: created.sid, MessageStatus: 'delivered', AccountSid: FAKE_ACCOUNT_SID };
-    const data = url + Object.keys(params).sort().map((k) => k + params[k as keyof typeof params]).join('');
+    const data =
+      url +
+      Object.keys(params)
+        .sort()
+        .map((k) => k + params[k as keyof typeof params])
+        .join('');
     const signature = createHmac('sha1', FAKE_AUTH_TOKEN).update(data).digest('base64');
     const res = await h.app.request('/webhooks/twilio/status', {
       method: 'POST',

@@ -6,18 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from './harness.js';
-import {
-  HOUR,
-  bulkCandidates,
-  draftCampaign,
-  insertCandidates,
-  iso,
-  orgIdOf,
-  phoneOf,
-  recruiterIdOf,
-  sendCampaign,
-  textableSms,
-} from './support/campaigns.js';
+import { HOUR, bulkCandidates, draftCampaign, insertCandidates, iso, orgIdOf, phoneOf, recruiterIdOf, sendCampaign, textableSms } from './support/campaigns.js';
 
 const START = '2026-03-03T13:00:00.000Z';
 const T0 = Date.parse(START);
@@ -176,12 +165,20 @@ describe('campaign lifecycle', () => {
       expect(on.status).toBe(200);
       expect(on.body.assistant).toEqual({ enabled: true, sequenceId: outbound });
       // Turning it back on later remembers the sequence.
-      expect((await h.api('PATCH', `/api/campaigns/${id}`, { assistant: { enabled: false } })).body.assistant).toEqual({ enabled: false, sequenceId: outbound });
+      expect((await h.api('PATCH', `/api/campaigns/${id}`, { assistant: { enabled: false } })).body.assistant).toEqual({
+        enabled: false,
+        sequenceId: outbound,
+      });
       expect((await h.api('PATCH', `/api/campaigns/${id}`, { assistant: { enabled: true } })).body.assistant).toEqual({ enabled: true, sequenceId: outbound });
 
       // Globex does not subscribe to the assistant.
       const theirs = (await h.api('POST', '/api/campaigns', { name: 'Globex' }, { email: 'recruiter@globex.test' })).body.campaign.id;
-      const refused = await h.api('PATCH', `/api/campaigns/${theirs}`, { assistant: { enabled: true, sequenceId: globexSequence } }, { email: 'recruiter@globex.test' });
+      const refused = await h.api(
+        'PATCH',
+        `/api/campaigns/${theirs}`,
+        { assistant: { enabled: true, sequenceId: globexSequence } },
+        { email: 'recruiter@globex.test' },
+      );
       expect(refused).toMatchObject({ status: 403, body: { error: { code: 'ASSISTANT_NOT_SUBSCRIBED' } } });
     });
 
@@ -320,7 +317,10 @@ describe('campaign lifecycle', () => {
 
     it('renders {{jobTitle}} from the candidate when the campaign has none, and per recipient', async () => {
       const id = await campaignWith(null, [NY, LA, HNL]);
-      const res = await h.api('POST', `/api/campaigns/${id}/messages`, { body: 'Hi {{firstName}}, still keen on {{ jobTitle }}? {{recruiterName}}', sendAt: null });
+      const res = await h.api('POST', `/api/campaigns/${id}/messages`, {
+        body: 'Hi {{firstName}}, still keen on {{ jobTitle }}? {{recruiterName}}',
+        sendAt: null,
+      });
       expect(res.body.review.previews.map((p: { body: string }) => p.body)).toEqual([
         'Hi Maria, still keen on Warehouse Associate? Jordan Avery',
         'Hi Wyatt, still keen on Software Engineer? Jordan Avery',
@@ -389,7 +389,11 @@ describe('campaign lifecycle', () => {
       // 19:00 UTC: 14:00 New York, 11:00 Los Angeles, 09:00 Honolulu: nobody waits.
       const res = await h.api('POST', `/api/campaigns/${id}/messages`, { body: 'Hi', sendAt: '2026-03-03T19:00:00Z' });
       expect(res.body.message.sendAt).toBe('2026-03-03T19:00:00.000Z');
-      expect(res.body.review).toMatchObject({ startsAt: '2026-03-03T19:00:00.000Z', quietHours: { count: 0, byTimeZone: [] }, estimatedCompletionAt: '2026-03-03T19:00:03.000Z' });
+      expect(res.body.review).toMatchObject({
+        startsAt: '2026-03-03T19:00:00.000Z',
+        quietHours: { count: 0, byTimeZone: [] },
+        estimatedCompletionAt: '2026-03-03T19:00:03.000Z',
+      });
     });
 
     it('PATCH /api/organization changes what a review says', async () => {
@@ -536,7 +540,10 @@ describe('campaign lifecycle', () => {
       expect(added.body).toMatchObject({ added: 3, recipients: 4 });
       expect((await h.api('DELETE', `/api/campaigns/${d.campaignId}/candidates/10026`)).status).toBe(200);
       await h.advance(HOUR + 3000);
-      const phones = h.simulator.received().map((m) => m.phone).sort();
+      const phones = h.simulator
+        .received()
+        .map((m) => m.phone)
+        .sort();
       expect(phones).toEqual([phoneOf(h.db.$client, NY), phoneOf(h.db.$client, '10011')].sort());
       const detail = await h.api('GET', `/api/campaigns/${d.campaignId}`);
       expect(detail.body).toMatchObject({ status: 'sent', stats: { recipients: 3, sent: 2, skipped: { NO_CONSENT: 1 }, queued: 0 } });
@@ -565,7 +572,11 @@ describe('campaign lifecycle', () => {
       }
       expect((await h.api('GET', base, undefined, as)).status).toBe(200);
       expect((await h.api('GET', `${base}/messages/${d.messageId}`, undefined, as)).status).toBe(200);
-      expect((await h.api('GET', base)).body).toMatchObject({ name: 'Test campaign', status: 'draft', messages: [{ body: 'Hi {{firstName}}, we are hiring.' }] });
+      expect((await h.api('GET', base)).body).toMatchObject({
+        name: 'Test campaign',
+        status: 'draft',
+        messages: [{ body: 'Hi {{firstName}}, we are hiring.' }],
+      });
       await h.advance(5000);
       expect(h.simulator.received()).toEqual([]);
     });

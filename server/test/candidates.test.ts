@@ -133,7 +133,10 @@ describe('GET /api/candidates', () => {
       // As the ATS displays it, as E.164, bare digits, dashed.
       for (const query of ['(212) 555-0101', '+1 212 555 0101', '+12125550101', '2125550101', '212-555-0101', '212.555.0101']) {
         const res = await search({ query });
-        expect(res.body.candidates.map((c: CandidateJson) => c.id), query).toEqual(['10001']);
+        expect(
+          res.body.candidates.map((c: CandidateJson) => c.id),
+          query,
+        ).toEqual(['10001']);
       }
       // A partial number finds every candidate whose number contains it.
       const partial = await search({ query: '555-0101', limit: 100 });

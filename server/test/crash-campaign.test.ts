@@ -99,9 +99,9 @@ async function expectExactlyOnce(campaignId: number, prefix: string, expected: {
     async () => {
       const detail = await api('GET', `/api/campaigns/${campaignId}`);
       if (detail.body.status !== 'sent') return false;
-      const open = reader
-        .prepare(`select count(*) as n from messages where campaign_id = ? and status in ('queued', 'sending')`)
-        .get(campaignId) as { n: number };
+      const open = reader.prepare(`select count(*) as n from messages where campaign_id = ? and status in ('queued', 'sending')`).get(campaignId) as {
+        n: number;
+      };
       return open.n === 0;
     },
     30_000,
@@ -118,7 +118,9 @@ async function expectExactlyOnce(campaignId: number, prefix: string, expected: {
   expect(Object.fromEntries(perPhone)).toEqual(Object.fromEntries(wanted));
 
   const statuses = Object.fromEntries(
-    (reader.prepare(`select status, count(*) as n from messages where campaign_id = ? group by status`).all(campaignId) as { status: string; n: number }[]).map((r) => [r.status, r.n]),
+    (reader.prepare(`select status, count(*) as n from messages where campaign_id = ? group by status`).all(campaignId) as { status: string; n: number }[]).map(
+      (r) => [r.status, r.n],
+    ),
   );
   expect(statuses.queued ?? 0).toBe(0);
   expect(statuses.sending ?? 0).toBe(0);
@@ -128,7 +130,9 @@ async function expectExactlyOnce(campaignId: number, prefix: string, expected: {
   expect(reader.prepare(`select candidate_id from messages where campaign_id = ? group by candidate_id having count(*) > 1`).all(campaignId)).toEqual([]);
   expect(
     reader
-      .prepare(`select count(*) as n from campaign_deliveries d join campaign_messages m on m.id = d.campaign_message_id where m.campaign_id = ? and d.status = 'pending'`)
+      .prepare(
+        `select count(*) as n from campaign_deliveries d join campaign_messages m on m.id = d.campaign_message_id where m.campaign_id = ? and d.status = 'pending'`,
+      )
       .get(campaignId),
   ).toEqual({ n: 0 });
   const detail = (await api('GET', `/api/campaigns/${campaignId}`)).body;
@@ -165,7 +169,9 @@ afterAll(async () => {
 
 describe('SIGKILL during a campaign, restart on the same database', () => {
   it('killed at 10%, 40% and 70% of the texts: every eligible recipient gets exactly one', async () => {
-    const all = (reader.prepare(`select c.ats_id as atsId from candidates c join organizations o on o.id = c.org_id where o.slug = 'acme'`).all() as { atsId: string }[]).map((r) => r.atsId);
+    const all = (
+      reader.prepare(`select c.ats_id as atsId from candidates c join organizations o on o.id = c.org_id where o.slug = 'acme'`).all() as { atsId: string }[]
+    ).map((r) => r.atsId);
     const eligible = eligibleCandidates();
     expect(eligible.length).toBeGreaterThan(EXTRA + 50);
     const { id, review } = await createAndSchedule('Crash one', 'Crash one for {{firstName}}', all);

@@ -102,7 +102,12 @@ describe('a crash between handing texts over and recording them', () => {
     crash(a);
     const b = await open({ now: iso(T0 + 5000) });
     await b.advance(10_000);
-    expect(b.simulator.received().map((m) => m.phone).sort()).toEqual(NY.map((id) => phoneOf(b.db.$client, id)).sort());
+    expect(
+      b.simulator
+        .received()
+        .map((m) => m.phone)
+        .sort(),
+    ).toEqual(NY.map((id) => phoneOf(b.db.$client, id)).sort());
     expect((await b.api('GET', `/api/campaigns/${d.campaignId}`)).body).toMatchObject({ status: 'sent', stats: { sent: 6, delivered: 6 } });
   });
 
@@ -181,9 +186,16 @@ describe('two server processes on one database file', () => {
   it('claim each text once: every recipient gets exactly one, whichever process sent it', async () => {
     const a = await open({ now: iso(T0), env: { SEND_RATE_PER_SECOND: '20' } });
     const b = await open({ now: iso(T0), env: { SEND_RATE_PER_SECOND: '20' } });
-    const ids = (a.db.$client.prepare(`select c.ats_id as id from candidates c join organizations o on o.id = c.org_id where o.slug = 'acme' and c.channel = 'sms'`).all() as { id: string }[]).map((r) => r.id);
+    const ids = (
+      a.db.$client
+        .prepare(`select c.ats_id as id from candidates c join organizations o on o.id = c.org_id where o.slug = 'acme' and c.channel = 'sms'`)
+        .all() as { id: string }[]
+    ).map((r) => r.id);
     const sentBy = new Map<string, string[]>();
-    for (const [name, h] of [['a', a], ['b', b]] as const) {
+    for (const [name, h] of [
+      ['a', a],
+      ['b', b],
+    ] as const) {
       const real = h.simulator.send.bind(h.simulator);
       h.simulator.send = async (text: OutboundText) => {
         sentBy.set(text.idempotencyKey, [...(sentBy.get(text.idempotencyKey) ?? []), name]);
@@ -211,4 +223,3 @@ describe('two server processes on one database file', () => {
     expect(detail.stats.queued).toBe(0);
   });
 });
-

@@ -50,7 +50,9 @@ export async function createHarness(options: HarnessOptions = {}) {
 
   /** The app over real HTTP (node's server on a free port) once `serveHttp()` ran, else in process. */
   function request(path: string, init: RequestInit = {}): Promise<Response> {
-    return http ? fetch(http.base + path, { ...init, ...(init.body instanceof ReadableStream ? { duplex: 'half' } : {}) } as RequestInit) : Promise.resolve(te.app.request(path, init));
+    return http
+      ? fetch(http.base + path, { ...init, ...(init.body instanceof ReadableStream ? { duplex: 'half' } : {}) } as RequestInit)
+      : Promise.resolve(te.app.request(path, init));
   }
 
   async function login(email = 'recruiter@acme.test'): Promise<string> {

@@ -241,10 +241,22 @@ describe('configuration refusals', () => {
     ['PUBLIC_URL=notaurl', { PUBLIC_URL: 'notaurl' }, 'PUBLIC_URL'],
     ['PUBLIC_URL=ftp://x', { PUBLIC_URL: 'ftp://example.com' }, 'PUBLIC_URL'],
     ['PROVIDER=twilio without TWILIO_ACCOUNT_SID', { PROVIDER: 'twilio', TWILIO_AUTH_TOKEN: 'x', TWILIO_SMS_FROM: '+15005550006' }, 'TWILIO_ACCOUNT_SID'],
-    ['a malformed TWILIO_ACCOUNT_SID', { PROVIDER: 'twilio', TWILIO_ACCOUNT_SID: 'AC123', TWILIO_AUTH_TOKEN: 'x', TWILIO_SMS_FROM: '+15005550006' }, 'TWILIO_ACCOUNT_SID'],
-    ['PROVIDER=twilio without TWILIO_AUTH_TOKEN', { PROVIDER: 'twilio', TWILIO_ACCOUNT_SID: 'AC' + '0'.repeat(32), TWILIO_SMS_FROM: '+15005550006' }, 'TWILIO_AUTH_TOKEN'],
+    [
+      'a malformed TWILIO_ACCOUNT_SID',
+      { PROVIDER: 'twilio', TWILIO_ACCOUNT_SID: 'AC123', TWILIO_AUTH_TOKEN: 'x', TWILIO_SMS_FROM: '+15005550006' },
+      'TWILIO_ACCOUNT_SID',
+    ],
+    [
+      'PROVIDER=twilio without TWILIO_AUTH_TOKEN',
+      { PROVIDER: 'twilio', TWILIO_ACCOUNT_SID: 'AC' + '0'.repeat(32), TWILIO_SMS_FROM: '+15005550006' },
+      'TWILIO_AUTH_TOKEN',
+    ],
     ['PROVIDER=twilio without a sender', { PROVIDER: 'twilio', TWILIO_ACCOUNT_SID: 'AC' + '0'.repeat(32), TWILIO_AUTH_TOKEN: 'x' }, 'TWILIO_SMS_FROM'],
-    ['a TWILIO_SMS_FROM that is not E.164', { PROVIDER: 'twilio', TWILIO_ACCOUNT_SID: 'AC' + '0'.repeat(32), TWILIO_AUTH_TOKEN: 'x', TWILIO_SMS_FROM: '555-0100' }, 'TWILIO_SMS_FROM'],
+    [
+      'a TWILIO_SMS_FROM that is not E.164',
+      { PROVIDER: 'twilio', TWILIO_ACCOUNT_SID: 'AC' + '0'.repeat(32), TWILIO_AUTH_TOKEN: 'x', TWILIO_SMS_FROM: '555-0100' },
+      'TWILIO_SMS_FROM',
+    ],
     ['SEND_RATE_PER_SECOND=fast', { SEND_RATE_PER_SECOND: 'fast' }, 'SEND_RATE_PER_SECOND'],
     ['SEND_RATE_PER_SECOND=-1', { SEND_RATE_PER_SECOND: '-1' }, 'SEND_RATE_PER_SECOND'],
     ['SEND_RATE_PER_SECOND=0', { SEND_RATE_PER_SECOND: '0' }, 'SEND_RATE_PER_SECOND'],
@@ -275,8 +287,12 @@ describe('configuration refusals', () => {
     };
     expect(messageFor({ PORT: 'abc' })).toBe('Invalid configuration: PORT must be a whole number from 1 to 65,535 (got "abc")');
     expect(messageFor({ PROVIDER: 'sms' })).toBe('Invalid configuration: PROVIDER must be simulator or twilio (got "sms")');
-    expect(messageFor({ SEND_RATE_PER_SECOND: 'fast' })).toBe('Invalid configuration: SEND_RATE_PER_SECOND must be a positive number or "unlimited" (got "fast")');
-    expect(messageFor({ PUBLIC_URL: 'ftp://example.com' })).toBe('Invalid configuration: PUBLIC_URL must be an http:// or https:// URL (got "ftp://example.com")');
+    expect(messageFor({ SEND_RATE_PER_SECOND: 'fast' })).toBe(
+      'Invalid configuration: SEND_RATE_PER_SECOND must be a positive number or "unlimited" (got "fast")',
+    );
+    expect(messageFor({ PUBLIC_URL: 'ftp://example.com' })).toBe(
+      'Invalid configuration: PUBLIC_URL must be an http:// or https:// URL (got "ftp://example.com")',
+    );
   });
 
   it('the defaults run the demo', () => {

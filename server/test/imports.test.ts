@@ -12,7 +12,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { ImportStatus } from '../../shared/api.js';
 import { createApp } from '../app.js';
 import { openDatabase } from '../db/client.js';
-import { candidateImports, candidates, organizations } from '../db/schema.js';
+import { candidates, organizations } from '../db/schema.js';
 import { silentLogger } from '../deps.js';
 import type { AppEvent } from '../lib/events.js';
 import { startServer } from '../main.js';
@@ -68,8 +68,14 @@ describe('bulk import', () => {
     return settled(() => status(started.body.importId));
   };
   const acme = () => h.db.select().from(organizations).where(eq(organizations.slug, 'acme')).get()!;
-  const count = (table: 'candidates' | 'candidate_imports' | 'consent_records') => (h.db.$client.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
-  const candidate = (atsId: string) => h.db.select().from(candidates).where(and(eq(candidates.orgId, acme().id), eq(candidates.atsId, atsId))).get();
+  const count = (table: 'candidates' | 'candidate_imports' | 'consent_records') =>
+    (h.db.$client.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
+  const candidate = (atsId: string) =>
+    h.db
+      .select()
+      .from(candidates)
+      .where(and(eq(candidates.orgId, acme().id), eq(candidates.atsId, atsId)))
+      .get();
 
   it('a 2,000-row CSV with bad rows: exact counts, row numbers (as a spreadsheet numbers them) and reasons', async () => {
     const rows: string[] = [HEADER];
@@ -129,7 +135,14 @@ describe('bulk import', () => {
 
     // No bad row was half written; the first of a duplicate pair was written once.
     for (const id of ['IMP-10', 'IMP-20', 'IMP-40', 'IMP-50', 'IMP-60', 'IMP-70', 'IMP-80', 'IMP-90', 'IMP-1999']) expect(candidate(id), id).toBeUndefined();
-    expect(candidate('IMP-5')).toMatchObject({ firstName: 'First5', lastName: 'Last, 5', phone: '+13127000005', consentStatus: 'granted', consentSource: 'career-site', location: 'Chicago, IL' });
+    expect(candidate('IMP-5')).toMatchObject({
+      firstName: 'First5',
+      lastName: 'Last, 5',
+      phone: '+13127000005',
+      consentStatus: 'granted',
+      consentSource: 'career-site',
+      location: 'Chicago, IL',
+    });
 
     // The same file again: nothing changes.
     const again = await run(rows.join('\r\n') + '\r\n');
@@ -204,7 +217,9 @@ describe('bulk import', () => {
     expect(byAdmin.status).toBe(202);
     const done = await settled(() => status(byAdmin.body.importId, adminToken));
     expect(done).toMatchObject({ status: 'done', created: 1 });
-    expect(h.db.$client.prepare(`select set_by_type as type, set_by_name as name from consent_records where candidate_id = ?`).get(candidate('IMP-9002')!.id)).toEqual({
+    expect(
+      h.db.$client.prepare(`select set_by_type as type, set_by_name as name from consent_records where candidate_id = ?`).get(candidate('IMP-9002')!.id),
+    ).toEqual({
       type: 'recruiter',
       name: 'Jordan Avery',
     });
@@ -270,7 +285,11 @@ describe('an import cut off by a restart', () => {
       expect(after.processed).toBeGreaterThan(0);
       expect(after.processed).toBeLessThan(5000);
       expect(after.message).toMatch(/restarted .* Run it again/);
-      const written = (db.select({ n: sql<number>`count(*)` }).from(candidates).where(sql`${candidates.atsId} like 'RST-%'`).get()!).n;
+      const written = db
+        .select({ n: sql<number>`count(*)` })
+        .from(candidates)
+        .where(sql`${candidates.atsId} like 'RST-%'`)
+        .get()!.n;
       expect(written).toBe(after.processed);
 
       const rerun = await second.services.imports.start(org, { type: 'system', name: 'test' }, 'text/csv', [new TextEncoder().encode(csv)]);
@@ -305,9 +324,17 @@ describe('over real HTTP with an integration key', () => {
   });
 
   it('creates a key, streams a CSV in chunks, follows the import to done, upserts one and erases one', async () => {
-    const login = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'recruiter@acme.test', password: 'demo1234' }) });
+    const login = await fetch(`${base}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'recruiter@acme.test', password: 'demo1234' }),
+    });
     const { token } = (await login.json()) as { token: string };
-    const created = await fetch(`${base}/api/api-keys`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'HTTP sync' }) });
+    const created = await fetch(`${base}/api/api-keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'HTTP sync' }),
+    });
     expect(created.status).toBe(201);
     const { key } = (await created.json()) as { key: string };
     const auth = { authorization: `Bearer ${key}` };
@@ -321,25 +348,40 @@ describe('over real HTTP with an integration key', () => {
         controller.close();
       },
     });
-    const started = await fetch(`${base}/api/candidates/import`, { method: 'POST', headers: { ...auth, 'content-type': 'text/csv; charset=utf-8' }, body, duplex: 'half' } as RequestInit);
+    const started = await fetch(`${base}/api/candidates/import`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'text/csv; charset=utf-8' },
+      body,
+      duplex: 'half',
+    } as RequestInit);
     expect(started.status).toBe(202);
     const { importId, total } = (await started.json()) as ImportStatus;
     expect(total).toBe(3000);
     const done = await settled(async () => (await (await fetch(`${base}/api/imports/${importId}`, { headers: auth })).json()) as ImportStatus);
     expect(done).toMatchObject({ status: 'done', created: 3000, failed: 0 });
 
-    const lookup = (await (await fetch(`${base}/api/candidates?ids=HTTP-40000,HTTP-42999`, { headers: auth })).json()) as { candidates: { id: string; textable: boolean }[] };
+    const lookup = (await (await fetch(`${base}/api/candidates?ids=HTTP-40000,HTTP-42999`, { headers: auth })).json()) as {
+      candidates: { id: string; textable: boolean }[];
+    };
     expect(lookup.candidates.map((c) => [c.id, c.textable])).toEqual([
       ['HTTP-40000', true],
       ['HTTP-42999', true],
     ]);
 
-    const put = await fetch(`${base}/api/candidates/HTTP-40000`, { method: 'PUT', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ firstName: 'Renamed', lastName: 'Person' }) });
+    const put = await fetch(`${base}/api/candidates/HTTP-40000`, {
+      method: 'PUT',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ firstName: 'Renamed', lastName: 'Person' }),
+    });
     expect(put.status).toBe(200);
     expect(((await put.json()) as { firstName: string }).firstName).toBe('Renamed');
     expect((await fetch(`${base}/api/candidates/HTTP-40000`, { method: 'DELETE', headers: auth })).status).toBe(204);
     expect((await fetch(`${base}/api/candidates/HTTP-40000`, { headers: auth })).status).toBe(404);
-    const send = await fetch(`${base}/api/candidates/HTTP-40001/messages`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ body: 'hi' }) });
+    const send = await fetch(`${base}/api/candidates/HTTP-40001/messages`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ body: 'hi' }),
+    });
     expect(send.status).toBe(403);
   });
 });

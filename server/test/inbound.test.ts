@@ -102,16 +102,21 @@ describe('inbound texts', () => {
       expect((await candidate(id)).optedOut).toBe(true);
     });
 
-    it.each(['Please stop calling me at work', 'I want to cancel my interview', 'stop it', 'STOP STOP', 'Stopping by tomorrow', 'end of day works', 'unsubscribe me please'])(
-      '%j is a reply, not an opt-out',
-      async (body) => {
-        const { id, phone } = pool.next();
-        await reply(phone, body);
-        expect(await candidate(id)).toMatchObject({ optedOut: false, textable: true, reason: null });
-        expect(toPhone(phone)).toEqual([]);
-        expect((await thread(id)).map((m) => [m.sender, m.body])).toEqual([['candidate', body]]);
-      },
-    );
+    it.each([
+      'Please stop calling me at work',
+      'I want to cancel my interview',
+      'stop it',
+      'STOP STOP',
+      'Stopping by tomorrow',
+      'end of day works',
+      'unsubscribe me please',
+    ])('%j is a reply, not an opt-out', async (body) => {
+      const { id, phone } = pool.next();
+      await reply(phone, body);
+      expect(await candidate(id)).toMatchObject({ optedOut: false, textable: true, reason: null });
+      expect(toPhone(phone)).toEqual([]);
+      expect((await thread(id)).map((m) => [m.sender, m.body])).toEqual([['candidate', body]]);
+    });
 
     it('an opt-out stops texts already queued for the candidate', async () => {
       const { id, phone } = pool.next();
@@ -293,7 +298,11 @@ describe('inbound texts', () => {
     // A real storage failure for one text of the batch: SQLite aborts the insert of that body.
     sqlite.exec(`create trigger reject_boom before insert on messages when new.body = 'BOOM' begin select raise(abort, 'disk trouble'); end`);
     try {
-      const results = await Promise.allSettled([h.simulator.reply(a.phone, 'First of three'), h.simulator.reply(b.phone, 'BOOM'), h.simulator.reply(c.phone, 'Third of three')]);
+      const results = await Promise.allSettled([
+        h.simulator.reply(a.phone, 'First of three'),
+        h.simulator.reply(b.phone, 'BOOM'),
+        h.simulator.reply(c.phone, 'Third of three'),
+      ]);
       expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
       expect((await thread(a.id)).at(-1)?.body).toBe('First of three');
       expect((await thread(c.id)).at(-1)?.body).toBe('Third of three');

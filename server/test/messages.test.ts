@@ -109,13 +109,21 @@ describe('texting one candidate', () => {
 
     it('409 CHANNEL_DISABLED for a WhatsApp candidate of an organisation without WhatsApp', async () => {
       const globex = h.db.select().from(organizations).where(eq(organizations.slug, 'globex')).get()!;
-      h.db.update(candidates).set({ channel: 'whatsapp' }).where(and(eq(candidates.orgId, globex.id), eq(candidates.atsId, '20003'))).run();
+      h.db
+        .update(candidates)
+        .set({ channel: 'whatsapp' })
+        .where(and(eq(candidates.orgId, globex.id), eq(candidates.atsId, '20003')))
+        .run();
       const res = await send('20003', { body: 'Hello' }, { email: GLOBEX });
       expect(res.status).toBe(409);
       expect(res.body.error.code).toBe('CHANNEL_DISABLED');
       expect(rowsFor('20003')).toEqual([]);
       // The same candidate on SMS can be texted.
-      h.db.update(candidates).set({ channel: 'sms' }).where(and(eq(candidates.orgId, globex.id), eq(candidates.atsId, '20003'))).run();
+      h.db
+        .update(candidates)
+        .set({ channel: 'sms' })
+        .where(and(eq(candidates.orgId, globex.id), eq(candidates.atsId, '20003')))
+        .run();
       expect((await send('20003', { body: 'Hello' }, { email: GLOBEX })).status).toBe(202);
     });
 

@@ -32,7 +32,11 @@ describe('a thread page built by SQLite', () => {
       expect(res.status).toBe(200);
       const page = MessagePageSchema.parse(res.body);
       const candidate = h.services.candidates.get(h.services.candidates.orgOf(1), atsId);
-      const rows = h.db.select().from(messages).all().filter((m) => m.candidateId === candidate.id);
+      const rows = h.db
+        .select()
+        .from(messages)
+        .all()
+        .filter((m) => m.candidateId === candidate.id);
       expect(page.messages).toEqual(rows.map((row) => messageJson(row, atsId, row.sender === 'recruiter' ? 'Jordan Avery' : null)));
     }
     const maria = await h.api('GET', '/api/candidates/10001/messages');

@@ -228,7 +228,10 @@ describe('PROVIDER=twilio against a local fake of Twilio', () => {
     twilio.script.push({ status: 503, body: { code: 20503, message: 'Service Unavailable', status: 503 } });
     const message = await send('10001', 'Interview confirmed for Monday 10am.');
     await h.advance(0);
-    const waiting = await until(() => (row(message.id).status === 'queued' && row(message.id).attempts === 1 ? row(message.id) : null), 'the retry to be scheduled');
+    const waiting = await until(
+      () => (row(message.id).status === 'queued' && row(message.id).attempts === 1 ? row(message.id) : null),
+      'the retry to be scheduled',
+    );
     expect(twilio.requests).toHaveLength(1);
     expect(waiting.providerSid).toBeNull();
     expect(waiting.dueAt!).toBeGreaterThan(h.clock.now());

@@ -115,7 +115,9 @@ describe('Twilio webhooks', () => {
       expect(res.status).toBe(200);
       const thread = (await h.api('GET', `/api/candidates/${id}/messages`)).body.messages as Message[];
       expect(thread.at(-1)?.body).toBe('Query string test');
-      const unsigned = await post('/webhooks/twilio/inbound?line=sms%20main&x=2', inboundParams(phone, 'Other query'), { signedUrl: PUBLIC_URL + '/webhooks/twilio/inbound?line=sms%20main&x=1' });
+      const unsigned = await post('/webhooks/twilio/inbound?line=sms%20main&x=2', inboundParams(phone, 'Other query'), {
+        signedUrl: PUBLIC_URL + '/webhooks/twilio/inbound?line=sms%20main&x=1',
+      });
       expect(unsigned.status).toBe(403);
     });
 
@@ -140,10 +142,13 @@ describe('Twilio webhooks', () => {
       ['a tampered body', (params) => ({ params: { ...params, Body: 'STOP' }, o: { signedParams: params } })],
       ['a tampered sender', (params) => ({ params: { ...params, From: '+12125550101' }, o: { signedParams: params } })],
       ['a parameter added after signing', (params) => ({ params: { ...params, OptOutType: 'STOP' }, o: { signedParams: params } })],
-      ['a parameter removed after signing', (params) => {
-        const { NumMedia: _dropped, ...rest } = params;
-        return { params: rest, o: { signedParams: params } };
-      }],
+      [
+        'a parameter removed after signing',
+        (params) => {
+          const { NumMedia: _dropped, ...rest } = params;
+          return { params: rest, o: { signedParams: params } };
+        },
+      ],
       ['a signature for the other webhook', (params) => ({ params, o: { signedUrl: PUBLIC_URL + '/webhooks/twilio/status' } })],
       ['a signature for another host', (params) => ({ params, o: { signedUrl: 'https://attacker.test/webhooks/twilio/inbound' } })],
       ['a signature with a query string the request lacks', (params) => ({ params, o: { signedUrl: PUBLIC_URL + '/webhooks/twilio/inbound?x=1' } })],
@@ -273,7 +278,13 @@ describe('Twilio webhooks', () => {
       expect(after.status).toBe('delivered');
       expect(after.deliveredAt).toBe(delivered.deliveredAt);
       // The late reports are still in the audit log.
-      expect(h.db.select().from(webhookEvents).where(eq(webhookEvents.dedupeKey, `${sid}:sent`)).all()).toHaveLength(1);
+      expect(
+        h.db
+          .select()
+          .from(webhookEvents)
+          .where(eq(webhookEvents.dedupeKey, `${sid}:sent`))
+          .all(),
+      ).toHaveLength(1);
     });
 
     it('a failure after delivery is ignored too (delivered stays delivered)', async () => {
@@ -289,7 +300,13 @@ describe('Twilio webhooks', () => {
       const { sid } = await sentText(id);
       await post('/webhooks/twilio/status', statusParams(sid, 'sent'));
       await post('/webhooks/twilio/status', statusParams(sid, 'sent'));
-      expect(h.db.select().from(webhookEvents).where(eq(webhookEvents.dedupeKey, `${sid}:sent`)).all()).toHaveLength(1);
+      expect(
+        h.db
+          .select()
+          .from(webhookEvents)
+          .where(eq(webhookEvents.dedupeKey, `${sid}:sent`))
+          .all(),
+      ).toHaveLength(1);
     });
 
     it('failed with an ErrorCode records the code and a message', async () => {
@@ -333,7 +350,11 @@ describe('Twilio webhooks', () => {
       const after = counts();
       expect(after.messages).toBe(before.messages);
       expect(after.webhooks).toBe(before.webhooks + 1);
-      const logged = h.db.select().from(webhookEvents).where(eq(webhookEvents.dedupeKey, `${sid}:delivered`)).get()!;
+      const logged = h.db
+        .select()
+        .from(webhookEvents)
+        .where(eq(webhookEvents.dedupeKey, `${sid}:delivered`))
+        .get()!;
       expect(logged).toMatchObject({ kind: 'status', orgId: null });
     });
 

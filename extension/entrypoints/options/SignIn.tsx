@@ -73,7 +73,9 @@ export function SignIn() {
   return (
     <main class={`te-page${admin ? ' te-page-wide' : ''}`}>
       <header class="te-page-header">
-        <span class="te-logo" aria-hidden="true">✆</span>
+        <span class="te-logo" aria-hidden="true">
+          ✆
+        </span>
         <h1>Text Engagement</h1>
       </header>
       {s?.signedIn && s.recruiter ? (
@@ -103,7 +105,14 @@ export function SignIn() {
           </label>
           <label class="te-field">
             <span>Password</span>
-            <input type="password" name="password" autocomplete="current-password" value={password.value} onInput={(e) => (password.value = e.currentTarget.value)} required />
+            <input
+              type="password"
+              name="password"
+              autocomplete="current-password"
+              value={password.value}
+              onInput={(e) => (password.value = e.currentTarget.value)}
+              required
+            />
           </label>
           {error.value && (
             <p class="te-notice te-notice-error" role="alert">

@@ -137,13 +137,19 @@ export function Popup() {
         {s?.signedIn && openId.value != null && <CampaignScreen key={openId.value} id={openId.value} onBack={back} />}
         {s?.signedIn && openId.value == null && (
           <>
-            {recruiter && !recruiter.licensed && <Notice tone="warn">You don't have a Text Engagement licence, so you can't send campaigns. Ask your administrator.</Notice>}
+            {recruiter && !recruiter.licensed && (
+              <Notice tone="warn">You don't have a Text Engagement licence, so you can't send campaigns. Ask your administrator.</Notice>
+            )}
             {flash.value && (
               <Notice tone="info" role="status">
                 {flash.value}
               </Notice>
             )}
-            {campaigns.value ? <CampaignList campaigns={campaigns.value} onOpen={open} /> : !listError.value && <p class="te-muted te-cv-loading">Loading your campaigns…</p>}
+            {campaigns.value ? (
+              <CampaignList campaigns={campaigns.value} onOpen={open} />
+            ) : (
+              !listError.value && <p class="te-muted te-cv-loading">Loading your campaigns…</p>
+            )}
           </>
         )}
       </main>

@@ -186,7 +186,13 @@ describe.each(adapters.map((a) => [a.name, a] as const))('phone badges on %s', (
       return {
         ok: true,
         data: {
-          candidates: known.map((id) => (id === '10050' ? candidate(id, { textable: true, channel: 'sms' }) : id === '10003' ? candidate(id, { textable: true, channel: 'whatsapp' }) : candidate(id))),
+          candidates: known.map((id) =>
+            id === '10050'
+              ? candidate(id, { textable: true, channel: 'sms' })
+              : id === '10003'
+                ? candidate(id, { textable: true, channel: 'whatsapp' })
+                : candidate(id),
+          ),
           unknownIds: input.ids.filter((id) => id === '10002'),
         },
       };
@@ -227,7 +233,9 @@ describe.each(adapters.map((a) => [a.name, a] as const))('phone badges on %s', (
   it('signed out: no badges, one notice before the results whose button opens the options page', async () => {
     load(name);
     relay.request.mockImplementation(async (req: string) =>
-      req === 'candidates.lookup' ? { ok: false, error: { code: 'SIGNED_OUT', message: 'Sign in to Text Engagement first.', status: 401 } } : { ok: true, data: null },
+      req === 'candidates.lookup'
+        ? { ok: false, error: { code: 'SIGNED_OUT', message: 'Sign in to Text Engagement first.', status: 401 } }
+        : { ok: true, data: null },
     );
     startPhoneBadges(adapter, controller.signal);
     await settle();

@@ -10,7 +10,8 @@ import type { ConversationStore } from './store';
 
 let zonedFormat: Intl.DateTimeFormat | undefined;
 /** "10:00 AM EST": next to the candidate's own time in the answers, the zone says whose time it is. */
-const zoned = (iso: string) => (zonedFormat ??= new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit', timeZoneName: 'short' })).format(new Date(iso));
+const zoned = (iso: string) =>
+  (zonedFormat ??= new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit', timeZoneName: 'short' })).format(new Date(iso));
 
 function Answers({ list }: { list: Answer[] }) {
   return (
@@ -70,7 +71,11 @@ export function HandbackNotice({ store }: { store: ConversationStore }) {
         <strong>{h.message}</strong>
         {h.summary.length ? <Answers list={h.summary} /> : <span>Ari didn't collect any answers.</span>}
         <span class="te-conv-ari-when">
-          {h.reason === 'COMPLETED' ? 'Finished' : 'Handed back'} at <time dateTime={h.at} title={formatFull(h.at)}>{formatTime(h.at)}</time> · Your reply picks the conversation up.
+          {h.reason === 'COMPLETED' ? 'Finished' : 'Handed back'} at{' '}
+          <time dateTime={h.at} title={formatFull(h.at)}>
+            {formatTime(h.at)}
+          </time>{' '}
+          · Your reply picks the conversation up.
         </span>
       </div>
     </div>

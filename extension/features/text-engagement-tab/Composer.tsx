@@ -18,7 +18,8 @@ function Counter({ text, whatsapp }: { text: string; whatsapp: boolean }) {
   const over = info.characters > MAX_BODY_CHARACTERS;
   const chars = plural(info.characters, 'character');
   const label = whatsapp || !text ? chars : `${chars} · ${plural(info.segments, 'segment')} (${info.encoding})`;
-  const why = info.encoding === 'UCS-2' && !whatsapp ? `Uses UCS-2 (fewer characters per segment) because of: ${info.nonGsmCharacters.slice(0, 8).join(' ')}` : undefined;
+  const why =
+    info.encoding === 'UCS-2' && !whatsapp ? `Uses UCS-2 (fewer characters per segment) because of: ${info.nonGsmCharacters.slice(0, 8).join(' ')}` : undefined;
   return (
     <span class={`te-conv-counter${over ? ' is-over' : ''}`} title={why} data-testid="te-counter">
       {label}
@@ -162,7 +163,13 @@ export function Composer({ store, footNote }: { store: ConversationStore; footNo
               <span class="te-conv-tool-text">Calendar</span>
             </button>
           </div>
-          <button type="submit" class="te-conv-send" disabled={sending || !text.trim() || over} aria-keyshortcuts="Control+Enter Meta+Enter" title="Send (Ctrl+Enter)">
+          <button
+            type="submit"
+            class="te-conv-send"
+            disabled={sending || !text.trim() || over}
+            aria-keyshortcuts="Control+Enter Meta+Enter"
+            title="Send (Ctrl+Enter)"
+          >
             {sending ? 'Sending…' : 'Send'}
             <SendIcon />
           </button>

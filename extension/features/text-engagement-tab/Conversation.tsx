@@ -52,7 +52,15 @@ export function Conversation({ messages, candidate }: { messages: ShownMessage[]
   const name = candidate ? fullName(candidate) : 'the candidate';
   let lastDay = '';
   return (
-    <div class="te-conv-thread" ref={scroller} onScroll={onScroll} tabIndex={0} role="log" aria-label={`Text conversation with ${name}`} aria-relevant="additions">
+    <div
+      class="te-conv-thread"
+      ref={scroller}
+      onScroll={onScroll}
+      tabIndex={0}
+      role="log"
+      aria-label={`Text conversation with ${name}`}
+      aria-relevant="additions"
+    >
       {count === 0 ? (
         <div class="te-conv-empty">
           <span class="te-conv-empty-icon">

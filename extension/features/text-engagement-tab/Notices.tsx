@@ -11,7 +11,15 @@ import type { ConversationStore } from './store';
 
 type Tone = 'info' | 'warn' | 'error' | 'neutral';
 
-export function Notice(props: { kind: string; tone: Tone; icon: ComponentChildren; title: string; children: ComponentChildren; actions?: ComponentChildren; extra?: Record<string, string> }) {
+export function Notice(props: {
+  kind: string;
+  tone: Tone;
+  icon: ComponentChildren;
+  title: string;
+  children: ComponentChildren;
+  actions?: ComponentChildren;
+  extra?: Record<string, string>;
+}) {
   return (
     <section class={`te-conv-notice te-conv-notice-${props.tone}`} role="status" data-notice={props.kind} {...props.extra}>
       <span class="te-conv-notice-icon">{props.icon}</span>
@@ -66,9 +74,7 @@ export function NotLicensedNotice({ candidate }: { candidate?: Candidate }) {
       <p>You need a Text Engagement licence to send texts. You can still read this conversation; ask your administrator for a licence to reply.</p>
       {/* Why there is no Record consent here: it is for those who text. */}
       {candidate?.reason === 'NO_CONSENT' && (
-        <p>
-          {candidate.firstName || 'This candidate'} hasn't agreed to receive text messages yet, and recording their consent needs a licence too.
-        </p>
+        <p>{candidate.firstName || 'This candidate'} hasn't agreed to receive text messages yet, and recording their consent needs a licence too.</p>
       )}
     </Notice>
   );
@@ -117,8 +123,8 @@ export function WhatsAppWindowNotice({ store }: { store: ConversationStore }) {
   return (
     <Notice kind="whatsapp-window" tone="warn" icon={<ClockIcon />} title="WhatsApp conversation window closed">
       <p>
-        {when} WhatsApp allows free-form messages only within 24 hours of the candidate's last message, so start with an approved template.
-        When {name} replies, you can write freely again.
+        {when} WhatsApp allows free-form messages only within 24 hours of the candidate's last message, so start with an approved template. When {name} replies,
+        you can write freely again.
       </p>
       {approved.length === 0 ? (
         <p class="te-conv-notice-em">Your organization has no WhatsApp-approved templates yet.</p>

@@ -5,15 +5,7 @@ import { Composer } from './Composer';
 import { Conversation } from './Conversation';
 import { channelName, describeError, formatPhone, fullName, initials } from './format';
 import { AriIcon, ChatIcon, InfoIcon } from './icons';
-import {
-  LoadingNotice,
-  Notice,
-  NotLicensedNotice,
-  NotTextableNotice,
-  OfflineNotice,
-  SignedOutNotice,
-  WhatsAppWindowNotice,
-} from './Notices';
+import { LoadingNotice, Notice, NotLicensedNotice, NotTextableNotice, OfflineNotice, SignedOutNotice, WhatsAppWindowNotice } from './Notices';
 import { AddCandidateForm } from './capture/AddCandidateForm';
 import type { CaptureStore } from './capture/store';
 import { ConsentOrigin } from './consent/ConsentOrigin';
@@ -69,7 +61,12 @@ function Header({ candidate, live }: { candidate: Candidate | null; live: boolea
 function Blocker({ store, consent }: { store: ConversationStore; consent: ConsentStore }) {
   const c = store.candidate.value!;
   if (!store.reachable.value) {
-    return <OfflineNotice message="The Text Engagement server isn't answering, so texts can't be sent right now. Your draft is kept." onRetry={() => void store.catchUp()} />;
+    return (
+      <OfflineNotice
+        message="The Text Engagement server isn't answering, so texts can't be sent right now. Your draft is kept."
+        onRetry={() => void store.catchUp()}
+      />
+    );
   }
   if (store.recruiter.value?.licensed === false) return <NotLicensedNotice candidate={c} />;
   // Licensed recruiters (who text, so hear "yes, text me") may record consent: the notice offers it when that's what's missing.
@@ -84,7 +81,10 @@ function NotInTextEngagement({ store, capture }: { store: ConversationStore; cap
   if (store.recruiter.value?.licensed === false) {
     return (
       <Notice kind="not-found" tone="neutral" icon={<InfoIcon />} title="Not in Text Engagement yet">
-        <p>This candidate isn't in Text Engagement yet. You need a Text Engagement licence to add candidates; ask your administrator for one, or to import candidates from the ATS.</p>
+        <p>
+          This candidate isn't in Text Engagement yet. You need a Text Engagement licence to add candidates; ask your administrator for one, or to import
+          candidates from the ATS.
+        </p>
       </Notice>
     );
   }

@@ -51,7 +51,10 @@ export function reasonSentence(reason: NotTextableReason, c: Candidate): { title
     case 'NO_MOBILE':
       return { title: 'No mobile number', body: `${name} has no valid mobile number, so texts can't reach them. Add a mobile number to their profile first.` };
     case 'NO_CONSENT':
-      return { title: 'No consent to texts', body: `${name} hasn't agreed to receive text messages yet. You can text them once they give consent, for example on an application form.` };
+      return {
+        title: 'No consent to texts',
+        body: `${name} hasn't agreed to receive text messages yet. You can text them once they give consent, for example on an application form.`,
+      };
     case 'OPTED_OUT':
       return { title: 'Opted out', body: `${name} has opted out of text messages. You can't text them unless they text START to opt back in.` };
     case 'CHANNEL_DISABLED':

@@ -43,7 +43,12 @@ export const textEngagementTab: Feature = {
       const conversation = createConversationStore(candidateId, storeController.signal);
       store = conversation;
       capture = createCaptureStore({ candidateId, readDetails: () => adapter.candidateDetails(), onSaved: (saved) => conversation.added(saved) });
-      consent = createConsentStore({ candidateId, candidate: conversation.candidate, onRecorded: (saved) => conversation.changed(saved), signal: storeController.signal });
+      consent = createConsentStore({
+        candidateId,
+        candidate: conversation.candidate,
+        onRecorded: (saved) => conversation.changed(saved),
+        signal: storeController.signal,
+      });
       void conversation.reload();
       return conversation;
     }

@@ -73,7 +73,13 @@ const ok = (data: unknown) => ({ ok: true, data });
 const tick = () => new Promise((r) => setTimeout(r, 0));
 
 function standardServer(pages: Message[][] = [[message(1), message(2)]]) {
-  handlers.set('session.get', () => ok({ serverUrl: 'http://x', signedIn: true, recruiter: { id: 1, name: 'Jordan Avery', licensed: true, calendarLink: 'http://x/book/j', organization: { assistantSubscribed: true } } }));
+  handlers.set('session.get', () =>
+    ok({
+      serverUrl: 'http://x',
+      signedIn: true,
+      recruiter: { id: 1, name: 'Jordan Avery', licensed: true, calendarLink: 'http://x/book/j', organization: { assistantSubscribed: true } },
+    }),
+  );
   handlers.set('candidates.get', () => ok(candidate));
   handlers.set('templates.list', () => ok({ templates: [] }));
   handlers.set('messages.list', (input) => {
@@ -380,4 +386,3 @@ describe('conversation store', () => {
 function info(patch: Record<string, unknown> = {}) {
   return { active: false, sequence: null, stepId: null, handback: null, answers: [], booking: null, ...patch };
 }
-

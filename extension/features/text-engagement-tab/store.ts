@@ -15,11 +15,7 @@ export type ShownMessage = Message & { pending?: boolean };
 
 export type Sequence = Outputs['sequences.list']['sequences'][number];
 
-export type LoadState =
-  | { kind: 'loading' }
-  | { kind: 'ready' }
-  | { kind: 'signed-out' }
-  | { kind: 'error'; error: RelayError };
+export type LoadState = { kind: 'loading' } | { kind: 'ready' } | { kind: 'signed-out' } | { kind: 'error'; error: RelayError };
 
 const MAX_PAGES = 40;
 const WHATSAPP_WINDOW_MS = 24 * 3600_000;

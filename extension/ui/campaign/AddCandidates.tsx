@@ -68,7 +68,9 @@ export function AddCandidates({ store, inCampaign }: { store: CampaignStore; inC
               <li key={c.id} class="te-cv-result">
                 <div class="te-cv-person">
                   <span class="te-cv-name">{fullName(c)}</span>
-                  <span class={`te-cv-chip ${c.textable ? 'te-cv-chip-ok' : 'te-cv-chip-bad'}`}>{c.textable ? `Textable by ${c.channel === 'whatsapp' ? 'WhatsApp' : 'SMS'}` : reasonLabel(c.reason)}</span>
+                  <span class={`te-cv-chip ${c.textable ? 'te-cv-chip-ok' : 'te-cv-chip-bad'}`}>
+                    {c.textable ? `Textable by ${c.channel === 'whatsapp' ? 'WhatsApp' : 'SMS'}` : reasonLabel(c.reason)}
+                  </span>
                 </div>
                 <button
                   type="button"

@@ -80,7 +80,14 @@ function Header({ store, onBack, titleId }: { store: CampaignStore; onBack?: () 
   return (
     <div class="te-cv-header">
       {onBack && (
-        <button type="button" class="te-icon-button te-cv-back" aria-label="Back to campaigns" title="Back to campaigns" onClick={onBack} data-testid="te-cv-back">
+        <button
+          type="button"
+          class="te-icon-button te-cv-back"
+          aria-label="Back to campaigns"
+          title="Back to campaigns"
+          onClick={onBack}
+          data-testid="te-cv-back"
+        >
           <ArrowLeft />
         </button>
       )}
@@ -132,7 +139,17 @@ function scroller(el: HTMLElement | null): HTMLElement | null {
   return null;
 }
 
-export function CampaignView({ store, onBack, intro, titleId = 'te-cv-title' }: { store: CampaignStore; onBack?: () => void; intro?: ComponentChildren; titleId?: string }) {
+export function CampaignView({
+  store,
+  onBack,
+  intro,
+  titleId = 'te-cv-title',
+}: {
+  store: CampaignStore;
+  onBack?: () => void;
+  intro?: ComponentChildren;
+  titleId?: string;
+}) {
   const root = useRef<HTMLDivElement>(null);
   const kind = store.screen.value.kind;
   // A new screen starts at its top (not where the last one was scrolled to).
@@ -155,9 +172,7 @@ export function CampaignView({ store, onBack, intro, titleId = 'te-cv-title' }: 
     <div class="te-cv te-root" ref={root} data-testid="te-cv" data-campaign-id={c.id} data-status={c.status}>
       <Header store={store} onBack={onBack} titleId={titleId} />
       {s.kind === 'main' && intro}
-      {!store.licensed.value && (
-        <Notice tone="warn">You need a Text Engagement licence to change or send campaigns. Ask your administrator for one.</Notice>
-      )}
+      {!store.licensed.value && <Notice tone="warn">You need a Text Engagement licence to change or send campaigns. Ask your administrator for one.</Notice>}
       {store.loadError.value && <Notice tone="error">{store.loadError.value}</Notice>}
       {s.kind === 'main' && <FlashNotice store={store} />}
       {s.kind === 'main' && confirm?.kind === 'delete-campaign' && (
@@ -173,7 +188,13 @@ export function CampaignView({ store, onBack, intro, titleId = 'te-cv-title' }: 
       {s.kind === 'main' && (
         <>
           <Tabs store={store} />
-          <div class="te-cv-panel" role="tabpanel" id={`te-cv-panel-${store.tab.value}`} aria-labelledby={`te-cv-tab-${store.tab.value}`} data-testid={`te-cv-panel-${store.tab.value}`}>
+          <div
+            class="te-cv-panel"
+            role="tabpanel"
+            id={`te-cv-panel-${store.tab.value}`}
+            aria-labelledby={`te-cv-tab-${store.tab.value}`}
+            data-testid={`te-cv-panel-${store.tab.value}`}
+          >
             {store.tab.value === 'overview' ? <Overview store={store} /> : <CandidatesTab store={store} />}
           </div>
         </>

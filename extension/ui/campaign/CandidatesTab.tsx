@@ -69,7 +69,9 @@ export function CandidatesTab({ store }: { store: CampaignStore }) {
           </h3>
           {list && <span class="te-muted">{plural(list.total, 'candidate')}</span>}
         </div>
-        {!editable && store.campaign.value && !store.unsent.value && <p class="te-help">This campaign has sent: candidates can no longer be added or removed.</p>}
+        {!editable && store.campaign.value && !store.unsent.value && (
+          <p class="te-help">This campaign has sent: candidates can no longer be added or removed.</p>
+        )}
         {store.recipientsError.value && <Notice tone="error">{store.recipientsError.value}</Notice>}
         {!list && !store.recipientsError.value && <p class="te-muted te-cv-loading">Loading candidates…</p>}
         {list && list.items.length === 0 && <p class="te-muted">Nobody yet. Search above to add candidates.</p>}

@@ -4,7 +4,19 @@ import type { CampaignStore } from './store';
 
 let counter = 0;
 
-export function ConfirmDelete({ store, title, text, onConfirm, confirmLabel = 'Delete' }: { store: CampaignStore; title: string; text: string; onConfirm(): void; confirmLabel?: string }) {
+export function ConfirmDelete({
+  store,
+  title,
+  text,
+  onConfirm,
+  confirmLabel = 'Delete',
+}: {
+  store: CampaignStore;
+  title: string;
+  text: string;
+  onConfirm(): void;
+  confirmLabel?: string;
+}) {
   const ref = useRef<HTMLDivElement>(null);
   const id = useRef(`te-confirm-${++counter}`).current;
   // As it is committed, not after paint: keys pressed meanwhile must not be pulled elsewhere.

@@ -42,7 +42,15 @@ export function EditCampaignForm({ store }: { store: CampaignStore }) {
       <ErrorNotice store={store} />
       <label class="te-field">
         <span>Campaign name</span>
-        <input class="te-input" name="name" required maxLength={120} value={name.value} onInput={(e) => (name.value = e.currentTarget.value)} data-testid="te-cv-name-input" />
+        <input
+          class="te-input"
+          name="name"
+          required
+          maxLength={120}
+          value={name.value}
+          onInput={(e) => (name.value = e.currentTarget.value)}
+          data-testid="te-cv-name-input"
+        />
       </label>
       <label class="te-field">
         <span>Open role</span>
@@ -62,7 +70,14 @@ export function EditCampaignForm({ store }: { store: CampaignStore }) {
       </label>
       <label class="te-field">
         <span>Description</span>
-        <textarea class="te-textarea" name="description" rows={3} maxLength={2000} value={description.value} onInput={(e) => (description.value = e.currentTarget.value)} />
+        <textarea
+          class="te-textarea"
+          name="description"
+          rows={3}
+          maxLength={2000}
+          value={description.value}
+          onInput={(e) => (description.value = e.currentTarget.value)}
+        />
       </label>
       {subscribed && (
         <fieldset class="te-cv-ari">

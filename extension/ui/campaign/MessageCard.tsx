@@ -21,7 +21,12 @@ export function MessageCard({ store, message }: { store: CampaignStore; message:
             ? 'Sending now'
             : 'Not scheduled yet: open it to review and send';
   return (
-    <article class={`te-cv-message is-${message.status}`} data-testid="te-cv-message" data-message-id={message.id} aria-label={`Campaign message: ${messageStatusLabel(message.status)}`}>
+    <article
+      class={`te-cv-message is-${message.status}`}
+      data-testid="te-cv-message"
+      data-message-id={message.id}
+      aria-label={`Campaign message: ${messageStatusLabel(message.status)}`}
+    >
       <div class="te-cv-message-head">
         <span class={`te-cv-chip te-cv-chip-${message.status}`}>
           {message.status === 'sent' || message.status === 'sending' ? <Send /> : <Clock />}
@@ -35,7 +40,12 @@ export function MessageCard({ store, message }: { store: CampaignStore; message:
             testId="te-cv-message-menu"
             items={[
               { label: 'Edit', testId: 'te-cv-message-edit', onSelect: () => store.openSchedule(message) },
-              { label: 'Delete', testId: 'te-cv-message-delete', danger: true, onSelect: () => (store.confirm.value = { kind: 'delete-message', messageId: message.id, fromReview: false }) },
+              {
+                label: 'Delete',
+                testId: 'te-cv-message-delete',
+                danger: true,
+                onSelect: () => (store.confirm.value = { kind: 'delete-message', messageId: message.id, fromReview: false }),
+              },
             ]}
           />
         ) : (

@@ -91,7 +91,14 @@ export function MessageEditor({ body, templateId, templates }: { body: Signal<st
       <div class="te-cv-fields" role="group" aria-label="Insert a merge field">
         <span class="te-help">Insert:</span>
         {FIELDS.map(([field, label]) => (
-          <button key={field} type="button" class="te-cv-field-chip" onClick={() => insert(field)} aria-label={`Insert ${label} merge field`} data-testid={`te-cv-field-${field}`}>
+          <button
+            key={field}
+            type="button"
+            class="te-cv-field-chip"
+            onClick={() => insert(field)}
+            aria-label={`Insert ${label} merge field`}
+            data-testid={`te-cv-field-${field}`}
+          >
             {label}
           </button>
         ))}
@@ -104,7 +111,9 @@ export function MessageEditor({ body, templateId, templates }: { body: Signal<st
         <span>
           {info.segments} {info.segments === 1 ? 'segment' : 'segments'} ({info.encoding})
         </span>
-        {info.encoding === 'UCS-2' && <span class="te-cv-counter-note">Unicode characters ({info.nonGsmCharacters.slice(0, 3).join(' ')}) allow 70 per segment.</span>}
+        {info.encoding === 'UCS-2' && (
+          <span class="te-cv-counter-note">Unicode characters ({info.nonGsmCharacters.slice(0, 3).join(' ')}) allow 70 per segment.</span>
+        )}
       </p>
       <p id="te-cv-body-help" class="te-help">
         {over

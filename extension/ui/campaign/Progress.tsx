@@ -19,7 +19,9 @@ export function Progress({ stats, status }: { stats: CampaignStats; status: 'sen
   return (
     <section class="te-cv-card te-cv-progress" aria-labelledby="te-cv-progress-title" data-testid="te-cv-progress">
       <div class="te-cv-card-head">
-        <h3 id="te-cv-progress-title" class="te-cv-h">{done ? 'Sending complete' : 'Sending…'}</h3>
+        <h3 id="te-cv-progress-title" class="te-cv-h">
+          {done ? 'Sending complete' : 'Sending…'}
+        </h3>
         <span class="te-cv-progress-pct" data-testid="te-cv-progress-pct">
           {pct}%
         </span>
@@ -37,7 +39,9 @@ export function Progress({ stats, status }: { stats: CampaignStats; status: 'sen
         <div class={`te-cv-bar-fill${done ? ' is-done' : ''}`} style={{ width: `${pct}%` }} />
       </div>
       <p class="te-cv-progress-text" aria-live="polite">
-        {done ? `All ${plural(stats.total, 'text')} settled.` : `${stats.done.toLocaleString('en-US')} of ${plural(stats.total, 'text')} settled; the rest are on their way.`}
+        {done
+          ? `All ${plural(stats.total, 'text')} settled.`
+          : `${stats.done.toLocaleString('en-US')} of ${plural(stats.total, 'text')} settled; the rest are on their way.`}
         {stats.queued > 0 && !done ? ` ${stats.queued.toLocaleString('en-US')} waiting (texting hours or rate).` : ''}
         {stats.unknown > 0 ? ` ${plural(stats.unknown, 'text')} need review.` : ''}
       </p>

@@ -23,7 +23,9 @@ function Excluded({ review }: { review: Review }) {
           <li key={reason}>
             <span class="te-cv-reason">{reasonLabel(reason)}</span>
             <span class="te-cv-reason-n">{n.toLocaleString('en-US')}</span>
-            {reason === 'WHATSAPP_WINDOW_CLOSED' && <span class="te-cv-reason-names">They haven't written in the last 24 hours: only an approved WhatsApp template, unedited, can reach them.</span>}
+            {reason === 'WHATSAPP_WINDOW_CLOSED' && (
+              <span class="te-cv-reason-names">They haven't written in the last 24 hours: only an approved WhatsApp template, unedited, can reach them.</span>
+            )}
             {names.length > 0 && (
               <span class="te-cv-reason-names">
                 {names.slice(0, 8).join(', ')}
@@ -60,9 +62,15 @@ function Timing({ review, message }: { review: Review; message: CampaignMessage 
       <div>
         <dt>Texting hours</dt>
         <dd data-testid="te-cv-review-quiet">
-          {q.window.start === '00:00' && q.window.end === '24:00' ? 'Any time of day (no quiet hours set).' : `${q.window.start}–${q.window.end} in each candidate's time zone.`}{' '}
+          {q.window.start === '00:00' && q.window.end === '24:00'
+            ? 'Any time of day (no quiet hours set).'
+            : `${q.window.start}–${q.window.end} in each candidate's time zone.`}{' '}
           {q.count === 0 ? (
-            q.window.start === '00:00' && q.window.end === '24:00' ? '' : 'Everyone is inside their texting hours at the send time.'
+            q.window.start === '00:00' && q.window.end === '24:00' ? (
+              ''
+            ) : (
+              'Everyone is inside their texting hours at the send time.'
+            )
           ) : (
             <>
               {plural(q.count, 'recipient')} outside texting hours will wait for their window:
@@ -122,7 +130,12 @@ export function ReviewPanel({ store, draft, message, review }: { store: Campaign
           testId="te-cv-review-menu"
           items={[
             { label: 'Edit', testId: 'te-cv-review-edit', onSelect: () => store.backToForm() },
-            { label: 'Delete', testId: 'te-cv-review-delete', danger: true, onSelect: () => (store.confirm.value = { kind: 'delete-message', messageId: targetId, fromReview: true }) },
+            {
+              label: 'Delete',
+              testId: 'te-cv-review-delete',
+              danger: true,
+              onSelect: () => (store.confirm.value = { kind: 'delete-message', messageId: targetId, fromReview: true }),
+            },
           ]}
         />
       </div>
@@ -178,8 +191,8 @@ export function ReviewPanel({ store, draft, message, review }: { store: Campaign
           <p class="te-help">No one would receive this message.</p>
         )}
         <p class="te-help" data-testid="te-cv-review-segments">
-          {review.encoding} · {review.characters.toLocaleString('en-US')} characters at most · {segs} {review.segments.max === 1 ? 'segment' : 'segments'} per text ·{' '}
-          {plural(review.segments.total, 'segment')} in all
+          {review.encoding} · {review.characters.toLocaleString('en-US')} characters at most · {segs} {review.segments.max === 1 ? 'segment' : 'segments'} per
+          text · {plural(review.segments.total, 'segment')} in all
         </p>
       </section>
 
@@ -204,7 +217,13 @@ export function ReviewPanel({ store, draft, message, review }: { store: Campaign
         <button type="button" class="te-button" disabled={!!busy} onClick={() => store.backToForm()} data-testid="te-cv-back-to-form">
           Back
         </button>
-        <button type="button" class="te-button te-button-primary" disabled={!!busy || review.eligible === 0} onClick={() => void store.commit()} data-testid="te-cv-commit">
+        <button
+          type="button"
+          class="te-button te-button-primary"
+          disabled={!!busy || review.eligible === 0}
+          onClick={() => void store.commit()}
+          data-testid="te-cv-commit"
+        >
           {!later && <Send />}
           {busy === 'commit' ? (later ? 'Saving…' : 'Sending…') : later ? 'Save' : 'Send'}
         </button>

@@ -34,10 +34,22 @@ export function ScheduleForm({ store, draft }: { store: CampaignStore; draft: Dr
       <fieldset class="te-cv-when">
         <legend class="te-label">When</legend>
         <div class="te-cv-segmented" role="group" aria-label="When to send">
-          <button type="button" class={`te-cv-seg${mode.value === 'now' ? ' is-on' : ''}`} aria-pressed={mode.value === 'now'} onClick={() => (mode.value = 'now')} data-testid="te-cv-when-now">
+          <button
+            type="button"
+            class={`te-cv-seg${mode.value === 'now' ? ' is-on' : ''}`}
+            aria-pressed={mode.value === 'now'}
+            onClick={() => (mode.value = 'now')}
+            data-testid="te-cv-when-now"
+          >
             <Send /> Send now
           </button>
-          <button type="button" class={`te-cv-seg${mode.value === 'later' ? ' is-on' : ''}`} aria-pressed={mode.value === 'later'} onClick={() => (mode.value = 'later')} data-testid="te-cv-when-later">
+          <button
+            type="button"
+            class={`te-cv-seg${mode.value === 'later' ? ' is-on' : ''}`}
+            aria-pressed={mode.value === 'later'}
+            onClick={() => (mode.value = 'later')}
+            data-testid="te-cv-when-later"
+          >
             <Clock /> Schedule for later
           </button>
         </div>
@@ -56,7 +68,9 @@ export function ScheduleForm({ store, draft }: { store: CampaignStore; draft: Dr
         <p class="te-help" data-testid="te-cv-timezone">
           {mode.value === 'later' ? 'Date and time in your time zone: ' : 'Your time zone: '}
           <strong>{zone.label}</strong>.
-          {hours && !(hours.start === '00:00' && hours.end === '24:00') && ` Candidates get texts only between ${hours.start} and ${hours.end} in their own time zone; the rest wait for their window.`}
+          {hours &&
+            !(hours.start === '00:00' && hours.end === '24:00') &&
+            ` Candidates get texts only between ${hours.start} and ${hours.end} in their own time zone; the rest wait for their window.`}
         </p>
       </fieldset>
 

@@ -96,14 +96,21 @@ beforeEach(() => {
   calls.length = 0;
   listener = null;
   handlers.set('campaigns.get', () => campaign());
-  handlers.set('session.get', () => ({ serverUrl: 'x', signedIn: true, recruiter: { licensed: true, organization: { assistantSubscribed: true, textingHours: { start: '08:00', end: '21:00' } } } }));
+  handlers.set('session.get', () => ({
+    serverUrl: 'x',
+    signedIn: true,
+    recruiter: { licensed: true, organization: { assistantSubscribed: true, textingHours: { start: '08:00', end: '21:00' } } },
+  }));
 });
 
 describe('campaign store', () => {
   it('Send pressed twice schedules the message once', async () => {
     let release!: () => void;
     handlers.set('campaigns.createMessage', () => ({ message: message(), review }));
-    handlers.set('campaigns.scheduleMessage', () => new Promise((r) => (release = () => r({ message: message({ status: 'scheduled' }), review, confirmation: 'Your message is on its way.' }))));
+    handlers.set(
+      'campaigns.scheduleMessage',
+      () => new Promise((r) => (release = () => r({ message: message({ status: 'scheduled' }), review, confirmation: 'Your message is on its way.' }))),
+    );
     const store = createCampaignStore(7, new AbortController().signal);
     await tick();
     store.openSchedule();
@@ -124,7 +131,10 @@ describe('campaign store', () => {
     const scheduled = message({ id: 11, status: 'scheduled', sendAt: '2030-01-01T10:00:00.000Z' });
     handlers.set('campaigns.get', () => campaign({ status: 'scheduled', messages: [scheduled] }));
     handlers.set('campaigns.createMessage', () => ({ message: message({ id: 12, body: 'New text', sendAt: '2030-01-02T10:00:00.000Z' }), review }));
-    handlers.set('campaigns.updateMessage', (i) => ({ message: message({ id: i.messageId as number, status: 'scheduled', body: i.body as string, sendAt: i.sendAt as string }), review }));
+    handlers.set('campaigns.updateMessage', (i) => ({
+      message: message({ id: i.messageId as number, status: 'scheduled', body: i.body as string, sendAt: i.sendAt as string }),
+      review,
+    }));
     handlers.set('campaigns.deleteMessage', () => null);
     const store = createCampaignStore(7, new AbortController().signal);
     await tick();

@@ -42,12 +42,16 @@ export const messageStatusLabel = (s: CampaignMessage['status']) => MESSAGE_STAT
 const DELIVERY: Record<string, string> = MESSAGE_STATUS_LABELS;
 
 /** A recipient's delivery, in words, with a tone for its chip. */
-export function deliveryLabel(d: { status: string; reason: string | null; messageStatus: string | null } | null): { text: string; tone: 'none' | 'wait' | 'ok' | 'bad' } {
+export function deliveryLabel(d: { status: string; reason: string | null; messageStatus: string | null } | null): {
+  text: string;
+  tone: 'none' | 'wait' | 'ok' | 'bad';
+} {
   if (!d) return { text: 'Not sent yet', tone: 'none' };
   if (d.status === 'skipped') return { text: `Not sent: ${reasonLabel(d.reason)}`, tone: 'bad' };
   if (d.messageStatus === 'failed' && d.reason && REASONS[d.reason]) return { text: `Not sent: ${reasonLabel(d.reason)}`, tone: 'bad' };
   if (d.messageStatus) {
-    const tone = d.messageStatus === 'delivered' || d.messageStatus === 'read' ? 'ok' : d.messageStatus === 'failed' || d.messageStatus === 'undelivered' ? 'bad' : 'wait';
+    const tone =
+      d.messageStatus === 'delivered' || d.messageStatus === 'read' ? 'ok' : d.messageStatus === 'failed' || d.messageStatus === 'undelivered' ? 'bad' : 'wait';
     return { text: DELIVERY[d.messageStatus] ?? d.messageStatus, tone };
   }
   return { text: d.status === 'pending' ? 'Waiting to send' : (DELIVERY[d.status] ?? d.status), tone: 'wait' };

@@ -268,9 +268,7 @@ export function createCampaignStore(id: number, abort: AbortSignal, options: Cam
     return act(
       'review',
       () =>
-        draft.draftId
-          ? request('campaigns.updateMessage', { id, messageId: draft.draftId, ...fields })
-          : request('campaigns.createMessage', { id, ...fields }),
+        draft.draftId ? request('campaigns.updateMessage', { id, messageId: draft.draftId, ...fields }) : request('campaigns.createMessage', { id, ...fields }),
       (data) => {
         const next: Draft = { ...draft, draftId: data.message.id, ownDraft: draft.ownDraft || !draft.draftId };
         show({ kind: 'review', draft: next, message: data.message, review: data.review });
@@ -300,14 +298,23 @@ export function createCampaignStore(id: number, abort: AbortSignal, options: Cam
         () => request('campaigns.updateMessage', { id, messageId: editingId, body: message.body, sendAt: message.sendAt, templateId: message.templateId }),
         async (data) => {
           if (draft.draftId) await request('campaigns.deleteMessage', { id, messageId: draft.draftId });
-          await done(data.message.sendAt ? `Changes saved. Your message is scheduled for ${formatWhen(data.message.sendAt)} (your time).` : 'Your message is on its way.');
+          await done(
+            data.message.sendAt
+              ? `Changes saved. Your message is scheduled for ${formatWhen(data.message.sendAt)} (your time).`
+              : 'Your message is on its way.',
+          );
         },
       );
     }
     return act(
       'commit',
       () => request('campaigns.scheduleMessage', { id, messageId: message.id }),
-      (data) => done(later && data.message.sendAt ? `Saved. Your message is scheduled for ${formatWhen(data.message.sendAt)} (your time).` : data.confirmation || 'Your message is on its way.'),
+      (data) =>
+        done(
+          later && data.message.sendAt
+            ? `Saved. Your message is scheduled for ${formatWhen(data.message.sendAt)} (your time).`
+            : data.confirmation || 'Your message is on its way.',
+        ),
     );
   }
 
@@ -341,7 +348,16 @@ export function createCampaignStore(id: number, abort: AbortSignal, options: Cam
         batch(() => {
           show({ kind: 'main' });
           tab.value = 'overview';
-          say({ tone: 'info', text: fromReview && s.kind === 'review' && !s.draft.editingId ? 'The message was deleted and not saved.' : 'The scheduled message was deleted. It will not be sent.' }, true);
+          say(
+            {
+              tone: 'info',
+              text:
+                fromReview && s.kind === 'review' && !s.draft.editingId
+                  ? 'The message was deleted and not saved.'
+                  : 'The scheduled message was deleted. It will not be sent.',
+            },
+            true,
+          );
         });
       },
     );
@@ -390,7 +406,11 @@ export function createCampaignStore(id: number, abort: AbortSignal, options: Cam
         const parts = [data.added ? `Added ${plural(data.added, 'candidate')}.` : 'Nobody new was added.'];
         if (data.alreadyIn) parts.push(`${plural(data.alreadyIn, 'candidate')} already in the campaign.`);
         if (data.excluded.length) parts.push(`${plural(data.excluded.length, 'candidate')} can't be texted and will be skipped:`);
-        say({ tone: data.warning ? 'warn' : data.excluded.length ? 'info' : 'success', text: [parts.join(' '), data.warning?.message].filter(Boolean).join(' '), details });
+        say({
+          tone: data.warning ? 'warn' : data.excluded.length ? 'info' : 'success',
+          text: [parts.join(' '), data.warning?.message].filter(Boolean).join(' '),
+          details,
+        });
         await Promise.all([reload(), loadRecipients()]);
       },
     );

@@ -135,8 +135,8 @@ export function ImportCandidates() {
       <h2 id="te-import-title">Import candidates</h2>
       <p class="te-muted">
         A CSV export from your ATS: a header row naming the columns, then one candidate per row. {IMPORT_REQUIRED_COLUMNS.join(', ')} are required;{' '}
-        {IMPORT_CSV_COLUMNS.filter((c) => !(IMPORT_REQUIRED_COLUMNS as readonly string[]).includes(c)).join(', ')} are optional (consent is granted or
-        revoked). Candidates already here are updated; a candidate's own STOP is never undone by an import.
+        {IMPORT_CSV_COLUMNS.filter((c) => !(IMPORT_REQUIRED_COLUMNS as readonly string[]).includes(c)).join(', ')} are optional (consent is granted or revoked).
+        Candidates already here are updated; a candidate's own STOP is never undone by an import.
       </p>
       <form
         class="te-import-form"

@@ -56,7 +56,9 @@ export function createImportStore(request: Requester, signalOfPage: AbortSignal)
       status.value = null;
       phase.value = 'idle';
       stalled.value = false;
-      error.value = tooLarge.value ? `${chosen!.name} is larger than ${megabytes(MAX_IMPORT_BYTES)}, the most the extension imports at once. Split it into smaller files.` : null;
+      error.value = tooLarge.value
+        ? `${chosen!.name} is larger than ${megabytes(MAX_IMPORT_BYTES)}, the most the extension imports at once. Split it into smaller files.`
+        : null;
     });
   }
 

@@ -85,9 +85,7 @@ export async function startFakeTwilio(options: { now: () => number }) {
     if (req.method === 'GET') {
       const to = req.query.get('To');
       const from = req.query.get('From');
-      const matching = created
-        .filter((m) => (!to || m.to === to) && (!from || m.from === from))
-        .sort((a, b) => b.createdAt - a.createdAt);
+      const matching = created.filter((m) => (!to || m.to === to) && (!from || m.from === from)).sort((a, b) => b.createdAt - a.createdAt);
       return json(res, 200, { messages: matching.map(resource), next_page_uri: null, page: 0, page_size: 50 });
     }
     if (req.method !== 'POST') return json(res, 405, { code: 20004, message: 'Method not allowed', status: 405 });
@@ -116,7 +114,17 @@ export async function startFakeTwilio(options: { now: () => number }) {
       return json(res, 201, resource(m));
     }
     const headers: Record<string, string> = step.retryAfter ? { 'retry-after': step.retryAfter } : {};
-    return json(res, step.status, { code: step.code, message: step.message ?? `HTTP ${step.status}`, more_info: step.code ? `https://www.twilio.com/docs/errors/${step.code}` : undefined, status: step.status }, headers);
+    return json(
+      res,
+      step.status,
+      {
+        code: step.code,
+        message: step.message ?? `HTTP ${step.status}`,
+        more_info: step.code ? `https://www.twilio.com/docs/errors/${step.code}` : undefined,
+        status: step.status,
+      },
+      headers,
+    );
   }
 
   const server: Server = createServer((req: IncomingMessage, res) => {

@@ -79,7 +79,10 @@ function Ready({ flow, campaignStore }: { flow: BulkTextFlow; campaignStore: Cam
 function Body({ flow, onClose, abort }: { flow: BulkTextFlow; onClose(): void; abort: AbortSignal }) {
   const s = flow.state.value;
   const ready = s.kind === 'ready' ? s : null;
-  const campaignStore = useMemo(() => (ready ? createCampaignStore(ready.campaign.id, abort, { initial: ready.campaign, onDeleted: onClose }) : null), [ready?.campaign.id]);
+  const campaignStore = useMemo(
+    () => (ready ? createCampaignStore(ready.campaign.id, abort, { initial: ready.campaign, onDeleted: onClose }) : null),
+    [ready?.campaign.id],
+  );
 
   switch (s.kind) {
     case 'checking':
@@ -97,7 +100,8 @@ function Body({ flow, onClose, abort }: { flow: BulkTextFlow; onClose(): void; a
       return (
         <Notice tone="info" testId="te-bt-signed-out" role="status">
           <p>
-            <strong>You are signed out of Text Engagement.</strong> Sign in to create a bulk text campaign for the {plural(flow.ids.length, 'selected candidate')}.
+            <strong>You are signed out of Text Engagement.</strong> Sign in to create a bulk text campaign for the{' '}
+            {plural(flow.ids.length, 'selected candidate')}.
           </p>
           <p>
             <button type="button" class="te-button te-button-primary" onClick={() => void request('ui.openOptions', {})} data-testid="te-bt-sign-in">

@@ -85,9 +85,7 @@ export function AddCandidateForm({ store, country }: { store: CaptureStore; coun
           store={store}
           help={
             store.otherPhone.value ? (
-              <>
-                The profile lists {store.otherPhone.value} as a home phone; texts need a mobile number.
-              </>
+              <>The profile lists {store.otherPhone.value} as a home phone; texts need a mobile number.</>
             ) : country ? (
               `Texts go to this number. One without a country code is read as a ${country} number.`
             ) : (

@@ -42,7 +42,12 @@ describe('Add to Text Engagement', () => {
   it('is filled from the profile once; what the recruiter typed stays on later visits', () => {
     const { store, readDetails } = setup();
     store.start();
-    expect([store.firstName.value, store.lastName.value, store.phone.value, store.email.value]).toEqual(['Lucia', 'Cruz', '(832) 555-0118', 'lucia.cruz@example.net']);
+    expect([store.firstName.value, store.lastName.value, store.phone.value, store.email.value]).toEqual([
+      'Lucia',
+      'Cruz',
+      '(832) 555-0118',
+      'lucia.cruz@example.net',
+    ]);
     expect(store.consent.value).toBeNull();
     expect(store.consentSource.value).toBe(DEFAULT_CONSENT_SOURCE);
     store.set('phone', '(832) 555-0199');
@@ -131,7 +136,12 @@ describe('Add to Text Engagement', () => {
     store.setConsent('granted');
     relay.request.mockResolvedValueOnce({
       ok: false,
-      error: { code: 'VALIDATION', message: 'phone: "555" is not a valid phone number (numbers without a country code are read as US).', status: 400, field: 'phone' },
+      error: {
+        code: 'VALIDATION',
+        message: 'phone: "555" is not a valid phone number (numbers without a country code are read as US).',
+        status: 400,
+        field: 'phone',
+      },
     });
     expect(await store.save()).toBe(false);
     expect(store.errors.value).toEqual({ phone: '"555" is not a valid phone number (numbers without a country code are read as US).' });
@@ -140,7 +150,10 @@ describe('Add to Text Engagement', () => {
     store.set('phone', '(832) 555-0118');
     expect(store.errors.value).toEqual({});
 
-    relay.request.mockResolvedValueOnce({ ok: false, error: { code: 'NOT_LICENSED', message: 'You need a Text Engagement licence to add candidates.', status: 403 } });
+    relay.request.mockResolvedValueOnce({
+      ok: false,
+      error: { code: 'NOT_LICENSED', message: 'You need a Text Engagement licence to add candidates.', status: 403 },
+    });
     expect(await store.save()).toBe(false);
     expect(store.formError.value).toBe('You need a Text Engagement licence to add candidates. Ask your administrator for one.');
     expect(onSaved).not.toHaveBeenCalled();
@@ -155,7 +168,9 @@ describe('Add to Text Engagement', () => {
       field: 'consentSource',
       message: 'Say how the candidate agreed, e.g. "Candidate agreed on the phone".',
     });
-    expect(describeRefusal({ code: 'VALIDATION', message: 'lastName: Too big: expected string to have <=100 characters', status: 400, field: 'lastName' })).toEqual({
+    expect(
+      describeRefusal({ code: 'VALIDATION', message: 'lastName: Too big: expected string to have <=100 characters', status: 400, field: 'lastName' }),
+    ).toEqual({
       field: 'lastName',
       message: 'Too big: expected string to have <=100 characters',
     });

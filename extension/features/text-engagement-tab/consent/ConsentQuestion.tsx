@@ -24,7 +24,14 @@ export function ConsentQuestion(props: {
 
   const choice = (value: ConsentAnswer, title: string, detail: string) => (
     <label class={`te-conv-choice${answer === value ? ' is-chosen' : ''}`}>
-      <input type="radio" name="te-consent" value={value} checked={answer === value} aria-invalid={errors.consent ? 'true' : undefined} onChange={() => props.onAnswer(value)} />
+      <input
+        type="radio"
+        name="te-consent"
+        value={value}
+        checked={answer === value}
+        aria-invalid={errors.consent ? 'true' : undefined}
+        onChange={() => props.onAnswer(value)}
+      />
       <span>
         <span class="te-conv-choice-name">{title}</span>
         <span class="te-conv-choice-body">{detail}</span>
@@ -38,7 +45,15 @@ export function ConsentQuestion(props: {
       {choice('granted', 'Yes, the candidate agreed to receive texts', 'Their consent is recorded with where it came from, your name and the time.')}
       {answer === 'granted' && (
         <div class="te-conv-add-source">
-          <TextField id={`${idBase}-source`} label="How did they agree?" name="consentSource" value={props.source} error={errors.consentSource} onInput={props.onSource} wide />
+          <TextField
+            id={`${idBase}-source`}
+            label="How did they agree?"
+            name="consentSource"
+            value={props.source}
+            error={errors.consentSource}
+            onInput={props.onSource}
+            wide
+          />
         </div>
       )}
       {choice('not-yet', 'Not yet', props.notYet)}

@@ -93,7 +93,10 @@ describe('Record consent in the notice', () => {
     const { store } = await mount(ANANYA);
     await act(async () => q<HTMLButtonElement>('[data-action="record-consent"]')!.click());
     await act(async () => q<HTMLInputElement>('input[value="granted"]')!.click());
-    relay.request.mockResolvedValueOnce({ ok: false, error: { code: 'OFFLINE', message: "Can't reach the Text Engagement server at http://localhost:8787.", status: 0 } });
+    relay.request.mockResolvedValueOnce({
+      ok: false,
+      error: { code: 'OFFLINE', message: "Can't reach the Text Engagement server at http://localhost:8787.", status: 0 },
+    });
     await act(async () => {
       q<HTMLFormElement>('[data-testid="te-record-consent"]')!.requestSubmit();
       await tick();
@@ -113,14 +116,18 @@ describe('Record consent in the notice', () => {
 
   it('names where the candidate’s consent came from', async () => {
     await mount(REVOKED);
-    await vi.waitFor(() => expect(q('[data-testid="te-consent-origin"]')?.textContent).toBe('Consent: revoked by Nightly ATS sync — Candidate asked by email, Mar 4'));
+    await vi.waitFor(() =>
+      expect(q('[data-testid="te-consent-origin"]')?.textContent).toBe('Consent: revoked by Nightly ATS sync — Candidate asked by email, Mar 4'),
+    );
   });
 });
 
 describe('without a licence', () => {
   it('says why there is no Record consent', async () => {
     await act(async () => render(<NotLicensedNotice candidate={ANANYA} />, root));
-    expect(q('[data-notice="not-licensed"]')!.textContent).toContain('Ananya hasn\'t agreed to receive text messages yet, and recording their consent needs a licence too.');
+    expect(q('[data-notice="not-licensed"]')!.textContent).toContain(
+      "Ananya hasn't agreed to receive text messages yet, and recording their consent needs a licence too.",
+    );
     await act(async () => render(<NotLicensedNotice candidate={{ ...ANANYA, reason: null, textable: true }} />, root));
     expect(q('[data-notice="not-licensed"]')!.textContent).not.toContain('consent');
   });

@@ -144,7 +144,12 @@ describe('Record consent', () => {
     const { store, onRecorded } = setup();
     store.begin();
     store.setAnswer('granted');
-    answer({ 'candidates.consent': () => ({ ok: false, error: { code: 'NOT_LICENSED', message: 'You need a Text Engagement licence to record consent.', status: 403 } }) });
+    answer({
+      'candidates.consent': () => ({
+        ok: false,
+        error: { code: 'NOT_LICENSED', message: 'You need a Text Engagement licence to record consent.', status: 403 },
+      }),
+    });
     expect(await store.save()).toBe('open');
     expect(store.formError.value).toBe('You need a Text Engagement licence to record consent. Ask your administrator for one.');
     expect([store.open.value, store.answer.value]).toEqual([true, 'granted']);
@@ -152,7 +157,9 @@ describe('Record consent', () => {
     store.setSource('On the phone, Dec 1');
     expect(store.formError.value).toBeNull();
 
-    answer({ 'candidates.consent': () => ({ ok: false, error: { code: 'VALIDATION', message: 'source: consent.source is required.', status: 400, field: 'source' } }) });
+    answer({
+      'candidates.consent': () => ({ ok: false, error: { code: 'VALIDATION', message: 'source: consent.source is required.', status: 400, field: 'source' } }),
+    });
     expect(await store.save()).toBe('open');
     expect(store.errors.value).toEqual({ consentSource: 'Say how the candidate agreed, e.g. "Candidate agreed on the phone".' });
     expect(store.formError.value).toBeNull();
@@ -205,7 +212,12 @@ describe('where the consent came from', () => {
 
     // A new statement: asked again; never shown in the previous one's name meanwhile.
     const fromTheAts = { status: 'granted' as const, source: 'application-form', at: '2026-12-02T09:00:00.000Z' };
-    answer({ 'candidates.consentHistory': () => ({ ok: true, data: { candidateId: '10153', records: [record(fromTheAts, { type: 'key', name: 'Nightly ATS sync' }), record(ON_THE_PHONE, JORDAN)] } }) });
+    answer({
+      'candidates.consentHistory': () => ({
+        ok: true,
+        data: { candidateId: '10153', records: [record(fromTheAts, { type: 'key', name: 'Nightly ATS sync' }), record(ON_THE_PHONE, JORDAN)] },
+      }),
+    });
     candidate.value = { ...GRANTED, consent: fromTheAts };
     expect(store.origin.value).toBeNull();
     await vi.waitFor(() => expect(store.origin.value).toEqual({ ...fromTheAts, setBy: { type: 'key', name: 'Nightly ATS sync' } }));
