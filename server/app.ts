@@ -8,8 +8,8 @@ import { ApiError } from './lib/errors.js';
 import { EventBus } from './lib/events.js';
 import { errorBody, requireJson, type AppEnv } from './lib/http.js';
 import { openApiDocument } from './openapi.js';
-import { createSimulatorProvider, type SimulatorProvider } from './providers/simulator.js';
-import { createTwilioProvider } from './providers/twilio.js';
+import { providerFor, readLegacyStatusReports } from './providers/index.js';
+import { isSimulator } from './providers/simulator.js';
 import type { Provider } from './providers/types.js';
 import { authRoutes } from './routes/auth.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
@@ -35,12 +35,6 @@ export interface CreateAppOptions {
   log?: Logger;
 }
 
-/** The provider config.provider names, built on this app's database and clock. */
-export function providerFor(config: AppConfig, db: Db, clock: Clock): Provider {
-  if (config.provider === 'twilio') return createTwilioProvider(config.twilio);
-  return createSimulatorProvider(db, clock, config.simulator);
-}
-
 /**
  * The whole server as a value: the Hono app, its services, and the background dispatcher
  * (started with `start()`). Nothing lives at module level, so tests build as many as they like.
@@ -51,9 +45,11 @@ export function createApp(options: CreateAppOptions) {
   const provider = options.provider ?? providerFor(config, options.db, clock);
   const deps: Deps = { db: options.db, clock, provider, config, events: new EventBus(), log: options.log ?? consoleLogger };
   const services = createServices(deps);
-  // What an earlier process left half done, or recorded before opt-outs were kept per phone.
+  // What an earlier process left half done, or recorded before opt-outs were kept per phone and
+  // delivery reports in the product's terms.
   services.imports.failInterrupted();
   services.optOuts.backfill();
+  readLegacyStatusReports(options.db);
 
   const app = new Hono<AppEnv>();
 
@@ -123,10 +119,10 @@ export function createApp(options: CreateAppOptions) {
   api.route('/events', eventRoutes(deps));
   app.route('/api', api);
 
-  app.route('/webhooks/twilio', webhookRoutes(deps, services));
+  app.route('/webhooks', webhookRoutes(deps, services));
   app.route('/book', bookingRoutes(services));
-  if (provider.name === 'simulator' && 'reply' in provider) {
-    app.route('/simulator', simulatorRoutes(deps, provider as SimulatorProvider));
+  if (isSimulator(provider)) {
+    app.route('/simulator', simulatorRoutes(deps, provider));
   }
 
   return {

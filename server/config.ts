@@ -3,12 +3,16 @@
  * a wrong value stops start-up with one line naming the variable.
  */
 import { z } from 'zod';
-
-const optionalString = z
-  .string()
-  .trim()
-  .optional()
-  .transform((v) => (v ? v : undefined));
+import { httpUrl, optionalString } from './lib/env-schema.js';
+import {
+  DEFAULT_SEND_RATE,
+  PROVIDER_ENV,
+  PROVIDER_NAMES,
+  providerConfigProblem,
+  providerConfigs,
+  type ProviderConfigs,
+  type ProviderName,
+} from './providers/config.js';
 
 /** A whole number in [min, max], with one message for every way to miss it. */
 const wholeNumber = (min: number, max: number, fallback: number) => {
@@ -19,31 +23,15 @@ const positiveNumber = (what: string, fallback: number) => {
   const error = `must be ${what}`;
   return z.coerce.number({ error }).positive({ error }).default(fallback);
 };
-const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
 
 const EnvSchema = z.object({
   PORT: wholeNumber(1, 65535, 8787),
   HOST: z.string().trim().min(1).default('127.0.0.1'),
   DATABASE_PATH: z.string().trim().min(1).default('./data/text-engagement.db'),
   PUBLIC_URL: optionalString.pipe(httpUrl.optional()),
-  PROVIDER: z.enum(['simulator', 'twilio'], { error: 'must be simulator or twilio' }).default('simulator'),
-  TWILIO_ACCOUNT_SID: optionalString.pipe(
-    z
-      .string()
-      .regex(/^AC[0-9a-fA-F]{32}$/, 'must look like AC followed by 32 hex digits')
-      .optional(),
-  ),
-  TWILIO_AUTH_TOKEN: optionalString,
-  TWILIO_SMS_FROM: optionalString,
-  TWILIO_MESSAGING_SERVICE_SID: optionalString.pipe(
-    z
-      .string()
-      .regex(/^MG[0-9a-fA-F]{32}$/, 'must look like MG followed by 32 hex digits')
-      .optional(),
-  ),
-  TWILIO_WHATSAPP_FROM: optionalString,
-  TWILIO_API_BASE_URL: httpUrl.default('https://api.twilio.com'),
-  /** Segments per second per sender. Twilio long codes allow 1; the simulator takes far more. */
+  PROVIDER: z.enum(PROVIDER_NAMES, { error: `must be ${PROVIDER_NAMES.join(' or ')}` }).default('simulator'),
+  ...PROVIDER_ENV,
+  /** Segments per second per sender; each provider has its default (providers/config.ts). */
   SEND_RATE_PER_SECOND: z
     .string()
     .trim()
@@ -67,27 +55,18 @@ const EnvSchema = z.object({
   TOKEN_TTL_HOURS: positiveNumber('a positive number of hours', 24 * 30),
 });
 
-export interface AppConfig {
+/** The server's settings, and each provider's under its name (`config.twilio`, `config.simulator`). */
+export interface AppConfig extends ProviderConfigs {
   port: number;
   host: string;
   databasePath: string;
   publicUrl: string;
-  provider: 'simulator' | 'twilio';
-  twilio: {
-    accountSid?: string;
-    authToken?: string;
-    smsFrom?: string;
-    messagingServiceSid?: string;
-    whatsappFrom?: string;
-    apiBaseUrl: string;
-  };
+  provider: ProviderName;
   sendRatePerSecond: number;
   campaignMaxRecipients: number;
   dispatchLeaseMs: number;
   dispatchIdlePollMs: number;
   tokenTtlMs: number;
-  /** Numbers the simulator sends from, so its phones show a realistic sender. */
-  simulator: { smsFrom: string; whatsappFrom: string };
 }
 
 export class ConfigError extends Error {}
@@ -101,44 +80,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid configuration: ${name} ${issue.message}${given !== undefined ? ` (got "${given}")` : ''}`);
   }
   const e = parsed.data;
+  const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   const config: AppConfig = {
     port: e.PORT,
     host: e.HOST,
     databasePath: e.DATABASE_PATH,
-    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    publicUrl,
     provider: e.PROVIDER,
-    twilio: {
-      accountSid: e.TWILIO_ACCOUNT_SID,
-      authToken: e.TWILIO_AUTH_TOKEN,
-      smsFrom: e.TWILIO_SMS_FROM,
-      messagingServiceSid: e.TWILIO_MESSAGING_SERVICE_SID,
-      whatsappFrom: e.TWILIO_WHATSAPP_FROM,
-      apiBaseUrl: e.TWILIO_API_BASE_URL.replace(/\/+$/, ''),
-    },
-    sendRatePerSecond: e.SEND_RATE_PER_SECOND ?? (e.PROVIDER === 'twilio' ? 1 : 50),
+    ...providerConfigs(e, publicUrl),
+    sendRatePerSecond: e.SEND_RATE_PER_SECOND ?? DEFAULT_SEND_RATE[e.PROVIDER],
     campaignMaxRecipients: e.CAMPAIGN_MAX_RECIPIENTS,
     dispatchLeaseMs: e.DISPATCH_LEASE_MS,
     dispatchIdlePollMs: e.DISPATCH_IDLE_POLL_MS,
     tokenTtlMs: e.TOKEN_TTL_HOURS * 3600_000,
-    simulator: { smsFrom: '+12025550100', whatsappFrom: '+12025550101' },
   };
-  if (config.provider === 'twilio') {
-    const t = config.twilio;
-    if (!t.accountSid) throw new ConfigError('Invalid configuration: TWILIO_ACCOUNT_SID is required when PROVIDER=twilio');
-    if (!t.authToken) throw new ConfigError('Invalid configuration: TWILIO_AUTH_TOKEN is required when PROVIDER=twilio');
-    if (!t.smsFrom && !t.messagingServiceSid && !t.whatsappFrom) {
-      throw new ConfigError(
-        'Invalid configuration: TWILIO_SMS_FROM (or TWILIO_MESSAGING_SERVICE_SID, or TWILIO_WHATSAPP_FROM) is required when PROVIDER=twilio',
-      );
-    }
-    for (const [name, value] of [
-      ['TWILIO_SMS_FROM', t.smsFrom],
-      ['TWILIO_WHATSAPP_FROM', t.whatsappFrom],
-    ] as const) {
-      if (value && !/^\+[1-9]\d{6,14}$/.test(value.replace(/^whatsapp:/, ''))) {
-        throw new ConfigError(`Invalid configuration: ${name} must be an E.164 number such as +15551234567`);
-      }
-    }
-  }
+  const problem = providerConfigProblem(config.provider, config);
+  if (problem) throw new ConfigError(`Invalid configuration: ${problem}`);
   return config;
 }

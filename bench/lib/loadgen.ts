@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { pathToFileURL } from 'node:url';
-import { computeTwilioSignature } from '../../server/lib/twilio-signature.js';
+import { computeTwilioSignature } from '../../server/providers/twilio-signature.js';
 import { RawConnection, type RawResponse } from './raw-http.js';
 
 export interface Sender {

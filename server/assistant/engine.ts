@@ -12,10 +12,10 @@ import { SequenceSchema, type Outcome, type Sequence, type Step } from '../../sh
 import { campaigns, candidateAnswers, candidates, conversations, messages, organizations, recruiters, sequences } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import type { CandidateService } from '../services/candidates.js';
-import type { InboundService } from '../services/inbound.js';
+import type { InboundHooks } from '../services/inbound.js';
 import { mergeValuesFor, renderBody } from '../services/message-body.js';
 import { messageJson, type MessageRow } from '../services/message-json.js';
-import type { Outbox } from '../services/outbox.js';
+import type { Outbox, OutboxHooks } from '../services/outbox.js';
 import { notTextableReason, whatsappWindowOpen, type Candidate, type Organization } from '../services/textability.js';
 import { timeZoneOf } from '../services/candidates.js';
 import { nextAllowed } from '../lib/zoned-time.js';
@@ -53,7 +53,7 @@ const REASON_TEXT: Record<Handback['reason'], string> = {
   OPTED_OUT: 'The candidate opted out (STOP).',
 };
 
-export function createAssistant(deps: Deps, services: { candidates: CandidateService; outbox: Outbox; inbound: InboundService }) {
+export function createAssistant(deps: Deps, services: { candidates: CandidateService; outbox: Outbox }) {
   const { db, clock, config, events, log } = deps;
   const pending = new Map<number, () => void>();
 
@@ -322,7 +322,7 @@ export function createAssistant(deps: Deps, services: { candidates: CandidateSer
   }
 
   // Replies: answered after a short gathering pause. Keywords (STOP, HELP...) are never Ari's.
-  services.inbound.addHooks({
+  const inboundHooks: InboundHooks = {
     afterInbound({ org, candidate, conversation, keyword }) {
       if (!org.assistantSubscribed) return;
       if (keyword) {
@@ -337,7 +337,7 @@ export function createAssistant(deps: Deps, services: { candidates: CandidateSer
         scheduleGreeting(org.id, candidate.id);
       }
     },
-  });
+  };
 
   /** The greeting waits for the same gathering pause, so "Hi" + "I saw your ad" get one greeting. */
   function scheduleGreeting(orgId: number, candidateId: number) {
@@ -382,7 +382,7 @@ export function createAssistant(deps: Deps, services: { candidates: CandidateSer
   }
 
   // Reminders ride on the dispatcher's clock: it wakes for them and sends them like any text.
-  services.outbox.addHooks({
+  const outboxHooks: OutboxHooks = {
     beforeRound(now) {
       const due = db
         .select()
@@ -434,9 +434,12 @@ export function createAssistant(deps: Deps, services: { candidates: CandidateSer
           .get()?.at ?? null
       );
     },
-  });
+  };
 
   return {
+    /** Registered by createServices: replies reach Ari, and the dispatcher's rounds wake its reminders. */
+    inboundHooks,
+    outboxHooks,
     start,
     loadSequence,
     answersOf,

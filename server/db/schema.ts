@@ -7,6 +7,7 @@ import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 // The vocabularies are the API's, so the database and the API can't disagree.
 import { CAMPAIGN_STATUSES, CHANNELS, CONSENT_STATUSES, IMPORT_STATUSES, MESSAGE_STATUSES, SENDERS } from '../../shared/api.js';
+import { FAILURE_REASONS, type StatusReportEvent } from '../providers/types.js';
 
 export const organizations = sqliteTable(
   'organizations',
@@ -284,8 +285,11 @@ export const messages = sqliteTable(
     fromAddress: text('from_address'),
     toAddress: text('to_address'),
     providerSid: text('provider_sid'),
+    /** The provider's code and words for a failure, shown as they are. */
     errorCode: text('error_code'),
     errorMessage: text('error_message'),
+    /** What a failure means for the product, whatever the provider called it (OPTED_OUT_AT_CARRIER opts the number out). */
+    failureReason: text('failure_reason', { enum: FAILURE_REASONS }),
     /** Unique per organisation: a retried request or a re-claimed row never becomes a second text. */
     idempotencyKey: text('idempotency_key'),
     /** Outbox: lower goes first (1:1 and Ari before campaigns). */
@@ -348,13 +352,25 @@ export const webhookEvents = sqliteTable(
     id: integer('id').primaryKey({ autoIncrement: true }),
     provider: text('provider').notNull(),
     kind: text('kind', { enum: ['inbound', 'status'] }).notNull(),
-    /** MessageSid for inbound; MessageSid + status for status reports. */
+    /** The provider's message id for inbound; its message id + its own status word for status reports. */
     dedupeKey: text('dedupe_key').notNull(),
+    /** The text's organisation; null for a status report that arrived before we recorded its send (applied once we do). */
     orgId: integer('org_id'),
+    /** As the provider sent it. */
     payload: text('payload', { mode: 'json' }).$type<Record<string, string>>().notNull(),
+    /** A status report in the product's terms, as the provider's module read it (applied later if it came early). */
+    report: text('report', { mode: 'json' }).$type<Pick<StatusReportEvent, 'status' | 'reason' | 'rawCode' | 'rawMessage'>>(),
+    /** The candidate's number the payload carries, if any: erasure blanks the payloads that name it. */
+    phone: text('phone'),
     receivedAt: integer('received_at').notNull(),
   },
-  (t) => [uniqueIndex('webhook_events_dedupe').on(t.provider, t.kind, t.dedupeKey)],
+  (t) => [
+    uniqueIndex('webhook_events_dedupe').on(t.provider, t.kind, t.dedupeKey),
+    // Reports waiting for their send to be recorded, found by the message id at the start of their key, whichever provider sent them.
+    index('webhook_events_unclaimed_reports')
+      .on(t.dedupeKey)
+      .where(sql`kind = 'status' and org_id is null`),
+  ],
 );
 
 export const campaigns = sqliteTable(

@@ -1,8 +1,9 @@
 /**
  * The built-in simulator: a carrier and a set of phones on this machine. Texts "sent" to a
  * candidate land on their simulated phone; statuses move queued -> sent -> delivered after short
- * delays, reported through the same pipeline as Twilio's webhooks. A few reserved numbers fail
- * the way real ones do, so failures can be seen:
+ * delays. It imitates Twilio: its reports and phones' replies are Twilio's webhook fields (logged
+ * as they are), read into events by Twilio's own parser. A few reserved numbers fail the way real
+ * ones do, with Twilio's codes, so failures can be seen:
  *
  *   ...-0197  refused at send time    21211 (invalid 'To' number)
  *   ...-0198  failed                  30005 (unknown destination handset)
@@ -18,7 +19,9 @@ import type { Channel } from '../../shared/api.js';
 import { simulatorMessages } from '../db/schema.js';
 import type { Db } from '../db/client.js';
 import type { Clock } from '../lib/clock.js';
-import { ProviderError, type OutboundText, type Provider, type ProviderReceipt, type ProviderSink } from './types.js';
+import { reasonForTwilioCode } from './twilio-vocabulary.js';
+import { twilioInboundEvent, twilioStatusEvent } from './twilio-webhooks.js';
+import { ProviderError, type OutboundText, type Provider, type ProviderSink, type SendReceipt } from './types.js';
 
 export type SimulatorMessage = typeof simulatorMessages.$inferSelect;
 
@@ -121,7 +124,7 @@ export function createSimulatorProvider(db: Db, clock: Clock, options: Simulator
           MessageStatus: r.status,
           ...(r.failure ? { ErrorCode: r.failure.code, ErrorMessage: r.failure.message } : {}),
         };
-        if (sink) received.push(sink.status(payload));
+        if (sink) received.push(sink.receive(twilioStatusEvent(payload)));
       }
     })();
     for (const r of batch) if (r.next) later(deliveredAfter - sentAfter, finalReport(r.sid, r.next.failure));
@@ -141,8 +144,8 @@ export function createSimulatorProvider(db: Db, clock: Clock, options: Simulator
     }
   }
 
-  function receipt(row: SimulatorMessage): ProviderReceipt {
-    return { providerSid: row.sid, status: 'sending', from: row.ourAddress };
+  function receipt(row: SimulatorMessage): SendReceipt {
+    return { providerMessageId: row.sid, status: 'sending', from: row.ourAddress };
   }
 
   interface Accepting {
@@ -150,7 +153,7 @@ export function createSimulatorProvider(db: Db, clock: Clock, options: Simulator
     from: string;
     /** When send() was called: the hand-off, whenever the batch is written. */
     at: number;
-    resolve(receipt: ProviderReceipt): void;
+    resolve(receipt: SendReceipt): void;
     reject(err: unknown): void;
   }
   /**
@@ -160,7 +163,7 @@ export function createSimulatorProvider(db: Db, clock: Clock, options: Simulator
    */
   let accepting: Accepting[] = [];
 
-  function accept(text: OutboundText, from: string): Promise<ProviderReceipt> {
+  function accept(text: OutboundText, from: string): Promise<SendReceipt> {
     return new Promise((resolve, reject) => {
       if (!accepting.length) queueMicrotask(recordAccepted);
       accepting.push({ text, from, at: clock.now(), resolve, reject });
@@ -201,6 +204,8 @@ export function createSimulatorProvider(db: Db, clock: Clock, options: Simulator
     onMessage(listener: (m: SimulatorMessage) => void): () => void;
   } = {
     name: 'simulator',
+    // It answers "did key K go out?" exactly, and takes a whole batch at once (recorded in one transaction).
+    handOff: { exactLookup: true, concurrency: 500 },
 
     defaultFrom(channel) {
       return channel === 'whatsapp' ? options.whatsappFrom : options.smsFrom;
@@ -208,7 +213,9 @@ export function createSimulatorProvider(db: Db, clock: Clock, options: Simulator
 
     async send(text: OutboundText) {
       const failure = FAILURES[text.to.slice(-4)];
-      if (failure?.at === 'send') throw new ProviderError('permanent', failure.code, failure.message);
+      if (failure?.at === 'send') {
+        throw new ProviderError({ kind: 'permanent', reason: reasonForTwilioCode(failure.code), code: failure.code, message: failure.message });
+      }
       return accept(text, text.from ?? provider.defaultFrom(text.channel)!);
     },
 
@@ -266,14 +273,16 @@ export function createSimulatorProvider(db: Db, clock: Clock, options: Simulator
         .get();
       notify(row);
       const prefix = via === 'whatsapp' ? 'whatsapp:' : '';
-      await sink?.inbound({
-        MessageSid: row.sid,
-        AccountSid: 'ACsimulator',
-        From: prefix + phone,
-        To: prefix + ourAddress,
-        Body: body,
-        NumMedia: '0',
-      });
+      await sink?.receive(
+        twilioInboundEvent({
+          MessageSid: row.sid,
+          AccountSid: 'ACsimulator',
+          From: prefix + phone,
+          To: prefix + ourAddress,
+          Body: body,
+          NumMedia: '0',
+        }),
+      );
       return row;
     },
 
@@ -296,3 +305,8 @@ export function createSimulatorProvider(db: Db, clock: Clock, options: Simulator
 }
 
 export type SimulatorProvider = ReturnType<typeof createSimulatorProvider>;
+
+/** The simulator has phone pages of its own (routes/simulator.ts): only it can be narrowed to this. */
+export function isSimulator(provider: Provider): provider is SimulatorProvider {
+  return provider.name === 'simulator' && 'reply' in provider;
+}

@@ -2,7 +2,8 @@ import { describe, it, expect, beforeAll, afterAll, beforeEach } from 'vitest';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AppConfig } from '../config.js';
-import { createTwilioProvider, mapTwilioStatus } from './twilio.js';
+import { createTwilioProvider } from './twilio.js';
+import { mapTwilioStatus } from './twilio-vocabulary.js';
 import { ProviderError, type OutboundText } from './types.js';
 
 const SID = 'AC0123456789abcdef0123456789abcdef';
@@ -90,7 +91,15 @@ function created(req: Recorded, status = 'queued', extra: Record<string, unknown
 }
 
 function config(overrides: Partial<AppConfig['twilio']> = {}): AppConfig['twilio'] {
-  return { accountSid: SID, authToken: TOKEN, smsFrom: '+15550001111', whatsappFrom: '+15550002222', apiBaseUrl: baseUrl, ...overrides };
+  return {
+    accountSid: SID,
+    authToken: TOKEN,
+    smsFrom: '+15550001111',
+    whatsappFrom: '+15550002222',
+    apiBaseUrl: baseUrl,
+    statusCallbackUrl: 'https://te.example.com/webhooks/twilio/status',
+    ...overrides,
+  };
 }
 
 function provider(overrides: Partial<AppConfig['twilio']> = {}, timeoutMs = 2000) {
@@ -104,7 +113,6 @@ function text(overrides: Partial<OutboundText> = {}): OutboundText {
     channel: 'sms',
     body: 'Hi Ana, are you free for a call on Tuesday? Reply STOP to opt out.',
     idempotencyKey: 'msg-1',
-    statusCallbackUrl: 'https://te.example.com/webhooks/twilio/status',
     handedOffAt: NOW,
     ...overrides,
   };
@@ -136,7 +144,7 @@ describe('send', () => {
       Body: 'Hi Ana, are you free for a call on Tuesday? Reply STOP to opt out.',
       StatusCallback: 'https://te.example.com/webhooks/twilio/status',
     });
-    expect(receipt).toEqual({ providerSid: 'SM' + 'a'.repeat(32), status: 'sending', from: '+15550001111' });
+    expect(receipt).toEqual({ providerMessageId: 'SM' + 'a'.repeat(32), status: 'sending', from: '+15550001111' });
   });
 
   it("uses the text's own sender when it has one", async () => {
@@ -157,7 +165,7 @@ describe('send', () => {
       StatusCallback: 'https://te.example.com/webhooks/twilio/status',
     });
     // Twilio picks the sender later: from is null in its answer.
-    expect(receipt).toEqual({ providerSid: 'SM' + 'a'.repeat(32), status: 'sending', from: '' });
+    expect(receipt).toEqual({ providerMessageId: 'SM' + 'a'.repeat(32), status: 'sending', from: '' });
   });
 
   it('addresses WhatsApp with whatsapp: prefixes and strips it from the receipt', async () => {
@@ -180,7 +188,7 @@ describe('send', () => {
 
   it('omits StatusCallback when there is none', async () => {
     handler = (req, res) => json(res, 201, created(req));
-    await provider().send(text({ statusCallbackUrl: '' }));
+    await provider({ statusCallbackUrl: undefined }).send(text());
     expect(Object.keys(requests[0]!.form).sort()).toEqual(['Body', 'From', 'To']);
   });
 
@@ -216,6 +224,7 @@ describe('send', () => {
     const err = await rejection(provider().send(text()));
     expect(err.kind).toBe('permanent');
     expect(err.code).toBe('21211');
+    expect(err.reason).toBe('INVALID_NUMBER');
     expect(err.message).toContain('not a valid phone number');
   });
 
@@ -225,6 +234,7 @@ describe('send', () => {
     const err = await rejection(provider().send(text()));
     expect(err.kind).toBe('permanent');
     expect(err.code).toBe('21610');
+    expect(err.reason).toBe('OPTED_OUT_AT_CARRIER');
   });
 
   it('maps other Twilio 4xx codes (21408, 63016) to permanent errors', async () => {
@@ -254,6 +264,7 @@ describe('send', () => {
     const err = await rejection(provider().send(text()));
     expect(err.kind).toBe('transient');
     expect(err.code).toBe('20429');
+    expect(err.reason).toBe('RATE_LIMITED');
     expect(err.retryAfterMs).toBe(3000);
 
     handler = (_req, res) => {
@@ -352,7 +363,7 @@ describe('findSent', () => {
         next_page_uri: null,
       });
     const found = await provider().findSent(text({ handedOffAt: HANDED }));
-    expect(found).toEqual({ providerSid: 'SMfound', status: 'delivered', from: '+15550001111' });
+    expect(found).toEqual({ providerMessageId: 'SMfound', status: 'delivered', from: '+15550001111' });
     expect(requests).toHaveLength(1);
     const req = requests[0]!;
     expect(req.method).toBe('GET');
@@ -366,7 +377,7 @@ describe('findSent', () => {
 
   it('accepts a message created up to two minutes before the hand-off (clock skew)', async () => {
     handler = (_req, res) => json(res, 200, { messages: [listEntry({ status: 'sent', date_created: rfc2822(HANDED - 119_000) })], next_page_uri: null });
-    expect(await provider().findSent(text())).toEqual({ providerSid: 'SMfound', status: 'sent', from: '+15550001111' });
+    expect(await provider().findSent(text())).toEqual({ providerMessageId: 'SMfound', status: 'sent', from: '+15550001111' });
   });
 
   it("returns 'unknown' when nothing matches exactly", async () => {
@@ -390,14 +401,14 @@ describe('findSent', () => {
         next_page_uri: `${MESSAGES_PATH}?To=%2B15557654321&PageSize=50&Page=1&PageToken=PASMx`,
       });
     };
-    expect(await provider().findSent(text())).toEqual({ providerSid: 'SMpage2', status: 'sending', from: '+15550001111' });
+    expect(await provider().findSent(text())).toEqual({ providerMessageId: 'SMpage2', status: 'sending', from: '+15550001111' });
     expect(requests).toHaveLength(2);
   });
 
   it('filters by To only when a messaging service picks the sender', async () => {
     handler = (_req, res) => json(res, 200, { messages: [listEntry({ from: '+15550007777' })], next_page_uri: null });
     const found = await provider({ messagingServiceSid: MG }).findSent(text());
-    expect(found).toEqual({ providerSid: 'SMfound', status: 'delivered', from: '+15550007777' });
+    expect(found).toEqual({ providerMessageId: 'SMfound', status: 'delivered', from: '+15550007777' });
     expect(requests[0]!.query.has('From')).toBe(false);
     expect(requests[0]!.query.get('To')).toBe('+15557654321');
   });
@@ -406,7 +417,7 @@ describe('findSent', () => {
     handler = (_req, res) =>
       json(res, 200, { messages: [listEntry({ to: 'whatsapp:+15557654321', from: 'whatsapp:+15550002222', status: 'read' })], next_page_uri: null });
     const found = await provider().findSent(text({ channel: 'whatsapp' }));
-    expect(found).toEqual({ providerSid: 'SMfound', status: 'delivered', from: '+15550002222' });
+    expect(found).toEqual({ providerMessageId: 'SMfound', status: 'delivered', from: '+15550002222' });
     expect(requests[0]!.query.get('To')).toBe('whatsapp:+15557654321');
     expect(requests[0]!.query.get('From')).toBe('whatsapp:+15550002222');
   });
@@ -434,7 +445,7 @@ describe('the rest of the provider', () => {
     expect(p.defaultFrom('sms')).toBe('+15550001111');
     expect(p.defaultFrom('whatsapp')).toBe('+15550002222');
     expect(provider({ smsFrom: undefined, messagingServiceSid: MG }).defaultFrom('sms')).toBeUndefined();
-    expect(() => p.connect({ inbound: async () => {}, status: async () => {} })).not.toThrow();
+    expect(() => p.connect({ receive: async () => {} })).not.toThrow();
   });
 
   it('refuses to send without any sender', async () => {

@@ -1,13 +1,15 @@
 /**
  * Twilio delivery: the real REST API (Messages resource, 2010-04-01) over global fetch, for SMS
- * and `whatsapp:` addresses. Twilio reports back by signed webhook (see lib/twilio-signature.ts
- * and the webhook routes), so `connect()` has nothing to do.
+ * and `whatsapp:` addresses. Each text asks for its status callbacks at the URL in the config;
+ * Twilio reports back by signed webhook (twilio-webhooks.ts and routes/webhooks.ts), so
+ * `connect()` has nothing to do.
  *
  * Never imports the `twilio` npm package: that is a test-only reference.
  */
-import type { AppConfig } from '../config.js';
 import type { Channel } from '../../shared/api.js';
-import { ProviderError, type OutboundText, type Provider, type ProviderReceipt } from './types.js';
+import type { TwilioConfig } from './twilio-config.js';
+import { mapTwilioStatus, reasonForTwilioCode, stripWhatsapp } from './twilio-vocabulary.js';
+import { ProviderError, type FailureReason, type OutboundText, type Provider, type SendReceipt } from './types.js';
 
 export interface TwilioProviderOptions {
   /** The fetch to use; global fetch by default. */
@@ -18,47 +20,12 @@ export interface TwilioProviderOptions {
   now?: () => number;
 }
 
-/** Our status vocabulary for what Twilio reports (status callbacks, message resources). */
-export type TwilioMappedStatus = 'sending' | 'sent' | 'delivered' | 'read' | 'undelivered' | 'failed' | 'received';
-
-const STATUS_MAP: Record<string, TwilioMappedStatus> = {
-  accepted: 'sending',
-  scheduled: 'sending',
-  queued: 'sending',
-  sending: 'sending',
-  sent: 'sent',
-  delivered: 'delivered',
-  // MMS with some media delivered: the text itself reached the handset.
-  partially_delivered: 'delivered',
-  read: 'read',
-  undelivered: 'undelivered',
-  failed: 'failed',
-  // A scheduled message cancelled before it went out: it will never be delivered.
-  canceled: 'failed',
-  receiving: 'received',
-  received: 'received',
-};
-
-/**
- * Maps a Twilio message status (MessageStatus / SmsStatus of a status callback, or `status` of
- * a Message resource) to ours. Case and surrounding spaces are ignored. A value Twilio may add
- * later maps to 'sending', the lowest outbound rank, so it can never move a message forward
- * past what we know.
- */
-export function mapTwilioStatus(s: string): TwilioMappedStatus {
-  return (
-    STATUS_MAP[
-      String(s ?? '')
-        .trim()
-        .toLowerCase()
-    ] ?? 'sending'
-  );
-}
-
 /** Twilio's ValidityPeriod range, in seconds. */
 const MIN_VALIDITY_S = 1;
 const MAX_VALIDITY_S = 36_000;
 const DEFAULT_TIMEOUT_MS = 10_000;
+/** Requests in flight at once: a network API gets a bounded number. */
+const CONCURRENCY = 32;
 /** findSent: how far before handedOffAt a matching message may have been created (clock skew). */
 const CREATED_SLACK_MS = 2 * 60_000;
 /** findSent: how many list pages to read at most. */
@@ -88,9 +55,7 @@ interface TwilioListPage {
   next_page_uri?: string | null;
 }
 
-const stripWhatsapp = (address: string) => address.replace(/^whatsapp:/i, '');
-
-export function createTwilioProvider(config: AppConfig['twilio'], options: TwilioProviderOptions = {}): Provider {
+export function createTwilioProvider(config: TwilioConfig, options: TwilioProviderOptions = {}): Provider {
   const { accountSid, authToken } = config;
   if (!accountSid || !authToken) throw new Error('The Twilio provider needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN.');
   const doFetch = options.fetch ?? ((input, init) => fetch(input, init));
@@ -126,15 +91,15 @@ export function createTwilioProvider(config: AppConfig['twilio'], options: Twili
     });
   }
 
-  function receiptOf(m: TwilioMessage, fallbackFrom: string): ProviderReceipt | null {
+  function receiptOf(m: TwilioMessage, fallbackFrom: string): SendReceipt | null {
     if (!m.sid) return null;
     const mapped = mapTwilioStatus(m.status ?? '');
-    let status: ProviderReceipt['status'];
+    let status: SendReceipt['status'];
     if (mapped === 'sent') status = 'sent';
     else if (mapped === 'delivered' || mapped === 'read') status = 'delivered';
     else if (mapped === 'sending') status = 'sending';
     else return null; // failed / undelivered / received: not a receipt for a text that went out
-    return { providerSid: m.sid, status, from: m.from ? stripWhatsapp(m.from) : fallbackFrom };
+    return { providerMessageId: m.sid, status, from: m.from ? stripWhatsapp(m.from) : fallbackFrom };
   }
 
   /**
@@ -175,27 +140,34 @@ export function createTwilioProvider(config: AppConfig['twilio'], options: Twili
     }
   }
 
-  async function send(text: OutboundText): Promise<ProviderReceipt> {
+  async function send(text: OutboundText): Promise<SendReceipt> {
     const a = addressing(text);
     if (!a.from && !a.messagingServiceSid) {
-      throw new ProviderError(
-        'permanent',
-        'NO_SENDER',
-        text.channel === 'whatsapp'
-          ? 'No WhatsApp sender is configured (TWILIO_WHATSAPP_FROM).'
-          : 'No SMS sender is configured (TWILIO_SMS_FROM or TWILIO_MESSAGING_SERVICE_SID).',
-      );
+      throw new ProviderError({
+        kind: 'permanent',
+        reason: 'UNKNOWN',
+        code: 'NO_SENDER',
+        message:
+          text.channel === 'whatsapp'
+            ? 'No WhatsApp sender is configured (TWILIO_WHATSAPP_FROM).'
+            : 'No SMS sender is configured (TWILIO_SMS_FROM or TWILIO_MESSAGING_SERVICE_SID).',
+      });
     }
     const form = new URLSearchParams();
     form.set('To', a.to);
     if (a.messagingServiceSid) form.set('MessagingServiceSid', a.messagingServiceSid);
     else form.set('From', a.from!);
     form.set('Body', text.body);
-    if (text.statusCallbackUrl) form.set('StatusCallback', text.statusCallbackUrl);
+    if (config.statusCallbackUrl) form.set('StatusCallback', config.statusCallbackUrl);
     if (text.validUntil != null) {
       const remainingMs = text.validUntil - now();
       if (remainingMs <= 0) {
-        throw new ProviderError('permanent', 'VALIDITY_EXPIRED', 'The texting window closed before it could be sent.');
+        throw new ProviderError({
+          kind: 'permanent',
+          reason: 'EXPIRED',
+          code: 'VALIDITY_EXPIRED',
+          message: 'The texting window closed before it could be sent.',
+        });
       }
       const seconds = Math.min(MAX_VALIDITY_S, Math.max(MIN_VALIDITY_S, Math.floor(remainingMs / 1000)));
       form.set('ValidityPeriod', String(seconds));
@@ -227,25 +199,38 @@ export function createTwilioProvider(config: AppConfig['twilio'], options: Twili
       const mapped = mapTwilioStatus(body.status ?? '');
       if (mapped === 'failed' || mapped === 'undelivered') {
         const code = body.error_code != null && body.error_code !== '' ? String(body.error_code) : 'FAILED';
-        throw new ProviderError('permanent', code, body.error_message || `Twilio reported the text ${body.status}.`);
+        throw new ProviderError({
+          kind: 'permanent',
+          reason: reasonForTwilioCode(code),
+          code,
+          message: body.error_message || `Twilio reported the text ${body.status}.`,
+        });
       }
-      return receiptOf(body, fallbackFrom) ?? { providerSid: body.sid, status: 'sending', from: fallbackFrom };
+      return receiptOf(body, fallbackFrom) ?? { providerMessageId: body.sid, status: 'sending', from: fallbackFrom };
     }
 
     throw await httpError(res);
   }
 
-  async function ambiguousAccepted(text: OutboundText, fallbackFrom: string, why: string): Promise<ProviderReceipt> {
+  async function ambiguousAccepted(text: OutboundText, fallbackFrom: string, why: string): Promise<SendReceipt> {
     const found = await lookup(text, 1);
     if (found && found !== 'error') {
       const receipt = receiptOf(found, fallbackFrom);
       if (receipt) return receipt;
     }
-    throw new ProviderError('transient', 'AMBIGUOUS_RESPONSE', `Twilio accepted the text but ${why}.`, undefined, true);
+    throw new ProviderError({
+      kind: 'transient',
+      reason: 'UNKNOWN',
+      code: 'AMBIGUOUS_RESPONSE',
+      message: `Twilio accepted the text but ${why}.`,
+      maybeSent: true,
+    });
   }
 
   return {
     name: 'twilio',
+    // A look-up searches by recipient and body (not exact): each row is marked just before its call.
+    handOff: { exactLookup: false, concurrency: CONCURRENCY },
     defaultFrom,
     send,
     async findSent(text) {
@@ -281,9 +266,9 @@ function neverReached(err: unknown): boolean {
 function networkError(err: unknown, maybeSent = false): ProviderError {
   const name = err instanceof Error ? err.name : '';
   if (name === 'TimeoutError' || name === 'AbortError') {
-    return new ProviderError('transient', 'TIMEOUT', 'Twilio did not answer in time.', undefined, maybeSent);
+    return new ProviderError({ kind: 'transient', reason: 'UNKNOWN', code: 'TIMEOUT', message: 'Twilio did not answer in time.', maybeSent });
   }
-  return new ProviderError('transient', 'NETWORK_ERROR', `Could not reach Twilio (${describe(err)}).`, undefined, maybeSent);
+  return new ProviderError({ kind: 'transient', reason: 'UNKNOWN', code: 'NETWORK_ERROR', message: `Could not reach Twilio (${describe(err)}).`, maybeSent });
 }
 
 /** Seconds (Twilio's form) or an HTTP date, as milliseconds from now. */
@@ -309,14 +294,20 @@ async function httpError(res: Response): Promise<ProviderError> {
     ? `${body.message}${body.more_info ? ` (${body.more_info})` : ''}`
     : `Twilio answered HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}.`;
   const status = res.status;
-  if (status === 429) {
-    return new ProviderError('transient', twilioCode ?? '429', message, parseRetryAfter(res.headers.get('retry-after')));
-  }
+  const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
+  if (status === 429) return new ProviderError({ kind: 'transient', reason: 'RATE_LIMITED', code: twilioCode ?? '429', message, retryAfterMs });
   if (status >= 500 || status === 408) {
-    return new ProviderError('transient', twilioCode ?? String(status), message, parseRetryAfter(res.headers.get('retry-after')));
+    return new ProviderError({ kind: 'transient', reason: 'UNKNOWN', code: twilioCode ?? String(status), message, retryAfterMs });
   }
   if (status === 401 || status === 403) {
-    return new ProviderError('permanent', '20003', body?.message ?? 'Twilio refused the credentials (authentication failed).');
+    return new ProviderError({
+      kind: 'permanent',
+      reason: 'UNKNOWN',
+      code: '20003',
+      message: body?.message ?? 'Twilio refused the credentials (authentication failed).',
+    });
   }
-  return new ProviderError('permanent', twilioCode ?? String(status), message);
+  const code = twilioCode ?? String(status);
+  const reason: FailureReason = twilioCode ? reasonForTwilioCode(twilioCode) : 'UNKNOWN';
+  return new ProviderError({ kind: 'permanent', reason, code, message });
 }

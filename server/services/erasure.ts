@@ -5,7 +5,7 @@
  * hash (phone-opt-outs.ts), so no later import makes the number textable again without the
  * candidate's own START.
  */
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import {
   bookings,
   campaignDeliveries,
@@ -32,17 +32,14 @@ export function createErasure({ db, clock }: Pick<Deps, 'db' | 'clock'>, optOuts
       .get();
   }
 
-  /** The raw provider payloads to or from the number keep their place (a duplicate delivery is still recognised) but lose their content. */
+  /**
+   * The raw provider payloads that carry the number (as the provider's module noted when they were
+   * logged) keep their place, so a duplicate delivery is still recognised, but lose their content.
+   */
   function redactWebhooks(orgId: number, phone: string) {
-    const addresses = [phone, `whatsapp:${phone}`];
     db.update(webhookEvents)
-      .set({ payload: { redacted: 'erased' } })
-      .where(
-        and(
-          eq(webhookEvents.orgId, orgId),
-          sql`(json_extract(${webhookEvents.payload}, '$.From') in ${addresses} or json_extract(${webhookEvents.payload}, '$.To') in ${addresses})`,
-        ),
-      )
+      .set({ payload: { redacted: 'erased' }, phone: null })
+      .where(and(eq(webhookEvents.orgId, orgId), eq(webhookEvents.phone, phone)))
       .run();
   }
 

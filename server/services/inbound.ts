@@ -1,7 +1,8 @@
 /**
- * What comes back from the provider: candidates' texts and delivery reports, from Twilio's
- * webhooks or the simulator, through this one pipeline. Every payload is logged raw; a payload
- * seen before (same MessageSid, same status) is stored once and acted on once.
+ * What comes back from a provider: candidates' texts and delivery reports, as events in the
+ * product's terms (the provider's module reads its own webhooks or callbacks into them), through
+ * this one pipeline. Every payload is logged raw; one seen before (the same provider message id,
+ * and for a report the same status) is stored once and acted on once.
  */
 import { eq, sql } from 'drizzle-orm';
 import { classifyKeyword } from '../../shared/keywords.js';
@@ -10,18 +11,19 @@ import { countSegments } from '../../shared/segments.js';
 import type { Channel } from '../../shared/api.js';
 import { candidates, conversations, messages, organizations, recruiters } from '../db/schema.js';
 import type { Deps } from '../deps.js';
-import { ApiError } from '../lib/errors.js';
-import type { ProviderPayload } from '../providers/types.js';
+import type { InboundTextEvent, ProviderEvent, StatusReportEvent } from '../providers/types.js';
 import type { CandidateSync, Writer } from './candidate-sync.js';
 import type { CandidateService } from './candidates.js';
 import type { PhoneOptOuts } from './phone-opt-outs.js';
 import { fromDriverRow, sqlColumns } from '../lib/sql-rows.js';
 import { MESSAGE_COLUMNS, messageJson, statusesBefore, type MessageRow } from './message-json.js';
 import type { Outbox } from './outbox.js';
-import { mapTwilioStatus } from '../providers/twilio.js';
 import type { Candidate, Organization } from './textability.js';
 
 type ConversationRow = typeof conversations.$inferSelect;
+
+/** A status report as the provider's module read it: what moves the text, and what is shown. */
+type DeliveryReport = Pick<StatusReportEvent, 'status' | 'reason' | 'rawCode' | 'rawMessage'>;
 
 export interface InboundContext {
   org: Organization;
@@ -36,8 +38,6 @@ export interface InboundContext {
 export interface InboundHooks {
   afterInbound?(context: InboundContext): void | Promise<void>;
 }
-
-const stripWhatsapp = (address: string) => address.replace(/^whatsapp:/i, '');
 
 /** Carriers send E.164 already; only anything else needs the (slow) full parse. */
 function normalizePhone(address: string): string | null {
@@ -55,25 +55,23 @@ export function createInboundService(deps: Deps, services: { candidates: Candida
   // Delivery reports come one per text and status (two or three per text): their statements are
   // prepared once, not rebuilt by the query builder for every report.
   const stmt = {
-    logWebhook: sqlite.prepare(
-      `insert into webhook_events (provider, kind, dedupe_key, payload, org_id, received_at) values (?, ?, ?, ?, ?, ?)
+    logInbound: sqlite.prepare(
+      `insert into webhook_events (provider, kind, dedupe_key, payload, org_id, phone, received_at) values (?, 'inbound', ?, ?, ?, ?, ?)
        on conflict do nothing returning id`,
     ),
     // A status report is logged under the organisation of the text it names (null when we have
-    // no record of that text yet), in the same statement.
+    // no record of that text yet), in the same statement, with the provider's reading of it.
     logStatus: sqlite.prepare(
-      `insert into webhook_events (provider, kind, dedupe_key, payload, org_id, received_at)
-       values (?, 'status', ?, ?, (select org_id from messages where provider_sid = ?), ?)
+      `insert into webhook_events (provider, kind, dedupe_key, payload, report, phone, org_id, received_at)
+       values (?, 'status', ?, ?, ?, ?, (select org_id from messages where provider_sid = ?), ?)
        on conflict do nothing returning org_id as orgId`,
     ),
-    // Reports logged before their send was recorded (org_id still null). Naming the providers lets
-    // the dedupe index answer it; without them it would scan every report ever logged, per text.
+    // Reports logged before their send was recorded (org_id still null), from whichever provider:
+    // the conditions are those of their partial index, so it answers without reading any other report.
     earlyReports: sqlite.prepare(
-      `select payload from webhook_events where provider in ('twilio', ?) and kind = 'status' and dedupe_key >= ? and dedupe_key < ? and org_id is null order by id`,
+      `select report from webhook_events where kind = 'status' and org_id is null and dedupe_key >= ? and dedupe_key < ? order by id`,
     ),
-    claimEarlyReports: sqlite.prepare(
-      `update webhook_events set org_id = ? where provider in ('twilio', ?) and kind = 'status' and dedupe_key >= ? and dedupe_key < ?`,
-    ),
+    claimEarlyReports: sqlite.prepare(`update webhook_events set org_id = ? where kind = 'status' and org_id is null and dedupe_key >= ? and dedupe_key < ?`),
   };
 
   // The inbound path, prepared once: a reply costs a handful of statements, not a query build each.
@@ -112,8 +110,8 @@ export function createInboundService(deps: Deps, services: { candidates: Candida
     ),
   };
 
-  function logWebhook(provider: string, kind: 'inbound' | 'status', dedupeKey: string, payload: ProviderPayload, orgId: number | null) {
-    return !!stmt.logWebhook.get(provider, kind, dedupeKey, JSON.stringify(payload), orgId, clock.now());
+  function logInbound(source: string, event: InboundTextEvent, phone: string | null, orgId: number | null) {
+    return !!stmt.logInbound.get(source, event.providerMessageId, JSON.stringify(event.raw), orgId, phone, clock.now());
   }
 
   /** The organisation a text to `ourAddress` belongs to: by its own number, else by who last texted that phone. */
@@ -169,8 +167,8 @@ export function createInboundService(deps: Deps, services: { candidates: Candida
   type Recorded = { duplicate: boolean; after?: () => Promise<void> };
 
   interface Received {
-    provider: string;
-    payload: ProviderPayload;
+    source: string;
+    event: InboundTextEvent;
     done(result: Recorded): void;
     fail(err: unknown): void;
   }
@@ -181,14 +179,12 @@ export function createInboundService(deps: Deps, services: { candidates: Candida
    * is answered only after the commit that made its text durable.
    */
   let queue: Received[] = [];
-  function receiveInbound(provider: string, payload: ProviderPayload): Promise<{ duplicate: boolean }> {
-    const sid = payload.MessageSid ?? payload.SmsSid;
-    if (!sid || !payload.From) return Promise.reject(new ApiError(400, 'VALIDATION', 'An inbound message needs MessageSid and From.'));
+  function receiveInbound(source: string, event: InboundTextEvent): Promise<{ duplicate: boolean }> {
     return new Promise<Recorded>((done, fail) => {
       // The batch closes one turn of the event loop later than the first arrival, so that texts
       // whose requests were read in the next I/O poll share its commit.
       if (!queue.length) setImmediate(() => setImmediate(flush));
-      queue.push({ provider, payload, done, fail });
+      queue.push({ source, event, done, fail });
     }).then(async ({ duplicate, after }) => {
       await after?.();
       return { duplicate };
@@ -199,8 +195,8 @@ export function createInboundService(deps: Deps, services: { candidates: Candida
   // The whole batch in one transaction, without a savepoint per text (two more statements each):
   // a text whose recording throws rolls the batch back, and the batch is then recorded one text
   // per transaction, so that one bad payload fails alone.
-  const recordAll = sqlite.transaction((batch: Received[]) => batch.map((item) => record(item.provider, item.payload)));
-  const recordOne = sqlite.transaction((item: Received) => record(item.provider, item.payload));
+  const recordAll = sqlite.transaction((batch: Received[]) => batch.map((item) => record(item.source, item.event)));
+  const recordOne = sqlite.transaction((item: Received) => record(item.source, item.event));
 
   function recordBatch(batch: Received[]): Result[] {
     try {
@@ -234,21 +230,19 @@ export function createInboundService(deps: Deps, services: { candidates: Candida
   }
 
   /** Records one inbound text (inside the batch's transaction); returns what to do once it is committed. */
-  function record(provider: string, payload: ProviderPayload): Recorded {
-    const sid = (payload.MessageSid ?? payload.SmsSid)!;
-    const rawFrom = payload.From ?? '';
-    const rawTo = payload.To ?? '';
-    const channel: Channel = /^whatsapp:/i.test(rawFrom) ? 'whatsapp' : 'sms';
-    const phone = normalizePhone(stripWhatsapp(rawFrom));
-    const ourAddress = stripWhatsapp(rawTo);
+  function record(source: string, event: InboundTextEvent): Recorded {
+    const sid = event.providerMessageId;
+    const channel: Channel = event.channel;
+    const phone = normalizePhone(event.from);
+    const ourAddress = event.to;
     const org = phone ? resolveOrg(ourAddress, phone) : undefined;
-    if (!logWebhook(provider, 'inbound', sid, payload, org?.id ?? null)) return { duplicate: true };
+    if (!logInbound(source, event, phone ?? event.from, org?.id ?? null)) return { duplicate: true };
     if (!phone || !org) {
-      log.warn('inbound text for no known organisation', { sid, from: rawFrom, to: rawTo });
+      log.warn('inbound text for no known organisation', { sid, from: event.from, to: event.to });
       return { duplicate: false };
     }
 
-    const body = payload.Body ?? '';
+    const body = event.body;
     const now = clock.now();
     const keyword = classifyKeyword(body);
     const outgoing: MessageRow[] = [];
@@ -325,22 +319,29 @@ export function createInboundService(deps: Deps, services: { candidates: Candida
     };
   }
 
-  async function receiveStatus(provider: string, payload: ProviderPayload): Promise<{ duplicate: boolean; updated: boolean }> {
-    const sid = payload.MessageSid ?? payload.SmsSid;
-    const providerStatus = payload.MessageStatus ?? payload.SmsStatus;
-    if (!sid || !providerStatus) throw new ApiError(400, 'VALIDATION', 'A status report needs MessageSid and MessageStatus.');
-    const logged = stmt.logStatus.get(provider, `${sid}:${providerStatus}`, JSON.stringify(payload), sid, clock.now()) as { orgId: number | null } | undefined;
+  async function receiveStatus(source: string, event: StatusReportEvent): Promise<{ duplicate: boolean; updated: boolean }> {
+    const sid = event.providerMessageId;
+    const report: DeliveryReport = { status: event.status, reason: event.reason, rawCode: event.rawCode, rawMessage: event.rawMessage };
+    const logged = stmt.logStatus.get(
+      source,
+      `${sid}:${event.rawStatus}`,
+      JSON.stringify(event.raw),
+      JSON.stringify(report),
+      event.candidatePhone,
+      sid,
+      clock.now(),
+    ) as { orgId: number | null } | undefined;
     if (!logged) return { duplicate: true, updated: false };
     // A report can beat our own record of the send: it stays logged and is applied once the
     // send is recorded (see applyEarlyReports).
     if (logged.orgId == null) return { duplicate: false, updated: false };
-    return { duplicate: false, updated: moveStatus({ sid }, payload) };
+    return { duplicate: false, updated: moveStatus({ sid }, report) };
   }
 
   /** Moves a text's status forward (never back) from one report; true if it changed. */
-  function applyStatus(row: MessageRow, payload: ProviderPayload): boolean {
+  function applyStatus(row: MessageRow, report: DeliveryReport): boolean {
     if (row.direction !== 'outbound') return false;
-    return moveStatus({ id: row.id }, payload);
+    return moveStatus({ id: row.id }, report);
   }
 
   // Compare-and-set: the status moves only forward from what it is at this instant (never back
@@ -356,30 +357,19 @@ export function createInboundService(deps: Deps, services: { candidates: Candida
     return moves.get(name)!;
   }
 
-  function moveStatus(text: { id: number } | { sid: string }, payload: ProviderPayload): boolean {
-    const status = mapTwilioStatus(payload.MessageStatus ?? payload.SmsStatus ?? '');
-    const move = 'id' in text ? moveStatement('id', status) : moveStatement('provider_sid', status);
+  function moveStatus(text: { id: number } | { sid: string }, report: DeliveryReport): boolean {
+    const move = 'id' in text ? moveStatement('id', report.status) : moveStatement('provider_sid', report.status);
     if (!move) return false;
     const now = clock.now();
-    const errorCode = payload.ErrorCode || null;
-    const params = { status, now, errorCode, errorMessage: errorCode ? payload.ErrorMessage || describeCarrierError(errorCode) : null };
+    const params = { status: report.status, now, errorCode: report.rawCode, errorMessage: report.rawCode ? report.rawMessage : null, reason: report.reason };
     const updated = move.get({ ...params, key: 'id' in text ? text.id : text.sid }) as MessageRow | undefined;
     if (!updated) return false;
-    const row = updated;
-    if (errorCode === '21610') services.optOuts.optOutCandidatePhone(row.orgId, row.candidateId, 'provider', now);
     // Only a client listening on /api/events needs the candidate and the message's JSON.
-    const candidate = events.subscriberCount(row.orgId) ? services.candidates.getById(row.orgId, row.candidateId) : undefined;
+    const candidate = events.subscriberCount(updated.orgId) ? services.candidates.getById(updated.orgId, updated.candidateId) : undefined;
     if (candidate) {
       const recruiterName =
         updated.recruiterId != null ? db.select({ name: recruiters.name }).from(recruiters).where(eq(recruiters.id, updated.recruiterId)).get()?.name : null;
-      events.publish(row.orgId, { type: 'message.updated', data: messageJson(updated, candidate.atsId, recruiterName) });
-      if (errorCode === '21610') {
-        const org = db.select().from(organizations).where(eq(organizations.id, row.orgId)).get()!;
-        events.publish(row.orgId, {
-          type: 'candidate.updated',
-          data: services.candidates.serialize(candidate, org, services.candidates.conversationOf(candidate.id)),
-        });
-      }
+      events.publish(updated.orgId, { type: 'message.updated', data: messageJson(updated, candidate.atsId, recruiterName) });
     }
     for (const hook of statusHooks) hook(updated);
     return true;
@@ -389,26 +379,27 @@ export function createInboundService(deps: Deps, services: { candidates: Candida
   function applyEarlyReports(rows: MessageRow[]) {
     for (const row of rows) {
       if (!row.providerSid) continue;
-      const reports = stmt.earlyReports.all(deps.provider.name, `${row.providerSid}:`, `${row.providerSid};`) as { payload: string }[];
+      // Keys are `<provider message id>:<status>`: every report of this text sorts between these two.
+      const reports = stmt.earlyReports.all(`${row.providerSid}:`, `${row.providerSid};`) as { report: string | null }[];
       let current = row;
-      for (const report of reports) {
-        if (applyStatus(current, JSON.parse(report.payload) as ProviderPayload)) {
+      for (const { report } of reports) {
+        if (report && applyStatus(current, JSON.parse(report) as DeliveryReport)) {
           current = db.select().from(messages).where(eq(messages.id, row.id)).get()!;
         }
       }
-      if (reports.length) {
-        stmt.claimEarlyReports.run(row.orgId, deps.provider.name, `${row.providerSid}:`, `${row.providerSid};`);
-      }
+      if (reports.length) stmt.claimEarlyReports.run(row.orgId, `${row.providerSid}:`, `${row.providerSid};`);
     }
   }
-
-  services.outbox.addHooks({ afterSettle: applyEarlyReports });
 
   const statusHooks: ((row: MessageRow) => void)[] = [];
 
   return {
-    receiveInbound,
-    receiveStatus,
+    /** One event from a provider (its webhook route, or its in-process sink). */
+    receive(source: string, event: ProviderEvent): Promise<{ duplicate: boolean }> {
+      return event.kind === 'inbound' ? receiveInbound(source, event) : receiveStatus(source, event);
+    },
+    /** Outbox hook (afterSettle): reports that beat the record of their send, applied now it exists. */
+    applyEarlyReports,
     addHooks(h: InboundHooks) {
       hooks.push(h);
     },
@@ -423,29 +414,14 @@ function moveStatusSql(key: 'id' | 'provider_sid', from: string[]): string {
        delivered_at = case when @status in ('delivered', 'read') then coalesce(delivered_at, @now) else delivered_at end,
        sent_at = case when @status = 'sent' then coalesce(sent_at, @now) else sent_at end,
        error_code = coalesce(@errorCode, error_code),
-       error_message = case when @errorCode is not null then @errorMessage else error_message end
+       error_message = case when @errorCode is not null then @errorMessage else error_message end,
+       failure_reason = coalesce(@reason, failure_reason)
      where ${key} = @key and direction = 'outbound' and status in (${from.map((s) => `'${s}'`).join(', ')})
      returning ${MESSAGE_COLUMNS}`;
 }
 
 function normalizedIsStart(body: string): boolean {
   return /^[^\p{L}\p{N}]*(start|unstop)[^\p{L}\p{N}]*$/iu.test(body);
-}
-
-const CARRIER_ERRORS: Record<string, string> = {
-  '30003': 'Unreachable destination handset (phone off or out of coverage).',
-  '30004': 'Message blocked by the recipient or their carrier.',
-  '30005': 'Unknown destination handset (the number may no longer exist).',
-  '30006': 'Landline or unreachable carrier.',
-  '30007': 'Filtered by the carrier as possible spam.',
-  '30008': 'Unknown delivery error.',
-  '21610': 'The recipient has unsubscribed (replied STOP to this number).',
-  '21211': 'The number is not a valid phone number.',
-  '63016': 'Outside the WhatsApp 24-hour window: only an approved template can be sent.',
-};
-
-export function describeCarrierError(code: string): string {
-  return CARRIER_ERRORS[code] ?? `Delivery failed (provider error ${code}).`;
 }
 
 export type InboundService = ReturnType<typeof createInboundService>;

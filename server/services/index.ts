@@ -3,18 +3,23 @@ import type { Deps } from '../deps.js';
 import { createCandidateChanges } from '../lib/candidate-changes.js';
 import { createApiKeyService } from './api-keys.js';
 import { createAuthService } from './auth.js';
-import { createCandidateSync } from './candidate-sync.js';
-import { createErasure } from './erasure.js';
-import { createImportService } from './imports.js';
-import { createPhoneOptOuts } from './phone-opt-outs.js';
 import { createBookingService } from './bookings.js';
 import { createCampaignService } from './campaigns.js';
 import { createCandidateService } from './candidates.js';
+import { createCandidateSync } from './candidate-sync.js';
+import { createCarrierOptOuts } from './carrier-opt-outs.js';
 import { createConversationService } from './conversations.js';
+import { createErasure } from './erasure.js';
+import { createImportService } from './imports.js';
 import { createInboundService } from './inbound.js';
 import { createOutbox } from './outbox.js';
+import { createPhoneOptOuts } from './phone-opt-outs.js';
 
-/** Every service, wired once per app. No module-level state: two apps in one process stay apart. */
+/**
+ * Every service, and every hook between them, wired here once per app (no module-level state:
+ * two apps in one process stay apart). Services take what they call as arguments; what must
+ * happen when another service acts is a hook, registered below in the order it runs.
+ */
 export function createServices(deps: Deps) {
   const auth = createAuthService(deps);
   const apiKeys = createApiKeyService(deps);
@@ -24,16 +29,28 @@ export function createServices(deps: Deps) {
   const erasure = createErasure(deps, optOuts);
   const changes = createCandidateChanges(deps);
   const imports = createImportService(deps, { sync, changes });
-  const outbox = createOutbox(deps, { optOuts });
+  const outbox = createOutbox(deps);
   const inbound = createInboundService(deps, { candidates, outbox, sync, optOuts });
-  const assistant = createAssistant(deps, { candidates, outbox, inbound });
+  const carrierOptOuts = createCarrierOptOuts(deps, { optOuts, candidates });
+  const assistant = createAssistant(deps, { candidates, outbox });
   const bookings = createBookingService(deps, { candidates, outbox, assistant });
   const conversations = createConversationService(deps, { candidates, outbox, assistant, bookings });
   const campaigns = createCampaignService(deps, { candidates, outbox, inbound, assistant });
-  deps.provider.connect({
-    inbound: async (payload) => void (await inbound.receiveInbound(deps.provider.name, payload)),
-    status: async (payload) => void (await inbound.receiveStatus(deps.provider.name, payload)),
-  });
+
+  // The dispatcher's rounds, in this order after each settle: a refusal that means the candidate
+  // unsubscribed at the carrier opts their number out first (so nothing after sees them textable),
+  // then reports that beat the record of their send apply, then Ari's reminders wake.
+  outbox.addHooks({ afterSettle: carrierOptOuts.apply });
+  outbox.addHooks({ afterSettle: inbound.applyEarlyReports });
+  outbox.addHooks(assistant.outboxHooks);
+  // A delivery report the carrier failed as unsubscribed opts the number out, like a refusal.
+  inbound.onStatusChange((row) => carrierOptOuts.apply([row]));
+  // A candidate's reply reaches Ari (campaign numbers follow, registered by the campaign service).
+  inbound.addHooks(assistant.inboundHooks);
+
+  // The provider's events (the simulator's in-process reports; webhooks go through their route).
+  deps.provider.connect({ receive: (event) => inbound.receive(deps.provider.name, event).then(() => undefined) });
+
   return { auth, apiKeys, candidates, optOuts, sync, erasure, changes, imports, outbox, conversations, inbound, assistant, bookings, campaigns };
 }
 

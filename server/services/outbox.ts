@@ -16,9 +16,8 @@ import { countSegments } from '../../shared/segments.js';
 import type { Channel, Sender } from '../../shared/api.js';
 import { candidates, organizations, recruiters, templates } from '../db/schema.js';
 import type { Deps } from '../deps.js';
-import type { PhoneOptOuts } from './phone-opt-outs.js';
 import { SlidingWindowLimiter, type LimiterEntry } from '../lib/rate-limiter.js';
-import { ProviderError, type OutboundText, type ProviderReceipt } from '../providers/types.js';
+import { ProviderError, type FailureReason, type OutboundText, type SendReceipt } from '../providers/types.js';
 import { MESSAGE_COLUMNS, messageJson, type MessageRow } from './message-json.js';
 import { notTextableReason, REASON_MESSAGES, whatsappWindowOpen, type Candidate, type Organization } from './textability.js';
 
@@ -26,7 +25,6 @@ export const PRIORITY = { conversation: 0, campaign: 10 } as const;
 
 const BATCH = 500;
 const MAX_ATTEMPTS = 6;
-const CONCURRENCY = 32;
 
 export interface EnqueueInput {
   org: Organization;
@@ -55,14 +53,15 @@ export interface OutboxHooks {
 }
 
 type Outcome =
-  | { kind: 'sent'; row: MessageRow; receipt: ProviderReceipt }
-  | { kind: 'failed'; row: MessageRow; code: string; message: string; optOut?: boolean }
+  | { kind: 'sent'; row: MessageRow; receipt: SendReceipt }
+  /** `reason`: the provider's failure in the product's terms; null for a refusal of our own (no longer textable...). */
+  | { kind: 'failed'; row: MessageRow; code: string; message: string; reason: FailureReason | null }
   | { kind: 'retry'; row: MessageRow; dueAt: number; code: string; message: string }
   | { kind: 'requeue'; row: MessageRow; dueAt: number; validUntil: number | null }
   | { kind: 'unknown'; row: MessageRow }
   | { kind: 'leave'; row: MessageRow };
 
-export function createOutbox(deps: Deps, services: { optOuts: PhoneOptOuts }) {
+export function createOutbox(deps: Deps) {
   const { db, clock, provider, config, events, log } = deps;
   const sqlite = db.$client;
   const limiter = new SlidingWindowLimiter();
@@ -70,10 +69,7 @@ export function createOutbox(deps: Deps, services: { optOuts: PhoneOptOuts }) {
   const hooks: OutboxHooks[] = [];
   // Providers that can answer "did key K go out?" exactly let a whole batch be marked handed-off
   // at claim time; for the others each row is marked just before its own call.
-  const exactLookup = provider.name === 'simulator';
-  // Provider calls in flight at once: a network API gets a bounded number; the in-process simulator
-  // takes the whole batch at once (and records it in one transaction).
-  const concurrency = provider.name === 'simulator' ? BATCH : CONCURRENCY;
+  const { exactLookup, concurrency } = provider.handOff;
 
   let running = false;
   let again = false;
@@ -103,7 +99,7 @@ export function createOutbox(deps: Deps, services: { optOuts: PhoneOptOuts }) {
     ),
     settle: sqlite.prepare(
       `update messages set status = ?, provider_sid = coalesce(?, provider_sid), from_address = coalesce(?, from_address),
-         error_code = ?, error_message = ?, sent_at = coalesce(?, sent_at), due_at = ?, valid_until = ?,
+         error_code = ?, error_message = ?, failure_reason = ?, sent_at = coalesce(?, sent_at), due_at = ?, valid_until = ?,
          claim_token = null, lease_until = null, handed_off_at = ?, updated_at = ?
        where id = ? and claim_token = ? returning ${MESSAGE_COLUMNS}`,
     ),
@@ -171,7 +167,6 @@ export function createOutbox(deps: Deps, services: { optOuts: PhoneOptOuts }) {
       channel: row.channel,
       body: row.body,
       idempotencyKey: `te-msg-${row.id}`,
-      statusCallbackUrl: `${config.publicUrl}/webhooks/twilio/status`,
       validUntil: row.validUntil ?? undefined,
       handedOffAt,
     };
@@ -208,11 +203,11 @@ export function createOutbox(deps: Deps, services: { optOuts: PhoneOptOuts }) {
     const candidate = lookups.candidate(row.candidateId);
     const org = lookups.org(row.orgId);
     const refused = refusal(row, candidate, org);
-    if (refused) return { kind: 'failed', row, ...refused };
+    if (refused) return { kind: 'failed', row, ...refused, reason: null };
     if (row.validUntil != null && now >= row.validUntil) {
       const next = hooks.map((h) => h.reschedule?.(row, now)).find(Boolean);
       if (next) return { kind: 'requeue', row, dueAt: next.dueAt, validUntil: next.validUntil };
-      return { kind: 'failed', row, code: 'VALIDITY_EXPIRED', message: 'The texting window closed before it could be sent.' };
+      return { kind: 'failed', row, code: 'VALIDITY_EXPIRED', message: 'The texting window closed before it could be sent.', reason: 'EXPIRED' };
     }
     if (!exactLookup) stmt.markHandedOff.run(now, row.id, owner);
     try {
@@ -226,7 +221,7 @@ export function createOutbox(deps: Deps, services: { optOuts: PhoneOptOuts }) {
         if (err.kind === 'transient' && row.attempts < MAX_ATTEMPTS) {
           return { kind: 'retry', row, dueAt: clock.now() + backoff(row.attempts, err.retryAfterMs), code: err.code, message: err.message };
         }
-        return { kind: 'failed', row, code: err.code, message: err.message, optOut: err.code === '21610' };
+        return { kind: 'failed', row, code: err.code, message: err.message, reason: err.reason };
       }
       // Not a refusal we understand: it may or may not have gone out. Leave the claim to expire
       // so recovery asks the provider, rather than guessing either way.
@@ -237,7 +232,7 @@ export function createOutbox(deps: Deps, services: { optOuts: PhoneOptOuts }) {
 
   /** The provider may have it: ask, and only retry when it says it does not. */
   async function resolveAmbiguous(row: MessageRow, handedOffAt: number, err: ProviderError): Promise<Outcome> {
-    let found: ProviderReceipt | null | 'unknown';
+    let found: SendReceipt | null | 'unknown';
     try {
       found = await provider.findSent(outboundText(row, handedOffAt));
     } catch {
@@ -248,7 +243,7 @@ export function createOutbox(deps: Deps, services: { optOuts: PhoneOptOuts }) {
     if (row.attempts < MAX_ATTEMPTS) {
       return { kind: 'retry', row, dueAt: clock.now() + backoff(row.attempts, err.retryAfterMs), code: err.code, message: err.message };
     }
-    return { kind: 'failed', row, code: err.code, message: err.message };
+    return { kind: 'failed', row, code: err.code, message: err.message, reason: err.reason };
   }
 
   const settle = sqlite.transaction((outcomes: Outcome[], now: number) => {
@@ -261,8 +256,9 @@ export function createOutbox(deps: Deps, services: { optOuts: PhoneOptOuts }) {
         case 'sent':
           result = update.get(
             o.receipt.status,
-            o.receipt.providerSid,
+            o.receipt.providerMessageId,
             o.receipt.from || null,
+            null,
             null,
             null,
             now,
@@ -275,14 +271,13 @@ export function createOutbox(deps: Deps, services: { optOuts: PhoneOptOuts }) {
           );
           break;
         case 'failed':
-          result = update.get('failed', null, null, o.code, o.message, null, r.dueAt, r.validUntil, r.handedOffAt, now, r.id, owner);
-          if (o.optOut) optOutByProvider(r.orgId, r.candidateId, now);
+          result = update.get('failed', null, null, o.code, o.message, o.reason, null, r.dueAt, r.validUntil, r.handedOffAt, now, r.id, owner);
           break;
         case 'retry':
-          result = update.get('queued', null, null, o.code, o.message, null, o.dueAt, r.validUntil, null, now, r.id, owner);
+          result = update.get('queued', null, null, o.code, o.message, null, null, o.dueAt, r.validUntil, null, now, r.id, owner);
           break;
         case 'requeue':
-          result = update.get('queued', null, null, null, null, null, o.dueAt, o.validUntil, null, now, r.id, owner);
+          result = update.get('queued', null, null, null, null, null, null, o.dueAt, o.validUntil, null, now, r.id, owner);
           break;
         case 'unknown':
           result = update.get(
@@ -291,6 +286,7 @@ export function createOutbox(deps: Deps, services: { optOuts: PhoneOptOuts }) {
             null,
             'DELIVERY_UNKNOWN',
             'The server stopped while handing this text to the provider, and the provider cannot say whether it was sent. It will not be re-sent automatically.',
+            null,
             null,
             r.dueAt,
             r.validUntil,
@@ -308,10 +304,6 @@ export function createOutbox(deps: Deps, services: { optOuts: PhoneOptOuts }) {
     return settled;
   });
 
-  function optOutByProvider(orgId: number, candidateId: number, now: number) {
-    services.optOuts.optOutCandidatePhone(orgId, candidateId, 'provider', now);
-  }
-
   async function recoverExpired(now: number, lookups: Lookups): Promise<void> {
     const rows = stmt.expired.all(owner, now + config.dispatchLeaseMs, now, now) as MessageRow[];
     if (!rows.length) return;
@@ -321,7 +313,7 @@ export function createOutbox(deps: Deps, services: { optOuts: PhoneOptOuts }) {
         outcomes.push({ kind: 'requeue', row, dueAt: now, validUntil: row.validUntil });
         continue;
       }
-      let found: ProviderReceipt | null | 'unknown';
+      let found: SendReceipt | null | 'unknown';
       try {
         found = await provider.findSent(outboundText(row, row.handedOffAt));
       } catch {

@@ -1,0 +1,96 @@
+/**
+ * Twilio's webhooks, read into the product's events: the signed form of an incoming text
+ * (the number's or Messaging Service's webhook) and of a status callback (requested per text by
+ * twilio.ts). routes/webhooks.ts mounts them (twilioWebhooks) under /webhooks.
+ */
+import { verifyTwilioSignature } from './twilio-signature.js';
+import { describeTwilioError, mapTwilioStatus, reasonForTwilioCode, stripWhatsapp } from './twilio-vocabulary.js';
+import { WebhookRefused, type InboundTextEvent, type ProviderWebhook, type StatusReportEvent, type WebhookRequest } from './types.js';
+
+export const TWILIO_WEBHOOK_PATHS = { inbound: '/webhooks/twilio/inbound', status: '/webhooks/twilio/status' } as const;
+
+/** Twilio waits for TwiML after an incoming text: an empty response sends no reply of its own. */
+const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
+
+/**
+ * Both of Twilio's webhooks. They are served whichever provider sends (a number can be pointed at
+ * this server before PROVIDER=twilio is set), and refused unless signed with TWILIO_AUTH_TOKEN.
+ */
+export function twilioWebhooks(config: { authToken?: string; publicUrl: string }): ProviderWebhook[] {
+  return [
+    {
+      source: 'twilio',
+      path: TWILIO_WEBHOOK_PATHS.inbound.replace('/webhooks', ''),
+      read: (request) => twilioInboundEvent(verifiedTwilioForm(config, request)),
+      reply: { status: 200, body: EMPTY_TWIML, contentType: 'text/xml; charset=utf-8' },
+    },
+    {
+      source: 'twilio',
+      path: TWILIO_WEBHOOK_PATHS.status.replace('/webhooks', ''),
+      read: (request) => twilioStatusEvent(verifiedTwilioForm(config, request)),
+      reply: { status: 204 },
+    },
+  ];
+}
+
+/**
+ * The form fields of a request Twilio signed: X-Twilio-Signature must match `publicUrl` + the
+ * path (and query) over every field received, with our auth token. Anything else is a 403.
+ */
+export function verifiedTwilioForm(config: { authToken?: string; publicUrl: string }, request: WebhookRequest): Record<string, string> {
+  if (!config.authToken) throw new WebhookRefused(403, 'WEBHOOK_SIGNING_NOT_CONFIGURED', 'TWILIO_AUTH_TOKEN is not set, so no webhook can be verified.');
+  // Parsed directly: a repeated field keeps every value (Twilio signs each of them).
+  const params: Record<string, string | string[]> = {};
+  for (const [key, value] of new URLSearchParams(request.body)) {
+    const seen = params[key];
+    params[key] = seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value];
+  }
+  if (!verifyTwilioSignature(config.authToken, config.publicUrl + pathAndQuery(request.url), params, request.header('x-twilio-signature') ?? '')) {
+    throw new WebhookRefused(403, 'INVALID_SIGNATURE', 'X-Twilio-Signature does not match this request.');
+  }
+  const flat: Record<string, string> = {};
+  for (const [key, value] of Object.entries(params)) flat[key] = Array.isArray(value) ? (value[0] ?? '') : value;
+  return flat;
+}
+
+/** An incoming text's form (From and To carry `whatsapp:` for WhatsApp). */
+export function twilioInboundEvent(form: Record<string, string>): InboundTextEvent {
+  const sid = form.MessageSid ?? form.SmsSid;
+  if (!sid || !form.From) throw new WebhookRefused(400, 'VALIDATION', 'An inbound message needs MessageSid and From.');
+  return {
+    kind: 'inbound',
+    providerMessageId: sid,
+    from: stripWhatsapp(form.From),
+    to: stripWhatsapp(form.To ?? ''),
+    channel: /^whatsapp:/i.test(form.From) ? 'whatsapp' : 'sms',
+    body: form.Body ?? '',
+    raw: form,
+  };
+}
+
+/** A status callback's form: the status, and for a failure Twilio's ErrorCode (often without ErrorMessage). */
+export function twilioStatusEvent(form: Record<string, string>): StatusReportEvent {
+  const sid = form.MessageSid ?? form.SmsSid;
+  const rawStatus = form.MessageStatus ?? form.SmsStatus;
+  if (!sid || !rawStatus) throw new WebhookRefused(400, 'VALIDATION', 'A status report needs MessageSid and MessageStatus.');
+  const status = mapTwilioStatus(rawStatus);
+  const code = form.ErrorCode || null;
+  return {
+    kind: 'status',
+    providerMessageId: sid,
+    status,
+    reason: code ? reasonForTwilioCode(code) : status === 'failed' || status === 'undelivered' ? 'UNKNOWN' : null,
+    rawCode: code,
+    rawMessage: code ? form.ErrorMessage || describeTwilioError(code) : null,
+    rawStatus,
+    candidatePhone: form.To ? stripWhatsapp(form.To) : null,
+    raw: form,
+  };
+}
+
+/** The path and query of an absolute URL exactly as received (Twilio signed those characters). */
+function pathAndQuery(url: string): string {
+  const afterScheme = url.indexOf('//');
+  const pathStart = url.indexOf('/', afterScheme === -1 ? 0 : afterScheme + 2);
+  return pathStart === -1 ? '/' : url.slice(pathStart);
+}

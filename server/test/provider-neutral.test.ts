@@ -1,0 +1,121 @@
+/**
+ * The core speaks the product's terms, not Twilio's: a provider that is not Twilio (its own ids,
+ * its own error codes) reports accepted, delivered and failed-with-a-reason, and the server acts
+ * on the reason alone (OPTED_OUT_AT_CARRIER opts the number out; INVALID_NUMBER fails one text),
+ * showing the provider's raw code as it is.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { candidates, messages, webhookEvents } from '../db/schema.js';
+import { ProviderError, type OutboundText, type Provider, type ProviderSink, type StatusReportEvent } from '../providers/types.js';
+import { createHarness, type Harness } from './harness.js';
+import { candidatePool } from './support/demo-candidates.js';
+
+/** A made-up carrier API: ids `TC-n`, codes `TC-…`, and reports pushed through connect(). */
+function telco() {
+  const sent: OutboundText[] = [];
+  const refusals = new Map<string, ProviderError>();
+  let sink: ProviderSink | null = null;
+  let n = 0;
+  const provider: Provider = {
+    name: 'telco',
+    handOff: { exactLookup: false, concurrency: 4 },
+    defaultFrom: () => '+15550009999',
+    async send(text) {
+      sent.push(text);
+      const refusal = refusals.get(text.to);
+      if (refusal) throw refusal;
+      return { providerMessageId: `TC-${++n}`, status: 'sending', from: '+15550009999' };
+    },
+    async findSent() {
+      return null;
+    },
+    connect(s) {
+      sink = s;
+    },
+  };
+  const report = (providerMessageId: string, fields: Partial<StatusReportEvent>) =>
+    sink!.receive({
+      kind: 'status',
+      providerMessageId,
+      status: 'delivered',
+      reason: null,
+      rawCode: null,
+      rawMessage: null,
+      rawStatus: fields.status ?? 'delivered',
+      candidatePhone: null,
+      raw: { id: providerMessageId, state: fields.status ?? 'delivered' },
+      ...fields,
+    });
+  return { provider, sent, refusals, report };
+}
+
+describe('a provider that is not Twilio', () => {
+  let h: Harness;
+  const carrier = telco();
+  const pool = candidatePool('sms');
+
+  beforeAll(async () => {
+    h = await createHarness({ provider: carrier.provider, inboundGreeting: false });
+  });
+  afterAll(() => h.close());
+
+  const send = (id: string) => h.api('POST', `/api/candidates/${id}/messages`, { body: 'Hi {{firstName}}, a quick question about the role.' });
+  const row = (id: number) => h.db.select().from(messages).where(eq(messages.id, id)).get()!;
+  const candidate = async (id: string) => (await h.api('GET', `/api/candidates/${id}`)).body;
+  /** Lets the dispatcher run until the text has left `queued`/`sending` hands. */
+  async function settled(messageId: number) {
+    for (let i = 0; i < 50 && (row(messageId).status === 'queued' || row(messageId).claimToken != null); i++) await h.advance(200);
+    return row(messageId);
+  }
+
+  it('accepted, then delivered by its report: the status moves and the report is logged under its name', async () => {
+    const { id } = pool.next();
+    const res = await send(id);
+    expect(res.status).toBe(202);
+    const sentRow = await settled(res.body.id);
+    expect(sentRow).toMatchObject({ status: 'sending', providerSid: expect.stringMatching(/^TC-/), fromAddress: '+15550009999' });
+    await carrier.report(sentRow.providerSid!, { status: 'delivered', rawStatus: 'DELIVRD' });
+    expect(row(sentRow.id)).toMatchObject({ status: 'delivered', errorCode: null, failureReason: null });
+    const logged = h.db
+      .select()
+      .from(webhookEvents)
+      .where(eq(webhookEvents.dedupeKey, `${sentRow.providerSid}:DELIVRD`))
+      .get();
+    expect(logged).toMatchObject({ provider: 'telco', kind: 'status', orgId: sentRow.orgId });
+  });
+
+  it('a refusal for OPTED_OUT_AT_CARRIER fails the text once (no retry) and opts the number out, showing the raw code', async () => {
+    const { id, phone } = pool.next();
+    carrier.refusals.set(phone, new ProviderError({ kind: 'permanent', reason: 'OPTED_OUT_AT_CARRIER', code: 'TC-77', message: 'Subscriber opted out' }));
+    const res = await send(id);
+    const failed = await settled(res.body.id);
+    expect(failed).toMatchObject({ status: 'failed', errorCode: 'TC-77', errorMessage: 'Subscriber opted out', failureReason: 'OPTED_OUT_AT_CARRIER' });
+    expect(carrier.sent.filter((t) => t.to === phone)).toHaveLength(1);
+    expect(await candidate(id)).toMatchObject({ textable: false, reason: 'OPTED_OUT', optedOut: true });
+  });
+
+  it('a later report of OPTED_OUT_AT_CARRIER opts the number out too', async () => {
+    const { id } = pool.next();
+    const sentRow = await settled((await send(id)).body.id);
+    await carrier.report(sentRow.providerSid!, {
+      status: 'undelivered',
+      rawStatus: 'REJECTD',
+      reason: 'OPTED_OUT_AT_CARRIER',
+      rawCode: 'TC-STOP',
+      rawMessage: 'Blocked',
+    });
+    expect(row(sentRow.id)).toMatchObject({ status: 'undelivered', errorCode: 'TC-STOP', failureReason: 'OPTED_OUT_AT_CARRIER' });
+    expect(await candidate(id)).toMatchObject({ textable: false, reason: 'OPTED_OUT' });
+  });
+
+  it('INVALID_NUMBER fails that text only: the candidate stays textable', async () => {
+    const { id, phone } = pool.next();
+    carrier.refusals.set(phone, new ProviderError({ kind: 'permanent', reason: 'INVALID_NUMBER', code: 'TC-11', message: 'No such subscriber' }));
+    const failed = await settled((await send(id)).body.id);
+    expect(failed).toMatchObject({ status: 'failed', errorCode: 'TC-11', failureReason: 'INVALID_NUMBER' });
+    const c = h.db.select().from(candidates).where(eq(candidates.atsId, id)).get()!;
+    expect(c.optedOutAt).toBeNull();
+    expect(await candidate(id)).toMatchObject({ textable: true });
+  });
+});
