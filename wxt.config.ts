@@ -70,13 +70,15 @@ export default defineConfig({
               // 140: the first Firefox that shows data_collection_permissions at install, so no
               // Firefox runs the extension without it (optional_host_permissions is older, 128).
               strict_min_version: '140.0',
-              // The statement as it stands: no analytics, no third parties. Open question for AMO
-              // review: Mozilla counts any data sent off the browser, also to a server the user
-              // chooses, and the extension sends candidates' names, phones and emails, message
-              // texts and the recruiter's password to the Text Engagement server signed in to
-              // (docs/PRIVACY.md). If AMO reads it so, this becomes required:
-              // ['personallyIdentifyingInfo', 'personalCommunications', 'authenticationInfo', 'websiteContent'].
-              data_collection_permissions: { required: ['none'] },
+              // What the extension transmits, shown at install. Mozilla's policy counts any data
+              // handled outside the browser, also sent to a server the user chooses, and the
+              // extension sends to the Text Engagement server signed in to (docs/PRIVACY.md):
+              // candidates' names, phones and emails (personallyIdentifyingInfo), the recruiter's
+              // email and password, then a token (authenticationInfo), the texts written and read
+              // (personalCommunications), and what it reads from ATS pages: candidate ids, and a
+              // profile's details for Add to Text Engagement (websiteContent). All needed for it to
+              // work at all, so required. No analytics, nothing to anyone else.
+              data_collection_permissions: { required: ['personallyIdentifyingInfo', 'authenticationInfo', 'personalCommunications', 'websiteContent'] },
             },
           },
         }

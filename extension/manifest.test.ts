@@ -117,11 +117,16 @@ describe('browser specifics', () => {
     expect(m.browser_specific_settings).toBeUndefined();
   });
 
-  it('Firefox keeps its add-on id and data-collection statement, desktop only', () => {
+  it('Firefox keeps its add-on id and states the data it transmits, desktop only', () => {
     const m = manifest('firefox');
     expect(m.background).toEqual({ scripts: ['background.js'] });
     expect(m.browser_specific_settings).toEqual({
-      gecko: { id: 'text-engagement@cxm-crm.local', strict_min_version: '140.0', data_collection_permissions: { required: ['none'] } },
+      gecko: {
+        id: 'text-engagement@cxm-crm.local',
+        strict_min_version: '140.0',
+        // What it sends to the Text Engagement server, as docs/PRIVACY.md says.
+        data_collection_permissions: { required: ['personallyIdentifyingInfo', 'authenticationInfo', 'personalCommunications', 'websiteContent'] },
+      },
     });
   });
 });
