@@ -7,10 +7,13 @@ export const MERGE_FIELDS = ['firstName', 'lastName', 'jobTitle', 'recruiterName
 export type MergeField = (typeof MERGE_FIELDS)[number];
 export type MergeValues = Partial<Record<MergeField, string | null | undefined>>;
 
-const FIELD_PATTERN = /\{\{\s*([^{}]*?)\s*\}\}/g;
+// One run of non-braces between `{{` and `}}`, trimmed afterwards: no two parts of the pattern can
+// match the same characters, so a body of `{{` and thousands of spaces is read in linear time
+// (`\{\{\s*([^{}]*?)\s*\}\}` backtracked cubically on it: 17 s for 3,000 spaces).
+const FIELD_PATTERN = /\{\{([^{}]*)\}\}/g;
 
 export function mergeFieldsIn(body: string): string[] {
-  return [...new Set([...body.matchAll(FIELD_PATTERN)].map((m) => m[1]!))];
+  return [...new Set([...body.matchAll(FIELD_PATTERN)].map((m) => m[1]!.trim()))];
 }
 
 export function unknownMergeFields(body: string): string[] {
@@ -23,7 +26,8 @@ export function missingMergeValues(body: string, values: MergeValues): MergeFiel
 }
 
 export function renderMergeFields(body: string, values: MergeValues): string {
-  return body.replace(FIELD_PATTERN, (whole, name: string) => {
+  return body.replace(FIELD_PATTERN, (whole, spaced: string) => {
+    const name = spaced.trim();
     // Only known fields, and only the values' own properties: `{{constructor}}` or
     // `{{toString}}` must not render Object.prototype's functions into a text.
     if (!(MERGE_FIELDS as readonly string[]).includes(name) || !Object.hasOwn(values, name)) return whole;
