@@ -6,7 +6,7 @@ import { consoleLogger, type Deps, type Logger } from './deps.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { ApiError } from './lib/errors.js';
 import { EventBus } from './lib/events.js';
-import { errorBody, requireJson, type AppEnv } from './lib/http.js';
+import { errorBody, limitBody, requireJson, type AppEnv } from './lib/http.js';
 import { openApiDocument } from './openapi.js';
 import { providerFor, readLegacyStatusReports } from './providers/index.js';
 import { isSimulator } from './providers/simulator.js';
@@ -67,6 +67,15 @@ export function createApp(options: CreateAppOptions) {
     return c.json(errorBody('INTERNAL', 'Something went wrong on our side; nothing was lost. Try again.'), 500);
   });
   app.notFound((c) => c.json(errorBody('NOT_FOUND', `No route for ${c.req.method} ${c.req.path}.`), 404));
+
+  // Bodies are bounded before anything reads them: the API's JSON to 1 MB (the import streams its
+  // file and has its own limit), what strangers can post (providers' webhooks, the booking page)
+  // to 64 KB, checked before their signatures and tokens.
+  const apiBodies = limitBody(1024 * 1024);
+  const publicBodies = limitBody(64 * 1024);
+  app.use('/api/*', (c, next) => (c.req.path === '/api/candidates/import' ? next() : apiBodies(c, next)));
+  app.use('/webhooks/*', publicBodies);
+  app.use('/book/*', publicBodies);
 
   app.get('/healthz', (c) => {
     options.db.$client.prepare('select 1').get();

@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { zValidator } from '@hono/zod-validator';
+import { bodyLimit } from 'hono/body-limit';
 import type { ZodType } from 'zod';
 import { ApiError } from './errors.js';
 import type { Actor, Caller } from '../services/auth.js';
@@ -42,3 +43,16 @@ export const requireJson: MiddlewareHandler = async (c, next) => {
   }
   await next();
 };
+
+/**
+ * Refuses a body over `maxBytes` (413 PAYLOAD_TOO_LARGE) before a handler reads it: by its
+ * Content-Length when it states one, else as it streams in.
+ */
+export function limitBody(maxBytes: number): MiddlewareHandler {
+  return bodyLimit({
+    maxSize: maxBytes,
+    onError: () => {
+      throw new ApiError(413, 'PAYLOAD_TOO_LARGE', `The request body is over ${Math.round(maxBytes / 1024)} KB; nothing was saved.`);
+    },
+  });
+}

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -183,6 +184,46 @@ describe('the server over HTTP', () => {
     const res = await authed('/api/candidates/10001/messages', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'Hello' });
     expect(res.status).toBe(415);
     expect((await json(res)).error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+  });
+
+  /**
+   * A POST that states its full length but sends only its first kilobyte, then waits: the server
+   * must answer from the stated length alone, without waiting for (or reading) the rest.
+   */
+  function postStatingLength(path: string, headers: Record<string, string>, body: string): Promise<{ status: number; body: any }> {
+    return new Promise((resolve, reject) => {
+      const req = httpRequest(base + path, { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => {
+          req.destroy();
+          resolve({ status: res.statusCode!, body: JSON.parse(text) });
+        });
+      });
+      req.on('error', reject);
+      req.write(body.slice(0, 1024));
+    });
+  }
+
+  it('refuses an oversized body with 413 before reading it: 1 MB for the API, 64 KB for webhooks and the booking page', async () => {
+    const huge = JSON.stringify({ body: 'x'.repeat(1_100_000) });
+    const api = await postStatingLength('/api/candidates/10001/messages', { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, huge);
+    expect(api.status).toBe(413);
+    expect(api.body.error).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', message: expect.stringContaining('1024 KB') });
+    // Unsigned: a small one is refused for its signature (403); a big one never gets that far.
+    const form = new URLSearchParams({ MessageSid: 'SM1', From: '+12125550101', Body: 'y'.repeat(70_000) }).toString();
+    for (const path of ['/webhooks/twilio/inbound', '/book/not-a-token']) {
+      const res = await postStatingLength(path, { 'content-type': 'application/x-www-form-urlencoded' }, form);
+      expect(res.status, path).toBe(413);
+      expect(res.body.error.code).toBe('PAYLOAD_TOO_LARGE');
+    }
+    const small = await fetch(base + '/webhooks/twilio/inbound', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'MessageSid=SM1',
+    });
+    expect(small.status).toBe(403);
   });
 
   it('GET /healthz', async () => {
