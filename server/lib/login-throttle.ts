@@ -2,8 +2,10 @@ import type { Clock } from './clock.js';
 
 /**
  * Slows down password guessing: after a few failures for one account (or from one address)
- * every further attempt must wait, the wait doubling each time, up to 15 minutes. A success
- * clears the account's record.
+ * every further attempt must wait, the wait doubling each time, up to 15 minutes. An attempt is
+ * reserved (counted as a failure) before the password is checked, so a parallel burst gets no
+ * more tries than the same guesses one after another; a success gives it back and clears the
+ * account's record.
  */
 export class LoginThrottle {
   private failures = new Map<string, { count: number; lastAt: number }>();
@@ -33,7 +35,14 @@ export class LoginThrottle {
     return Math.max(0, wait);
   }
 
-  fail(keys: string[]): void {
+  /** 0 and the attempt counted as a failure until `succeed` says otherwise; else the milliseconds to wait. */
+  reserve(keys: string[]): number {
+    const wait = this.waitFor(keys);
+    if (wait === 0) this.fail(keys);
+    return wait;
+  }
+
+  private fail(keys: string[]): void {
     const now = this.clock.now();
     for (const key of keys) {
       const entry = this.failures.get(key);
@@ -42,8 +51,14 @@ export class LoginThrottle {
     if (this.failures.size > 10_000) this.prune(now);
   }
 
-  succeed(key: string): void {
-    this.failures.delete(key);
+  /** The reserved attempt was right: the account's record is cleared, the other keys get it back. */
+  succeed(accountKey: string, otherKeys: string[]): void {
+    this.failures.delete(accountKey);
+    for (const key of otherKeys) {
+      const entry = this.failures.get(key);
+      if (entry && entry.count > 1) entry.count--;
+      else this.failures.delete(key);
+    }
   }
 
   private prune(now: number): void {

@@ -67,8 +67,9 @@ export function createAuthService(deps: Deps) {
     serialize,
 
     async login(email: string, password: string, clientAddress: string) {
-      const keys = [`email:${email}`, `ip:${clientAddress}`];
-      const wait = throttle.waitFor(keys);
+      const accountKey = `email:${email}`;
+      const addressKey = `ip:${clientAddress}`;
+      const wait = throttle.reserve([accountKey, addressKey]);
       if (wait > 0) {
         throw new ApiError(429, 'TOO_MANY_ATTEMPTS', `Too many failed sign-ins. Try again in ${Math.ceil(wait / 1000)} s.`, {
           retryAfterSeconds: Math.ceil(wait / 1000),
@@ -76,11 +77,8 @@ export function createAuthService(deps: Deps) {
       }
       const recruiter = db.select().from(recruiters).where(eq(recruiters.email, email)).get();
       const ok = await verifyPassword(password, recruiter?.passwordHash ?? (await dummyHash));
-      if (!recruiter || !ok) {
-        throttle.fail(keys);
-        throw new ApiError(401, 'UNAUTHORIZED', 'Wrong email or password.');
-      }
-      throttle.succeed(`email:${email}`);
+      if (!recruiter || !ok) throw new ApiError(401, 'UNAUTHORIZED', 'Wrong email or password.');
+      throttle.succeed(accountKey, [addressKey]);
       const org = db.select().from(organizations).where(eq(organizations.id, recruiter.orgId)).get()!;
       const token = randomBytes(32).toString('base64url');
       const now = clock.now();

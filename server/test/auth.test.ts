@@ -163,6 +163,15 @@ describe('POST /api/auth/login', () => {
     expect(Number(second.headers.get('retry-after'))).toBeGreaterThan(first);
   });
 
+  it('a parallel burst of wrong passwords gets no more tries than the same guesses one by one', async () => {
+    // Each attempt is counted before its (slow) password check, so 20 at once cannot all slip
+    // through while the first ones are still being hashed.
+    const burst = await Promise.all(Array.from({ length: 20 }, (_, i) => login(h, { email: 'admin@globex.test', password: `burst-${i}` }, `10.0.3.${i}`)));
+    const statuses = burst.map((r) => r.status);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(5);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(15);
+  });
+
   it('counts guesses at unknown emails from the same address too (no enumerating accounts for free)', async () => {
     for (let i = 0; i < 5; i++) expect((await login(h, { email: `nobody${i}@acme.test`, password: 'x' }, '10.0.2.1')).status).toBe(401);
     const res = await login(h, { email: 'someone-else@acme.test', password: 'x' }, '10.0.2.1');
