@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { loadConfig, type AppConfig } from './config.js';
+import { isLoopbackHost, loadConfig, type AppConfig } from './config.js';
 import type { Db } from './db/client.js';
 import { consoleLogger, type Deps, type Logger } from './deps.js';
 import { systemClock, type Clock } from './lib/clock.js';
@@ -130,7 +130,9 @@ export function createApp(options: CreateAppOptions) {
 
   app.route('/webhooks', webhookRoutes(deps, services));
   app.route('/book', bookingRoutes(services));
-  if (isSimulator(provider)) {
+  // Anyone who reaches the simulator's pages can read every candidate's texts and answer as them:
+  // served to this machine only, unless SIMULATOR_PUBLIC=1 says a shared demo server wants them.
+  if (isSimulator(provider) && (isLoopbackHost(config.host) || config.simulatorPublic)) {
     app.route('/simulator', simulatorRoutes(deps, provider));
   }
 

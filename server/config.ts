@@ -53,6 +53,8 @@ const EnvSchema = z.object({
   DISPATCH_IDLE_POLL_MS: wholeNumber(50, 3_600_000, 1000),
   /** How long a sign-in lasts, in hours. */
   TOKEN_TTL_HOURS: positiveNumber('a positive number of hours', 24 * 30),
+  /** The simulator's phone pages on a server that listens beyond this machine (HOST not loopback): off unless 1. */
+  SIMULATOR_PUBLIC: z.enum(['0', '1'], { error: 'must be 0 or 1' }).default('0'),
 });
 
 /** The server's settings, and each provider's under its name (`config.twilio`, `config.simulator`). */
@@ -67,6 +69,8 @@ export interface AppConfig extends ProviderConfigs {
   dispatchLeaseMs: number;
   dispatchIdlePollMs: number;
   tokenTtlMs: number;
+  /** Serve the simulator's phone pages even when HOST lets other machines in. */
+  simulatorPublic: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -93,8 +97,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dispatchLeaseMs: e.DISPATCH_LEASE_MS,
     dispatchIdlePollMs: e.DISPATCH_IDLE_POLL_MS,
     tokenTtlMs: e.TOKEN_TTL_HOURS * 3600_000,
+    simulatorPublic: e.SIMULATOR_PUBLIC === '1',
   };
   const problem = providerConfigProblem(config.provider, config);
   if (problem) throw new ConfigError(`Invalid configuration: ${problem}`);
   return config;
+}
+
+/** A bind address only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
 }

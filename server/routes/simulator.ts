@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { ChannelSchema } from '../../shared/api.js';
 import { toE164 } from '../../shared/phone.js';
 import type { Deps } from '../deps.js';
-import { validation } from '../lib/errors.js';
+import { ApiError, validation } from '../lib/errors.js';
 import { validate } from '../lib/http.js';
 import type { SimulatorMessage, SimulatorProvider } from '../providers/simulator.js';
 import { SIMULATOR_PAGE } from './simulator-page.js';
@@ -32,7 +32,12 @@ const phoneJson = (m: SimulatorMessage) => ({
  * The simulator's phones: a page where a person reads candidates' texts and answers them, and
  * the same as JSON for tests. Mounted only when PROVIDER=simulator.
  */
-export function simulatorRoutes({ db }: Deps, simulator: SimulatorProvider) {
+export function simulatorRoutes({ db, config }: Deps, simulator: SimulatorProvider) {
+  // DNS rebinding: a web page on evil.example whose name later resolves to 127.0.0.1 reaches this
+  // server with its own name in Host. Only this machine's names and PUBLIC_URL's are served.
+  const ownHostnames = new Set(['localhost', '127.0.0.1', '[::1]', new URL(config.publicUrl).hostname]);
+  if (!['0.0.0.0', '::'].includes(config.host)) ownHostnames.add(config.host.includes(':') ? `[${config.host}]` : config.host);
+
   const phoneParam = (raw: string) => {
     const phone = toE164(raw);
     if (!phone) throw validation(`"${raw}" is not a phone number.`);
@@ -40,6 +45,13 @@ export function simulatorRoutes({ db }: Deps, simulator: SimulatorProvider) {
   };
 
   return new Hono()
+    .use('*', async (c, next) => {
+      const hostname = hostnameOf(c.req.header('host') ?? new URL(c.req.url).host);
+      if (!hostname || !ownHostnames.has(hostname)) {
+        throw new ApiError(403, 'HOST_NOT_ALLOWED', `The simulator answers only to this server's own names, not "${hostname}".`);
+      }
+      await next();
+    })
     .get('/', (c) => c.html(SIMULATOR_PAGE))
     .get('/api/phones', (c) => {
       // Every candidate's phone (any organisation), the ones with texts first.
@@ -101,4 +113,13 @@ export function simulatorRoutes({ db }: Deps, simulator: SimulatorProvider) {
         off();
       }),
     );
+}
+
+/** The name in a Host header (without its port), or null when it is not one. */
+function hostnameOf(host: string): string | null {
+  try {
+    return new URL(`http://${host}`).hostname;
+  } catch {
+    return null;
+  }
 }
