@@ -83,7 +83,7 @@ export function createApp(options: CreateAppOptions) {
   });
   app.get('/api/openapi.json', (c) => c.json(openApiDocument(config.publicUrl)));
 
-  const auth = authRoutes(services);
+  const auth = authRoutes(services, { trustProxy: config.trustProxy });
   const api = new Hono<AppEnv>();
   // Every body is JSON, but for the import, which is a CSV or NDJSON file.
   api.use('*', (c, next) => (c.req.path === '/api/candidates/import' ? next() : requireJson(c, next)));

@@ -53,6 +53,13 @@ const EnvSchema = z.object({
   DISPATCH_IDLE_POLL_MS: wholeNumber(50, 3_600_000, 1000),
   /** How long a sign-in lasts, in hours. */
   TOKEN_TTL_HOURS: positiveNumber('a positive number of hours', 24 * 30),
+  /** Behind a proxy: the header that carries the client's address (e.g. X-Forwarded-For), for sign-in throttling. */
+  TRUST_PROXY: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9-]+$/, 'must be a header name such as X-Forwarded-For')
+      .optional(),
+  ),
   /** The simulator's phone pages on a server that listens beyond this machine (HOST not loopback): off unless 1. */
   SIMULATOR_PUBLIC: z.enum(['0', '1'], { error: 'must be 0 or 1' }).default('0'),
 });
@@ -69,6 +76,8 @@ export interface AppConfig extends ProviderConfigs {
   dispatchLeaseMs: number;
   dispatchIdlePollMs: number;
   tokenTtlMs: number;
+  /** The header a trusted proxy reports the client's address in; none, the socket's peer is the client. */
+  trustProxy: string | undefined;
   /** Serve the simulator's phone pages even when HOST lets other machines in. */
   simulatorPublic: boolean;
 }
@@ -97,6 +106,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dispatchLeaseMs: e.DISPATCH_LEASE_MS,
     dispatchIdlePollMs: e.DISPATCH_IDLE_POLL_MS,
     tokenTtlMs: e.TOKEN_TTL_HOURS * 3600_000,
+    trustProxy: e.TRUST_PROXY,
     simulatorPublic: e.SIMULATOR_PUBLIC === '1',
   };
   const problem = providerConfigProblem(config.provider, config);

@@ -26,7 +26,16 @@ export function errorBody(code: string, message: string, details?: Record<string
   return { error: { code, message, ...(details ? { details } : {}) } };
 }
 
-export function clientAddress(c: Context): string {
+/**
+ * Who is asking: the socket's peer, or behind a proxy (TRUST_PROXY names its header) the address
+ * the proxy reports. For X-Forwarded-For that is the last entry, the one our proxy appended; the
+ * ones before it are whatever the client chose to send.
+ */
+export function clientAddress(c: Context, trustProxy: string | undefined): string {
+  if (trustProxy) {
+    const reported = c.req.header(trustProxy)?.split(',').at(-1)?.trim();
+    if (reported) return reported;
+  }
   const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
   return incoming?.socket?.remoteAddress ?? 'local';
 }

@@ -4,10 +4,10 @@ import { clientAddress, validate, type AppEnv } from '../lib/http.js';
 import type { Services } from '../services/index.js';
 
 /** POST /api/auth/login (public), POST /api/auth/logout and GET /api/me (signed in). */
-export function authRoutes(services: Services) {
+export function authRoutes(services: Services, network: { trustProxy: string | undefined }) {
   const publicRoutes = new Hono<AppEnv>().post('/auth/login', validate('json', LoginBodySchema), async (c) => {
     const { email, password } = c.req.valid('json');
-    return c.json(await services.auth.login(email, password, clientAddress(c)));
+    return c.json(await services.auth.login(email, password, clientAddress(c, network.trustProxy)));
   });
 
   const signedIn = new Hono<AppEnv>()

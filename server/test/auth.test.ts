@@ -12,12 +12,12 @@ import { createHarness, type Harness } from './harness.js';
 /** The client's address as @hono/node-server passes it (so each test can come from its own). */
 const from = (ip: string) => ({ incoming: { socket: { remoteAddress: ip } } });
 
-async function login(h: Harness, body: unknown, ip = '127.0.0.1') {
+async function login(h: Harness, body: unknown, ip = '127.0.0.1', headers: Record<string, string> = {}) {
   const res = await h.app.request(
     '/api/auth/login',
     {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...headers },
       body: typeof body === 'string' ? body : JSON.stringify(body),
     },
     from(ip),
@@ -177,6 +177,26 @@ describe('POST /api/auth/login', () => {
     const res = await login(h, { email: 'someone-else@acme.test', password: 'x' }, '10.0.2.1');
     expect(res.status).toBe(429);
     expect(res.headers.get('retry-after')).toBeTruthy();
+  });
+});
+
+describe('sign-in behind a proxy (TRUST_PROXY)', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness({ start: false, env: { TRUST_PROXY: 'X-Forwarded-For' } });
+  });
+  afterAll(() => h.close());
+
+  const PROXY = '10.5.0.1';
+  const guess = (i: number, forwardedFor: string) => login(h, { email: `nobody${i}@proxy.test`, password: 'x' }, PROXY, { 'x-forwarded-for': forwardedFor });
+
+  it('counts each client the proxy reports on its own, by the entry the proxy appended', async () => {
+    // Five clients behind one proxy, one guess each: none is held back by the others.
+    for (let i = 0; i < 6; i++) expect((await guess(i, `203.0.113.${i}`)).status).toBe(401);
+    // One client varying what it sends before the proxy's entry is still one client.
+    for (let i = 0; i < 5; i++) expect((await guess(10 + i, `198.51.100.${i}, 203.0.113.200`)).status).toBe(401);
+    const held = await guess(20, '192.0.2.1, 203.0.113.200');
+    expect(held.status).toBe(429);
   });
 });
 
