@@ -125,7 +125,7 @@ export function createApp(options: CreateAppOptions) {
   api.route('/campaigns', campaignRoutes(services));
   api.route('/organization', organizationRoutes(deps, services));
   api.route('/sequences', sequenceRoutes(deps));
-  api.route('/events', eventRoutes(deps));
+  api.route('/events', eventRoutes(deps, services.auth));
   app.route('/api', api);
 
   app.route('/webhooks', webhookRoutes(deps, services));
