@@ -365,7 +365,8 @@ export const OrganizationPatchSchema = z
       .string()
       .regex(/^[A-Z]{2}$/, 'Use a two-letter ISO country code such as US, GB or AU.')
       .optional(),
-    sendRatePerSecond: z.number().positive().max(1000).nullable().optional(),
+    // Below 0.1 a single text would wait over ten seconds for its slot (0 would never send).
+    sendRatePerSecond: z.number().min(0.1, 'Use at least 0.1 segments per second.').max(1000).nullable().optional(),
   })
   .refine((v) => Object.keys(v).length > 0, 'Nothing to change.');
 

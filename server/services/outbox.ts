@@ -126,7 +126,9 @@ export function createOutbox(deps: Deps) {
       .prepare(),
   };
 
-  const rateFor = (org: Organization | undefined) => org?.sendRatePerSecond ?? config.sendRatePerSecond;
+  // An organisation may send slower than the server's rate, never faster: SEND_RATE_PER_SECOND is
+  // what the provider account allows, shared by every organisation on it.
+  const rateFor = (org: Organization | undefined) => Math.min(org?.sendRatePerSecond ?? Infinity, config.sendRatePerSecond);
 
   function senderAddress(org: Organization, channel: Channel): string {
     const from = channel === 'whatsapp' ? org.whatsappFrom : org.smsFrom;

@@ -229,6 +229,20 @@ describe('quiet hours in each candidate’s time zone', () => {
   });
 });
 
+describe('the server’s send rate caps every organisation’s', () => {
+  it('an organisation asking for 50 a second still sends at the server’s 2', async () => {
+    const T0 = Date.parse('2026-03-03T15:00:00Z');
+    await harness({ now: iso(T0), env: { SEND_RATE_PER_SECOND: '2' } });
+    expect((await h.api('PATCH', '/api/organization', { sendRatePerSecond: 50 })).status).toBe(200);
+    insertCandidates(h.db.$client, 'acme', bulkCandidates('capped', 20));
+    await sendCampaign(h, { candidateIds: bulkCandidates('capped', 20).map((c) => c.atsId), body: 'Rate check' });
+    await h.advance(MINUTE);
+    const all = h.simulator.received();
+    expect(all).toHaveLength(20);
+    expect(rateProfile(all.map((m) => ({ at: m.createdAt, segments: 1 }))).worst).toBeLessThanOrEqual(2);
+  });
+});
+
 describe('changes between schedule and send', () => {
   it('an opt-out (STOP) or a withdrawn consent after scheduling means skipped, never texted', async () => {
     const T0 = Date.parse('2026-03-03T15:00:00Z');

@@ -436,6 +436,7 @@ describe('campaign lifecycle', () => {
       expect(errorCode(await h.api('PATCH', '/api/organization', { textingHours: { start: '09:00', end: '09:00' } }))).toBe('VALIDATION');
       expect(errorCode(await h.api('PATCH', '/api/organization', { textingHours: { start: '8:00', end: '21:00' } }))).toBe('VALIDATION');
       expect(errorCode(await h.api('PATCH', '/api/organization', { sendRatePerSecond: 0 }))).toBe('VALIDATION');
+      expect(errorCode(await h.api('PATCH', '/api/organization', { sendRatePerSecond: 0.05 }))).toBe('VALIDATION');
       expect((await h.api('PATCH', '/api/organization', {})).status).toBe(400);
       const org = await h.api('GET', '/api/organization');
       expect(org.body).toMatchObject({ textingHours: { start: '08:00', end: '21:00' }, defaultTimeZone: 'America/New_York', sendRatePerSecond: null });
