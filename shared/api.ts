@@ -347,11 +347,6 @@ export type CampaignDetail = z.infer<typeof CampaignDetailSchema>;
 
 export const CampaignMessageWithReviewSchema = z.object({ message: CampaignMessageSchema, review: ReviewSchema });
 
-export const RecipientsQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-  cursor: z.string().max(200).optional(),
-});
-
 export const OrganizationPatchSchema = z
   .object({
     textingHours: z
