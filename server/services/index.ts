@@ -8,6 +8,8 @@ import { createErasure } from './erasure.js';
 import { createImportService } from './imports.js';
 import { createPhoneOptOuts } from './phone-opt-outs.js';
 import { createBookingService } from './bookings.js';
+import { createCampaignDelivery } from './campaign-delivery.js';
+import { createCampaignReadModel } from './campaign-read-model.js';
 import { createCampaignService } from './campaigns.js';
 import { createCandidateService } from './candidates.js';
 import { createConversationService } from './conversations.js';
@@ -29,7 +31,13 @@ export function createServices(deps: Deps) {
   const assistant = createAssistant(deps, { candidates, outbox, inbound });
   const bookings = createBookingService(deps, { candidates, outbox, assistant });
   const conversations = createConversationService(deps, { candidates, outbox, assistant, bookings });
-  const campaigns = createCampaignService(deps, { candidates, outbox, inbound, assistant });
+  const campaignReads = createCampaignReadModel(deps, { candidates });
+  const campaignDelivery = createCampaignDelivery(deps, { outbox, assistant, serializeCampaign: campaignReads.serializeById });
+  const campaigns = createCampaignService(deps, { candidates, outbox, reads: campaignReads, delivery: campaignDelivery });
+  // Campaign numbers follow the dispatcher's rounds, delivery reports and replies.
+  outbox.addHooks(campaignDelivery.outboxHooks);
+  inbound.onStatusChange(campaignDelivery.onStatusChange);
+  inbound.addHooks(campaignDelivery.inboundHooks);
   deps.provider.connect({
     inbound: async (payload) => void (await inbound.receiveInbound(deps.provider.name, payload)),
     status: async (payload) => void (await inbound.receiveStatus(deps.provider.name, payload)),
