@@ -347,6 +347,14 @@ export type CampaignDetail = z.infer<typeof CampaignDetailSchema>;
 
 export const CampaignMessageWithReviewSchema = z.object({ message: CampaignMessageSchema, review: ReviewSchema });
 
+/** POST /api/campaigns/:id/preview: the message as it would be saved (nothing is), and its Review. */
+export const CampaignMessagePreviewSchema = z
+  .object({
+    message: CampaignMessageSchema.pick({ body: true, templateId: true, sendAt: true }),
+    review: ReviewSchema,
+  })
+  .meta({ id: 'CampaignMessagePreview' });
+
 export const OrganizationPatchSchema = z
   .object({
     textingHours: z

@@ -1,7 +1,8 @@
 /**
  * A campaign message's life, following Schedule Message -> Review -> Send/Save: written as a
- * draft, edited, scheduled (one delivery per recipient, for the delivery stage to send),
- * deleted. Drafts and scheduled messages can change; once a message starts sending it cannot.
+ * draft (or only previewed, which saves nothing), edited, scheduled (one delivery per
+ * recipient, for the delivery stage to send), deleted. Drafts and scheduled messages can
+ * change; once a message starts sending it cannot.
  */
 import { and, eq } from 'drizzle-orm';
 import type { Review } from '../../shared/api.js';
@@ -125,6 +126,20 @@ export function createCampaignMessages(
         .get();
       touchCampaign(deps, services.delivery, id);
       return { message: campaignMessageJson(row), review: r };
+    },
+
+    /**
+     * The Review of a message not saved (a new one, or an edit of a scheduled one before Save):
+     * the same answer createMessage would give, with nothing written and nobody told.
+     */
+    previewMessage(caller: Caller, id: number, input: MessageInput) {
+      requireLicence(caller);
+      const campaign = loadCampaign(db, caller, id);
+      const { draft, review: r } = checkedDraft(caller, campaign, input);
+      return {
+        message: { body: draft.body, templateId: draft.templateId, sendAt: draft.sendAt == null ? null : new Date(draft.sendAt).toISOString() },
+        review: r,
+      };
     },
 
     getMessage(caller: Caller, id: number, messageId: number) {

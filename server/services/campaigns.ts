@@ -137,6 +137,7 @@ export function createCampaignService(
     addCandidates: membership.addCandidates,
     removeCandidate: membership.removeCandidate,
     createMessage: messages.createMessage,
+    previewMessage: messages.previewMessage,
     getMessage: messages.getMessage,
     updateMessage: messages.updateMessage,
     deleteMessage: messages.deleteMessage,
