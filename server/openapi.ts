@@ -325,7 +325,7 @@ export const operations: Operation[] = [
   {
     method: 'patch',
     path: '/api/campaigns/{id}/messages/{messageId}',
-    summary: 'Edit an unsent message',
+    summary: 'Edit a draft or scheduled message in one transaction (a refusal changes nothing)',
     tags: ['campaigns'],
     body: api.UpdateCampaignMessageBodySchema,
     responses: { 200: { description: 'The message and its review', schema: api.CampaignMessageWithReviewSchema }, ...errors(400, 401, 403, 404, 409, 415) },

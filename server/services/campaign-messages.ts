@@ -1,8 +1,8 @@
 /**
  * A campaign message's life, following Schedule Message -> Review -> Send/Save: written as a
  * draft (or only previewed, which saves nothing), edited, scheduled (one delivery per
- * recipient, for the delivery stage to send), deleted. Drafts and scheduled messages can
- * change; once a message starts sending it cannot.
+ * recipient, for the delivery stage to send), deleted. Drafts and scheduled messages can change,
+ * each change in one transaction; once a message starts sending it cannot.
  */
 import { and, eq } from 'drizzle-orm';
 import type { Review } from '../../shared/api.js';
@@ -148,31 +148,43 @@ export function createCampaignMessages(
       return { message: campaignMessageJson(row), review: review(caller.org, campaign, row) };
     },
 
+    /**
+     * Changes a draft or a scheduled message (body, template, send time) in one transaction:
+     * checked, reviewed and written together, so a refusal changes nothing and other viewers see
+     * only the message before and after. A scheduled message's deliveries move to the new time.
+     */
     updateMessage(caller: Caller, id: number, messageId: number, patch: { body?: string; sendAt?: string | null; templateId?: number | null }) {
       requireLicence(caller);
       const campaign = loadCampaign(db, caller, id);
-      const current = loadMessage(db, campaign, messageId);
-      requireUnstarted(current);
-      const { body, templateId } = resolveBody(caller, patch.body, patch.templateId, current);
-      const sendAt = patch.sendAt === undefined ? current.sendAt : resolveSendAt(patch.sendAt);
-      const r = review(caller.org, campaign, { body, templateId, sendAt });
-      refuseOverlongTexts(r);
-      const now = clock.now();
-      const updated = db.transaction(() => {
-        // Re-read inside the transaction: the dispatcher may have started it a moment ago.
-        requireUnstarted(loadMessage(db, campaign, messageId));
-        const row = db.update(campaignMessages).set({ body, templateId, sendAt, updatedAt: now }).where(eq(campaignMessages.id, messageId)).returning().get();
-        if (row.status === 'scheduled') {
-          db.update(campaignDeliveries)
-            .set({ dueAt: sendAt ?? now, updatedAt: now })
-            .where(and(eq(campaignDeliveries.campaignMessageId, messageId), eq(campaignDeliveries.status, 'pending')))
-            .run();
-        }
-        return row;
-      });
+      const { row, review: r } = db.transaction(
+        () => {
+          // The dispatcher may have started it a moment ago: the write lock is taken before reading it.
+          const current = loadMessage(db, campaign, messageId);
+          requireUnstarted(current);
+          const { body, templateId } = resolveBody(caller, patch.body, patch.templateId, current);
+          const sendAt = patch.sendAt === undefined ? current.sendAt : resolveSendAt(patch.sendAt);
+          const checked = review(caller.org, campaign, { body, templateId, sendAt });
+          refuseOverlongTexts(checked);
+          const now = clock.now();
+          const updated = db
+            .update(campaignMessages)
+            .set({ body, templateId, sendAt, updatedAt: now })
+            .where(eq(campaignMessages.id, messageId))
+            .returning()
+            .get();
+          if (updated.status === 'scheduled') {
+            db.update(campaignDeliveries)
+              .set({ dueAt: sendAt ?? now, updatedAt: now })
+              .where(and(eq(campaignDeliveries.campaignMessageId, messageId), eq(campaignDeliveries.status, 'pending')))
+              .run();
+          }
+          return { row: updated, review: checked };
+        },
+        { behavior: 'immediate' },
+      );
       touchCampaign(deps, services.delivery, id);
-      if (updated.status === 'scheduled') services.outbox.kick();
-      return { message: campaignMessageJson(updated), review: r };
+      if (row.status === 'scheduled') services.outbox.kick();
+      return { message: campaignMessageJson(row), review: r };
     },
 
     deleteMessage(caller: Caller, id: number, messageId: number) {

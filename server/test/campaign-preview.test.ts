@@ -1,11 +1,15 @@
 /**
- * Reviewing without saving: POST /api/campaigns/:id/preview writes no row and announces
- * nothing, and answers exactly what saving the same message (POST /messages) would.
+ * Reviewing without saving, and editing a scheduled message in one request:
+ * - POST /api/campaigns/:id/preview writes no row and announces nothing, and answers exactly
+ *   what saving the same message (POST /messages) would;
+ * - PATCH /api/campaigns/:id/messages/:messageId on a scheduled message is one transaction: a
+ *   refusal changes nothing, and other viewers never see anything between before and after (no
+ *   throw-away draft, one campaign.updated).
  * 2026-03-03 13:00 UTC is 08:00 in New York, 05:00 in Los Angeles, 03:00 in Honolulu.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from './harness.js';
-import { HOUR, iso, orgIdOf } from './support/campaigns.js';
+import { HOUR, iso, orgIdOf, sendCampaign } from './support/campaigns.js';
 
 const START = '2026-03-03T13:00:00.000Z';
 const T0 = Date.parse(START);
@@ -24,7 +28,7 @@ function footprint(h: Harness, campaignId: number) {
   };
 }
 
-describe('campaign message preview', () => {
+describe('campaign message preview and atomic edit', () => {
   let h: Harness;
   let campaignId: number;
   let events: { type: string; data: { id: number; messages: { id: number; status: string; body: string }[] } }[];
@@ -88,5 +92,53 @@ describe('campaign message preview', () => {
     expect((await h.api('POST', url, { body: 'Hi', sendAt: null }, { email: 'nolicense@acme.test' })).body.error.code).toBe('NOT_LICENSED');
     expect((await h.api('POST', url, { body: 'Hi', sendAt: null }, { email: 'recruiter@globex.test' })).status).toBe(404);
     expect(footprint(h, campaignId)).toEqual(before);
+  });
+
+  it('edits a scheduled message in one transaction: a refusal changes nothing, a reader sees before or after only', async () => {
+    const d = await sendCampaign(h, { candidateIds: CANDIDATES.slice(0, 3), sendAt: iso(T0 + 2 * HOUR), body: 'First version' });
+    const url = `/api/campaigns/${d.campaignId}/messages/${d.messageId}`;
+    await h.advance(1000);
+    events.length = 0;
+    const dueAts = () => h.db.$client.prepare('select due_at as dueAt from campaign_deliveries where campaign_message_id = ?').all(d.messageId);
+    const scheduledAt = dueAts();
+    expect(scheduledAt).toEqual([{ dueAt: T0 + 2 * HOUR }, { dueAt: T0 + 2 * HOUR }, { dueAt: T0 + 2 * HOUR }]);
+
+    // Refused edits (an unknown field, a text too long, a time in the past) change nothing and tell nobody.
+    const before = footprint(h, d.campaignId);
+    for (const patch of [
+      { body: 'Hi {{fistName}}', sendAt: iso(T0 + 3 * HOUR) },
+      { body: 'z'.repeat(1601), sendAt: iso(T0 + 3 * HOUR) },
+      { body: 'Fine', sendAt: iso(T0 - HOUR) },
+    ]) {
+      expect((await h.api('PATCH', url, patch)).status).toBe(400);
+    }
+    await h.advance(1000);
+    expect(footprint(h, d.campaignId)).toEqual(before);
+    expect(dueAts()).toEqual(scheduledAt);
+    expect(events).toEqual([]);
+
+    // The Edit flow: Review (preview), then Save (one PATCH). Another viewer reading in between
+    // sees the message as it was; the one event carries it as it is now.
+    const edit = { body: 'Second version for {{firstName}}', sendAt: iso(T0 + 3 * HOUR), templateId: null };
+    const preview = await h.api('POST', `/api/campaigns/${d.campaignId}/preview`, edit);
+    expect(preview.body.review.previews[0].body).toBe('Second version for Maria');
+    const meanwhile = await h.api('GET', `/api/campaigns/${d.campaignId}`);
+    expect(meanwhile.body.messages).toMatchObject([{ id: d.messageId, status: 'scheduled', body: 'First version', sendAt: iso(T0 + 2 * HOUR) }]);
+    const saved = await h.api('PATCH', url, edit);
+    expect(saved.status).toBe(200);
+    expect(saved.body.review).toEqual(preview.body.review);
+    await h.advance(1000);
+    expect(events).toHaveLength(1);
+    expect(events[0]!.data.messages).toMatchObject([{ id: d.messageId, status: 'scheduled', body: edit.body, sendAt: edit.sendAt }]);
+    expect(footprint(h, d.campaignId).campaignMessages).toBe(before.campaignMessages);
+    expect(dueAts()).toEqual(scheduledAt.map(() => ({ dueAt: T0 + 3 * HOUR })));
+
+    // Nothing goes at the old time; the new text goes at the new one.
+    await h.advance(T0 + 2 * HOUR + 30_000 - h.clock.now());
+    expect(h.simulator.received()).toEqual([]);
+    await h.advance(HOUR);
+    const bodies = h.simulator.received().map((m) => m.body);
+    expect(bodies).toContain('Second version for Maria');
+    expect(bodies.every((b) => b.startsWith('Second version for '))).toBe(true);
   });
 });
