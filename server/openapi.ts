@@ -305,6 +305,17 @@ export const operations: Operation[] = [
     responses: { 201: { description: 'The message and its review', schema: api.CampaignMessageWithReviewSchema }, ...errors(400, 401, 403, 404, 409, 415) },
   },
   {
+    method: 'post',
+    path: '/api/campaigns/{id}/preview',
+    summary: 'Review a message without saving it (the same answer as adding it; nothing is written)',
+    tags: ['campaigns'],
+    body: api.CreateCampaignMessageBodySchema,
+    responses: {
+      200: { description: 'The message as it would be saved, and its review', schema: api.CampaignMessagePreviewSchema },
+      ...errors(400, 401, 403, 404, 415),
+    },
+  },
+  {
     method: 'get',
     path: '/api/campaigns/{id}/messages/{messageId}',
     summary: 'One campaign message with its review',
@@ -314,7 +325,7 @@ export const operations: Operation[] = [
   {
     method: 'patch',
     path: '/api/campaigns/{id}/messages/{messageId}',
-    summary: 'Edit an unsent message',
+    summary: 'Edit a draft or scheduled message in one transaction (a refusal changes nothing)',
     tags: ['campaigns'],
     body: api.UpdateCampaignMessageBodySchema,
     responses: { 200: { description: 'The message and its review', schema: api.CampaignMessageWithReviewSchema }, ...errors(400, 401, 403, 404, 409, 415) },

@@ -347,10 +347,13 @@ export type CampaignDetail = z.infer<typeof CampaignDetailSchema>;
 
 export const CampaignMessageWithReviewSchema = z.object({ message: CampaignMessageSchema, review: ReviewSchema });
 
-export const RecipientsQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-  cursor: z.string().max(200).optional(),
-});
+/** POST /api/campaigns/:id/preview: the message as it would be saved (nothing is), and its Review. */
+export const CampaignMessagePreviewSchema = z
+  .object({
+    message: CampaignMessageSchema.pick({ body: true, templateId: true, sendAt: true }),
+    review: ReviewSchema,
+  })
+  .meta({ id: 'CampaignMessagePreview' });
 
 export const OrganizationPatchSchema = z
   .object({

@@ -487,6 +487,9 @@ for (const v of VARIANTS) {
         await clickIn(ps, '[data-testid=te-cv-review]');
         await waitIn(ps, '[data-testid=te-cv-review-panel]');
         expect(await textOf(ps, '[data-testid=te-cv-commit]')).toBe('Save');
+        // The Review of an edit saves nothing: anyone else looking sees the message as it was.
+        const meanwhile = await api('GET', `/api/campaigns/${campaignId}`);
+        expect(meanwhile.json.messages).toMatchObject([{ status: 'scheduled', body: templateBody, sendAt: originalSendAt }]);
         await shot(popup, `popup-${v.name}-04-review`);
         await axeCheck(popup, { include: ['.te-popup'] }, 'Toolbar popup, review');
         await clickIn(ps, '[data-testid=te-cv-commit]');

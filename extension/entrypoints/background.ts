@@ -122,6 +122,7 @@ export default defineBackground(() => {
     'campaigns.addCandidates': ({ id: cid, candidateIds }) => api('POST', `/api/campaigns/${cid}/candidates`, { candidateIds }),
     'campaigns.removeCandidate': ({ id: cid, candidateId }) => api('DELETE', `/api/campaigns/${cid}/candidates/${id(candidateId)}`),
     'campaigns.createMessage': ({ id: cid, ...body }) => api('POST', `/api/campaigns/${cid}/messages`, body),
+    'campaigns.previewMessage': ({ id: cid, ...body }) => api('POST', `/api/campaigns/${cid}/preview`, body),
     'campaigns.getMessage': ({ id: cid, messageId }) => api('GET', `/api/campaigns/${cid}/messages/${messageId}`),
     'campaigns.updateMessage': ({ id: cid, messageId, ...patch }) => api('PATCH', `/api/campaigns/${cid}/messages/${messageId}`, patch),
     'campaigns.deleteMessage': ({ id: cid, messageId }) => api('DELETE', `/api/campaigns/${cid}/messages/${messageId}`),

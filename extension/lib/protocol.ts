@@ -12,6 +12,7 @@ import { MAX_IMPORT_BYTES } from './protocol-names';
 import type {
   AddCandidatesResultSchema,
   CampaignDetailSchema,
+  CampaignMessagePreviewSchema,
   CampaignMessageWithReviewSchema,
   CampaignRecipientSchema,
   CampaignSchema,
@@ -103,6 +104,12 @@ export const requestSchemas = {
     sendAt: z.string().nullable(),
     templateId: z.number().int().positive().nullish(),
   }),
+  'campaigns.previewMessage': z.object({
+    id: campaignId,
+    body: z.string().max(20_000),
+    sendAt: z.string().nullable(),
+    templateId: z.number().int().positive().nullish(),
+  }),
   'campaigns.getMessage': z.object({ id: campaignId, messageId: z.number().int().positive() }),
   'campaigns.updateMessage': z.object({
     id: campaignId,
@@ -158,6 +165,7 @@ export interface Outputs {
   'campaigns.addCandidates': Out<typeof AddCandidatesResultSchema>;
   'campaigns.removeCandidate': { recipients: number };
   'campaigns.createMessage': Out<typeof CampaignMessageWithReviewSchema>;
+  'campaigns.previewMessage': Out<typeof CampaignMessagePreviewSchema>;
   'campaigns.getMessage': Out<typeof CampaignMessageWithReviewSchema>;
   'campaigns.updateMessage': Out<typeof CampaignMessageWithReviewSchema>;
   'campaigns.deleteMessage': null;

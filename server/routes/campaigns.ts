@@ -52,6 +52,9 @@ export function campaignRoutes(services: Services) {
       ctx.json(c.addCandidates(ctx.var.caller, id(ctx.req.param('id')), ctx.req.valid('json').candidateIds)),
     )
     .delete('/:id/candidates/:candidateId', (ctx) => ctx.json(c.removeCandidate(ctx.var.caller, id(ctx.req.param('id')), ctx.req.param('candidateId'))))
+    .post('/:id/preview', validate('json', CreateCampaignMessageBodySchema), (ctx) =>
+      ctx.json(c.previewMessage(ctx.var.caller, id(ctx.req.param('id')), ctx.req.valid('json'))),
+    )
     .post('/:id/messages', validate('json', CreateCampaignMessageBodySchema), (ctx) =>
       ctx.json(c.createMessage(ctx.var.caller, id(ctx.req.param('id')), ctx.req.valid('json')), 201),
     )

@@ -7,7 +7,6 @@
  * key derived from (message, candidate), so no crash or second process can queue one twice.
  */
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import type { CampaignStats } from '../../shared/api.js';
 import { campaignMessages, campaigns, candidates, organizations, recruiters, templates } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import { nextAllowed } from '../lib/zoned-time.js';
@@ -15,25 +14,14 @@ import { timeZoneOf } from './candidates.js';
 import { mergeValuesFor, renderBody } from './message-body.js';
 import { messageJson, type MessageRow } from './message-json.js';
 import type { Assistant } from '../assistant/engine.js';
-import type { InboundService } from './inbound.js';
-import { PRIORITY, type Outbox } from './outbox.js';
+import type { InboundHooks } from './inbound.js';
+import { PRIORITY, type Outbox, type OutboxHooks } from './outbox.js';
 import { notTextableReason, whatsappWindowOpen, type Candidate, type Organization } from './textability.js';
 
 const PROMOTE_BATCH = 1000;
 /** Campaign texts kept waiting in the outbox at most; the rest stay deliveries until closer to their turn. */
 const QUEUE_TARGET = 2000;
 const PUBLISH_INTERVAL_MS = 500;
-
-export const REFUSAL_CODES = [
-  'NO_MOBILE',
-  'NO_CONSENT',
-  'OPTED_OUT',
-  'CHANNEL_DISABLED',
-  'WHATSAPP_WINDOW_CLOSED',
-  'MISSING_MERGE_FIELD',
-  'NOT_FOUND',
-  'VALIDITY_EXPIRED',
-];
 
 type CampaignRow = typeof campaigns.$inferSelect;
 type CampaignMessageRow = typeof campaignMessages.$inferSelect;
@@ -42,9 +30,14 @@ export function textingWindow(org: Organization) {
   return { startMinute: org.textingStartMinute, endMinute: org.textingEndMinute };
 }
 
+/**
+ * The stage and its hooks: `outboxHooks` (promote due deliveries each round, complete messages as
+ * their texts settle), `onStatusChange` and `inboundHooks` (delivery reports and replies move a
+ * campaign's numbers). createServices registers them.
+ */
 export function createCampaignDelivery(
   deps: Deps,
-  services: { outbox: Outbox; inbound: InboundService; assistant: Assistant; serializeCampaign(id: number): unknown },
+  services: { outbox: Pick<Outbox, 'enqueue'>; assistant: Pick<Assistant, 'start' | 'publish'>; serializeCampaign(id: number): unknown },
 ) {
   const { db, clock, config, events } = deps;
   const sqlite = db.$client;
@@ -248,7 +241,7 @@ export function createCampaignDelivery(
     }, PUBLISH_INTERVAL_MS - since);
   }
 
-  services.outbox.addHooks({
+  const outboxHooks: OutboxHooks = {
     beforeRound(now) {
       const { touched, created } = promote.immediate(now);
       // Open conversations see the campaign's text (and Ari taking over the replies) at once.
@@ -288,83 +281,25 @@ export function createCampaignDelivery(
       const slot = nextAllowed(now, timeZoneOf(candidate, org), textingWindow(org));
       return { dueAt: slot.at, validUntil: slot.until };
     },
-  });
+  };
 
   // Delivery reports, replies and opt-outs move a campaign's numbers too.
-  services.inbound.onStatusChange((row) => {
+  function onStatusChange(row: MessageRow): void {
     if (row.campaignId != null) publishSoon(row.orgId, row.campaignId);
-  });
-  services.inbound.addHooks({
+  }
+  const inboundHooks: InboundHooks = {
     afterInbound({ org, candidate }) {
       if (!events.subscriberCount(org.id)) return;
       const ids = stmt.campaignsTexted.all(candidate.id) as { id: number }[];
       for (const { id } of ids) publishSoon(org.id, id);
     },
-  });
+  };
 
   function campaignIdOf(campaignMessageId: number): number {
     return db.select({ id: campaignMessages.campaignId }).from(campaignMessages).where(eq(campaignMessages.id, campaignMessageId)).get()?.id ?? 0;
   }
 
-  /** Live numbers for a campaign, from its deliveries and their texts. */
-  function stats(campaignId: number): CampaignStats {
-    const rows = sqlite
-      .prepare(
-        `select d.status as dstatus, d.skip_reason as reason, m.status as mstatus, m.error_code as code,
-                (m.provider_sid is not null) as accepted, count(*) as n
-         from campaign_deliveries d
-         join campaign_messages cm on cm.id = d.campaign_message_id
-         left join messages m on m.id = d.message_id
-         where cm.campaign_id = ?
-         group by 1, 2, 3, 4, 5`,
-      )
-      .all(campaignId) as { dstatus: string; reason: string | null; mstatus: string | null; code: string | null; accepted: number; n: number }[];
-    const s: CampaignStats = {
-      recipients: 0,
-      queued: 0,
-      sent: 0,
-      delivered: 0,
-      failed: 0,
-      unknown: 0,
-      skipped: {},
-      replied: 0,
-      optedOut: 0,
-      total: 0,
-      done: 0,
-    };
-    for (const r of rows) {
-      s.total += r.n;
-      if (r.dstatus === 'pending') s.queued += r.n;
-      else if (r.dstatus === 'skipped') s.skipped[r.reason ?? 'SKIPPED'] = (s.skipped[r.reason ?? 'SKIPPED'] ?? 0) + r.n;
-      else if (r.mstatus === 'queued' || (r.mstatus === 'sending' && !r.accepted)) s.queued += r.n;
-      else if (r.mstatus === 'failed' && r.code && REFUSAL_CODES.includes(r.code)) s.skipped[r.code] = (s.skipped[r.code] ?? 0) + r.n;
-      else if (r.mstatus === 'failed' || r.mstatus === 'undelivered') s.failed += r.n;
-      else if (r.mstatus === 'unknown') s.unknown += r.n;
-      else {
-        s.sent += r.n;
-        if (r.mstatus === 'delivered' || r.mstatus === 'read') s.delivered += r.n;
-      }
-    }
-    s.done = s.total - s.queued;
-    const engagement = sqlite
-      .prepare(
-        `select
-           count(distinct case when exists (select 1 from messages i where i.candidate_id = d.candidate_id and i.direction = 'inbound' and i.id > m.id) then d.candidate_id end) as replied,
-           count(distinct case when c.opted_out_at >= m.created_at then d.candidate_id end) as optedOut
-         from campaign_deliveries d
-         join campaign_messages cm on cm.id = d.campaign_message_id
-         join messages m on m.id = d.message_id
-         join candidates c on c.id = d.candidate_id
-         where cm.campaign_id = ?`,
-      )
-      .get(campaignId) as { replied: number; optedOut: number };
-    s.replied = engagement.replied;
-    s.optedOut = engagement.optedOut;
-    s.recipients = (sqlite.prepare('select count(*) as n from campaign_recipients where campaign_id = ?').get(campaignId) as { n: number }).n;
-    return s;
-  }
-
-  return { stats, refreshCampaignStatus, completeIfDone, publishSoon, campaignStatusFrom };
+  return { refreshCampaignStatus, completeIfDone, publishSoon, campaignStatusFrom, outboxHooks, onStatusChange, inboundHooks };
 }
 
 export type CampaignDelivery = ReturnType<typeof createCampaignDelivery>;

@@ -4,6 +4,8 @@ import { createCandidateChanges } from '../lib/candidate-changes.js';
 import { createApiKeyService } from './api-keys.js';
 import { createAuthService } from './auth.js';
 import { createBookingService } from './bookings.js';
+import { createCampaignDelivery } from './campaign-delivery.js';
+import { createCampaignReadModel } from './campaign-read-model.js';
 import { createCampaignService } from './campaigns.js';
 import { createCandidateService } from './candidates.js';
 import { createCandidateSync } from './candidate-sync.js';
@@ -35,18 +37,25 @@ export function createServices(deps: Deps) {
   const assistant = createAssistant(deps, { candidates, outbox });
   const bookings = createBookingService(deps, { candidates, outbox, assistant });
   const conversations = createConversationService(deps, { candidates, outbox, assistant, bookings });
-  const campaigns = createCampaignService(deps, { candidates, outbox, inbound, assistant });
+  const campaignReads = createCampaignReadModel(deps, { candidates });
+  const campaignDelivery = createCampaignDelivery(deps, { outbox, assistant, serializeCampaign: campaignReads.serializeById });
+  const campaigns = createCampaignService(deps, { candidates, outbox, reads: campaignReads, delivery: campaignDelivery });
 
   // The dispatcher's rounds, in this order after each settle: a refusal that means the candidate
   // unsubscribed at the carrier opts their number out first (so nothing after sees them textable),
-  // then reports that beat the record of their send apply, then Ari's reminders wake.
+  // then reports that beat the record of their send apply, then Ari's reminders wake, then the
+  // campaigns' delivery stage turns due deliveries into texts and updates their numbers.
   outbox.addHooks({ afterSettle: carrierOptOuts.apply });
   outbox.addHooks({ afterSettle: inbound.applyEarlyReports });
   outbox.addHooks(assistant.outboxHooks);
-  // A delivery report the carrier failed as unsubscribed opts the number out, like a refusal.
+  outbox.addHooks(campaignDelivery.outboxHooks);
+  // A delivery report: the carrier's unsubscribed opts the number out (like a refusal), then the
+  // campaign's numbers move.
   inbound.onStatusChange((row) => carrierOptOuts.apply([row]));
-  // A candidate's reply reaches Ari (campaign numbers follow, registered by the campaign service).
+  inbound.onStatusChange(campaignDelivery.onStatusChange);
+  // A candidate's reply reaches Ari, then the numbers of the campaigns that texted them.
   inbound.addHooks(assistant.inboundHooks);
+  inbound.addHooks(campaignDelivery.inboundHooks);
 
   // The provider's events (the simulator's in-process reports; webhooks go through their route).
   deps.provider.connect({ receive: (event) => inbound.receive(deps.provider.name, event).then(() => undefined) });

@@ -127,27 +127,39 @@ describe('campaign store', () => {
     expect(store.flash.value?.text).toBe('Your message is on its way.');
   });
 
-  it('a scheduled message is changed only when Save is pressed; the review draft is then removed', async () => {
+  it('a scheduled message is changed only when Save is pressed, in one request; its Review is a preview that saves nothing', async () => {
     const scheduled = message({ id: 11, status: 'scheduled', sendAt: '2030-01-01T10:00:00.000Z' });
     handlers.set('campaigns.get', () => campaign({ status: 'scheduled', messages: [scheduled] }));
-    handlers.set('campaigns.createMessage', () => ({ message: message({ id: 12, body: 'New text', sendAt: '2030-01-02T10:00:00.000Z' }), review }));
+    handlers.set('campaigns.previewMessage', (i) => ({ message: { body: i.body as string, templateId: null, sendAt: i.sendAt as string }, review }));
     handlers.set('campaigns.updateMessage', (i) => ({
       message: message({ id: i.messageId as number, status: 'scheduled', body: i.body as string, sendAt: i.sendAt as string }),
       review,
     }));
-    handlers.set('campaigns.deleteMessage', () => null);
     const store = createCampaignStore(7, new AbortController().signal);
     await tick();
     store.openSchedule(scheduled);
     const draft = (store.screen.value as { draft: Draft }).draft;
     expect([draft.editingId, draft.draftId, draft.mode]).toEqual([11, null, 'later']);
     await store.toReview({ ...draft, body: 'New text', date: '2030-01-02', time: '10:00' });
-    expect(calls.map((c) => c.name)).not.toContain('campaigns.updateMessage');
-    await store.commit();
-    const update = calls.find((c) => c.name === 'campaigns.updateMessage')!;
-    expect(update.input).toMatchObject({ messageId: 11, body: 'New text' });
-    expect(calls.find((c) => c.name === 'campaigns.deleteMessage')?.input).toMatchObject({ messageId: 12 });
-    expect(calls.map((c) => c.name)).not.toContain('campaigns.scheduleMessage');
+    expect(store.screen.value).toMatchObject({ kind: 'review', message: { id: 11, status: 'scheduled', body: 'New text' } });
+    const reads = ['session.get', 'campaigns.get', 'templates.list', 'campaigns.previewMessage'];
+    expect(calls.filter((c) => !reads.includes(c.name))).toEqual([]);
+    expect(calls.filter((c) => c.name === 'campaigns.previewMessage').map((c) => c.input)).toEqual([
+      { id: 7, body: 'New text', sendAt: expect.any(String), templateId: null },
+    ]);
+
+    // Save refused: nothing to clean up, the form's Review stays.
+    handlers.set('campaigns.updateMessage', () => ({ fail: { code: 'MESSAGE_SENT', message: 'x', status: 409 } }));
+    expect(await store.commit()).toBe(false);
+    expect(store.screen.value.kind).toBe('review');
+    handlers.set('campaigns.updateMessage', (i) => ({
+      message: message({ id: i.messageId as number, status: 'scheduled', body: i.body as string, sendAt: i.sendAt as string }),
+      review,
+    }));
+    expect(await store.commit()).toBe(true);
+    const writes = calls.filter((c) => !reads.includes(c.name));
+    expect(writes.map((c) => c.name)).toEqual(['campaigns.updateMessage', 'campaigns.updateMessage']);
+    expect(writes[1]!.input).toMatchObject({ messageId: 11, body: 'New text' });
     expect(store.flash.value?.text).toMatch(/^Changes saved/);
   });
 

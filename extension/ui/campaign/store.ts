@@ -24,9 +24,12 @@ export interface Draft {
   mode: 'now' | 'later';
   date: string;
   time: string;
-  /** A scheduled message being changed: it changes only when the recruiter presses Save or Send. */
+  /**
+   * A scheduled message being changed: its Review is a preview (nothing saved, nothing other
+   * viewers see) and it changes, in one request, only when the recruiter presses Save or Send.
+   */
   editingId: number | null;
-  /** The draft message on the server that the Review describes. */
+  /** A new message's draft on the server that the Review describes. */
   draftId: number | null;
   /** This form made the draft (Cancel deletes it again). */
   ownDraft: boolean;
@@ -265,6 +268,7 @@ export function createCampaignStore(id: number, abort: AbortSignal, options: Cam
       return Promise.resolve(false);
     }
     const fields = { body: draft.body, sendAt: when.sendAt, templateId: draft.templateId };
+    if (draft.editingId) return previewEdit(draft, draft.editingId, fields);
     return act(
       'review',
       () =>
@@ -273,6 +277,20 @@ export function createCampaignStore(id: number, abort: AbortSignal, options: Cam
         const next: Draft = { ...draft, draftId: data.message.id, ownDraft: draft.ownDraft || !draft.draftId };
         show({ kind: 'review', draft: next, message: data.message, review: data.review });
       },
+    );
+  }
+
+  /** The Review of a scheduled message's edit, asked without saving anything. */
+  function previewEdit(draft: Draft, editingId: number, fields: { body: string; sendAt: string | null; templateId: number | null }) {
+    const editing = campaign.value?.messages.find((m) => m.id === editingId);
+    if (!editing) {
+      error.value = 'This message no longer exists.';
+      return Promise.resolve(false);
+    }
+    return act(
+      'review',
+      () => request('campaigns.previewMessage', { id, ...fields }),
+      (data) => show({ kind: 'review', draft, message: { ...editing, ...data.message }, review: data.review }),
     );
   }
 
@@ -297,7 +315,6 @@ export function createCampaignStore(id: number, abort: AbortSignal, options: Cam
         'commit',
         () => request('campaigns.updateMessage', { id, messageId: editingId, body: message.body, sendAt: message.sendAt, templateId: message.templateId }),
         async (data) => {
-          if (draft.draftId) await request('campaigns.deleteMessage', { id, messageId: draft.draftId });
           await done(
             data.message.sendAt
               ? `Changes saved. Your message is scheduled for ${formatWhen(data.message.sendAt)} (your time).`
@@ -338,12 +355,10 @@ export function createCampaignStore(id: number, abort: AbortSignal, options: Cam
 
   function deleteMessage(messageId: number, fromReview: boolean) {
     const s = screen.value;
-    const extra = fromReview && s.kind === 'review' ? [s.draft.draftId, s.draft.editingId].filter((x): x is number => !!x && x !== messageId) : [];
     return act(
       'delete-message',
       () => request('campaigns.deleteMessage', { id, messageId }),
       async () => {
-        for (const other of extra) await request('campaigns.deleteMessage', { id, messageId: other });
         await reload();
         batch(() => {
           show({ kind: 'main' });

@@ -1,0 +1,32 @@
+/**
+ * Who a campaign text skips, and why: a candidate who is not textable, or a WhatsApp candidate
+ * outside their 24-hour window (unless the text is an approved template, unedited). The Review
+ * and adding candidates name them one by one in JavaScript; campaign summaries count them over
+ * every recipient, which only SQL can do without loading each row. So the rule is written here
+ * twice, side by side, and campaign-exclusion.test.ts checks that the two always agree.
+ */
+import { notTextableReason, whatsappWindowOpen, WHATSAPP_WINDOW_MS, type Candidate, type Organization } from './textability.js';
+
+export type ExclusionReason = NonNullable<ReturnType<typeof notTextableReason>> | 'WHATSAPP_WINDOW_CLOSED';
+
+/** Why a campaign text sent at `at` would skip this candidate, or null if it would reach them. */
+export function exclusionReason(candidate: Candidate, org: Organization, at: number, approvedTemplate = false): ExclusionReason | null {
+  return notTextableReason(candidate, org) ?? (approvedTemplate || whatsappWindowOpen(candidate, at) ? null : 'WHATSAPP_WINDOW_CLOSED');
+}
+
+/**
+ * `exclusionReason(c, org, @at)` (no approved template) as an SQL expression over `candidates c`,
+ * null when the candidate would be texted. Bind the parameters from `exclusionParams`.
+ */
+export const EXCLUSION_REASON_SQL = `case
+    when c.phone is null or c.phone = '' then 'NO_MOBILE'
+    when c.opted_out_at is not null then 'OPTED_OUT'
+    when c.consent_at is null then 'NO_CONSENT'
+    when (case when c.channel = 'whatsapp' then @whatsappEnabled else @smsEnabled end) = 0 then 'CHANNEL_DISABLED'
+    when c.channel = 'whatsapp' and (c.last_inbound_at is null or @at - c.last_inbound_at >= ${WHATSAPP_WINDOW_MS}) then 'WHATSAPP_WINDOW_CLOSED'
+  end`;
+
+/** The organisation's settings and the instant, as SQLite binds them (it takes no booleans). */
+export function exclusionParams(org: Organization, at: number) {
+  return { smsEnabled: org.smsEnabled ? 1 : 0, whatsappEnabled: org.whatsappEnabled ? 1 : 0, at };
+}

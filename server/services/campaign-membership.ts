@@ -1,0 +1,172 @@
+/**
+ * Who is in a campaign: candidates added by ATS id (the unknown and the not textable reported;
+ * the not textable stay listed and are never texted) and removed one at a time. A scheduled
+ * message not yet started goes to newcomers too, and no longer to whoever was removed. A campaign
+ * that has sent takes no new candidates.
+ */
+import { and, eq, inArray } from 'drizzle-orm';
+import { campaignDeliveries, campaignMessages, campaignRecipients, campaigns, candidates } from '../db/schema.js';
+import type { Deps } from '../deps.js';
+import { ApiError, notFound } from '../lib/errors.js';
+import type { Caller } from './auth.js';
+import { loadCampaign, requireLicence, requireUnsent, touchCampaign } from './campaign-access.js';
+import type { CampaignDelivery } from './campaign-delivery.js';
+import { exclusionReason } from './campaign-exclusion.js';
+import type { CampaignMessageRow, CampaignReadModel, CampaignRow } from './campaign-read-model.js';
+import { RECOMMENDED_MAX_RECIPIENTS } from './campaign-review.js';
+import type { CandidateService } from './candidates.js';
+
+/** Rows per insert statement (SQLite's limit on bound parameters). */
+const INSERT_CHUNK = 500;
+
+export function createCampaignMembership(
+  deps: Deps,
+  services: { candidates: CandidateService; reads: CampaignReadModel; delivery: Pick<CampaignDelivery, 'publishSoon'> },
+) {
+  const { db, clock, config } = deps;
+
+  function insertDeliveries(message: CampaignMessageRow, candidateIds: number[], now: number) {
+    const dueAt = message.sendAt ?? now;
+    for (let i = 0; i < candidateIds.length; i += INSERT_CHUNK) {
+      db.insert(campaignDeliveries)
+        .values(
+          candidateIds
+            .slice(i, i + INSERT_CHUNK)
+            .map((candidateId) => ({ orgId: message.orgId, campaignMessageId: message.id, candidateId, dueAt, updatedAt: now })),
+        )
+        .onConflictDoNothing()
+        .run();
+    }
+  }
+
+  /** Adds candidates by ATS id, reporting the unknown and the not textable (who stay listed, never texted). */
+  function addTo(caller: Caller, campaign: CampaignRow, atsIds: string[]) {
+    requireUnsent(campaign);
+    const found = atsIds.length
+      ? db
+          .select()
+          .from(candidates)
+          .where(and(eq(candidates.orgId, caller.org.id), inArray(candidates.atsId, atsIds)))
+          .all()
+      : [];
+    const byAts = new Map(found.map((c) => [c.atsId, c]));
+    const notFound = atsIds.filter((id) => !byAts.has(id));
+    // Only the named candidates are looked up among the recipients, not the whole campaign.
+    const alreadyIn = new Set(
+      found.length
+        ? db
+            .select({ id: campaignRecipients.candidateId })
+            .from(campaignRecipients)
+            .where(
+              and(
+                eq(campaignRecipients.campaignId, campaign.id),
+                inArray(
+                  campaignRecipients.candidateId,
+                  found.map((c) => c.id),
+                ),
+              ),
+            )
+            .all()
+            .map((r) => r.id)
+        : [],
+    );
+    const fresh = found.filter((c) => !alreadyIn.has(c.id));
+    const total = services.reads.count(campaign.id) + fresh.length;
+    if (total > config.campaignMaxRecipients) {
+      throw new ApiError(
+        400,
+        'CAMPAIGN_TOO_LARGE',
+        `A campaign can have at most ${config.campaignMaxRecipients.toLocaleString('en-US')} candidates; this would make ${total.toLocaleString('en-US')}.`,
+        { max: config.campaignMaxRecipients, wouldHave: total },
+      );
+    }
+    const now = clock.now();
+    db.transaction(() => {
+      if (fresh.length) {
+        for (let i = 0; i < fresh.length; i += INSERT_CHUNK) {
+          db.insert(campaignRecipients)
+            .values(fresh.slice(i, i + INSERT_CHUNK).map((c) => ({ campaignId: campaign.id, candidateId: c.id, addedAt: now })))
+            .onConflictDoNothing()
+            .run();
+        }
+        // Scheduled, not yet started messages go to the newcomers too.
+        for (const m of db
+          .select()
+          .from(campaignMessages)
+          .where(and(eq(campaignMessages.campaignId, campaign.id), eq(campaignMessages.status, 'scheduled')))
+          .all()) {
+          insertDeliveries(
+            m,
+            fresh.map((c) => c.id),
+            now,
+          );
+        }
+      }
+      db.update(campaigns).set({ updatedAt: now }).where(eq(campaigns.id, campaign.id)).run();
+    });
+    services.delivery.publishSoon(caller.org.id, campaign.id);
+    const excluded = [...byAts.values()].flatMap((c) => {
+      const reason = exclusionReason(c, caller.org, now);
+      return reason ? [{ id: c.atsId, firstName: c.firstName, lastName: c.lastName, reason }] : [];
+    });
+    return {
+      added: fresh.length,
+      alreadyIn: found.length - fresh.length,
+      notFound,
+      excluded,
+      recipients: total,
+      warning:
+        total > RECOMMENDED_MAX_RECIPIENTS
+          ? {
+              code: 'OVER_RECOMMENDED_SIZE',
+              message: `This campaign has ${total.toLocaleString('en-US')} candidates; we recommend ${RECOMMENDED_MAX_RECIPIENTS} or fewer.`,
+            }
+          : null,
+    };
+  }
+
+  return {
+    /** For creating a campaign with its candidates in one request (the caller is checked already). */
+    addTo,
+
+    addCandidates(caller: Caller, id: number, atsIds: string[]) {
+      requireLicence(caller);
+      return addTo(caller, loadCampaign(db, caller, id), atsIds);
+    },
+
+    removeCandidate(caller: Caller, id: number, atsId: string) {
+      requireLicence(caller);
+      const campaign = loadCampaign(db, caller, id);
+      requireUnsent(campaign);
+      const candidate = services.candidates.get(caller.org, atsId);
+      const removed = db.transaction(() => {
+        const gone = db
+          .delete(campaignRecipients)
+          .where(and(eq(campaignRecipients.campaignId, id), eq(campaignRecipients.candidateId, candidate.id)))
+          .returning()
+          .get();
+        const pendingIds = db
+          .select({ id: campaignMessages.id })
+          .from(campaignMessages)
+          .where(eq(campaignMessages.campaignId, id))
+          .all()
+          .map((r) => r.id);
+        if (pendingIds.length) {
+          db.delete(campaignDeliveries)
+            .where(
+              and(
+                inArray(campaignDeliveries.campaignMessageId, pendingIds),
+                eq(campaignDeliveries.candidateId, candidate.id),
+                eq(campaignDeliveries.status, 'pending'),
+              ),
+            )
+            .run();
+        }
+        return gone;
+      });
+      if (!removed) throw notFound('Candidate in this campaign');
+      touchCampaign(deps, services.delivery, id);
+      return { recipients: services.reads.count(id) };
+    },
+  };
+}
