@@ -401,9 +401,12 @@ describe('campaign lifecycle', () => {
       const before = (await h.api('POST', `/api/campaigns/${id}/messages`, { body: 'Hi', sendAt: null })).body.review;
       expect(before.quietHours.count).toBe(2);
 
-      const res = await h.api('PATCH', '/api/organization', { textingHours: { start: '05:00', end: '21:00' }, sendRatePerSecond: 2 });
+      // The server sends 1 a second (SEND_RATE_PER_SECOND): an organisation may go slower, never faster.
+      await h.api('PATCH', '/api/organization', { sendRatePerSecond: 2 });
+      expect((await h.api('POST', `/api/campaigns/${id}/messages`, { body: 'Hi', sendAt: null })).body.review.ratePerSecond).toBe(1);
+      const res = await h.api('PATCH', '/api/organization', { textingHours: { start: '05:00', end: '21:00' }, sendRatePerSecond: 0.5 });
       expect(res.status).toBe(200);
-      expect(res.body).toMatchObject({ textingHours: { start: '05:00', end: '21:00' }, sendRatePerSecond: 2 });
+      expect(res.body).toMatchObject({ textingHours: { start: '05:00', end: '21:00' }, sendRatePerSecond: 0.5 });
       const after = (await h.api('POST', `/api/campaigns/${id}/messages`, { body: 'Hi', sendAt: null })).body.review;
       // Los Angeles is at 05:00 now; Honolulu (03:00) opens at 05:00 there = 15:00 UTC.
       expect(after.quietHours).toEqual({
@@ -411,8 +414,8 @@ describe('campaign lifecycle', () => {
         window: { start: '05:00', end: '21:00' },
         byTimeZone: [{ timeZone: 'Pacific/Honolulu', count: 1, sendsAt: '2026-03-03T15:00:00.000Z' }],
       });
-      expect(after.ratePerSecond).toBe(2);
-      expect(after.estimatedCompletionAt).toBe('2026-03-03T15:00:00.500Z');
+      expect(after.ratePerSecond).toBe(0.5);
+      expect(after.estimatedCompletionAt).toBe('2026-03-03T15:00:02.000Z');
 
       // The default zone places a foreign number with no zone of its own.
       insertCandidates(h.db.$client, 'acme', [{ atsId: 'uk', firstName: 'Olly', lastName: 'Brown', phone: '+447700900123', timeZone: null }]);
