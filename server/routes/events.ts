@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { Deps } from '../deps.js';
 import type { AppEvent } from '../lib/events.js';
+import { serve } from '../lib/contract-routes.js';
 import type { AppEnv } from '../lib/http.js';
 
 const HEARTBEAT_MS = 15_000;
@@ -11,7 +12,8 @@ const HEARTBEAT_MS = 15_000;
  * Bearer header can be sent); a comment line every 15 s keeps proxies from closing it.
  */
 export function eventRoutes({ events }: Deps) {
-  return new Hono<AppEnv>().get('/', (c) => {
+  const router = new Hono<AppEnv>();
+  serve(router)('events.stream', (c) => {
     const orgId = c.var.caller.org.id;
     return streamSSE(c, async (stream) => {
       const queue: AppEvent[] = [];
@@ -46,4 +48,5 @@ export function eventRoutes({ events }: Deps) {
       unsubscribe();
     });
   });
+  return router;
 }
