@@ -72,7 +72,8 @@ export type OutputInputOf<E> = E extends { output: infer O extends z.ZodType } ?
 export type CallInput<E> = (E extends { params: z.ZodType } ? { params: ParamsOf<E> } : { params?: undefined }) &
   (E extends { query: z.ZodType } ? { query?: QueryOf<E> } : { query?: undefined }) &
   (E extends { headers: z.ZodType } ? { headers?: HeadersOf<E> } : { headers?: undefined }) &
-  (E extends { body: z.ZodType } ? { body: BodyOf<E> } : { body?: undefined });
+  (E extends { body: z.ZodType } ? { body: BodyOf<E> } : { body?: undefined }) &
+  (E extends { files: infer F extends Record<string, string> } ? { file: { contentType: keyof F & string; text: string } } : { file?: undefined });
 
 /** A request's parts after the server checked them with the endpoint's schemas. */
 export interface ValidInput<E> {
@@ -84,7 +85,8 @@ export interface ValidInput<E> {
 
 /** The path with its parameters filled in, each encoded. */
 export function fillPath(path: string, params: Record<string, unknown> | undefined): string {
-  return path.replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(String(params?.[name] ?? '')));
+  const strings = paramStrings(params);
+  return path.replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(strings[name] ?? ''));
 }
 
 /**
@@ -94,10 +96,15 @@ export function fillPath(path: string, params: Record<string, unknown> | undefin
 export function queryStrings(query: Record<string, unknown> | undefined): Record<string, string> {
   const strings: Record<string, string> = {};
   for (const [name, value] of Object.entries(query ?? {})) {
-    if (value === undefined || value === null) continue;
-    strings[name] = Array.isArray(value) ? value.join(',') : String(value);
+    const text = Array.isArray(value) ? value.map(asText).join(',') : asText(value);
+    if (text !== undefined) strings[name] = text;
   }
   return strings;
+}
+
+/** A value that can go in a URL as it is; anything else is left out (and a required one is then refused). */
+function asText(value: unknown): string | undefined {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : undefined;
 }
 
 /** `?a=1&b=2`, or nothing. */
@@ -108,7 +115,12 @@ export function searchOf(query: Record<string, unknown> | undefined): string {
 
 /** Path parameters as the server will read them: strings. */
 export function paramStrings(params: Record<string, unknown> | undefined): Record<string, string> {
-  return Object.fromEntries(Object.entries(params ?? {}).map(([name, value]) => [name, String(value)]));
+  const strings: Record<string, string> = {};
+  for (const [name, value] of Object.entries(params ?? {})) {
+    const text = asText(value);
+    if (text !== undefined) strings[name] = text;
+  }
+  return strings;
 }
 
 /** Where in a request a problem is. */
