@@ -75,7 +75,7 @@ function badResponse(name: string, spec: EndpointSpec, issue: { path: PropertyKe
   const where = issue?.path.length ? `${issue.path.map(String).join('.')}: ` : '';
   return {
     code: 'BAD_RESPONSE',
-    message: `The Text Engagement server's answer to ${spec.method} ${spec.path} (${name}) is not what this extension expects (${where}${issue?.message ?? 'not JSON'}). The server and the extension may be different versions; update the one that is older.`,
+    message: `The Text Engagement server's answer to ${spec.method} ${spec.path} (${name}) is not what this extension expects (${where}${issue?.message ?? 'not JSON'}). The server and the extension may be different versions: ask your administrator to update the older one.`,
     status: 0,
   };
 }

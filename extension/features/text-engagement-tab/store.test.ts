@@ -331,7 +331,7 @@ describe('conversation store', () => {
     const badResponse = {
       code: 'BAD_RESPONSE',
       message:
-        "The Text Engagement server's answer to GET /api/candidates/:id (candidates.get) is not what this extension expects (textable: Invalid input: expected boolean, received string). The server and the extension may be different versions; update the one that is older.",
+        "The Text Engagement server's answer to GET /api/candidates/:id (candidates.get) is not what this extension expects (textable: Invalid input: expected boolean, received string). The server and the extension may be different versions: ask your administrator to update the older one.",
       status: 0,
     };
     handlers.set('candidates.get', () => ({ ok: false, error: badResponse }));
