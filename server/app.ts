@@ -118,14 +118,15 @@ export function createApp(options: CreateAppOptions) {
     }
     await next();
   });
+  // Their paths are the contract's (shared/contract/), under /api.
   api.route('/', auth.signedIn);
-  api.route('/api-keys', apiKeyRoutes(services));
-  api.route('/candidates', candidateRoutes(services));
-  api.route('/templates', templateRoutes(deps));
-  api.route('/campaigns', campaignRoutes(services));
-  api.route('/organization', organizationRoutes(deps, services));
-  api.route('/sequences', sequenceRoutes(deps));
-  api.route('/events', eventRoutes(deps, services.auth));
+  api.route('/', apiKeyRoutes(services));
+  api.route('/', candidateRoutes(services));
+  api.route('/', templateRoutes(deps));
+  api.route('/', campaignRoutes(services));
+  api.route('/', organizationRoutes(deps, services));
+  api.route('/', sequenceRoutes(deps));
+  api.route('/', eventRoutes(deps, services.auth));
   app.route('/api', api);
 
   app.route('/webhooks', webhookRoutes(deps, services));

@@ -1,6 +1,6 @@
 /**
- * The HTTP API's shapes, as zod schemas: the server validates requests with them, the OpenAPI
- * document is generated from them, and the extension parses responses with them.
+ * The HTTP API's shapes, as zod schemas: what requests carry and what answers hold. The endpoints
+ * and events that use them are declared in shared/contract/.
  */
 import { z } from 'zod';
 
@@ -172,6 +172,28 @@ export const AssistantBodySchema = z.object({
   sequenceId: z.number().int().positive().optional(),
 });
 
+/** Something Ari collected from the candidate (a screening answer). */
+export const AnswerSchema = z.object({ key: z.string(), label: z.string(), value: z.string() });
+export type Answer = z.infer<typeof AnswerSchema>;
+
+export const HANDBACK_REASONS = ['COMPLETED', 'HANDED_BACK', 'NOT_UNDERSTOOD', 'TAKEN_OVER', 'OPTED_OUT'] as const;
+
+/** What Ari is doing for one candidate (GET /api/candidates/:id/assistant). */
+export const AssistantInfoSchema = z
+  .object({
+    active: z.boolean(),
+    sequence: z.object({ id: z.number(), name: z.string() }).nullable(),
+    stepId: z.string().nullable(),
+    handback: z
+      .object({ reason: z.enum(HANDBACK_REASONS), message: z.string(), summary: z.array(AnswerSchema), at: z.string() })
+      .nullable()
+      .meta({ description: 'Why Ari stopped, while it is not running.' }),
+    answers: z.array(AnswerSchema),
+    booking: z.object({ startsAt: z.string(), endsAt: z.string() }).nullable().meta({ description: 'The candidate’s next booking on a recruiter’s calendar.' }),
+  })
+  .meta({ id: 'AssistantInfo' });
+export type AssistantInfo = z.infer<typeof AssistantInfoSchema>;
+
 export const TemplateSchema = z.object({ id: z.number(), name: z.string(), body: z.string(), whatsappApproved: z.boolean() }).meta({ id: 'Template' });
 export type Template = z.infer<typeof TemplateSchema>;
 
@@ -180,10 +202,6 @@ export const IdempotencyKeySchema = z
   .min(1)
   .max(200)
   .regex(/^[\x21-\x7e]+$/, 'Idempotency-Key must be printable ASCII without spaces.');
-
-/** Events on GET /api/events (server-sent events; `event:` is the type, `data:` JSON). */
-export const EVENT_TYPES = ['message.created', 'message.updated', 'candidate.updated', 'candidates.updated', 'campaign.updated', 'booking.created'] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
 
 // ── Campaigns ────────────────────────────────────────────────────────────────
 
@@ -215,8 +233,6 @@ export const UpdateCampaignBodySchema = z
   .refine((v) => Object.keys(v).length > 0, 'Nothing to change.');
 
 export const AddCandidatesBodySchema = z.object({ candidateIds: candidateIdList.pipe(z.array(z.string()).min(1, 'Name at least one candidate.')) });
-
-export const CampaignListQuerySchema = z.object({ status: CampaignStatusSchema.optional() });
 
 export const ExcludedCandidateSchema = z.object({
   id: z.string(),
@@ -500,6 +516,3 @@ export const ImportStatusSchema = z
   })
   .meta({ id: 'ImportStatus' });
 export type ImportStatus = z.infer<typeof ImportStatusSchema>;
-
-/** candidates.updated: many candidates changed at once (an import, a sync job); re-read the ones you show. */
-export const CandidatesUpdatedEventSchema = z.object({ ids: z.array(z.string()) });

@@ -6,11 +6,12 @@
  */
 import { browser } from 'wxt/browser';
 import { defineBackground } from 'wxt/utils/define-background';
-import type { Recruiter } from '../../shared/api';
-import { callApi, RelayFailure, TextBody } from '../lib/api-client';
+import type { CallInput, Contract, EndpointName, OutputOf } from '../../shared/contract';
+import { callEndpoint, RelayFailure } from '../lib/api-client';
 import { createEventStream } from '../lib/event-stream';
-import type { Outputs, PushEvent, Session } from '../lib/protocol';
+import { relayedEndpoints, type Outputs, type PushEvent, type RelayedName, type RelayInput, type Session } from '../lib/protocol';
 import { EVENTS_PORT } from '../lib/protocol-names';
+import { callInputOf } from '../lib/relayed';
 import { createRelayHandler, type RelayHandlers } from '../lib/relay-server';
 import { serverUrlItem, sessionItem } from '../lib/storage';
 
@@ -33,11 +34,11 @@ export default defineBackground(() => {
   }
 
   /** A signed-in call; a 401 means the token is gone, so the session is cleared for everyone. */
-  async function api<T>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<T> {
+  async function api<N extends EndpointName>(name: N, input: CallInput<Contract[N]>): Promise<OutputOf<Contract[N]>> {
     const t = await target();
     if (!t.token) throw new RelayFailure({ code: 'SIGNED_OUT', message: 'Sign in to Text Engagement first.', status: 401 });
     try {
-      return await callApi<T>(t, method, path, body, headers);
+      return await callEndpoint(t, name, input);
     } catch (err) {
       if (err instanceof RelayFailure && err.error.status === 401) await signedOut();
       throw err;
@@ -53,22 +54,40 @@ export default defineBackground(() => {
     broadcast({ type: 'session.changed', data: await session() });
   }
 
-  const q = (params: Record<string, string | number | boolean | undefined | null>) => {
-    const search = new URLSearchParams();
-    for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null) search.set(k, String(v));
-    const s = search.toString();
-    return s ? `?${s}` : '';
+  /** The contract's endpoints as pages ask for them: each request split into the endpoint's parts and called as it is. */
+  const relay =
+    <N extends RelayedName>(name: N) =>
+    (input: RelayInput<N>) =>
+      api(name, callInputOf(name, input));
+  // Built from the list, so the type says what each entry is (Object.fromEntries cannot).
+  const relayed = Object.fromEntries(Object.keys(relayedEndpoints).map((name) => [name, relay(name as RelayedName)])) as unknown as {
+    [N in RelayedName]: (input: RelayInput<N>) => Promise<OutputOf<Contract[N]>>;
   };
-  const id = encodeURIComponent;
 
   const handlers: RelayHandlers = {
+    ...relayed,
+    'candidates.upsert': async (input) => {
+      const saved = await relayed['candidates.upsert'](input);
+      // Known at once to every badge that asks (the server's candidates.updated follows).
+      remember(saved.id, saved);
+      return saved;
+    },
+    'candidates.consent': async (input) => {
+      const saved = await relayed['candidates.consent'](input);
+      // Textable now, perhaps: the badges that ask next say so without waiting for the event.
+      remember(saved.id, saved);
+      return saved;
+    },
+    'messages.markRead': async (input) => {
+      const out = await relayed['messages.markRead'](input);
+      void refreshUnread();
+      return out;
+    },
+    // The extension's own requests (lib/protocol.ts).
     'session.get': () => session(),
     'session.signIn': async ({ serverUrl, email, password }) => {
       const base = serverUrl.replace(/\/+$/, '');
-      const result = await callApi<{ token: string; expiresAt: string; recruiter: Recruiter }>({ serverUrl: base, token: null }, 'POST', '/api/auth/login', {
-        email,
-        password,
-      });
+      const result = await callEndpoint({ serverUrl: base, token: null }, 'auth.login', { body: { email, password } });
       await serverUrlItem.setValue(base);
       await sessionItem.setValue(result);
       cache.clear(); // another recruiter (or organisation) may see other answers
@@ -80,55 +99,18 @@ export default defineBackground(() => {
     },
     'session.signOut': async () => {
       const t = await target();
-      if (t.token) await callApi(t, 'POST', '/api/auth/logout').catch(() => undefined);
+      if (t.token) await callEndpoint(t, 'auth.logout', {}).catch(() => undefined);
       await signedOut();
       return session();
     },
     'candidates.lookup': ({ ids }) => lookup(ids),
-    'candidates.get': ({ id: cid }) => api('GET', `/api/candidates/${id(cid)}`),
-    'candidates.upsert': async ({ id: cid, candidate }) => {
-      const saved = await api<Outputs['candidates.upsert']>('PUT', `/api/candidates/${id(cid)}`, candidate);
-      // Known at once to every badge that asks (the server's candidates.updated follows).
-      remember(saved.id, saved);
-      return saved;
-    },
-    'candidates.consent': async ({ id: cid, consent }) => {
-      const saved = await api<Outputs['candidates.consent']>('POST', `/api/candidates/${id(cid)}/consent`, consent);
-      // Textable now, perhaps: the badges that ask next say so without waiting for the event.
-      remember(saved.id, saved);
-      return saved;
-    },
-    'candidates.consentHistory': ({ id: cid }) => api('GET', `/api/candidates/${id(cid)}/consent`),
-    'candidates.search': ({ query, limit, cursor }) => api('GET', `/api/candidates${q({ query, limit, cursor })}`),
-    'messages.list': ({ candidateId, after }) => api('GET', `/api/candidates/${id(candidateId)}/messages${q({ after, limit: 500 })}`),
     'messages.send': ({ candidateId, body, templateId, idempotencyKey }) =>
-      api('POST', `/api/candidates/${id(candidateId)}/messages`, { body, ...(templateId ? { templateId } : {}) }, { 'idempotency-key': idempotencyKey }),
-    'messages.markRead': async ({ candidateId }) => {
-      const out = await api<{ unreadCount: number }>('POST', `/api/candidates/${id(candidateId)}/read`);
-      void refreshUnread();
-      return out;
-    },
-    'templates.list': () => api('GET', '/api/templates'),
-    'sequences.list': () => api('GET', '/api/sequences'),
-    'assistant.get': ({ candidateId }) => api('GET', `/api/candidates/${id(candidateId)}/assistant`),
-    'assistant.set': ({ candidateId, active, sequenceId }) =>
-      api('POST', `/api/candidates/${id(candidateId)}/assistant`, { active, ...(sequenceId ? { sequenceId } : {}) }),
-    'campaigns.list': ({ status, mine }) => api('GET', `/api/campaigns${q({ status, mine })}`),
-    'campaigns.get': ({ id: cid }) => api('GET', `/api/campaigns/${cid}`),
-    'campaigns.create': (input) => api('POST', '/api/campaigns', input),
-    'campaigns.update': ({ id: cid, ...patch }) => api('PATCH', `/api/campaigns/${cid}`, patch),
-    'campaigns.delete': ({ id: cid }) => api('DELETE', `/api/campaigns/${cid}`),
-    'campaigns.recipients': ({ id: cid, limit, offset }) => api('GET', `/api/campaigns/${cid}/candidates${q({ limit, offset })}`),
-    'campaigns.addCandidates': ({ id: cid, candidateIds }) => api('POST', `/api/campaigns/${cid}/candidates`, { candidateIds }),
-    'campaigns.removeCandidate': ({ id: cid, candidateId }) => api('DELETE', `/api/campaigns/${cid}/candidates/${id(candidateId)}`),
-    'campaigns.createMessage': ({ id: cid, ...body }) => api('POST', `/api/campaigns/${cid}/messages`, body),
-    'campaigns.previewMessage': ({ id: cid, ...body }) => api('POST', `/api/campaigns/${cid}/preview`, body),
-    'campaigns.getMessage': ({ id: cid, messageId }) => api('GET', `/api/campaigns/${cid}/messages/${messageId}`),
-    'campaigns.updateMessage': ({ id: cid, messageId, ...patch }) => api('PATCH', `/api/campaigns/${cid}/messages/${messageId}`, patch),
-    'campaigns.deleteMessage': ({ id: cid, messageId }) => api('DELETE', `/api/campaigns/${cid}/messages/${messageId}`),
-    'campaigns.scheduleMessage': ({ id: cid, messageId }) => api('POST', `/api/campaigns/${cid}/messages/${messageId}/schedule`),
-    'imports.start': ({ format, text }) => api('POST', '/api/candidates/import', new TextBody(format === 'csv' ? 'text/csv' : 'application/x-ndjson', text)),
-    'imports.get': ({ importId }) => api('GET', `/api/imports/${id(importId)}`),
+      api('messages.send', {
+        params: { id: candidateId },
+        body: { body, ...(templateId ? { templateId } : {}) },
+        headers: { 'Idempotency-Key': idempotencyKey },
+      }),
+    'imports.start': ({ format, text }) => api('candidates.import', { file: { contentType: format === 'csv' ? 'text/csv' : 'application/x-ndjson', text } }),
     'ui.openOptions': async () => {
       await browser.runtime.openOptionsPage();
       return null;
@@ -167,7 +149,7 @@ export default defineBackground(() => {
       lookupsInFlight.add(changed);
       let fresh: Outputs['candidates.lookup'];
       try {
-        fresh = await api<Outputs['candidates.lookup']>('GET', `/api/candidates${q({ ids: missing.join(',') })}`);
+        fresh = await api('candidates.search', { query: { ids: missing } });
       } finally {
         lookupsInFlight.delete(changed);
       }
@@ -203,15 +185,15 @@ export default defineBackground(() => {
     url: async () => (await target()).serverUrl,
     token: async () => (await target()).token,
     onEvent(event) {
-      if (event.type === 'candidate.updated') {
-        const c = event.data as Outputs['candidates.get'];
-        remember(c.id, c);
-      }
-      if (event.type === 'candidates.updated') forget((event.data as { ids: string[] }).ids);
+      if (event.type === 'ready') return;
+      if (event.type === 'candidate.updated') remember(event.data.id, event.data);
+      if (event.type === 'candidates.updated') forget(event.data.ids);
       if (event.type === 'message.created' || event.type === 'candidate.updated') void refreshUnread();
-      if (['message.created', 'message.updated', 'candidate.updated', 'candidates.updated', 'campaign.updated', 'booking.created'].includes(event.type)) {
-        broadcast(event as PushEvent);
-      }
+      broadcast(event);
+    },
+    onInvalidEvent(error) {
+      // Dropped, not passed on as if it were right; said where a developer looks (the worker's console).
+      console.error(`[Text Engagement] ${error.code}: ${error.message}`);
     },
     onStatus(connected) {
       streamConnected = connected;
@@ -245,7 +227,7 @@ export default defineBackground(() => {
     unreadTimer = setTimeout(async () => {
       unreadTimer = null;
       try {
-        const me = await api<{ unreadCount: number }>('GET', '/api/me');
+        const me = await api('auth.me', {});
         await setUnread(me.unreadCount);
       } catch {
         // Signed out or offline: the badge keeps its last value.

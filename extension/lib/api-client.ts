@@ -1,7 +1,10 @@
 /**
- * The background worker's HTTP client for the server. Every refusal becomes a RelayError with
- * the server's own code and message, so the UI can say why.
+ * The background worker's HTTP client for the server, driven by the contract (shared/contract/):
+ * the endpoint's name gives its method and path, and its output schema parses the answer, so a
+ * server that answers in another shape is a readable BAD_RESPONSE, never a silent cast. Every
+ * refusal becomes a RelayError with the server's own code and message, so the UI can say why.
  */
+import { contract, fillPath, searchOf, type CallInput, type Contract, type EndpointName, type EndpointSpec, type OutputOf } from '../../shared/contract';
 import type { RelayError } from './protocol';
 
 export class RelayFailure extends Error {
@@ -10,31 +13,30 @@ export class RelayFailure extends Error {
   }
 }
 
-/** A request body that is not JSON (an import's CSV or NDJSON file), sent as it is. */
-export class TextBody {
-  constructor(
-    readonly contentType: string,
-    readonly text: string,
-  ) {}
-}
-
 export interface ApiTarget {
   serverUrl: string;
   token: string | null;
 }
 
-export async function callApi<T>(target: ApiTarget, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+export async function callEndpoint<N extends EndpointName>(target: ApiTarget, name: N, input: CallInput<Contract[N]>): Promise<OutputOf<Contract[N]>> {
+  const spec: EndpointSpec = contract[name];
+  const { params, query, headers, body, file } = input as {
+    params?: object;
+    query?: object;
+    headers?: object;
+    body?: unknown;
+    file?: { contentType: string; text: string };
+  };
   let res: Response;
-  const text = body instanceof TextBody;
   try {
-    res = await fetch(`${target.serverUrl}${path}`, {
-      method,
+    res = await fetch(`${target.serverUrl}${fillPath(spec.path, params as Record<string, unknown>)}${searchOf(query as Record<string, unknown>)}`, {
+      method: spec.method,
       headers: {
         ...(target.token ? { authorization: `Bearer ${target.token}` } : {}),
-        ...(body !== undefined ? { 'content-type': text ? body.contentType : 'application/json' } : {}),
-        ...headers,
+        ...(file ? { 'content-type': file.contentType } : body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(headers as Record<string, string> | undefined),
       },
-      body: text ? body.text : body !== undefined ? JSON.stringify(body) : undefined,
+      body: file ? file.text : body !== undefined ? JSON.stringify(body) : undefined,
     });
   } catch {
     throw new RelayFailure({
@@ -43,15 +45,15 @@ export async function callApi<T>(target: ApiTarget, method: string, path: string
       status: 0,
     });
   }
-  if (res.status === 204) return null as T;
-  let json: unknown = null;
+  if (res.ok && spec.output === null) return null as OutputOf<Contract[N]>;
+  let json: unknown = undefined;
   try {
     json = await res.json();
   } catch {
-    // Not JSON: described below.
+    // Not JSON: a refusal is described below; a success is a BAD_RESPONSE.
   }
   if (!res.ok) {
-    const error = (json as { error?: { code?: string; message?: string; details?: { field?: unknown } } } | null)?.error;
+    const error = (json as { error?: { code?: string; message?: string; details?: { field?: unknown } } } | null | undefined)?.error;
     const field = error?.details?.field;
     throw new RelayFailure({
       code: error?.code ?? `HTTP_${res.status}`,
@@ -60,5 +62,20 @@ export async function callApi<T>(target: ApiTarget, method: string, path: string
       ...(typeof field === 'string' ? { field } : {}),
     });
   }
-  return json as T;
+  const parsed = spec.output!.safeParse(json);
+  if (!parsed.success) throw new RelayFailure(badResponse(name, spec, parsed.error.issues[0]));
+  return parsed.data as OutputOf<Contract[N]>;
+}
+
+/**
+ * The server answered, but not in the shape the contract says: most likely a server and an
+ * extension of different versions. Said so, naming the endpoint and the first difference.
+ */
+function badResponse(name: string, spec: EndpointSpec, issue: { path: PropertyKey[]; message: string } | undefined): RelayError {
+  const where = issue?.path.length ? `${issue.path.map(String).join('.')}: ` : '';
+  return {
+    code: 'BAD_RESPONSE',
+    message: `The Text Engagement server's answer to ${spec.method} ${spec.path} (${name}) is not what this extension expects (${where}${issue?.message ?? 'not JSON'}). The server and the extension may be different versions: ask your administrator to update the older one.`,
+    status: 0,
+  };
 }

@@ -1,17 +1,18 @@
 /**
  * Reads the server's /api/events (server-sent events) with fetch, so the Bearer header can be
- * sent, and reconnects with exponential backoff and jitter until stopped.
+ * sent, and reconnects with exponential backoff and jitter until stopped. Each event is parsed
+ * with its payload schema from the contract (lib/server-events.ts) before it is handed on.
  */
-
-export interface StreamEvent {
-  type: string;
-  data: unknown;
-}
+import type { ServerEvent } from '../../shared/contract';
+import type { RelayError } from './protocol';
+import { parseServerEvent } from './server-events';
 
 export interface EventStreamOptions {
   url: () => Promise<string | null>;
   token: () => Promise<string | null>;
-  onEvent(event: StreamEvent): void;
+  onEvent(event: ServerEvent): void;
+  /** An event whose payload is not what the contract says: dropped, and reported here. */
+  onInvalidEvent(error: RelayError): void;
   onStatus(connected: boolean): void;
   /** The server refused the token: stop until started again. */
   onUnauthorized(): void;
@@ -78,10 +79,19 @@ export function createEventStream(options: EventStreamOptions) {
       else if (field === 'data') data.push(value);
     }
     if (!data.length) return;
+    let payload: unknown;
     try {
-      options.onEvent({ type, data: JSON.parse(data.join('\n')) });
+      payload = JSON.parse(data.join('\n'));
     } catch {
-      // A malformed event is dropped; the stream goes on.
+      payload = undefined; // Not JSON: refused by its schema below, like any other wrong payload.
+    }
+    const parsed = parseServerEvent(type, payload);
+    if (!parsed) return; // An event this extension does not know (a newer server's): nothing to do.
+    try {
+      if (parsed.ok) options.onEvent(parsed.event);
+      else options.onInvalidEvent(parsed.error);
+    } catch {
+      // A listener's failure must not close the stream for the events after it.
     }
   }
 

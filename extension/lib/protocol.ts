@@ -1,59 +1,68 @@
 /**
  * The typed message map between the extension's pages/content scripts and its background
- * service worker — the only part that talks to the server. The background validates every
- * request with these zod schemas and accepts them only from the extension's own contexts.
+ * service worker — the only part that talks to the server. Most requests are the contract's
+ * endpoints themselves (shared/contract/), relayed under their own names: their inputs and
+ * outputs are the endpoints' schemas. A few are the extension's own (sign-in state, the cached
+ * badge look-up, a send that always carries its idempotency key, a file read by the options
+ * page) and are declared here. The background checks every request before it acts on it and
+ * accepts them only from the extension's own contexts.
  *
- * Content scripts import this file for types only (`import type`), so zod stays out of the
- * content-script bundle.
+ * Content scripts import this file for types only (`import type`), so zod and the contract stay
+ * out of the content-script bundle.
  */
 import { z } from 'zod';
-import { CHANNELS, CONSENT_STATUSES } from '../../shared/api';
+import type { Recruiter } from '../../shared/api';
+import type { BodyOf, Contract, EndpointName, OutputOf, ParamsOf, QueryOf, ServerEvent } from '../../shared/contract';
 import { MAX_IMPORT_BYTES } from './protocol-names';
-import type {
-  AddCandidatesResultSchema,
-  CampaignDetailSchema,
-  CampaignMessagePreviewSchema,
-  CampaignMessageWithReviewSchema,
-  CampaignRecipientSchema,
-  CampaignSchema,
-  CandidateListSchema,
-  CandidateSchema,
-  ConsentHistorySchema,
-  ImportStatusSchema,
-  MessagePageSchema,
-  MessageSchema,
-  RecruiterSchema,
-  TemplateSchema,
-} from '../../shared/api';
+
+export type { Answer, AssistantInfo } from '../../shared/api';
+
+/**
+ * How a page's request for a relayed endpoint maps onto the endpoint: it is one flat object, its
+ * path parameters (under another name where `params` says so: `candidateId` for a candidate's
+ * `:id`), then its query or its body's fields (or the body whole under the key `bodyAs` names).
+ */
+export interface RelayBinding {
+  readonly params?: Readonly<Record<string, string>>;
+  readonly bodyAs?: string;
+}
+
+/** The contract's endpoints the extension's pages call, relayed as they are. */
+export const relayedEndpoints = {
+  'candidates.search': {},
+  'candidates.get': {},
+  'candidates.upsert': { bodyAs: 'candidate' },
+  'candidates.consent': { bodyAs: 'consent' },
+  'candidates.consentHistory': {},
+  'imports.get': {},
+  'messages.list': { params: { candidateId: 'id' } },
+  'messages.markRead': { params: { candidateId: 'id' } },
+  'assistant.get': { params: { candidateId: 'id' } },
+  'assistant.set': { params: { candidateId: 'id' } },
+  'templates.list': {},
+  'sequences.list': {},
+  'campaigns.list': {},
+  'campaigns.get': {},
+  'campaigns.create': {},
+  'campaigns.update': {},
+  'campaigns.delete': {},
+  'campaigns.recipients': {},
+  'campaigns.addCandidates': {},
+  'campaigns.removeCandidate': {},
+  'campaigns.createMessage': {},
+  'campaigns.previewMessage': {},
+  'campaigns.getMessage': {},
+  'campaigns.updateMessage': {},
+  'campaigns.deleteMessage': {},
+  'campaigns.scheduleMessage': {},
+} as const satisfies { [N in EndpointName]?: RelayBinding };
+
+export type RelayedName = keyof typeof relayedEndpoints;
 
 const atsId = z.string().min(1).max(100);
-const campaignId = z.number().int().positive();
 
-/**
- * A consent statement (the upsert's `consent`, or POST /api/candidates/:atsId/consent on its own),
- * checked for shape only, as the rest: an empty source is the server's to refuse, naming the field.
- */
-const consentStatement = z.strictObject({ status: z.enum(CONSENT_STATUSES), source: z.string().max(200), at: z.string().max(40).optional() });
-
-/**
- * A candidate's data for PUT /api/candidates/:atsId, checked for shape only: what a value must
- * be (a valid phone, an email) is the server's to say, so its refusal names the field.
- */
-const optionalText = (max: number) => z.string().max(max).nullish();
-const candidateUpsert = z.strictObject({
-  firstName: z.string().max(100),
-  lastName: z.string().max(100),
-  email: optionalText(254),
-  phone: optionalText(40),
-  channel: z.enum(CHANNELS).nullish(),
-  consent: consentStatement.optional(),
-  timeZone: optionalText(64),
-  jobTitle: optionalText(200),
-  location: optionalText(200),
-});
-
-/** Requests: name -> input schema. Outputs are typed in `Outputs` below. */
-export const requestSchemas = {
+/** The extension's own requests: name -> input schema. Their outputs are in `ExtensionOutputs`. */
+export const extensionRequests = {
   'session.get': z.object({}),
   'session.signIn': z.object({
     serverUrl: z.url({ protocol: /^https?$/, message: 'Enter the server URL, e.g. http://localhost:8787' }),
@@ -61,148 +70,78 @@ export const requestSchemas = {
     password: z.string().min(1, 'Enter your password.'),
   }),
   'session.signOut': z.object({}),
+  /** The badges' look-up (candidates.search by ids), answered from a short cache where it can be. */
   'candidates.lookup': z.object({ ids: z.array(atsId).min(1).max(200) }),
-  'candidates.get': z.object({ id: atsId }),
-  'candidates.upsert': z.object({ id: atsId, candidate: candidateUpsert }),
-  'candidates.consent': z.object({ id: atsId, consent: consentStatement }),
-  'candidates.consentHistory': z.object({ id: atsId }),
-  'candidates.search': z.object({ query: z.string().max(100), limit: z.number().int().min(1).max(100).optional(), cursor: z.string().optional() }),
-  'messages.list': z.object({ candidateId: atsId, after: z.number().int().min(0).optional() }),
+  /** messages.send, always with the key that makes a retry of the same composed text send nothing twice. */
   'messages.send': z.object({
     candidateId: atsId,
     body: z.string().max(20_000),
     templateId: z.number().int().positive().optional(),
     idempotencyKey: z.string().min(8).max(200),
   }),
-  'messages.markRead': z.object({ candidateId: atsId }),
-  'templates.list': z.object({}),
-  'sequences.list': z.object({}),
-  'assistant.get': z.object({ candidateId: atsId }),
-  'assistant.set': z.object({ candidateId: atsId, active: z.boolean(), sequenceId: z.number().int().positive().optional() }),
-  'campaigns.list': z.object({ status: z.enum(['draft', 'scheduled', 'sending', 'sent']).optional(), mine: z.boolean().optional() }),
-  'campaigns.get': z.object({ id: campaignId }),
-  'campaigns.create': z.object({
-    name: z.string(),
-    jobTitle: z.string().nullish(),
-    description: z.string().nullish(),
-    candidateIds: z.array(atsId).max(5000).optional(),
-  }),
-  'campaigns.update': z.object({
-    id: campaignId,
-    name: z.string().optional(),
-    jobTitle: z.string().nullish(),
-    description: z.string().nullish(),
-    assistant: z.object({ enabled: z.boolean(), sequenceId: z.number().int().positive().nullish() }).optional(),
-  }),
-  'campaigns.delete': z.object({ id: campaignId }),
-  'campaigns.recipients': z.object({ id: campaignId, limit: z.number().int().min(1).max(500).optional(), offset: z.number().int().min(0).optional() }),
-  'campaigns.addCandidates': z.object({ id: campaignId, candidateIds: z.array(atsId).min(1).max(5000) }),
-  'campaigns.removeCandidate': z.object({ id: campaignId, candidateId: atsId }),
-  'campaigns.createMessage': z.object({
-    id: campaignId,
-    body: z.string().max(20_000),
-    sendAt: z.string().nullable(),
-    templateId: z.number().int().positive().nullish(),
-  }),
-  'campaigns.previewMessage': z.object({
-    id: campaignId,
-    body: z.string().max(20_000),
-    sendAt: z.string().nullable(),
-    templateId: z.number().int().positive().nullish(),
-  }),
-  'campaigns.getMessage': z.object({ id: campaignId, messageId: z.number().int().positive() }),
-  'campaigns.updateMessage': z.object({
-    id: campaignId,
-    messageId: z.number().int().positive(),
-    body: z.string().max(20_000).optional(),
-    sendAt: z.string().nullable().optional(),
-    templateId: z.number().int().positive().nullish(),
-  }),
-  'campaigns.deleteMessage': z.object({ id: campaignId, messageId: z.number().int().positive() }),
-  'campaigns.scheduleMessage': z.object({ id: campaignId, messageId: z.number().int().positive() }),
+  /** candidates.import, with the file's text as the options page read it. */
   'imports.start': z.object({
     format: z.enum(['csv', 'ndjson']),
     text: z.string().max(MAX_IMPORT_BYTES, 'The file is larger than 32 MB; split it into smaller files.'),
   }),
-  'imports.get': z.object({ importId: z.string().min(1).max(100) }),
   'ui.openOptions': z.object({}),
 } as const;
 
-export type RequestName = keyof typeof requestSchemas;
-export type RequestInput<N extends RequestName> = z.input<(typeof requestSchemas)[N]>;
-
-type Out<S extends z.ZodType> = z.infer<S>;
+export type ExtensionRequestName = keyof typeof extensionRequests;
 
 export interface Session {
   serverUrl: string;
   signedIn: boolean;
-  recruiter: Out<typeof RecruiterSchema> | null;
+  recruiter: Recruiter | null;
 }
 
-export interface Outputs {
+interface ExtensionOutputs {
   'session.get': Session;
   'session.signIn': Session;
   'session.signOut': Session;
-  'candidates.lookup': Out<typeof CandidateListSchema>;
-  'candidates.get': Out<typeof CandidateSchema>;
-  'candidates.upsert': Out<typeof CandidateSchema>;
-  'candidates.consent': Out<typeof CandidateSchema>;
-  'candidates.consentHistory': Out<typeof ConsentHistorySchema>;
-  'candidates.search': Out<typeof CandidateListSchema>;
-  'messages.list': Out<typeof MessagePageSchema>;
-  'messages.send': Out<typeof MessageSchema>;
-  'messages.markRead': { unreadCount: number };
-  'templates.list': { templates: Out<typeof TemplateSchema>[] };
-  'sequences.list': { sequences: { id: number; name: string; kind: 'inbound' | 'outbound'; primary: boolean; description?: string | null }[] };
-  'assistant.get': AssistantInfo;
-  'assistant.set': Out<typeof CandidateSchema>;
-  'campaigns.list': { campaigns: Out<typeof CampaignSchema>[] };
-  'campaigns.get': Out<typeof CampaignDetailSchema>;
-  'campaigns.create': { campaign: Out<typeof CampaignDetailSchema>; candidates: Out<typeof AddCandidatesResultSchema> | null };
-  'campaigns.update': Out<typeof CampaignDetailSchema>;
-  'campaigns.delete': null;
-  'campaigns.recipients': { recipients: Out<typeof CampaignRecipientSchema>[]; total: number; nextOffset: number | null };
-  'campaigns.addCandidates': Out<typeof AddCandidatesResultSchema>;
-  'campaigns.removeCandidate': { recipients: number };
-  'campaigns.createMessage': Out<typeof CampaignMessageWithReviewSchema>;
-  'campaigns.previewMessage': Out<typeof CampaignMessagePreviewSchema>;
-  'campaigns.getMessage': Out<typeof CampaignMessageWithReviewSchema>;
-  'campaigns.updateMessage': Out<typeof CampaignMessageWithReviewSchema>;
-  'campaigns.deleteMessage': null;
-  'campaigns.scheduleMessage': Out<typeof CampaignMessageWithReviewSchema> & { confirmation: string };
-  'imports.start': Out<typeof ImportStatusSchema>;
-  'imports.get': Out<typeof ImportStatusSchema>;
+  'candidates.lookup': OutputOf<Contract['candidates.search']>;
+  'messages.send': OutputOf<Contract['messages.send']>;
+  'imports.start': OutputOf<Contract['candidates.import']>;
   'ui.openOptions': null;
 }
 
-export interface Answer {
-  key: string;
-  label: string;
-  value: string;
-}
+type Simplify<T> = { [K in keyof T]: T[K] } & {};
+type BindingOf<N extends RelayedName> = (typeof relayedEndpoints)[N];
+/** The page's name for path parameter K (the binding's rename, or K itself). */
+type RelayKey<B, K> = B extends { params: infer R }
+  ? { [X in keyof R]: R[X] extends K ? X : never }[keyof R] extends infer F extends PropertyKey
+    ? [F] extends [never]
+      ? K
+      : F
+    : K
+  : K;
+type RelayParams<N extends RelayedName> = { [K in keyof ParamsOf<Contract[N]> as RelayKey<BindingOf<N>, K>]: ParamsOf<Contract[N]>[K] };
+type RelayBody<N extends RelayedName> = Contract[N] extends { body: z.ZodType }
+  ? BindingOf<N> extends { bodyAs: infer K extends string }
+    ? { [P in K]: BodyOf<Contract[N]> }
+    : BodyOf<Contract[N]>
+  : unknown;
 
-/** What Ari is doing for one candidate (GET /api/candidates/:id/assistant). */
-export interface AssistantInfo {
-  active: boolean;
-  sequence: { id: number; name: string } | null;
-  stepId: string | null;
-  /** Why Ari stopped, while it isn't running. */
-  handback: {
-    reason: 'COMPLETED' | 'HANDED_BACK' | 'NOT_UNDERSTOOD' | 'TAKEN_OVER' | 'OPTED_OUT';
-    message: string;
-    summary: Answer[];
-    at: string;
-  } | null;
-  answers: Answer[];
-  /** The candidate's next booking on a recruiter's calendar. */
-  booking: { startsAt: string; endsAt: string } | null;
-}
+/** What a page sends for a relayed endpoint: one flat object (see RelayBinding). */
+export type RelayInput<N extends RelayedName> = Simplify<RelayParams<N> & QueryOf<Contract[N]> & RelayBody<N>>;
+
+export type RequestName = RelayedName | ExtensionRequestName;
+export type RequestInput<N extends RequestName> = N extends RelayedName
+  ? RelayInput<N>
+  : N extends ExtensionRequestName
+    ? z.input<(typeof extensionRequests)[N]>
+    : never;
+/** What each request resolves to when it succeeds. */
+export type Outputs = { [N in RequestName]: N extends RelayedName ? OutputOf<Contract[N]> : N extends ExtensionRequestName ? ExtensionOutputs[N] : never };
 
 /** What every request resolves to: the data, or the server's (or the relay's) refusal. */
 export type Result<T> = { ok: true; data: T } | { ok: false; error: RelayError };
 
 export interface RelayError {
-  /** The server's code (OPTED_OUT, NOT_LICENSED...) or the relay's own: SIGNED_OUT, OFFLINE, BAD_REQUEST. */
+  /**
+   * The server's code (OPTED_OUT, NOT_LICENSED, VALIDATION...) or the relay's own: SIGNED_OUT,
+   * OFFLINE, BAD_REQUEST, BAD_RESPONSE (the server answered in a shape the contract does not say).
+   */
   code: string;
   message: string;
   status: number;
@@ -216,13 +155,6 @@ export interface RequestEnvelope<N extends RequestName = RequestName> {
   input: RequestInput<N>;
 }
 
-/** Pushed from the background to content scripts and pages over a `te.events` port. */
+/** Pushed from the background to content scripts and pages over a `te.events` port: the server's events, parsed, and the background's own. */
 export type PushEvent =
-  | { type: 'message.created' | 'message.updated'; data: Out<typeof MessageSchema> }
-  | { type: 'candidate.updated'; data: Out<typeof CandidateSchema> }
-  /** Candidates' data changed (an upsert, an import, an erasure): re-read the ones shown. */
-  | { type: 'candidates.updated'; data: { ids: string[] } }
-  | { type: 'campaign.updated'; data: Out<typeof CampaignDetailSchema> }
-  | { type: 'booking.created'; data: { id: number; candidateId: string; startsAt: string; endsAt: string } }
-  | { type: 'session.changed'; data: Session }
-  | { type: 'stream.status'; data: { connected: boolean } };
+  Exclude<ServerEvent, { type: 'ready' }> | { type: 'session.changed'; data: Session } | { type: 'stream.status'; data: { connected: boolean } };

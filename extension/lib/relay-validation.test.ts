@@ -5,7 +5,8 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { RelayFailure } from './api-client';
-import type { RequestName } from './protocol';
+import { contract, type EndpointSpec } from '../../shared/contract';
+import { relayedEndpoints, type RelayBinding, type RequestName } from './protocol';
 import { createRelayHandler, type RelayHandlers } from './relay-server';
 
 const RUNTIME_ID = 'abcdefghijklmnopabcdefghijklmnop';
@@ -62,39 +63,56 @@ describe('relay message validation', () => {
     expect(calls).toEqual([]);
   });
 
-  it('refuses invalid input with BAD_REQUEST and a readable message, without calling the handler', async () => {
+  it("refuses invalid input to the extension's own requests with BAD_REQUEST and a readable message, without calling the handler", async () => {
     const { calls, handle } = setup();
     const cases: [string, unknown, RegExp][] = [
       ['candidates.lookup', { ids: [] }, /^ids: Too small/],
       ['candidates.lookup', { ids: 'a,b' }, /^ids: Invalid input: expected array/],
       ['candidates.lookup', undefined, /^ids: Invalid input/],
       ['candidates.lookup', { ids: Array.from({ length: 201 }, (_, i) => String(i)) }, /^ids: Too big/],
-      ['candidates.get', { id: '' }, /^id: Too small/],
       ['messages.send', { candidateId: '10001', body: 'Hi', idempotencyKey: 'short' }, /^idempotencyKey: Too small/],
       ['session.signIn', { serverUrl: 'ftp://x', email: 'a@b.c', password: 'p' }, /^Enter the server URL, e\.g\. http:\/\/localhost:8787$/],
       ['session.signIn', { serverUrl: 'http://localhost:8787', email: '  ', password: 'p' }, /^Enter your email\.$/],
-      ['campaigns.get', { id: -1 }, /^id: Too small/],
-      // The upsert's shape is checked here (a typo in a field name is not dropped); its values are the server's to judge.
-      ['candidates.upsert', { id: '10151', candidate: { firstName: 'Lucia', lastName: 'Cruz', mobile: '555' } }, /^candidate: Unrecognized key: "mobile"/],
-      ['candidates.upsert', { id: '10151', candidate: { lastName: 'Cruz' } }, /^candidate\.firstName: Invalid input/],
-      [
-        'candidates.upsert',
-        { id: '10151', candidate: { firstName: 'L', lastName: 'C', consent: { status: 'maybe', source: 'x' } } },
-        /^candidate\.consent\.status: Invalid option/,
-      ],
-      // A consent statement on its own: the same shape as the upsert's.
-      ['candidates.consent', { id: '10153', consent: { status: 'yes', source: 'x' } }, /^consent\.status: Invalid option/],
-      ['candidates.consent', { id: '10153', consent: { status: 'granted', source: 'x', by: 'me' } }, /^consent: Unrecognized key: "by"/],
-      ['candidates.consent', { id: '10153' }, /^consent: Invalid input/],
-      ['candidates.consentHistory', { id: '' }, /^id: Too small/],
       ['imports.start', { format: 'xlsx', text: 'a' }, /^format: Invalid option/],
-      ['imports.get', { importId: '' }, /^importId: Too small/],
     ];
     for (const [name, input, message] of cases) {
       const result = await handle(envelope(name, input), ours);
       expect(result, `${name} ${JSON.stringify(input)}`).toEqual({
         ok: false,
         error: { code: 'BAD_REQUEST', message: expect.stringMatching(message), status: 400 },
+      });
+    }
+    expect(calls).toEqual([]);
+  });
+
+  it("refuses invalid input to a relayed endpoint as the server would (the contract's schemas: VALIDATION, same words, same field), without calling the handler", async () => {
+    const { calls, handle } = setup();
+    const cases: [string, unknown, string, RegExp][] = [
+      ['candidates.get', { id: '' }, 'id', /^id: Too small/],
+      ['campaigns.get', { id: -1 }, 'id', /^id: must be a positive integer\.$/],
+      ['campaigns.recipients', { id: 3, limit: 501 }, 'limit', /^limit: Too big/],
+      ['campaigns.create', { name: '  ' }, 'name', /^name: Give the campaign a name\.$/],
+      // The upsert's body is the contract's: a typo in a field name is not dropped; a missing first name is named.
+      ['candidates.upsert', { id: '10151', candidate: { firstName: 'Lucia', lastName: 'Cruz', mobile: '555' } }, 'body', /^body: Unrecognized key: "mobile"/],
+      ['candidates.upsert', { id: '10151', candidate: { lastName: 'Cruz' } }, 'firstName', /^firstName: firstName is required\.$/],
+      [
+        'candidates.upsert',
+        { id: '10151', candidate: { firstName: 'L', lastName: 'C', consent: { status: 'maybe', source: 'x' } } },
+        'consent.status',
+        /^consent\.status: Invalid option/,
+      ],
+      // A consent statement on its own: the same shape as the upsert's.
+      ['candidates.consent', { id: '10153', consent: { status: 'yes', source: 'x' } }, 'status', /^status: Invalid option/],
+      ['candidates.consent', { id: '10153', consent: { status: 'granted', source: 'x', by: 'me' } }, 'body', /^body: Unrecognized key: "by"/],
+      ['candidates.consent', { id: '10153' }, 'body', /^body: Invalid input/],
+      ['candidates.consentHistory', { id: '' }, 'id', /^id: Too small/],
+      ['imports.get', { importId: '' }, 'importId', /^importId: Too small/],
+    ];
+    for (const [name, input, field, message] of cases) {
+      const result = await handle(envelope(name, input), ours);
+      expect(result, `${name} ${JSON.stringify(input)}`).toEqual({
+        ok: false,
+        error: { code: 'VALIDATION', message: expect.stringMatching(message), status: 400, field },
       });
     }
     expect(calls).toEqual([]);
@@ -140,5 +158,23 @@ describe('relay message validation', () => {
       ok: false,
       error: { code: 'EXTENSION_ERROR', message: 'oops', status: 0 },
     });
+  });
+});
+
+describe('relayed endpoints', () => {
+  it('map each page field to one part of the endpoint: renamed parameters exist, and no parameter shares a name with a body or query field', () => {
+    for (const [name, binding] of Object.entries(relayedEndpoints) as [keyof typeof relayedEndpoints, RelayBinding][]) {
+      const spec: EndpointSpec = contract[name];
+      const params = Object.keys(spec.params?.shape ?? {});
+      for (const param of Object.values(binding.params ?? {})) expect(params, name).toContain(param);
+      const pageParams = params.map((p) => Object.keys(binding.params ?? {}).find((k) => binding.params![k] === p) ?? p);
+      if (binding.bodyAs) expect(spec.body, `${name}: bodyAs without a body`).toBeDefined();
+      const body = spec.body && !binding.bodyAs && 'shape' in spec.body ? Object.keys((spec.body as { shape: object }).shape) : [];
+      const others = [...body, ...Object.keys(spec.query?.shape ?? {}), ...(binding.bodyAs ? [binding.bodyAs] : [])];
+      expect(
+        pageParams.filter((p) => others.includes(p)),
+        name,
+      ).toEqual([]);
+    }
   });
 });

@@ -1,13 +1,10 @@
 /**
  * In-process fan-out of changes to the clients of one organisation (the /api/events stream).
  */
-export type AppEvent =
-  | { type: 'message.created'; data: unknown }
-  | { type: 'message.updated'; data: unknown }
-  | { type: 'candidate.updated'; data: unknown }
-  | { type: 'candidates.updated'; data: { ids: string[] } }
-  | { type: 'campaign.updated'; data: unknown }
-  | { type: 'booking.created'; data: unknown };
+import type { ServerEventInput } from '../../shared/contract/index.js';
+
+/** An event as services publish it: its payload typed by the contract (shared/contract/events.ts). */
+export type AppEvent = Exclude<ServerEventInput, { type: 'ready' }>;
 
 type Listener = (event: AppEvent) => void;
 

@@ -1,7 +1,8 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { zValidator } from '@hono/zod-validator';
 import { bodyLimit } from 'hono/body-limit';
-import type { ZodType } from 'zod';
+import type { z, ZodType } from 'zod';
+import { validationFailure, type RequestPart } from '../../shared/contract/define.js';
 import { ApiError } from './errors.js';
 import type { Actor, Caller } from '../services/auth.js';
 
@@ -11,15 +12,19 @@ import type { Actor, Caller } from '../services/auth.js';
  */
 export type AppEnv = { Variables: { actor: Actor; caller: Caller; token: string } };
 
+const PART_OF = { json: 'body', query: 'query', param: 'params', header: 'headers' } as const satisfies Record<string, RequestPart>;
+
 /** zod validation whose refusal is our error shape: 400 VALIDATION naming the field. */
-export function validate<T extends ZodType, Target extends 'json' | 'query' | 'param' | 'header' | 'form'>(target: Target, schema: T) {
+export function validate<T extends ZodType, Target extends keyof typeof PART_OF>(target: Target, schema: T) {
   return zValidator(target, schema, (result) => {
-    if (!result.success) {
-      const issue = result.error.issues[0]!;
-      const field = issue.path.length ? issue.path.join('.') : target === 'json' ? 'body' : target;
-      throw new ApiError(400, 'VALIDATION', `${field}: ${issue.message}`, { field, issues: result.error.issues.length });
-    }
+    if (!result.success) throw validationError(result.error.issues, PART_OF[target]);
   });
+}
+
+/** 400 VALIDATION, worded as the extension's background words the same refusal (shared/contract/define.ts). */
+export function validationError(issues: readonly z.core.$ZodIssue[], part: RequestPart): ApiError {
+  const { field, message, issues: count } = validationFailure(issues, part);
+  return new ApiError(400, 'VALIDATION', message, { field, issues: count });
 }
 
 export function errorBody(code: string, message: string, details?: Record<string, unknown>) {

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
-import { ApiKeyBodySchema } from '../../shared/api.js';
-import { ApiError, validation } from '../lib/errors.js';
-import { validate, type AppEnv } from '../lib/http.js';
+import { ApiError } from '../lib/errors.js';
+import { serve } from '../lib/contract-routes.js';
+import type { AppEnv } from '../lib/http.js';
 import type { Caller } from '../services/auth.js';
 import type { Services } from '../services/index.js';
 
@@ -11,21 +11,21 @@ function requireAdmin(caller: Caller): void {
 
 /** Integration keys for the ATS's sync jobs: created (shown once), listed and revoked by administrators. */
 export function apiKeyRoutes(services: Services) {
-  return new Hono<AppEnv>()
-    .post('/', validate('json', ApiKeyBodySchema), (c) => {
-      requireAdmin(c.var.caller);
-      const { org, recruiter } = c.var.caller;
-      return c.json(services.apiKeys.create(org, recruiter.id, c.req.valid('json').name), 201);
-    })
-    .get('/', (c) => {
-      requireAdmin(c.var.caller);
-      return c.json({ keys: services.apiKeys.list(c.var.caller.org) });
-    })
-    .delete('/:id', (c) => {
-      requireAdmin(c.var.caller);
-      const id = Number(c.req.param('id'));
-      if (!Number.isSafeInteger(id) || id <= 0) throw validation('id must be a positive integer.');
-      services.apiKeys.revoke(c.var.caller.org, id);
-      return c.body(null, 204);
-    });
+  const router = new Hono<AppEnv>();
+  const on = serve(router);
+  on('apiKeys.create', (c, { body }) => {
+    requireAdmin(c.var.caller);
+    const { org, recruiter } = c.var.caller;
+    return services.apiKeys.create(org, recruiter.id, body.name);
+  });
+  on('apiKeys.list', (c) => {
+    requireAdmin(c.var.caller);
+    return { keys: services.apiKeys.list(c.var.caller.org) };
+  });
+  on('apiKeys.revoke', (c, { params }) => {
+    requireAdmin(c.var.caller);
+    services.apiKeys.revoke(c.var.caller.org, params.id);
+    return null;
+  });
+  return router;
 }

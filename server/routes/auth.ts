@@ -1,24 +1,23 @@
 import { Hono } from 'hono';
-import { LoginBodySchema } from '../../shared/api.js';
-import { clientAddress, validate, type AppEnv } from '../lib/http.js';
+import { serve } from '../lib/contract-routes.js';
+import { clientAddress, type AppEnv } from '../lib/http.js';
 import type { Services } from '../services/index.js';
 
-/** POST /api/auth/login (public), POST /api/auth/logout and GET /api/me (signed in). */
+/** Sign-in (public), sign-out and who is signed in. */
 export function authRoutes(services: Services, network: { trustProxy: string | undefined }) {
-  const publicRoutes = new Hono<AppEnv>().post('/auth/login', validate('json', LoginBodySchema), async (c) => {
-    const { email, password } = c.req.valid('json');
-    return c.json(await services.auth.login(email, password, clientAddress(c, network.trustProxy)));
-  });
+  const publicRoutes = new Hono<AppEnv>();
+  serve(publicRoutes)('auth.login', async (c, { body }) => services.auth.login(body.email, body.password, clientAddress(c, network.trustProxy)));
 
-  const signedIn = new Hono<AppEnv>()
-    .get('/me', (c) => {
-      const { recruiter, org } = c.var.caller;
-      return c.json({ ...services.auth.serialize(recruiter, org), unreadCount: services.conversations.unreadTotal(org.id) });
-    })
-    .post('/auth/logout', (c) => {
-      services.auth.logout(c.var.token);
-      return c.body(null, 204);
-    });
+  const signedIn = new Hono<AppEnv>();
+  const on = serve(signedIn);
+  on('auth.me', (c) => {
+    const { recruiter, org } = c.var.caller;
+    return { ...services.auth.serialize(recruiter, org), unreadCount: services.conversations.unreadTotal(org.id) };
+  });
+  on('auth.logout', (c) => {
+    services.auth.logout(c.var.token);
+    return null;
+  });
 
   return { publicRoutes, signedIn };
 }

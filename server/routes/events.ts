@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { Deps } from '../deps.js';
 import type { AppEvent } from '../lib/events.js';
+import { serve } from '../lib/contract-routes.js';
 import type { AppEnv } from '../lib/http.js';
 import type { AuthService } from '../services/auth.js';
 
@@ -18,7 +19,8 @@ const MAX_QUEUED_EVENTS = 1000;
  * each the sign-in is checked again: a stream ends when its token is revoked or expires.
  */
 export function eventRoutes({ events, clock }: Deps, auth: Pick<AuthService, 'authenticate'>) {
-  return new Hono<AppEnv>().get('/', (c) => {
+  const router = new Hono<AppEnv>();
+  serve(router)('events.stream', (c) => {
     const orgId = c.var.caller.org.id;
     const token = c.var.token;
     return streamSSE(c, async (stream) => {
@@ -63,4 +65,5 @@ export function eventRoutes({ events, clock }: Deps, auth: Pick<AuthService, 'au
       unsubscribe();
     });
   });
+  return router;
 }

@@ -1,13 +1,11 @@
 import { and, asc, eq } from 'drizzle-orm';
 import { Hono } from 'hono';
-import { z } from 'zod';
 import { SequenceSchema } from '../../shared/sequences.js';
 import { organizations, sequences } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import { ApiError, notFound } from '../lib/errors.js';
-import { validate, type AppEnv } from '../lib/http.js';
-
-export const SequenceBodySchema = z.object({ definition: z.unknown(), primary: z.boolean().optional() });
+import { serve } from '../lib/contract-routes.js';
+import type { AppEnv } from '../lib/http.js';
 
 type SequenceRow = typeof sequences.$inferSelect;
 
@@ -42,53 +40,52 @@ export function sequenceRoutes({ db, clock }: Deps) {
     db.update(organizations).set({ primarySequenceId: id }).where(eq(organizations.id, orgId)).run();
   }
 
-  return new Hono<AppEnv>()
-    .get('/', (c) => {
-      const { org } = c.var.caller;
-      if (!org.assistantSubscribed) return c.json({ sequences: [] });
-      const rows = db.select().from(sequences).where(eq(sequences.orgId, org.id)).orderBy(asc(sequences.kind), asc(sequences.name)).all();
-      return c.json({ sequences: rows.map((r) => json(r, org.primarySequenceId)) });
-    })
-    .post('/', validate('json', SequenceBodySchema), (c) => {
-      const { org, recruiter } = c.var.caller;
-      requireAdmin(recruiter.isAdmin);
-      if (!org.assistantSubscribed) throw new ApiError(403, 'ASSISTANT_NOT_SUBSCRIBED', 'Your organization does not subscribe to the digital assistant.');
-      const { definition, primary } = c.req.valid('json');
-      const seq = parse(definition);
-      // Refused before anything is written: a 400 must leave no sequence behind.
-      if (primary && seq.kind !== 'inbound') throw new ApiError(400, 'VALIDATION', 'Only an inbound sequence can be the primary one.');
-      const now = clock.now();
-      const row = db
-        .insert(sequences)
-        .values({ orgId: org.id, kind: seq.kind, name: seq.name, definition: seq as unknown as Record<string, unknown>, createdAt: now, updatedAt: now })
-        .returning()
-        .get();
-      if (primary) setPrimary(org.id, row.id, row.kind);
-      return c.json(json(row, primary ? row.id : org.primarySequenceId), 201);
-    })
-    .patch('/:id', validate('json', SequenceBodySchema), (c) => {
-      const { org, recruiter } = c.var.caller;
-      requireAdmin(recruiter.isAdmin);
-      const id = Number(c.req.param('id'));
-      const existing = Number.isSafeInteger(id)
-        ? db
-            .select()
-            .from(sequences)
-            .where(and(eq(sequences.id, id), eq(sequences.orgId, org.id)))
-            .get()
-        : undefined;
-      if (!existing) throw notFound('Sequence');
-      const { definition, primary } = c.req.valid('json');
-      const seq = parse(definition);
-      if (org.primarySequenceId === id && seq.kind !== 'inbound') throw new ApiError(400, 'VALIDATION', 'The primary sequence must stay an inbound sequence.');
-      if (primary && seq.kind !== 'inbound') throw new ApiError(400, 'VALIDATION', 'Only an inbound sequence can be the primary one.');
-      const row = db
-        .update(sequences)
-        .set({ kind: seq.kind, name: seq.name, definition: seq as unknown as Record<string, unknown>, updatedAt: clock.now() })
-        .where(eq(sequences.id, id))
-        .returning()
-        .get();
-      if (primary) setPrimary(org.id, row.id, row.kind);
-      return c.json(json(row, primary ? row.id : org.primarySequenceId));
-    });
+  const router = new Hono<AppEnv>();
+  const on = serve(router);
+  on('sequences.list', (c) => {
+    const { org } = c.var.caller;
+    if (!org.assistantSubscribed) return { sequences: [] };
+    const rows = db.select().from(sequences).where(eq(sequences.orgId, org.id)).orderBy(asc(sequences.kind), asc(sequences.name)).all();
+    return { sequences: rows.map((r) => json(r, org.primarySequenceId)) };
+  });
+  on('sequences.create', (c, { body }) => {
+    const { org, recruiter } = c.var.caller;
+    requireAdmin(recruiter.isAdmin);
+    if (!org.assistantSubscribed) throw new ApiError(403, 'ASSISTANT_NOT_SUBSCRIBED', 'Your organization does not subscribe to the digital assistant.');
+    const { definition, primary } = body;
+    const seq = parse(definition);
+    // Refused before anything is written: a 400 must leave no sequence behind.
+    if (primary && seq.kind !== 'inbound') throw new ApiError(400, 'VALIDATION', 'Only an inbound sequence can be the primary one.');
+    const now = clock.now();
+    const row = db
+      .insert(sequences)
+      .values({ orgId: org.id, kind: seq.kind, name: seq.name, definition: seq as unknown as Record<string, unknown>, createdAt: now, updatedAt: now })
+      .returning()
+      .get();
+    if (primary) setPrimary(org.id, row.id, row.kind);
+    return json(row, primary ? row.id : org.primarySequenceId);
+  });
+  on('sequences.update', (c, { params: { id }, body }) => {
+    const { org, recruiter } = c.var.caller;
+    requireAdmin(recruiter.isAdmin);
+    const existing = db
+      .select()
+      .from(sequences)
+      .where(and(eq(sequences.id, id), eq(sequences.orgId, org.id)))
+      .get();
+    if (!existing) throw notFound('Sequence');
+    const { definition, primary } = body;
+    const seq = parse(definition);
+    if (org.primarySequenceId === id && seq.kind !== 'inbound') throw new ApiError(400, 'VALIDATION', 'The primary sequence must stay an inbound sequence.');
+    if (primary && seq.kind !== 'inbound') throw new ApiError(400, 'VALIDATION', 'Only an inbound sequence can be the primary one.');
+    const row = db
+      .update(sequences)
+      .set({ kind: seq.kind, name: seq.name, definition: seq as unknown as Record<string, unknown>, updatedAt: clock.now() })
+      .where(eq(sequences.id, id))
+      .returning()
+      .get();
+    if (primary) setPrimary(org.id, row.id, row.kind);
+    return json(row, primary ? row.id : org.primarySequenceId);
+  });
+  return router;
 }

@@ -2,16 +2,19 @@ import { asc, eq } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { templates } from '../db/schema.js';
 import type { Deps } from '../deps.js';
+import { serve } from '../lib/contract-routes.js';
 import type { AppEnv } from '../lib/http.js';
 
 export function templateRoutes({ db }: Deps) {
-  return new Hono<AppEnv>().get('/', (c) => {
+  const router = new Hono<AppEnv>();
+  serve(router)('templates.list', (c) => {
     const rows = db
       .select({ id: templates.id, name: templates.name, body: templates.body, whatsappApproved: templates.whatsappApproved })
       .from(templates)
       .where(eq(templates.orgId, c.var.caller.org.id))
       .orderBy(asc(templates.name))
       .all();
-    return c.json({ templates: rows });
+    return { templates: rows };
   });
+  return router;
 }

@@ -7,6 +7,7 @@
  * key derived from (message, candidate), so no crash or second process can queue one twice.
  */
 import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { CampaignDetail } from '../../shared/api.js';
 import { campaignMessages, campaigns, candidates, organizations, recruiters, templates } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import { nextAllowed } from '../lib/zoned-time.js';
@@ -37,7 +38,7 @@ export function textingWindow(org: Organization) {
  */
 export function createCampaignDelivery(
   deps: Deps,
-  services: { outbox: Pick<Outbox, 'enqueue'>; assistant: Pick<Assistant, 'start' | 'publish'>; serializeCampaign(id: number): unknown },
+  services: { outbox: Pick<Outbox, 'enqueue'>; assistant: Pick<Assistant, 'start' | 'publish'>; serializeCampaign(id: number): CampaignDetail | null },
 ) {
   const { db, clock, config, events } = deps;
   const sqlite = db.$client;

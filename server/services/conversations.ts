@@ -3,7 +3,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
-import type { Message } from '../../shared/api.js';
+import type { AssistantInfo, Message } from '../../shared/api.js';
 import { conversations, messages, sequences, templates } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import { ApiError, notFound } from '../lib/errors.js';
@@ -161,7 +161,8 @@ export function createConversationService(
         active: conversation?.assistantActive ?? false,
         sequence: sequence ? { id: sequence.id, name: sequence.name } : null,
         stepId: conversation?.assistantActive ? (state?.stepId ?? null) : null,
-        handback: conversation?.assistantActive ? null : (conversation?.assistantHandback ?? null),
+        // Stored as JSON by the assistant (server/assistant/engine.ts), in the shape AssistantInfo declares.
+        handback: conversation?.assistantActive ? null : ((conversation?.assistantHandback as AssistantInfo['handback']) ?? null),
         answers: services.assistant.answersOf(candidate.id),
         booking: booking ? { startsAt: new Date(booking.startsAt).toISOString(), endsAt: new Date(booking.endsAt).toISOString() } : null,
       };

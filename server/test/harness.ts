@@ -12,6 +12,7 @@ import { FakeClock } from '../lib/clock.js';
 import { createSimulatorProvider, type SimulatorProvider } from '../providers/simulator.js';
 import { seedDemo } from '../seed/demo.js';
 import { organizations } from '../db/schema.js';
+import { checkAgainstContract } from './support/contract-check.js';
 
 export const TEST_AUTH_TOKEN = 'test-auth-token-0123456789abcdef';
 
@@ -82,7 +83,9 @@ export async function createHarness(options: HarnessOptions = {}) {
       body: body !== undefined ? JSON.stringify(body) : undefined,
     });
     const text = await res.text();
-    return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
+    const json = text ? JSON.parse(text) : null;
+    checkAgainstContract(method, path, res.status, json);
+    return { status: res.status, headers: res.headers, body: json };
   }
 
   return {

@@ -24,6 +24,7 @@ vi.mock('../../lib/relay', () => ({
 }));
 
 const { createConversationStore } = await import('./store');
+const { describeError } = await import('./format');
 
 const candidate: Candidate = {
   id: '10001',
@@ -323,6 +324,21 @@ describe('conversation store', () => {
     expect(store.notFound.value).toBe(false);
     await vi.waitFor(() => expect(calls.filter((c) => c.name === 'templates.list')).toHaveLength(2));
     expect(store.load.value.kind).toBe('ready');
+  });
+
+  it('a server that answers in another shape: the tab shows the readable BAD_RESPONSE, not the data', async () => {
+    standardServer();
+    const badResponse = {
+      code: 'BAD_RESPONSE',
+      message:
+        "The Text Engagement server's answer to GET /api/candidates/:id (candidates.get) is not what this extension expects (textable: Invalid input: expected boolean, received string). The server and the extension may be different versions: ask your administrator to update the older one.",
+      status: 0,
+    };
+    handlers.set('candidates.get', () => ({ ok: false, error: badResponse }));
+    const store = createConversationStore('10001', new AbortController().signal);
+    await store.reload();
+    expect(store.load.value).toEqual({ kind: 'error', error: badResponse });
+    expect(describeError(badResponse)).toBe(badResponse.message);
   });
 
   it('candidates.updated naming this candidate reads them again; erased, the tab offers to add them again', async () => {

@@ -17,6 +17,8 @@ export type Sequence = Outputs['sequences.list']['sequences'][number];
 
 export type LoadState = { kind: 'loading' } | { kind: 'ready' } | { kind: 'signed-out' } | { kind: 'error'; error: RelayError };
 
+/** A conversation is read in pages of 500 messages (the server's default page is 100), at most 40 of them. */
+const PAGE_SIZE = 500;
 const MAX_PAGES = 40;
 const WHATSAPP_WINDOW_MS = 24 * 3600_000;
 
@@ -91,7 +93,7 @@ export function createConversationStore(candidateId: string, signalOfView: Abort
     const all: Message[] = [];
     let cursor = after;
     for (let page = 0; page < MAX_PAGES; page++) {
-      const r = await request('messages.list', { candidateId, ...(cursor ? { after: cursor } : {}) });
+      const r = await request('messages.list', { candidateId, limit: PAGE_SIZE, ...(cursor ? { after: cursor } : {}) });
       if (!r.ok) return r;
       all.push(...r.data.messages);
       if (r.data.nextCursor == null) break;
