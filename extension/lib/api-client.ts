@@ -62,3 +62,8 @@ export async function callApi<T>(target: ApiTarget, method: string, path: string
   }
   return json as T;
 }
+
+/** Opens the server's event stream (GET /api/events) for lib/event-stream.ts, which reads it. */
+export function openEventStream(target: { serverUrl: string; token: string }, signal: AbortSignal): Promise<Response> {
+  return fetch(`${target.serverUrl}/api/events`, { headers: { authorization: `Bearer ${target.token}`, accept: 'text/event-stream' }, signal });
+}

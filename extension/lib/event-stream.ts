@@ -1,7 +1,9 @@
 /**
- * Reads the server's /api/events (server-sent events) with fetch, so the Bearer header can be
- * sent, and reconnects with exponential backoff and jitter until stopped.
+ * Reads the server's /api/events (server-sent events; opened by the API client with fetch, so the
+ * Bearer header can be sent) and reconnects with exponential backoff and jitter until stopped.
  */
+import { readEventStream, type ServerSentEvent } from '../../shared/sse';
+import { openEventStream } from './api-client';
 
 export interface StreamEvent {
   type: string;
@@ -29,10 +31,7 @@ export function createEventStream(options: EventStreamOptions) {
     if (!url || !token) return;
     controller = new AbortController();
     try {
-      const res = await fetch(`${url}/api/events`, {
-        headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
-        signal: controller.signal,
-      });
+      const res = await openEventStream({ serverUrl: url, token }, controller.signal);
       if (res.status === 401) {
         options.onUnauthorized();
         running = false;
@@ -41,7 +40,7 @@ export function createEventStream(options: EventStreamOptions) {
       if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
       attempt = 0;
       options.onStatus(true);
-      await read(res.body);
+      await readEventStream(res.body, dispatch);
     } catch {
       // Network error or server gone: fall through to the reconnect below.
     }
@@ -49,37 +48,9 @@ export function createEventStream(options: EventStreamOptions) {
     if (running) schedule();
   }
 
-  async function read(body: ReadableStream<Uint8Array>) {
-    const reader = body.getReader();
-    const decoder = new TextDecoder();
-    let buffer = '';
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      buffer += decoder.decode(value, { stream: true });
-      let boundary: number;
-      while ((boundary = buffer.search(/\r?\n\r?\n/)) >= 0) {
-        const chunk = buffer.slice(0, boundary);
-        buffer = buffer.slice(boundary).replace(/^\r?\n\r?\n/, '');
-        dispatch(chunk);
-      }
-    }
-  }
-
-  function dispatch(chunk: string) {
-    let type = 'message';
-    const data: string[] = [];
-    for (const line of chunk.split(/\r?\n/)) {
-      if (!line || line.startsWith(':')) continue;
-      const colon = line.indexOf(':');
-      const field = colon < 0 ? line : line.slice(0, colon);
-      const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-      if (field === 'event') type = value;
-      else if (field === 'data') data.push(value);
-    }
-    if (!data.length) return;
+  function dispatch({ event, data }: ServerSentEvent) {
     try {
-      options.onEvent({ type, data: JSON.parse(data.join('\n')) });
+      options.onEvent({ type: event, data: JSON.parse(data) });
     } catch {
       // A malformed event is dropped; the stream goes on.
     }
