@@ -5,8 +5,10 @@
  */
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Campaign, CampaignDetail, CampaignMessage, Review } from '../../shared/api.js';
+import { RECOMMENDED_MAX_RECIPIENTS } from '../../shared/campaign-size.js';
 import { unknownMergeFields } from '../../shared/merge-fields.js';
 import { countSegments, MAX_BODY_CHARACTERS, characterCount, type SmsEncoding } from '../../shared/segments.js';
+import { isApprovedTemplateText } from '../../shared/whatsapp.js';
 import {
   candidateAnswers,
   campaignDeliveries,
@@ -33,7 +35,6 @@ import type { InboundService } from './inbound.js';
 import type { Outbox } from './outbox.js';
 import { notTextableReason, whatsappWindowOpen, type Candidate } from './textability.js';
 
-export const RECOMMENDED_MAX_RECIPIENTS = 500;
 const MAX_SCHEDULE_AHEAD_MS = 366 * 24 * 3600_000;
 /** A send time this far in the past is taken as "now" (the form was filled a moment ago). */
 const PAST_GRACE_MS = 5 * 60_000;
@@ -301,7 +302,7 @@ export function createCampaignService(deps: Deps, services: { candidates: Candid
     const recipients = recipientsOf(campaign.id);
     // The engine's rule at send time: an approved template, unedited, may open a WhatsApp conversation.
     const template = message.templateId != null ? db.select().from(templates).where(eq(templates.id, message.templateId)).get() : undefined;
-    const approvedTemplate = !!template?.whatsappApproved && template.body === message.body;
+    const approvedTemplate = isApprovedTemplateText(template, message.body);
     const { eligible, excluded, excludedCandidates } = eligibility(caller, recipients, startsAt, approvedTemplate);
     const creator = db.select().from(recruiters).where(eq(recruiters.id, campaign.createdBy)).get()!;
     const window = textingWindow(caller.org);

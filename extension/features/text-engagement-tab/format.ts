@@ -33,10 +33,6 @@ export function statusTone(status: Message['status']): StatusTone {
   return 'pending';
 }
 
-/** How far an outbound status has come; a late event never moves a message backwards. */
-const RANK: Partial<Record<Message['status'], number>> = { queued: 0, sending: 1, sent: 2, unknown: 2, delivered: 3, undelivered: 3, failed: 3, read: 4 };
-export const statusRank = (status: Message['status']) => RANK[status] ?? 0;
-
 export function senderLabel(m: Message, candidate: Candidate | null): string {
   if (m.direction === 'inbound') return candidate?.firstName || 'Candidate';
   if (m.sender === 'assistant') return 'Ari';

@@ -6,9 +6,11 @@
 import { batch, computed, signal } from '@preact/signals';
 import type { Candidate, Message, Template } from '../../../shared/api';
 import { renderMergeFields } from '../../../shared/merge-fields';
+import { statusRank } from '../../../shared/message-status';
+import { whatsappWindowOpenAt } from '../../../shared/whatsapp';
 import type { AssistantInfo, Outputs, PushEvent, RelayError, Session } from '../../lib/protocol';
 import { request, subscribe } from '../../lib/relay';
-import { describeError, statusRank } from './format';
+import { describeError } from './format';
 
 /** A message as shown: the server's, or our own optimistic copy until the server answers. */
 export type ShownMessage = Message & { pending?: boolean };
@@ -18,7 +20,6 @@ export type Sequence = Outputs['sequences.list']['sequences'][number];
 export type LoadState = { kind: 'loading' } | { kind: 'ready' } | { kind: 'signed-out' } | { kind: 'error'; error: RelayError };
 
 const MAX_PAGES = 40;
-const WHATSAPP_WINDOW_MS = 24 * 3600_000;
 
 function newKey(): string {
   if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
@@ -67,7 +68,7 @@ export function createConversationStore(candidateId: string, signalOfView: Abort
     const c = candidate.value;
     if (!c || c.channel !== 'whatsapp') return true;
     if (!c.whatsappWindowOpen || !c.lastInboundAt) return false;
-    return Date.now() - Date.parse(c.lastInboundAt) < WHATSAPP_WINDOW_MS;
+    return whatsappWindowOpenAt(Date.parse(c.lastInboundAt), Date.now());
   });
 
   // ── The thread ─────────────────────────────────────────────────────────────────────────

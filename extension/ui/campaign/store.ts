@@ -15,7 +15,6 @@ export type Recipient = Outputs['campaigns.recipients']['recipients'][number];
 export type Sequence = Outputs['sequences.list']['sequences'][number];
 export type SearchResult = Outputs['candidates.search']['candidates'][number];
 
-export const RECOMMENDED_MAX = 500;
 const RECIPIENT_PAGE = 100;
 
 export interface Draft {
