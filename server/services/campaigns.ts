@@ -25,7 +25,7 @@ import {
 import type { Deps } from '../deps.js';
 import { ApiError, notFound, validation } from '../lib/errors.js';
 import { sqlColumns } from '../lib/sql-rows.js';
-import { nextAllowed } from '../lib/zoned-time.js';
+import { clockOfMinute, nextAllowed } from '../lib/zoned-time.js';
 import type { Caller } from './auth.js';
 import { timeZoneOf, type CandidateService } from './candidates.js';
 import { createCampaignDelivery, textingWindow } from './campaign-delivery.js';
@@ -43,7 +43,6 @@ type CampaignRow = typeof campaigns.$inferSelect;
 type CampaignMessageRow = typeof campaignMessages.$inferSelect;
 
 const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms).toISOString());
-const clockOf = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
 
 export function createCampaignService(deps: Deps, services: { candidates: CandidateService; outbox: Outbox; inbound: InboundService; assistant: Assistant }) {
   const { db, clock, config } = deps;
@@ -371,7 +370,7 @@ export function createCampaignService(deps: Deps, services: { candidates: Candid
     if (quietCount) {
       warnings.push({
         code: 'QUIET_HOURS',
-        message: `${quietCount} recipient${quietCount > 1 ? 's are' : ' is'} outside texting hours (${clockOf(window.startMinute)}–${clockOf(window.endMinute)} their time) and will get it when their window opens.`,
+        message: `${quietCount} recipient${quietCount > 1 ? 's are' : ' is'} outside texting hours (${clockOfMinute(window.startMinute)}–${clockOfMinute(window.endMinute)} their time) and will get it when their window opens.`,
       });
     }
     if (segments.max > 1) warnings.push({ code: 'MULTIPART', message: `Each text is up to ${segments.max} segments (billed per segment).` });
@@ -394,7 +393,7 @@ export function createCampaignService(deps: Deps, services: { candidates: Candid
       previews,
       quietHours: {
         count: quietCount,
-        window: { start: clockOf(window.startMinute), end: clockOf(window.endMinute) },
+        window: { start: clockOfMinute(window.startMinute), end: clockOfMinute(window.endMinute) },
         byTimeZone: [...zones].map(([timeZone, z]) => ({ timeZone, count: z.count, sendsAt: new Date(z.sendsAt).toISOString() })),
       },
       startsAt: new Date(startsAt).toISOString(),
