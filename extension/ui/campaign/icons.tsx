@@ -49,13 +49,6 @@ export const Send = () => (
     <path d="M22 2 11 13M22 2l-7 20-4-9-9-4 20-7Z" />
   </Icon>
 );
-export const Users = () => (
-  <Icon>
-    <path d="M16 21v-2a4 4 0 0 0-4-4H6a4 4 0 0 0-4 4v2" />
-    <circle cx="9" cy="7" r="4" />
-    <path d="M22 21v-2a4 4 0 0 0-3-3.87M16 3.13a4 4 0 0 1 0 7.75" />
-  </Icon>
-);
 export const Lock = () => (
   <Icon size={14}>
     <rect x="4" y="11" width="16" height="10" rx="2" />
