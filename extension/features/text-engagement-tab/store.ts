@@ -10,7 +10,7 @@ import { statusRank } from '../../../shared/message-status';
 import { whatsappWindowOpenAt } from '../../../shared/whatsapp';
 import type { AssistantInfo, Outputs, PushEvent, RelayError, Session } from '../../lib/protocol';
 import { request, subscribe } from '../../lib/relay';
-import { describeError } from './format';
+import { describeError } from '../../ui/format';
 
 /** A message as shown: the server's, or our own optimistic copy until the server answers. */
 export type ShownMessage = Message & { pending?: boolean };

@@ -1,6 +1,7 @@
 /** The campaign's Overview tab: who is in it, its messages, progress while sending, results once sent. */
 import { useEffect } from 'preact/hooks';
-import { formatWhen, plural, reasonLabel } from './format';
+import { formatWhen, reasonLabel } from './format';
+import { plural } from '../format';
 import { Send } from './icons';
 import { MessageCard } from './MessageCard';
 import { Notice } from './Notice';
