@@ -367,7 +367,7 @@ export async function run(options: BenchOptions = {}): Promise<BenchResult> {
     const headers = { authorization: `Bearer ${token}` };
     const caller = te.services.auth.authenticate(token)!;
 
-    // The largest page the API accepts (the brief asks for limit=1000; the API may cap it).
+    // The largest page the API accepts (this benchmark asks for limit=1000; the API may cap it).
     let pageLimit = 0;
     let firstRefusal = '';
     for (const limit of [THREAD_MESSAGES, 500, 200, 100]) {

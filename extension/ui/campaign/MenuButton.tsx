@@ -1,5 +1,5 @@
 /**
- * A button that shows a short list of actions (the seed's "Actions" button and the menu icon
+ * A button that shows a short list of actions (the campaign's "Actions" button and the menu icon
  * of a scheduled message). A disclosure: the items are ordinary buttons, reachable with Tab as
  * well as the arrow keys; Escape closes it and puts focus back on the button; a click elsewhere
  * or focus leaving it closes it too.

@@ -1,6 +1,6 @@
 /**
- * The Review (the seed's Scheduled Message summary): the server's account of what will happen —
- * recipients, who is excluded and why, the texts as candidates will read them, segments, the
+ * The Review (the scheduled message's summary, before it goes): the server's account of what
+ * will happen — recipients, who is excluded and why, the texts as candidates will read them, segments, the
  * quiet-hours effect per time zone, the estimated finish, warnings — then Send (now) or Save
  * (later). The menu icon offers Edit and Delete.
  */
