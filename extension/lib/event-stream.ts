@@ -4,6 +4,7 @@
  */
 import { readEventStream, type ServerSentEvent } from '../../shared/sse';
 import { openEventStream } from './api-client';
+import { STREAM_RETRY_FIRST_MS, STREAM_RETRY_MOST_MS } from './tuning';
 
 export interface StreamEvent {
   type: string;
@@ -57,7 +58,7 @@ export function createEventStream(options: EventStreamOptions) {
   }
 
   function schedule() {
-    const base = Math.min(30_000, 1000 * 2 ** attempt++);
+    const base = Math.min(STREAM_RETRY_MOST_MS, STREAM_RETRY_FIRST_MS * 2 ** attempt++);
     retryTimer = setTimeout(() => void connect(), base / 2 + Math.random() * (base / 2));
   }
 

@@ -8,6 +8,7 @@ import { useEffect, useMemo, useRef } from 'preact/hooks';
 import type { Campaign } from '../../../shared/api';
 import type { Session } from '../../lib/protocol';
 import { request, subscribe } from '../../lib/relay';
+import { CAMPAIGN_LIST_REFRESH_AFTER_MS } from '../../lib/tuning';
 import { CampaignView } from '../../ui/campaign/CampaignView';
 import { describeCampaignError } from '../../ui/campaign/format';
 import { Phone } from '../../ui/campaign/icons';
@@ -72,7 +73,7 @@ export function Popup() {
           listTimer = setTimeout(() => {
             listTimer = null;
             void loadList();
-          }, 500);
+          }, CAMPAIGN_LIST_REFRESH_AFTER_MS);
         }
       }
     }, abort.signal);

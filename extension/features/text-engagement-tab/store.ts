@@ -10,6 +10,7 @@ import { statusRank } from '../../../shared/message-status';
 import { whatsappWindowOpenAt } from '../../../shared/whatsapp';
 import type { AssistantInfo, Outputs, PushEvent, RelayError, Session } from '../../lib/protocol';
 import { request, subscribe } from '../../lib/relay';
+import { ASSISTANT_REFRESH_AFTER_MS, THREAD_MAX_PAGES, UNREACHABLE_NOTICE_AFTER_MS } from '../../lib/tuning';
 import { describeError } from '../../ui/format';
 
 /** A message as shown: the server's, or our own optimistic copy until the server answers. */
@@ -18,8 +19,6 @@ export type ShownMessage = Message & { pending?: boolean };
 export type Sequence = Outputs['sequences.list']['sequences'][number];
 
 export type LoadState = { kind: 'loading' } | { kind: 'ready' } | { kind: 'signed-out' } | { kind: 'error'; error: RelayError };
-
-const MAX_PAGES = 40;
 
 function newKey(): string {
   if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
@@ -91,7 +90,7 @@ export function createConversationStore(candidateId: string, signalOfView: Abort
   async function fetchAll(after: number | undefined): Promise<{ ok: true; messages: Message[] } | { ok: false; error: RelayError }> {
     const all: Message[] = [];
     let cursor = after;
-    for (let page = 0; page < MAX_PAGES; page++) {
+    for (let page = 0; page < THREAD_MAX_PAGES; page++) {
       const r = await request('messages.list', { candidateId, ...(cursor ? { after: cursor } : {}) });
       if (!r.ok) return r;
       all.push(...r.data.messages);
@@ -222,7 +221,7 @@ export function createConversationStore(candidateId: string, signalOfView: Abort
           unreachableTimer = setTimeout(() => {
             unreachableTimer = null;
             if (connected.value === false) reachable.value = false;
-          }, 2500);
+          }, UNREACHABLE_NOTICE_AFTER_MS);
         }
         return;
       }
@@ -409,7 +408,7 @@ export function createConversationStore(candidateId: string, signalOfView: Abort
     infoTimer ??= setTimeout(() => {
       infoTimer = null;
       void refreshAssistant();
-    }, 250);
+    }, ASSISTANT_REFRESH_AFTER_MS);
   }
 
   async function loadSequences() {

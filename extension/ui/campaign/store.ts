@@ -9,14 +9,13 @@ import { batch, computed, signal } from '@preact/signals';
 import type { CampaignDetail, CampaignMessage, Review, Template } from '../../../shared/api';
 import type { Outputs, PushEvent, RelayError, Result, Session } from '../../lib/protocol';
 import { request, subscribe } from '../../lib/relay';
+import { CAMPAIGN_POLL_MS, RECIPIENTS_PAGE, RECIPIENTS_REFRESH_AFTER_MS } from '../../lib/tuning';
 import { defaultLater, describeCampaignError, formatWhen, isoToLocal, localToIso, reasonLabel, recipientName } from './format';
 import { plural } from '../format';
 
 export type Recipient = Outputs['campaigns.recipients']['recipients'][number];
 export type Sequence = Outputs['sequences.list']['sequences'][number];
 export type SearchResult = Outputs['candidates.search']['candidates'][number];
-
-const RECIPIENT_PAGE = 100;
 
 export interface Draft {
   body: string;
@@ -130,7 +129,7 @@ export function createCampaignStore(id: number, abort: AbortSignal, options: Cam
 
   async function loadRecipients(more = false) {
     const offset = more ? (recipients.value?.nextOffset ?? 0) : 0;
-    const limit = more ? RECIPIENT_PAGE : Math.max(RECIPIENT_PAGE, recipients.value?.items.length ?? 0);
+    const limit = more ? RECIPIENTS_PAGE : Math.max(RECIPIENTS_PAGE, recipients.value?.items.length ?? 0);
     const r = await request('campaigns.recipients', { id, limit: Math.min(limit, 500), offset });
     if (abort.aborted) return;
     if (!r.ok) {
@@ -151,7 +150,7 @@ export function createCampaignStore(id: number, abort: AbortSignal, options: Cam
     recipientsTimer = setTimeout(() => {
       recipientsTimer = null;
       void loadRecipients();
-    }, 600);
+    }, RECIPIENTS_REFRESH_AFTER_MS);
   }
 
   function show(next: Screen) {
@@ -438,7 +437,7 @@ export function createCampaignStore(id: number, abort: AbortSignal, options: Cam
   const poll = setInterval(() => {
     const c = campaign.value;
     if (c && (c.status === 'sending' || (c.status === 'scheduled' && c.messages.some((m) => m.status === 'scheduled' && !m.sendAt)))) void reload();
-  }, 4000);
+  }, CAMPAIGN_POLL_MS);
   abort.addEventListener('abort', () => {
     clearInterval(poll);
     if (recipientsTimer) clearTimeout(recipientsTimer);
