@@ -3,12 +3,11 @@ import { streamSSE } from 'hono/streaming';
 import type { Deps } from '../deps.js';
 import type { AppEvent } from '../lib/events.js';
 import type { AppEnv } from '../lib/http.js';
-
-const HEARTBEAT_MS = 15_000;
+import { EVENTS_HEARTBEAT_MS } from '../tuning.js';
 
 /**
  * GET /api/events: the organisation's changes as server-sent events. Read with fetch (so the
- * Bearer header can be sent); a comment line every 15 s keeps proxies from closing it.
+ * Bearer header can be sent); a comment line now and then (EVENTS_HEARTBEAT_MS) keeps proxies from closing it.
  */
 export function eventRoutes({ events }: Deps) {
   return new Hono<AppEnv>().get('/', (c) => {
@@ -34,7 +33,7 @@ export function eventRoutes({ events }: Deps) {
         }
         await new Promise<void>((resolve) => {
           wake = resolve;
-          const timer = setTimeout(resolve, HEARTBEAT_MS);
+          const timer = setTimeout(resolve, EVENTS_HEARTBEAT_MS);
           wake = () => {
             clearTimeout(timer);
             resolve();
