@@ -1,11 +1,11 @@
 import { Hono } from 'hono';
-import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { ChannelSchema } from '../../shared/api.js';
 import { toE164 } from '../../shared/phone.js';
 import type { Deps } from '../deps.js';
 import { validation } from '../lib/errors.js';
 import { validate } from '../lib/http.js';
+import { streamEvents } from '../lib/sse.js';
 import type { SimulatorMessage, SimulatorProvider } from '../providers/simulator.js';
 import { SIMULATOR_PAGE } from './simulator-page.js';
 
@@ -70,35 +70,10 @@ export function simulatorRoutes({ db }: Deps, simulator: SimulatorProvider) {
       return c.json(phoneJson(row), 201);
     })
     .get('/api/events', (c) =>
-      streamSSE(c, async (stream) => {
-        const pending: SimulatorMessage[] = [];
-        let wake: (() => void) | null = null;
-        const off = simulator.onMessage((m) => {
-          pending.push(m);
-          wake?.();
-        });
-        stream.onAbort(() => {
-          off();
-          wake?.();
-        });
-        await stream.writeSSE({ event: 'ready', data: '{}' });
-        while (!stream.aborted && !stream.closed) {
-          const next = pending.shift();
-          if (next) {
-            await stream.writeSSE({ event: 'message', data: JSON.stringify(phoneJson(next)) });
-            continue;
-          }
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, 15_000);
-            wake = () => {
-              clearTimeout(timer);
-              resolve();
-            };
-          });
-          wake = null;
-          if (!pending.length && !stream.aborted) await stream.write(': keep-alive\n\n');
-        }
-        off();
+      streamEvents<SimulatorMessage>(c, {
+        subscribe: (push) => simulator.onMessage(push),
+        ready: () => ({ event: 'ready', data: '{}' }),
+        event: (m) => ({ event: 'message', data: JSON.stringify(phoneJson(m)) }),
       }),
     );
 }
