@@ -1,25 +1,12 @@
 /** Small inline icons (decorative: the button or text next to them says what they mean). */
 import type { JSX } from 'preact';
+import { LineIcon } from '../line-icon';
 
-function Icon({ children, size = 16 }: { children: JSX.Element | JSX.Element[]; size?: number }) {
-  return (
-    <svg
-      class="te-cv-icon"
-      width={size}
-      height={size}
-      viewBox="0 0 24 24"
-      fill="none"
-      stroke="currentColor"
-      stroke-width="2"
-      stroke-linecap="round"
-      stroke-linejoin="round"
-      aria-hidden="true"
-      focusable="false"
-    >
-      {children}
-    </svg>
-  );
-}
+const Icon = ({ children, size = 16 }: { children: JSX.Element | JSX.Element[]; size?: number }) => (
+  <LineIcon class="te-cv-icon" size={size}>
+    {children}
+  </LineIcon>
+);
 
 export const ChevronDown = () => (
   <Icon size={14}>
