@@ -7,7 +7,7 @@
  * real product, this file (and only this file) is what changes.
  */
 import { phoneTypeOf, textOf } from './details';
-import { candidateRows } from './rows';
+import { markedBy, searchPage } from './page';
 import { messagesTabs, type TabStripMarkup } from './tab-strip';
 import type { HostAdapter, PageKind } from './types';
 
@@ -67,10 +67,7 @@ const pageAttr = () => document.body?.dataset.crmPage;
 export const crm: HostAdapter = {
   name: 'crm',
 
-  matches(_location, doc) {
-    const meta = doc.querySelector('meta[name="application-name"]');
-    return meta?.getAttribute('content') === APPLICATION_NAME && !!doc.body?.classList.contains(BODY_CLASS);
-  },
+  matches: markedBy(APPLICATION_NAME, BODY_CLASS),
 
   pageKind(): PageKind {
     const page = pageAttr();
@@ -88,12 +85,13 @@ export const crm: HostAdapter = {
     return document.querySelector<HTMLElement>(kind === 'profile' ? PROFILE_ROOT : SEARCH_ROOT);
   },
 
-  rows: () => candidateRows({ rows: ROWS, idAttribute: ROW_ID_ATTR, name: ROW_NAME, checkbox: ROW_CHECKBOX }),
-
-  resultsGrid: () => document.querySelector<HTMLElement>(GRID),
-  selectAllCheckbox: () => document.querySelector<HTMLInputElement>(SELECT_ALL),
-  bulkActionBar: () => document.querySelector<HTMLElement>(BULK_BAR),
-  bulkActionSlot: (bar) => bar.querySelector<HTMLElement>(BULK_SLOT) ?? bar,
+  ...searchPage({
+    rows: { rows: ROWS, idAttribute: ROW_ID_ATTR, name: ROW_NAME, checkbox: ROW_CHECKBOX },
+    grid: GRID,
+    selectAll: SELECT_ALL,
+    bulkBar: BULK_BAR,
+    bulkSlot: BULK_SLOT,
+  }),
 
   profileCandidateId() {
     if (crm.pageKind() !== 'profile') return null;

@@ -6,7 +6,7 @@
  * real product, this file (and only this file) is what changes.
  */
 import { ownTexts, phoneTypeOf, textOf } from './details';
-import { candidateRows } from './rows';
+import { markedBy, searchPage } from './page';
 import { messagesTabs, type TabStripMarkup } from './tab-strip';
 import type { HostAdapter, PageKind } from './types';
 
@@ -21,6 +21,7 @@ const ROW_NAME = 'a.cxm-person__link';
 const ROW_CHECKBOX = 'input.cxm-row-check[type=checkbox]';
 const GRID = '#cxm-main table.cxm-grid';
 const SELECT_ALL = '#cxm-main table.cxm-grid > thead input.cxm-select-all';
+/** Created when the selection becomes non-empty, removed when it empties. */
 const BULK_BAR = '#cxm-main .cxm-bulk-slot > .cxm-bulkbar';
 const BULK_SLOT = '.cxm-bulkbar__actions';
 const PROFILE = '#cxm-main > section.cxm-profile[data-person-id]';
@@ -63,10 +64,7 @@ const tabMarkup: TabStripMarkup = {
 export const cxm: HostAdapter = {
   name: 'cxm',
 
-  matches(_location, doc) {
-    const meta = doc.querySelector('meta[name="application-name"]');
-    return meta?.getAttribute('content') === APPLICATION_NAME && !!doc.body?.classList.contains(BODY_CLASS);
-  },
+  matches: markedBy(APPLICATION_NAME, BODY_CLASS),
 
   pageKind(): PageKind {
     const view = document.querySelector<HTMLElement>(MAIN)?.dataset.view;
@@ -78,13 +76,13 @@ export const cxm: HostAdapter = {
 
   viewRoot: () => document.querySelector<HTMLElement>(MAIN),
 
-  rows: () => candidateRows({ rows: ROWS, idAttribute: ROW_ID_ATTR, name: ROW_NAME, checkbox: ROW_CHECKBOX }),
-
-  resultsGrid: () => document.querySelector<HTMLElement>(GRID),
-  selectAllCheckbox: () => document.querySelector<HTMLInputElement>(SELECT_ALL),
-  // The bar is created when the selection becomes non-empty and removed when it empties.
-  bulkActionBar: () => document.querySelector<HTMLElement>(BULK_BAR),
-  bulkActionSlot: (bar) => bar.querySelector<HTMLElement>(BULK_SLOT) ?? bar,
+  ...searchPage({
+    rows: { rows: ROWS, idAttribute: ROW_ID_ATTR, name: ROW_NAME, checkbox: ROW_CHECKBOX },
+    grid: GRID,
+    selectAll: SELECT_ALL,
+    bulkBar: BULK_BAR,
+    bulkSlot: BULK_SLOT,
+  }),
 
   profileCandidateId() {
     if (cxm.pageKind() !== 'profile') return null;
