@@ -35,7 +35,8 @@ import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import puppeteer, { type Browser, type Page } from 'puppeteer';
 import type { Candidate } from '../shared/api.js';
-import { CHROMIUM, EXTENSION_DIR, startStack, type Stack } from '../extension/e2e/stack.js';
+import { EXTENSION_DIR, startStack, type Stack } from '../extension/e2e/stack.js';
+import { CHROMIUM, CHROMIUM_ARGS } from '../fixtures/chromium.js';
 import { REPO_ROOT } from './lib/child.js';
 import { formatBytes, round, summarize } from './lib/stats.js';
 import type { BenchOptions, BenchResult } from './lib/types.js';
@@ -287,15 +288,7 @@ export async function run(options: BenchOptions = {}): Promise<BenchResult> {
       executablePath: CHROMIUM,
       headless: true,
       userDataDir: join(plainDir, 'profile'),
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+      args: CHROMIUM_ARGS,
       env: { ...process.env, TMPDIR: plainDir },
     });
 

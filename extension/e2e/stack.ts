@@ -7,13 +7,13 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer';
+import { CHROMIUM, CHROMIUM_ARGS } from '../../fixtures/chromium';
 import { serveFixtures } from '../../fixtures/serve';
 import { openDatabase } from '../../server/db/client';
 import { startServer } from '../../server/main';
 import { seedDemo } from '../../server/seed/demo';
 
 export const EXTENSION_DIR = resolve(import.meta.dirname, '../../.output/chrome-mv3');
-export const CHROMIUM = process.env.PUPPETEER_EXECUTABLE_PATH ?? '/usr/bin/chromium';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
@@ -68,17 +68,7 @@ export async function startStack(options: { env?: Record<string, string> } = {})
     headless: true,
     userDataDir: join(dir, 'profile'),
     ignoreDefaultArgs: ['--disable-extensions'],
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      `--disable-extensions-except=${EXTENSION_DIR}`,
-      `--load-extension=${EXTENSION_DIR}`,
-    ],
+    args: [...CHROMIUM_ARGS, `--disable-extensions-except=${EXTENSION_DIR}`, `--load-extension=${EXTENSION_DIR}`],
     env: { ...process.env, TMPDIR: dir },
   });
   const worker = await browser.waitForTarget((t) => t.type() === 'service_worker' && t.url().startsWith('chrome-extension://'), { timeout: 15_000 });
