@@ -250,12 +250,7 @@ export async function run(options: BenchOptions = {}): Promise<BenchResult> {
     log('content-script: starting the server, the demo pages and Chromium with the extension…');
     stack = await startStack();
     await stack.signIn();
-    const login = await fetch(`${stack.serverUrl}/api/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'recruiter@acme.test', password: 'demo1234' }),
-    });
-    const { token } = (await login.json()) as { token: string };
+    const { token } = await stack.apiSession();
     const textableOf = async (ids: string[]) => {
       const res = await fetch(`${stack!.serverUrl}/api/candidates?ids=${ids.join(',')}`, { headers: { authorization: `Bearer ${token}` } });
       const body = (await res.json()) as { candidates: Candidate[] };

@@ -222,12 +222,7 @@ async function expectLocked(s: Scope, campaignId: number) {
 
 beforeAll(async () => {
   stack = await startStack();
-  const login = await fetch(`${stack.serverUrl}/api/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: 'recruiter@acme.test', password: 'demo1234' }),
-  });
-  const session = (await login.json()) as { token: string; recruiter: { name: string } };
+  const session = await stack.apiSession();
   token = session.token;
   recruiterName = session.recruiter.name;
   // Texts go out whatever the hour the test runs at (quiet hours are the server's own tests' business).

@@ -37,6 +37,8 @@ export interface Stack {
   page(): Promise<Page>;
   /** Signs in through the options page, as a person would. */
   signIn(email?: string, password?: string): Promise<void>;
+  /** Signs in to the server's API directly (POST /api/auth/login), for a test's own requests. */
+  apiSession(email?: string, password?: string): Promise<{ token: string; recruiter: { name: string } }>;
   close(): Promise<void>;
 }
 
@@ -93,6 +95,15 @@ export async function startStack(options: { env?: Record<string, string> } = {})
       await page.click('button[type=submit]');
       await page.waitForSelector('[data-testid=signed-in-as]', { timeout: 10_000 });
       await page.close();
+    },
+    async apiSession(email = 'recruiter@acme.test', password = 'demo1234') {
+      const res = await fetch(`${serverUrl}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email, password }),
+      });
+      if (res.status !== 200) throw new Error(`Sign-in as ${email} failed: ${res.status} ${await res.text()}`);
+      return (await res.json()) as { token: string; recruiter: { name: string } };
     },
     async close() {
       await browser.close().catch(() => undefined);
