@@ -15,14 +15,6 @@ export function initials(c: Pick<Candidate, 'firstName' | 'lastName'>): string {
 
 export const statusLabel = (status: Message['status']) => MESSAGE_STATUS_LABELS[status];
 
-export type StatusTone = 'pending' | 'ok' | 'bad' | 'review';
-export function statusTone(status: Message['status']): StatusTone {
-  if (status === 'failed' || status === 'undelivered') return 'bad';
-  if (status === 'unknown') return 'review';
-  if (status === 'delivered' || status === 'read') return 'ok';
-  return 'pending';
-}
-
 export function senderLabel(m: Message, candidate: Candidate | null): string {
   if (m.direction === 'inbound') return candidate?.firstName || 'Candidate';
   if (m.sender === 'assistant') return 'Ari';

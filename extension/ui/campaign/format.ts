@@ -2,10 +2,10 @@
  * Words and numbers the campaign screens show: statuses, reasons, dates, counts, refusals.
  * Plain strings only; Preact renders them as text.
  */
-import type { Campaign, CampaignMessage } from '../../../shared/api';
+import type { Campaign, CampaignMessage, MessageStatus } from '../../../shared/api';
 import type { RelayError } from '../../lib/protocol';
 import { describeError, fullName, plural } from '../format';
-import { MESSAGE_STATUS_LABELS } from '../message-status';
+import { MESSAGE_STATUS_LABELS, statusTone } from '../message-status';
 
 /** A recipient's name; never empty, so a row always says who it is. */
 export const recipientName = (c: { firstName: string; lastName: string }) => fullName(c) || 'Unnamed candidate';
@@ -43,9 +43,8 @@ export function deliveryLabel(d: { status: string; reason: string | null; messag
   if (d.status === 'skipped') return { text: `Not sent: ${reasonLabel(d.reason)}`, tone: 'bad' };
   if (d.messageStatus === 'failed' && d.reason && REASONS[d.reason]) return { text: `Not sent: ${reasonLabel(d.reason)}`, tone: 'bad' };
   if (d.messageStatus) {
-    const tone =
-      d.messageStatus === 'delivered' || d.messageStatus === 'read' ? 'ok' : d.messageStatus === 'failed' || d.messageStatus === 'undelivered' ? 'bad' : 'wait';
-    return { text: DELIVERY[d.messageStatus] ?? d.messageStatus, tone };
+    const tone = statusTone(d.messageStatus as MessageStatus);
+    return { text: DELIVERY[d.messageStatus] ?? d.messageStatus, tone: tone === 'ok' || tone === 'bad' ? tone : 'wait' };
   }
   return { text: d.status === 'pending' ? 'Waiting to send' : (DELIVERY[d.status] ?? d.status), tone: 'wait' };
 }
