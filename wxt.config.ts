@@ -1,8 +1,6 @@
 import preact from '@preact/preset-vite';
 import { defineConfig } from 'wxt';
-
-/** The ATS pages the content script runs on: iCIMS, and the demo ATS served on this machine. */
-const ATS_PAGES = ['https://*.icims.com/*', 'http://localhost/*', 'http://127.0.0.1/*'];
+import { ATS_PAGES } from './extension/hosts/pages';
 
 /** Rendered from extension/assets/icon.svg by `npm run icons` into extension/public/icon/. */
 const ICONS = { 16: 'icon/16.png', 32: 'icon/32.png', 48: 'icon/48.png', 128: 'icon/128.png' };

@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { freePort, startChild } from './lib/child.js';
+import { demoRecruiterToken } from './lib/sign-in.js';
 import { formatBytes, formatCount, round } from './lib/stats.js';
 import type { BenchOptions, BenchResult } from './lib/types.js';
 
@@ -92,12 +93,7 @@ export async function run(options: BenchOptions = {}): Promise<BenchResult> {
     const fatBytes = await writeCsv(fat, 100_000, 'F-', 170);
     log(`CSV files: 10,000 rows ${formatBytes(smallBytes)}, 100,000 rows ${formatBytes(largeBytes)}, 100,000 fat rows ${formatBytes(fatBytes)}`);
 
-    const login = await fetch(`${base}/api/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'recruiter@acme.test', password: 'demo1234' }),
-    });
-    const { token } = (await login.json()) as { token: string };
+    const token = await demoRecruiterToken((path, init) => fetch(`${base}${path}`, init));
     const created = await fetch(`${base}/api/api-keys`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },

@@ -35,7 +35,8 @@ import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import puppeteer, { type Browser, type Page } from 'puppeteer';
 import type { Candidate } from '../shared/api.js';
-import { CHROMIUM, EXTENSION_DIR, startStack, type Stack } from '../extension/e2e/stack.js';
+import { EXTENSION_DIR, startStack, type Stack } from '../extension/e2e/stack.js';
+import { CHROMIUM, CHROMIUM_ARGS } from '../fixtures/chromium.js';
 import { REPO_ROOT } from './lib/child.js';
 import { formatBytes, round, summarize } from './lib/stats.js';
 import type { BenchOptions, BenchResult } from './lib/types.js';
@@ -249,12 +250,7 @@ export async function run(options: BenchOptions = {}): Promise<BenchResult> {
     log('content-script: starting the server, the demo pages and Chromium with the extension…');
     stack = await startStack();
     await stack.signIn();
-    const login = await fetch(`${stack.serverUrl}/api/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'recruiter@acme.test', password: 'demo1234' }),
-    });
-    const { token } = (await login.json()) as { token: string };
+    const { token } = await stack.apiSession();
     const textableOf = async (ids: string[]) => {
       const res = await fetch(`${stack!.serverUrl}/api/candidates?ids=${ids.join(',')}`, { headers: { authorization: `Bearer ${token}` } });
       const body = (await res.json()) as { candidates: Candidate[] };
@@ -287,15 +283,7 @@ export async function run(options: BenchOptions = {}): Promise<BenchResult> {
       executablePath: CHROMIUM,
       headless: true,
       userDataDir: join(plainDir, 'profile'),
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+      args: CHROMIUM_ARGS,
       env: { ...process.env, TMPDIR: plainDir },
     });
 

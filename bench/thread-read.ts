@@ -25,6 +25,7 @@ import { organizations, recruiters } from '../server/db/schema.js';
 import { silentLogger } from '../server/deps.js';
 import { seedDemo } from '../server/seed/demo.js';
 import { REPO_ROOT } from './lib/child.js';
+import { demoRecruiterToken } from './lib/sign-in.js';
 import { formatBytes, formatCount, round, summarize } from './lib/stats.js';
 import type { BenchOptions, BenchResult } from './lib/types.js';
 import { seededRandom } from '../fixtures/demo/random.js';
@@ -357,17 +358,11 @@ export async function run(options: BenchOptions = {}): Promise<BenchResult> {
     }
     const dbBytes = ['', '-wal'].reduce((sum, suffix) => sum + (existsSync(path + suffix) ? statSync(path + suffix).size : 0), 0);
 
-    const login = await te.app.request('/api/auth/login', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'recruiter@acme.test', password: 'demo1234' }),
-    });
-    if (login.status !== 200) throw new Error(`login failed: ${login.status} ${await login.text()}`);
-    const { token } = (await login.json()) as { token: string };
+    const token = await demoRecruiterToken((path, init) => te.app.request(path, init));
     const headers = { authorization: `Bearer ${token}` };
     const caller = te.services.auth.authenticate(token)!;
 
-    // The largest page the API accepts (the brief asks for limit=1000; the API may cap it).
+    // The largest page the API accepts (this benchmark asks for limit=1000; the API may cap it).
     let pageLimit = 0;
     let firstRefusal = '';
     for (const limit of [THREAD_MESSAGES, 500, 200, 100]) {

@@ -8,8 +8,7 @@ import { ApiError } from './lib/errors.js';
 import { EventBus } from './lib/events.js';
 import { errorBody, limitBody, requireJson, type AppEnv } from './lib/http.js';
 import { openApiDocument } from './openapi.js';
-import { providerFor, readLegacyStatusReports } from './providers/index.js';
-import { isSimulator } from './providers/simulator.js';
+import { isSimulator, providerFor, providerWebhooks, readLegacyStatusReports } from './providers/index.js';
 import type { Provider } from './providers/types.js';
 import { authRoutes } from './routes/auth.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
@@ -81,7 +80,7 @@ export function createApp(options: CreateAppOptions) {
     options.db.$client.prepare('select 1').get();
     return c.json({ ok: true, provider: provider.name });
   });
-  app.get('/api/openapi.json', (c) => c.json(openApiDocument(config.publicUrl)));
+  app.get('/api/openapi.json', (c) => c.json(openApiDocument(config.publicUrl, providerWebhooks(config))));
 
   const auth = authRoutes(services, { trustProxy: config.trustProxy });
   const api = new Hono<AppEnv>();

@@ -10,6 +10,7 @@ import { ErrorSchema } from '../shared/api.js';
 import { contract, type EndpointSpec, type ErrorStatus } from '../shared/contract/index.js';
 import { SequenceDefinitionInput } from '../shared/contract/sequences.js';
 import { SequenceSchema } from '../shared/sequences.js';
+import type { ProviderWebhook } from './providers/types.js';
 
 const ERROR_DESCRIPTIONS: Record<ErrorStatus, string> = {
   400: 'VALIDATION: the request is malformed (the message names the field).',
@@ -60,20 +61,6 @@ const handWritten: HandWritten[] = [
     summary: 'Book a slot (form: c, t, startsAt); a slot is booked once',
     tag: 'booking',
     responses: { 200: { description: 'Confirmation page', content: { 'text/html': {} } }, 409: { description: 'The slot was taken or is not open (HTML)' } },
-  },
-  {
-    method: 'post',
-    path: '/webhooks/twilio/inbound',
-    summary: 'Twilio inbound message webhook (form-encoded, signed)',
-    tag: 'webhooks',
-    responses: { 200: { description: 'Empty TwiML', content: { 'text/xml': {} } }, ...errorResponses(403) },
-  },
-  {
-    method: 'post',
-    path: '/webhooks/twilio/status',
-    summary: 'Twilio status callback (form-encoded, signed)',
-    tag: 'webhooks',
-    responses: { 204: { description: 'Recorded' }, ...errorResponses(403) },
   },
 ];
 
@@ -136,13 +123,29 @@ function operation(spec: EndpointSpec) {
   };
 }
 
-export function openApiDocument(serverUrl: string) {
+/** Each provider's webhooks, as its module describes them (mounted under /webhooks). */
+function webhookOperations(webhooks: ProviderWebhook[]): HandWritten[] {
+  return webhooks.map((w) => ({
+    method: 'post',
+    path: `/webhooks${w.path}`,
+    summary: w.summary,
+    tag: 'webhooks',
+    responses: {
+      ...(w.reply.status === 204
+        ? { 204: { description: 'Recorded' } }
+        : { 200: { description: 'Recorded', content: { [w.reply.contentType.split(';')[0]!]: {} } } }),
+      ...errorResponses(400, 403),
+    },
+  }));
+}
+
+export function openApiDocument(serverUrl: string, webhooks: ProviderWebhook[]) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const spec of Object.values(contract) as EndpointSpec[]) {
     const path = spec.path.replace(/:(\w+)/g, '{$1}');
     (paths[path] ??= {})[spec.method.toLowerCase()] = operation(spec);
   }
-  for (const op of handWritten) {
+  for (const op of [...handWritten, ...webhookOperations(webhooks)]) {
     (paths[op.path] ??= {})[op.method] = {
       summary: op.summary,
       tags: [op.tag],

@@ -1,8 +1,8 @@
 /**
- * PRODUCT.md: "a reply that is exactly one of STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT,
- * REVOKE, OPTOUT (any case, surrounding spaces/punctuation ignored) opts the candidate out ...
- * START, UNSTOP, YES opt back in; HELP, INFO get a help text. 'Please stop calling me at work'
- * is not an opt-out."
+ * The keyword rule shared/keywords.ts keeps: a reply that is exactly one of STOP, STOPALL,
+ * UNSUBSCRIBE, CANCEL, END, QUIT, REVOKE, OPTOUT (any case, surrounding spaces/punctuation
+ * ignored) opts the candidate out; START, UNSTOP, YES opt back in; HELP, INFO get a help text.
+ * "Please stop calling me at work" is not an opt-out.
  */
 import { describe, expect, it } from 'vitest';
 import { classifyKeyword, normalizeKeyword, type KeywordAction } from './keywords';
@@ -73,7 +73,7 @@ describe('classifyKeyword', () => {
   });
 
   it('a trailing or leading emoji is ignored like punctuation', () => {
-    // Debatable: PRODUCT.md names spaces and punctuation only. An emoji carries no words, and
+    // Debatable: the rule names spaces and punctuation only. An emoji carries no words, and
     // treating "stop 🙏" as anything but STOP would ignore an unmistakable opt-out, so symbols
     // around the keyword are ignored too (shared/keywords.ts strips every non-letter, non-digit).
     expect(classifyKeyword('stop 🙏')).toBe('opt-out');
@@ -118,7 +118,7 @@ describe('classifyKeyword', () => {
     'stop.stop',
     'stop1',
     '1 stop',
-    // Not in PRODUCT.md's list (only OPTOUT, as one word), so not a keyword:
+    // Not in the rule's list (only OPTOUT, as one word), so not a keyword:
     'opt out',
     'opt-out',
     'endless',

@@ -14,6 +14,7 @@ import type { Logger } from '../../server/deps.js';
 import type { SimulatorProvider } from '../../server/providers/simulator.js';
 import { seedDemo } from '../../server/seed/demo.js';
 import { REPO_ROOT } from './child.js';
+import { demoRecruiterToken } from './sign-in.js';
 
 /** Area codes with their zones; half the bulk candidates carry the zone, half leave it to the area code. */
 const AREAS: [string, string][] = [
@@ -86,13 +87,7 @@ export async function startCampaignBench(options: CampaignBenchOptions): Promise
   const simulator = te.deps.provider as SimulatorProvider;
   if (simulator.name !== 'simulator') throw new Error('the campaign benchmarks need PROVIDER=simulator');
 
-  const login = await te.app.request('/api/auth/login', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: 'recruiter@acme.test', password: 'demo1234' }),
-  });
-  if (login.status !== 200) throw new Error(`login failed: ${login.status} ${await login.text()}`);
-  const { token } = (await login.json()) as { token: string };
+  const token = await demoRecruiterToken((path, init) => te.app.request(path, init));
 
   async function api<T>(method: string, url: string, body?: unknown): Promise<T> {
     const res = await te.app.request(url, {

@@ -255,12 +255,7 @@ function bookingLabel(page: Page, iso: string): Promise<string> {
 
 beforeAll(async () => {
   stack = await startStack();
-  const login = await fetch(`${stack.serverUrl}/api/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: 'recruiter@acme.test', password: 'demo1234' }),
-  });
-  const session = (await login.json()) as { token: string; recruiter: { name: string } };
+  const session = await stack.apiSession();
   token = session.token;
   recruiterName = session.recruiter.name;
   // Campaign texts and Ari's reminders go out whatever the hour the test runs at.

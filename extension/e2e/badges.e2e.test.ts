@@ -55,12 +55,7 @@ const lookups: string[][] = [];
 beforeAll(async () => {
   stack = await startStack();
   await stack.signIn();
-  const res = await fetch(`${stack.serverUrl}/api/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: 'recruiter@acme.test', password: 'demo1234' }),
-  });
-  token = ((await res.json()) as { token: string }).token;
+  token = (await stack.apiSession()).token;
   // Watch the background's requests to the server: one look-up per render, never one per row.
   const target = await stack.browser.waitForTarget((t) => t.type() === 'service_worker' && t.url().startsWith(`chrome-extension://${stack.extensionId}/`));
   worker = await target.createCDPSession();

@@ -1,10 +1,11 @@
 /**
  * Bulk Text end to end: headless Chromium with the built extension (`npx wxt build` first), the
- * real server (simulator provider) and the demo ATS pages, on both host variants. The seed's
- * "Sending Bulk Messages" workflow with the mouse and with the keyboard only, the 50-row select
- * all, a message scheduled for later then edited and deleted from the toolbar popup, what the
- * simulator's phones receive, and axe-core on the dialog and the popup. Screenshots of each
- * step go to bulk-*.png and popup-*.png (docs/screenshots with npm run screenshots).
+ * real server (simulator provider) and the demo ATS pages, on both host variants. Sending bulk
+ * messages (select, Bulk Text, schedule, review, send) with the mouse and with the keyboard
+ * only, the 50-row select all, a message scheduled for later then edited and deleted from the
+ * toolbar popup, what the simulator's phones receive, and axe-core on the dialog and the popup.
+ * Screenshots of each step go to bulk-*.png and popup-*.png (docs/screenshots with npm run
+ * screenshots).
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -221,12 +222,7 @@ async function expectLocked(s: Scope, campaignId: number) {
 
 beforeAll(async () => {
   stack = await startStack();
-  const login = await fetch(`${stack.serverUrl}/api/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: 'recruiter@acme.test', password: 'demo1234' }),
-  });
-  const session = (await login.json()) as { token: string; recruiter: { name: string } };
+  const session = await stack.apiSession();
   token = session.token;
   recruiterName = session.recruiter.name;
   // Texts go out whatever the hour the test runs at (quiet hours are the server's own tests' business).

@@ -97,12 +97,7 @@ afterAll(async () => {
 // ── Helpers ────────────────────────────────────────────────────────────────────────────────
 
 async function apiToken(email: string): Promise<string> {
-  const res = await fetch(`${stack.serverUrl}/api/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email, password: 'demo1234' }),
-  });
-  return ((await res.json()) as { token: string }).token;
+  return (await stack.apiSession(email)).token;
 }
 
 async function api<T>(method: string, path: string): Promise<{ status: number; body: T }> {

@@ -17,12 +17,7 @@ let token: string;
 beforeAll(async () => {
   stack = await startStack();
   await stack.signIn();
-  const res = await fetch(`${stack.serverUrl}/api/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: 'recruiter@acme.test', password: 'demo1234' }),
-  });
-  token = ((await res.json()) as { token: string }).token;
+  token = (await stack.apiSession()).token;
 }, 120_000);
 
 afterAll(async () => {

@@ -7,13 +7,13 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer';
+import { CHROMIUM, CHROMIUM_ARGS } from '../../fixtures/chromium';
 import { serveFixtures } from '../../fixtures/serve';
 import { openDatabase } from '../../server/db/client';
 import { startServer } from '../../server/main';
 import { seedDemo } from '../../server/seed/demo';
 
 export const EXTENSION_DIR = resolve(import.meta.dirname, '../../.output/chrome-mv3');
-export const CHROMIUM = process.env.PUPPETEER_EXECUTABLE_PATH ?? '/usr/bin/chromium';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
@@ -37,6 +37,8 @@ export interface Stack {
   page(): Promise<Page>;
   /** Signs in through the options page, as a person would. */
   signIn(email?: string, password?: string): Promise<void>;
+  /** Signs in to the server's API directly (POST /api/auth/login), for a test's own requests. */
+  apiSession(email?: string, password?: string): Promise<{ token: string; recruiter: { name: string } }>;
   close(): Promise<void>;
 }
 
@@ -68,17 +70,7 @@ export async function startStack(options: { env?: Record<string, string> } = {})
     headless: true,
     userDataDir: join(dir, 'profile'),
     ignoreDefaultArgs: ['--disable-extensions'],
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      `--disable-extensions-except=${EXTENSION_DIR}`,
-      `--load-extension=${EXTENSION_DIR}`,
-    ],
+    args: [...CHROMIUM_ARGS, `--disable-extensions-except=${EXTENSION_DIR}`, `--load-extension=${EXTENSION_DIR}`],
     env: { ...process.env, TMPDIR: dir },
   });
   const worker = await browser.waitForTarget((t) => t.type() === 'service_worker' && t.url().startsWith('chrome-extension://'), { timeout: 15_000 });
@@ -103,6 +95,15 @@ export async function startStack(options: { env?: Record<string, string> } = {})
       await page.click('button[type=submit]');
       await page.waitForSelector('[data-testid=signed-in-as]', { timeout: 10_000 });
       await page.close();
+    },
+    async apiSession(email = 'recruiter@acme.test', password = 'demo1234') {
+      const res = await fetch(`${serverUrl}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email, password }),
+      });
+      if (res.status !== 200) throw new Error(`Sign-in as ${email} failed: ${res.status} ${await res.text()}`);
+      return (await res.json()) as { token: string; recruiter: { name: string } };
     },
     async close() {
       await browser.close().catch(() => undefined);

@@ -14,6 +14,7 @@ import { EVENTS_PORT } from '../lib/protocol-names';
 import { callInputOf } from '../lib/relayed';
 import { createRelayHandler, type RelayHandlers } from '../lib/relay-server';
 import { serverUrlItem, sessionItem } from '../lib/storage';
+import { LOOKUP_CACHE_MS } from '../lib/tuning';
 
 type Port = ReturnType<typeof browser.runtime.connect>;
 
@@ -118,7 +119,6 @@ export default defineBackground(() => {
   };
 
   // ── The badge look-up: one request per render, answers cached briefly ──────────────────
-  const LOOKUP_TTL_MS = 10_000;
   type Candidate = Outputs['candidates.get'];
   /** What the server said about an ATS id: the candidate, or null for an id it does not know. */
   const cache = new Map<string, { at: number; value: Candidate | null }>();
@@ -141,7 +141,7 @@ export default defineBackground(() => {
     const missing: string[] = [];
     for (const i of ids) {
       const hit = cache.get(i);
-      if (hit && hit.at > now - LOOKUP_TTL_MS) answers.set(i, hit.value);
+      if (hit && hit.at > now - LOOKUP_CACHE_MS) answers.set(i, hit.value);
       else missing.push(i);
     }
     if (missing.length) {

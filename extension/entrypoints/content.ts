@@ -8,10 +8,10 @@ import { startFeatureManager } from '../features/manager';
 import { phoneBadges } from '../features/phone-badges';
 import { textEngagementTab } from '../features/text-engagement-tab';
 import { adapterFor } from '../hosts';
+import { ATS_PAGES } from '../hosts/pages';
 
 export default defineContentScript({
-  // The ATS (iCIMS pages) and the demo ATS served on this machine.
-  matches: ['https://*.icims.com/*', 'http://localhost/*', 'http://127.0.0.1/*'],
+  matches: ATS_PAGES,
   runAt: 'document_idle',
   cssInjectionMode: 'ui',
   main(ctx) {

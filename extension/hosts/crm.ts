@@ -7,7 +7,7 @@
  * real product, this file (and only this file) is what changes.
  */
 import { phoneTypeOf, textOf } from './details';
-import { candidateRows } from './rows';
+import { markedBy, searchPage, type SearchMarkup } from './page';
 import { messagesTabs, type TabStripMarkup } from './tab-strip';
 import type { HostAdapter, PageKind } from './types';
 
@@ -17,15 +17,19 @@ const BODY_CLASS = 'crm';
 
 const SEARCH_ROOT = '#crm-content';
 const PROFILE_ROOT = '#crm-profile-root';
-const GRID = '.crm-results[role=grid]';
-const ROWS = '.crm-results[role=grid] > .crm-results__body[role=rowgroup] > .crm-record[role=row][data-candidate-ref]';
-const ROW_ID_ATTR = 'data-candidate-ref';
-const ROW_NAME = 'a.crm-record__name';
-const ROW_CHECKBOX = 'input.crm-record__check[type=checkbox]';
-const SELECT_ALL = '#crm-select-page';
-/** Always in the document; `hidden` while nothing is selected. */
-const BULK_BAR = '.crm-bulk-actions:not([hidden])';
-const BULK_SLOT = '.crm-bulk-actions__buttons';
+const SEARCH: SearchMarkup = {
+  rows: {
+    rows: '.crm-results[role=grid] > .crm-results__body[role=rowgroup] > .crm-record[role=row][data-candidate-ref]',
+    idAttribute: 'data-candidate-ref',
+    name: 'a.crm-record__name',
+    checkbox: 'input.crm-record__check[type=checkbox]',
+  },
+  grid: '.crm-results[role=grid]',
+  selectAll: '#crm-select-page',
+  // Always in the document; `hidden` while nothing is selected.
+  bulkBar: '.crm-bulk-actions:not([hidden])',
+  bulkSlot: '.crm-bulk-actions__buttons',
+};
 const PROFILE = '#crm-profile-root article.crm-profile[data-candidate-ref]';
 /**
  * The Profile tab's boxes (rendered once, present while another tab shows): label/value rows,
@@ -67,10 +71,7 @@ const pageAttr = () => document.body?.dataset.crmPage;
 export const crm: HostAdapter = {
   name: 'crm',
 
-  matches(_location, doc) {
-    const meta = doc.querySelector('meta[name="application-name"]');
-    return meta?.getAttribute('content') === APPLICATION_NAME && !!doc.body?.classList.contains(BODY_CLASS);
-  },
+  matches: markedBy(APPLICATION_NAME, BODY_CLASS),
 
   pageKind(): PageKind {
     const page = pageAttr();
@@ -88,12 +89,7 @@ export const crm: HostAdapter = {
     return document.querySelector<HTMLElement>(kind === 'profile' ? PROFILE_ROOT : SEARCH_ROOT);
   },
 
-  rows: () => candidateRows({ rows: ROWS, idAttribute: ROW_ID_ATTR, name: ROW_NAME, checkbox: ROW_CHECKBOX }),
-
-  resultsGrid: () => document.querySelector<HTMLElement>(GRID),
-  selectAllCheckbox: () => document.querySelector<HTMLInputElement>(SELECT_ALL),
-  bulkActionBar: () => document.querySelector<HTMLElement>(BULK_BAR),
-  bulkActionSlot: (bar) => bar.querySelector<HTMLElement>(BULK_SLOT) ?? bar,
+  ...searchPage(SEARCH),
 
   profileCandidateId() {
     if (crm.pageKind() !== 'profile') return null;

@@ -6,7 +6,7 @@
  * real product, this file (and only this file) is what changes.
  */
 import { ownTexts, phoneTypeOf, textOf } from './details';
-import { candidateRows } from './rows';
+import { markedBy, searchPage, type SearchMarkup } from './page';
 import { messagesTabs, type TabStripMarkup } from './tab-strip';
 import type { HostAdapter, PageKind } from './types';
 
@@ -15,14 +15,19 @@ const APPLICATION_NAME = 'CXM';
 const BODY_CLASS = 'cxm';
 
 const MAIN = '#cxm-main';
-const ROWS = '#cxm-main table.cxm-grid > tbody > tr[data-person-id]';
-const ROW_ID_ATTR = 'data-person-id';
-const ROW_NAME = 'a.cxm-person__link';
-const ROW_CHECKBOX = 'input.cxm-row-check[type=checkbox]';
-const GRID = '#cxm-main table.cxm-grid';
-const SELECT_ALL = '#cxm-main table.cxm-grid > thead input.cxm-select-all';
-const BULK_BAR = '#cxm-main .cxm-bulk-slot > .cxm-bulkbar';
-const BULK_SLOT = '.cxm-bulkbar__actions';
+const SEARCH: SearchMarkup = {
+  rows: {
+    rows: '#cxm-main table.cxm-grid > tbody > tr[data-person-id]',
+    idAttribute: 'data-person-id',
+    name: 'a.cxm-person__link',
+    checkbox: 'input.cxm-row-check[type=checkbox]',
+  },
+  grid: '#cxm-main table.cxm-grid',
+  selectAll: '#cxm-main table.cxm-grid > thead input.cxm-select-all',
+  // Created when the selection becomes non-empty, removed when it empties.
+  bulkBar: '#cxm-main .cxm-bulk-slot > .cxm-bulkbar',
+  bulkSlot: '.cxm-bulkbar__actions',
+};
 const PROFILE = '#cxm-main > section.cxm-profile[data-person-id]';
 /** Inside the profile: the header's name parts, contact list and headline ("job · location"). */
 const PROFILE_GIVEN_NAME = 'h1.cxm-profile__name .cxm-profile__given-name';
@@ -63,10 +68,7 @@ const tabMarkup: TabStripMarkup = {
 export const cxm: HostAdapter = {
   name: 'cxm',
 
-  matches(_location, doc) {
-    const meta = doc.querySelector('meta[name="application-name"]');
-    return meta?.getAttribute('content') === APPLICATION_NAME && !!doc.body?.classList.contains(BODY_CLASS);
-  },
+  matches: markedBy(APPLICATION_NAME, BODY_CLASS),
 
   pageKind(): PageKind {
     const view = document.querySelector<HTMLElement>(MAIN)?.dataset.view;
@@ -78,13 +80,7 @@ export const cxm: HostAdapter = {
 
   viewRoot: () => document.querySelector<HTMLElement>(MAIN),
 
-  rows: () => candidateRows({ rows: ROWS, idAttribute: ROW_ID_ATTR, name: ROW_NAME, checkbox: ROW_CHECKBOX }),
-
-  resultsGrid: () => document.querySelector<HTMLElement>(GRID),
-  selectAllCheckbox: () => document.querySelector<HTMLInputElement>(SELECT_ALL),
-  // The bar is created when the selection becomes non-empty and removed when it empties.
-  bulkActionBar: () => document.querySelector<HTMLElement>(BULK_BAR),
-  bulkActionSlot: (bar) => bar.querySelector<HTMLElement>(BULK_SLOT) ?? bar,
+  ...searchPage(SEARCH),
 
   profileCandidateId() {
     if (cxm.pageKind() !== 'profile') return null;

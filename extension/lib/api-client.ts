@@ -79,3 +79,8 @@ function badResponse(name: string, spec: EndpointSpec, issue: { path: PropertyKe
     status: 0,
   };
 }
+
+/** Opens the server's event stream (GET /api/events) for lib/event-stream.ts, which reads it. */
+export function openEventStream(target: { serverUrl: string; token: string }, signal: AbortSignal): Promise<Response> {
+  return fetch(`${target.serverUrl}/api/events`, { headers: { authorization: `Bearer ${target.token}`, accept: 'text/event-stream' }, signal });
+}

@@ -1,11 +1,15 @@
 /**
- * Reads the server's /api/events (server-sent events) with fetch, so the Bearer header can be
- * sent, and reconnects with exponential backoff and jitter until stopped. Each event is parsed
- * with its payload schema from the contract (lib/server-events.ts) before it is handed on.
+ * Reads the server's /api/events (server-sent events; opened by the API client with fetch, so the
+ * Bearer header can be sent) and reconnects with exponential backoff and jitter until stopped.
+ * Each event is parsed with its payload schema from the contract (lib/server-events.ts) before it
+ * is handed on.
  */
 import type { ServerEvent } from '../../shared/contract';
+import { readEventStream, type ServerSentEvent } from '../../shared/sse';
+import { openEventStream } from './api-client';
 import type { RelayError } from './protocol';
 import { parseServerEvent } from './server-events';
+import { STREAM_RETRY_FIRST_MS, STREAM_RETRY_MOST_MS } from './tuning';
 
 export interface EventStreamOptions {
   url: () => Promise<string | null>;
@@ -30,10 +34,7 @@ export function createEventStream(options: EventStreamOptions) {
     if (!url || !token) return;
     controller = new AbortController();
     try {
-      const res = await fetch(`${url}/api/events`, {
-        headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
-        signal: controller.signal,
-      });
+      const res = await openEventStream({ serverUrl: url, token }, controller.signal);
       if (res.status === 401) {
         options.onUnauthorized();
         running = false;
@@ -42,7 +43,7 @@ export function createEventStream(options: EventStreamOptions) {
       if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
       attempt = 0;
       options.onStatus(true);
-      await read(res.body);
+      await readEventStream(res.body, dispatch);
     } catch {
       // Network error or server gone: fall through to the reconnect below.
     }
@@ -50,42 +51,14 @@ export function createEventStream(options: EventStreamOptions) {
     if (running) schedule();
   }
 
-  async function read(body: ReadableStream<Uint8Array>) {
-    const reader = body.getReader();
-    const decoder = new TextDecoder();
-    let buffer = '';
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      buffer += decoder.decode(value, { stream: true });
-      let boundary: number;
-      while ((boundary = buffer.search(/\r?\n\r?\n/)) >= 0) {
-        const chunk = buffer.slice(0, boundary);
-        buffer = buffer.slice(boundary).replace(/^\r?\n\r?\n/, '');
-        dispatch(chunk);
-      }
-    }
-  }
-
-  function dispatch(chunk: string) {
-    let type = 'message';
-    const data: string[] = [];
-    for (const line of chunk.split(/\r?\n/)) {
-      if (!line || line.startsWith(':')) continue;
-      const colon = line.indexOf(':');
-      const field = colon < 0 ? line : line.slice(0, colon);
-      const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-      if (field === 'event') type = value;
-      else if (field === 'data') data.push(value);
-    }
-    if (!data.length) return;
+  function dispatch({ event, data }: ServerSentEvent) {
     let payload: unknown;
     try {
-      payload = JSON.parse(data.join('\n'));
+      payload = JSON.parse(data);
     } catch {
       payload = undefined; // Not JSON: refused by its schema below, like any other wrong payload.
     }
-    const parsed = parseServerEvent(type, payload);
+    const parsed = parseServerEvent(event, payload);
     if (!parsed) return; // An event this extension does not know (a newer server's): nothing to do.
     try {
       if (parsed.ok) options.onEvent(parsed.event);
@@ -96,7 +69,7 @@ export function createEventStream(options: EventStreamOptions) {
   }
 
   function schedule() {
-    const base = Math.min(30_000, 1000 * 2 ** attempt++);
+    const base = Math.min(STREAM_RETRY_MOST_MS, STREAM_RETRY_FIRST_MS * 2 ** attempt++);
     retryTimer = setTimeout(() => void connect(), base / 2 + Math.random() * (base / 2));
   }
 

@@ -12,3 +12,12 @@ export const MESSAGE_STATUS_LABELS: Record<MessageStatus, string> = {
   received: 'Received',
   unknown: 'Needs review',
 };
+
+/** How a text is doing, for its colour: delivered (or read), not delivered, on its way, or lost and for a person to review. */
+export type StatusTone = 'pending' | 'ok' | 'bad' | 'review';
+export function statusTone(status: MessageStatus): StatusTone {
+  if (status === 'failed' || status === 'undelivered') return 'bad';
+  if (status === 'unknown') return 'review';
+  if (status === 'delivered' || status === 'read') return 'ok';
+  return 'pending';
+}

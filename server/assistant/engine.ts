@@ -19,10 +19,9 @@ import type { Outbox, OutboxHooks } from '../services/outbox.js';
 import { notTextableReason, whatsappWindowOpen, type Candidate, type Organization } from '../services/textability.js';
 import { timeZoneOf } from '../services/candidates.js';
 import { nextAllowed } from '../lib/zoned-time.js';
+import { ASSISTANT_GATHER_MS, ASSISTANT_TEXTED_CACHE_SIZE } from '../tuning.js';
 import { understand } from './understand.js';
 
-/** Replies are gathered this long before Ari answers, so "Yes" + "yes!" get one answer. */
-const GATHER_MS = 300;
 const MAX_RETRIES = 2;
 
 export interface AssistantState {
@@ -279,7 +278,7 @@ export function createAssistant(deps: Deps, services: { candidates: CandidateSer
       } catch (err) {
         log.error('assistant turn failed', { conversationId, error: err instanceof Error ? err.stack : String(err) });
       }
-    }, GATHER_MS);
+    }, ASSISTANT_GATHER_MS);
     pending.set(conversationId, cancel);
   }
 
@@ -365,7 +364,7 @@ export function createAssistant(deps: Deps, services: { candidates: CandidateSer
       } catch (err) {
         log.error('assistant greeting failed', { candidateId, error: err instanceof Error ? err.stack : String(err) });
       }
-    }, GATHER_MS);
+    }, ASSISTANT_GATHER_MS);
     pending.set(conversationId, cancel);
   }
 
@@ -376,7 +375,7 @@ export function createAssistant(deps: Deps, services: { candidates: CandidateSer
   function hasOutbound(candidateId: number): boolean {
     if (texted.has(candidateId)) return true;
     if (!outboundOf.get(candidateId)) return false;
-    if (texted.size >= 100_000) texted.clear();
+    if (texted.size >= ASSISTANT_TEXTED_CACHE_SIZE) texted.clear();
     texted.add(candidateId);
     return true;
   }

@@ -5,12 +5,8 @@
  * candidates it shows.
  */
 import type { Clock } from './clock.js';
+import { CANDIDATE_CHANGES_IDS_PER_EVENT, CANDIDATE_CHANGES_WINDOW_MS } from '../tuning.js';
 import type { EventBus } from './events.js';
-
-/** How long changes are gathered before they are announced. */
-const WINDOW_MS = 250;
-/** The most ids in one event; more are split over several. */
-const IDS_PER_EVENT = 1000;
 
 export function createCandidateChanges({ events, clock }: { events: EventBus; clock: Clock }) {
   const pending = new Map<number, Set<string>>();
@@ -20,8 +16,8 @@ export function createCandidateChanges({ events, clock }: { events: EventBus; cl
     cancel = null;
     for (const [orgId, ids] of pending) {
       const all = [...ids];
-      for (let i = 0; i < all.length; i += IDS_PER_EVENT) {
-        events.publish(orgId, { type: 'candidates.updated', data: { ids: all.slice(i, i + IDS_PER_EVENT) } });
+      for (let i = 0; i < all.length; i += CANDIDATE_CHANGES_IDS_PER_EVENT) {
+        events.publish(orgId, { type: 'candidates.updated', data: { ids: all.slice(i, i + CANDIDATE_CHANGES_IDS_PER_EVENT) } });
       }
     }
     pending.clear();
@@ -34,7 +30,7 @@ export function createCandidateChanges({ events, clock }: { events: EventBus; cl
       let set = pending.get(orgId);
       if (!set) pending.set(orgId, (set = new Set()));
       for (const id of atsIds) set.add(id);
-      if (set.size && !cancel) cancel = clock.setTimeout(flush, WINDOW_MS);
+      if (set.size && !cancel) cancel = clock.setTimeout(flush, CANDIDATE_CHANGES_WINDOW_MS);
     },
     /** Announces what is gathered now (on shutdown). */
     flush() {

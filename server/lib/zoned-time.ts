@@ -89,6 +89,12 @@ export interface TextingWindow {
   endMinute: number;
 }
 
+/** A minute of the day as the API writes texting hours: 480 → "08:00" (1440 → "24:00"). */
+export const clockOfMinute = (minute: number) => `${String(Math.floor(minute / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}`;
+
+/** "08:00" → 480: texting hours as the API takes them (already checked as HH:MM) to a minute of the day. */
+export const minuteOfClock = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+
 /**
  * When a text due at `ms` may go to someone in `timeZone`: `ms` itself inside the window, else
  * the window's next opening. `until` is when that window closes (the latest delivery time).

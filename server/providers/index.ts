@@ -12,6 +12,7 @@ import { twilioWebhooks } from './twilio-webhooks.js';
 import type { Provider, ProviderWebhook } from './types.js';
 
 export { readLegacyStatusReports } from './legacy-reports.js';
+export { isSimulator, type SimulatorProvider } from './simulator.js';
 
 export function providerFor(config: AppConfig, db: Db, clock: Clock): Provider {
   switch (config.provider) {

@@ -21,12 +21,14 @@ export function twilioWebhooks(config: { authToken?: string; publicUrl: string }
     {
       source: 'twilio',
       path: TWILIO_WEBHOOK_PATHS.inbound.replace('/webhooks', ''),
+      summary: 'Twilio inbound message webhook (form-encoded, signed)',
       read: (request) => twilioInboundEvent(verifiedTwilioForm(config, request)),
       reply: { status: 200, body: EMPTY_TWIML, contentType: 'text/xml; charset=utf-8' },
     },
     {
       source: 'twilio',
       path: TWILIO_WEBHOOK_PATHS.status.replace('/webhooks', ''),
+      summary: 'Twilio status callback (form-encoded, signed)',
       read: (request) => twilioStatusEvent(verifiedTwilioForm(config, request)),
       reply: { status: 204 },
     },

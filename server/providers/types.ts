@@ -146,6 +146,8 @@ export interface ProviderWebhook {
   source: string;
   /** e.g. `/twilio/inbound`, mounted at `/webhooks/twilio/inbound`. */
   path: string;
+  /** What it receives, for the OpenAPI document. */
+  summary: string;
   /** Verifies and reads the request; WebhookRefused when it is not the provider's or not understood. */
   read(request: WebhookRequest): ProviderEvent;
   /** The answer once the event is recorded: nothing, or the body the provider waits for. */

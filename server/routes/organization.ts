@@ -6,10 +6,8 @@ import type { Deps } from '../deps.js';
 import { ApiError, validation } from '../lib/errors.js';
 import { serve } from '../lib/contract-routes.js';
 import type { AppEnv } from '../lib/http.js';
-import { isValidTimeZone } from '../lib/zoned-time.js';
+import { isValidTimeZone, minuteOfClock } from '../lib/zoned-time.js';
 import type { Services } from '../services/index.js';
-
-const toMinutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
 
 /** GET /api/organization (everyone), PATCH (admins): texting hours, default time zone and country, send rate. */
 export function organizationRoutes({ db }: Deps, services: Services) {
@@ -21,8 +19,8 @@ export function organizationRoutes({ db }: Deps, services: Services) {
     if (!recruiter.isAdmin) throw new ApiError(403, 'FORBIDDEN', 'Only administrators can change organization settings.');
     const changes: Partial<typeof organizations.$inferInsert> = {};
     if (patch.textingHours) {
-      const start = toMinutes(patch.textingHours.start);
-      const end = toMinutes(patch.textingHours.end);
+      const start = minuteOfClock(patch.textingHours.start);
+      const end = minuteOfClock(patch.textingHours.end);
       if (end <= start) throw validation('textingHours: the end must be after the start (e.g. 08:00 to 21:00).');
       changes.textingStartMinute = start;
       changes.textingEndMinute = end;

@@ -1,11 +1,11 @@
 import { Hono } from 'hono';
-import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { ChannelSchema } from '../../shared/api.js';
 import { toE164 } from '../../shared/phone.js';
 import type { Deps } from '../deps.js';
 import { ApiError, validation } from '../lib/errors.js';
 import { validate } from '../lib/http.js';
+import { streamEvents } from '../lib/sse.js';
 import type { SimulatorMessage, SimulatorProvider } from '../providers/simulator.js';
 import { SIMULATOR_PAGE } from './simulator-page.js';
 
@@ -32,7 +32,7 @@ const phoneJson = (m: SimulatorMessage) => ({
  * The simulator's phones: a page where a person reads candidates' texts and answers them, and
  * the same as JSON for tests. Mounted only when PROVIDER=simulator.
  */
-export function simulatorRoutes({ db, config }: Deps, simulator: SimulatorProvider) {
+export function simulatorRoutes({ db, config, clock }: Deps, simulator: SimulatorProvider) {
   // DNS rebinding: a web page on evil.example whose name later resolves to 127.0.0.1 reaches this
   // server with its own name in Host. Only this machine's names and PUBLIC_URL's are served.
   const ownHostnames = new Set(['localhost', '127.0.0.1', '[::1]', new URL(config.publicUrl).hostname]);
@@ -82,35 +82,10 @@ export function simulatorRoutes({ db, config }: Deps, simulator: SimulatorProvid
       return c.json(phoneJson(row), 201);
     })
     .get('/api/events', (c) =>
-      streamSSE(c, async (stream) => {
-        const pending: SimulatorMessage[] = [];
-        let wake: (() => void) | null = null;
-        const off = simulator.onMessage((m) => {
-          pending.push(m);
-          wake?.();
-        });
-        stream.onAbort(() => {
-          off();
-          wake?.();
-        });
-        await stream.writeSSE({ event: 'ready', data: '{}' });
-        while (!stream.aborted && !stream.closed) {
-          const next = pending.shift();
-          if (next) {
-            await stream.writeSSE({ event: 'message', data: JSON.stringify(phoneJson(next)) });
-            continue;
-          }
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, 15_000);
-            wake = () => {
-              clearTimeout(timer);
-              resolve();
-            };
-          });
-          wake = null;
-          if (!pending.length && !stream.aborted) await stream.write(': keep-alive\n\n');
-        }
-        off();
+      streamEvents<SimulatorMessage>(c, clock, {
+        subscribe: (push) => simulator.onMessage(push),
+        ready: () => ({ event: 'ready', data: '{}' }),
+        event: (m) => ({ event: 'message', data: JSON.stringify(phoneJson(m)) }),
       }),
     );
 }

@@ -9,13 +9,11 @@ import type { ApiKey } from '../../shared/api.js';
 import { apiKeys, organizations, recruiters } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import { notFound } from '../lib/errors.js';
+import { API_KEY_LAST_USED_RESOLUTION_MS } from '../tuning.js';
 import type { Organization } from './textability.js';
 
 /** Keys carry a prefix so they are told apart from sign-in tokens at a glance (and by the server). */
 export const API_KEY_PREFIX = 'tek_';
-
-/** Writing "last used" on every call would cost a write per sync request: once a minute is enough to read. */
-const LAST_USED_RESOLUTION_MS = 60_000;
 
 export interface KeyCaller {
   keyId: number;
@@ -89,7 +87,7 @@ export function createApiKeyService({ db, clock }: Pick<Deps, 'db' | 'clock'>) {
       const row = byHash.get({ hash: hashKey(key) });
       if (!row) return null;
       const now = clock.now();
-      if ((row.key.lastUsedAt ?? 0) < now - LAST_USED_RESOLUTION_MS) touch.run(now, row.key.id, now - LAST_USED_RESOLUTION_MS);
+      if ((row.key.lastUsedAt ?? 0) < now - API_KEY_LAST_USED_RESOLUTION_MS) touch.run(now, row.key.id, now - API_KEY_LAST_USED_RESOLUTION_MS);
       return { keyId: row.key.id, name: row.key.name, org: row.org };
     },
   };

@@ -6,6 +6,7 @@ import type { Deps } from '../deps.js';
 import { ApiError } from '../lib/errors.js';
 import { LoginThrottle } from '../lib/login-throttle.js';
 import { hashPassword, verifyPassword } from '../lib/passwords.js';
+import { clockOfMinute } from '../lib/zoned-time.js';
 import type { Organization } from './textability.js';
 
 export type RecruiterRow = typeof recruiters.$inferSelect;
@@ -22,8 +23,6 @@ export interface Caller {
  */
 export type Actor =
   { type: 'recruiter'; org: Organization; name: string; recruiter: RecruiterRow } | { type: 'key'; org: Organization; name: string; keyId: number };
-
-const minutesToClock = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
 
 export function createAuthService(deps: Deps) {
   const { db, clock, config } = deps;
@@ -55,7 +54,7 @@ export function createAuthService(deps: Deps) {
         smsEnabled: org.smsEnabled,
         whatsappEnabled: org.whatsappEnabled,
         assistantSubscribed: org.assistantSubscribed,
-        textingHours: { start: minutesToClock(org.textingStartMinute), end: minutesToClock(org.textingEndMinute) },
+        textingHours: { start: clockOfMinute(org.textingStartMinute), end: clockOfMinute(org.textingEndMinute) },
         defaultTimeZone: org.defaultTimeZone,
         defaultCountry: org.defaultCountry,
         sendRatePerSecond: org.sendRatePerSecond,

@@ -8,6 +8,7 @@
  */
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { CampaignDetail } from '../../shared/api.js';
+import { isApprovedTemplateText } from '../../shared/whatsapp.js';
 import { campaignMessages, campaigns, candidates, organizations, recruiters, templates } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import { nextAllowed } from '../lib/zoned-time.js';
@@ -158,7 +159,7 @@ export function createCampaignDelivery(
           .where(eq(recruiters.id, campaign.createdBy))
           .get()!;
         const template = row.templateId != null ? db.select().from(templates).where(eq(templates.id, row.templateId)).get() : undefined;
-        cm = { ...row, campaign, recruiter, approvedTemplate: !!template?.whatsappApproved && template.body === row.body };
+        cm = { ...row, campaign, recruiter, approvedTemplate: isApprovedTemplateText(template, row.body) };
         cms.set(d.campaignMessageId, cm);
       }
       touched.set(cm.id, cm.orgId);

@@ -5,7 +5,8 @@
  * every recipient, which only SQL can do without loading each row. So the rule is written here
  * twice, side by side, and campaign-exclusion.test.ts checks that the two always agree.
  */
-import { notTextableReason, whatsappWindowOpen, WHATSAPP_WINDOW_MS, type Candidate, type Organization } from './textability.js';
+import { WHATSAPP_WINDOW_MS } from '../../shared/whatsapp.js';
+import { notTextableReason, whatsappWindowOpen, type Candidate, type Organization } from './textability.js';
 
 export type ExclusionReason = NonNullable<ReturnType<typeof notTextableReason>> | 'WHATSAPP_WINDOW_CLOSED';
 

@@ -13,7 +13,7 @@ import { loadCampaign, requireLicence, requireUnsent, touchCampaign } from './ca
 import type { CampaignDelivery } from './campaign-delivery.js';
 import { exclusionReason } from './campaign-exclusion.js';
 import type { CampaignMessageRow, CampaignReadModel, CampaignRow } from './campaign-read-model.js';
-import { RECOMMENDED_MAX_RECIPIENTS } from './campaign-review.js';
+import { RECOMMENDED_MAX_RECIPIENTS } from '../../shared/campaign-size.js';
 import type { CandidateService } from './candidates.js';
 
 /** Rows per insert statement (SQLite's limit on bound parameters). */

@@ -8,6 +8,7 @@ import { and, eq } from 'drizzle-orm';
 import type { Review } from '../../shared/api.js';
 import { unknownMergeFields } from '../../shared/merge-fields.js';
 import { campaignDeliveries, campaignMessages, recruiters, templates } from '../db/schema.js';
+import { isApprovedTemplateText } from '../../shared/whatsapp.js';
 import type { Deps } from '../deps.js';
 import { ApiError, notFound, validation } from '../lib/errors.js';
 import type { Caller } from './auth.js';
@@ -86,7 +87,7 @@ export function createCampaignMessages(
     const template = draft.templateId != null ? db.select().from(templates).where(eq(templates.id, draft.templateId)).get() : undefined;
     const sender = db.select().from(recruiters).where(eq(recruiters.id, campaign.createdBy)).get()!;
     return reviewCampaignMessage(
-      { body: draft.body, sendAt: draft.sendAt, approvedTemplate: !!template?.whatsappApproved && template.body === draft.body },
+      { body: draft.body, sendAt: draft.sendAt, approvedTemplate: isApprovedTemplateText(template, draft.body) },
       {
         org,
         sender,

@@ -11,16 +11,15 @@ import { ApiError, validation } from '../lib/errors.js';
 import { nextAllowed } from '../lib/zoned-time.js';
 import { timeZoneOf } from './candidates.js';
 import { exclusionReason } from './campaign-exclusion.js';
+import { RECOMMENDED_MAX_RECIPIENTS } from '../../shared/campaign-size.js';
+import { clockOfMinute } from '../lib/zoned-time.js';
 import { textingWindow } from './campaign-delivery.js';
 import { mergeValuesFor, renderBody } from './message-body.js';
 import type { Candidate, Organization } from './textability.js';
 
-export const RECOMMENDED_MAX_RECIPIENTS = 500;
 /** The Review names this many of the excluded; the counts cover everyone. */
 const NAMED_EXCLUSIONS = 100;
 const PREVIEWS = 3;
-
-const clockOf = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
 
 /** The message as it would be saved. */
 export interface MessageToReview {
@@ -127,7 +126,7 @@ export function reviewCampaignMessage(message: MessageToReview, setting: ReviewS
   if (quietCount) {
     warnings.push({
       code: 'QUIET_HOURS',
-      message: `${quietCount} recipient${quietCount > 1 ? 's are' : ' is'} outside texting hours (${clockOf(window.startMinute)}–${clockOf(window.endMinute)} their time) and will get it when their window opens.`,
+      message: `${quietCount} recipient${quietCount > 1 ? 's are' : ' is'} outside texting hours (${clockOfMinute(window.startMinute)}–${clockOfMinute(window.endMinute)} their time) and will get it when their window opens.`,
     });
   }
   if (segments.max > 1) warnings.push({ code: 'MULTIPART', message: `Each text is up to ${segments.max} segments (billed per segment).` });
@@ -150,7 +149,7 @@ export function reviewCampaignMessage(message: MessageToReview, setting: ReviewS
     previews,
     quietHours: {
       count: quietCount,
-      window: { start: clockOf(window.startMinute), end: clockOf(window.endMinute) },
+      window: { start: clockOfMinute(window.startMinute), end: clockOfMinute(window.endMinute) },
       byTimeZone: [...zones].map(([timeZone, z]) => ({ timeZone, count: z.count, sendsAt: new Date(z.sendsAt).toISOString() })),
     },
     startsAt: new Date(startsAt).toISOString(),

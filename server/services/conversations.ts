@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import type { AssistantInfo, Message } from '../../shared/api.js';
+import { isApprovedTemplateText } from '../../shared/whatsapp.js';
 import { conversations, messages, sequences, templates } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import { ApiError, notFound } from '../lib/errors.js';
@@ -91,7 +92,7 @@ export function createConversationService(
       const reason = notTextableReason(candidate, org);
       if (reason) throw new ApiError(409, reason, REASON_MESSAGES[reason]);
       // An approved template may open a WhatsApp conversation; free text only inside the window.
-      const usesApprovedTemplate = !!template?.whatsappApproved && body === template.body;
+      const usesApprovedTemplate = isApprovedTemplateText(template, body);
       if (!whatsappWindowOpen(candidate, clock.now()) && !usesApprovedTemplate) {
         throw new ApiError(409, 'WHATSAPP_WINDOW_CLOSED', REASON_MESSAGES.WHATSAPP_WINDOW_CLOSED);
       }

@@ -34,6 +34,7 @@ import { candidateImports } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import type { CandidateChanges } from '../lib/candidate-changes.js';
 import { ApiError, notFound } from '../lib/errors.js';
+import { IMPORT_BATCH_ROWS, IMPORT_SPOOL_BUFFER_BYTES } from '../tuning.js';
 import type { CandidateUpsert } from '../../shared/api.js';
 import type { CandidateSync, UpsertOutcome, Writer } from './candidate-sync.js';
 import type { Organization } from './textability.js';
@@ -41,12 +42,8 @@ import type { Organization } from './textability.js';
 export type ImportFormat = 'csv' | 'ndjson';
 type ImportRow = typeof candidateImports.$inferSelect;
 
-/** Rows per transaction: big enough to amortise the commit, small enough to keep the server responsive. */
-const BATCH_ROWS = 500;
 /** A file bigger than this is refused while it streams in (about 1 KB a row at the row limit). */
 const MAX_FILE_BYTES = 128 * 1024 * 1024;
-/** The spool is written and read in large chunks: far fewer waits on the disk than the 16 KB default. */
-const SPOOL_BUFFER_BYTES = 1024 * 1024;
 /** One CSV record (a row with its quoted newlines) longer than this is not a candidate. */
 const MAX_RECORD_BYTES = 64 * 1024;
 
@@ -182,7 +179,7 @@ export function createImportService(
       await new Promise<void>((resolve) => setImmediate(resolve));
     };
 
-    const lines = createInterface({ input: createReadStream(job.spoolPath, { highWaterMark: SPOOL_BUFFER_BYTES }), crlfDelay: Infinity });
+    const lines = createInterface({ input: createReadStream(job.spoolPath, { highWaterMark: IMPORT_SPOOL_BUFFER_BYTES }), crlfDelay: Infinity });
     for await (const line of lines) {
       if (stopping) break;
       const [rowText, ...fields] = decodeSpoolLine(line);
@@ -206,7 +203,7 @@ export function createImportService(
       }
       const { atsId: id, ...body } = result.data;
       batch.push({ row, atsId: id, body });
-      if (batch.length >= BATCH_ROWS) await flush();
+      if (batch.length >= IMPORT_BATCH_ROWS) await flush();
     }
     if (batch.length) await flush();
     if (stopping) return;
@@ -368,7 +365,7 @@ function checkHeader(header: string[]): string[] {
 async function spoolCsv(body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, spoolPath: string): Promise<{ total: number; columns: string[] }> {
   // Blank lines are kept as records (and skipped below), so row numbers match a spreadsheet's.
   const parser = parse({ bom: true, relax_column_count: true, max_record_size: MAX_RECORD_BYTES });
-  const out = createWriteStream(spoolPath, { highWaterMark: SPOOL_BUFFER_BYTES });
+  const out = createWriteStream(spoolPath, { highWaterMark: IMPORT_SPOOL_BUFFER_BYTES });
   const feeding = (async () => {
     try {
       for await (const chunk of bounded(body)) if (!parser.write(chunk)) await new Promise<void>((r) => parser.once('drain', r));
@@ -400,7 +397,7 @@ async function spoolCsv(body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, 
 }
 
 async function spoolNdjson(body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, spoolPath: string): Promise<{ total: number; columns: string[] }> {
-  const out = createWriteStream(spoolPath, { highWaterMark: SPOOL_BUFFER_BYTES });
+  const out = createWriteStream(spoolPath, { highWaterMark: IMPORT_SPOOL_BUFFER_BYTES });
   const decoder = new TextDecoder('utf-8');
   let buffer = '';
   let line = 0;

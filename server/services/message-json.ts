@@ -59,27 +59,8 @@ export function messageJson(row: MessageJsonSource, candidateAtsId: string, recr
   };
 }
 
-/** Outbound statuses only move forward: a late "sent" never undoes "delivered". */
-const RANK: Record<string, number> = {
-  queued: 0,
-  sending: 1,
-  sent: 2,
-  unknown: 2,
-  delivered: 3,
-  undelivered: 3,
-  failed: 3,
-  read: 4,
-};
-
-export function isForwardMove(from: string, to: string): boolean {
-  return (RANK[to] ?? -1) > (RANK[from] ?? -1);
-}
-
-/** The outbound statuses a move to `to` may come from (isForwardMove, for a compare-and-set in SQL). */
-export function statusesBefore(to: string): string[] {
-  const rank = RANK[to];
-  return rank === undefined ? [] : Object.keys(RANK).filter((from) => RANK[from]! < rank);
-}
+/** For the inbound service's compare-and-set of a status (the order's one home is shared/message-status.ts). */
+export { statusesBefore } from '../../shared/message-status.js';
 
 /** Every `messages` column under its drizzle key: `select ${MESSAGE_COLUMNS}` (or `returning`) rows are MessageRows as they are. */
 export const MESSAGE_COLUMNS = sqlColumns(messages);

@@ -1,14 +1,14 @@
 /**
- * The one definition of "textable" (PRODUCT.md): a valid mobile, consent, no opt-out, and the
- * candidate's channel enabled for the organisation. Every refusal names its reason.
+ * The one definition of "textable", for every path that sends (a recruiter's text, campaigns,
+ * Ari, booking confirmations, the outbox's last check): a valid mobile, consent, no opt-out, and
+ * the candidate's channel enabled for the organisation. Every refusal names its reason.
  */
+import type { NotTextableReason } from '../../shared/api.js';
+import { whatsappWindowOpenAt } from '../../shared/whatsapp.js';
 import type { candidates, organizations } from '../db/schema.js';
 
 export type Candidate = typeof candidates.$inferSelect;
 export type Organization = typeof organizations.$inferSelect;
-
-export const NOT_TEXTABLE_REASONS = ['NO_MOBILE', 'NO_CONSENT', 'OPTED_OUT', 'CHANNEL_DISABLED'] as const;
-export type NotTextableReason = (typeof NOT_TEXTABLE_REASONS)[number];
 
 export const REASON_MESSAGES: Record<NotTextableReason | 'WHATSAPP_WINDOW_CLOSED', string> = {
   NO_MOBILE: 'This candidate has no valid mobile number.',
@@ -26,10 +26,7 @@ export function notTextableReason(candidate: Candidate, org: Organization): NotT
   return null;
 }
 
-export const WHATSAPP_WINDOW_MS = 24 * 3600_000;
-
-/** Free-form WhatsApp text is allowed only within 24 hours of the candidate's last message. */
+/** Free-form text may go now: always by SMS; by WhatsApp within its 24-hour window (shared/whatsapp.ts). */
 export function whatsappWindowOpen(candidate: Candidate, now: number): boolean {
-  if (candidate.channel !== 'whatsapp') return true;
-  return candidate.lastInboundAt != null && now - candidate.lastInboundAt < WHATSAPP_WINDOW_MS;
+  return candidate.channel !== 'whatsapp' || whatsappWindowOpenAt(candidate.lastInboundAt, now);
 }

@@ -1,5 +1,5 @@
 /**
- * The delivery engine on a FakeClock (issue 3, "The delivery engine"): quiet hours in each
+ * The campaign delivery engine on a FakeClock: quiet hours in each
  * candidate's own time zone (DST included), opt-outs and consent changes between schedule and
  * send, the per-sender rate limit (never exceeded, fully used), priority of one-to-one texts,
  * the texting window closing under a queue, and punctual scheduled starts. What reached a phone

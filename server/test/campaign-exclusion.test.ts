@@ -7,7 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../db/client.js';
 import { candidates, organizations } from '../db/schema.js';
 import { EXCLUSION_REASON_SQL, exclusionParams, exclusionReason } from '../services/campaign-exclusion.js';
-import { WHATSAPP_WINDOW_MS, type Candidate, type Organization } from '../services/textability.js';
+import { WHATSAPP_WINDOW_MS } from '../../shared/whatsapp.js';
+import type { Candidate, Organization } from '../services/textability.js';
 
 const AT = Date.parse('2026-03-03T15:00:00Z');
 const db = openDatabase(':memory:');

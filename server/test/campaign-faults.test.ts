@@ -1,5 +1,5 @@
 /**
- * Provider faults (issue 3, "Faults"), against a local fake Twilio that fails on purpose and the
+ * Provider faults during a campaign, against a local fake Twilio that fails on purpose and the
  * real Twilio provider pointed at it. The dispatcher is driven round by round on a FakeClock
  * (start: false), so each retry's backoff is visible as fake time between two POSTs.
  */

@@ -1,5 +1,5 @@
 /**
- * The campaign API end to end (issue 3, "Lifecycle and API"): every endpoint, every refusal,
+ * The campaign API end to end, through its lifecycle: every endpoint, every refusal,
  * the review a recruiter sees before Send/Save, and the progress events while it sends.
  * Time is a FakeClock: 2026-03-03 13:00 UTC is 08:00 in New York, 05:00 in Los Angeles and
  * 03:00 in Honolulu.

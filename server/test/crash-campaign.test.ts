@@ -1,6 +1,6 @@
 /**
- * The crash test of issue 3: the real server as a child process on a database file, killed with
- * SIGKILL at several points of a campaign of several hundred recipients and restarted each time
+ * Campaign delivery survives crashes: the real server as a child process on a database file,
+ * killed with SIGKILL at several points of a campaign of several hundred recipients and restarted each time
  * on the same file. At the end every eligible recipient has exactly one text, none is missing,
  * the campaign is sent and nothing is left queued or half-sent.
  */

@@ -1,5 +1,5 @@
 /**
- * The crash the issue worries about most, made exact: a process dies between handing texts to
+ * The crash that could text someone twice, made exact: a process dies between handing texts to
  * the provider and recording that it did. "Dying" here is a round whose provider calls never
  * return and a database connection closed under it; a second app on the same database file
  * (a restart) must record what went out, send what did not, and text nobody twice.

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig } from '../config.js';
 import { openDatabase } from '../db/client.js';
 import { startServer } from '../main.js';
+import { readEventStream as readEvents } from '../../shared/sse.js';
 import { seedDemo } from '../seed/demo.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -28,44 +29,6 @@ async function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
-}
-
-interface SseEvent {
-  event: string;
-  data: string;
-  id?: string;
-}
-
-/** Reads a text/event-stream response, calling `onEvent` for each event as it arrives. */
-async function readEvents(body: ReadableStream<Uint8Array>, onEvent: (e: SseEvent) => boolean | void): Promise<void> {
-  const reader = body.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      buffer += decoder.decode(value, { stream: true });
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) !== -1) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const e: SseEvent = { event: 'message', data: '' };
-        for (const line of block.split('\n')) {
-          if (line.startsWith(':')) continue;
-          const [field, ...rest] = line.split(':');
-          const value = rest.join(':').replace(/^ /, '');
-          if (field === 'event') e.event = value;
-          else if (field === 'data') e.data += (e.data ? '\n' : '') + value;
-          else if (field === 'id') e.id = value;
-        }
-        if (block.split('\n').every((l) => l.startsWith(':'))) continue;
-        if (onEvent(e) === true) return;
-      }
-    }
-  } finally {
-    reader.releaseLock();
-  }
 }
 
 describe('the server over HTTP', () => {

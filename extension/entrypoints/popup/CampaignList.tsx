@@ -1,6 +1,7 @@
 /** The recruiter's campaigns, grouped Draft, Scheduled, Sending, Sent, each with its counts. */
 import type { Campaign } from '../../../shared/api';
-import { formatDay, formatWhen, plural } from '../../ui/campaign/format';
+import { formatDay, formatWhen } from '../../ui/campaign/format';
+import { plural } from '../../ui/format';
 import { ArrowLeft } from '../../ui/campaign/icons';
 
 const GROUPS: [Campaign['status'], string][] = [

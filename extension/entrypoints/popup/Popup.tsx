@@ -8,8 +8,9 @@ import { useEffect, useMemo, useRef } from 'preact/hooks';
 import type { Campaign } from '../../../shared/api';
 import type { Session } from '../../lib/protocol';
 import { request, subscribe } from '../../lib/relay';
+import { CAMPAIGN_LIST_REFRESH_AFTER_MS } from '../../lib/tuning';
 import { CampaignView } from '../../ui/campaign/CampaignView';
-import { describeError } from '../../ui/campaign/format';
+import { describeCampaignError } from '../../ui/campaign/format';
 import { Phone } from '../../ui/campaign/icons';
 import { Notice } from '../../ui/campaign/Notice';
 import { createCampaignStore } from '../../ui/campaign/store';
@@ -41,7 +42,7 @@ export function Popup() {
     } else if (r.error.code === 'SIGNED_OUT') {
       campaigns.value = null;
     } else {
-      listError.value = describeError(r.error);
+      listError.value = describeCampaignError(r.error);
     }
   }
 
@@ -49,7 +50,7 @@ export function Popup() {
     const abort = new AbortController();
     void request('session.get', {}).then((r) => {
       if (!r.ok) {
-        listError.value = describeError(r.error);
+        listError.value = describeCampaignError(r.error);
         return;
       }
       session.value = r.data;
@@ -72,7 +73,7 @@ export function Popup() {
           listTimer = setTimeout(() => {
             listTimer = null;
             void loadList();
-          }, 500);
+          }, CAMPAIGN_LIST_REFRESH_AFTER_MS);
         }
       }
     }, abort.signal);

@@ -10,6 +10,7 @@
 import { browser } from 'wxt/browser';
 import { createShadowRootUi, type ShadowRootContentScriptUi } from 'wxt/utils/content-script-ui/shadow-root';
 import type { Feature } from '../manager';
+import { observeView } from '../view-observer';
 import { DIALOG_API_KEY, DIALOG_SCRIPT, type BulkTextDialogApi } from './api';
 import { BUTTON_ATTR, createBulkTextButton } from './button';
 
@@ -104,16 +105,7 @@ export const bulkText: Feature = {
       target?.focus();
     }
 
-    let queued = false;
-    const observer = new MutationObserver(() => {
-      if (queued) return;
-      queued = true;
-      queueMicrotask(() => {
-        queued = false;
-        sync();
-      });
-    });
-    observer.observe(adapter.viewRoot() ?? document.body, { childList: true, subtree: true, attributes: true, attributeFilter: ['hidden'] });
+    const observer = observeView(adapter, ['hidden'], sync);
 
     signal.addEventListener(
       'abort',

@@ -16,11 +16,10 @@ import type { Candidate, Channel } from '../../../shared/api';
 import type { CandidateRow, HostAdapter } from '../../hosts/types';
 import type { PushEvent } from '../../lib/protocol';
 import { request, subscribe } from '../../lib/relay';
+import { LOOKUP_CACHE_MS } from '../../lib/tuning';
 import type { Feature } from '../manager';
 import { BADGE_TAG, NOTICE_TAG, createBadge, createSignInNotice, setBadgeChannel } from './badge';
 
-/** As long as the background's own look-up cache: older decisions are looked up again. */
-const DECISION_TTL_MS = 10_000;
 /** The relay accepts at most 200 ids a request (a page has 50). */
 const MAX_IDS = 200;
 
@@ -61,7 +60,7 @@ export function startPhoneBadges(adapter: HostAdapter, signal: AbortSignal): voi
 
   function fresh(id: string, now: number): Decision | null {
     const d = decisions.get(id);
-    return d && d.at > now - DECISION_TTL_MS ? d : null;
+    return d && d.at > now - LOOKUP_CACHE_MS ? d : null;
   }
 
   /** One pass over the rendered rows: apply what is known, look up the rest in one request. */

@@ -12,6 +12,7 @@ import type { Candidate } from '../../../shared/api';
 import { adapters } from '../../hosts';
 import type { HostAdapter } from '../../hosts/types';
 import type { PushEvent, Result } from '../../lib/protocol';
+import { testCandidate } from '../../test-support/candidate';
 import { BADGE_LABELS, SIGN_IN_TEXT } from './badge';
 
 const relay = vi.hoisted(() => ({
@@ -39,28 +40,15 @@ const DIR = join(import.meta.dirname, '../../hosts/__fixtures__');
 /** The server's answer: even ids textable (every 4th by WhatsApp), 10050 unknown. */
 function candidate(id: string, overrides: Partial<Candidate> = {}): Candidate {
   const n = Number(id);
-  return {
+  return testCandidate({
     id,
     firstName: 'A',
     lastName: 'B',
-    phone: '+12125550100',
     channel: n % 4 === 0 ? 'whatsapp' : 'sms',
     textable: n % 2 === 0,
     reason: n % 2 === 0 ? null : 'NO_CONSENT',
-    timeZone: 'America/New_York',
-    optedOut: false,
-    whatsappWindowOpen: true,
-    lastInboundAt: null,
-    assistant: { active: false, sequenceId: null },
-    email: null,
-    jobTitle: null,
-    location: null,
-    consent: null,
-    createdAt: '2026-01-01T00:00:00.000Z',
-    updatedAt: '2026-01-01T00:00:00.000Z',
-    unreadCount: 0,
     ...overrides,
-  };
+  });
 }
 
 function answerLookups() {

@@ -1,7 +1,9 @@
 /** The thread, oldest first: candidate's texts on the left, ours (recruiter, Ari, automatic) on the right. */
 import type { Candidate } from '../../../shared/api';
 import { useLayoutEffect, useRef } from 'preact/hooks';
-import { dayKey, dayLabel, formatFull, formatTime, fullName, senderLabel, statusLabel, statusTone } from './format';
+import { statusTone } from '../../ui/message-status';
+import { dayKey, dayLabel, formatFull, formatTime, senderLabel, statusLabel } from './format';
+import { fullName } from '../../ui/format';
 import { AlertIcon, ChatIcon } from './icons';
 import type { ShownMessage } from './store';
 

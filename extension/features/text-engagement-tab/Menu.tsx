@@ -4,6 +4,7 @@
  */
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { menuKeyTarget } from '../../ui/menu-keys';
 
 export interface MenuItem {
   key: string | number;
@@ -48,13 +49,8 @@ export function ToolMenu(props: {
 
   const onKeyDown = (e: KeyboardEvent) => {
     const list = items();
-    const i = list.indexOf(e.target as HTMLButtonElement);
-    let next = -1;
-    if (e.key === 'ArrowDown') next = (i + 1) % list.length;
-    else if (e.key === 'ArrowUp') next = (i - 1 + list.length) % list.length;
-    else if (e.key === 'Home') next = 0;
-    else if (e.key === 'End') next = list.length - 1;
-    else if (e.key === 'Escape') {
+    const next = menuKeyTarget(e.key, list.indexOf(e.target as HTMLButtonElement), list.length);
+    if (e.key === 'Escape') {
       e.preventDefault();
       close(true);
       return;

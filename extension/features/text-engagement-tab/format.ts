@@ -1,14 +1,11 @@
 /**
- * Words and numbers the panel shows: statuses, senders, refusals, times, phone numbers.
- * Everything here returns plain strings; Preact renders them as text.
+ * Words and numbers the panel shows: statuses, senders, reasons, times (the ones every screen
+ * shares are in ui/format.ts). Everything here returns plain strings; Preact renders them as text.
  */
 import type { Candidate, Channel, Message, NotTextableReason } from '../../../shared/api';
-import type { RelayError } from '../../lib/protocol';
 import { MESSAGE_STATUS_LABELS } from '../../ui/message-status';
 
 export const channelName = (channel: Channel) => (channel === 'whatsapp' ? 'WhatsApp' : 'SMS');
-
-export const fullName = (c: Pick<Candidate, 'firstName' | 'lastName'>) => `${c.firstName} ${c.lastName}`.trim();
 
 /** Two letters for the avatar, taken from letters only (a name may carry markup or punctuation). */
 export function initials(c: Pick<Candidate, 'firstName' | 'lastName'>): string {
@@ -16,26 +13,7 @@ export function initials(c: Pick<Candidate, 'firstName' | 'lastName'>): string {
   return (first(c.firstName) + first(c.lastName)).toUpperCase() || '?';
 }
 
-/** +12125550101 → +1 (212) 555-0101; other countries stay in E.164. */
-export function formatPhone(phone: string | null): string {
-  if (!phone) return 'No mobile number';
-  const nanp = /^\+1(\d{3})(\d{3})(\d{4})$/.exec(phone);
-  return nanp ? `+1 (${nanp[1]}) ${nanp[2]}-${nanp[3]}` : phone;
-}
-
 export const statusLabel = (status: Message['status']) => MESSAGE_STATUS_LABELS[status];
-
-export type StatusTone = 'pending' | 'ok' | 'bad' | 'review';
-export function statusTone(status: Message['status']): StatusTone {
-  if (status === 'failed' || status === 'undelivered') return 'bad';
-  if (status === 'unknown') return 'review';
-  if (status === 'delivered' || status === 'read') return 'ok';
-  return 'pending';
-}
-
-/** How far an outbound status has come; a late event never moves a message backwards. */
-const RANK: Partial<Record<Message['status'], number>> = { queued: 0, sending: 1, sent: 2, unknown: 2, delivered: 3, undelivered: 3, failed: 3, read: 4 };
-export const statusRank = (status: Message['status']) => RANK[status] ?? 0;
 
 export function senderLabel(m: Message, candidate: Candidate | null): string {
   if (m.direction === 'inbound') return candidate?.firstName || 'Candidate';
@@ -62,23 +40,6 @@ export function reasonSentence(reason: NotTextableReason, c: Candidate): { title
         title: `${channelName(c.channel)} is turned off`,
         body: `${name} is reached by ${channelName(c.channel)}, which isn't enabled for your organization. Ask your administrator to turn it on.`,
       };
-  }
-}
-
-/** A refusal from the server or the relay, worded for the person who clicked. */
-export function describeError(error: RelayError): string {
-  switch (error.code) {
-    case 'OFFLINE':
-      return error.message || "Can't reach the Text Engagement server. Check your connection and try again.";
-    case 'SIGNED_OUT':
-      return 'You are signed out of Text Engagement. Sign in and try again.';
-    case 'EXTENSION_RELOADED':
-    case 'NO_RESPONSE':
-      return 'The extension was updated or restarted. Reload this page and try again.';
-    case 'RATE_LIMITED':
-      return 'Too many messages at once. Wait a moment and try again.';
-    default:
-      return error.message || 'Something went wrong. Try again.';
   }
 }
 
@@ -129,5 +90,3 @@ export const dayKey = (iso: string) => {
   const d = new Date(iso);
   return `${d.getFullYear()}-${d.getMonth()}-${d.getDate()}`;
 };
-
-export const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;

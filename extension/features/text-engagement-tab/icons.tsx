@@ -1,25 +1,12 @@
 /** Small line icons (24-unit grid, drawn with the current text colour); decorative only. */
 import type { ComponentChildren } from 'preact';
+import { LineIcon } from '../../ui/line-icon';
 
-function Svg({ children, size = 18 }: { children: ComponentChildren; size?: number }) {
-  return (
-    <svg
-      class="te-conv-icon"
-      width={size}
-      height={size}
-      viewBox="0 0 24 24"
-      fill="none"
-      stroke="currentColor"
-      stroke-width="2"
-      stroke-linecap="round"
-      stroke-linejoin="round"
-      aria-hidden="true"
-      focusable="false"
-    >
-      {children}
-    </svg>
-  );
-}
+const Svg = ({ children, size = 18 }: { children: ComponentChildren; size?: number }) => (
+  <LineIcon class="te-conv-icon" size={size}>
+    {children}
+  </LineIcon>
+);
 
 export const TemplateIcon = () => (
   <Svg>

@@ -9,6 +9,7 @@ import { createShadowRootUi, type ShadowRootContentScriptUi } from 'wxt/utils/co
 import type { InjectedTab } from '../../hosts/types';
 import '../../ui/theme.css';
 import type { Feature } from '../manager';
+import { observeView } from '../view-observer';
 import './panel.css';
 import { createCaptureStore, type CaptureStore } from './capture/store';
 import { createConsentStore, type ConsentStore } from './consent/store';
@@ -136,21 +137,7 @@ export const textEngagementTab: Feature = {
       void apply();
     }
 
-    let queued = false;
-    const observer = new MutationObserver(() => {
-      if (queued) return;
-      queued = true;
-      queueMicrotask(() => {
-        queued = false;
-        sync();
-      });
-    });
-    observer.observe(adapter.viewRoot() ?? document.body, {
-      childList: true,
-      subtree: true,
-      attributes: true,
-      attributeFilter: ['hidden', 'class', 'aria-selected'],
-    });
+    const observer = observeView(adapter, ['hidden', 'class', 'aria-selected'], sync);
 
     signal.addEventListener(
       'abort',

@@ -5,6 +5,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Candidate, Message } from '../../../shared/api';
 import type { PushEvent } from '../../lib/protocol';
+import { testCandidate } from '../../test-support/candidate';
 
 type Handler = (input: Record<string, unknown>) => unknown;
 const handlers = new Map<string, Handler>();
@@ -24,29 +25,9 @@ vi.mock('../../lib/relay', () => ({
 }));
 
 const { createConversationStore } = await import('./store');
-const { describeError } = await import('./format');
+const { describeError } = await import('../../ui/format');
 
-const candidate: Candidate = {
-  id: '10001',
-  firstName: 'Maria',
-  lastName: 'Garcia',
-  phone: '+12125550101',
-  channel: 'sms',
-  textable: true,
-  reason: null,
-  timeZone: 'America/New_York',
-  optedOut: false,
-  whatsappWindowOpen: true,
-  lastInboundAt: null,
-  assistant: { active: false, sequenceId: null },
-  email: null,
-  jobTitle: null,
-  location: null,
-  consent: null,
-  createdAt: '2026-01-01T00:00:00.000Z',
-  updatedAt: '2026-01-01T00:00:00.000Z',
-  unreadCount: 0,
-};
+const candidate: Candidate = testCandidate({ id: '10001', firstName: 'Maria', lastName: 'Garcia', phone: '+12125550101' });
 
 function message(id: number, patch: Partial<Message> = {}): Message {
   return {

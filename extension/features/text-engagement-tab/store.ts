@@ -6,9 +6,12 @@
 import { batch, computed, signal } from '@preact/signals';
 import type { Candidate, Message, Template } from '../../../shared/api';
 import { renderMergeFields } from '../../../shared/merge-fields';
+import { statusRank } from '../../../shared/message-status';
+import { whatsappWindowOpenAt } from '../../../shared/whatsapp';
 import type { AssistantInfo, Outputs, PushEvent, RelayError, Session } from '../../lib/protocol';
 import { request, subscribe } from '../../lib/relay';
-import { describeError, statusRank } from './format';
+import { ASSISTANT_REFRESH_AFTER_MS, THREAD_MAX_PAGES, THREAD_PAGE_SIZE, UNREACHABLE_NOTICE_AFTER_MS } from '../../lib/tuning';
+import { describeError } from '../../ui/format';
 
 /** A message as shown: the server's, or our own optimistic copy until the server answers. */
 export type ShownMessage = Message & { pending?: boolean };
@@ -16,11 +19,6 @@ export type ShownMessage = Message & { pending?: boolean };
 export type Sequence = Outputs['sequences.list']['sequences'][number];
 
 export type LoadState = { kind: 'loading' } | { kind: 'ready' } | { kind: 'signed-out' } | { kind: 'error'; error: RelayError };
-
-/** A conversation is read in pages of 500 messages (the server's default page is 100), at most 40 of them. */
-const PAGE_SIZE = 500;
-const MAX_PAGES = 40;
-const WHATSAPP_WINDOW_MS = 24 * 3600_000;
 
 function newKey(): string {
   if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
@@ -69,7 +67,7 @@ export function createConversationStore(candidateId: string, signalOfView: Abort
     const c = candidate.value;
     if (!c || c.channel !== 'whatsapp') return true;
     if (!c.whatsappWindowOpen || !c.lastInboundAt) return false;
-    return Date.now() - Date.parse(c.lastInboundAt) < WHATSAPP_WINDOW_MS;
+    return whatsappWindowOpenAt(Date.parse(c.lastInboundAt), Date.now());
   });
 
   // ── The thread ─────────────────────────────────────────────────────────────────────────
@@ -92,8 +90,8 @@ export function createConversationStore(candidateId: string, signalOfView: Abort
   async function fetchAll(after: number | undefined): Promise<{ ok: true; messages: Message[] } | { ok: false; error: RelayError }> {
     const all: Message[] = [];
     let cursor = after;
-    for (let page = 0; page < MAX_PAGES; page++) {
-      const r = await request('messages.list', { candidateId, limit: PAGE_SIZE, ...(cursor ? { after: cursor } : {}) });
+    for (let page = 0; page < THREAD_MAX_PAGES; page++) {
+      const r = await request('messages.list', { candidateId, limit: THREAD_PAGE_SIZE, ...(cursor ? { after: cursor } : {}) });
       if (!r.ok) return r;
       all.push(...r.data.messages);
       if (r.data.nextCursor == null) break;
@@ -223,7 +221,7 @@ export function createConversationStore(candidateId: string, signalOfView: Abort
           unreachableTimer = setTimeout(() => {
             unreachableTimer = null;
             if (connected.value === false) reachable.value = false;
-          }, 2500);
+          }, UNREACHABLE_NOTICE_AFTER_MS);
         }
         return;
       }
@@ -410,7 +408,7 @@ export function createConversationStore(candidateId: string, signalOfView: Abort
     infoTimer ??= setTimeout(() => {
       infoTimer = null;
       void refreshAssistant();
-    }, 250);
+    }, ASSISTANT_REFRESH_AFTER_MS);
   }
 
   async function loadSequences() {

@@ -15,10 +15,10 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import puppeteer, { type Page } from 'puppeteer';
+import { CHROMIUM, CHROMIUM_ARGS } from '../../../fixtures/chromium';
 import { serveFixtures } from '../../../fixtures/serve';
 
 const OUT = dirname(fileURLToPath(import.meta.url));
-const CHROMIUM = process.env.PUPPETEER_EXECUTABLE_PATH ?? '/usr/bin/chromium';
 
 /** The profiles saved (id, file name suffix): a mobile, no phone at all (ATS-only), a landline. */
 const PROFILES = [
@@ -72,7 +72,7 @@ async function main() {
   const browser = await puppeteer.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: CHROMIUM_ARGS,
   });
   const captured: CapturedPage[] = [];
   try {

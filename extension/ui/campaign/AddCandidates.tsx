@@ -1,6 +1,6 @@
 /** "Add candidates": search Text Engagement's candidates and add them (only while the campaign is unsent). */
 import { useSignal } from '@preact/signals';
-import { fullName, reasonLabel } from './format';
+import { reasonLabel, recipientName } from './format';
 import { Search } from './icons';
 import type { CampaignStore, SearchResult } from './store';
 
@@ -67,7 +67,7 @@ export function AddCandidates({ store, inCampaign }: { store: CampaignStore; inC
             return (
               <li key={c.id} class="te-cv-result">
                 <div class="te-cv-person">
-                  <span class="te-cv-name">{fullName(c)}</span>
+                  <span class="te-cv-name">{recipientName(c)}</span>
                   <span class={`te-cv-chip ${c.textable ? 'te-cv-chip-ok' : 'te-cv-chip-bad'}`}>
                     {c.textable ? `Textable by ${c.channel === 'whatsapp' ? 'WhatsApp' : 'SMS'}` : reasonLabel(c.reason)}
                   </span>
@@ -76,7 +76,7 @@ export function AddCandidates({ store, inCampaign }: { store: CampaignStore; inC
                   type="button"
                   class="te-button te-cv-small"
                   disabled={already || !!busy}
-                  aria-label={already ? `${fullName(c)} is already in the campaign` : `Add ${fullName(c)}`}
+                  aria-label={already ? `${recipientName(c)} is already in the campaign` : `Add ${recipientName(c)}`}
                   data-testid="te-cv-add-candidate"
                   onClick={() => void store.addCandidates([c.id])}
                 >

@@ -1,6 +1,7 @@
 /** The Candidates tab: everyone in the campaign, whether they can be texted, what happened to their text. */
 import { useEffect } from 'preact/hooks';
-import { deliveryLabel, formatPhone, fullName, plural, reasonLabel } from './format';
+import { deliveryLabel, reasonLabel, recipientName } from './format';
+import { formatPhone, plural } from '../format';
 import { AddCandidates } from './AddCandidates';
 import { Notice } from './Notice';
 import type { CampaignStore, Recipient } from './store';
@@ -12,7 +13,7 @@ function Row({ store, r, editable }: { store: CampaignStore; r: Recipient; edita
   return (
     <li class="te-cv-recipient" data-testid="te-cv-recipient" data-candidate-id={r.id}>
       <div class="te-cv-recipient-main">
-        <span class="te-cv-name">{fullName(r)}</span>
+        <span class="te-cv-name">{recipientName(r)}</span>
         {r.phone && <span class="te-cv-phone">{formatPhone(r.phone)}</span>}
         <span class="te-cv-recipient-chips">
           {r.textable ? (
@@ -26,7 +27,7 @@ function Row({ store, r, editable }: { store: CampaignStore; r: Recipient; edita
           {r.replied && <span class="te-cv-chip te-cv-chip-replied">Replied</span>}
         </span>
         {r.answers.length > 0 && (
-          <dl class="te-cv-answers" aria-label={`Ari's answers from ${fullName(r)}`}>
+          <dl class="te-cv-answers" aria-label={`Ari's answers from ${recipientName(r)}`}>
             {r.answers.map((a) => (
               <div key={a.key}>
                 <dt>{a.label}</dt>
@@ -40,7 +41,7 @@ function Row({ store, r, editable }: { store: CampaignStore; r: Recipient; edita
         <button
           type="button"
           class="te-button te-cv-small te-button-danger"
-          aria-label={`Remove ${fullName(r)}`}
+          aria-label={`Remove ${recipientName(r)}`}
           disabled={!!busy}
           data-testid="te-cv-remove"
           onClick={() => void store.removeCandidate(r)}

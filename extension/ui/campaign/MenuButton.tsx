@@ -1,11 +1,12 @@
 /**
- * A button that shows a short list of actions (the seed's "Actions" button and the menu icon
+ * A button that shows a short list of actions (the campaign's "Actions" button and the menu icon
  * of a scheduled message). A disclosure: the items are ordinary buttons, reachable with Tab as
  * well as the arrow keys; Escape closes it and puts focus back on the button; a click elsewhere
  * or focus leaving it closes it too.
  */
 import type { ComponentChildren } from 'preact';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { menuKeyTarget } from '../menu-keys';
 
 export interface MenuItem {
   label: string;
@@ -56,13 +57,8 @@ export function MenuButton(props: {
       return;
     }
     const list = items();
-    const i = list.indexOf(e.target as HTMLButtonElement);
-    let next = -1;
-    if (e.key === 'ArrowDown') next = (i + 1) % list.length;
-    else if (e.key === 'ArrowUp') next = (i - 1 + list.length) % list.length;
-    else if (e.key === 'Home') next = 0;
-    else if (e.key === 'End') next = list.length - 1;
-    if (next >= 0 && list.length) {
+    const next = menuKeyTarget(e.key, list.indexOf(e.target as HTMLButtonElement), list.length);
+    if (next >= 0) {
       e.preventDefault();
       list[next]!.focus();
     }

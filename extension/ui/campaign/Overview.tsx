@@ -1,12 +1,14 @@
 /** The campaign's Overview tab: who is in it, its messages, progress while sending, results once sent. */
 import { useEffect } from 'preact/hooks';
-import { formatWhen, plural, reasonLabel } from './format';
+import { formatWhen, reasonLabel } from './format';
+import { plural } from '../format';
 import { Send } from './icons';
 import { MessageCard } from './MessageCard';
 import { Notice } from './Notice';
 import { Progress } from './Progress';
 import { ResultsChart } from './ResultsChart';
-import { RECOMMENDED_MAX, type CampaignStore } from './store';
+import { RECOMMENDED_MAX_RECIPIENTS } from '../../../shared/campaign-size';
+import type { CampaignStore } from './store';
 
 export function Overview({ store }: { store: CampaignStore }) {
   const c = store.campaign.value!;
@@ -20,9 +22,9 @@ export function Overview({ store }: { store: CampaignStore }) {
 
   return (
     <div class="te-cv-overview">
-      {c.recipients > RECOMMENDED_MAX && (
+      {c.recipients > RECOMMENDED_MAX_RECIPIENTS && (
         <Notice tone="warn" testId="te-cv-size-warning" role="status">
-          This campaign has {plural(c.recipients, 'candidate')}. We recommend {RECOMMENDED_MAX} or fewer per campaign: consider splitting it.
+          This campaign has {plural(c.recipients, 'candidate')}. We recommend {RECOMMENDED_MAX_RECIPIENTS} or fewer per campaign: consider splitting it.
         </Notice>
       )}
 

@@ -1,6 +1,6 @@
 /** A sending campaign's progress bar and live counts (moved by pushed campaign.updated events). */
 import type { CampaignStats } from '../../../shared/api';
-import { plural } from './format';
+import { plural } from '../format';
 
 export function skippedTotal(stats: CampaignStats): number {
   return Object.values(stats.skipped).reduce((a, b) => a + b, 0);

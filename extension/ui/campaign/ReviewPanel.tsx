@@ -1,12 +1,13 @@
 /**
- * The Review (the seed's Scheduled Message summary): the server's account of what will happen —
- * recipients, who is excluded and why, the texts as candidates will read them, segments, the
+ * The Review (the scheduled message's summary, before it goes): the server's account of what
+ * will happen — recipients, who is excluded and why, the texts as candidates will read them, segments, the
  * quiet-hours effect per time zone, the estimated finish, warnings — then Send (now) or Save
  * (later). The menu icon offers Edit and Delete.
  */
 import type { CampaignMessage, Review } from '../../../shared/api';
 import { ConfirmDelete } from './ConfirmDelete';
-import { formatDuration, formatInZone, formatWhen, fullName, plural, reasonLabel } from './format';
+import { formatDuration, formatInZone, formatWhen, reasonLabel, recipientName } from './format';
+import { plural } from '../format';
 import { More, Send } from './icons';
 import { MenuButton } from './MenuButton';
 import { ErrorNotice, Notice, useFocusOnMount } from './Notice';
@@ -18,7 +19,7 @@ function Excluded({ review }: { review: Review }) {
   return (
     <ul class="te-cv-reasons" data-testid="te-cv-review-excluded">
       {reasons.map(([reason, n]) => {
-        const names = review.excludedCandidates.filter((c) => c.reason === reason).map(fullName);
+        const names = review.excludedCandidates.filter((c) => c.reason === reason).map(recipientName);
         return (
           <li key={reason}>
             <span class="te-cv-reason">{reasonLabel(reason)}</span>

@@ -2,20 +2,13 @@
  * Words and numbers the campaign screens show: statuses, reasons, dates, counts, refusals.
  * Plain strings only; Preact renders them as text.
  */
-import type { Campaign, CampaignMessage } from '../../../shared/api';
+import type { Campaign, CampaignMessage, MessageStatus } from '../../../shared/api';
 import type { RelayError } from '../../lib/protocol';
-import { MESSAGE_STATUS_LABELS } from '../message-status';
+import { describeError, fullName, plural } from '../format';
+import { MESSAGE_STATUS_LABELS, statusTone } from '../message-status';
 
-export const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
-
-/** +12125550101 → +1 (212) 555-0101; other countries stay in E.164. */
-export function formatPhone(phone: string | null): string {
-  if (!phone) return 'No mobile number';
-  const nanp = /^\+1(\d{3})(\d{3})(\d{4})$/.exec(phone);
-  return nanp ? `+1 (${nanp[1]}) ${nanp[2]}-${nanp[3]}` : phone;
-}
-
-export const fullName = (c: { firstName: string; lastName: string }) => `${c.firstName} ${c.lastName}`.trim() || 'Unnamed candidate';
+/** A recipient's name; never empty, so a row always says who it is. */
+export const recipientName = (c: { firstName: string; lastName: string }) => fullName(c) || 'Unnamed candidate';
 
 const REASONS: Record<string, string> = {
   NO_MOBILE: 'No mobile number',
@@ -50,16 +43,14 @@ export function deliveryLabel(d: { status: string; reason: string | null; messag
   if (d.status === 'skipped') return { text: `Not sent: ${reasonLabel(d.reason)}`, tone: 'bad' };
   if (d.messageStatus === 'failed' && d.reason && REASONS[d.reason]) return { text: `Not sent: ${reasonLabel(d.reason)}`, tone: 'bad' };
   if (d.messageStatus) {
-    const tone =
-      d.messageStatus === 'delivered' || d.messageStatus === 'read' ? 'ok' : d.messageStatus === 'failed' || d.messageStatus === 'undelivered' ? 'bad' : 'wait';
-    return { text: DELIVERY[d.messageStatus] ?? d.messageStatus, tone };
+    const tone = statusTone(d.messageStatus as MessageStatus);
+    return { text: DELIVERY[d.messageStatus] ?? d.messageStatus, tone: tone === 'ok' || tone === 'bad' ? tone : 'wait' };
   }
   return { text: d.status === 'pending' ? 'Waiting to send' : (DELIVERY[d.status] ?? d.status), tone: 'wait' };
 }
 
 let dateTime: Intl.DateTimeFormat | undefined;
 let shortDate: Intl.DateTimeFormat | undefined;
-let timeOnly: Intl.DateTimeFormat | undefined;
 
 /** "Tue, Dec 1, 2026, 10:00 AM" in the recruiter's own time zone. */
 export function formatWhen(iso: string): string {
@@ -70,11 +61,6 @@ export function formatWhen(iso: string): string {
 export function formatDay(iso: string): string {
   shortDate ??= new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', year: 'numeric' });
   return shortDate.format(new Date(iso));
-}
-
-export function formatClock(iso: string): string {
-  timeOnly ??= new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' });
-  return timeOnly.format(new Date(iso));
 }
 
 /** The time in another zone: "8:00 AM" (a candidate's own time). */
@@ -104,17 +90,11 @@ export function formatDuration(ms: number): string {
   return plural(Math.round(h / 24), 'day');
 }
 
-/** A refusal from the server or the relay, worded for the person who clicked. */
-export function describeError(error: RelayError): string {
+/** A refusal from the server or the relay, worded for the person who clicked: campaigns' own codes, then every screen's. */
+export function describeCampaignError(error: RelayError): string {
   switch (error.code) {
-    case 'OFFLINE':
-      return error.message || "Can't reach the Text Engagement server. Check your connection and try again.";
-    case 'SIGNED_OUT':
     case 'UNAUTHORIZED':
-      return 'You are signed out of Text Engagement. Sign in and try again.';
-    case 'EXTENSION_RELOADED':
-    case 'NO_RESPONSE':
-      return 'The extension was updated or restarted. Reload this page and try again.';
+      return describeError({ ...error, code: 'SIGNED_OUT' });
     case 'NOT_LICENSED':
       return error.message || 'You need a Text Engagement licence to create and send campaigns. Ask your administrator.';
     case 'CAMPAIGN_SENT':
@@ -124,7 +104,7 @@ export function describeError(error: RelayError): string {
     case 'NO_ELIGIBLE_RECIPIENTS':
       return 'None of the candidates in this campaign can be texted. Add textable candidates first.';
     default:
-      return error.message || 'Something went wrong. Try again.';
+      return describeError(error);
   }
 }
 

@@ -1,25 +1,12 @@
 /** Small inline icons (decorative: the button or text next to them says what they mean). */
 import type { JSX } from 'preact';
+import { LineIcon } from '../line-icon';
 
-function Icon({ children, size = 16 }: { children: JSX.Element | JSX.Element[]; size?: number }) {
-  return (
-    <svg
-      class="te-cv-icon"
-      width={size}
-      height={size}
-      viewBox="0 0 24 24"
-      fill="none"
-      stroke="currentColor"
-      stroke-width="2"
-      stroke-linecap="round"
-      stroke-linejoin="round"
-      aria-hidden="true"
-      focusable="false"
-    >
-      {children}
-    </svg>
-  );
-}
+const Icon = ({ children, size = 16 }: { children: JSX.Element | JSX.Element[]; size?: number }) => (
+  <LineIcon class="te-cv-icon" size={size}>
+    {children}
+  </LineIcon>
+);
 
 export const ChevronDown = () => (
   <Icon size={14}>
@@ -47,13 +34,6 @@ export const Clock = () => (
 export const Send = () => (
   <Icon>
     <path d="M22 2 11 13M22 2l-7 20-4-9-9-4 20-7Z" />
-  </Icon>
-);
-export const Users = () => (
-  <Icon>
-    <path d="M16 21v-2a4 4 0 0 0-4-4H6a4 4 0 0 0-4 4v2" />
-    <circle cx="9" cy="7" r="4" />
-    <path d="M22 21v-2a4 4 0 0 0-3-3.87M16 3.13a4 4 0 0 1 0 7.75" />
   </Icon>
 );
 export const Lock = () => (

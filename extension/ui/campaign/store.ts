@@ -9,14 +9,13 @@ import { batch, computed, signal } from '@preact/signals';
 import type { CampaignDetail, CampaignMessage, Review, Template } from '../../../shared/api';
 import type { Outputs, PushEvent, RelayError, Result, Session } from '../../lib/protocol';
 import { request, subscribe } from '../../lib/relay';
-import { defaultLater, describeError, formatWhen, fullName, isoToLocal, localToIso, plural, reasonLabel } from './format';
+import { CAMPAIGN_POLL_MS, RECIPIENTS_PAGE, RECIPIENTS_REFRESH_AFTER_MS } from '../../lib/tuning';
+import { defaultLater, describeCampaignError, formatWhen, isoToLocal, localToIso, reasonLabel, recipientName } from './format';
+import { plural } from '../format';
 
 export type Recipient = Outputs['campaigns.recipients']['recipients'][number];
 export type Sequence = Outputs['sequences.list']['sequences'][number];
 export type SearchResult = Outputs['candidates.search']['candidates'][number];
-
-export const RECOMMENDED_MAX = 500;
-const RECIPIENT_PAGE = 100;
 
 export interface Draft {
   body: string;
@@ -96,7 +95,7 @@ export function createCampaignStore(id: number, abort: AbortSignal, options: Cam
   const textingHours = computed(() => session.value?.recruiter?.organization.textingHours ?? null);
 
   function fail(e: RelayError) {
-    error.value = describeError(e);
+    error.value = describeCampaignError(e);
   }
 
   /** Runs one action at a time; a second press while one runs is ignored. */
@@ -127,17 +126,17 @@ export function createCampaignStore(id: number, abort: AbortSignal, options: Cam
     } else if (r.error.status === 404) {
       loadError.value = 'This campaign no longer exists.';
     } else if (!campaign.value) {
-      loadError.value = describeError(r.error);
+      loadError.value = describeCampaignError(r.error);
     }
   }
 
   async function loadRecipients(more = false) {
     const offset = more ? (recipients.value?.nextOffset ?? 0) : 0;
-    const limit = more ? RECIPIENT_PAGE : Math.max(RECIPIENT_PAGE, recipients.value?.items.length ?? 0);
+    const limit = more ? RECIPIENTS_PAGE : Math.max(RECIPIENTS_PAGE, recipients.value?.items.length ?? 0);
     const r = await request('campaigns.recipients', { id, limit: Math.min(limit, 500), offset });
     if (abort.aborted) return;
     if (!r.ok) {
-      recipientsError.value = describeError(r.error);
+      recipientsError.value = describeCampaignError(r.error);
       return;
     }
     recipientsError.value = null;
@@ -154,7 +153,7 @@ export function createCampaignStore(id: number, abort: AbortSignal, options: Cam
     recipientsTimer = setTimeout(() => {
       recipientsTimer = null;
       void loadRecipients();
-    }, 600);
+    }, RECIPIENTS_REFRESH_AFTER_MS);
   }
 
   function show(next: Screen) {
@@ -398,7 +397,7 @@ export function createCampaignStore(id: number, abort: AbortSignal, options: Cam
         if (recipients.value) {
           recipients.value = { ...recipients.value, items: recipients.value.items.filter((x) => x.id !== r.id), total: recipients.value.total - 1 };
         }
-        say({ tone: 'info', text: `${fullName(r)} was removed from the campaign.` });
+        say({ tone: 'info', text: `${recipientName(r)} was removed from the campaign.` });
         await reload();
       },
     );
@@ -406,7 +405,7 @@ export function createCampaignStore(id: number, abort: AbortSignal, options: Cam
 
   async function search(query: string): Promise<{ ok: true; candidates: SearchResult[] } | { ok: false; message: string }> {
     const r = await request('candidates.search', { query: query.trim(), limit: 10 });
-    return r.ok ? { ok: true, candidates: r.data.candidates } : { ok: false, message: describeError(r.error) };
+    return r.ok ? { ok: true, candidates: r.data.candidates } : { ok: false, message: describeCampaignError(r.error) };
   }
 
   function addCandidates(ids: string[]) {
@@ -415,7 +414,7 @@ export function createCampaignStore(id: number, abort: AbortSignal, options: Cam
       () => request('campaigns.addCandidates', { id, candidateIds: ids }),
       async (data) => {
         const details = [
-          ...data.excluded.map((e) => `${fullName(e)}: ${reasonLabel(e.reason)}`),
+          ...data.excluded.map((e) => `${recipientName(e)}: ${reasonLabel(e.reason)}`),
           ...(data.notFound.length ? [`Not found in Text Engagement: ${data.notFound.join(', ')}`] : []),
         ];
         const parts = [data.added ? `Added ${plural(data.added, 'candidate')}.` : 'Nobody new was added.'];
@@ -453,7 +452,7 @@ export function createCampaignStore(id: number, abort: AbortSignal, options: Cam
   const poll = setInterval(() => {
     const c = campaign.value;
     if (c && (c.status === 'sending' || (c.status === 'scheduled' && c.messages.some((m) => m.status === 'scheduled' && !m.sendAt)))) void reload();
-  }, 4000);
+  }, CAMPAIGN_POLL_MS);
   abort.addEventListener('abort', () => {
     clearInterval(poll);
     if (recipientsTimer) clearTimeout(recipientsTimer);

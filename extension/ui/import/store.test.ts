@@ -6,7 +6,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ImportStatus } from '../../../shared/api';
 import { MAX_IMPORT_BYTES } from '../../lib/protocol-names';
-import { createImportStore, POLL_MS, type ChosenFile, type Requester } from './store';
+import { IMPORT_POLL_MS as POLL_MS } from '../../lib/tuning';
+import { createImportStore, type ChosenFile, type Requester } from './store';
 
 const status = (patch: Partial<ImportStatus> = {}): ImportStatus => ({
   importId: 'imp_1',

@@ -6,9 +6,7 @@ import { batch, computed, signal } from '@preact/signals';
 import type { ImportStatus } from '../../../shared/api';
 import type { Outputs, RelayError, RequestInput, RequestName, Result } from '../../lib/protocol';
 import { MAX_IMPORT_BYTES } from '../../lib/protocol-names';
-
-/** How often a running import is asked about. */
-export const POLL_MS = 400;
+import { IMPORT_POLL_MS } from '../../lib/tuning';
 
 export type ImportPhase =
   /** Nothing sent yet (a file may be chosen). */
@@ -97,7 +95,7 @@ export function createImportStore(request: Requester, signalOfPage: AbortSignal)
       phase.value = next.status === 'running' ? 'running' : next.status;
       stalled.value = false;
     });
-    if (next.status === 'running' && !signalOfPage.aborted) timer = setTimeout(() => void poll(next.importId), POLL_MS);
+    if (next.status === 'running' && !signalOfPage.aborted) timer = setTimeout(() => void poll(next.importId), IMPORT_POLL_MS);
   }
 
   async function poll(importId: string) {

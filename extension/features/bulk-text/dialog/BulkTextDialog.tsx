@@ -6,7 +6,8 @@
 import { useLayoutEffect, useMemo, useRef } from 'preact/hooks';
 import { request } from '../../../lib/relay';
 import { CampaignView } from '../../../ui/campaign/CampaignView';
-import { plural, reasonLabel } from '../../../ui/campaign/format';
+import { reasonLabel } from '../../../ui/campaign/format';
+import { plural } from '../../../ui/format';
 import { Close, Phone } from '../../../ui/campaign/icons';
 import { Notice } from '../../../ui/campaign/Notice';
 import { createCampaignStore, type CampaignStore } from '../../../ui/campaign/store';

@@ -7,7 +7,7 @@ import { signal } from '@preact/signals';
 import type { CampaignDetail } from '../../../../shared/api';
 import type { Outputs } from '../../../lib/protocol';
 import { request, subscribe } from '../../../lib/relay';
-import { describeError } from '../../../ui/campaign/format';
+import { describeCampaignError } from '../../../ui/campaign/format';
 
 export interface Excluded {
   id: string;
@@ -46,7 +46,7 @@ export function createBulkTextFlow(ids: string[], abort: AbortSignal) {
       state.value = { kind: 'checking' };
       const session = await request('session.get', {});
       if (abort.aborted) return;
-      if (!session.ok) return void (state.value = { kind: 'error', message: describeError(session.error) });
+      if (!session.ok) return void (state.value = { kind: 'error', message: describeCampaignError(session.error) });
       if (!session.data.signedIn) return void (state.value = { kind: 'signed-out' });
       if (session.data.recruiter && !session.data.recruiter.licensed) return void (state.value = { kind: 'unlicensed', message: UNLICENSED });
 
@@ -69,7 +69,7 @@ export function createBulkTextFlow(ids: string[], abort: AbortSignal) {
   function fail(error: { code: string; message: string; status: number }) {
     if (error.code === 'SIGNED_OUT' || error.status === 401) state.value = { kind: 'signed-out' };
     else if (error.code === 'NOT_LICENSED') state.value = { kind: 'unlicensed', message: error.message || UNLICENSED };
-    else state.value = { kind: 'error', message: describeError(error) };
+    else state.value = { kind: 'error', message: describeCampaignError(error) };
   }
 
   // Signing in (in the options page) while this says "signed out" carries on by itself.

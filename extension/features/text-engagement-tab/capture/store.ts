@@ -10,7 +10,7 @@ import type { CandidateDetails } from '../../../hosts/types';
 import type { RelayError, RequestInput } from '../../../lib/protocol';
 import { request } from '../../../lib/relay';
 import { checkConsentAnswer, CONSENT_SAID_PLAINLY, DEFAULT_CONSENT_SOURCE, type ConsentAnswer, type ConsentField } from '../consent/answer';
-import { describeError } from '../format';
+import { describeError } from '../../../ui/format';
 
 export { DEFAULT_CONSENT_SOURCE, type ConsentAnswer };
 

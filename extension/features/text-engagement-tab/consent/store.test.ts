@@ -6,6 +6,7 @@
 import { signal } from '@preact/signals';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Candidate, ConsentRecord } from '../../../../shared/api';
+import { testCandidate } from '../../../test-support/candidate';
 
 const relay = vi.hoisted(() => ({ request: vi.fn() }));
 vi.mock('../../../lib/relay', () => ({ request: relay.request, subscribe: vi.fn() }));
@@ -13,27 +14,20 @@ vi.mock('../../../lib/relay', () => ({ request: relay.request, subscribe: vi.fn(
 const { createConsentStore, describeConsentRefusal } = await import('./store');
 const { DEFAULT_CONSENT_SOURCE } = await import('./answer');
 
-const ANANYA: Candidate = {
+const ANANYA: Candidate = testCandidate({
   id: '10153',
   firstName: 'Ananya',
   lastName: 'Gupta',
   email: 'ananya.gupta@example.net',
   phone: '+16125550107',
-  channel: 'sms',
   jobTitle: 'Forklift Operator',
   location: 'Minneapolis, MN',
-  consent: null,
   textable: false,
   reason: 'NO_CONSENT',
   timeZone: 'America/Chicago',
-  optedOut: false,
-  whatsappWindowOpen: true,
-  lastInboundAt: null,
-  assistant: { active: false, sequenceId: null },
-  unreadCount: 0,
   createdAt: '2026-12-01T10:00:00.000Z',
   updatedAt: '2026-12-01T10:00:00.000Z',
-};
+});
 const ON_THE_PHONE = { status: 'granted' as const, source: DEFAULT_CONSENT_SOURCE, at: '2026-12-01T10:05:00.000Z' };
 const GRANTED: Candidate = { ...ANANYA, consent: ON_THE_PHONE, textable: true, reason: null };
 const JORDAN = { type: 'recruiter' as const, name: 'Jordan Avery' };

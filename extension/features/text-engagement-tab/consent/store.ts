@@ -8,7 +8,7 @@ import { batch, computed, effect, signal, untracked, type ReadonlySignal } from 
 import type { Candidate, ConsentRecord } from '../../../../shared/api';
 import type { RelayError } from '../../../lib/protocol';
 import { request } from '../../../lib/relay';
-import { describeError } from '../format';
+import { describeError } from '../../../ui/format';
 import { checkConsentAnswer, CONSENT_SAID_PLAINLY, DEFAULT_CONSENT_SOURCE, type ConsentAnswer, type ConsentField } from './answer';
 
 export interface ConsentStoreOptions {
