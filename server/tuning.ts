@@ -6,6 +6,24 @@
  * their backoff) and campaign delivery (promotion batch, queue target, progress interval).
  */
 
+// ── Sending ──
+/** Texts the dispatcher claims per round: one transaction marks them and one settles them, so fewer, larger rounds cost less. */
+export const OUTBOX_BATCH = 500;
+/** Tries of a text the provider refused for a passing reason (rate limit, outage) before it is failed. */
+export const OUTBOX_MAX_ATTEMPTS = 6;
+/** Backoff between those tries: from this, doubling, with jitter so retries do not arrive together... */
+export const OUTBOX_RETRY_FIRST_MS = 2000;
+/** ...up to this (a provider's Retry-After is honoured when longer). */
+export const OUTBOX_RETRY_MOST_MS = 300_000;
+/** Due campaign deliveries turned into texts per round. */
+export const CAMPAIGN_PROMOTE_BATCH = 1000;
+/** Campaign texts kept waiting in the outbox at most; the rest stay deliveries until closer to their turn (so a recipient removed or opted out meanwhile is never queued). */
+export const CAMPAIGN_QUEUE_TARGET = 2000;
+/** `campaign.updated` at most this often per campaign while it sends: live numbers without an event per text. */
+export const CAMPAIGN_PUBLISH_INTERVAL_MS = 500;
+/** Recipients per insert statement when candidates are added (SQLite's limit on bound parameters). */
+export const CAMPAIGN_INSERT_CHUNK = 500;
+
 // ── Events ──
 /** A comment line on each event stream this often, so proxies and load balancers never see it idle (most close after 30-60 s). */
 export const EVENTS_HEARTBEAT_MS = 15_000;

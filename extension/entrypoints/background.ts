@@ -14,7 +14,7 @@ import { EVENTS_PORT } from '../lib/protocol-names';
 import { callInputOf } from '../lib/relayed';
 import { createRelayHandler, type RelayHandlers } from '../lib/relay-server';
 import { serverUrlItem, sessionItem } from '../lib/storage';
-import { LOOKUP_CACHE_MS } from '../lib/tuning';
+import { LOOKUP_CACHE_MS, UNREAD_REFRESH_AFTER_MS } from '../lib/tuning';
 
 type Port = ReturnType<typeof browser.runtime.connect>;
 
@@ -232,7 +232,7 @@ export default defineBackground(() => {
       } catch {
         // Signed out or offline: the badge keeps its last value.
       }
-    }, 300);
+    }, UNREAD_REFRESH_AFTER_MS);
   }
 
   async function setUnread(count: number) {

@@ -5,6 +5,7 @@
 import { browser } from 'wxt/browser';
 import type { Outputs, PushEvent, RequestEnvelope, RequestInput, RequestName, Result } from './protocol';
 import { EVENTS_PORT } from './protocol-names';
+import { EVENTS_PORT_PING_MS, EVENTS_PORT_REOPEN_MS } from './tuning';
 
 export async function request<N extends RequestName>(name: N, input: RequestInput<N>): Promise<Result<Outputs[N]>> {
   const envelope: RequestEnvelope<N> = { kind: 'te.request', name, input };
@@ -36,9 +37,9 @@ export function subscribe(listener: (event: PushEvent) => void, signal: AbortSig
     port.onDisconnect.addListener(() => {
       port = null;
       if (ping) clearInterval(ping);
-      if (!signal.aborted) retry = setTimeout(open, 1000);
+      if (!signal.aborted) retry = setTimeout(open, EVENTS_PORT_REOPEN_MS);
     });
-    ping = setInterval(() => port?.postMessage({ kind: 'ping' }), 20_000);
+    ping = setInterval(() => port?.postMessage({ kind: 'ping' }), EVENTS_PORT_PING_MS);
   };
 
   signal.addEventListener('abort', () => {

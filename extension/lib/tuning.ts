@@ -40,3 +40,10 @@ export const CAMPAIGN_LIST_REFRESH_AFTER_MS = 500;
 
 /** How often the options page asks about a running import (a large file takes seconds; the bar should move smoothly). */
 export const IMPORT_POLL_MS = 400;
+
+/** A page's events port that closed (the background restarted) is reopened after this. */
+export const EVENTS_PORT_REOPEN_MS = 1000;
+/** A page pings the background this often while its events port is open: Chrome stops an idle service worker after 30 s. */
+export const EVENTS_PORT_PING_MS = 20_000;
+/** The toolbar's unread count is asked for once a burst of events has passed, not once per event. */
+export const UNREAD_REFRESH_AFTER_MS = 300;

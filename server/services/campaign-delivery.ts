@@ -11,6 +11,7 @@ import type { CampaignDetail } from '../../shared/api.js';
 import { isApprovedTemplateText } from '../../shared/whatsapp.js';
 import { campaignMessages, campaigns, candidates, organizations, recruiters, templates } from '../db/schema.js';
 import type { Deps } from '../deps.js';
+import { CAMPAIGN_PROMOTE_BATCH, CAMPAIGN_PUBLISH_INTERVAL_MS, CAMPAIGN_QUEUE_TARGET } from '../tuning.js';
 import { nextAllowed } from '../lib/zoned-time.js';
 import { timeZoneOf } from './candidates.js';
 import { mergeValuesFor, renderBody } from './message-body.js';
@@ -19,11 +20,6 @@ import type { Assistant } from '../assistant/engine.js';
 import type { InboundHooks } from './inbound.js';
 import { PRIORITY, type Outbox, type OutboxHooks } from './outbox.js';
 import { notTextableReason, whatsappWindowOpen, type Candidate, type Organization } from './textability.js';
-
-const PROMOTE_BATCH = 1000;
-/** Campaign texts kept waiting in the outbox at most; the rest stay deliveries until closer to their turn. */
-const QUEUE_TARGET = 2000;
-const PUBLISH_INTERVAL_MS = 500;
 
 type CampaignRow = typeof campaigns.$inferSelect;
 type CampaignMessageRow = typeof campaignMessages.$inferSelect;
@@ -123,10 +119,10 @@ export function createCampaignDelivery(
   }
 
   const promote = sqlite.transaction((now: number) => {
-    const room = QUEUE_TARGET - (stmt.queuedCampaignTexts.get() as { n: number }).n;
+    const room = CAMPAIGN_QUEUE_TARGET - (stmt.queuedCampaignTexts.get() as { n: number }).n;
     const created: { message: MessageRow; atsId: string; recruiterName: string; ariStarted: boolean }[] = [];
     if (room <= 0) return { touched: new Map<number, number>(), created };
-    const due = stmt.due.all(now, Math.min(PROMOTE_BATCH, room)) as { id: number; candidateId: number; campaignMessageId: number; orgId: number }[];
+    const due = stmt.due.all(now, Math.min(CAMPAIGN_PROMOTE_BATCH, room)) as { id: number; candidateId: number; campaignMessageId: number; orgId: number }[];
     const touched = new Map<number, number>(); // campaign message id -> org id
     if (!due.length) return { touched, created };
 
@@ -234,13 +230,13 @@ export function createCampaignDelivery(
   function publishSoon(orgId: number, campaignId: number) {
     if (!events.subscriberCount(orgId)) return;
     const since = clock.now() - (lastPublished.get(campaignId) ?? 0);
-    if (since >= PUBLISH_INTERVAL_MS) return publish(orgId, campaignId);
+    if (since >= CAMPAIGN_PUBLISH_INTERVAL_MS) return publish(orgId, campaignId);
     if (trailing.has(campaignId)) return;
     trailing.add(campaignId);
     clock.setTimeout(() => {
       trailing.delete(campaignId);
       publish(orgId, campaignId);
-    }, PUBLISH_INTERVAL_MS - since);
+    }, CAMPAIGN_PUBLISH_INTERVAL_MS - since);
   }
 
   const outboxHooks: OutboxHooks = {
@@ -260,7 +256,7 @@ export function createCampaignDelivery(
     nextWakeAt() {
       // With the outbox window full, due deliveries wait for the dispatcher's own next round (when
       // the rate frees a slot): answering "due now" here would spin rounds that can promote nothing.
-      if ((stmt.queuedCampaignTexts.get() as { n: number }).n >= QUEUE_TARGET) return null;
+      if ((stmt.queuedCampaignTexts.get() as { n: number }).n >= CAMPAIGN_QUEUE_TARGET) return null;
       return (stmt.nextDue.get() as { at: number | null }).at;
     },
     afterSettle(rows: MessageRow[]) {

@@ -7,6 +7,7 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import { campaignDeliveries, campaignMessages, campaignRecipients, campaigns, candidates } from '../db/schema.js';
 import type { Deps } from '../deps.js';
+import { CAMPAIGN_INSERT_CHUNK } from '../tuning.js';
 import { ApiError, notFound } from '../lib/errors.js';
 import type { Caller } from './auth.js';
 import { loadCampaign, requireLicence, requireUnsent, touchCampaign } from './campaign-access.js';
@@ -16,9 +17,6 @@ import type { CampaignMessageRow, CampaignReadModel, CampaignRow } from './campa
 import { RECOMMENDED_MAX_RECIPIENTS } from '../../shared/campaign-size.js';
 import type { CandidateService } from './candidates.js';
 
-/** Rows per insert statement (SQLite's limit on bound parameters). */
-const INSERT_CHUNK = 500;
-
 export function createCampaignMembership(
   deps: Deps,
   services: { candidates: CandidateService; reads: CampaignReadModel; delivery: Pick<CampaignDelivery, 'publishSoon'> },
@@ -27,11 +25,11 @@ export function createCampaignMembership(
 
   function insertDeliveries(message: CampaignMessageRow, candidateIds: number[], now: number) {
     const dueAt = message.sendAt ?? now;
-    for (let i = 0; i < candidateIds.length; i += INSERT_CHUNK) {
+    for (let i = 0; i < candidateIds.length; i += CAMPAIGN_INSERT_CHUNK) {
       db.insert(campaignDeliveries)
         .values(
           candidateIds
-            .slice(i, i + INSERT_CHUNK)
+            .slice(i, i + CAMPAIGN_INSERT_CHUNK)
             .map((candidateId) => ({ orgId: message.orgId, campaignMessageId: message.id, candidateId, dueAt, updatedAt: now })),
         )
         .onConflictDoNothing()
@@ -83,9 +81,9 @@ export function createCampaignMembership(
     const now = clock.now();
     db.transaction(() => {
       if (fresh.length) {
-        for (let i = 0; i < fresh.length; i += INSERT_CHUNK) {
+        for (let i = 0; i < fresh.length; i += CAMPAIGN_INSERT_CHUNK) {
           db.insert(campaignRecipients)
-            .values(fresh.slice(i, i + INSERT_CHUNK).map((c) => ({ campaignId: campaign.id, candidateId: c.id, addedAt: now })))
+            .values(fresh.slice(i, i + CAMPAIGN_INSERT_CHUNK).map((c) => ({ campaignId: campaign.id, candidateId: c.id, addedAt: now })))
             .onConflictDoNothing()
             .run();
         }

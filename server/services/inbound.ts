@@ -16,7 +16,8 @@ import type { CandidateSync, Writer } from './candidate-sync.js';
 import type { CandidateService } from './candidates.js';
 import type { PhoneOptOuts } from './phone-opt-outs.js';
 import { fromDriverRow, sqlColumns } from '../lib/sql-rows.js';
-import { MESSAGE_COLUMNS, messageJson, statusesBefore, type MessageRow } from './message-json.js';
+import { statusesBefore } from '../../shared/message-status.js';
+import { MESSAGE_COLUMNS, messageJson, type MessageRow } from './message-json.js';
 import type { Outbox } from './outbox.js';
 import type { Candidate, Organization } from './textability.js';
 

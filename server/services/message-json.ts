@@ -60,7 +60,6 @@ export function messageJson(row: MessageJsonSource, candidateAtsId: string, recr
 }
 
 /** For the inbound service's compare-and-set of a status (the order's one home is shared/message-status.ts). */
-export { statusesBefore } from '../../shared/message-status.js';
 
 /** Every `messages` column under its drizzle key: `select ${MESSAGE_COLUMNS}` (or `returning`) rows are MessageRows as they are. */
 export const MESSAGE_COLUMNS = sqlColumns(messages);

@@ -16,15 +16,13 @@ import { countSegments } from '../../shared/segments.js';
 import type { Channel, Sender } from '../../shared/api.js';
 import { candidates, organizations, recruiters, templates } from '../db/schema.js';
 import type { Deps } from '../deps.js';
+import { OUTBOX_BATCH, OUTBOX_MAX_ATTEMPTS, OUTBOX_RETRY_FIRST_MS, OUTBOX_RETRY_MOST_MS } from '../tuning.js';
 import { SlidingWindowLimiter, type LimiterEntry } from '../lib/rate-limiter.js';
 import { ProviderError, type FailureReason, type OutboundText, type SendReceipt } from '../providers/types.js';
 import { MESSAGE_COLUMNS, messageJson, type MessageRow } from './message-json.js';
 import { notTextableReason, REASON_MESSAGES, whatsappWindowOpen, type Candidate, type Organization } from './textability.js';
 
 export const PRIORITY = { conversation: 0, campaign: 10 } as const;
-
-const BATCH = 500;
-const MAX_ATTEMPTS = 6;
 
 export interface EnqueueInput {
   org: Organization;
@@ -175,7 +173,7 @@ export function createOutbox(deps: Deps) {
   }
 
   function backoff(attempts: number, retryAfterMs?: number): number {
-    const base = Math.min(300_000, 2000 * 2 ** Math.max(0, attempts - 1));
+    const base = Math.min(OUTBOX_RETRY_MOST_MS, OUTBOX_RETRY_FIRST_MS * 2 ** Math.max(0, attempts - 1));
     const jittered = base * (0.5 + Math.random() * 0.5);
     return Math.max(retryAfterMs ?? 0, Math.round(jittered));
   }
@@ -220,7 +218,7 @@ export function createOutbox(deps: Deps) {
     } catch (err) {
       if (err instanceof ProviderError) {
         if (err.maybeSent) return resolveAmbiguous(row, row.handedOffAt ?? now, err);
-        if (err.kind === 'transient' && row.attempts < MAX_ATTEMPTS) {
+        if (err.kind === 'transient' && row.attempts < OUTBOX_MAX_ATTEMPTS) {
           return { kind: 'retry', row, dueAt: clock.now() + backoff(row.attempts, err.retryAfterMs), code: err.code, message: err.message };
         }
         return { kind: 'failed', row, code: err.code, message: err.message, reason: err.reason };
@@ -242,7 +240,7 @@ export function createOutbox(deps: Deps) {
     }
     if (found === 'unknown') return { kind: 'unknown', row };
     if (found) return { kind: 'sent', row, receipt: found };
-    if (row.attempts < MAX_ATTEMPTS) {
+    if (row.attempts < OUTBOX_MAX_ATTEMPTS) {
       return { kind: 'retry', row, dueAt: clock.now() + backoff(row.attempts, err.retryAfterMs), code: err.code, message: err.message };
     }
     return { kind: 'failed', row, code: err.code, message: err.message, reason: err.reason };
@@ -380,7 +378,7 @@ export function createOutbox(deps: Deps) {
     const senders = stmt.dueSenders.all(now) as { sender: string | null }[];
     for (const { sender } of senders) {
       const key = sender ?? '';
-      const rows = stmt.dueForSender.all(sender, now, BATCH) as { id: number; orgId: number; segments: number }[];
+      const rows = stmt.dueForSender.all(sender, now, OUTBOX_BATCH) as { id: number; orgId: number; segments: number }[];
       if (!rows.length) continue;
       const rate = rateFor(lookups.org(rows[0]!.orgId));
       const admitted: number[] = [];
