@@ -7,7 +7,7 @@
  */
 import { and, desc, eq, inArray } from 'drizzle-orm';
 import type { Campaign, CampaignDetail } from '../../shared/api.js';
-import { campaignDeliveries, campaignMessages, campaignRecipients, campaigns, sequences } from '../db/schema.js';
+import { campaignDeliveries, campaignMessages, campaignRecipients, campaigns, messages as texts, sequences } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import { ApiError, notFound, validation } from '../lib/errors.js';
 import type { Caller } from './auth.js';
@@ -116,6 +116,16 @@ export function createCampaignService(
       const campaign = loadCampaign(db, caller, id);
       requireUnsent(campaign);
       db.transaction(() => {
+        // Checked again inside the write: the dispatcher may have started it meanwhile. A text
+        // the provider has (or may have) can't be taken back, so its campaign stays on record;
+        // texts still waiting in the outbox are withdrawn with the campaign.
+        const started = db.$client
+          .prepare(
+            `select 1 from messages where campaign_id = ? and (claim_token is not null or handed_off_at is not null or attempts > 0 or status <> 'queued') limit 1`,
+          )
+          .get(id);
+        if (started) throw new ApiError(409, 'CAMPAIGN_SENT', 'This campaign has started sending; it can no longer be deleted.');
+        db.delete(texts).where(eq(texts.campaignId, id)).run();
         const messageIds = db
           .select({ id: campaignMessages.id })
           .from(campaignMessages)

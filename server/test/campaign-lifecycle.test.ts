@@ -5,6 +5,8 @@
  * 03:00 in Honolulu.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { campaigns, candidates, messages } from '../db/schema.js';
 import { createHarness, type Harness } from './harness.js';
 import { HOUR, bulkCandidates, draftCampaign, insertCandidates, iso, orgIdOf, phoneOf, recruiterIdOf, sendCampaign, textableSms } from './support/campaigns.js';
 
@@ -205,6 +207,34 @@ describe('campaign lifecycle', () => {
       expect((await h.api('GET', `/api/campaigns/${sent.campaignId}`)).body.status).toBe('sent');
       expect(errorCode(await h.api('DELETE', `/api/campaigns/${sent.campaignId}`))).toBe('CAMPAIGN_SENT');
       expect((await h.api('GET', `/api/campaigns/${sent.campaignId}`)).status).toBe(200);
+    });
+
+    it('a campaign whose text the provider may already have is never deleted, even if its status lags (409 CAMPAIGN_SENT)', async () => {
+      const id = (await sendCampaign(h, { candidateIds: [NY], sendAt: iso(T0 + HOUR) })).campaignId;
+      const campaign = h.db.select().from(campaigns).where(eq(campaigns.id, id)).get()!;
+      expect(campaign.status).toBe('scheduled');
+      const candidate = h.db.select().from(candidates).where(eq(candidates.atsId, NY)).get()!;
+      // A text of this campaign handed to the provider, as the dispatcher leaves it mid-send.
+      h.db
+        .insert(messages)
+        .values({
+          orgId: campaign.orgId,
+          candidateId: candidate.id,
+          direction: 'outbound',
+          channel: 'sms',
+          body: 'Hi',
+          encoding: 'GSM-7',
+          segments: 1,
+          status: 'sending',
+          sender: 'recruiter',
+          campaignId: id,
+          handedOffAt: h.clock.now(),
+          createdAt: h.clock.now(),
+          updatedAt: h.clock.now(),
+        })
+        .run();
+      expect(errorCode(await h.api('DELETE', `/api/campaigns/${id}`))).toBe('CAMPAIGN_SENT');
+      expect((await h.api('GET', `/api/campaigns/${id}`)).status).toBe(200);
     });
   });
 
