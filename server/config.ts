@@ -53,6 +53,8 @@ const EnvSchema = z.object({
   DISPATCH_IDLE_POLL_MS: wholeNumber(50, 3_600_000, 1000),
   /** How long a sign-in lasts, in hours. */
   TOKEN_TTL_HOURS: positiveNumber('a positive number of hours', 24 * 30),
+  /** How long a booking link ({{calendarLink}}) books after it is sent, in days. */
+  BOOKING_LINK_DAYS: wholeNumber(1, 365, 14),
   /** Behind a proxy: the header that carries the client's address (e.g. X-Forwarded-For), for sign-in throttling. */
   TRUST_PROXY: optionalString.pipe(
     z
@@ -76,6 +78,8 @@ export interface AppConfig extends ProviderConfigs {
   dispatchLeaseMs: number;
   dispatchIdlePollMs: number;
   tokenTtlMs: number;
+  /** How long a {{calendarLink}} books after it is rendered. */
+  bookingLinkTtlMs: number;
   /** The header a trusted proxy reports the client's address in; none, the socket's peer is the client. */
   trustProxy: string | undefined;
   /** Serve the simulator's phone pages even when HOST lets other machines in. */
@@ -106,6 +110,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dispatchLeaseMs: e.DISPATCH_LEASE_MS,
     dispatchIdlePollMs: e.DISPATCH_IDLE_POLL_MS,
     tokenTtlMs: e.TOKEN_TTL_HOURS * 3600_000,
+    bookingLinkTtlMs: e.BOOKING_LINK_DAYS * 86_400_000,
     trustProxy: e.TRUST_PROXY,
     simulatorPublic: e.SIMULATOR_PUBLIC === '1',
   };

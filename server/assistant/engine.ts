@@ -92,7 +92,10 @@ export function createAssistant(deps: Deps, services: { candidates: CandidateSer
     const recruiter = recruiterFor(org, campaignId);
     const jobTitle = campaignId != null ? db.select({ t: campaigns.jobTitle }).from(campaigns).where(eq(campaigns.id, campaignId)).get()?.t : null;
     try {
-      return renderBody(text, mergeValuesFor({ candidate, recruiter, org, publicUrl: config.publicUrl, jobTitle }));
+      return renderBody(
+        text,
+        mergeValuesFor({ candidate, recruiter, org, publicUrl: config.publicUrl, linkExpiresAt: clock.now() + config.bookingLinkTtlMs, jobTitle }),
+      );
     } catch {
       // A field without a value for this candidate: say it without the field rather than not at all.
       return text

@@ -1,17 +1,28 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
- * A recruiter's booking link for one candidate: /book/<recruiter>?c=<candidate>&t=<signature>.
- * The signature (keyed per organisation) means a link books only for the candidate it was sent to.
+ * A recruiter's booking link for one candidate: /book/<recruiter>?c=<candidate>&t=<token>. The
+ * token carries when the link expires and a signature (keyed per organisation) over the
+ * recruiter, the candidate and that time, so a link books only for the candidate it was sent to,
+ * and only until it expires (a forwarded or leaked link does not stay open for ever).
  */
-export function bookingToken(secret: string, recruiterId: number, candidateAtsId: string): string {
-  return createHmac('sha256', secret).update(`${recruiterId}:${candidateAtsId}`).digest('base64url').slice(0, 22);
+export function bookingToken(secret: string, recruiterId: number, candidateAtsId: string, expiresAt: number): string {
+  const expires = Math.ceil(expiresAt / 1000).toString(36);
+  return `${expires}.${signature(secret, recruiterId, candidateAtsId, expires)}`;
 }
 
-export function verifyBookingToken(secret: string, recruiterId: number, candidateAtsId: string, token: string): boolean {
-  const expected = Buffer.from(bookingToken(secret, recruiterId, candidateAtsId));
-  const given = Buffer.from(token);
-  return expected.length === given.length && timingSafeEqual(expected, given);
+function signature(secret: string, recruiterId: number, candidateAtsId: string, expires: string): string {
+  return createHmac('sha256', secret).update(`${recruiterId}:${candidateAtsId}:${expires}`).digest('base64url').slice(0, 22);
+}
+
+/** 'valid', 'expired' (signed by us, too late), or 'invalid' (not ours, or not for this candidate). */
+export function checkBookingToken(secret: string, recruiterId: number, candidateAtsId: string, token: string, now: number): 'valid' | 'expired' | 'invalid' {
+  const [expires, given] = token.split('.');
+  if (!expires || !given || !/^[0-9a-z]{1,12}$/.test(expires)) return 'invalid';
+  const expected = Buffer.from(signature(secret, recruiterId, candidateAtsId, expires));
+  const actual = Buffer.from(given);
+  if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return 'invalid';
+  return parseInt(expires, 36) * 1000 <= now ? 'expired' : 'valid';
 }
 
 export function calendarLink(
@@ -19,7 +30,8 @@ export function calendarLink(
   org: { bookingSecret: string },
   recruiter: { id: number; bookingSlug: string },
   candidateAtsId: string,
+  expiresAt: number,
 ): string {
-  const params = new URLSearchParams({ c: candidateAtsId, t: bookingToken(org.bookingSecret, recruiter.id, candidateAtsId) });
+  const params = new URLSearchParams({ c: candidateAtsId, t: bookingToken(org.bookingSecret, recruiter.id, candidateAtsId, expiresAt) });
   return `${publicUrl}/book/${recruiter.bookingSlug}?${params}`;
 }

@@ -9,7 +9,7 @@ import { bookings, candidates, organizations, recruiters, type WorkingHours } fr
 import type { Deps } from '../deps.js';
 import { ApiError } from '../lib/errors.js';
 import { instantOf, wallClock } from '../lib/zoned-time.js';
-import { verifyBookingToken } from './booking-links.js';
+import { checkBookingToken } from './booking-links.js';
 import { timeZoneOf, type CandidateService } from './candidates.js';
 import { messageJson, type MessageRow } from './message-json.js';
 import type { Outbox } from './outbox.js';
@@ -17,6 +17,12 @@ import { notTextableReason, whatsappWindowOpen, type Candidate, type Organizatio
 
 const DAYS_AHEAD = 14;
 const LEAD_TIME_MS = 60 * 60_000;
+/**
+ * Bookings a candidate's link may make (or try) per hour: enough to change one's mind a few times;
+ * a script replaying a leaked link cannot churn the recruiter's calendar or text the candidate
+ * a confirmation a second.
+ */
+const BOOKINGS_PER_HOUR = 10;
 const DEFAULT_HOURS: WorkingHours = { days: [1, 2, 3, 4, 5], startMinute: 9 * 60, endMinute: 17 * 60, slotMinutes: 30 };
 
 type RecruiterRow = typeof recruiters.$inferSelect;
@@ -41,6 +47,19 @@ export function formatSlot(ms: number, timeZone: string): { day: string; time: s
 
 export function createBookingService(deps: Deps, services: { candidates: CandidateService; outbox: Outbox; assistant: Assistant }) {
   const { db, clock, events } = deps;
+  /** Recent booking attempts per candidate (times), for BOOKINGS_PER_HOUR. */
+  const attempts = new Map<number, number[]>();
+
+  function countAttempt(candidateId: number, now: number): void {
+    const recent = (attempts.get(candidateId) ?? []).filter((at) => now - at < 3600_000);
+    if (recent.length >= BOOKINGS_PER_HOUR) {
+      const retryAfterSeconds = Math.ceil((recent[0]! + 3600_000 - now) / 1000);
+      throw new ApiError(429, 'TOO_MANY_ATTEMPTS', 'Too many bookings from this link for now. Please try again later.', { retryAfterSeconds });
+    }
+    recent.push(now);
+    attempts.set(candidateId, recent);
+    if (attempts.size > 10_000) for (const [id, times] of attempts) if (now - times.at(-1)! >= 3600_000) attempts.delete(id);
+  }
 
   /** The recruiter and candidate a link is for, or a 404 that reveals nothing. */
   function resolve(slug: string, atsId: string | undefined, token: string | undefined): BookingContext {
@@ -48,7 +67,9 @@ export function createBookingService(deps: Deps, services: { candidates: Candida
     const recruiter = db.select().from(recruiters).where(eq(recruiters.bookingSlug, slug)).get();
     if (!recruiter || !atsId || !token) throw invalid;
     const org = db.select().from(organizations).where(eq(organizations.id, recruiter.orgId)).get()!;
-    if (!verifyBookingToken(org.bookingSecret, recruiter.id, atsId, token)) throw invalid;
+    const checked = checkBookingToken(org.bookingSecret, recruiter.id, atsId, token, clock.now());
+    if (checked === 'expired') throw new ApiError(410, 'LINK_EXPIRED', 'This booking link has expired. Ask your recruiter for a new one.');
+    if (checked !== 'valid') throw invalid;
     const candidate = db
       .select()
       .from(candidates)
@@ -114,6 +135,7 @@ export function createBookingService(deps: Deps, services: { candidates: Candida
       const { recruiter, org, candidate } = context;
       const startsAt = Date.parse(startsAtIso);
       const now = clock.now();
+      countAttempt(candidate.id, now);
       if (!Number.isFinite(startsAt) || !slotStarts(recruiter, now).includes(startsAt)) {
         throw new ApiError(409, 'SLOT_UNAVAILABLE', 'That time is no longer available. Please pick another.');
       }

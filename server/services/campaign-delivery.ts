@@ -176,7 +176,17 @@ export function createCampaignDelivery(
       }
       let body: string;
       try {
-        body = renderBody(cm.body, mergeValuesFor({ candidate, recruiter: cm.recruiter, org, publicUrl: config.publicUrl, jobTitle: cm.campaign.jobTitle }));
+        body = renderBody(
+          cm.body,
+          mergeValuesFor({
+            candidate,
+            recruiter: cm.recruiter,
+            org,
+            publicUrl: config.publicUrl,
+            linkExpiresAt: now + config.bookingLinkTtlMs,
+            jobTitle: cm.campaign.jobTitle,
+          }),
+        );
       } catch {
         skip('MISSING_MERGE_FIELD');
         continue;

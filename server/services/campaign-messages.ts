@@ -95,6 +95,7 @@ export function createCampaignMessages(
         recipients: services.reads.all(campaign.id),
         now: clock.now(),
         serverRatePerSecond: config.sendRatePerSecond,
+        bookingLinkTtlMs: config.bookingLinkTtlMs,
         publicUrl: config.publicUrl,
       },
     );

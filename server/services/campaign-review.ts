@@ -44,6 +44,8 @@ export interface ReviewSetting {
   /** The server's segments per second: the organisation's own rate when lower, else this. */
   serverRatePerSecond: number;
   publicUrl: string;
+  /** How long a {{calendarLink}} books (the previews show one as it would be sent). */
+  bookingLinkTtlMs: number;
 }
 
 export function reviewCampaignMessage(message: MessageToReview, setting: ReviewSetting): Review {
@@ -81,7 +83,14 @@ export function reviewCampaignMessage(message: MessageToReview, setting: ReviewS
     try {
       rendered = renderBody(
         message.body,
-        mergeValuesFor({ candidate: c, recruiter: setting.sender, org, publicUrl: setting.publicUrl, jobTitle: setting.jobTitle }),
+        mergeValuesFor({
+          candidate: c,
+          recruiter: setting.sender,
+          org,
+          publicUrl: setting.publicUrl,
+          linkExpiresAt: now + setting.bookingLinkTtlMs,
+          jobTitle: setting.jobTitle,
+        }),
       );
     } catch (err) {
       if (err instanceof ApiError && err.details?.missingFields) {

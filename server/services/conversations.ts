@@ -72,7 +72,10 @@ export function createConversationService(
         if (!template) throw notFound('Template');
       }
       const body = input.body.trim() ? input.body : (template?.body ?? '');
-      const rendered = renderBody(body, mergeValuesFor({ candidate, recruiter, org, publicUrl: config.publicUrl }));
+      const rendered = renderBody(
+        body,
+        mergeValuesFor({ candidate, recruiter, org, publicUrl: config.publicUrl, linkExpiresAt: clock.now() + config.bookingLinkTtlMs }),
+      );
 
       const replay = () => {
         const existing = db

@@ -14,11 +14,13 @@ export interface MergeContext {
   recruiter: { id: number; name: string; bookingSlug: string };
   org: Pick<Organization, 'bookingSecret'>;
   publicUrl: string;
+  /** When a {{calendarLink}} rendered now stops booking (BOOKING_LINK_DAYS from now). */
+  linkExpiresAt: number;
   /** The open role of the campaign, which wins over the role the candidate applied for. */
   jobTitle?: string | null;
 }
 
-export function mergeValuesFor({ candidate, recruiter, org, publicUrl, jobTitle }: MergeContext): MergeValues {
+export function mergeValuesFor({ candidate, recruiter, org, publicUrl, linkExpiresAt, jobTitle }: MergeContext): MergeValues {
   let link: string | undefined;
   return {
     firstName: candidate.firstName,
@@ -27,7 +29,7 @@ export function mergeValuesFor({ candidate, recruiter, org, publicUrl, jobTitle 
     recruiterName: recruiter.name,
     // Signed (an HMAC) only when a body uses it: a campaign renders this once per recipient.
     get calendarLink() {
-      return (link ??= calendarLink(publicUrl, org, recruiter, candidate.atsId));
+      return (link ??= calendarLink(publicUrl, org, recruiter, candidate.atsId, linkExpiresAt));
     },
   };
 }

@@ -34,7 +34,7 @@ function fresh(options: Partial<ExtraCandidate> = {}) {
 function linkFor(atsId: string, email = 'recruiter@acme.test') {
   const recruiter = h.db.select().from(recruiters).where(eq(recruiters.email, email)).get()!;
   const org = h.db.select().from(organizations).where(eq(organizations.id, recruiter.orgId)).get()!;
-  const params = new URLSearchParams({ c: atsId, t: bookingToken(org.bookingSecret, recruiter.id, atsId) });
+  const params = new URLSearchParams({ c: atsId, t: bookingToken(org.bookingSecret, recruiter.id, atsId, h.clock.now() + 14 * 86_400_000) });
   return `/book/${recruiter.bookingSlug}?${params}`;
 }
 
@@ -312,6 +312,38 @@ describe('the booking page', () => {
   });
 });
 
+describe('a booking link’s limits', () => {
+  beforeAll(async () => {
+    h = await createHarness({ now: NOW, start: false });
+  });
+  afterAll(() => h.close());
+
+  it('books for 14 days (BOOKING_LINK_DAYS) after it is sent, then is a 410 page asking for a new one', async () => {
+    const candidate = fresh();
+    expect((await open(candidate.link)).status).toBe(200);
+    h.clock.set(h.clock.now() + 14 * 86_400_000 - 1000);
+    expect((await open(candidate.link)).status).toBe(200);
+    h.clock.set(h.clock.now() + 2000);
+    const expired = await open(candidate.link);
+    expect(expired.status).toBe(410);
+    expect(expired.html).toContain('This booking link has expired. Ask your recruiter for a new one.');
+    expect(expired.html).not.toContain('Pat');
+    expect((await book(candidate.link, TUESDAY_9_NY)).status).toBe(410);
+  });
+
+  it('takes at most 10 bookings an hour from one candidate’s link (429), then again after the hour', async () => {
+    const candidate = fresh();
+    for (let i = 0; i < 10; i++) expect((await book(candidate.link, 'not-a-slot')).status).toBe(409);
+    const held = await book(candidate.link, 'not-a-slot');
+    expect(held.status).toBe(429);
+    expect(held.html).toContain('Too many bookings from this link for now.');
+    // Another candidate's link is not held back.
+    expect((await book(fresh().link, 'not-a-slot')).status).toBe(409);
+    h.clock.set(h.clock.now() + 3600_000);
+    expect((await book(candidate.link, 'not-a-slot')).status).toBe(409);
+  });
+});
+
 describe('booking from Ari’s scheduling step', () => {
   let sequenceIds: Record<string, number>;
 
@@ -348,7 +380,8 @@ describe('booking from Ari’s scheduling step', () => {
     const campaignId = await launch('Interview scheduling', [candidate.id]);
     const [offer] = await reply(candidate.phone, 'yes');
     const link = /https?:\/\/\S+/.exec(offer!)![0];
-    expect(new URL(link).pathname + new URL(link).search).toBe(candidate.link);
+    // The candidate's own link (its token carries when it expires, counted from the send).
+    expect(link.startsWith(`http://te.test${candidate.link.split('&t=')[0]}&t=`)).toBe(true);
     expect(await assistantOf(candidate.id)).toMatchObject({ active: true, stepId: 'book' });
 
     const page = await open(link.replace('http://te.test', ''));
@@ -378,7 +411,7 @@ describe('booking from Ari’s scheduling step', () => {
     await reply(candidate.phone, '1');
     await reply(candidate.phone, 'Brooklyn');
     const [offer] = await reply(candidate.phone, 'yes');
-    expect(offer).toContain(candidate.link.replace(/^/, 'http://te.test'));
+    expect(offer).toContain(`http://te.test${candidate.link.split('&t=')[0]}&t=`);
     expect((await book(candidate.link, '2026-03-11T14:00:00.000Z')).status).toBe(200);
     const info = await assistantOf(candidate.id);
     expect(info.handback.reason).toBe('COMPLETED');
