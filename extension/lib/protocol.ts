@@ -65,7 +65,13 @@ const atsId = z.string().min(1).max(100);
 export const extensionRequests = {
   'session.get': z.object({}),
   'session.signIn': z.object({
-    serverUrl: z.url({ protocol: /^https?$/, message: 'Enter the server URL, e.g. http://localhost:8787' }),
+    serverUrl: z
+      .url({ protocol: /^https?$/, message: 'Enter the server URL, e.g. http://localhost:8787' })
+      // The password, then every candidate's texts travel to it: in clear only to this machine.
+      .refine(
+        (url) => new URL(url).protocol === 'https:' || ['localhost', '127.0.0.1', '[::1]'].includes(new URL(url).hostname),
+        'Use https:// for a server on another machine (http:// only for this one, e.g. http://localhost:8787).',
+      ),
     email: z.string().trim().min(1, 'Enter your email.'),
     password: z.string().min(1, 'Enter your password.'),
   }),

@@ -73,6 +73,7 @@ describe('relay message validation', () => {
       ['messages.send', { candidateId: '10001', body: 'Hi', idempotencyKey: 'short' }, /^idempotencyKey: Too small/],
       ['session.signIn', { serverUrl: 'ftp://x', email: 'a@b.c', password: 'p' }, /^Enter the server URL, e\.g\. http:\/\/localhost:8787$/],
       ['session.signIn', { serverUrl: 'http://localhost:8787', email: '  ', password: 'p' }, /^Enter your email\.$/],
+      ['session.signIn', { serverUrl: 'http://te.example.com', email: 'a@b.c', password: 'p' }, /^Use https:\/\/ for a server on another machine/],
       ['imports.start', { format: 'xlsx', text: 'a' }, /^format: Invalid option/],
     ];
     for (const [name, input, message] of cases) {
