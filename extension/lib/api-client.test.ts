@@ -6,30 +6,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { callEndpoint, RelayFailure } from './api-client';
 import { callInputOf } from './relayed';
+import { testCandidate } from '../test-support/candidate';
 
 const target = { serverUrl: 'http://te.test', token: 'tok' };
 
-const CANDIDATE = {
-  id: '10001',
-  firstName: 'Maria',
-  lastName: 'Garcia',
-  email: null,
-  phone: '+12125550101',
-  channel: 'sms',
-  jobTitle: null,
-  location: null,
-  consent: null,
-  textable: true,
-  reason: null,
-  timeZone: 'America/New_York',
-  optedOut: false,
-  whatsappWindowOpen: true,
-  lastInboundAt: null,
-  assistant: { active: false, sequenceId: null },
-  unreadCount: 0,
-  createdAt: '2026-03-02T15:00:00.000Z',
-  updatedAt: '2026-03-02T15:00:00.000Z',
-};
+const CANDIDATE = testCandidate({ id: '10001', firstName: 'Maria', lastName: 'Garcia', phone: '+12125550101' });
 
 function answer(status: number, body: unknown) {
   const fetch = vi.fn(async (_url: string, _init: RequestInit) =>
