@@ -209,7 +209,9 @@ export function createOutbox(deps: Deps) {
       if (next) return { kind: 'requeue', row, dueAt: next.dueAt, validUntil: next.validUntil };
       return { kind: 'failed', row, code: 'VALIDITY_EXPIRED', message: 'The texting window closed before it could be sent.', reason: 'EXPIRED' };
     }
-    if (!exactLookup) stmt.markHandedOff.run(now, row.id, owner);
+    // Handed over only while this process still holds the row: if its claim lapsed (a slow batch)
+    // and another process took it, that one sends it, never both.
+    if (!exactLookup && stmt.markHandedOff.run(now, row.id, owner).changes !== 1) return { kind: 'leave', row };
     try {
       const sending = provider.send(outboundText(row, row.handedOffAt ?? now));
       handedOver?.(clock.now());

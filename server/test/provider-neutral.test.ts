@@ -119,3 +119,45 @@ describe('a provider that is not Twilio', () => {
     expect(await candidate(id)).toMatchObject({ textable: true });
   });
 });
+
+describe('a claim lost while a batch is in flight', () => {
+  it('the provider is called only for rows this process still holds when it hands them over', async () => {
+    // One call at a time, the first held open: meanwhile another process takes over the second row.
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const sent: OutboundText[] = [];
+    const provider: Provider = {
+      name: 'telco',
+      handOff: { exactLookup: false, concurrency: 1 },
+      defaultFrom: () => '+15550009999',
+      async send(text) {
+        sent.push(text);
+        if (sent.length === 1) await gate;
+        return { providerMessageId: `TC-${sent.length}`, status: 'sending', from: '+15550009999' };
+      },
+      async findSent() {
+        return null;
+      },
+      connect() {},
+    };
+    const h = await createHarness({ provider, inboundGreeting: false });
+    try {
+      const pool = candidatePool('sms');
+      const [first, second] = [pool.next(), pool.next()];
+      const ids = [];
+      for (const c of [first, second]) ids.push((await h.api('POST', `/api/candidates/${c.id}/messages`, { body: 'Hello' })).body.id as number);
+      for (let i = 0; i < 50 && sent.length === 0; i++) await h.advance(100);
+      expect(sent.map((t) => t.to)).toEqual([first.phone]);
+      const claimed = h.db.select().from(messages).where(eq(messages.id, ids[1]!)).get()!;
+      expect(claimed.claimToken).not.toBeNull();
+      h.db.update(messages).set({ claimToken: 'another-process' }).where(eq(messages.id, ids[1]!)).run();
+      release();
+      for (let i = 0; i < 20; i++) await h.advance(100);
+      // The second row was never handed over by this process: it is the other one's to send.
+      expect(sent.map((t) => t.to)).toEqual([first.phone]);
+      expect(h.db.select().from(messages).where(eq(messages.id, ids[1]!)).get()).toMatchObject({ claimToken: 'another-process', handedOffAt: null });
+    } finally {
+      await h.close();
+    }
+  });
+});
