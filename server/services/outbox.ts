@@ -306,6 +306,30 @@ export function createOutbox(deps: Deps) {
     return settled;
   });
 
+  /**
+   * Settles a batch in one transaction; if one outcome cannot be written (say the provider gave
+   * two texts the same id), the others are settled one by one rather than held back with it. The
+   * one that still fails keeps its claim, which lapses, and recovery asks the provider again.
+   */
+  function settleAll(outcomes: Outcome[], now: number): MessageRow[] {
+    try {
+      return settle(outcomes, now);
+    } catch {
+      const settled: MessageRow[] = [];
+      for (const o of outcomes) {
+        try {
+          settled.push(...settle([o], now));
+        } catch (err) {
+          log.error('a text could not be settled; recovery will look at it again', {
+            messageId: o.row.id,
+            error: err instanceof Error ? err.message : String(err),
+          });
+        }
+      }
+      return settled;
+    }
+  }
+
   async function recoverExpired(now: number, lookups: Lookups): Promise<void> {
     const rows = stmt.expired.all(owner, now + config.dispatchLeaseMs, now, now) as MessageRow[];
     if (!rows.length) return;
@@ -326,7 +350,7 @@ export function createOutbox(deps: Deps) {
       else outcomes.push({ kind: 'requeue', row, dueAt: now, validUntil: row.validUntil });
       log.warn('recovered a text claimed before a restart', { messageId: row.id, result: found === 'unknown' ? 'unknown' : found ? 'sent' : 'requeued' });
     }
-    after(settle(outcomes, now), lookups);
+    after(settleAll(outcomes, now), lookups);
   }
 
   interface Lookups {
@@ -404,7 +428,7 @@ export function createOutbox(deps: Deps) {
           if (entry && at > entry.at) entry.at = at;
         }),
       );
-      after(settle(outcomes, clock.now()), lookups);
+      after(settleAll(outcomes, clock.now()), lookups);
       handled += claimed.length;
     }
     return handled;

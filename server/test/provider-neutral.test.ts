@@ -161,3 +161,38 @@ describe('a claim lost while a batch is in flight', () => {
     }
   });
 });
+
+describe('one outcome that cannot be settled', () => {
+  it('does not hold back the rest of its batch', async () => {
+    // A provider that gives two texts the same id: the second cannot be recorded (ids are unique).
+    const sent: OutboundText[] = [];
+    const provider: Provider = {
+      name: 'telco',
+      handOff: { exactLookup: false, concurrency: 4 },
+      defaultFrom: () => '+15550009999',
+      async send(text) {
+        sent.push(text);
+        return { providerMessageId: sent.length <= 2 ? 'TC-same' : `TC-${sent.length}`, status: 'sending', from: '+15550009999' };
+      },
+      async findSent() {
+        return null;
+      },
+      connect() {},
+    };
+    const h = await createHarness({ provider, inboundGreeting: false, start: false });
+    try {
+      const pool = candidatePool('sms');
+      const ids: number[] = [];
+      for (let i = 0; i < 4; i++) ids.push((await h.api('POST', `/api/candidates/${pool.next().id}/messages`, { body: 'Hello' })).body.id as number);
+      h.start();
+      for (let i = 0; i < 50 && sent.length < 4; i++) await h.advance(100);
+      await h.advance(100);
+      const rows = ids.map((id) => h.db.select().from(messages).where(eq(messages.id, id)).get()!);
+      // Three settled as sent; the one whose id clashed keeps its claim, for recovery to look at.
+      expect(rows.filter((r) => r.status === 'sending' && r.claimToken == null && r.providerSid)).toHaveLength(3);
+      expect(rows.filter((r) => r.claimToken != null)).toHaveLength(1);
+    } finally {
+      await h.close();
+    }
+  });
+});
