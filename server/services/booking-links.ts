@@ -8,17 +8,21 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  */
 export function bookingToken(secret: string, recruiterId: number, candidateAtsId: string, expiresAt: number): string {
   const expires = Math.ceil(expiresAt / 1000).toString(36);
-  return `${expires}.${signature(secret, recruiterId, candidateAtsId, expires)}`;
+  // The signature's fixed 22 characters, then the expiry: a token of URL-safe word characters only.
+  return `${signature(secret, recruiterId, candidateAtsId, expires)}${expires}`;
 }
 
+const SIGNATURE_LENGTH = 22;
+
 function signature(secret: string, recruiterId: number, candidateAtsId: string, expires: string): string {
-  return createHmac('sha256', secret).update(`${recruiterId}:${candidateAtsId}:${expires}`).digest('base64url').slice(0, 22);
+  return createHmac('sha256', secret).update(`${recruiterId}:${candidateAtsId}:${expires}`).digest('base64url').slice(0, SIGNATURE_LENGTH);
 }
 
 /** 'valid', 'expired' (signed by us, too late), or 'invalid' (not ours, or not for this candidate). */
 export function checkBookingToken(secret: string, recruiterId: number, candidateAtsId: string, token: string, now: number): 'valid' | 'expired' | 'invalid' {
-  const [expires, given] = token.split('.');
-  if (!expires || !given || !/^[0-9a-z]{1,12}$/.test(expires)) return 'invalid';
+  const given = token.slice(0, SIGNATURE_LENGTH);
+  const expires = token.slice(SIGNATURE_LENGTH);
+  if (given.length !== SIGNATURE_LENGTH || !/^[0-9a-z]{1,12}$/.test(expires)) return 'invalid';
   const expected = Buffer.from(signature(secret, recruiterId, candidateAtsId, expires));
   const actual = Buffer.from(given);
   if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return 'invalid';
