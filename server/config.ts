@@ -3,6 +3,7 @@
  * a wrong value stops start-up with one line naming the variable.
  */
 import { z } from 'zod';
+import { isLoopbackHostname } from '../shared/loopback.js';
 import { httpUrl, optionalString } from './lib/env-schema.js';
 import {
   DEFAULT_SEND_RATE,
@@ -120,6 +121,4 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 }
 
 /** A bind address only this machine can reach. */
-export function isLoopbackHost(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
-}
+export const isLoopbackHost = isLoopbackHostname;

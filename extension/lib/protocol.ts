@@ -13,6 +13,7 @@
 import { z } from 'zod';
 import type { Recruiter } from '../../shared/api';
 import type { BodyOf, Contract, EndpointName, OutputOf, ParamsOf, QueryOf, ServerEvent } from '../../shared/contract';
+import { isLoopbackHostname } from '../../shared/loopback';
 import { MAX_IMPORT_BYTES } from './protocol-names';
 
 export type { Answer, AssistantInfo } from '../../shared/api';
@@ -69,7 +70,7 @@ export const extensionRequests = {
       .url({ protocol: /^https?$/, message: 'Enter the server URL, e.g. http://localhost:8787' })
       // The password, then every candidate's texts travel to it: in clear only to this machine.
       .refine(
-        (url) => new URL(url).protocol === 'https:' || ['localhost', '127.0.0.1', '[::1]'].includes(new URL(url).hostname),
+        (url) => new URL(url).protocol === 'https:' || isLoopbackHostname(new URL(url).hostname),
         'Use https:// for a server on another machine (http:// only for this one, e.g. http://localhost:8787).',
       ),
     email: z.string().trim().min(1, 'Enter your email.'),

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { ChannelSchema } from '../../shared/api.js';
+import { isLoopbackHostname } from '../../shared/loopback.js';
 import { toE164 } from '../../shared/phone.js';
 import type { Deps } from '../deps.js';
 import { ApiError, validation } from '../lib/errors.js';
@@ -35,7 +36,7 @@ const phoneJson = (m: SimulatorMessage) => ({
 export function simulatorRoutes({ db, config, clock }: Deps, simulator: SimulatorProvider) {
   // DNS rebinding: a web page on evil.example whose name later resolves to 127.0.0.1 reaches this
   // server with its own name in Host. Only this machine's names and PUBLIC_URL's are served.
-  const ownHostnames = new Set(['localhost', '127.0.0.1', '[::1]', new URL(config.publicUrl).hostname]);
+  const ownHostnames = new Set([new URL(config.publicUrl).hostname]);
   if (!['0.0.0.0', '::'].includes(config.host)) ownHostnames.add(config.host.includes(':') ? `[${config.host}]` : config.host);
 
   const phoneParam = (raw: string) => {
@@ -47,7 +48,7 @@ export function simulatorRoutes({ db, config, clock }: Deps, simulator: Simulato
   return new Hono()
     .use('*', async (c, next) => {
       const hostname = hostnameOf(c.req.header('host') ?? new URL(c.req.url).host);
-      if (!hostname || !ownHostnames.has(hostname)) {
+      if (!hostname || !(isLoopbackHostname(hostname) || ownHostnames.has(hostname))) {
         throw new ApiError(403, 'HOST_NOT_ALLOWED', `The simulator answers only to this server's own names, not "${hostname}".`);
       }
       await next();

@@ -11,29 +11,39 @@ import { ProviderError, type OutboundText, type Provider, type ProviderSink, typ
 import { createHarness, type Harness } from './harness.js';
 import { candidatePool } from './support/demo-candidates.js';
 
+/** A made-up carrier that is not Twilio: its own name, sender and hand-off policy; `send` as the test says. */
+function carrier(send: Provider['send'], concurrency = 4, connect: Provider['connect'] = () => {}): Provider {
+  return {
+    name: 'telco',
+    handOff: { exactLookup: false, concurrency },
+    defaultFrom: () => '+15550009999',
+    send,
+    async findSent() {
+      return null;
+    },
+    connect,
+  };
+}
+
 /** A made-up carrier API: ids `TC-n`, codes `TC-…`, and reports pushed through connect(). */
 function telco() {
   const sent: OutboundText[] = [];
   const refusals = new Map<string, ProviderError>();
   let sink: ProviderSink | null = null;
   let n = 0;
-  const provider: Provider = {
-    name: 'telco',
-    handOff: { exactLookup: false, concurrency: 4 },
-    defaultFrom: () => '+15550009999',
-    async send(text) {
+  const provider = carrier(
+    async (text) => {
       sent.push(text);
       const refusal = refusals.get(text.to);
       if (refusal) throw refusal;
       return { providerMessageId: `TC-${++n}`, status: 'sending', from: '+15550009999' };
     },
-    async findSent() {
-      return null;
-    },
-    connect(s) {
+    4,
+    (s) => {
       sink = s;
     },
-  };
+  );
+
   const report = (providerMessageId: string, fields: Partial<StatusReportEvent>) =>
     sink!.receive({
       kind: 'status',
@@ -126,20 +136,12 @@ describe('a claim lost while a batch is in flight', () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     const sent: OutboundText[] = [];
-    const provider: Provider = {
-      name: 'telco',
-      handOff: { exactLookup: false, concurrency: 1 },
-      defaultFrom: () => '+15550009999',
-      async send(text) {
-        sent.push(text);
-        if (sent.length === 1) await gate;
-        return { providerMessageId: `TC-${sent.length}`, status: 'sending', from: '+15550009999' };
-      },
-      async findSent() {
-        return null;
-      },
-      connect() {},
-    };
+    const provider = carrier(async (text) => {
+      sent.push(text);
+      if (sent.length === 1) await gate;
+      return { providerMessageId: `TC-${sent.length}`, status: 'sending', from: '+15550009999' };
+    }, 1);
+
     const h = await createHarness({ provider, inboundGreeting: false });
     try {
       const pool = candidatePool('sms');
@@ -166,19 +168,11 @@ describe('one outcome that cannot be settled', () => {
   it('does not hold back the rest of its batch', async () => {
     // A provider that gives two texts the same id: the second cannot be recorded (ids are unique).
     const sent: OutboundText[] = [];
-    const provider: Provider = {
-      name: 'telco',
-      handOff: { exactLookup: false, concurrency: 4 },
-      defaultFrom: () => '+15550009999',
-      async send(text) {
-        sent.push(text);
-        return { providerMessageId: sent.length <= 2 ? 'TC-same' : `TC-${sent.length}`, status: 'sending', from: '+15550009999' };
-      },
-      async findSent() {
-        return null;
-      },
-      connect() {},
-    };
+    const provider = carrier(async (text) => {
+      sent.push(text);
+      return { providerMessageId: sent.length <= 2 ? 'TC-same' : `TC-${sent.length}`, status: 'sending', from: '+15550009999' };
+    });
+
     const h = await createHarness({ provider, inboundGreeting: false, start: false });
     try {
       const pool = candidatePool('sms');
