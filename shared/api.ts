@@ -3,6 +3,9 @@
  * and events that use them are declared in shared/contract/.
  */
 import { z } from 'zod';
+import { MAX_BODY_CHARACTERS, MAX_BODY_CODE_UNITS } from './segments.js';
+
+const TOO_LONG = `The message is too long: texts can be at most ${MAX_BODY_CHARACTERS.toLocaleString('en-US')} characters.`;
 
 export const CHANNELS = ['sms', 'whatsapp'] as const;
 export const ChannelSchema = z.enum(CHANNELS);
@@ -163,7 +166,7 @@ export const MessagePageQuerySchema = z.object({
 });
 
 export const SendMessageBodySchema = z.object({
-  body: z.string().max(20_000).meta({ description: 'Up to 1,600 characters; merge fields like {{firstName}} allowed.' }),
+  body: z.string().max(MAX_BODY_CODE_UNITS, TOO_LONG).meta({ description: 'Up to 1,600 characters; merge fields like {{firstName}} allowed.' }),
   templateId: z.number().int().positive().optional(),
 });
 
@@ -255,14 +258,14 @@ export const AddCandidatesResultSchema = z
 const isoInstant = z.iso.datetime({ offset: true, message: 'sendAt must be an ISO instant such as 2026-12-01T15:00:00Z.' });
 
 export const CreateCampaignMessageBodySchema = z.object({
-  body: z.string().max(20_000),
+  body: z.string().max(MAX_BODY_CODE_UNITS, TOO_LONG),
   sendAt: isoInstant.nullable(),
   templateId: z.number().int().positive().nullish(),
 });
 
 export const UpdateCampaignMessageBodySchema = z
   .object({
-    body: z.string().max(20_000).optional(),
+    body: z.string().max(MAX_BODY_CODE_UNITS, TOO_LONG).optional(),
     sendAt: isoInstant.nullable().optional(),
     templateId: z.number().int().positive().nullish(),
   })

@@ -31,6 +31,11 @@ const MULTI = { 'GSM-7': 153, 'UCS-2': 67 } as const;
 
 /** The longest body we accept, in characters (Twilio's own limit). */
 export const MAX_BODY_CHARACTERS = 1600;
+/**
+ * The longest body a request may carry, in UTF-16 code units: room for 1,600 characters that
+ * each take several units (emoji sequences), and a bound checked before anything reads the body.
+ */
+export const MAX_BODY_CODE_UNITS = MAX_BODY_CHARACTERS * 4;
 
 let segmenter: Intl.Segmenter | undefined;
 

@@ -14,7 +14,7 @@ import { exclusionReason } from './campaign-exclusion.js';
 import { RECOMMENDED_MAX_RECIPIENTS } from '../../shared/campaign-size.js';
 import { clockOfMinute } from '../lib/zoned-time.js';
 import { textingWindow } from './campaign-delivery.js';
-import { mergeValuesFor, renderBody } from './message-body.js';
+import { mergeValuesFor, refuseOverlongBody, renderBody } from './message-body.js';
 import type { Candidate, Organization } from './textability.js';
 
 /** The Review names this many of the excluded; the counts cover everyone. */
@@ -50,6 +50,7 @@ export interface ReviewSetting {
 
 export function reviewCampaignMessage(message: MessageToReview, setting: ReviewSetting): Review {
   const { org, recipients, now } = setting;
+  refuseOverlongBody(message.body);
   const startsAt = Math.max(now, message.sendAt ?? now);
   const window = textingWindow(org);
   const rate = Math.min(org.sendRatePerSecond ?? Infinity, setting.serverRatePerSecond);

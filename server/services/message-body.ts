@@ -34,8 +34,20 @@ export function mergeValuesFor({ candidate, recruiter, org, publicUrl, linkExpir
   };
 }
 
+/**
+ * The body as written is at most 1,600 characters, checked before any merge-field or segment
+ * work so that no size of body can make that work slow (the editors count the same way).
+ */
+export function refuseOverlongBody(body: string): void {
+  const length = characterCount(body);
+  if (length > MAX_BODY_CHARACTERS) {
+    throw validation(`The message is ${length} characters as written; the limit is ${MAX_BODY_CHARACTERS}.`, { characters: length });
+  }
+}
+
 /** Checks a body before anything is queued; returns the rendered text. */
 export function renderBody(body: string, values: MergeValues): string {
+  refuseOverlongBody(body);
   if (!body.trim()) throw validation('Write a message first: the body is empty.');
   const unknown = unknownMergeFields(body);
   if (unknown.length) {

@@ -89,6 +89,11 @@ describe('campaign message preview and atomic edit', () => {
     });
     expect((await h.api('POST', url, { body: 'z'.repeat(1601), sendAt: null })).status).toBe(400);
     expect((await h.api('POST', url, { body: 'Hi', sendAt: iso(T0 - HOUR) })).status).toBe(400);
+    // Too long as written even when no recipient would receive it (nothing rendered to measure).
+    const empty = (await h.api('POST', '/api/campaigns', { name: 'Nobody yet', candidateIds: [] })).body.campaign.id as number;
+    const nobody = await h.api('POST', `/api/campaigns/${empty}/preview`, { body: 'z'.repeat(1601), sendAt: null });
+    expect(nobody.body.error).toMatchObject({ code: 'VALIDATION', message: 'The message is 1601 characters as written; the limit is 1600.' });
+    expect((await h.api('POST', `/api/campaigns/${empty}/messages`, { body: 'z'.repeat(1601), sendAt: null })).status).toBe(400);
     expect((await h.api('POST', url, { body: 'Hi', sendAt: null }, { email: 'nolicense@acme.test' })).body.error.code).toBe('NOT_LICENSED');
     expect((await h.api('POST', url, { body: 'Hi', sendAt: null }, { email: 'recruiter@globex.test' })).status).toBe(404);
     expect(footprint(h, campaignId)).toEqual(before);

@@ -213,6 +213,16 @@ describe('texting one candidate', () => {
       expect(viaMerge.status).toBe(400);
       expect(rowsFor(id)).toEqual([]);
 
+      // The length as written is checked before any merge field is read: no size of body makes
+      // that work slow, and the answer is about the length, not about the fields.
+      const overBeforeFields = await send(id, { body: '{{nope}}' + 'a'.repeat(1600) });
+      expect(overBeforeFields.status).toBe(400);
+      expect(overBeforeFields.body.error.message).toBe('The message is 1608 characters as written; the limit is 1600.');
+      const huge = await send(id, { body: '{{' + ' '.repeat(20_000) + 'x' });
+      expect(huge.status).toBe(400);
+      expect(huge.body.error.message).toMatch(/at most 1,600 characters/);
+      expect(rowsFor(id)).toEqual([]);
+
       const max = await send(id, { body: 'a'.repeat(1600) });
       expect(max.status).toBe(202);
       expect(max.body.segments).toBe(new SegmentedMessage('a'.repeat(1600)).segmentsCount);
