@@ -12,6 +12,8 @@
  * - While a batch is with the provider, the process renews its claims on the rows it still holds
  *   (matched by its claim token), so a slow provider never lets another process recover, and
  *   re-send, a text that is still on its way.
+ * - A look-up's answer is never recorded against a provider id another message already has: that
+ *   match tells nothing about this text, which is held as `unknown` instead.
  */
 import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
@@ -54,13 +56,19 @@ export interface OutboxHooks {
 }
 
 type Outcome =
-  | { kind: 'sent'; row: MessageRow; receipt: SendReceipt }
+  /** `lookedUp`: the receipt is the provider's answer to a look-up (findSent), not to the send itself. */
+  | { kind: 'sent'; row: MessageRow; receipt: SendReceipt; lookedUp?: boolean }
   /** `reason`: the provider's failure in the product's terms; null for a refusal of our own (no longer textable...). */
   | { kind: 'failed'; row: MessageRow; code: string; message: string; reason: FailureReason | null }
   | { kind: 'retry'; row: MessageRow; dueAt: number; code: string; message: string }
   | { kind: 'requeue'; row: MessageRow; dueAt: number; validUntil: number | null }
-  | { kind: 'unknown'; row: MessageRow }
+  | { kind: 'unknown'; row: MessageRow; message?: string }
   | { kind: 'leave'; row: MessageRow };
+
+const UNKNOWN_AFTER_STOP =
+  'The server stopped while handing this text to the provider, and the provider cannot say whether it was sent. It will not be re-sent automatically.';
+const UNKNOWN_LOOKUP_TAKEN =
+  "The provider's look-up matched a text already recorded for another message, so whether this one was sent is not known. It will not be re-sent automatically.";
 
 export function createOutbox(deps: Deps) {
   const { db, clock, provider, config, events, log } = deps;
@@ -143,6 +151,7 @@ export function createOutbox(deps: Deps) {
     // Only rows still claimed with this process's token: one whose claim lapsed and was taken over
     // by another process carries that one's token and is left alone.
     renew: sqlite.prepare(`update messages set lease_until = ? where status = 'sending' and claim_token = ? and id in (select value from json_each(?))`),
+    sidTaken: sqlite.prepare(`select id from messages where provider_sid = ? and id != ? limit 1`),
     nextDue: sqlite.prepare(`select min(due_at) as at from messages where status = 'queued'`),
     nextLease: sqlite.prepare(`select min(lease_until) as at from messages where status = 'sending' and claim_token is not null`),
     enqueue: sqlite.prepare(
@@ -282,17 +291,27 @@ export function createOutbox(deps: Deps) {
       found = 'unknown';
     }
     if (found === 'unknown') return { kind: 'unknown', row };
-    if (found) return { kind: 'sent', row, receipt: found };
+    if (found) return { kind: 'sent', row, receipt: found, lookedUp: true };
     if (row.attempts < OUTBOX_MAX_ATTEMPTS) {
       return { kind: 'retry', row, dueAt: clock.now() + backoff(row.attempts, err.retryAfterMs), code: err.code, message: err.message };
     }
     return { kind: 'failed', row, code: err.code, message: err.message, reason: err.reason };
   }
 
-  const settle = sqlite.transaction((outcomes: Outcome[], now: number) => {
+  /** A looked-up receipt whose provider id another message already has: that match is not this text. */
+  function lookupTaken(o: Outcome): Outcome {
+    if (o.kind !== 'sent' || !o.lookedUp || !stmt.sidTaken.get(o.receipt.providerMessageId, o.row.id)) return o;
+    log.warn("a look-up matched another message's provider id; held for review", { messageId: o.row.id, providerMessageId: o.receipt.providerMessageId });
+    return { kind: 'unknown', row: o.row, message: UNKNOWN_LOOKUP_TAKEN };
+  }
+
+  // Immediate: the look-up check reads before it writes, and must see what another process has
+  // recorded up to the moment this one writes.
+  const settleTx = sqlite.transaction((outcomes: Outcome[], now: number) => {
     const update = stmt.settle;
     const settled: MessageRow[] = [];
-    for (const o of outcomes) {
+    for (const given of outcomes) {
+      const o = lookupTaken(given);
       const r = o.row;
       let result: unknown;
       switch (o.kind) {
@@ -328,7 +347,7 @@ export function createOutbox(deps: Deps) {
             null,
             null,
             'DELIVERY_UNKNOWN',
-            'The server stopped while handing this text to the provider, and the provider cannot say whether it was sent. It will not be re-sent automatically.',
+            o.message ?? UNKNOWN_AFTER_STOP,
             null,
             null,
             r.dueAt,
@@ -346,13 +365,16 @@ export function createOutbox(deps: Deps) {
     }
     return settled;
   });
+  const settle = (outcomes: Outcome[], now: number): MessageRow[] => settleTx.immediate(outcomes, now);
 
   /**
    * Settles a batch in one transaction; if one outcome cannot be written (say the provider gave
    * two texts the same id), the others are settled one by one rather than held back with it. The
    * one that still fails keeps its claim, which lapses, and recovery asks the provider again.
    */
-  function settleAll(outcomes: Outcome[], now: number): MessageRow[] {
+  function settleAll(given: Outcome[], now: number): MessageRow[] {
+    // The provider's own receipts first: a look-up that matched one of them then sees it taken.
+    const outcomes = [...given.filter((o) => !isLookedUp(o)), ...given.filter(isLookedUp)];
     try {
       return settle(outcomes, now);
     } catch {
@@ -396,7 +418,7 @@ export function createOutbox(deps: Deps) {
         found = 'unknown';
       }
       if (found === 'unknown') outcomes.push({ kind: 'unknown', row });
-      else if (found) outcomes.push({ kind: 'sent', row, receipt: found });
+      else if (found) outcomes.push({ kind: 'sent', row, receipt: found, lookedUp: true });
       else outcomes.push({ kind: 'requeue', row, dueAt: now, validUntil: row.validUntil });
       log.warn('recovered a text claimed before a restart', { messageId: row.id, result: found === 'unknown' ? 'unknown' : found ? 'sent' : 'requeued' });
     }
@@ -608,6 +630,10 @@ export function createOutbox(deps: Deps) {
     },
     round,
   };
+}
+
+function isLookedUp(o: Outcome): boolean {
+  return o.kind === 'sent' && !!o.lookedUp;
 }
 
 async function mapConcurrent<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {

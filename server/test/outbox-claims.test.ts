@@ -1,13 +1,14 @@
 /**
- * Claims when the provider is slow: a provider slower than the dispatcher's lease, with a second
- * process on the same database waiting for claims to lapse.
+ * Claims and look-ups when things are slow or alike: a provider slower than the dispatcher's
+ * lease, with a second process on the same database waiting for claims to lapse; and a look-up
+ * that matches a text already recorded for another message (the same words to the same person).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Clock } from '../lib/clock.js';
-import type { Provider, SendReceipt } from '../providers/types.js';
+import { ProviderError, type OutboundText, type Provider, type SendReceipt } from '../providers/types.js';
 import { createHarness, type Harness } from './harness.js';
 import { candidatePool } from './support/demo-candidates.js';
 
@@ -145,5 +146,92 @@ describe('a batch slower than the lease', () => {
     await a.advance(2 * LEASE_MS);
     expect(rows(a, [taken])).toEqual([expect.objectContaining({ status: 'sending', claim: 'another-process', sid: null })]);
     expect(rows(a, ids.slice(0, -1)).every((r) => r.claim === null && r.sid != null)).toBe(true);
+  });
+});
+
+describe("a look-up that matches another message's provider id", () => {
+  /**
+   * A carrier whose look-up is by recipient and body, newest first (as Twilio's is): the same
+   * words to the same person twice look alike to it. `send` as the test says.
+   */
+  function lookAlikeCarrier(send: (text: OutboundText, record: (text: OutboundText) => SendReceipt) => Promise<SendReceipt>) {
+    const sent: { id: string; to: string; body: string }[] = [];
+    const record = (text: OutboundText): SendReceipt => {
+      const id = `TC-${sent.length + 1}`;
+      sent.push({ id, to: text.to, body: text.body });
+      return { providerMessageId: id, status: 'sending', from: '+15550009999' };
+    };
+    const provider: Provider = {
+      name: 'telco',
+      handOff: { exactLookup: false, concurrency: 4 },
+      defaultFrom: () => '+15550009999',
+      send: (text) => send(text, record),
+      async findSent(text) {
+        const match = sent.findLast((m) => m.to === text.to && m.body === text.body);
+        return match ? { providerMessageId: match.id, status: 'sent', from: '+15550009999' } : null;
+      },
+      connect() {},
+    };
+    return { provider, sent };
+  }
+
+  async function twoAlikeTexts(h: Harness) {
+    const candidate = candidatePool('sms').next();
+    const first = await h.api('POST', `/api/candidates/${candidate.id}/messages`, { body: 'Are you still interested?' });
+    expect(first.status).toBe(202);
+    await h.services.outbox.round();
+    const second = await h.api('POST', `/api/candidates/${candidate.id}/messages`, { body: 'Are you still interested?' });
+    expect(second.status).toBe(202);
+    return [first.body.id as number, second.body.id as number];
+  }
+
+  it('after a restart: the text whose hand-off was cut short is held for review, not given the other one', async () => {
+    const { provider, sent } = lookAlikeCarrier(async (text, record) => record(text));
+    const h = await open(provider);
+    const [first, second] = await twoAlikeTexts(h);
+    expect(rows(h, [first!])).toEqual([expect.objectContaining({ status: 'sending', sid: 'TC-1' })]);
+    // The second was claimed and handed off by a process that died before the provider had it.
+    const now = h.clock.now();
+    h.db.$client
+      .prepare(`update messages set status = 'sending', claim_token = 'gone', lease_until = ?, handed_off_at = ?, attempts = 1 where id = ?`)
+      .run(now - 1, now - 1000, second);
+    await h.services.outbox.round();
+
+    expect(rows(h, [first!, second!])).toEqual([
+      expect.objectContaining({ id: first, status: 'sending', sid: 'TC-1', claim: null }),
+      expect.objectContaining({ id: second, status: 'unknown', sid: null, claim: null, code: 'DELIVERY_UNKNOWN' }),
+    ]);
+    expect(sent).toHaveLength(1);
+    const thread = h.db.$client.prepare(`select error_message as message from messages where id = ?`).get(second) as { message: string };
+    expect(thread.message).toMatch(/matched a text already recorded for another message/);
+  });
+
+  it('when the send may have gone through: held for review, not given the other one', async () => {
+    let calls = 0;
+    const { provider, sent } = lookAlikeCarrier(async (text, record) => {
+      if (++calls === 1) return record(text);
+      throw new ProviderError({ kind: 'transient', reason: 'UNKNOWN', code: 'TIMEOUT', message: 'No answer in time.', maybeSent: true });
+    });
+    const h = await open(provider);
+    const [first, second] = await twoAlikeTexts(h);
+    await h.services.outbox.round();
+
+    expect(rows(h, [first!, second!])).toEqual([
+      expect.objectContaining({ id: first, status: 'sending', sid: 'TC-1', claim: null }),
+      expect.objectContaining({ id: second, status: 'unknown', sid: null, claim: null, code: 'DELIVERY_UNKNOWN' }),
+    ]);
+    expect(sent).toHaveLength(1);
+  });
+
+  it("a match that is nobody else's is still recorded as sent", async () => {
+    const { provider } = lookAlikeCarrier(async (text, record) => {
+      record(text);
+      throw new ProviderError({ kind: 'transient', reason: 'UNKNOWN', code: 'TIMEOUT', message: 'No answer in time.', maybeSent: true });
+    });
+    const h = await open(provider);
+    const candidate = candidatePool('sms').next();
+    const res = await h.api('POST', `/api/candidates/${candidate.id}/messages`, { body: 'Hello' });
+    await h.services.outbox.round();
+    expect(rows(h, [res.body.id as number])).toEqual([expect.objectContaining({ status: 'sent', sid: 'TC-1', claim: null })]);
   });
 });
