@@ -41,8 +41,9 @@ export interface CreateAppOptions {
 export function createApp(options: CreateAppOptions) {
   const config = options.config ?? loadConfig({});
   const clock = options.clock ?? systemClock;
-  const provider = options.provider ?? providerFor(config, options.db, clock);
-  const deps: Deps = { db: options.db, clock, provider, config, events: new EventBus(), log: options.log ?? consoleLogger };
+  const log = options.log ?? consoleLogger;
+  const provider = options.provider ?? providerFor(config, options.db, clock, log);
+  const deps: Deps = { db: options.db, clock, provider, config, events: new EventBus(), log };
   const services = createServices(deps);
   // What an earlier process left half done, or recorded before opt-outs were kept per phone and
   // delivery reports in the product's terms.

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { isLoopbackHostname } from '../shared/loopback.js';
-import { httpUrl, optionalString } from './lib/env-schema.js';
+import { httpUrl, optionalString, wholeNumber } from './lib/env-schema.js';
 import {
   DEFAULT_SEND_RATE,
   PROVIDER_ENV,
@@ -15,11 +15,6 @@ import {
   type ProviderName,
 } from './providers/config.js';
 
-/** A whole number in [min, max], with one message for every way to miss it. */
-const wholeNumber = (min: number, max: number, fallback: number) => {
-  const error = `must be a whole number from ${min.toLocaleString('en-US')} to ${max.toLocaleString('en-US')}`;
-  return z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error }).default(fallback);
-};
 const positiveNumber = (what: string, fallback: number) => {
   const error = `must be ${what}`;
   return z.coerce.number({ error }).positive({ error }).default(fallback);

@@ -9,6 +9,13 @@
 // ── Sending ──
 /** Texts the dispatcher claims per round: one transaction marks them and one settles them, so fewer, larger rounds cost less. */
 export const OUTBOX_BATCH = 500;
+/**
+ * Claims on texts still with the provider are renewed this many times per lease (DISPATCH_LEASE_MS):
+ * every lease / 3, so two renewals can be missed (a stalled event loop, a database busy with the
+ * other process) before the claim lapses and another process may recover the text, while a crashed
+ * process's claims still lapse one lease after its last renewal. More often costs a write per renewal.
+ */
+export const OUTBOX_LEASE_RENEWALS = 3;
 /** Tries of a text the provider refused for a passing reason (rate limit, outage) before it is failed. */
 export const OUTBOX_MAX_ATTEMPTS = 6;
 /** Backoff between those tries: from this, doubling, with jitter so retries do not arrive together... */

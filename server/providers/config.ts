@@ -4,25 +4,32 @@
  * A new provider adds its entry here (and its own *-config.ts); config.ts stays as it is.
  */
 import { z } from 'zod';
+import { wholeNumber } from '../lib/env-schema.js';
 import { TWILIO_ENV, twilioConfig, twilioConfigProblem, type TwilioConfig } from './twilio-config.js';
 
 export const PROVIDER_NAMES = ['simulator', 'twilio'] as const;
 export type ProviderName = (typeof PROVIDER_NAMES)[number];
 
+/** The simulator's variables. */
+const SIMULATOR_ENV = {
+  /** How long each send takes before the simulator has the text (a slow network or provider); 0 by default. */
+  SIMULATOR_SEND_DELAY_MS: wholeNumber(0, 60_000, 0),
+};
+
 /** Each provider's variables, merged into the environment's schema. */
-export const PROVIDER_ENV = { ...TWILIO_ENV };
+export const PROVIDER_ENV = { ...TWILIO_ENV, ...SIMULATOR_ENV };
 type ProviderEnv = z.output<z.ZodObject<typeof PROVIDER_ENV>>;
 
 export interface ProviderConfigs {
   twilio: TwilioConfig;
-  /** Numbers the simulator sends from, so its phones show a realistic sender. */
-  simulator: { smsFrom: string; whatsappFrom: string };
+  /** Numbers the simulator sends from, so its phones show a realistic sender; how long each send takes. */
+  simulator: { smsFrom: string; whatsappFrom: string; sendDelayMs: number };
 }
 
 export function providerConfigs(env: ProviderEnv, publicUrl: string): ProviderConfigs {
   return {
     twilio: twilioConfig(env, publicUrl),
-    simulator: { smsFrom: '+12025550100', whatsappFrom: '+12025550101' },
+    simulator: { smsFrom: '+12025550100', whatsappFrom: '+12025550101', sendDelayMs: env.SIMULATOR_SEND_DELAY_MS },
   };
 }
 

@@ -5,6 +5,7 @@
  */
 import type { AppConfig } from '../config.js';
 import type { Db } from '../db/client.js';
+import type { Logger } from '../deps.js';
 import type { Clock } from '../lib/clock.js';
 import { createSimulatorProvider } from './simulator.js';
 import { createTwilioProvider } from './twilio.js';
@@ -14,12 +15,12 @@ import type { Provider, ProviderWebhook } from './types.js';
 export { readLegacyStatusReports } from './legacy-reports.js';
 export { isSimulator, type SimulatorProvider } from './simulator.js';
 
-export function providerFor(config: AppConfig, db: Db, clock: Clock): Provider {
+export function providerFor(config: AppConfig, db: Db, clock: Clock, log?: Logger): Provider {
   switch (config.provider) {
     case 'twilio':
       return createTwilioProvider(config.twilio);
     case 'simulator':
-      return createSimulatorProvider(db, clock, config.simulator);
+      return createSimulatorProvider(db, clock, { ...config.simulator, log });
   }
 }
 

@@ -11,13 +11,19 @@
  *   ...-0196  undelivered             30007 (carrier filtering)
  *
  * Its log lives in its own table, keyed by our idempotency key, so after a crash the server can
- * ask it exactly whether a text went out.
+ * ask it exactly whether a text went out. A text handed over again under the same key is not sent
+ * again, but it is logged as a warning: a provider without idempotency keys (Twilio has none for
+ * sending) would have texted the candidate twice.
+ *
+ * SIMULATOR_SEND_DELAY_MS makes each send take that long before the simulator has the text: a
+ * slow provider, for tests of hand-offs slower than the dispatcher's lease.
  */
 import { randomBytes } from 'node:crypto';
 import { and, desc, eq, gte, inArray } from 'drizzle-orm';
 import type { Channel } from '../../shared/api.js';
 import { simulatorMessages } from '../db/schema.js';
 import type { Db } from '../db/client.js';
+import type { Logger } from '../deps.js';
 import type { Clock } from '../lib/clock.js';
 import { reasonForTwilioCode } from './twilio-vocabulary.js';
 import { twilioInboundEvent, twilioStatusEvent } from './twilio-webhooks.js';
@@ -31,6 +37,10 @@ export interface SimulatorOptions {
   /** Delays of the status reports (ms). */
   sentAfterMs?: number;
   deliveredAfterMs?: number;
+  /** How long each send takes before the simulator has the text (ms); 0 by default. */
+  sendDelayMs?: number;
+  /** Where a text handed over twice is reported. */
+  log?: Logger;
 }
 
 const FAILURES: Record<string, { at: 'send' | 'delivery'; status: 'failed' | 'undelivered'; code: string; message: string }> = {
@@ -51,6 +61,7 @@ const newSid = (prefix: string) =>
 export function createSimulatorProvider(db: Db, clock: Clock, options: SimulatorOptions) {
   const sentAfter = options.sentAfterMs ?? 300;
   const deliveredAfter = options.deliveredAfterMs ?? 900;
+  const sendDelay = options.sendDelayMs ?? 0;
   let sink: ProviderSink | null = null;
   const listeners = new Set<(m: SimulatorMessage) => void>();
 
@@ -191,6 +202,11 @@ export function createSimulatorProvider(db: Db, clock: Clock, options: Simulator
       if (fresh) {
         notify(row);
         progress(row);
+      } else {
+        options.log?.warn('simulator: a text handed over again (same idempotency key); not sent twice here, a provider without keys would have', {
+          idempotencyKey: a.text.idempotencyKey,
+          sid: row.sid,
+        });
       }
       a.resolve(receipt(row));
     });
@@ -216,6 +232,7 @@ export function createSimulatorProvider(db: Db, clock: Clock, options: Simulator
       if (failure?.at === 'send') {
         throw new ProviderError({ kind: 'permanent', reason: reasonForTwilioCode(failure.code), code: failure.code, message: failure.message });
       }
+      if (sendDelay > 0) await new Promise<void>((resolve) => clock.setTimeout(resolve, sendDelay));
       return accept(text, text.from ?? provider.defaultFrom(text.channel)!);
     },
 

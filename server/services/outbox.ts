@@ -9,6 +9,11 @@
  *   lease ran out is re-queued if it never reached the provider; otherwise the provider is
  *   asked whether it went out, and if it cannot tell, the row becomes `unknown` for a person
  *   to review. Nothing is ever sent twice on a guess.
+ * - While a batch is with the provider, the process renews its claims on the rows it still holds
+ *   (matched by its claim token), so a slow provider never lets another process recover, and
+ *   re-send, a text that is still on its way.
+ * - A look-up's answer is never recorded against a provider id another message already has: that
+ *   match tells nothing about this text, which is held as `unknown` instead.
  */
 import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
@@ -16,7 +21,7 @@ import { countSegments } from '../../shared/segments.js';
 import type { Channel, Sender } from '../../shared/api.js';
 import { candidates, organizations, recruiters, templates } from '../db/schema.js';
 import type { Deps } from '../deps.js';
-import { OUTBOX_BATCH, OUTBOX_MAX_ATTEMPTS, OUTBOX_RETRY_FIRST_MS, OUTBOX_RETRY_MOST_MS } from '../tuning.js';
+import { OUTBOX_BATCH, OUTBOX_LEASE_RENEWALS, OUTBOX_MAX_ATTEMPTS, OUTBOX_RETRY_FIRST_MS, OUTBOX_RETRY_MOST_MS } from '../tuning.js';
 import { SlidingWindowLimiter, type LimiterEntry } from '../lib/rate-limiter.js';
 import { ProviderError, type FailureReason, type OutboundText, type SendReceipt } from '../providers/types.js';
 import { MESSAGE_COLUMNS, messageJson, type MessageRow } from './message-json.js';
@@ -51,13 +56,19 @@ export interface OutboxHooks {
 }
 
 type Outcome =
-  | { kind: 'sent'; row: MessageRow; receipt: SendReceipt }
+  /** `lookedUp`: the receipt is the provider's answer to a look-up (findSent), not to the send itself. */
+  | { kind: 'sent'; row: MessageRow; receipt: SendReceipt; lookedUp?: boolean }
   /** `reason`: the provider's failure in the product's terms; null for a refusal of our own (no longer textable...). */
   | { kind: 'failed'; row: MessageRow; code: string; message: string; reason: FailureReason | null }
   | { kind: 'retry'; row: MessageRow; dueAt: number; code: string; message: string }
   | { kind: 'requeue'; row: MessageRow; dueAt: number; validUntil: number | null }
-  | { kind: 'unknown'; row: MessageRow }
+  | { kind: 'unknown'; row: MessageRow; message?: string }
   | { kind: 'leave'; row: MessageRow };
+
+const UNKNOWN_AFTER_STOP =
+  'The server stopped while handing this text to the provider, and the provider cannot say whether it was sent. It will not be re-sent automatically.';
+const UNKNOWN_LOOKUP_TAKEN =
+  "The provider's look-up matched a text already recorded for another message, so whether this one was sent is not known. It will not be re-sent automatically.";
 
 export function createOutbox(deps: Deps) {
   const { db, clock, provider, config, events, log } = deps;
@@ -75,6 +86,41 @@ export function createOutbox(deps: Deps) {
   let cancelTimer: (() => void) | null = null;
   let wakeAt = Number.POSITIVE_INFINITY;
   let idle: Promise<void> = Promise.resolve();
+
+  /**
+   * Rows this process has claimed and not yet settled (a batch with the provider, or recovered
+   * rows being looked up). Their leases are renewed every lease / OUTBOX_LEASE_RENEWALS while any
+   * are held, so a provider slower than the lease does not make them look abandoned.
+   */
+  const held = new Set<number>();
+  let cancelRenewal: (() => void) | null = null;
+  const renewEveryMs = Math.max(1, Math.floor(config.dispatchLeaseMs / OUTBOX_LEASE_RENEWALS));
+
+  function hold(rows: MessageRow[]) {
+    for (const row of rows) held.add(row.id);
+    if (held.size && !cancelRenewal) cancelRenewal = clock.setTimeout(renewLeases, renewEveryMs);
+  }
+
+  function release(rows: MessageRow[]) {
+    for (const row of rows) held.delete(row.id);
+    if (!held.size) {
+      cancelRenewal?.();
+      cancelRenewal = null;
+    }
+  }
+
+  function renewLeases() {
+    cancelRenewal = null;
+    if (!held.size) return;
+    const now = clock.now();
+    try {
+      stmt.renew.run(now + config.dispatchLeaseMs, owner, JSON.stringify([...held]));
+    } catch (err) {
+      // The next renewal tries again; two can be missed before a claim lapses.
+      log.warn('claims could not be renewed', { texts: held.size, error: err instanceof Error ? err.message : String(err) });
+    }
+    cancelRenewal = clock.setTimeout(renewLeases, renewEveryMs);
+  }
 
   const stmt = {
     dueSenders: sqlite.prepare(
@@ -102,6 +148,10 @@ export function createOutbox(deps: Deps) {
        where id = ? and claim_token = ? returning ${MESSAGE_COLUMNS}`,
     ),
     markHandedOff: sqlite.prepare(`update messages set handed_off_at = ? where id = ? and claim_token = ?`),
+    // Only rows still claimed with this process's token: one whose claim lapsed and was taken over
+    // by another process carries that one's token and is left alone.
+    renew: sqlite.prepare(`update messages set lease_until = ? where status = 'sending' and claim_token = ? and id in (select value from json_each(?))`),
+    sidTaken: sqlite.prepare(`select id from messages where provider_sid = ? and id != ? limit 1`),
     nextDue: sqlite.prepare(`select min(due_at) as at from messages where status = 'queued'`),
     nextLease: sqlite.prepare(`select min(lease_until) as at from messages where status = 'sending' and claim_token is not null`),
     enqueue: sqlite.prepare(
@@ -241,17 +291,27 @@ export function createOutbox(deps: Deps) {
       found = 'unknown';
     }
     if (found === 'unknown') return { kind: 'unknown', row };
-    if (found) return { kind: 'sent', row, receipt: found };
+    if (found) return { kind: 'sent', row, receipt: found, lookedUp: true };
     if (row.attempts < OUTBOX_MAX_ATTEMPTS) {
       return { kind: 'retry', row, dueAt: clock.now() + backoff(row.attempts, err.retryAfterMs), code: err.code, message: err.message };
     }
     return { kind: 'failed', row, code: err.code, message: err.message, reason: err.reason };
   }
 
-  const settle = sqlite.transaction((outcomes: Outcome[], now: number) => {
+  /** A looked-up receipt whose provider id another message already has: that match is not this text. */
+  function lookupTaken(o: Outcome): Outcome {
+    if (o.kind !== 'sent' || !o.lookedUp || !stmt.sidTaken.get(o.receipt.providerMessageId, o.row.id)) return o;
+    log.warn("a look-up matched another message's provider id; held for review", { messageId: o.row.id, providerMessageId: o.receipt.providerMessageId });
+    return { kind: 'unknown', row: o.row, message: UNKNOWN_LOOKUP_TAKEN };
+  }
+
+  // Immediate: the look-up check reads before it writes, and must see what another process has
+  // recorded up to the moment this one writes.
+  const settleTx = sqlite.transaction((outcomes: Outcome[], now: number) => {
     const update = stmt.settle;
     const settled: MessageRow[] = [];
-    for (const o of outcomes) {
+    for (const given of outcomes) {
+      const o = lookupTaken(given);
       const r = o.row;
       let result: unknown;
       switch (o.kind) {
@@ -287,7 +347,7 @@ export function createOutbox(deps: Deps) {
             null,
             null,
             'DELIVERY_UNKNOWN',
-            'The server stopped while handing this text to the provider, and the provider cannot say whether it was sent. It will not be re-sent automatically.',
+            o.message ?? UNKNOWN_AFTER_STOP,
             null,
             null,
             r.dueAt,
@@ -305,13 +365,16 @@ export function createOutbox(deps: Deps) {
     }
     return settled;
   });
+  const settle = (outcomes: Outcome[], now: number): MessageRow[] => settleTx.immediate(outcomes, now);
 
   /**
    * Settles a batch in one transaction; if one outcome cannot be written (say the provider gave
    * two texts the same id), the others are settled one by one rather than held back with it. The
    * one that still fails keeps its claim, which lapses, and recovery asks the provider again.
    */
-  function settleAll(outcomes: Outcome[], now: number): MessageRow[] {
+  function settleAll(given: Outcome[], now: number): MessageRow[] {
+    // The provider's own receipts first: a look-up that matched one of them then sees it taken.
+    const outcomes = [...given.filter((o) => !isLookedUp(o)), ...given.filter(isLookedUp)];
     try {
       return settle(outcomes, now);
     } catch {
@@ -333,6 +396,15 @@ export function createOutbox(deps: Deps) {
   async function recoverExpired(now: number, lookups: Lookups): Promise<void> {
     const rows = stmt.expired.all(owner, now + config.dispatchLeaseMs, now, now) as MessageRow[];
     if (!rows.length) return;
+    hold(rows);
+    try {
+      after(settleAll(await recoveryOutcomes(rows, now), now), lookups);
+    } finally {
+      release(rows);
+    }
+  }
+
+  async function recoveryOutcomes(rows: MessageRow[], now: number): Promise<Outcome[]> {
     const outcomes: Outcome[] = [];
     for (const row of rows) {
       if (row.handedOffAt == null) {
@@ -346,11 +418,11 @@ export function createOutbox(deps: Deps) {
         found = 'unknown';
       }
       if (found === 'unknown') outcomes.push({ kind: 'unknown', row });
-      else if (found) outcomes.push({ kind: 'sent', row, receipt: found });
+      else if (found) outcomes.push({ kind: 'sent', row, receipt: found, lookedUp: true });
       else outcomes.push({ kind: 'requeue', row, dueAt: now, validUntil: row.validUntil });
       log.warn('recovered a text claimed before a restart', { messageId: row.id, result: found === 'unknown' ? 'unknown' : found ? 'sent' : 'requeued' });
     }
-    after(settleAll(outcomes, now), lookups);
+    return outcomes;
   }
 
   interface Lookups {
@@ -418,17 +490,22 @@ export function createOutbox(deps: Deps) {
         taken.set(r.id, entry);
       }
       if (!admitted.length) continue;
-      const claimed = stmt.claim.all(owner, now + config.dispatchLeaseMs, exactLookup ? now : null, now, JSON.stringify(admitted)) as MessageRow[];
-      // Each send counts against the rate from the moment it is handed over (not when it was
-      // admitted), so the next ones wait a full window after it: never more than the rate in any
-      // 1,000 ms of hand-offs, even when a batch takes a few milliseconds to go out.
-      const outcomes = await mapConcurrent(claimed, concurrency, (row) =>
-        deliver(row, lookups, (at) => {
-          const entry = taken.get(row.id);
-          if (entry && at > entry.at) entry.at = at;
-        }),
-      );
-      after(settleAll(outcomes, clock.now()), lookups);
+      const claimed = stmt.claim.all(owner, admitAt + config.dispatchLeaseMs, exactLookup ? now : null, now, JSON.stringify(admitted)) as MessageRow[];
+      hold(claimed);
+      try {
+        // Each send counts against the rate from the moment it is handed over (not when it was
+        // admitted), so the next ones wait a full window after it: never more than the rate in any
+        // 1,000 ms of hand-offs, even when a batch takes a few milliseconds to go out.
+        const outcomes = await mapConcurrent(claimed, concurrency, (row) =>
+          deliver(row, lookups, (at) => {
+            const entry = taken.get(row.id);
+            if (entry && at > entry.at) entry.at = at;
+          }),
+        );
+        after(settleAll(outcomes, clock.now()), lookups);
+      } finally {
+        release(claimed);
+      }
       handled += claimed.length;
     }
     return handled;
@@ -441,8 +518,9 @@ export function createOutbox(deps: Deps) {
       // Due rows held back by a sender's rate wait for the window; others go at once.
       at = Math.min(at, due > now ? due : now + limiterWait(now));
     }
+    // A claim is recoverable once its lease is strictly past (lease_until < now): a millisecond after it.
     const lease = (stmt.nextLease.get() as { at: number | null }).at;
-    if (lease != null) at = Math.min(at, Math.max(now, lease));
+    if (lease != null) at = Math.min(at, Math.max(now, lease + 1));
     for (const hook of hooks) {
       const t = hook.nextWakeAt?.(now);
       if (t != null) at = Math.min(at, Math.max(now, t));
@@ -552,6 +630,10 @@ export function createOutbox(deps: Deps) {
     },
     round,
   };
+}
+
+function isLookedUp(o: Outcome): boolean {
+  return o.kind === 'sent' && !!o.lookedUp;
 }
 
 async function mapConcurrent<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {

@@ -265,6 +265,8 @@ describe('configuration refusals', () => {
     ['SEND_RATE_PER_SECOND=-1', { SEND_RATE_PER_SECOND: '-1' }, 'SEND_RATE_PER_SECOND'],
     ['SEND_RATE_PER_SECOND=0', { SEND_RATE_PER_SECOND: '0' }, 'SEND_RATE_PER_SECOND'],
     ['TOKEN_TTL_HOURS=-5', { TOKEN_TTL_HOURS: '-5' }, 'TOKEN_TTL_HOURS'],
+    ['SIMULATOR_SEND_DELAY_MS=slow', { SIMULATOR_SEND_DELAY_MS: 'slow' }, 'SIMULATOR_SEND_DELAY_MS'],
+    ['SIMULATOR_SEND_DELAY_MS=-1', { SIMULATOR_SEND_DELAY_MS: '-1' }, 'SIMULATOR_SEND_DELAY_MS'],
   ];
 
   it.each(refusals)('%s stops with one line naming the variable', (_name, env, variable) => {
@@ -302,6 +304,7 @@ describe('configuration refusals', () => {
   it('the defaults run the demo', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({ port: 8787, host: '127.0.0.1', provider: 'simulator', publicUrl: 'http://localhost:8787' });
+    expect(config.simulator.sendDelayMs).toBe(0);
     expect(loadConfig({ SEND_RATE_PER_SECOND: 'unlimited' }).sendRatePerSecond).toBe(Number.POSITIVE_INFINITY);
     expect(loadConfig({ PORT: '9000' }).publicUrl).toBe('http://localhost:9000');
     expect(loadConfig({ PUBLIC_URL: 'https://te.example.com/' }).publicUrl).toBe('https://te.example.com');

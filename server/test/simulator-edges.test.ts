@@ -1,10 +1,13 @@
 /**
  * The simulator's phone pages show every candidate's texts and answer as them: they are served
  * only under this server's own names (no DNS rebinding), and only on a loopback bind unless
- * SIMULATOR_PUBLIC=1.
+ * SIMULATOR_PUBLIC=1. SIMULATOR_SEND_DELAY_MS makes it a slow provider, and a text handed to it
+ * twice is logged.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { request as httpRequest } from 'node:http';
+import { createSimulatorProvider } from '../providers/simulator.js';
+import type { OutboundText, SendReceipt } from '../providers/types.js';
 import { createHarness, type Harness } from './harness.js';
 
 /** A GET with a Host header of our choosing (fetch will not send one). */
@@ -50,5 +53,44 @@ describe('the simulator’s edges', () => {
     await h.close();
     h = await createHarness({ start: false, env: { HOST: '0.0.0.0', SIMULATOR_PUBLIC: '1' } });
     expect((await h.request('/simulator/api/phones')).status).toBe(200);
+  });
+});
+
+describe('a slow simulator (SIMULATOR_SEND_DELAY_MS)', () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.close();
+    h = undefined;
+  });
+
+  it('has a text only once its send has taken that long; the same text handed over again is logged, never sent twice', async () => {
+    h = await createHarness({ start: false, env: { SIMULATOR_SEND_DELAY_MS: '2500' } });
+    expect(h.config.simulator.sendDelayMs).toBe(2500);
+    const warnings: string[] = [];
+    const simulator = createSimulatorProvider(h.db, h.clock, { ...h.config.simulator, log: { info() {}, warn: (m) => warnings.push(m), error() {} } });
+    const text: OutboundText = {
+      to: '+16465550100',
+      from: undefined,
+      channel: 'sms',
+      body: 'Hello',
+      idempotencyKey: 'te-msg-99999',
+      handedOffAt: h.clock.now(),
+    };
+
+    let first: SendReceipt | undefined;
+    void simulator.send(text).then((r) => (first = r));
+    await h.advance(2000);
+    expect(first).toBeUndefined();
+    expect(await simulator.findSent(text)).toBeNull();
+    // Handed over again meanwhile (say by a process that thought the first had died).
+    const again = simulator.send(text);
+    await h.advance(500);
+    expect(first).toMatchObject({ providerMessageId: expect.stringMatching(/^SM/) });
+    expect(await simulator.findSent(text)).toEqual(first);
+    expect(warnings).toEqual([]);
+    await h.advance(2500);
+    expect(await again).toEqual(first);
+    expect(simulator.received().filter((m) => m.body === 'Hello')).toHaveLength(1);
+    expect(warnings).toEqual([expect.stringMatching(/^simulator: a text handed over again/)]);
   });
 });
