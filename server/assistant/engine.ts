@@ -300,6 +300,14 @@ export function createAssistant(deps: Deps, services: { candidates: CandidateSer
       .from(messages)
       .where(and(eq(messages.candidateId, candidate.id), eq(messages.direction, 'inbound')))
       .get()!.id;
+    // The first question's key names the conversation's last message so far, not the time: a
+    // second hand-off in the same millisecond (hand off, take over, hand off again) comes after
+    // the first one's question, so its key differs; a hand-off that sent nothing used no key.
+    const lastMessage = db
+      .select({ id: sql<number>`coalesce(max(${messages.id}), 0)` })
+      .from(messages)
+      .where(eq(messages.candidateId, candidate.id))
+      .get()!.id;
     const state: AssistantState = {
       stepId: seq.start,
       retries: 0,
@@ -319,7 +327,7 @@ export function createAssistant(deps: Deps, services: { candidates: CandidateSer
       .where(eq(conversations.id, conversation.id))
       .run();
     if (!options.ask) return [];
-    const row = say(org, candidate, stepOf(seq, seq.start).ask, `ari:${conversation.id}:start:${now}`, state.campaignId);
+    const row = say(org, candidate, stepOf(seq, seq.start).ask, `ari:${conversation.id}:start:${lastMessage}`, state.campaignId);
     return row ? [row] : [];
   }
 

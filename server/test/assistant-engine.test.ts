@@ -384,6 +384,16 @@ describe('Ari runs the seeded sequences (a table of conversations)', () => {
     expect(await assistantOf(candidate.id)).toMatchObject({ active: true, stepId: 'intro' });
   });
 
+  it('hand off, take over and hand off again in one millisecond: a greeting each time, no error', async () => {
+    const candidate = fresh();
+    for (const active of [true, false, true]) {
+      expect((await h.api('POST', `/api/candidates/${candidate.id}/assistant`, { active })).status).toBe(200);
+    }
+    await h.advance(2000);
+    expect(bodies(candidate.phone)).toEqual([GREETING, GREETING]);
+    expect(await assistantOf(candidate.id)).toMatchObject({ active: true, stepId: 'intro' });
+  });
+
   it('a hand-off is refused for a candidate who cannot be texted, and for a WhatsApp candidate whose window is closed', async () => {
     const opted = fresh({ optedOut: true });
     const refused = await h.api('POST', `/api/candidates/${opted.id}/assistant`, { active: true });
