@@ -179,6 +179,36 @@ describe('malformed sequences are refused, naming the problem', () => {
     expect(problems(s)).toContain('Step "b" has two choices with the same value.');
   });
 
+  it('every text Ari sends is something, with only the merge fields the server fills in', () => {
+    const s = base();
+    s.steps[0]!.ask = ' \n ';
+    (s.steps[1]!.expect as { then: { say?: string } }).then.say = 'Thanks {{nickname}}!';
+    s.fallback = '{{first_name}} {{firstName}}?';
+    s.reminder = { afterMinutes: 60, text: '{{calendarLink}}' };
+    expect(problems(s)).toEqual([
+      'steps.0.ask: Write something for Ari to send; this text is blank.',
+      'steps.1.expect.then.say: Unknown merge field {{nickname}}; use {{firstName}}, {{lastName}}, {{jobTitle}}, {{recruiterName}}, {{calendarLink}}.',
+      'fallback: Unknown merge field {{first_name}}; use {{firstName}}, {{lastName}}, {{jobTitle}}, {{recruiterName}}, {{calendarLink}}.',
+    ]);
+  });
+
+  it('a choice’s synonyms are bounded: every reply is matched against each of them', () => {
+    const s = base();
+    const choice = (synonyms: string[]) => ({
+      type: 'choice' as const,
+      options: [
+        { value: 'days', label: 'Days', synonyms, then: { end: 'complete' as const } },
+        { value: 'nights', label: 'Nights', then: { end: 'complete' as const } },
+      ],
+    });
+    s.steps[1]!.expect = choice(Array.from({ length: 50 }, (_, i) => `day ${i}`));
+    expect(SequenceSchema.safeParse(s).success).toBe(true);
+    s.steps[1]!.expect = choice(Array.from({ length: 51 }, (_, i) => `day ${i}`));
+    expect(problems(s).join(' ')).toMatch(/^steps\.1\.expect\.options\.0\.synonyms: /);
+    s.steps[1]!.expect = choice(['d'.repeat(81)]);
+    expect(problems(s).join(' ')).toMatch(/^steps\.1\.expect\.options\.0\.synonyms\.0: /);
+  });
+
   it('shapes: no steps, unknown kind, unknown outcome keys, a reminder too soon', () => {
     expect(problems({ ...base(), steps: [] }).join(' ')).toMatch(/^steps: /);
     expect(problems({ ...base(), kind: 'sideways' }).join(' ')).toMatch(/^kind: /);

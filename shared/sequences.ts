@@ -2,9 +2,10 @@
  * Ari's sequences as data: steps with the text Ari sends, the answer each step expects, where
  * each answer leads, and what to record. Validated with zod, including the shape of the graph:
  * every branch must lead to a step that exists, every step must be reachable, and no loop may
- * be without an exit.
+ * be without an exit; and, when one is saved, what Ari will send (savingProblems).
  */
 import { z } from 'zod';
+import { MERGE_FIELDS, unknownMergeFields } from './merge-fields.js';
 
 const StepId = z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/, 'Step ids are lowercase words, e.g. "availability".');
 
@@ -29,7 +30,12 @@ export const ExpectSchema = z.discriminatedUnion('type', [
     type: z.literal('choice'),
     options: z
       .array(
-        z.object({ value: z.string().min(1).max(40), label: z.string().min(1).max(80), synonyms: z.array(z.string().min(1)).default([]), then: OutcomeSchema }),
+        z.object({
+          value: z.string().min(1).max(40),
+          label: z.string().min(1).max(80),
+          synonyms: z.array(z.string().min(1)).default([]),
+          then: OutcomeSchema,
+        }),
       )
       .min(2)
       .max(9),
@@ -80,26 +86,92 @@ const SequenceShape = z.object({
     .optional(),
 });
 
+/**
+ * A sequence as Ari reads it back from the database: its shape and its graph. The checks below
+ * that apply only when a sequence is saved are left out, so one saved before a check was added
+ * still runs.
+ */
+export const StoredSequenceSchema = SequenceShape.superRefine((seq, ctx) => {
+  for (const problem of graphProblems(seq)) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/** A sequence that may be saved: its shape and graph, and what Ari will send and match (savingProblems). */
 export const SequenceSchema = SequenceShape.superRefine((seq, ctx) => {
   for (const problem of graphProblems(seq)) ctx.addIssue({ code: 'custom', message: problem });
+  for (const { path, message } of savingProblems(seq)) ctx.addIssue({ code: 'custom', path, message });
 });
 export type Sequence = z.infer<typeof SequenceSchema>;
 
-/** Every outcome a step can lead to. */
-export function outcomesOf(step: Step): Outcome[] {
+type Path = (string | number)[];
+
+/** Every outcome a step can lead to, with where it is in the step. */
+function outcomeEntries(step: Step): { path: Path; outcome: Outcome }[] {
   const e = step.expect;
   switch (e.type) {
     case 'yesno':
-      return [e.yes, e.no];
+      return [
+        { path: ['expect', 'yes'], outcome: e.yes },
+        { path: ['expect', 'no'], outcome: e.no },
+      ];
     case 'choice':
-      return e.options.map((o) => o.then);
+      return e.options.map((o, i) => ({ path: ['expect', 'options', i, 'then'], outcome: o.then }));
     case 'number':
-      return [...e.ranges.map((r) => r.then), e.then];
+      return [...e.ranges.map((r, i) => ({ path: ['expect', 'ranges', i, 'then'], outcome: r.then })), { path: ['expect', 'then'], outcome: e.then }];
     case 'booking':
-      return [e.then, e.otherwise];
+      return [
+        { path: ['expect', 'then'], outcome: e.then },
+        { path: ['expect', 'otherwise'], outcome: e.otherwise },
+      ];
     default:
-      return [e.then];
+      return [{ path: ['expect', 'then'], outcome: e.then }];
   }
+}
+
+/** Every outcome a step can lead to. */
+export function outcomesOf(step: Step): Outcome[] {
+  return outcomeEntries(step).map((e) => e.outcome);
+}
+
+const MAX_SYNONYMS = 50;
+const MAX_SYNONYM_LENGTH = 80;
+
+/**
+ * What is checked when a sequence is saved, as a recruiter's text is when it is sent: every text
+ * Ari sends (a question, what it says at an end, the fallback, the reminder) is something, and
+ * uses only merge fields the server fills in (a blank one, or one whose unknown field is cut out,
+ * would reach the phone empty or cut short); a choice's synonyms are bounded, since every reply to
+ * the step is matched against each of them.
+ */
+function savingProblems(seq: z.infer<typeof SequenceShape>): { path: Path; message: string }[] {
+  const texts: { path: Path; text: string }[] = [];
+  seq.steps.forEach((step, i) => {
+    texts.push({ path: ['steps', i, 'ask'], text: step.ask });
+    for (const { path, outcome } of outcomeEntries(step))
+      if ('say' in outcome && outcome.say !== undefined) texts.push({ path: ['steps', i, ...path, 'say'], text: outcome.say });
+  });
+  texts.push({ path: ['fallback'], text: seq.fallback });
+  if (seq.reminder) texts.push({ path: ['reminder', 'text'], text: seq.reminder.text });
+
+  const problems: { path: Path; message: string }[] = [];
+  for (const { path, text } of texts) {
+    if (!text.trim()) problems.push({ path, message: 'Write something for Ari to send; this text is blank.' });
+    const unknown = unknownMergeFields(text);
+    if (unknown.length) {
+      const known = MERGE_FIELDS.map((f) => `{{${f}}}`).join(', ');
+      problems.push({ path, message: `Unknown merge field${unknown.length > 1 ? 's' : ''} ${unknown.map((f) => `{{${f}}}`).join(', ')}; use ${known}.` });
+    }
+  }
+  seq.steps.forEach((step, i) => {
+    if (step.expect.type !== 'choice') return;
+    step.expect.options.forEach((option, j) => {
+      const path = ['steps', i, 'expect', 'options', j, 'synonyms'];
+      if (option.synonyms.length > MAX_SYNONYMS) problems.push({ path, message: `At most ${MAX_SYNONYMS} synonyms per choice.` });
+      option.synonyms.forEach((synonym, k) => {
+        if (synonym.length > MAX_SYNONYM_LENGTH) problems.push({ path: [...path, k], message: `A synonym is at most ${MAX_SYNONYM_LENGTH} characters.` });
+      });
+    });
+  });
+  return problems;
 }
 
 function graphProblems(seq: z.infer<typeof SequenceShape>): string[] {

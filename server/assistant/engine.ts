@@ -8,7 +8,7 @@
  * outside the WhatsApp window, and sends through the outbox like everyone else.
  */
 import { and, asc, eq, gt, isNotNull, lte, sql } from 'drizzle-orm';
-import { SequenceSchema, type Outcome, type Sequence, type Step } from '../../shared/sequences.js';
+import { StoredSequenceSchema, type Outcome, type Sequence, type Step } from '../../shared/sequences.js';
 import { campaigns, candidateAnswers, candidates, conversations, messages, organizations, recruiters, sequences } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import type { CandidateService } from '../services/candidates.js';
@@ -64,7 +64,8 @@ export function createAssistant(deps: Deps, services: { candidates: CandidateSer
       .where(and(eq(sequences.id, id), eq(sequences.orgId, orgId)))
       .get();
     if (!row) return null;
-    const parsed = SequenceSchema.safeParse(row.definition);
+    // Read as stored: a sequence saved before a check was added to saving still runs.
+    const parsed = StoredSequenceSchema.safeParse(row.definition);
     return parsed.success ? { ...parsed.data, id: row.id } : null;
   }
 
@@ -128,7 +129,14 @@ export function createAssistant(deps: Deps, services: { candidates: CandidateSer
   /** Queues one of Ari's texts (inside the caller's transaction). */
   function say(org: Organization, candidate: Candidate, text: string, key: string, campaignId: number | null): MessageRow | null {
     if (notTextableReason(candidate, org) || !whatsappWindowOpen(candidate, clock.now())) return null;
-    return services.outbox.enqueue({ org, candidate, body: render(text, candidate, org, campaignId), sender: 'assistant', idempotencyKey: key, campaignId });
+    const body = render(text, candidate, org, campaignId);
+    // A text that was only a field this candidate has no value for is nothing once the field is
+    // cut out: an empty text is refused by carriers (and says nothing), so none is queued.
+    if (!body.trim()) {
+      log.warn('assistant text empty once rendered; not sent', { candidateId: candidate.id, key });
+      return null;
+    }
+    return services.outbox.enqueue({ org, candidate, body, sender: 'assistant', idempotencyKey: key, campaignId });
   }
 
   function wakeAt(seq: Sequence, enteredAt: number, reminded: boolean): number | null {
@@ -300,6 +308,14 @@ export function createAssistant(deps: Deps, services: { candidates: CandidateSer
       .from(messages)
       .where(and(eq(messages.candidateId, candidate.id), eq(messages.direction, 'inbound')))
       .get()!.id;
+    // The first question's key names the conversation's last message so far, not the time: a
+    // second hand-off in the same millisecond (hand off, take over, hand off again) comes after
+    // the first one's question, so its key differs; a hand-off that sent nothing used no key.
+    const lastMessage = db
+      .select({ id: sql<number>`coalesce(max(${messages.id}), 0)` })
+      .from(messages)
+      .where(eq(messages.candidateId, candidate.id))
+      .get()!.id;
     const state: AssistantState = {
       stepId: seq.start,
       retries: 0,
@@ -319,7 +335,7 @@ export function createAssistant(deps: Deps, services: { candidates: CandidateSer
       .where(eq(conversations.id, conversation.id))
       .run();
     if (!options.ask) return [];
-    const row = say(org, candidate, stepOf(seq, seq.start).ask, `ari:${conversation.id}:start:${now}`, state.campaignId);
+    const row = say(org, candidate, stepOf(seq, seq.start).ask, `ari:${conversation.id}:start:${lastMessage}`, state.campaignId);
     return row ? [row] : [];
   }
 

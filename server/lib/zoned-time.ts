@@ -24,6 +24,10 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
 }
 
 export function isValidTimeZone(timeZone: string): boolean {
+  // A fixed offset ("+05:00") is not an IANA zone (no daylight saving time), and whether Intl
+  // takes one depends on the Node version (20 refuses it, newer ones accept it): a zone saved
+  // under one version must not break every later request under another.
+  if (/^[+-]/.test(timeZone)) return false;
   try {
     formatter(timeZone);
     return true;

@@ -1,7 +1,20 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { ApiError } from '../lib/errors.js';
 import type { BookingContext } from '../services/bookings.js';
 import type { Services } from '../services/index.js';
+
+/**
+ * The posted form. A body that cannot be read as one (multipart without its boundary, say) is
+ * this page's own 400, like any other bad link, not a server error.
+ */
+async function readForm(c: Context) {
+  try {
+    return await c.req.parseBody();
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
+    throw new ApiError(400, 'VALIDATION', 'This booking form could not be read. Open the link from your text again and pick a time.');
+  }
+}
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
@@ -65,7 +78,7 @@ export function bookingRoutes(services: Services) {
       return c.html(chooser(context, query));
     })
     .post('/:slug', async (c) => {
-      const form = await c.req.parseBody();
+      const form = await readForm(c);
       const query = new URLSearchParams({ c: String(form.c ?? ''), t: String(form.t ?? '') });
       const context = services.bookings.resolve(c.req.param('slug'), String(form.c ?? ''), String(form.t ?? ''));
       try {

@@ -35,13 +35,34 @@ export interface BookingContext {
   candidateTimeZone: string;
 }
 
+/**
+ * The formats of one time zone, made once: building an Intl.DateTimeFormat costs far more than
+ * using one, and the booking page formats every open slot (about 170 of them), for anyone who
+ * opens a link.
+ */
+const slotFormats = new Map<string, { day: Intl.DateTimeFormat; time: Intl.DateTimeFormat; zone: Intl.DateTimeFormat }>();
+
+function slotFormatsOf(timeZone: string) {
+  let formats = slotFormats.get(timeZone);
+  if (!formats) {
+    formats = {
+      day: new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'long', month: 'short', day: 'numeric' }),
+      time: new Intl.DateTimeFormat('en-US', { timeZone, hour: 'numeric', minute: '2-digit' }),
+      zone: new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'short' }),
+    };
+    // Keyed, like zoned-time.ts's formatters, by zones saved on candidates, organisations and recruiters (each checked when saved).
+    slotFormats.set(timeZone, formats);
+  }
+  return formats;
+}
+
 export function formatSlot(ms: number, timeZone: string): { day: string; time: string; full: string } {
-  const day = new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'long', month: 'short', day: 'numeric' }).format(ms);
+  const formats = slotFormatsOf(timeZone);
+  const day = formats.day.format(ms);
   // Some ICU versions put a narrow no-break space before AM/PM, which would make the
   // confirmation text UCS-2 (70 characters a segment instead of 160).
-  const time = new Intl.DateTimeFormat('en-US', { timeZone, hour: 'numeric', minute: '2-digit' }).format(ms).replace(/[\u202f\u00a0]/g, ' ');
-  const zone =
-    new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'short' }).formatToParts(ms).find((p) => p.type === 'timeZoneName')?.value ?? timeZone;
+  const time = formats.time.format(ms).replace(/[\u202f\u00a0]/g, ' ');
+  const zone = formats.zone.formatToParts(ms).find((p) => p.type === 'timeZoneName')?.value ?? timeZone;
   return { day, time, full: `${day} at ${time} ${zone}` };
 }
 

@@ -7,9 +7,9 @@
  */
 import { and, eq, like } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { messages } from '../db/schema.js';
+import { messages, sequences } from '../db/schema.js';
 import { createHarness, type Harness } from './harness.js';
-import { draftCampaign, HOUR, insertCandidates, MINUTE, type ExtraCandidate } from './support/campaigns.js';
+import { draftCampaign, HOUR, insertCandidates, MINUTE, orgIdOf, type ExtraCandidate } from './support/campaigns.js';
 
 type Reason = 'COMPLETED' | 'HANDED_BACK' | 'NOT_UNDERSTOOD' | 'TAKEN_OVER' | 'OPTED_OUT';
 type SequenceName = 'Inbound: first contact' | 'Interest check and screening' | 'Interview scheduling' | 'Re-engage past applicants';
@@ -379,6 +379,16 @@ describe('Ari runs the seeded sequences (a table of conversations)', () => {
     expect((await h.api('POST', `/api/candidates/${candidate.id}/assistant`, { active: false })).status).toBe(200);
     // Same instant (a quick double click on the fake clock): still one greeting per hand-off, no error.
     expect((await h.api('POST', `/api/candidates/${candidate.id}/assistant`, { active: true })).status).toBe(200);
+    await h.advance(2000);
+    expect(bodies(candidate.phone)).toEqual([GREETING, GREETING]);
+    expect(await assistantOf(candidate.id)).toMatchObject({ active: true, stepId: 'intro' });
+  });
+
+  it('hand off, take over and hand off again in one millisecond: a greeting each time, no error', async () => {
+    const candidate = fresh();
+    for (const active of [true, false, true]) {
+      expect((await h.api('POST', `/api/candidates/${candidate.id}/assistant`, { active })).status).toBe(200);
+    }
     await h.advance(2000);
     expect(bodies(candidate.phone)).toEqual([GREETING, GREETING]);
     expect(await assistantOf(candidate.id)).toMatchObject({ active: true, stepId: 'intro' });
@@ -885,6 +895,18 @@ describe('subscriptions and the sequence admin API', () => {
     ],
     ['a missing start', (d: ReturnType<typeof valid>) => (d.start = 'hello'), 'The start step "hello" does not exist.'],
     ['no steps', (d: ReturnType<typeof valid>) => (d.steps = []), 'steps:'],
+    // Texts Ari would send empty or cut short are refused when saved, as a recruiter's text is when sent.
+    ['a blank question', (d: ReturnType<typeof valid>) => (d.steps[1]!.ask = '   '), 'steps.1.ask: Write something for Ari to send; this text is blank.'],
+    [
+      'an unknown merge field in a question',
+      (d: ReturnType<typeof valid>) => (d.steps[0]!.ask = 'Hi {{nickname}}, interested?'),
+      'Unknown merge field {{nickname}}',
+    ],
+    [
+      'an unknown merge field in the reminder',
+      (d: ReturnType<typeof valid>) => (d.reminder.text = 'Still there, {{first_name}}?'),
+      'reminder.text: Unknown merge field {{first_name}}',
+    ],
   ])('400 VALIDATION naming the problem: %s', async (_what, breakIt, problem) => {
     const definition = valid('Broken');
     breakIt(definition);
@@ -899,6 +921,31 @@ describe('subscriptions and the sequence admin API', () => {
     const names = (await h.api('GET', '/api/sequences')).body.sequences.map((s: { name: string }) => s.name);
     expect(names).not.toContain('Broken');
     expect(names).toContain('Interest check and screening');
+  });
+
+  it('a question that is only a field the candidate has no value for sends nothing, never an empty text', async () => {
+    const definition = valid('Surname only');
+    definition.steps[0]!.ask = '{{lastName}}';
+    const created = await h.api('POST', '/api/sequences', { definition });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const candidate = fresh({ lastName: '' });
+    expect((await h.api('POST', `/api/candidates/${candidate.id}/assistant`, { active: true, sequenceId: created.body.id })).status).toBe(200);
+    await h.advance(2000);
+    expect(bodies(candidate.phone)).toEqual([]);
+    expect(await assistantOf(candidate.id)).toMatchObject({ active: true, stepId: 'interest' });
+  });
+
+  it('a sequence saved before its texts were checked still runs', async () => {
+    const definition = valid('Saved long ago');
+    definition.steps[0]!.ask = 'Hi {{nickname}}, interested in {{jobTitle}}?';
+    const orgId = orgIdOf(h.db.$client, 'acme');
+    const now = h.clock.now();
+    const row = h.db.insert(sequences).values({ orgId, kind: 'outbound', name: definition.name, definition, createdAt: now, updatedAt: now }).returning().get();
+    const candidate = fresh();
+    expect((await h.api('POST', `/api/candidates/${candidate.id}/assistant`, { active: true, sequenceId: row.id })).status).toBe(200);
+    await h.advance(2000);
+    // Rendered as Ari always rendered what it cannot fill in: the unknown field left out, the role named plainly.
+    expect(bodies(candidate.phone)).toEqual(['Hi , interested in the role?']);
   });
 
   it('403 FORBIDDEN for non-admins: creating and editing', async () => {

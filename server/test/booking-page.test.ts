@@ -164,6 +164,16 @@ describe('the booking page', () => {
     expect(bookingsAt(TUESDAY_9_NY)).toEqual([]);
   });
 
+  it('a post that is not a form it can read (multipart without its boundary) is a 400 page, not a server error', async () => {
+    const candidate = fresh();
+    const url = new URL(candidate.link, 'http://te.test');
+    const res = await h.app.request(url.pathname, { method: 'POST', headers: { 'content-type': 'multipart/form-data' }, body: '--x\r\n\r\n' });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await res.text()).toContain('This booking form could not be read.');
+    expect(bookingsOf(candidate.id)).toEqual([]);
+  });
+
   it('booking a slot: a confirmation page, a text on the phone, booking.created, and the candidate shows it', async () => {
     const candidate = fresh({ timeZone: 'America/Los_Angeles' });
     const events: AppEvent[] = [];
