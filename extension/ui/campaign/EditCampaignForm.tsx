@@ -117,7 +117,7 @@ export function EditCampaignForm({ store, form }: { store: CampaignStore; form: 
         <button type="submit" class="te-button te-button-primary" disabled={busy} data-testid="te-cv-save-campaign">
           {saving ? 'Saving…' : 'Save'}
         </button>
-        <button type="button" class="te-button" disabled={busy} onClick={() => store.leave()}>
+        <button type="button" class="te-button" disabled={saving} onClick={() => store.leave()}>
           Cancel
         </button>
       </div>
