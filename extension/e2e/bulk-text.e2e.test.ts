@@ -181,6 +181,16 @@ async function waitForPhones(people: Person[], tag: string) {
 const expectedText = (person: Person, job: string, tag: string) =>
   `Hi ${person.first}, this is ${recruiterName} about the ${job} role. Can you talk this week? [${tag}]`;
 
+/** Waits until the field (still on screen) holds exactly `text`: what was typed has landed, nothing was lost. */
+async function valueIs(s: Scope, sel: string, text: string): Promise<void> {
+  const el = await waitIn(s, sel);
+  await s.page
+    .waitForFunction((e, t) => e.isConnected && (e as HTMLInputElement).value === t, { polling: 50, timeout: 5000 }, el, text)
+    .catch(async () => {
+      throw new Error(`${sel} holds ${JSON.stringify(await el.evaluate((e) => (e as HTMLInputElement).value))}, not ${JSON.stringify(text)}`);
+    });
+}
+
 async function openSearch(page: Page, v: Variant) {
   await page.goto(`${stack.fixturesUrl}${v.searchPath}`);
   await page.waitForSelector(v.checkbox('10001'));
@@ -287,6 +297,8 @@ for (const v of VARIANTS) {
         await goneIn(d, liam);
         expect(await countIn(d, '[data-testid=te-cv-recipient]')).toBe(3);
         await clickIn(d, '[data-testid=te-cv-tab-overview]');
+        // The count follows the removal once the server's answer is back: waited for, not assumed.
+        await waitIn(d, '[data-testid=te-cv-recipients]', '3');
         expect(await textOf(d, '[data-testid=te-cv-recipients]')).toBe('3');
 
         // Actions > Edit Campaign > Save.
@@ -294,8 +306,20 @@ for (const v of VARIANTS) {
         await waitIn(d, '[data-testid=te-cv-edit-campaign]');
         await shot(page, `bulk-${v.name}-04a-actions`);
         await clickIn(d, '[data-testid=te-cv-edit-campaign]');
-        await fill(d, '[data-testid=te-cv-name-input]', `${job}s – ${v.name.toUpperCase()} outreach`);
+        const name = `${job}s – ${v.name.toUpperCase()} outreach`;
+        await fill(d, '[data-testid=te-cv-name-input]', name);
         await fill(d, '[data-testid=te-cv-job-input]', job);
+        await valueIs(d, '[data-testid=te-cv-name-input]', name);
+        await valueIs(d, '[data-testid=te-cv-job-input]', job);
+
+        // Meanwhile another session renames the campaign and describes it: the open form keeps what
+        // was typed and says so; Save keeps the fields changed here and leaves the description.
+        const campaignId = await campaignIdIn(d);
+        const elsewhere = await api('PATCH', `/api/campaigns/${campaignId}`, { name: 'Renamed in another tab', description: 'Described in another tab' });
+        expect(elsewhere.status).toBe(200);
+        expect(await textOf(d, '[data-testid=te-cv-elsewhere]', 'Updated elsewhere')).toContain('Reload');
+        await valueIs(d, '[data-testid=te-cv-name-input]', name);
+        await valueIs(d, '[data-testid=te-cv-job-input]', job);
         if (v.name === 'cxm') {
           await clickIn(d, '[data-testid=te-cv-ari-toggle]');
           await waitIn(d, '[data-testid=te-cv-sequence] option', 'Interest check');
@@ -304,8 +328,9 @@ for (const v of VARIANTS) {
         await axeDialog(page, 'Edit Campaign');
         await clickIn(d, '[data-testid=te-cv-save-campaign]');
         await waitIn(d, '[data-testid=te-cv-flash]', 'Campaign saved');
-        expect(await textOf(d, '[data-testid=te-cv-title]')).toBe(`${job}s – ${v.name.toUpperCase()} outreach`);
+        expect(await textOf(d, '[data-testid=te-cv-title]')).toBe(name);
         expect(await textOf(d, '[data-testid=te-cv-job]')).toBe(job);
+        expect((await api('GET', `/api/campaigns/${campaignId}`)).json).toMatchObject({ name, jobTitle: job, description: 'Described in another tab' });
 
         // Schedule Message: typed text and merge-field buttons, live counter.
         await clickIn(d, '[data-testid=te-cv-schedule]');
@@ -357,7 +382,6 @@ for (const v of VARIANTS) {
         await waitIn(d, '[data-testid=te-cv-progressbar]');
         await shot(page, `bulk-${v.name}-07-sending`);
         await progressDone(d);
-        const campaignId = await campaignIdIn(d);
 
         // The simulator's phones: each eligible candidate exactly once, the excluded one never.
         const got = await waitForPhones(textable, tag);
@@ -572,6 +596,7 @@ for (const v of VARIANTS) {
         await page.keyboard.press('Enter');
         await tabTo(page, (f) => f.testid === 'te-cv-job-input');
         await page.keyboard.type(job);
+        await valueIs(d, '[data-testid=te-cv-job-input]', job);
         await tabTo(page, (f) => f.testid === 'te-cv-save-campaign');
         await page.keyboard.press('Enter');
         await waitIn(d, '[data-testid=te-cv-flash]', 'Campaign saved');
@@ -589,6 +614,11 @@ for (const v of VARIANTS) {
           { polling: 50 },
         );
         await page.keyboard.type(`, this is {{recruiterName}} about the {{jobTitle}} role. Can you talk this week? [${tag}]`);
+        await valueIs(
+          d,
+          '[data-testid=te-cv-body]',
+          `Hi {{firstName}}, this is {{recruiterName}} about the {{jobTitle}} role. Can you talk this week? [${tag}]`,
+        );
         await tabTo(page, (f) => f.testid === 'te-cv-review');
         await page.keyboard.press('Enter');
         await waitIn(d, '[data-testid=te-cv-review-panel]');

@@ -83,7 +83,13 @@ export async function startStack(options: { env?: Record<string, string> } = {})
     extensionId,
     dir,
     server,
-    page: () => browser.newPage(),
+    async page() {
+      const page = await browser.newPage();
+      // E2E_CPU_THROTTLE=6: each tab runs as on a laptop six times slower (races show sooner).
+      const rate = Number(process.env.E2E_CPU_THROTTLE ?? 0);
+      if (rate > 1) await (await page.createCDPSession()).send('Emulation.setCPUThrottlingRate', { rate });
+      return page;
+    },
     async signIn(email = 'recruiter@acme.test', password = 'demo1234') {
       const page = await browser.newPage();
       await page.goto(`chrome-extension://${extensionId}/options.html`);

@@ -39,6 +39,8 @@ export function Composer({ store, footNote }: { store: ConversationStore; footNo
   const recruiter = store.recruiter.value;
   const text = store.draft.value;
   const sending = store.sending.value;
+  // The server isn't answering (said above): typing goes on, Send waits for it.
+  const offline = !store.reachable.value;
   const whatsapp = candidate.channel === 'whatsapp';
   const over = countSegments(text).characters > MAX_BODY_CHARACTERS;
   const canHandOff = !!recruiter?.organization.assistantSubscribed && !candidate.assistant.active;
@@ -76,7 +78,7 @@ export function Composer({ store, footNote }: { store: ConversationStore; footNo
 
   async function submit(e?: Event) {
     e?.preventDefault();
-    if (store.sending.value || over) return;
+    if (store.sending.value || over || !store.reachable.value) return;
     const ok = await store.send();
     if (ok) field.current?.focus();
   }
@@ -167,7 +169,7 @@ export function Composer({ store, footNote }: { store: ConversationStore; footNo
           <button
             type="submit"
             class="te-conv-send"
-            disabled={sending || !text.trim() || over}
+            disabled={sending || !text.trim() || over || offline}
             aria-keyshortcuts="Control+Enter Meta+Enter"
             title="Send (Ctrl+Enter)"
           >

@@ -58,17 +58,27 @@ function Header({ candidate, live }: { candidate: Candidate | null; live: boolea
   );
 }
 
-/** What stands between the recruiter and Send, most fundamental first; null when nothing does. */
+/**
+ * The composer, or what stands between the recruiter and Send (most fundamental first). The
+ * server going quiet is said above the composer, which stays as it is: the recruiter keeps
+ * typing into the same field (a field swapped for a notice would lose the keys typed meanwhile).
+ */
+function Bottom({ store, consent }: { store: ConversationStore; consent: ConsentStore }) {
+  return (
+    <>
+      {!store.reachable.value && (
+        <OfflineNotice
+          message="The Text Engagement server isn't answering, so texts can't be sent right now. Your draft is kept."
+          onRetry={() => void store.catchUp()}
+        />
+      )}
+      <Blocker store={store} consent={consent} />
+    </>
+  );
+}
+
 function Blocker({ store, consent }: { store: ConversationStore; consent: ConsentStore }) {
   const c = store.candidate.value!;
-  if (!store.reachable.value) {
-    return (
-      <OfflineNotice
-        message="The Text Engagement server isn't answering, so texts can't be sent right now. Your draft is kept."
-        onRetry={() => void store.catchUp()}
-      />
-    );
-  }
   if (store.recruiter.value?.licensed === false) return <NotLicensedNotice candidate={c} />;
   // Licensed recruiters (who text, so hear "yes, text me") may record consent: the notice offers it when that's what's missing.
   if (!c.textable) return <NotTextableNotice candidate={c} consent={store.recruiter.value?.licensed ? consent : undefined} />;
@@ -89,7 +99,14 @@ function NotInTextEngagement({ store, capture }: { store: ConversationStore; cap
       </Notice>
     );
   }
-  return <AddCandidateForm store={capture} country={store.recruiter.value?.organization.defaultCountry} />;
+  return (
+    <AddCandidateForm
+      store={capture}
+      country={store.recruiter.value?.organization.defaultCountry}
+      addedElsewhere={store.addedElsewhere.value}
+      onReload={() => void store.reload()}
+    />
+  );
 }
 
 export function Panel({ store, capture, consent }: { store: ConversationStore; capture: CaptureStore; consent: ConsentStore }) {
@@ -114,7 +131,7 @@ export function Panel({ store, capture, consent }: { store: ConversationStore; c
         <Conversation messages={store.messages.value} candidate={candidate} />
         <div class="te-conv-bottom">
           {candidate!.assistant.active ? <AssistantBanner store={store} /> : store.handback.value && <HandbackNotice store={store} />}
-          <Blocker store={store} consent={consent} />
+          <Bottom store={store} consent={consent} />
         </div>
       </>
     );

@@ -41,9 +41,10 @@ export const textEngagementTab: Feature = {
       if (store?.candidateId === candidateId) return store;
       storeController?.abort();
       storeController = new AbortController();
-      const conversation = createConversationStore(candidateId, storeController.signal);
+      const adding = createCaptureStore({ candidateId, readDetails: () => adapter.candidateDetails(), onSaved: (saved) => conversation.added(saved) });
+      const conversation = createConversationStore(candidateId, storeController.signal, { addFormDirty: () => adding.dirty.peek() });
       store = conversation;
-      capture = createCaptureStore({ candidateId, readDetails: () => adapter.candidateDetails(), onSaved: (saved) => conversation.added(saved) });
+      capture = adding;
       consent = createConsentStore({
         candidateId,
         candidate: conversation.candidate,

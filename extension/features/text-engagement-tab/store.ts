@@ -28,7 +28,15 @@ function newKey(): string {
 
 export type ConversationStore = ReturnType<typeof createConversationStore>;
 
-export function createConversationStore(candidateId: string, signalOfView: AbortSignal) {
+export interface ConversationOptions {
+  /**
+   * The recruiter has started filling in "Add to Text Engagement" (capture/store.ts): should the
+   * candidate be added elsewhere meanwhile, the form stays and says so rather than vanishing.
+   */
+  addFormDirty?(): boolean;
+}
+
+export function createConversationStore(candidateId: string, signalOfView: AbortSignal, options: ConversationOptions = {}) {
   const load = signal<LoadState>({ kind: 'loading' });
   const session = signal<Session | null>(null);
   const candidate = signal<Candidate | null>(null);
@@ -40,6 +48,8 @@ export function createConversationStore(candidateId: string, signalOfView: Abort
   const reachable = signal(true);
   let unreachableTimer: ReturnType<typeof setTimeout> | null = null;
   const open = signal(false);
+  /** Added elsewhere (an import) while the recruiter was filling in "Add to Text Engagement": Reload shows them. */
+  const addedElsewhere = signal(false);
 
   const draft = signal('');
   const draftTemplateId = signal<number | null>(null);
@@ -107,6 +117,7 @@ export function createConversationStore(candidateId: string, signalOfView: Abort
 
   async function reload() {
     const seq = ++loadSeq;
+    addedElsewhere.value = false;
     if (load.value.kind !== 'ready') load.value = { kind: 'loading' };
     const s = await request('session.get', {});
     if (seq !== loadSeq) return;
@@ -336,6 +347,7 @@ export function createConversationStore(candidateId: string, signalOfView: Abort
     batch(() => {
       candidate.value = saved;
       messages.value = [];
+      addedElsewhere.value = false;
       load.value = { kind: 'ready' };
     });
     // The templates (and anything else the tab shows) follow; the composer is there already.
@@ -358,9 +370,12 @@ export function createConversationStore(candidateId: string, signalOfView: Abort
     const c = await request('candidates.get', { id: candidateId });
     if (seq !== dataSeq) return;
     if (c.ok) {
-      // Added elsewhere (an import) while this tab offered to add them: load the conversation.
-      if (notFound.value) void reload();
-      else candidate.value = c.data;
+      // Added elsewhere (an import) while this tab offered to add them: load the conversation;
+      // but what the recruiter has entered in the form stays until they choose (Reload or Add).
+      if (notFound.value) {
+        if (options.addFormDirty?.()) addedElsewhere.value = true;
+        else void reload();
+      } else candidate.value = c.data;
     } else if (c.error.code === 'NOT_FOUND') {
       // Erased: nothing of theirs is kept; the tab offers to add them again.
       loadSeq++;
@@ -454,6 +469,7 @@ export function createConversationStore(candidateId: string, signalOfView: Abort
     handback,
     whatsappWindowOpen,
     notFound,
+    addedElsewhere,
     reload,
     added,
     changed,

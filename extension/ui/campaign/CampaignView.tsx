@@ -199,9 +199,9 @@ export function CampaignView({
           </div>
         </>
       )}
-      {s.kind === 'edit-campaign' && <EditCampaignForm store={store} />}
-      {s.kind === 'schedule' && <ScheduleForm key="schedule" store={store} draft={s.draft} />}
-      {s.kind === 'review' && <ReviewPanel key={`review-${s.message.id}`} store={store} draft={s.draft} message={s.message} review={s.review} />}
+      {s.kind === 'edit-campaign' && <EditCampaignForm store={store} form={s.form} />}
+      {s.kind === 'schedule' && <ScheduleForm key="schedule" store={store} draft={s.draft} form={s.form} />}
+      {s.kind === 'review' && <ReviewPanel key={`review-${s.message.id}`} store={store} draft={s.draft} form={s.form} message={s.message} review={s.review} />}
     </div>
   );
 }

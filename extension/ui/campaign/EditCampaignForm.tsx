@@ -1,16 +1,14 @@
-/** Actions → Edit Campaign: name, the open role, description, and Enable ARI (where the organisation subscribes). */
-import { useSignal } from '@preact/signals';
+/**
+ * Actions → Edit Campaign: name, the open role, description, and Enable ARI (where the
+ * organisation subscribes). The draft is the store's (`form`): what is typed stays until Save,
+ * Cancel or the recruiter's Reload, whatever arrives from the server meanwhile.
+ */
 import { useEffect } from 'preact/hooks';
-import { ErrorNotice, useFocusOnMount } from './Notice';
-import type { CampaignStore } from './store';
+import { ElsewhereNotice, ErrorNotice, useFocusOnMount } from './Notice';
+import type { CampaignForm, CampaignStore } from './store';
 
-export function EditCampaignForm({ store }: { store: CampaignStore }) {
-  const c = store.campaign.value!;
-  const name = useSignal(c.name);
-  const jobTitle = useSignal(c.jobTitle ?? '');
-  const description = useSignal(c.description ?? '');
-  const ari = useSignal(c.assistant.enabled);
-  const sequenceId = useSignal<number | null>(c.assistant.sequenceId);
+export function EditCampaignForm({ store, form }: { store: CampaignStore; form: CampaignForm }) {
+  const { name, jobTitle, description, ari, sequenceId } = form.fields;
   const heading = useFocusOnMount<HTMLHeadingElement>();
   const subscribed = store.assistantSubscribed.value;
   const sequences = store.sequences.value;
@@ -23,7 +21,9 @@ export function EditCampaignForm({ store }: { store: CampaignStore }) {
     if (ari.value && sequenceId.value == null && sequences?.length) sequenceId.value = sequences[0]!.id;
   }, [ari.value, sequences]);
 
-  const busy = store.busy.value === 'save-campaign';
+  // Another action still finishing (a removal's refresh, say) holds Save too: pressed, it would do nothing.
+  const busy = !!store.busy.value;
+  const saving = store.busy.value === 'save-campaign';
   function submit(e: Event) {
     e.preventDefault();
     void store.saveCampaign({
@@ -40,6 +40,7 @@ export function EditCampaignForm({ store }: { store: CampaignStore }) {
         Edit Campaign
       </h3>
       <ErrorNotice store={store} />
+      <ElsewhereNotice form={form} what="campaign" onReload={() => store.reloadForm()} onLeave={() => store.leave()} />
       <label class="te-field">
         <span>Campaign name</span>
         <input
@@ -114,9 +115,9 @@ export function EditCampaignForm({ store }: { store: CampaignStore }) {
       )}
       <div class="te-cv-actions te-cv-sticky">
         <button type="submit" class="te-button te-button-primary" disabled={busy} data-testid="te-cv-save-campaign">
-          {busy ? 'Saving…' : 'Save'}
+          {saving ? 'Saving…' : 'Save'}
         </button>
-        <button type="button" class="te-button" disabled={busy} onClick={() => store.leave()}>
+        <button type="button" class="te-button" disabled={saving} onClick={() => store.leave()}>
           Cancel
         </button>
       </div>

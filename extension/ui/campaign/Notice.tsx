@@ -2,6 +2,7 @@
 import type { ComponentChildren } from 'preact';
 import { useLayoutEffect, useRef } from 'preact/hooks';
 import { Alert, Check, Info } from './icons';
+import type { FormDraft } from '../form-draft';
 import type { CampaignStore } from './store';
 
 export type Tone = 'success' | 'info' | 'warn' | 'error';
@@ -53,6 +54,69 @@ export function FlashNotice({ store }: { store: CampaignStore }) {
         ×
       </button>
     </div>
+  );
+}
+
+const GONE = {
+  campaign: 'This campaign has started sending, so it can no longer be changed.',
+  message: 'This message has been deleted or has started sending, so these changes can’t be saved.',
+};
+
+/**
+ * A form's "Updated elsewhere: Reload": the server's version of what the form edits changed while
+ * the recruiter had changes of their own, which it never replaces. Reload puts the server's
+ * version in the form (discarding theirs); Save keeps theirs (last write wins: the server takes
+ * no expected version). Polite (role=status) and never focused: typing goes on where it was.
+ */
+export function ElsewhereNotice({
+  form,
+  what,
+  onReload,
+  onLeave,
+}: {
+  form: Pick<FormDraft<object>, 'gone' | 'newer'>;
+  what: 'campaign' | 'message';
+  onReload(): void;
+  onLeave(): void;
+}) {
+  if (form.gone.value) {
+    return (
+      <Notice tone="warn" testId="te-cv-elsewhere" role="status">
+        <p>
+          <strong>Updated elsewhere:</strong> {GONE[what]}
+        </p>
+        <p>
+          <button type="button" class="te-button te-cv-small" onClick={onLeave} data-testid="te-cv-elsewhere-leave">
+            Back to the campaign
+          </button>
+        </p>
+      </Notice>
+    );
+  }
+  if (!form.newer.value) return null;
+  return (
+    <Notice tone="warn" testId="te-cv-elsewhere" role="status">
+      <p>
+        <strong>Updated elsewhere:</strong>{' '}
+        <button
+          type="button"
+          class="te-button te-cv-small"
+          onClick={(e) => {
+            // The button goes with the notice: focus stays in the form, on its first field.
+            const field = e.currentTarget.closest('form')?.querySelector<HTMLElement>('input, textarea, select');
+            onReload();
+            field?.focus();
+          }}
+          data-testid="te-cv-elsewhere-reload"
+        >
+          Reload
+        </button>
+      </p>
+      <p>
+        Someone changed this {what} while you were editing it. Reload shows their version and discards your changes here; if you save, your changes replace
+        theirs.
+      </p>
+    </Notice>
   );
 }
 

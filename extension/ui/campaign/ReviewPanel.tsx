@@ -10,8 +10,8 @@ import { formatDuration, formatInZone, formatWhen, reasonLabel, recipientName } 
 import { plural } from '../format';
 import { More, Send } from './icons';
 import { MenuButton } from './MenuButton';
-import { ErrorNotice, Notice, useFocusOnMount } from './Notice';
-import type { CampaignStore, Draft } from './store';
+import { ElsewhereNotice, ErrorNotice, Notice, useFocusOnMount } from './Notice';
+import type { CampaignStore, Draft, MessageForm } from './store';
 
 function Excluded({ review }: { review: Review }) {
   const reasons = Object.entries(review.excluded);
@@ -109,7 +109,19 @@ function Timing({ review, message }: { review: Review; message: CampaignMessage 
   );
 }
 
-export function ReviewPanel({ store, draft, message, review }: { store: CampaignStore; draft: Draft; message: CampaignMessage; review: Review }) {
+export function ReviewPanel({
+  store,
+  draft,
+  form,
+  message,
+  review,
+}: {
+  store: CampaignStore;
+  draft: Draft;
+  form: MessageForm;
+  message: CampaignMessage;
+  review: Review;
+}) {
   const heading = useFocusOnMount<HTMLHeadingElement>();
   const busy = store.busy.value;
   const later = message.sendAt != null;
@@ -149,6 +161,7 @@ export function ReviewPanel({ store, draft, message, review }: { store: Campaign
         />
       )}
       <ErrorNotice store={store} />
+      <ElsewhereNotice form={form} what="message" onReload={() => store.reloadForm()} onLeave={() => void store.cancelSchedule()} />
 
       <dl class="te-cv-tiles">
         <div class="te-cv-tile">

@@ -1,17 +1,16 @@
-/** Schedule Message: the message, and when (now, or a date and time in the recruiter's time zone) → Review. */
-import { useSignal } from '@preact/signals';
+/**
+ * Schedule Message: the message, and when (now, or a date and time in the recruiter's time zone)
+ * → Review. The draft is the store's (`form`), kept through the Review and back; a live change
+ * to the message being edited never replaces it (see ../form-draft.ts).
+ */
 import { recruiterTimeZone } from './format';
 import { Clock, Send } from './icons';
 import { MessageEditor } from './MessageEditor';
-import { ErrorNotice, useFocusOnMount } from './Notice';
-import type { CampaignStore, Draft } from './store';
+import { ElsewhereNotice, ErrorNotice, useFocusOnMount } from './Notice';
+import type { CampaignStore, Draft, MessageForm } from './store';
 
-export function ScheduleForm({ store, draft }: { store: CampaignStore; draft: Draft }) {
-  const body = useSignal(draft.body);
-  const templateId = useSignal(draft.templateId);
-  const mode = useSignal(draft.mode);
-  const date = useSignal(draft.date);
-  const time = useSignal(draft.time);
+export function ScheduleForm({ store, draft, form }: { store: CampaignStore; draft: Draft; form: MessageForm }) {
+  const { body, templateId, mode, date, time } = form.fields;
   const heading = useFocusOnMount<HTMLHeadingElement>();
   const zone = recruiterTimeZone();
   const hours = store.textingHours.value;
@@ -29,6 +28,7 @@ export function ScheduleForm({ store, draft }: { store: CampaignStore; draft: Dr
         {editing ? 'Edit Scheduled Message' : 'Schedule Message'}
       </h3>
       <ErrorNotice store={store} />
+      <ElsewhereNotice form={form} what="message" onReload={() => store.reloadForm()} onLeave={() => void store.cancelSchedule()} />
       <MessageEditor body={body} templateId={templateId} templates={store.templates.value} />
 
       <fieldset class="te-cv-when">

@@ -9,7 +9,7 @@ import { act } from 'preact/test-utils';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CampaignDetail, CampaignMessage, Review } from '../../../shared/api';
 import type { PushEvent } from '../../lib/protocol';
-import type { Draft } from './store';
+import type { Draft, Recipient } from './store';
 
 type Handler = (input: Record<string, unknown>) => unknown;
 const handlers = new Map<string, Handler>();
@@ -234,5 +234,156 @@ describe('campaign view', () => {
     const { root } = await mount(campaign({ status: 'scheduled', messages: [message({ status: 'scheduled', sendAt: '2030-01-01T10:00:00.000Z' })] }));
     expect(root.querySelector('[data-testid=te-cv-message-edit]')?.textContent).toBe('Edit');
     expect(root.querySelector('[data-testid=te-cv-message-delete]')?.textContent).toBe('Delete');
+  });
+});
+
+describe('forms while live updates arrive', () => {
+  let root: HTMLElement;
+  const q = <E extends HTMLElement = HTMLElement>(sel: string) => root.querySelector<E>(sel);
+  const field = <E extends HTMLInputElement | HTMLTextAreaElement = HTMLInputElement>(sel: string) => q<E>(sel)!;
+
+  async function mount(detail: CampaignDetail) {
+    handlers.set('campaigns.get', () => detail);
+    const store = createCampaignStore(detail.id, new AbortController().signal, { initial: detail });
+    root = document.createElement('div');
+    document.body.append(root);
+    await act(async () => {
+      render(<CampaignView store={store} />, root);
+      await tick();
+    });
+    return store;
+  }
+
+  /** Types like a person: one character at a time, each an input event on the field as it is then. */
+  async function type(sel: string, text: string) {
+    for (const ch of text) {
+      await act(async () => {
+        const el = field(sel);
+        el.value += ch;
+        el.dispatchEvent(new Event('input', { bubbles: true }));
+      });
+    }
+  }
+
+  const push = (data: CampaignDetail) => act(async () => listener!({ type: 'campaign.updated', data }));
+  const click = (sel: string) =>
+    act(async () => {
+      q(sel)!.click();
+      await tick();
+    });
+  const notice = () => q('[data-testid=te-cv-elsewhere]')?.textContent ?? null;
+
+  it('Edit Campaign: a rename elsewhere mid-typing keeps every typed character, says "Updated elsewhere", and Save sends only what was changed here', async () => {
+    await mount(campaign());
+    handlers.set('campaigns.update', (i) => campaign({ name: 'Renamed elsewhere', jobTitle: i.jobTitle as string }));
+    await click('[data-testid=te-cv-edit-campaign]');
+    await type('[data-testid=te-cv-job-input]', 'F');
+    await push(campaign({ name: 'Renamed elsewhere', description: 'From the other tab', updatedAt: '2026-11-28T10:05:00.000Z' }));
+    await type('[data-testid=te-cv-job-input]', 'orklift Operator');
+
+    expect(field('[data-testid=te-cv-job-input]').value).toBe('Forklift Operator');
+    expect(field('[data-testid=te-cv-name-input]').value).toBe('Pickers');
+    expect(notice()).toContain('Updated elsewhere:');
+    expect(q('[data-testid=te-cv-elsewhere-reload]')?.textContent).toBe('Reload');
+
+    await click('[data-testid=te-cv-save-campaign]');
+    expect(calls.filter((c) => c.name === 'campaigns.update').map((c) => c.input)).toEqual([{ id: 7, jobTitle: 'Forklift Operator' }]);
+    expect(q('[data-testid=te-cv-flash]')?.textContent).toContain('Campaign saved.');
+    expect(q('[data-testid=te-cv-title]')?.textContent).toBe('Renamed elsewhere');
+  });
+
+  it('Edit Campaign: Reload puts the version from elsewhere in the form; an untouched form follows it silently; progress alone is no news', async () => {
+    await mount(campaign());
+    await click('[data-testid=te-cv-edit-campaign]');
+    // Untouched: the form follows the server without a word.
+    await push(campaign({ name: 'Renamed once' }));
+    expect(field('[data-testid=te-cv-name-input]').value).toBe('Renamed once');
+    expect(notice()).toBeNull();
+
+    await type('textarea[name=description]', 'Night shift');
+    // An update that changes nothing the form shows (the numbers) says nothing.
+    await push(campaign({ name: 'Renamed once', recipients: 4, eligible: 3 }));
+    expect(notice()).toBeNull();
+    await push(campaign({ name: 'Renamed twice', jobTitle: 'Picker' }));
+    expect(field('textarea[name=description]').value).toBe('Night shift');
+    expect(field('[data-testid=te-cv-name-input]').value).toBe('Renamed once');
+    expect(notice()).toContain('Updated elsewhere');
+
+    await click('[data-testid=te-cv-elsewhere-reload]');
+    expect(field('[data-testid=te-cv-name-input]').value).toBe('Renamed twice');
+    expect(field('[data-testid=te-cv-job-input]').value).toBe('Picker');
+    expect(field('textarea[name=description]').value).toBe('');
+    expect(notice()).toBeNull();
+  });
+
+  it('Edit Campaign: a campaign that starts sending elsewhere keeps the form as typed and says it can no longer be changed', async () => {
+    await mount(campaign());
+    await click('[data-testid=te-cv-edit-campaign]');
+    await type('[data-testid=te-cv-name-input]', ' (night)');
+    await push(campaign({ status: 'sending' }));
+    expect(field('[data-testid=te-cv-name-input]').value).toBe('Pickers (night)');
+    expect(notice()).toContain('can no longer be changed');
+    await click('[data-testid=te-cv-elsewhere-leave]');
+    expect(q('[data-testid=te-cv-edit-form]')).toBeNull();
+  });
+
+  it('Edit Campaign: Save is held while another action finishes (it would do nothing), then saves', async () => {
+    let release!: () => void;
+    handlers.set('campaigns.removeCandidate', () => null);
+    const store = await mount(campaign());
+    handlers.set('campaigns.get', () => new Promise((r) => (release = () => r(campaign({ recipients: 2 })))));
+    handlers.set('campaigns.update', (i) => campaign({ jobTitle: i.jobTitle as string }));
+    const removal = store.removeCandidate({ id: '10002', firstName: 'Li', lastName: 'Wei' } as Recipient);
+    await click('[data-testid=te-cv-edit-campaign]');
+    await type('[data-testid=te-cv-job-input]', 'Picker');
+    const save = q<HTMLButtonElement>('[data-testid=te-cv-save-campaign]')!;
+    expect(save.disabled).toBe(true);
+    await act(async () => {
+      release();
+      await removal;
+    });
+    expect(save.disabled).toBe(false);
+    await click('[data-testid=te-cv-save-campaign]');
+    expect(calls.filter((c) => c.name === 'campaigns.update').map((c) => c.input)).toEqual([{ id: 7, jobTitle: 'Picker' }]);
+  });
+
+  it('Schedule Message: the body typed around live updates is kept, through the Review and back', async () => {
+    handlers.set('campaigns.createMessage', (i) => ({ message: message({ body: i.body as string }), review }));
+    handlers.set('templates.list', () => ({ templates: [] }));
+    await mount(campaign());
+    await click('[data-testid=te-cv-schedule]');
+    await type('[data-testid=te-cv-body]', 'Hi {{first');
+    await push(campaign({ recipients: 4 }));
+    await type('[data-testid=te-cv-body]', 'Name}}, still keen?');
+    expect(field<HTMLTextAreaElement>('[data-testid=te-cv-body]').value).toBe('Hi {{firstName}}, still keen?');
+    await click('[data-testid=te-cv-review]');
+    expect(q('[data-testid=te-cv-review-panel]')).not.toBeNull();
+    // Our own draft coming back in an event is not news from elsewhere.
+    await push(campaign({ messages: [message({ body: 'Hi {{firstName}}, still keen?' })] }));
+    expect(notice()).toBeNull();
+    await click('[data-testid=te-cv-back-to-form]');
+    expect(field<HTMLTextAreaElement>('[data-testid=te-cv-body]').value).toBe('Hi {{firstName}}, still keen?');
+    expect(notice()).toBeNull();
+  });
+
+  it('editing a scheduled message: a change elsewhere keeps what is typed and says so; Reload takes theirs; a deletion elsewhere is said too', async () => {
+    const scheduled = message({ id: 11, status: 'scheduled', sendAt: '2030-01-01T10:00:00.000Z', body: 'Hi {{firstName}}' });
+    handlers.set('templates.list', () => ({ templates: [] }));
+    const store = await mount(campaign({ status: 'scheduled', messages: [scheduled] }));
+    await act(async () => store.openSchedule(scheduled));
+    await type('[data-testid=te-cv-body]', ', see you');
+    await push(campaign({ status: 'scheduled', messages: [{ ...scheduled, body: 'Hello {{firstName}} (edited elsewhere)' }] }));
+    await type('[data-testid=te-cv-body]', ' Monday');
+    expect(field<HTMLTextAreaElement>('[data-testid=te-cv-body]').value).toBe('Hi {{firstName}}, see you Monday');
+    expect(notice()).toContain('Updated elsewhere');
+
+    await click('[data-testid=te-cv-elsewhere-reload]');
+    expect(field<HTMLTextAreaElement>('[data-testid=te-cv-body]').value).toBe('Hello {{firstName}} (edited elsewhere)');
+    expect(notice()).toBeNull();
+
+    await type('[data-testid=te-cv-body]', '!');
+    await push(campaign({ status: 'draft', messages: [] }));
+    expect(field<HTMLTextAreaElement>('[data-testid=te-cv-body]').value).toBe('Hello {{firstName}} (edited elsewhere)!');
+    expect(notice()).toContain('deleted or has started sending');
   });
 });

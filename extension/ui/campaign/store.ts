@@ -1,15 +1,24 @@
 /**
  * One campaign's state for the campaign screens (the Bulk Text popup and the toolbar popup use
  * the same store and components): the campaign, its recipients, which screen is open, the
- * Schedule Message draft, and every action the screens offer. Every request goes through the
- * background relay; every refusal becomes a readable sentence; an action already running is
- * never started twice (a double click does nothing).
+ * forms' drafts, and every action the screens offer. Every request goes through the background
+ * relay; every refusal becomes a readable sentence; an action already running is never started
+ * twice (a double click does nothing).
+ *
+ * A form (Edit Campaign, Schedule Message, a scheduled message's edit) owns its draft from the
+ * moment it opens (../form-draft.ts): live updates to the campaign or the message being edited
+ * never write into what the recruiter is changing; they refresh an untouched form silently, and
+ * otherwise raise "Updated elsewhere: Reload". Saving over a newer version is last-write-wins
+ * (the server takes no expected version); the notice says so before Save is pressed, and Edit
+ * Campaign sends only the fields the recruiter changed, so a change elsewhere to another field
+ * stays.
  */
 import { batch, computed, signal } from '@preact/signals';
 import type { CampaignDetail, CampaignMessage, Review, Template } from '../../../shared/api';
 import type { Outputs, PushEvent, RelayError, Result, Session } from '../../lib/protocol';
 import { request, subscribe } from '../../lib/relay';
 import { CAMPAIGN_POLL_MS, RECIPIENTS_PAGE, RECIPIENTS_REFRESH_AFTER_MS } from '../../lib/tuning';
+import { createFormDraft, type FormDraft } from '../form-draft';
 import { defaultLater, describeCampaignError, formatWhen, isoToLocal, localToIso, reasonLabel, recipientName } from './format';
 import { plural } from '../format';
 
@@ -17,12 +26,16 @@ export type Recipient = Outputs['campaigns.recipients']['recipients'][number];
 export type Sequence = Outputs['sequences.list']['sequences'][number];
 export type SearchResult = Outputs['candidates.search']['candidates'][number];
 
-export interface Draft {
+/** What the Schedule Message form edits. */
+export interface DraftFields {
   body: string;
   templateId: number | null;
   mode: 'now' | 'later';
   date: string;
   time: string;
+}
+
+export interface Draft extends DraftFields {
   /**
    * A scheduled message being changed: its Review is a preview (nothing saved, nothing other
    * viewers see) and it changes, in one request, only when the recruiter presses Save or Send.
@@ -34,11 +47,27 @@ export interface Draft {
   ownDraft: boolean;
 }
 
+/** What Edit Campaign edits. */
+export interface CampaignFields {
+  name: string;
+  jobTitle: string;
+  description: string;
+  ari: boolean;
+  sequenceId: number | null;
+}
+
+export type CampaignForm = FormDraft<CampaignFields>;
+export type MessageForm = FormDraft<DraftFields>;
+
+/**
+ * The screen open now. A form's draft (`form`) lives here, not in the form's component, so a
+ * re-render or a remount can never reset it; the Review keeps it for Edit (back to the form).
+ */
 export type Screen =
   | { kind: 'main' }
-  | { kind: 'edit-campaign' }
-  | { kind: 'schedule'; draft: Draft }
-  | { kind: 'review'; draft: Draft; message: CampaignMessage; review: Review };
+  | { kind: 'edit-campaign'; form: CampaignForm }
+  | { kind: 'schedule'; draft: Draft; form: MessageForm }
+  | { kind: 'review'; draft: Draft; form: MessageForm; message: CampaignMessage; review: Review };
 
 export interface Flash {
   tone: 'success' | 'info' | 'warn' | 'error';
@@ -63,6 +92,21 @@ export interface CampaignStoreOptions {
 }
 
 export type CampaignStore = ReturnType<typeof createCampaignStore>;
+
+export function campaignFields(c: CampaignDetail): CampaignFields {
+  return { name: c.name, jobTitle: c.jobTitle ?? '', description: c.description ?? '', ari: c.assistant.enabled, sequenceId: c.assistant.sequenceId };
+}
+
+/** A message as the Schedule Message form shows it (a message without a time: now, with tomorrow's default ready). */
+export function draftFields(message?: Pick<CampaignMessage, 'body' | 'templateId' | 'sendAt'>): DraftFields {
+  const later = message?.sendAt ? isoToLocal(message.sendAt) : defaultLater();
+  return { body: message?.body ?? '', templateId: message?.templateId ?? null, mode: message?.sendAt ? 'later' : 'now', date: later.date, time: later.time };
+}
+
+/** The same message for the form: the date and time count only when it is for later. */
+export function sameDraft(a: DraftFields, b: DraftFields): boolean {
+  return a.body === b.body && a.templateId === b.templateId && a.mode === b.mode && (a.mode === 'now' || (a.date === b.date && a.time === b.time));
+}
 
 export function createCampaignStore(id: number, abort: AbortSignal, options: CampaignStoreOptions = {}) {
   const campaign = signal<CampaignDetail | null>(options.initial ?? null);
@@ -114,6 +158,34 @@ export function createCampaignStore(id: number, abort: AbortSignal, options: Cam
       return true;
     } finally {
       busy.value = null;
+      // What arrived while our own write was under way is looked at now (see reconcile).
+      reconcile();
+    }
+  }
+
+  /** Every version of the campaign the store takes (answers, events): the open form hears of it. */
+  function setCampaign(next: CampaignDetail) {
+    campaign.value = next;
+    reconcile();
+  }
+
+  /**
+   * The open form learns what the server now says about the object it edits: the campaign (Edit
+   * Campaign), or the message being changed (its edit, or the draft the Review made). Skipped
+   * while one of our own writes is under way (its answer and its echo are not news from
+   * elsewhere); looked at again when it ends.
+   */
+  function reconcile() {
+    const s = screen.peek();
+    const c = campaign.peek();
+    if (!c || busy.peek()) return;
+    if (s.kind === 'edit-campaign') {
+      s.form.server(c.status === 'draft' || c.status === 'scheduled' ? campaignFields(c) : null);
+    } else if (s.kind === 'schedule' || s.kind === 'review') {
+      const tracked = s.draft.editingId ?? s.draft.draftId;
+      if (tracked == null) return;
+      const m = c.messages.find((x) => x.id === tracked);
+      s.form.server(m && m.editable && (m.status === 'draft' || m.status === 'scheduled') ? draftFields(m) : null);
     }
   }
 
@@ -121,7 +193,7 @@ export function createCampaignStore(id: number, abort: AbortSignal, options: Cam
     const r = await request('campaigns.get', { id });
     if (abort.aborted) return;
     if (r.ok) {
-      campaign.value = r.data;
+      setCampaign(r.data);
       loadError.value = null;
     } else if (r.error.status === 404) {
       loadError.value = 'This campaign no longer exists.';
@@ -189,11 +261,18 @@ export function createCampaignStore(id: number, abort: AbortSignal, options: Cam
   }
 
   function openEditCampaign() {
+    const c = campaign.value;
+    if (!c) return;
     flash.value = null;
-    show({ kind: 'edit-campaign' });
+    show({ kind: 'edit-campaign', form: createFormDraft(campaignFields(c)) });
     if (assistantSubscribed.value) ensureSequences();
   }
 
+  /**
+   * Saves Edit Campaign: only what the recruiter changed from the version the form started from
+   * (or was reloaded from), so a change made elsewhere to another field meanwhile stays. A field
+   * changed both here and elsewhere: this save wins (the form said "Updated elsewhere" first).
+   */
   function saveCampaign(patch: CampaignPatch) {
     const name = patch.name.trim();
     if (!name) {
@@ -204,19 +283,29 @@ export function createCampaignStore(id: number, abort: AbortSignal, options: Cam
       error.value = 'Choose the outbound sequence Ari should follow, or turn Enable ARI off.';
       return Promise.resolve(false);
     }
+    const s = screen.value;
+    const base = s.kind === 'edit-campaign' ? s.form.base.value : null;
+    const jobTitle = patch.jobTitle.trim();
+    const description = patch.description.trim();
+    const assistant = patch.assistant ? { enabled: patch.assistant.enabled, sequenceId: patch.assistant.enabled ? patch.assistant.sequenceId : null } : null;
+    const changes = {
+      ...(!base || name !== base.name ? { name } : {}),
+      ...(!base || jobTitle !== base.jobTitle.trim() ? { jobTitle: jobTitle || null } : {}),
+      ...(!base || description !== base.description.trim() ? { description: description || null } : {}),
+      ...(assistant && (!base || assistant.enabled !== base.ari || (assistant.enabled && assistant.sequenceId !== base.sequenceId)) ? { assistant } : {}),
+    };
+    if (!Object.keys(changes).length) {
+      // Nothing to send (and nothing to put over a change made elsewhere).
+      show({ kind: 'main' });
+      say({ tone: 'info', text: 'Nothing was changed.' }, true);
+      return Promise.resolve(true);
+    }
     return act(
       'save-campaign',
-      () =>
-        request('campaigns.update', {
-          id,
-          name,
-          jobTitle: patch.jobTitle.trim() || null,
-          description: patch.description.trim() || null,
-          ...(patch.assistant ? { assistant: { enabled: patch.assistant.enabled, sequenceId: patch.assistant.sequenceId } } : {}),
-        }),
+      () => request('campaigns.update', { id, ...changes }),
       (data) => {
-        campaign.value = data;
         show({ kind: 'main' });
+        setCampaign(data);
         say({ tone: 'success', text: 'Campaign saved.' }, true);
       },
     );
@@ -224,13 +313,8 @@ export function createCampaignStore(id: number, abort: AbortSignal, options: Cam
 
   // ── Schedule Message → Review → Send / Save ───────────────────────────────────────────
   function draftFor(message?: CampaignMessage): Draft {
-    const later = message?.sendAt ? isoToLocal(message.sendAt) : defaultLater();
     return {
-      body: message?.body ?? '',
-      templateId: message?.templateId ?? null,
-      mode: message?.sendAt ? 'later' : 'now',
-      date: later.date,
-      time: later.time,
+      ...draftFields(message),
       editingId: message && message.status !== 'draft' ? message.id : null,
       draftId: message && message.status === 'draft' ? message.id : null,
       ownDraft: false,
@@ -239,7 +323,8 @@ export function createCampaignStore(id: number, abort: AbortSignal, options: Cam
 
   function openSchedule(message?: CampaignMessage) {
     flash.value = null;
-    show({ kind: 'schedule', draft: draftFor(message) });
+    const draft = draftFor(message);
+    show({ kind: 'schedule', draft, form: createFormDraft<DraftFields>(draftFields(message), sameDraft) });
     if (!templates.value) {
       void request('templates.list', {}).then((r) => {
         if (r.ok && !abort.aborted) templates.value = r.data.templates;
@@ -267,20 +352,24 @@ export function createCampaignStore(id: number, abort: AbortSignal, options: Cam
       return Promise.resolve(false);
     }
     const fields = { body: draft.body, sendAt: when.sendAt, templateId: draft.templateId };
-    if (draft.editingId) return previewEdit(draft, draft.editingId, fields);
+    const s = screen.value;
+    const form = s.kind === 'schedule' || s.kind === 'review' ? s.form : createFormDraft<DraftFields>(draftFields(), sameDraft);
+    if (draft.editingId) return previewEdit(draft, form, draft.editingId, fields);
     return act(
       'review',
       () =>
         draft.draftId ? request('campaigns.updateMessage', { id, messageId: draft.draftId, ...fields }) : request('campaigns.createMessage', { id, ...fields }),
       (data) => {
         const next: Draft = { ...draft, draftId: data.message.id, ownDraft: draft.ownDraft || !draft.draftId };
-        show({ kind: 'review', draft: next, message: data.message, review: data.review });
+        // The draft on the server is ours, as the recruiter wrote it: the version the form now starts from.
+        form.adopt(draftFields(data.message));
+        show({ kind: 'review', draft: next, form, message: data.message, review: data.review });
       },
     );
   }
 
   /** The Review of a scheduled message's edit, asked without saving anything. */
-  function previewEdit(draft: Draft, editingId: number, fields: { body: string; sendAt: string | null; templateId: number | null }) {
+  function previewEdit(draft: Draft, form: MessageForm, editingId: number, fields: { body: string; sendAt: string | null; templateId: number | null }) {
     const editing = campaign.value?.messages.find((m) => m.id === editingId);
     if (!editing) {
       error.value = 'This message no longer exists.';
@@ -289,7 +378,7 @@ export function createCampaignStore(id: number, abort: AbortSignal, options: Cam
     return act(
       'review',
       () => request('campaigns.previewMessage', { id, ...fields }),
-      (data) => show({ kind: 'review', draft, message: { ...editing, ...data.message }, review: data.review }),
+      (data) => show({ kind: 'review', draft, form, message: { ...editing, ...data.message }, review: data.review }),
     );
   }
 
@@ -334,10 +423,25 @@ export function createCampaignStore(id: number, abort: AbortSignal, options: Cam
     );
   }
 
-  /** Back from the Review to the Schedule Message form (the menu's Edit). */
+  /** Back from the Review to the Schedule Message form (the menu's Edit), with what the recruiter wrote. */
   function backToForm() {
     const s = screen.value;
-    if (s.kind === 'review') show({ kind: 'schedule', draft: s.draft });
+    if (s.kind === 'review') show({ kind: 'schedule', draft: s.draft, form: s.form });
+  }
+
+  /**
+   * "Reload" in the "Updated elsewhere" notice: the server's version replaces the open form's
+   * draft (the recruiter's changes are discarded: they asked for it). From the Review, back to
+   * the form with it.
+   */
+  function reloadForm() {
+    const s = screen.value;
+    if (s.kind === 'edit-campaign') s.form.reload();
+    else if (s.kind === 'schedule') s.form.reload();
+    else if (s.kind === 'review') {
+      s.form.reload();
+      show({ kind: 'schedule', draft: s.draft, form: s.form });
+    }
   }
 
   /** Leaves the form or the Review without saving (a draft made here is not kept). */
@@ -433,7 +537,7 @@ export function createCampaignStore(id: number, abort: AbortSignal, options: Cam
   // ── Live updates ──────────────────────────────────────────────────────────────────────
   subscribe((event: PushEvent) => {
     if (event.type === 'campaign.updated' && event.data.id === id) {
-      campaign.value = event.data;
+      setCampaign(event.data);
       refreshRecipientsSoon();
     } else if (event.type === 'candidate.updated' && recipients.value?.items.some((r) => r.id === event.data.id)) {
       // Ari collected an answer (or the candidate opted out): the recipient's row changes.
@@ -497,6 +601,7 @@ export function createCampaignStore(id: number, abort: AbortSignal, options: Cam
     toReview,
     commit,
     backToForm,
+    reloadForm,
     cancelSchedule,
     deleteMessage,
     deleteCampaign,

@@ -6,7 +6,8 @@
 import type { ComponentChildren } from 'preact';
 import { useLayoutEffect, useRef } from 'preact/hooks';
 import { ConsentQuestion } from '../consent/ConsentQuestion';
-import { PersonAddIcon } from '../icons';
+import { InfoIcon, PersonAddIcon } from '../icons';
+import { Notice } from '../Notices';
 import { TextField } from '../TextField';
 import type { CaptureStore } from './store';
 
@@ -38,8 +39,22 @@ function Field(props: {
   );
 }
 
-/** `country`: the organisation's default country (ISO code), which a number without a country code is read in. */
-export function AddCandidateForm({ store, country }: { store: CaptureStore; country?: string }) {
+/**
+ * `country`: the organisation's default country (ISO code), which a number without a country code is read in.
+ * `addedElsewhere`: the candidate was added meanwhile (an import, another recruiter) while this form had the
+ * recruiter's input: it stays, and says so; Reload shows the conversation (discarding the input).
+ */
+export function AddCandidateForm({
+  store,
+  country,
+  addedElsewhere = false,
+  onReload,
+}: {
+  store: CaptureStore;
+  country?: string;
+  addedElsewhere?: boolean;
+  onReload?(): void;
+}) {
   const ids = useRef<string | null>(null);
   ids.current ??= `te-add-${++uid}`;
   const base = ids.current;
@@ -73,6 +88,25 @@ export function AddCandidateForm({ store, country }: { store: CaptureStore; coun
           </p>
         </div>
       </div>
+
+      {addedElsewhere && (
+        <Notice
+          kind="updated-elsewhere"
+          tone="warn"
+          icon={<InfoIcon />}
+          title="Updated elsewhere"
+          actions={
+            <button type="button" class="te-button" onClick={onReload} data-action="reload">
+              Reload
+            </button>
+          }
+        >
+          <p>
+            {store.firstName.value.trim() || 'This candidate'} has been added to Text Engagement meanwhile (by an import, say). Reload shows their conversation
+            and discards what you entered here; Add to Text Engagement saves your details over the ones just added.
+          </p>
+        </Notice>
+      )}
 
       <div class="te-conv-add-grid">
         <Field id={`${base}-first`} label="First name" field="firstName" store={store} autocomplete="off" />

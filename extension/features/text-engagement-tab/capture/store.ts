@@ -4,7 +4,7 @@
  * /api/candidates/:atsId) through the background. The consent question has no default answer:
  * the recruiter says whether the candidate agreed, and where, or saves without consent.
  */
-import { batch, signal } from '@preact/signals';
+import { batch, computed, signal } from '@preact/signals';
 import type { Candidate } from '../../../../shared/api';
 import type { CandidateDetails } from '../../../hosts/types';
 import type { RelayError, RequestInput } from '../../../lib/protocol';
@@ -44,6 +44,8 @@ export function createCaptureStore({ candidateId, readDetails, onSaved }: Captur
   /** Not shown but saved too, from the profile: templates say {{jobTitle}}. */
   let profileExtras: { jobTitle: string | null; location: string | null } = { jobTitle: null, location: null };
   let started = false;
+  /** What the form was filled with from the profile: anything else is the recruiter's. */
+  const prefill = signal<Record<'firstName' | 'lastName' | 'phone' | 'email', string> | null>(null);
 
   /** Fills the form from the host's profile, once (later visits keep what the recruiter typed). */
   function start() {
@@ -63,7 +65,22 @@ export function createCaptureStore({ candidateId, readDetails, onSaved }: Captur
       formError.value = null;
     });
     profileExtras = { jobTitle: details?.jobTitle ?? null, location: details?.location ?? null };
+    prefill.value = { firstName: firstName.peek(), lastName: lastName.peek(), phone: phone.peek(), email: email.peek() };
   }
+
+  /** The recruiter has entered something (changed a detail, answered the consent question). */
+  const dirty = computed(() => {
+    const p = prefill.value;
+    if (!p) return false;
+    return (
+      consent.value !== null ||
+      consentSource.value !== DEFAULT_CONSENT_SOURCE ||
+      firstName.value !== p.firstName ||
+      lastName.value !== p.lastName ||
+      phone.value !== p.phone ||
+      email.value !== p.email
+    );
+  });
 
   const fields = { firstName, lastName, phone, email, consentSource } as const;
 
@@ -139,7 +156,7 @@ export function createCaptureStore({ candidateId, readDetails, onSaved }: Captur
     return true;
   }
 
-  return { candidateId, firstName, lastName, phone, email, consent, consentSource, otherPhone, saving, errors, formError, start, set, setConsent, save };
+  return { candidateId, firstName, lastName, phone, email, consent, consentSource, otherPhone, saving, errors, formError, dirty, start, set, setConsent, save };
 }
 
 /** The fields the server's VALIDATION may name, as the form calls them. */
