@@ -6,12 +6,13 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import puppeteer, { type Browser, type Page } from 'puppeteer';
+import puppeteer, { type Browser, type JSHandle, type Page } from 'puppeteer';
 import { CHROMIUM, CHROMIUM_ARGS } from '../../fixtures/chromium';
 import { serveFixtures } from '../../fixtures/serve';
 import { openDatabase } from '../../server/db/client';
 import { startServer } from '../../server/main';
 import { seedDemo } from '../../server/seed/demo';
+import { shadowRoots } from './scope';
 
 export const EXTENSION_DIR = resolve(import.meta.dirname, '../../.output/chrome-mv3');
 
@@ -132,12 +133,16 @@ export function screenshotPath(name: string): string {
  * count too; endless ones (a live dot, a spinner) are left running.
  */
 export async function screenshotSettled(page: Page, name: string): Promise<void> {
-  await page.evaluate(async () => {
-    const roots: DocumentOrShadowRoot[] = [document];
-    for (const el of document.querySelectorAll('*')) if (el.shadowRoot) roots.push(el.shadowRoot);
-    const running = roots.flatMap((root) => root.getAnimations());
-    const finite = running.filter((a) => a.effect?.getComputedTiming().endTime !== Infinity);
-    await Promise.all(finite.map((a) => a.finished.catch(() => undefined)));
-  });
+  // The extension's shadow roots are closed: found through DevTools, not element.shadowRoot.
+  const roots: JSHandle<DocumentOrShadowRoot>[] = [await page.evaluateHandle(() => document), ...(await shadowRoots(page))];
+  await Promise.all(
+    roots.map(async (root) => {
+      await root.evaluate(async (r) => {
+        const finite = r.getAnimations().filter((a) => a.effect?.getComputedTiming().endTime !== Infinity);
+        await Promise.all(finite.map((a) => a.finished.catch(() => undefined)));
+      });
+      await root.dispose();
+    }),
+  );
   await page.screenshot({ path: screenshotPath(name) });
 }
