@@ -40,6 +40,8 @@ export interface Stack {
   signIn(email?: string, password?: string): Promise<void>;
   /** Signs in to the server's API directly (POST /api/auth/login), for a test's own requests. */
   apiSession(email?: string, password?: string): Promise<{ token: string; recruiter: { name: string } }>;
+  /** Closes the browser and starts it again on the same profile (as a person quitting and reopening it); `browser` is the new one. */
+  restartBrowser(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -66,16 +68,19 @@ export async function startStack(options: { env?: Record<string, string> } = {})
   const fixtures = await serveFixtures({ port: 0, host: '127.0.0.1' });
   const fixturesUrl = fixtures.url.replace('127.0.0.1', 'localhost');
 
-  const browser = await puppeteer.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    userDataDir: join(dir, 'profile'),
-    ignoreDefaultArgs: ['--disable-extensions'],
-    args: [...CHROMIUM_ARGS, `--disable-extensions-except=${EXTENSION_DIR}`, `--load-extension=${EXTENSION_DIR}`],
-    env: { ...process.env, TMPDIR: dir },
-  });
-  const worker = await browser.waitForTarget((t) => t.type() === 'service_worker' && t.url().startsWith('chrome-extension://'), { timeout: 15_000 });
-  const extensionId = new URL(worker.url()).host;
+  const launch = async () => {
+    const browser = await puppeteer.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      userDataDir: join(dir, 'profile'),
+      ignoreDefaultArgs: ['--disable-extensions'],
+      args: [...CHROMIUM_ARGS, `--disable-extensions-except=${EXTENSION_DIR}`, `--load-extension=${EXTENSION_DIR}`],
+      env: { ...process.env, TMPDIR: dir },
+    });
+    const worker = await browser.waitForTarget((t) => t.type() === 'service_worker' && t.url().startsWith('chrome-extension://'), { timeout: 15_000 });
+    return { browser, extensionId: new URL(worker.url()).host };
+  };
+  const { browser, extensionId } = await launch();
 
   const stack: Stack = {
     serverUrl,
@@ -84,9 +89,9 @@ export async function startStack(options: { env?: Record<string, string> } = {})
     extensionId,
     dir,
     server,
-    page: () => browser.newPage(),
+    page: () => stack.browser.newPage(),
     async signIn(email = 'recruiter@acme.test', password = 'demo1234') {
-      const page = await browser.newPage();
+      const page = await stack.browser.newPage();
       await page.goto(`chrome-extension://${extensionId}/options.html`);
       const url = await page.waitForSelector('input[name=serverUrl]');
       await url!.click({ count: 3 });
@@ -106,8 +111,14 @@ export async function startStack(options: { env?: Record<string, string> } = {})
       if (res.status !== 200) throw new Error(`Sign-in as ${email} failed: ${res.status} ${await res.text()}`);
       return (await res.json()) as { token: string; recruiter: { name: string } };
     },
+    async restartBrowser() {
+      await stack.browser.close();
+      const again = await launch();
+      stack.browser = again.browser;
+      stack.extensionId = again.extensionId;
+    },
     async close() {
-      await browser.close().catch(() => undefined);
+      await stack.browser.close().catch(() => undefined);
       await Promise.allSettled([server.close(), fixtures.close()]);
       rmSync(dir, { recursive: true, force: true });
     },
