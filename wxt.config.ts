@@ -37,10 +37,11 @@ export default defineConfig({
     icons: ICONS,
     // Permissions, each for one reason (nothing else is asked for: no tabs, no scripting, no
     // cookies, no webRequest):
-    // - storage: the Text Engagement server's URL and the signed-in session (token, expiry, the
-    //   recruiter's name and organisation) in extension storage (lib/storage.ts), read only by the
-    //   background worker. No other permission is needed for what the extension does: the toolbar
-    //   badge (action API), the options page and messaging between its own parts need none.
+    // - storage: the Text Engagement server's URL (storage.local) and the signed-in session
+    //   (token, expiry, the recruiter's name and organisation; storage.session: in memory, for the
+    //   extension's own pages and worker only) in extension storage (lib/storage.ts). No other
+    //   permission is needed for what the extension does: the toolbar badge (action API), the
+    //   options page and messaging between its own parts need none.
     permissions: ['storage'],
     // Host permissions: the content script's pages, which are also where the background reaches
     // the server by default.
@@ -50,7 +51,9 @@ export default defineConfig({
     //   Engagement"; it does nothing on pages that are not a CXM or CRM page (hosts/*.ts).
     // - http://localhost/*, http://127.0.0.1/*: the Text Engagement server when it runs on the
     //   recruiter's machine (the default server URL, http://localhost:8787) and the demo ATS pages
-    //   `npm start` serves; match patterns without a port match every port.
+    //   `npm start` serves; match patterns without a port match every port. The content script
+    //   treats these pages as an ATS only once the recruiter has signed in to a server on this
+    //   machine (hosts/allowed.ts).
     host_permissions: ATS_PAGES,
     // A Text Engagement server elsewhere: optional, never granted at install. The options page
     // asks for exactly the origin of the server URL the recruiter types (permissions.request for

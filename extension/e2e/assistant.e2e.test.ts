@@ -16,7 +16,7 @@
 import type { Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { screenshotPath, screenshotSettled as shot, startStack, type Stack } from './stack';
-import { clickIn, fill, goneIn, textOf, waitIn, type Scope } from './scope';
+import { $in, clickIn, evalIn, fill, goneIn, textOf, waitForIn, waitIn, type Scope } from './scope';
 
 const DIALOG = 'te-bulk-text';
 const PANEL = 'te-conversation';
@@ -117,10 +117,7 @@ async function ariCampaign(people: Person[], options: { name: string; job: strin
     const option = await waitIn(d, '[data-testid=te-cv-sequence] option', options.sequence);
     const value = await option.evaluate((o) => (o as HTMLOptionElement).value);
     await (await waitIn(d, '[data-testid=te-cv-sequence]')).select(value);
-    const offered = await page.evaluate(
-      (host) => [...document.querySelector(host)!.shadowRoot!.querySelectorAll('[data-testid=te-cv-sequence] option')].map((o) => o.textContent),
-      DIALOG,
-    );
+    const offered = await evalIn(d, (root) => [...root.querySelectorAll('[data-testid=te-cv-sequence] option')].map((o) => o.textContent));
     // Only outbound sequences: the primary inbound one is not for campaigns.
     expect(offered).toEqual(['Interest check and screening', 'Interview scheduling', 'Re-engage past applicants']);
     if (options.shots) {
@@ -129,7 +126,7 @@ async function ariCampaign(people: Person[], options: { name: string; job: strin
     }
     await clickIn(d, '[data-testid=te-cv-save-campaign]');
     await waitIn(d, '[data-testid=te-cv-flash]', 'Campaign saved').catch(async (err) => {
-      const shown = await page.evaluate((host) => document.querySelector(host)?.shadowRoot?.querySelector('[role=dialog]')?.textContent, DIALOG);
+      const shown = await evalIn(d, (root) => root.querySelector('[role=dialog]')?.textContent);
       throw new Error(`Edit Campaign was not saved; the popup shows: ${shown}`, { cause: err });
     });
     expect(await textOf(d, '[data-testid=te-cv-ari]', options.sequence)).toBe(`Answers replies with “${options.sequence}”`);
@@ -142,11 +139,7 @@ async function ariCampaign(people: Person[], options: { name: string; job: strin
     await clickIn(d, '[data-testid=te-cv-commit]', 'Send');
     await waitIn(d, '[data-testid=te-cv-flash]', 'on its way');
     // Focus moves to the confirmation; Escape (from inside the popup) closes it.
-    await page.waitForFunction(
-      (host) => (document.querySelector(host)?.shadowRoot?.activeElement as HTMLElement | null)?.dataset.testid === 'te-cv-flash',
-      { polling: 50 },
-      DIALOG,
-    );
+    await waitForIn(d, (root) => (root.activeElement as HTMLElement | null)?.dataset.testid === 'te-cv-flash', { what: 'focus on the confirmation' });
     await page.keyboard.press('Escape');
     await page.waitForFunction((host) => !document.querySelector(host), { polling: 50 }, DIALOG);
 
@@ -184,27 +177,27 @@ interface Shown {
 }
 
 async function thread(page: Page): Promise<Shown[]> {
-  return page.evaluate((host) => {
-    const root = document.querySelector(host)?.shadowRoot;
-    return [...(root?.querySelectorAll<HTMLElement>('li.te-conv-msg') ?? [])].map((li) => ({
+  const shown = await evalIn(panelOf(page), (root) =>
+    [...root.querySelectorAll<HTMLElement>('li.te-conv-msg')].map((li) => ({
       direction: li.dataset.direction ?? '',
       sender: li.querySelector('.te-conv-sender')?.textContent ?? '',
       body: li.querySelector('.te-conv-bubble')?.textContent ?? '',
-    }));
-  }, PANEL);
+    })),
+  );
+  return shown ?? [];
 }
 
 /** Waits for a message in the thread whose text starts with `start` (from `sender`, if given). */
 async function waitForMessage(page: Page, start: string, sender?: string, timeout = 10_000) {
-  await page.waitForFunction(
-    (host, start, sender) =>
-      [...(document.querySelector(host)?.shadowRoot?.querySelectorAll<HTMLElement>('li.te-conv-msg') ?? [])].some(
+  await waitForIn(
+    panelOf(page),
+    (root, start: string, sender: string | null) =>
+      [...root.querySelectorAll<HTMLElement>('li.te-conv-msg')].some(
         (li) =>
           (li.querySelector('.te-conv-bubble')?.textContent ?? '').startsWith(start) &&
           (!sender || li.querySelector('.te-conv-sender')?.textContent === sender),
       ),
-    { polling: 50, timeout },
-    PANEL,
+    { timeout, what: `a message "${start}…"` },
     start,
     sender ?? null,
   );
@@ -230,13 +223,11 @@ async function waitForAnswers(s: Scope, sel: string, wanted: Record<string, stri
 
 async function screenshotPanel(page: Page, name: string) {
   // Texts on their way have arrived, and the mouse hovers over nothing.
-  await page.waitForFunction(
-    (host) =>
-      ![...(document.querySelector(host)?.shadowRoot?.querySelectorAll<HTMLElement>('.te-conv-status') ?? [])].some((s) =>
-        ['pending', 'queued', 'sending', 'sent'].includes(s.dataset.status ?? ''),
-      ),
-    { polling: 100, timeout: 10_000 },
-    PANEL,
+  await waitForIn(
+    panelOf(page),
+    (root) =>
+      ![...root.querySelectorAll<HTMLElement>('.te-conv-status')].some((s) => ['pending', 'queued', 'sending', 'sent'].includes(s.dataset.status ?? '')),
+    { what: 'texts on their way to arrive' },
   );
   await page.mouse.move(1, 1);
   const host = (await page.waitForSelector(PANEL))!;
@@ -400,11 +391,10 @@ describe('A campaign with Enable ARI', () => {
     await openConversation(narrow, SCREENED);
     await waitForAnswers(panelOf(narrow), '[data-testid=te-ari-card] .te-conv-answers', wanted);
     await waitIn(panelOf(narrow), '[data-testid=te-ari-handback]');
-    const overflow = await narrow.evaluate((host) => {
-      const root = document.querySelector(host)!.shadowRoot!;
+    const overflow = await evalIn(panelOf(narrow), (root) => {
       const right = root.querySelector('.te-conv')!.getBoundingClientRect().right;
       return [...root.querySelectorAll('.te-conv *')].filter((el) => el.getBoundingClientRect().right > right + 1).map((el) => el.className);
-    }, PANEL);
+    });
     expect(overflow).toEqual([]);
     await screenshotPanel(narrow, 'ari-11-narrow');
     await narrow.close();
@@ -436,10 +426,7 @@ describe('Hand-off and take-over from the composer', () => {
     // The Ari tool offers the sequences: the primary inbound one first (the default), then the outbound ones.
     await clickIn(panel, 'button[aria-label="Hand off to Ari"]');
     await waitIn(panel, '[role=menu] [role=menuitem]');
-    const items = await page.evaluate(
-      (host) => [...document.querySelector(host)!.shadowRoot!.querySelectorAll('[role=menuitem] .te-conv-menu-name')].map((n) => n.textContent),
-      PANEL,
-    );
+    const items = await evalIn(panel, (root) => [...root.querySelectorAll('[role=menuitem] .te-conv-menu-name')].map((n) => n.textContent));
     expect(items).toEqual(['Inbound: first contactDefault', 'Interest check and screening', 'Interview scheduling', 'Re-engage past applicants']);
     await screenshotPanel(page, 'ari-09-handoff-menu');
     // The first item has focus: Enter picks it.
@@ -450,7 +437,7 @@ describe('Hand-off and take-over from the composer', () => {
     const greeting = `Hi ${HANDED_OFF.first}, this is Ari, the recruiting assistant for ${recruiterName}'s team. Are you asking about a job opening? Reply YES or NO.`;
     await waitForMessage(page, greeting, 'Ari');
     expect((await receivedCount(HANDED_OFF, 1))[0]).toBe(greeting);
-    expect(await page.$('pierce/button[aria-label="Hand off to Ari"]')).toBeNull();
+    expect(await $in(panel, 'button[aria-label="Hand off to Ari"]')).toBeNull();
 
     // The candidate answers; Ari's next question appears in the thread, live.
     await reply(HANDED_OFF, 'Yes, I saw your ad');
@@ -461,7 +448,7 @@ describe('Hand-off and take-over from the composer', () => {
     await clickIn(panel, '[data-testid=te-ari-banner] button', 'Take over');
     await goneIn(panel, '[data-testid=te-ari-banner]');
     await waitIn(panel, 'button[aria-label="Hand off to Ari"]');
-    expect(await page.$('pierce/[data-testid=te-ari-handback]')).toBeNull();
+    expect(await $in(panel, '[data-testid=te-ari-handback]')).toBeNull();
     const info = await api('GET', `/api/candidates/${HANDED_OFF.id}/assistant`);
     expect(info.json).toMatchObject({ active: false, handback: { reason: 'TAKEN_OVER' } });
 

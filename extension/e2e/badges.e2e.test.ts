@@ -6,6 +6,7 @@
 import type { CDPSession, Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Candidate } from '../../shared/api';
+import { clickIn, shadowRootOf } from './scope';
 import { screenshotPath, startStack, type Stack } from './stack';
 
 const LABEL = { sms: 'Textable by SMS', whatsapp: 'Textable by WhatsApp' } as const;
@@ -87,23 +88,28 @@ interface BadgeInfo {
   shadowElements: string[];
 }
 
+/** The rows' ids, and each badge: where it is (in the page) and what it shows (in its closed shadow root, read through DevTools). */
 async function pageState(page: Page, v: Variant): Promise<{ ids: string[]; badges: BadgeInfo[] }> {
-  return page.evaluate((v) => {
-    const rows = [...document.querySelectorAll(v.rows)];
-    return {
-      ids: rows.map((r) => r.getAttribute(v.idAttr)!),
-      badges: [...document.querySelectorAll('te-phone-badge')].map((b) => {
-        const icon = b.shadowRoot?.querySelector('[role="img"]');
-        return {
-          id: b.closest(v.rows)?.getAttribute(v.idAttr) ?? null,
-          afterName: !!b.previousElementSibling?.matches(v.nameLink),
-          label: icon?.getAttribute('aria-label') ?? null,
-          title: icon?.getAttribute('title') ?? null,
-          shadowElements: [...(b.shadowRoot?.querySelectorAll('*') ?? [])].map((e) => e.localName),
-        };
-      }),
-    };
-  }, v);
+  const ids = await page.evaluate((v) => [...document.querySelectorAll(v.rows)].map((r) => r.getAttribute(v.idAttr)!), v);
+  const badges: BadgeInfo[] = [];
+  for (const badge of await page.$$('te-phone-badge')) {
+    const where = await badge.evaluate(
+      (b, v) => ({ id: b.closest(v.rows)?.getAttribute(v.idAttr) ?? null, afterName: !!b.previousElementSibling?.matches(v.nameLink) }),
+      v,
+    );
+    const root = await shadowRootOf(page, badge);
+    const inside = (await root?.evaluate((r) => {
+      const icon = r.querySelector('[role="img"]');
+      return {
+        label: icon?.getAttribute('aria-label') ?? null,
+        title: icon?.getAttribute('title') ?? null,
+        shadowElements: [...r.querySelectorAll('*')].map((e) => e.localName),
+      };
+    })) ?? { label: null, title: null, shadowElements: [] };
+    badges.push({ ...where, ...inside });
+    await Promise.all([root?.dispose(), badge.dispose()]);
+  }
+  return { ids, badges };
 }
 
 const badgedIds = (page: Page, v: Variant) =>
@@ -157,10 +163,10 @@ async function expectBadgesMatchServer(page: Page, v: Variant, firstId?: string)
       shadowElements: ['style', 'span', 'svg', 'path'],
     });
   }
-  // Found through the shadow roots by role and accessible name, as assistive technology would.
+  // Found through the (closed) shadow roots by role and accessible name, as assistive technology would.
   const sms = [...textable.values()].filter((c) => c.channel === 'sms').length;
-  expect(await page.$$(`pierce/[role="img"][aria-label="${LABEL.sms}"]`)).toHaveLength(sms);
-  expect(await page.$$(`pierce/[role="img"][aria-label="${LABEL.whatsapp}"]`)).toHaveLength(textable.size - sms);
+  expect(await page.$$(`::-p-aria([name="${LABEL.sms}"][role="image"])`)).toHaveLength(sms);
+  expect(await page.$$(`::-p-aria([name="${LABEL.whatsapp}"][role="image"])`)).toHaveLength(textable.size - sms);
   const byName = await page.$$(`::-p-aria(${LABEL.sms})`);
   expect(byName).toHaveLength(sms);
   if (byName[0]) expect(await page.accessibility.snapshot({ root: byName[0] })).toMatchObject({ role: 'image', name: LABEL.sms });
@@ -316,14 +322,19 @@ describe.each(VARIANTS.map((v) => [v.name, v] as const))('phone badges on %s', (
 });
 
 describe('signed out', () => {
-  const notices = (page: Page) =>
-    page.evaluate(() =>
-      [...document.querySelectorAll('te-signin-notice')].map((n) => ({
-        text: n.shadowRoot?.querySelector('span')?.textContent ?? null,
-        button: n.shadowRoot?.querySelector('button')?.textContent ?? null,
-        beforeGrid: n.nextElementSibling?.matches('table, [role=grid]') ?? false,
-      })),
-    );
+  const notices = async (page: Page) => {
+    const shown = [];
+    for (const notice of await page.$$('te-signin-notice')) {
+      const root = await shadowRootOf(page, notice);
+      const inside = (await root?.evaluate((r) => ({
+        text: r.querySelector('span')?.textContent ?? null,
+        button: r.querySelector('button')?.textContent ?? null,
+      }))) ?? { text: null, button: null };
+      shown.push({ ...inside, beforeGrid: await notice.evaluate((n) => n.nextElementSibling?.matches('table, [role=grid]') ?? false) });
+      await Promise.all([root?.dispose(), notice.dispose()]);
+    }
+    return shown;
+  };
 
   it('removes every badge, shows one sign-in notice that opens the options page, and signing in brings the badges back', async () => {
     const pages = new Map<string, Page>();
@@ -366,7 +377,7 @@ describe('signed out', () => {
       await new Promise((r) => setTimeout(r, 300));
       expect(await page.$$('te-phone-badge')).toHaveLength(0);
       expect(await notices(page)).toEqual([{ text: SIGN_IN_TEXT, button: 'Sign in', beforeGrid: true }]);
-      expect(await page.$$(`pierce/[role="note"]`)).toHaveLength(1);
+      expect(await page.$$('::-p-aria([name="Text Engagement"][role="note"])')).toHaveLength(1);
       await screenshotGrid(page, v, `badges-signed-out-${v.name}.png`);
     }
 
@@ -374,7 +385,7 @@ describe('signed out', () => {
     const cxm = pages.get('cxm')!;
     const opened = stack.browser.waitForTarget((t) => t.url() === `chrome-extension://${stack.extensionId}/options.html`, { timeout: 5_000 });
     await cxm.bringToFront();
-    await (await cxm.$('pierce/[role="note"] > button'))!.click();
+    await clickIn({ page: cxm, host: 'te-signin-notice' }, 'button', 'Sign in');
     const optionsTarget = await opened;
     await (await optionsTarget.page())?.close();
 

@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import type { Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { screenshotSettled as shot, startStack, type Stack } from './stack';
-import { clickIn, countIn, fill, goneIn, textOf, waitIn, type Scope } from './scope';
+import { clickIn, countIn, deepActiveElement, evalIn, fill, goneIn, shadowRootOf, textOf, waitForIn, waitIn, type Scope } from './scope';
 
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const DIALOG = 'te-bulk-text';
@@ -104,19 +104,23 @@ interface Focused {
 }
 
 /** The element with keyboard focus, looking through shadow roots. */
-function focused(page: Page): Promise<Focused> {
-  return page.evaluate((dialogHost) => {
-    let a: Element | null = document.activeElement;
-    while (a?.shadowRoot?.activeElement) a = a.shadowRoot.activeElement;
-    const el = a as HTMLElement | null;
-    return {
-      tag: el?.localName ?? '',
-      text: (el?.textContent ?? '').replace(/\s+/g, ' ').trim().slice(0, 80),
-      testid: el?.getAttribute('data-testid') ?? null,
-      label: el?.getAttribute('aria-label') ?? null,
-      inDialog: !!el && (el.getRootNode() as ShadowRoot).host?.localName === dialogHost,
-    };
-  }, DIALOG);
+async function focused(page: Page): Promise<Focused> {
+  const active = await deepActiveElement(page);
+  if (!active) return { tag: '', text: '', testid: null, label: null, inDialog: false };
+  try {
+    return await active.evaluate(
+      (el, dialogHost) => ({
+        tag: el.localName,
+        text: (el.textContent ?? '').replace(/\s+/g, ' ').trim().slice(0, 80),
+        testid: el.getAttribute('data-testid'),
+        label: el.getAttribute('aria-label'),
+        inDialog: (el.getRootNode() as ShadowRoot).host?.localName === dialogHost,
+      }),
+      DIALOG,
+    );
+  } finally {
+    await active.dispose();
+  }
 }
 
 /** Waits for keyboard focus to land where wanted (focus moves after a render). */
@@ -144,23 +148,42 @@ async function tabTo(page: Page, wanted: (f: Focused) => boolean, { shift = fals
   throw new Error(`Focus never reached the element; went through: ${trail.slice(-30).join(' | ')}`);
 }
 
-async function axeCheck(page: Page, include: unknown, what: string) {
+/**
+ * axe-core on `include`. axe reads shadow roots through `element.shadowRoot`, which is null for
+ * the extension's closed ones: with `host`, the test lends axe that host's root (got through
+ * DevTools) for the run only, then takes it back.
+ */
+async function axeCheck(page: Page, include: unknown, what: string, host: string | null = null) {
   if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);
-  const violations = await page.evaluate(async (include) => {
-    const axe = (
-      window as unknown as {
-        axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: { id: string; impact: string; help: string; nodes: { target: unknown[] }[] }[] }> };
+  const hostElement = host ? await page.$(host) : null;
+  const root = hostElement ? await shadowRootOf(page, hostElement) : null;
+  if (host) expect(root, `${what}: the shadow root of ${host}`).not.toBeNull();
+  const violations = await page.evaluate(
+    async (include, hostElement, root) => {
+      const axe = (
+        window as unknown as {
+          axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: { id: string; impact: string; help: string; nodes: { target: unknown[] }[] }[] }> };
+        }
+      ).axe;
+      if (hostElement) Object.defineProperty(hostElement, 'shadowRoot', { value: root, configurable: true });
+      try {
+        const r = await axe.run(include, { resultTypes: ['violations'] });
+        return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 4).map((n) => JSON.stringify(n.target)) }));
+      } finally {
+        if (hostElement) delete (hostElement as { shadowRoot?: unknown }).shadowRoot;
       }
-    ).axe;
-    const r = await axe.run(include, { resultTypes: ['violations'] });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 4).map((n) => JSON.stringify(n.target)) }));
-  }, include);
+    },
+    include,
+    hostElement,
+    root,
+  );
+  await Promise.all([hostElement?.dispose(), root?.dispose()]);
   const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   if (process.env.AXE_VERBOSE && violations.length) console.log(what, JSON.stringify(violations));
   expect(bad, `${what}: ${JSON.stringify(bad, null, 1)}`).toEqual([]);
   return violations;
 }
-const axeDialog = (page: Page, what: string) => axeCheck(page, { include: [{ fromShadowDom: [DIALOG, '[role=dialog]'] }] }, what);
+const axeDialog = (page: Page, what: string) => axeCheck(page, { include: [{ fromShadowDom: [DIALOG, '[role=dialog]'] }] }, what, DIALOG);
 
 /** The texts a simulator phone received with this tag in them. */
 async function phoneTexts(phone: string, tag: string): Promise<string[]> {
@@ -197,12 +220,15 @@ async function openSearch(page: Page, v: Variant) {
 }
 
 async function progressDone(s: Scope) {
-  await s.page.waitForFunction(
-    (host) =>
-      (host ? document.querySelector(host)?.shadowRoot : document)?.querySelector('[data-testid=te-cv-progressbar]')?.getAttribute('aria-valuenow') === '100',
-    { polling: 100, timeout: 20_000 },
-    s.host,
-  );
+  await waitForIn(s, (root) => root.querySelector('[data-testid=te-cv-progressbar]')?.getAttribute('aria-valuenow') === '100', {
+    timeout: 20_000,
+    what: 'progress at 100%',
+  });
+}
+
+/** Waits until the focus, inside the popup, is on the element with this data-testid. */
+async function focusInDialog(d: Scope, testid: string) {
+  await waitForIn(d, (root, testid: string) => (root.activeElement as HTMLElement | null)?.dataset.testid === testid, { what: `focus on ${testid}` }, testid);
 }
 
 async function campaignIdIn(s: Scope): Promise<number> {
@@ -270,7 +296,7 @@ for (const v of VARIANTS) {
         await waitIn(d, '[data-testid=te-cv-panel-overview]');
         expect(await textOf(d, '[data-testid=te-cv-recipients]')).toBe('3');
         expect(await textOf(d, '[data-testid=te-cv-eligible]')).toBe('2');
-        expect(await page.$eval(DIALOG, (host) => host.shadowRoot!.querySelector('[role=dialog]')!.getAttribute('aria-modal'))).toBe('true');
+        expect(await (await waitIn(d, '[role=dialog]')).evaluate((e) => e.getAttribute('aria-modal'))).toBe('true');
         expect((await focused(page)).inDialog).toBe(true);
         await shot(page, `bulk-${v.name}-02-overview`);
         await axeDialog(page, 'Bulk Text dialog, Overview');
@@ -338,10 +364,7 @@ for (const v of VARIANTS) {
         await body.click();
         const insert = async (field: string) => {
           await clickIn(d, `[data-testid=te-cv-field-${field}]`);
-          await page.waitForFunction(
-            () => (document.querySelector('te-bulk-text')?.shadowRoot?.activeElement as HTMLElement | null)?.dataset.testid === 'te-cv-body',
-            { polling: 50 },
-          );
+          await focusInDialog(d, 'te-cv-body');
         };
         await page.keyboard.type('Hi ');
         await insert('firstName');
@@ -365,9 +388,7 @@ for (const v of VARIANTS) {
         const excludedText = await textOf(d, '[data-testid=te-cv-review-excluded]');
         expect(excludedText).toContain(excluded.reason);
         expect(excludedText).toContain(excluded.name);
-        const previews = await d.page.evaluate(() =>
-          [...document.querySelector('te-bulk-text')!.shadowRoot!.querySelectorAll('[data-testid=te-cv-preview] .te-cv-bubble')].map((b) => b.textContent),
-        );
+        const previews = await evalIn(d, (root) => [...root.querySelectorAll('[data-testid=te-cv-preview] .te-cv-bubble')].map((b) => b.textContent));
         expect(previews).toContain(expectedText(textable[0], job, tag));
         expect(await textOf(d, '[data-testid=te-cv-review-segments]')).toContain('GSM-7');
         expect(await textOf(d, '[data-testid=te-cv-review-quiet]')).toContain('Any time of day');
@@ -391,10 +412,10 @@ for (const v of VARIANTS) {
         await expectLocked(d, campaignId);
         await waitIn(d, '[data-testid=te-cv-chart]');
         expect(await textOf(d, '[data-testid=te-cv-count-sent]')).toContain('2');
-        await page.waitForFunction(
-          () => document.querySelector('te-bulk-text')?.shadowRoot?.querySelector('[data-testid=te-cv-count-delivered] dd')?.textContent === '2',
-          { polling: 100, timeout: 15_000 },
-        );
+        await waitForIn(d, (root) => root.querySelector('[data-testid=te-cv-count-delivered] dd')?.textContent === '2', {
+          timeout: 15_000,
+          what: '2 delivered',
+        });
         await shot(page, `bulk-${v.name}-08-sent`);
         await axeDialog(page, 'Sent campaign');
 
@@ -440,10 +461,7 @@ for (const v of VARIANTS) {
         await clickIn(d, '[data-testid=te-cv-schedule]');
         await clickIn(d, '[data-testid=te-cv-templates]');
         await clickIn(d, '[data-testid=te-cv-template]');
-        await page.waitForFunction(
-          () => !!(document.querySelector('te-bulk-text')?.shadowRoot?.querySelector('[data-testid=te-cv-body]') as HTMLTextAreaElement | null)?.value,
-          { polling: 100 },
-        );
+        await waitForIn(d, (root) => !!root.querySelector<HTMLTextAreaElement>('[data-testid=te-cv-body]')?.value, { what: 'the template in the message' });
         templateBody = await (await waitIn(d, '[data-testid=te-cv-body]')).evaluate((e) => (e as HTMLTextAreaElement).value);
         await clickIn(d, '[data-testid=te-cv-when-later]');
         await waitIn(d, '[data-testid=te-cv-date]');
@@ -609,10 +627,7 @@ for (const v of VARIANTS) {
         await page.keyboard.type('Hi ');
         await tabTo(page, (f) => f.testid === 'te-cv-field-firstName');
         await page.keyboard.press('Enter');
-        await page.waitForFunction(
-          () => (document.querySelector('te-bulk-text')?.shadowRoot?.activeElement as HTMLElement | null)?.dataset.testid === 'te-cv-body',
-          { polling: 50 },
-        );
+        await focusInDialog(d, 'te-cv-body');
         await page.keyboard.type(`, this is {{recruiterName}} about the {{jobTitle}} role. Can you talk this week? [${tag}]`);
         await valueIs(
           d,

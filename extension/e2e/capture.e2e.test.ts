@@ -11,7 +11,7 @@
 import type { CDPSession, Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Candidate, ConsentRecord } from '../../shared/api';
-import { clickIn, countIn, fill, goneIn, textOf, waitIn, type Scope } from './scope';
+import { clickIn, countIn, evalIn, fill, goneIn, textOf, waitForIn, waitIn, type Scope } from './scope';
 import { screenshotPath, screenshotSettled, startStack, type Stack } from './stack';
 
 /** The host pages' markup the test drives (the extension knows it only through its adapters). */
@@ -125,34 +125,28 @@ async function openTab(page: Page, v: Variant, id: string) {
 /** The form's fields as shown. */
 async function formValues(page: Page): Promise<Record<string, string>> {
   await waitIn(panel(page), FORM);
-  return page.evaluate((host) => {
-    const root = document.querySelector(host)!.shadowRoot!;
-    return Object.fromEntries([...root.querySelectorAll<HTMLInputElement>('form input:not([type=radio])')].map((i) => [i.name, i.value]));
-  }, PANEL);
+  const values = await evalIn(panel(page), (root) =>
+    Object.fromEntries([...root.querySelectorAll<HTMLInputElement>('form input:not([type=radio])')].map((i) => [i.name, i.value])),
+  );
+  return values ?? {};
 }
 
 /** Waits until the element matching `sel` in the panel has the focus. */
 async function waitForFocus(page: Page, sel: string) {
-  await page.waitForFunction(
-    (host, sel) => document.querySelector(host)?.shadowRoot?.activeElement?.matches(sel) ?? false,
-    { polling: 50, timeout: 5_000 },
-    PANEL,
-    sel,
-  );
+  await waitForIn(panel(page), (root, sel: string) => root.activeElement?.matches(sel) ?? false, { timeout: 5_000, what: `focus on ${sel}` }, sel);
 }
 
 /** The consent question's choices, as shown. */
-const choiceNames = (page: Page) =>
-  page.evaluate((host) => [...document.querySelector(host)!.shadowRoot!.querySelectorAll('.te-conv-choice-name')].map((n) => n.textContent), PANEL);
+const choiceNames = (page: Page) => evalIn(panel(page), (root) => [...root.querySelectorAll('.te-conv-choice-name')].map((n) => n.textContent));
 
 async function waitForMessage(page: Page, body: string, status: string) {
-  await page.waitForFunction(
-    (host, b, s) =>
-      [...(document.querySelector(host)?.shadowRoot?.querySelectorAll<HTMLElement>('li.te-conv-msg') ?? [])].some(
+  await waitForIn(
+    panel(page),
+    (root, b: string, s: string) =>
+      [...root.querySelectorAll<HTMLElement>('li.te-conv-msg')].some(
         (li) => li.querySelector('.te-conv-bubble')?.textContent === b && li.querySelector<HTMLElement>('.te-conv-status')?.dataset.status === s,
       ),
-    { polling: 50, timeout: 10_000 },
-    PANEL,
+    { what: `"${body}" ${status}` },
     body,
     status,
   );
@@ -222,9 +216,7 @@ describe.each(VARIANTS)('Add to Text Engagement on $name', (v) => {
     await clickIn(panel(page), `${FORM} button[type="submit"]`);
     const phoneError = await textOf(panel(page), '[data-error-for="phone"]');
     expect(phoneError).toBe('"555" is not a valid phone number (numbers without a country code are read as US).');
-    expect(
-      await page.evaluate((host) => document.querySelector(host)!.shadowRoot!.querySelector('input[name="phone"]')!.getAttribute('aria-invalid'), PANEL),
-    ).toBe('true');
+    expect(await (await waitIn(panel(page), 'input[name="phone"]')).evaluate((i) => i.getAttribute('aria-invalid'))).toBe('true');
     expect((await api('GET', `/api/candidates/${who.id}`)).status).toBe(404);
     if (v.name === 'cxm') await screenshotPanel(page, 'capture-invalid-phone.png');
 
@@ -314,11 +306,10 @@ describe('Add to Text Engagement, more', () => {
     await openTab(page, cxm, NEWCOMER.cxm.id);
     await clickIn(panel(page), 'input[name="te-consent"][value="granted"]');
     await waitIn(panel(page), 'input[name="consentSource"]');
-    const overflow = await page.evaluate((host) => {
-      const root = document.querySelector(host)!.shadowRoot!;
+    const overflow = await evalIn(panel(page), (root) => {
       const right = root.querySelector('.te-conv')!.getBoundingClientRect().right;
       return [...root.querySelectorAll('.te-conv *')].filter((el) => el.getBoundingClientRect().right > right + 1).map((el) => el.className);
-    }, PANEL);
+    });
     expect(overflow).toEqual([]);
     await screenshotPanel(page, 'capture-form-narrow.png');
     await page.close();
@@ -332,7 +323,7 @@ describe('Add to Text Engagement, more', () => {
       await openTab(page, crm, WITHOUT_PHONE.id);
       const notice = await waitIn(panel(page), '[data-notice="not-found"]');
       expect(await notice.evaluate((n) => n.textContent)).toContain('You need a Text Engagement licence to add candidates');
-      expect(await page.evaluate((host) => !!document.querySelector(host)!.shadowRoot!.querySelector('form'), PANEL)).toBe(false);
+      expect(await countIn(panel(page), 'form')).toBe(0);
       await screenshotPanel(page, 'capture-unlicensed.png');
     } finally {
       await switchTo('recruiter@acme.test');
@@ -419,9 +410,9 @@ describe.each(VARIANTS)('Record consent on $name', (v) => {
     // "Yes", agreed on the phone (the source filled in already): recorded, and the composer is there, no reload.
     await clickIn(panel(page), RECORD);
     await clickIn(panel(page), 'input[name="te-consent"][value="granted"]');
-    expect(
-      await page.evaluate((host) => document.querySelector(host)!.shadowRoot!.querySelector<HTMLInputElement>('input[name="consentSource"]')!.value, PANEL),
-    ).toBe('Candidate agreed on the phone');
+    expect(await (await waitIn(panel(page), 'input[name="consentSource"]')).evaluate((i) => (i as HTMLInputElement).value)).toBe(
+      'Candidate agreed on the phone',
+    );
     if (v.name === 'cxm') {
       await (await waitIn(panel(page), CONSENT_FORM)).scrollIntoView();
       await screenshotSettled(page, 'consent-record-form.png');

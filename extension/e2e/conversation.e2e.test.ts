@@ -5,13 +5,13 @@
  */
 import type { ElementHandle, Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { $in, clickIn, evalIn, goneIn, waitForIn, waitIn, type Scope } from './scope';
 import { screenshotPath, startStack, type Stack } from './stack';
 
-// `pierce/` reaches into shadow roots for immediate queries; waits go through inPanel() (below),
-// because waitForSelector's mutation polling doesn't see changes inside a shadow root.
+// The panel is in a closed shadow root: everything inside is reached through ./scope.
+const PANEL = 'te-conversation';
 const TEXTAREA = 'textarea.te-conv-textarea';
 const SEND = 'button.te-conv-send';
-const pierce = (css: string) => `pierce/${css}`;
 
 interface Variant {
   name: 'cxm' | 'crm';
@@ -58,6 +58,8 @@ afterAll(async () => {
 
 // ── Helpers ────────────────────────────────────────────────────────────────────────────────
 
+const panelOf = (p: Page = page): Scope => ({ page: p, host: PANEL });
+
 async function openConversation(variant: Variant, id: string, p: Page = page) {
   await p.goto(variant.profile(stack.fixturesUrl, id));
   await p.locator('::-p-aria([name="Messages"][role="tab"])').click();
@@ -72,41 +74,40 @@ async function openConversation(variant: Variant, id: string, p: Page = page) {
         url: location.href,
         hosts: hosts.length,
         parents: hosts.map((h) => h.parentElement?.outerHTML.slice(0, 160)),
-        states: hosts.map((h) => h.shadowRoot?.querySelector('.te-conv')?.outerHTML.slice(0, 300)),
         tabs,
       };
     });
-    console.error('openConversation failed', JSON.stringify(state, null, 1));
+    const shown = await evalIn(panelOf(p), (root) => root.querySelector('.te-conv')?.outerHTML.slice(0, 300));
+    console.error('openConversation failed', JSON.stringify({ ...state, shown }, null, 1));
     throw err;
   }
 }
 
-/** The thread as the panel shows it (read through the open shadow root). */
+/** The thread as the panel shows it. */
 async function shownMessages(p: Page = page): Promise<ShownMessage[]> {
-  return p.evaluate(() => {
-    const root = document.querySelector('te-conversation')?.shadowRoot;
-    return [...(root?.querySelectorAll<HTMLElement>('li.te-conv-msg') ?? [])].map((li) => ({
+  const shown = await evalIn(panelOf(p), (root) =>
+    [...root.querySelectorAll<HTMLElement>('li.te-conv-msg')].map((li) => ({
       direction: li.dataset.direction ?? '',
       body: li.querySelector('.te-conv-bubble')?.textContent ?? '',
       sender: li.querySelector('.te-conv-sender')?.textContent ?? '',
       status: li.querySelector<HTMLElement>('.te-conv-status')?.dataset.status ?? null,
       statusText: li.querySelector('.te-conv-status')?.textContent ?? '',
-    }));
-  });
+    })),
+  );
+  return shown ?? [];
 }
 
 async function waitForMessage(body: string, options: { status?: string; direction?: string; timeout?: number } = {}, p: Page = page) {
-  await p.waitForFunction(
-    (b: string, status: string | null, direction: string | null) => {
-      const root = document.querySelector('te-conversation')?.shadowRoot;
-      return [...(root?.querySelectorAll<HTMLElement>('li.te-conv-msg') ?? [])].some(
+  await waitForIn(
+    panelOf(p),
+    (root, b: string, status: string | null, direction: string | null) =>
+      [...root.querySelectorAll<HTMLElement>('li.te-conv-msg')].some(
         (li) =>
           li.querySelector('.te-conv-bubble')?.textContent === b &&
           (!direction || li.dataset.direction === direction) &&
           (!status || li.querySelector<HTMLElement>('.te-conv-status')?.dataset.status === status),
-      );
-    },
-    { timeout: options.timeout ?? 10_000, polling: 50 },
+      ),
+    { timeout: options.timeout ?? 10_000, what: `the message "${body}"` },
     body,
     options.status ?? null,
     options.direction ?? null,
@@ -114,20 +115,31 @@ async function waitForMessage(body: string, options: { status?: string; directio
 }
 
 async function panelText(p: Page = page): Promise<string> {
-  return p.evaluate(() => document.querySelector('te-conversation')?.shadowRoot?.querySelector('.te-conv')?.textContent ?? '');
+  return (await evalIn(panelOf(p), (root) => root.querySelector('.te-conv')?.textContent)) ?? '';
 }
 
 /** Waits for `css` inside the panel's shadow root. */
-async function inPanel(css: string, p: Page = page, timeout = 10_000): Promise<ElementHandle<Element>> {
-  const handle = await p.waitForFunction(
-    (sel: string) => document.querySelector('te-conversation')?.shadowRoot?.querySelector(sel) ?? null,
-    { timeout, polling: 50 },
-    css,
-  );
-  return handle.asElement() as ElementHandle<Element>;
+function inPanel(css: string, p: Page = page, timeout = 10_000): Promise<ElementHandle<HTMLElement>> {
+  return waitIn(panelOf(p), css, null, timeout);
 }
 
-async function notice(kind: string, p: Page = page): Promise<ElementHandle<Element>> {
+/** The textarea's value. */
+async function fieldValue(p: Page = page): Promise<string> {
+  return (await inPanel(TEXTAREA, p)).evaluate((el) => (el as HTMLTextAreaElement).value);
+}
+
+/** Sets the textarea's text at once (as pasting would), not key by key. */
+async function setField(text: string, p: Page = page) {
+  await (
+    await inPanel(TEXTAREA, p)
+  ).evaluate((el, t) => {
+    const area = el as HTMLTextAreaElement;
+    area.value = t;
+    area.dispatchEvent(new Event('input', { bubbles: true }));
+  }, text);
+}
+
+async function notice(kind: string, p: Page = page): Promise<ElementHandle<HTMLElement>> {
   return inPanel(`[data-notice="${kind}"]`, p);
 }
 
@@ -166,16 +178,16 @@ describe.each(VARIANTS)('Text Engagement tab on $name', (variant) => {
     await openConversation(variant, MARIA.id);
     expect(await panelText()).toContain('Maria Garcia');
     expect(await panelText()).toContain('+1 (212) 555-0101');
-    const help = await page.$eval('pierce/.te-conv-help', (el) => el.textContent);
+    const help = await (await inPanel('.te-conv-help')).evaluate((el) => el.textContent);
     expect(help).toContain('Sends by SMS');
 
     // Send, by the button: shown at once, then delivered.
     const first = unique(`Hi Maria, it's Jordan (${variant.name}).`);
     await typeMessage(first);
-    expect(await page.$eval('pierce/[data-testid="te-counter"]', (el) => el.textContent)).toBe(`${first.length} characters · 1 segment (GSM-7)`);
-    await page.click(pierce(SEND));
+    expect(await (await inPanel('[data-testid="te-counter"]')).evaluate((el) => el.textContent)).toBe(`${first.length} characters · 1 segment (GSM-7)`);
+    await clickIn(panelOf(), SEND);
     await waitForMessage(first, { direction: 'outbound', timeout: 1000 });
-    expect(await page.$eval(pierce(TEXTAREA), (el) => (el as HTMLTextAreaElement).value)).toBe('');
+    expect(await fieldValue()).toBe('');
     await waitForMessage(first, { status: 'delivered' });
 
     // Ctrl+Enter.
@@ -209,11 +221,7 @@ describe.each(VARIANTS)('Text Engagement tab on $name', (variant) => {
     await page.screenshot({ path: screenshotPath(`conversation-${variant.name}`) });
     if (variant.name === 'cxm') await screenshotPanel('composer-sms.png');
     // Leave the field empty for the next test.
-    await page.$eval(pierce(TEXTAREA), (el) => {
-      const t = el as HTMLTextAreaElement;
-      t.value = '';
-      t.dispatchEvent(new Event('input', { bubbles: true }));
-    });
+    await setField('');
   });
 
   it('a double-click on Send sends one text', async () => {
@@ -239,12 +247,12 @@ describe.each(VARIANTS)('Text Engagement tab on $name', (variant) => {
     const el = await notice('not-textable');
     expect(await el.evaluate((n) => n.getAttribute('data-reason'))).toBe('OPTED_OUT');
     expect(await el.evaluate((n) => n.textContent)).toContain('opted out');
-    expect(await page.$(pierce(TEXTAREA))).toBeNull();
+    expect(await $in(panelOf(), TEXTAREA)).toBeNull();
     // The conversation stays readable: the STOP and the automatic confirmation.
     await waitForMessage('STOP', { direction: 'inbound' });
-    await page.waitForFunction(() =>
-      [...(document.querySelector('te-conversation')?.shadowRoot?.querySelectorAll('.te-conv-sender') ?? [])].some((s) => s.textContent === 'Automatic reply'),
-    );
+    await waitForIn(panelOf(), (root) => [...root.querySelectorAll('.te-conv-sender')].some((s) => s.textContent === 'Automatic reply'), {
+      what: 'the automatic reply',
+    });
     if (variant.name === 'cxm') await screenshotPanel('composer-opted-out.png');
   });
 
@@ -253,25 +261,22 @@ describe.each(VARIANTS)('Text Engagement tab on $name', (variant) => {
     const name = await inPanel('[data-testid="te-candidate-name"]');
     expect(await name.evaluate((n) => n.textContent)).toBe(`${HTML_NAME.first} ${HTML_NAME.last}`);
     expect(await name.evaluate((n) => n.children.length)).toBe(0);
-    const injected = await page.evaluate(() => {
-      const root = document.querySelector('te-conversation')!.shadowRoot!;
-      return root.querySelectorAll('.te-conv b, .te-conv script, .te-conv img').length;
-    });
+    const injected = await evalIn(panelOf(), (root) => root.querySelectorAll('.te-conv b, .te-conv script, .te-conv img').length);
     expect(injected).toBe(0);
     // The placeholder uses the first name, as text too.
-    expect(await page.$eval(pierce(TEXTAREA), (el) => (el as HTMLTextAreaElement).placeholder)).toContain('<b>Bold</b>');
+    expect(await (await inPanel(TEXTAREA)).evaluate((el) => (el as HTMLTextAreaElement).placeholder)).toContain('<b>Bold</b>');
   });
 
   it('a WhatsApp candidate with a closed window gets the window notice and approved templates only', async () => {
     await openConversation(variant, JAMES.id);
-    expect(await page.$eval('pierce/[data-testid="te-channel"]', (el) => el.textContent)).toBe('WhatsApp');
+    expect(await (await inPanel('[data-testid="te-channel"]')).evaluate((el) => el.textContent)).toBe('WhatsApp');
     const el = await notice('whatsapp-window');
     const text = await el.evaluate((n) => n.textContent ?? '');
     expect(text).toContain('24 hours');
     expect(text).toContain('Sends by WhatsApp');
-    const offered = await page.$$eval('pierce/.te-conv-choice-name', (els) => els.map((e) => e.textContent));
+    const offered = await evalIn(panelOf(), (root) => [...root.querySelectorAll('.te-conv-choice-name')].map((e) => e.textContent));
     expect(offered).toEqual(['Interview invitation', 'Still interested?']);
-    expect(await page.$(pierce(TEXTAREA))).toBeNull();
+    expect(await $in(panelOf(), TEXTAREA)).toBeNull();
     if (variant.name === 'crm') await screenshotPanel('composer-whatsapp-window.png');
   });
 });
@@ -284,18 +289,20 @@ describe('Text Engagement tab, more', () => {
   it('an approved template reaches a WhatsApp candidate outside the window; their reply reopens free text', async () => {
     await openConversation(cxm, JAMES.id);
     await notice('whatsapp-window');
-    await page.click('pierce/input[name="te-approved-template"][value]');
-    await page.click('pierce/.te-conv-approved button[type="submit"]');
-    await page.waitForFunction(() => {
-      const root = document.querySelector('te-conversation')?.shadowRoot;
-      return [...(root?.querySelectorAll<HTMLElement>('li.te-conv-msg[data-direction="outbound"]') ?? [])].some((li) =>
-        li.querySelector('.te-conv-bubble')?.textContent?.startsWith('Hi James, this is Jordan Avery'),
-      );
-    });
+    await clickIn(panelOf(), 'input[name="te-approved-template"][value]');
+    await clickIn(panelOf(), '.te-conv-approved button[type="submit"]');
+    await waitForIn(
+      panelOf(),
+      (root) =>
+        [...root.querySelectorAll<HTMLElement>('li.te-conv-msg[data-direction="outbound"]')].some((li) =>
+          li.querySelector('.te-conv-bubble')?.textContent?.startsWith('Hi James, this is Jordan Avery'),
+        ),
+      { what: 'the template sent' },
+    );
     await reply(JAMES.phone, 'Hi! Yes I can talk.', 'whatsapp');
     await waitForMessage('Hi! Yes I can talk.', { direction: 'inbound', timeout: 2000 });
     await inPanel(TEXTAREA);
-    expect(await page.$eval('pierce/.te-conv-help', (el) => el.textContent)).toContain('Sends by WhatsApp');
+    expect(await (await inPanel('.te-conv-help')).evaluate((el) => el.textContent)).toContain('Sends by WhatsApp');
   });
 
   it('comes back with the draft when the host re-creates the Messages tab, never twice', async () => {
@@ -305,9 +312,10 @@ describe('Text Engagement tab, more', () => {
       await page.locator('::-p-aria([name="Profile"][role="tab"])').click();
       await page.locator('::-p-aria([name="Messages"][role="tab"])').click();
       await page.locator('::-p-aria([name="Text Engagement"][role="tab"])').click();
-      await page.waitForFunction(
-        (text: string) => (document.querySelector('te-conversation')?.shadowRoot?.querySelector('textarea') as HTMLTextAreaElement | null)?.value === text,
-        { polling: 50, timeout: 5000 },
+      await waitForIn(
+        panelOf(),
+        (root, text: string) => root.querySelector<HTMLTextAreaElement>('textarea')?.value === text,
+        { timeout: 5000, what: 'the draft' },
         `Draft on ${variant.name}`,
       );
       const counts = await page.evaluate(() => ({
@@ -319,94 +327,64 @@ describe('Text Engagement tab, more', () => {
       await page.evaluate(() => ([...document.querySelectorAll('[role="tab"]')].find((t) => t.textContent?.startsWith('Email')) as HTMLElement).click());
       await page.waitForFunction(() => !document.querySelector('te-conversation'), { polling: 50, timeout: 5000 });
       await page.locator('::-p-aria([name="Text Engagement"][role="tab"])').click();
-      await inPanel(TEXTAREA);
-      await page.$eval(pierce(TEXTAREA), (el) => {
-        const t = el as HTMLTextAreaElement;
-        t.value = '';
-        t.dispatchEvent(new Event('input', { bubbles: true }));
-      });
+      await setField('');
     }
   });
 
   it('picks a template from the menu and inserts the calendar link at the cursor', async () => {
     await openConversation(cxm, MARIA.id);
     await inPanel(TEXTAREA);
-    await page.click('pierce/button[aria-label="Insert a message template"]');
+    await clickIn(panelOf(), 'button[aria-label="Insert a message template"]');
     await inPanel('[role="menuitem"]');
     await screenshotPanel('composer-template-menu.png');
-    const names = await page.$$eval('pierce/.te-conv-menu-name', (els) => els.map((e) => e.textContent));
+    const names = await evalIn(panelOf(), (root) => [...root.querySelectorAll('.te-conv-menu-name')].map((e) => e.textContent));
     expect(names).toContain('Interview invitationWhatsApp approved');
     expect(names).toContain('Application received');
     await page.keyboard.press('Escape');
-    expect(await page.$('pierce/[role="menu"]')).toBeNull();
-    await page.click('pierce/button[aria-label="Insert a message template"]');
-    await (
-      await inPanel('[role="menuitem"]')
-    ).evaluate(() => {
-      const items = document.querySelector('te-conversation')!.shadowRoot!.querySelectorAll<HTMLElement>('[role="menuitem"]');
-      [...items].find((i) => i.textContent?.startsWith('Still interested?'))!.click();
-    });
-    const value = await page.$eval(pierce(TEXTAREA), (el) => (el as HTMLTextAreaElement).value);
+    expect(await $in(panelOf(), '[role="menu"]')).toBeNull();
+    await clickIn(panelOf(), 'button[aria-label="Insert a message template"]');
+    await clickIn(panelOf(), '[role="menuitem"]', 'Still interested?');
+    const value = await fieldValue();
     expect(value).toMatch(/^Hi \{\{firstName\}\}, it's \{\{recruiterName\}\}/);
     // Picking a template puts the caret after it on the next frame; let that land before the
     // test places the caret itself.
     await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
 
-    await page.$eval(pierce(TEXTAREA), (el) => {
+    await setField('Book a time here:  thanks!');
+    await (
+      await inPanel(TEXTAREA)
+    ).evaluate((el) => {
       const t = el as HTMLTextAreaElement;
-      t.value = 'Book a time here:  thanks!';
-      t.dispatchEvent(new Event('input', { bubbles: true }));
       t.focus();
       t.setSelectionRange(18, 18);
     });
-    await page.click('pierce/button[aria-label="Insert your calendar link"]');
-    const withLink = await page.$eval(pierce(TEXTAREA), (el) => (el as HTMLTextAreaElement).value);
+    await clickIn(panelOf(), 'button[aria-label="Insert your calendar link"]');
+    const withLink = await fieldValue();
     expect(withLink).toBe(`Book a time here: ${stack.serverUrl}/book/jordan-avery thanks!`);
-    await page.$eval(pierce(TEXTAREA), (el) => {
-      const t = el as HTMLTextAreaElement;
-      t.value = '';
-      t.dispatchEvent(new Event('input', { bubbles: true }));
-    });
+    await setField('');
   });
 
   it('a refused send says why next to Send and keeps the text; the counter counts segments and warns', async () => {
     await openConversation(cxm, MARIA.id);
     await typeMessage('Hi {{nickname}}, quick question');
-    await page.click(pierce(SEND));
+    await clickIn(panelOf(), SEND);
     const error = await inPanel('.te-conv-error[role="alert"]');
     expect(await error.evaluate((n) => n.textContent)).toBe('Not sent. Unknown merge field: {{nickname}}.');
-    expect(await page.$eval(pierce(TEXTAREA), (el) => (el as HTMLTextAreaElement).value)).toBe('Hi {{nickname}}, quick question');
+    expect(await fieldValue()).toBe('Hi {{nickname}}, quick question');
     expect((await shownMessages()).some((m) => m.body.includes('{{nickname}}'))).toBe(false);
 
-    const setText = (text: string) =>
-      page.$eval(
-        pierce(TEXTAREA),
-        (el, t) => {
-          const area = el as HTMLTextAreaElement;
-          area.value = t;
-          area.dispatchEvent(new Event('input', { bubbles: true }));
-        },
-        text,
-      );
-    await setText('See you soon 👋');
-    await page.waitForFunction(
-      () =>
-        document.querySelector('te-conversation')?.shadowRoot?.querySelector('[data-testid="te-counter"]')?.textContent === '14 characters · 1 segment (UCS-2)',
-      { polling: 50, timeout: 2000 },
-    );
-    await setText('x'.repeat(161));
-    await page.waitForFunction(
-      () =>
-        document.querySelector('te-conversation')?.shadowRoot?.querySelector('[data-testid="te-counter"]')?.textContent ===
-        '161 characters · 2 segments (GSM-7)',
-      { polling: 50, timeout: 2000 },
-    );
-    await setText('Lorem ipsum dolor sit amet. '.repeat(60));
+    const counterSays = (text: string) =>
+      waitForIn(panelOf(), (root, t: string) => root.querySelector('[data-testid="te-counter"]')?.textContent === t, { timeout: 2000, what: text }, text);
+    await setField('See you soon 👋');
+    await counterSays('14 characters · 1 segment (UCS-2)');
+    await setField('x'.repeat(161));
+    await counterSays('161 characters · 2 segments (GSM-7)');
+    await setField('Lorem ipsum dolor sit amet. '.repeat(60));
     const counter = await inPanel('.te-conv-counter.is-over');
     expect(await counter.evaluate((n) => n.textContent)).toBe('1,680 characters · 11 segments (GSM-7) — over the 1,600 limit');
-    expect(await page.$eval(pierce(SEND), (b) => (b as HTMLButtonElement).disabled)).toBe(true);
+    expect(await (await inPanel(SEND)).evaluate((b) => (b as HTMLButtonElement).disabled)).toBe(true);
     await screenshotPanel('composer-too-long.png');
-    await setText('');
+    await setField('');
   });
 
   it('fits a narrow panel', async () => {
@@ -414,8 +392,7 @@ describe('Text Engagement tab, more', () => {
     await narrow.setViewport({ width: 420, height: 860 });
     await openConversation(cxm, MARIA.id, narrow);
     await inPanel(TEXTAREA, narrow);
-    const overflow = await narrow.evaluate(() => {
-      const root = document.querySelector('te-conversation')!.shadowRoot!;
+    const overflow = await evalIn(panelOf(narrow), (root) => {
       const panel = root.querySelector('.te-conv')!;
       return [...root.querySelectorAll('.te-conv *')].filter((el) => el.getBoundingClientRect().right > panel.getBoundingClientRect().right + 1).length;
     });
@@ -428,7 +405,7 @@ describe('Text Engagement tab, more', () => {
     await openConversation(cxm, FAILING.id);
     const body = unique('Hello Logan');
     await typeMessage(body);
-    await page.click(pierce(SEND));
+    await clickIn(panelOf(), SEND);
     await waitForMessage(body, { status: 'failed' });
     const m = (await shownMessages()).find((x) => x.body === body)!;
     expect(m.statusText).toContain('Failed');
@@ -447,8 +424,8 @@ describe('Text Engagement tab, more', () => {
     if (await outcome.evaluate((n) => n.matches('[data-testid="te-ari-banner"]'))) {
       expect(await outcome.evaluate((n) => n.textContent)).toContain('Ari is handling this conversation');
       await screenshotPanel('composer-ari.png');
-      await page.click('pierce/[data-testid="te-ari-banner"] button');
-      await page.waitForFunction(() => !document.querySelector('te-conversation')?.shadowRoot?.querySelector('[data-testid="te-ari-banner"]'));
+      await clickIn(panelOf(), '[data-testid="te-ari-banner"] button');
+      await goneIn(panelOf(), '[data-testid="te-ari-banner"]');
     } else {
       expect((await outcome.evaluate((n) => n.textContent))!.length).toBeGreaterThan(10);
     }
@@ -473,7 +450,7 @@ describe('Text Engagement tab, more', () => {
       await openConversation(variant, MARIA.id);
       const el = await notice('not-licensed');
       expect(await el.evaluate((n) => n.textContent)).toContain('You need a Text Engagement licence to send texts.');
-      expect(await page.$(pierce(TEXTAREA))).toBeNull();
+      expect(await $in(panelOf(), TEXTAREA)).toBeNull();
       // The conversation stays readable.
       expect((await shownMessages()).length).toBeGreaterThan(0);
       if (variant.name === 'cxm') await screenshotPanel('composer-unlicensed.png');

@@ -6,12 +6,13 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import puppeteer, { type Browser, type Page } from 'puppeteer';
+import puppeteer, { type Browser, type JSHandle, type Page } from 'puppeteer';
 import { CHROMIUM, CHROMIUM_ARGS } from '../../fixtures/chromium';
 import { serveFixtures } from '../../fixtures/serve';
 import { openDatabase } from '../../server/db/client';
 import { startServer } from '../../server/main';
 import { seedDemo } from '../../server/seed/demo';
+import { shadowRoots } from './scope';
 
 export const EXTENSION_DIR = resolve(import.meta.dirname, '../../.output/chrome-mv3');
 
@@ -39,6 +40,8 @@ export interface Stack {
   signIn(email?: string, password?: string): Promise<void>;
   /** Signs in to the server's API directly (POST /api/auth/login), for a test's own requests. */
   apiSession(email?: string, password?: string): Promise<{ token: string; recruiter: { name: string } }>;
+  /** Closes the browser and starts it again on the same profile (as a person quitting and reopening it); `browser` is the new one. */
+  restartBrowser(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -65,16 +68,19 @@ export async function startStack(options: { env?: Record<string, string> } = {})
   const fixtures = await serveFixtures({ port: 0, host: '127.0.0.1' });
   const fixturesUrl = fixtures.url.replace('127.0.0.1', 'localhost');
 
-  const browser = await puppeteer.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    userDataDir: join(dir, 'profile'),
-    ignoreDefaultArgs: ['--disable-extensions'],
-    args: [...CHROMIUM_ARGS, `--disable-extensions-except=${EXTENSION_DIR}`, `--load-extension=${EXTENSION_DIR}`],
-    env: { ...process.env, TMPDIR: dir },
-  });
-  const worker = await browser.waitForTarget((t) => t.type() === 'service_worker' && t.url().startsWith('chrome-extension://'), { timeout: 15_000 });
-  const extensionId = new URL(worker.url()).host;
+  const launch = async () => {
+    const browser = await puppeteer.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      userDataDir: join(dir, 'profile'),
+      ignoreDefaultArgs: ['--disable-extensions'],
+      args: [...CHROMIUM_ARGS, `--disable-extensions-except=${EXTENSION_DIR}`, `--load-extension=${EXTENSION_DIR}`],
+      env: { ...process.env, TMPDIR: dir },
+    });
+    const worker = await browser.waitForTarget((t) => t.type() === 'service_worker' && t.url().startsWith('chrome-extension://'), { timeout: 15_000 });
+    return { browser, extensionId: new URL(worker.url()).host };
+  };
+  const { browser, extensionId } = await launch();
 
   const stack: Stack = {
     serverUrl,
@@ -84,14 +90,14 @@ export async function startStack(options: { env?: Record<string, string> } = {})
     dir,
     server,
     async page() {
-      const page = await browser.newPage();
+      const page = await stack.browser.newPage();
       // E2E_CPU_THROTTLE=6: each tab runs as on a laptop six times slower (races show sooner).
       const rate = Number(process.env.E2E_CPU_THROTTLE ?? 0);
       if (rate > 1) await (await page.createCDPSession()).send('Emulation.setCPUThrottlingRate', { rate });
       return page;
     },
     async signIn(email = 'recruiter@acme.test', password = 'demo1234') {
-      const page = await browser.newPage();
+      const page = await stack.browser.newPage();
       await page.goto(`chrome-extension://${extensionId}/options.html`);
       const url = await page.waitForSelector('input[name=serverUrl]');
       await url!.click({ count: 3 });
@@ -111,8 +117,14 @@ export async function startStack(options: { env?: Record<string, string> } = {})
       if (res.status !== 200) throw new Error(`Sign-in as ${email} failed: ${res.status} ${await res.text()}`);
       return (await res.json()) as { token: string; recruiter: { name: string } };
     },
+    async restartBrowser() {
+      await stack.browser.close();
+      const again = await launch();
+      stack.browser = again.browser;
+      stack.extensionId = again.extensionId;
+    },
     async close() {
-      await browser.close().catch(() => undefined);
+      await stack.browser.close().catch(() => undefined);
       await Promise.allSettled([server.close(), fixtures.close()]);
       rmSync(dir, { recursive: true, force: true });
     },
@@ -138,12 +150,16 @@ export function screenshotPath(name: string): string {
  * count too; endless ones (a live dot, a spinner) are left running.
  */
 export async function screenshotSettled(page: Page, name: string): Promise<void> {
-  await page.evaluate(async () => {
-    const roots: DocumentOrShadowRoot[] = [document];
-    for (const el of document.querySelectorAll('*')) if (el.shadowRoot) roots.push(el.shadowRoot);
-    const running = roots.flatMap((root) => root.getAnimations());
-    const finite = running.filter((a) => a.effect?.getComputedTiming().endTime !== Infinity);
-    await Promise.all(finite.map((a) => a.finished.catch(() => undefined)));
-  });
+  // The extension's shadow roots are closed: found through DevTools, not element.shadowRoot.
+  const roots: JSHandle<DocumentOrShadowRoot>[] = [await page.evaluateHandle(() => document), ...(await shadowRoots(page))];
+  await Promise.all(
+    roots.map(async (root) => {
+      await root.evaluate(async (r) => {
+        const finite = r.getAnimations().filter((a) => a.effect?.getComputedTiming().endTime !== Infinity);
+        await Promise.all(finite.map((a) => a.finished.catch(() => undefined)));
+      });
+      await root.dispose();
+    }),
+  );
   await page.screenshot({ path: screenshotPath(name) });
 }

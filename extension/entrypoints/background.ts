@@ -1,8 +1,8 @@
 /**
  * The background service worker: the only part of the extension that talks to the server.
- * It holds the token, answers typed requests from our own pages and content scripts, keeps
- * one event stream open while any tab listens, fans events out, and shows unread replies on
- * the toolbar badge.
+ * It holds the token (in storage.session: lib/storage.ts), answers typed requests from our own
+ * pages and content scripts (sign-in and sign-out from our pages only), keeps one event stream
+ * open while any tab listens, fans events out, and shows unread replies on the toolbar badge.
  */
 import { browser } from 'wxt/browser';
 import { defineBackground } from 'wxt/utils/define-background';
@@ -13,12 +13,17 @@ import { relayedEndpoints, type Outputs, type PushEvent, type RelayedName, type 
 import { EVENTS_PORT } from '../lib/protocol-names';
 import { callInputOf } from '../lib/relayed';
 import { createRelayHandler, type RelayHandlers } from '../lib/relay-server';
-import { serverUrlItem, sessionItem } from '../lib/storage';
+import { legacySessionItem, serverUrlItem, sessionItem } from '../lib/storage';
 import { LOOKUP_CACHE_MS, UNREAD_REFRESH_AFTER_MS } from '../lib/tuning';
 
 type Port = ReturnType<typeof browser.runtime.connect>;
 
 export default defineBackground(() => {
+  // The session is for trusted contexts only (the default, said here so it stays so): content
+  // scripts can't read the token. One kept on disk by an earlier version is dropped.
+  void browser.storage.session.setAccessLevel?.({ accessLevel: 'TRUSTED_CONTEXTS' }).catch(() => undefined);
+  void legacySessionItem.removeValue();
+
   const ports = new Set<Port>();
   let streamConnected = false;
   let unread = 0;
@@ -168,7 +173,10 @@ export default defineBackground(() => {
   }
 
   // ── Requests from our own contexts only (validation and dispatch: lib/relay-server.ts) ──
-  browser.runtime.onMessage.addListener(createRelayHandler({ handlers, runtimeId: browser.runtime.id }));
+  browser.runtime.onMessage.addListener(
+    // The worker runs at the extension's own origin (chrome-extension://<id>, moz-extension://<uuid>).
+    createRelayHandler({ handlers, runtimeId: browser.runtime.id, extensionOrigin: `${location.protocol}//${location.host}` }),
+  );
 
   // ── Pushed events: one stream while any tab listens ─────────────────────────────────────
   function broadcast(event: PushEvent) {

@@ -22,6 +22,10 @@ const DIR = join(import.meta.dirname, '__fixtures__');
 const HOST_PAGES = join(import.meta.dirname, '../../fixtures/hosts');
 const captured = JSON.parse(readFileSync(join(DIR, 'captured.json'), 'utf8')) as CapturedPage[];
 const ORIGIN = 'http://localhost:8788';
+/** The host's own pages (its production hostname). */
+const PRODUCTION_ORIGIN = 'https://acme.icims.com';
+/** On the demo pages (this machine) the adapters run only while the demo is in play (hosts/allowed.ts). */
+const DEMO = { demoPages: true } as const;
 
 const hostCandidates = [...demoCandidates, ...atsOnlyCandidates].filter((c) => c.org === 'acme');
 const names = new Map(hostCandidates.map((c) => [c.atsId, `${c.firstName} ${c.lastName}`.trim()]));
@@ -71,13 +75,29 @@ describe.each(adapters.map((a) => [a.name, a] as const))('%s adapter', (name, ad
       load(name, state);
       expect(adapter.matches(location, document)).toBe(true);
       expect(other.matches(location, document)).toBe(false);
-      expect(adapterFor(location, document)).toBe(adapter);
+      expect(adapterFor(location, document, DEMO)).toBe(adapter);
     }
     load(name, 'search', 'http://127.0.0.1:41234');
-    expect(adapterFor(location, document)).toBe(adapter);
+    expect(adapterFor(location, document, DEMO)).toBe(adapter);
     // Without its application-name marker it is not the host (same port, same path).
     document.querySelector('meta[name="application-name"]')!.setAttribute('content', 'Something else');
-    expect(adapterFor(location, document)).toBeNull();
+    expect(adapterFor(location, document, DEMO)).toBeNull();
+  });
+
+  it("runs on its host's own pages, and on the demo pages only while they are allowed; never elsewhere, whatever the markers", () => {
+    expect(adapter.allowedPages.length).toBeGreaterThan(0);
+    load(name, 'search', PRODUCTION_ORIGIN);
+    expect(adapterFor(location, document, { demoPages: false })).toBe(adapter);
+    for (const origin of [ORIGIN, 'http://127.0.0.1:41234']) {
+      load(name, 'search', origin);
+      expect(adapterFor(location, document, { demoPages: false })).toBeNull();
+      expect(adapterFor(location, document, DEMO)).toBe(adapter);
+    }
+    // The same markup anywhere else is not the host: a look-alike, or the host's name over http.
+    for (const origin of ['https://icims.com.example.net', 'https://example-icims.com', 'http://acme.icims.com', 'https://localhost:8788']) {
+      load(name, 'search', origin);
+      expect(adapterFor(location, document, DEMO), origin).toBeNull();
+    }
   });
 
   it('search page 1: page kind, 50 rows with ids, name elements and checkboxes', () => {
@@ -306,6 +326,6 @@ describe('the adapters', () => {
   it('match no page without a known application-name', () => {
     window.happyDOM.setURL('http://localhost:8788/cxm/candidates');
     document.documentElement.innerHTML = '<head><meta name="application-name" content="Other"></head><body class="cxm crm"></body>';
-    expect(adapterFor(location, document)).toBeNull();
+    expect(adapterFor(location, document, DEMO)).toBeNull();
   });
 });

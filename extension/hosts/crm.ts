@@ -8,6 +8,7 @@
  */
 import { phoneTypeOf, textOf } from './details';
 import { markedBy, searchPage, type SearchMarkup } from './page';
+import { CRM_PAGES } from './pages';
 import { messagesTabs, type TabStripMarkup } from './tab-strip';
 import type { HostAdapter, PageKind } from './types';
 
@@ -70,6 +71,8 @@ const pageAttr = () => document.body?.dataset.crmPage;
 
 export const crm: HostAdapter = {
   name: 'crm',
+
+  allowedPages: CRM_PAGES,
 
   matches: markedBy(APPLICATION_NAME, BODY_CLASS),
 

@@ -7,6 +7,7 @@
  */
 import { ownTexts, phoneTypeOf, textOf } from './details';
 import { markedBy, searchPage, type SearchMarkup } from './page';
+import { CXM_PAGES } from './pages';
 import { messagesTabs, type TabStripMarkup } from './tab-strip';
 import type { HostAdapter, PageKind } from './types';
 
@@ -67,6 +68,8 @@ const tabMarkup: TabStripMarkup = {
 
 export const cxm: HostAdapter = {
   name: 'cxm',
+
+  allowedPages: CXM_PAGES,
 
   matches: markedBy(APPLICATION_NAME, BODY_CLASS),
 

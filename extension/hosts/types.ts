@@ -61,6 +61,12 @@ export interface CandidateDetails {
 
 export interface HostAdapter {
   readonly name: 'cxm' | 'crm';
+  /**
+   * The host's own pages (match patterns, as in the manifest: its production hostnames). The
+   * adapter runs nowhere else, whatever a page's markers say, apart from the demo pages while
+   * they are allowed (hosts/allowed.ts).
+   */
+  readonly allowedPages: readonly string[];
   /** True on pages of this host, told by the page's own markers, never by its port (checked once per page load). */
   matches(location: Location, document: Document): boolean;
   /** What the current view is (changes on soft navigation). */

@@ -96,6 +96,15 @@ export const extensionRequests = {
 
 export type ExtensionRequestName = keyof typeof extensionRequests;
 
+/**
+ * Requests only the extension's own pages (the options page, the toolbar popup) may make, never
+ * a content script: which server to sign in to and as whom, and signing out. A content script
+ * lives in a page the extension doesn't control; whatever that page makes of it, it can't send
+ * the recruiter's next texts to another server or sign them out. The background refuses these
+ * from anywhere else with FORBIDDEN (lib/relay-server.ts).
+ */
+export const extensionPageOnlyRequests: readonly ExtensionRequestName[] = ['session.signIn', 'session.signOut'];
+
 export interface Session {
   serverUrl: string;
   signedIn: boolean;
@@ -147,7 +156,8 @@ export type Result<T> = { ok: true; data: T } | { ok: false; error: RelayError }
 export interface RelayError {
   /**
    * The server's code (OPTED_OUT, NOT_LICENSED, VALIDATION...) or the relay's own: SIGNED_OUT,
-   * OFFLINE, BAD_REQUEST, BAD_RESPONSE (the server answered in a shape the contract does not say).
+   * OFFLINE, BAD_REQUEST, BAD_RESPONSE (the server answered in a shape the contract does not say),
+   * FORBIDDEN (a request only the extension's own pages may make, from a content script).
    */
   code: string;
   message: string;

@@ -1,16 +1,23 @@
 /**
  * The background's message validation (lib/relay-server.ts): only our own contexts, only our
- * envelope, only known requests; inputs checked with the zod schemas before a handler runs; every
- * outcome a Result.
+ * envelope, only known requests; signing in and out only from our own pages; inputs checked with
+ * the zod schemas before a handler runs; every outcome a Result.
  */
 import { describe, expect, it, vi } from 'vitest';
 import { RelayFailure } from './api-client';
 import { contract, type EndpointSpec } from '../../shared/contract';
 import { relayedEndpoints, type RelayBinding, type RequestName } from './protocol';
-import { createRelayHandler, type RelayHandlers } from './relay-server';
+import { createRelayHandler, fromExtensionPage, type RelayHandlers } from './relay-server';
 
 const RUNTIME_ID = 'abcdefghijklmnopabcdefghijklmnop';
-const ours = { id: RUNTIME_ID, url: `chrome-extension://${RUNTIME_ID}/content-scripts/content.js` };
+const EXTENSION_ORIGIN = `chrome-extension://${RUNTIME_ID}`;
+/** Our content script: the browser gives the web page's URL (and its tab). */
+const contentScript = { id: RUNTIME_ID, url: 'https://acme.icims.com/cxm/candidates/10001', tab: { id: 7 } };
+/** The options page, opened in a tab. */
+const optionsPage = { id: RUNTIME_ID, url: `${EXTENSION_ORIGIN}/options.html`, tab: { id: 8 } };
+/** The toolbar popup (no tab). */
+const popup = { id: RUNTIME_ID, url: `${EXTENSION_ORIGIN}/popup.html` };
+const ours = optionsPage;
 
 function setup() {
   const calls: { name: RequestName; input: unknown }[] = [];
@@ -21,7 +28,7 @@ function setup() {
         return { handled: name };
       }),
   });
-  return { calls, handle: createRelayHandler({ handlers, runtimeId: RUNTIME_ID }) };
+  return { calls, handle: createRelayHandler({ handlers, runtimeId: RUNTIME_ID, extensionOrigin: EXTENSION_ORIGIN }) };
 }
 
 const envelope = (name: string, input?: unknown) => ({ kind: 'te.request', name, input });
@@ -34,6 +41,46 @@ describe('relay message validation', () => {
     expect(handle(message, {})).toBeUndefined();
     expect(handle(message, undefined as unknown as { id?: string })).toBeUndefined();
     expect(calls).toEqual([]);
+  });
+
+  it("accepts sign-in and sign-out only from the extension's own pages: from a content script they are FORBIDDEN, whatever the input, and nothing is called", async () => {
+    const { calls, handle } = setup();
+    const signIn = envelope('session.signIn', { serverUrl: 'https://attacker.example', email: 'r@acme.test', password: 'pw' });
+    const forbidden = { ok: false, error: { code: 'FORBIDDEN', message: 'Sign in and out on the Text Engagement options page.', status: 403 } };
+    for (const sender of [
+      contentScript,
+      { ...contentScript, url: 'http://localhost:8788/cxm/candidates' },
+      { id: RUNTIME_ID },
+      { id: RUNTIME_ID, url: 'not a url' },
+      // Another extension's page, or a page dressed in our id.
+      { id: RUNTIME_ID, url: 'chrome-extension://otherextensionidotherextensionid/options.html' },
+      { id: RUNTIME_ID, url: `https://${RUNTIME_ID}.example/options.html` },
+    ]) {
+      expect(await handle(signIn, sender), JSON.stringify(sender)).toEqual(forbidden);
+      expect(await handle(envelope('session.signOut', {}), sender), JSON.stringify(sender)).toEqual(forbidden);
+    }
+    expect(calls).toEqual([]);
+
+    // The options page (in a tab or not) and the toolbar popup may.
+    for (const sender of [optionsPage, popup]) {
+      expect(await handle(signIn, sender)).toEqual({ ok: true, data: { handled: 'session.signIn' } });
+      expect(await handle(envelope('session.signOut', {}), sender)).toEqual({ ok: true, data: { handled: 'session.signOut' } });
+    }
+    // Everything else a content script asks for is answered as before.
+    expect(await handle(envelope('session.get'), contentScript)).toEqual({ ok: true, data: { handled: 'session.get' } });
+    expect(await handle(envelope('candidates.lookup', { ids: ['10001'] }), contentScript)).toEqual({ ok: true, data: { handled: 'candidates.lookup' } });
+    expect(calls.map((c) => c.name)).toEqual(['session.signIn', 'session.signOut', 'session.signIn', 'session.signOut', 'session.get', 'candidates.lookup']);
+  });
+
+  it('fromExtensionPage: the sender URL is at our own origin (Chrome or Firefox)', () => {
+    expect(fromExtensionPage(optionsPage, EXTENSION_ORIGIN)).toBe(true);
+    expect(fromExtensionPage(popup, EXTENSION_ORIGIN)).toBe(true);
+    expect(
+      fromExtensionPage({ url: 'moz-extension://0b9d7a6e-1c2f-4d1e-9f0a-2b3c4d5e6f70/options.html' }, 'moz-extension://0b9d7a6e-1c2f-4d1e-9f0a-2b3c4d5e6f70'),
+    ).toBe(true);
+    expect(fromExtensionPage(contentScript, EXTENSION_ORIGIN)).toBe(false);
+    expect(fromExtensionPage({}, EXTENSION_ORIGIN)).toBe(false);
+    expect(fromExtensionPage({ url: `${EXTENSION_ORIGIN}.evil.example/x` }, EXTENSION_ORIGIN)).toBe(false);
   });
 
   it('ignores messages without our envelope', () => {
@@ -150,7 +197,7 @@ describe('relay message validation', () => {
         throw new TypeError('oops');
       },
     } as unknown as RelayHandlers;
-    const handle = createRelayHandler({ handlers, runtimeId: RUNTIME_ID });
+    const handle = createRelayHandler({ handlers, runtimeId: RUNTIME_ID, extensionOrigin: EXTENSION_ORIGIN });
     expect(await handle(envelope('messages.send', { candidateId: '10001', body: 'Hi', idempotencyKey: 'key-12345678' }), ours)).toEqual({
       ok: false,
       error: refusal,

@@ -76,6 +76,8 @@ export const bulkText: Feature = {
         const created = await createShadowRootUi<() => void>(ctx, {
           name: 'te-bulk-text',
           position: 'modal',
+          // Closed: the host page's scripts see no shadowRoot, so they can't read or script the popup.
+          mode: 'closed',
           zIndex: 2147483000,
           // Keys typed in the popup stay ours: the host's shortcuts never see them.
           isolateEvents: true,

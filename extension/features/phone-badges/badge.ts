@@ -4,6 +4,9 @@
  * have no `customElements`; attachShadow works on any valid custom-element name). A few lines
  * of inline CSS and an inline SVG, built synchronously, so 50 badges cost next to nothing.
  * Every string is set as text or as an attribute value, never parsed as HTML.
+ *
+ * The shadow roots are closed: the host page's scripts see `shadowRoot === null` and cannot read
+ * or script what is inside. Only this module keeps them (`shadowOf`).
  */
 import type { Channel } from '../../../shared/api';
 
@@ -16,6 +19,20 @@ export const BADGE_LABELS: Record<Channel, string> = {
 };
 
 export const SIGN_IN_TEXT = 'Sign in to Text Engagement to see who you can text';
+
+/** The closed shadow roots this module attached, by their host. */
+const roots = new WeakMap<HTMLElement, ShadowRoot>();
+
+function attachClosed(host: HTMLElement): ShadowRoot {
+  const root = host.attachShadow({ mode: 'closed' });
+  roots.set(host, root);
+  return root;
+}
+
+/** The shadow root of a badge or notice made here (null for any other element). */
+export function shadowOf(host: HTMLElement): ShadowRoot | null {
+  return roots.get(host) ?? null;
+}
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 /** A telephone handset (the shape of Material Icons' "call", Apache-2.0). */
@@ -44,7 +61,7 @@ span[data-channel=whatsapp]{background:#e6f6ee;color:#067647;box-shadow:inset 0 
 export function createBadge(id: string, channel: Channel): HTMLElement {
   const host = document.createElement(BADGE_TAG);
   host.setAttribute('data-candidate-id', id);
-  const root = host.attachShadow({ mode: 'open' });
+  const root = attachClosed(host);
   const style = document.createElement('style');
   style.textContent = BADGE_CSS;
   const icon = document.createElement('span');
@@ -56,7 +73,7 @@ export function createBadge(id: string, channel: Channel): HTMLElement {
 }
 
 export function setBadgeChannel(badge: HTMLElement, channel: Channel): void {
-  const icon = badge.shadowRoot?.querySelector('span');
+  const icon = shadowOf(badge)?.querySelector('span');
   if (!icon || icon.dataset.channel === channel) return;
   icon.dataset.channel = channel;
   icon.setAttribute('aria-label', BADGE_LABELS[channel]);
@@ -73,7 +90,7 @@ button:focus-visible{outline:3px solid #7aa7ff;outline-offset:2px}`;
 /** One small notice: signed out, so no badges; the button opens the extension's sign-in page. */
 export function createSignInNotice(onSignIn: () => void): HTMLElement {
   const host = document.createElement(NOTICE_TAG);
-  const root = host.attachShadow({ mode: 'open' });
+  const root = attachClosed(host);
   const style = document.createElement('style');
   style.textContent = NOTICE_CSS;
   const box = document.createElement('div');

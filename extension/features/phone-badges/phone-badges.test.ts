@@ -13,7 +13,7 @@ import { adapters } from '../../hosts';
 import type { HostAdapter } from '../../hosts/types';
 import type { PushEvent, Result } from '../../lib/protocol';
 import { testCandidate } from '../../test-support/candidate';
-import { BADGE_LABELS, SIGN_IN_TEXT } from './badge';
+import { BADGE_LABELS, shadowOf, SIGN_IN_TEXT } from './badge';
 
 const relay = vi.hoisted(() => ({
   request: vi.fn(),
@@ -72,7 +72,7 @@ const badgeOf = (adapter: HostAdapter, id: string) => {
   const next = adapter.rows().find((r) => r.id === id)!.nameElement.nextElementSibling;
   return next?.localName === 'te-phone-badge' ? (next as HTMLElement) : null;
 };
-const label = (badge: HTMLElement | null) => badge?.shadowRoot?.querySelector('[role="img"]')?.getAttribute('aria-label') ?? null;
+const label = (badge: HTMLElement | null) => (badge && shadowOf(badge)?.querySelector('[role="img"]')?.getAttribute('aria-label')) ?? null;
 const push = (event: PushEvent) => relay.listeners.forEach((l) => l(event));
 
 let controller: AbortController;
@@ -97,7 +97,9 @@ describe.each(adapters.map((a) => [a.name, a] as const))('phone badges on %s', (
       expect(!!badge, row.id).toBe(textable);
       if (badge) {
         expect(label(badge)).toBe(Number(row.id) % 4 === 0 ? BADGE_LABELS.whatsapp : BADGE_LABELS.sms);
-        expect(badge.shadowRoot!.querySelector('[role="img"]')!.getAttribute('title')).toBe(label(badge));
+        expect(shadowOf(badge)!.querySelector('[role="img"]')!.getAttribute('title')).toBe(label(badge));
+        // Closed: the host page's scripts cannot reach inside.
+        expect(badge.shadowRoot).toBeNull();
       }
     }
     expect(document.querySelectorAll('te-phone-badge')).toHaveLength(24);
@@ -231,8 +233,10 @@ describe.each(adapters.map((a) => [a.name, a] as const))('phone badges on %s', (
     const notices = document.querySelectorAll('te-signin-notice');
     expect(notices).toHaveLength(1);
     expect(notices[0]!.nextElementSibling).toBe(adapter.resultsGrid());
-    expect(notices[0]!.shadowRoot!.textContent).toContain(SIGN_IN_TEXT);
-    notices[0]!.shadowRoot!.querySelector('button')!.click();
+    expect(notices[0]!.shadowRoot).toBeNull();
+    const notice = shadowOf(notices[0] as HTMLElement)!;
+    expect(notice.textContent).toContain(SIGN_IN_TEXT);
+    notice.querySelector('button')!.click();
     expect(relay.request).toHaveBeenLastCalledWith('ui.openOptions', {});
 
     // A re-render keeps one notice; signing in (pushed) removes it and brings the badges.

@@ -1,6 +1,7 @@
 /**
  * The composer: "Message" field with the channel in its help text, a character and segment
- * counter, template / Ari / calendar-link tools below it, and Send (or Ctrl/Cmd+Enter).
+ * counter, template / Ari / calendar-link tools below it, and Send (or Ctrl/Cmd+Enter), which
+ * send only on the person's own click or keys (ui/trusted.ts).
  */
 import type { ComponentChildren } from 'preact';
 import { useRef } from 'preact/hooks';
@@ -8,6 +9,7 @@ import type { Template } from '../../../shared/api';
 import { countSegments, MAX_BODY_CHARACTERS } from '../../../shared/segments';
 import { channelName } from './format';
 import { plural } from '../../ui/format';
+import { onlyTrusted, stayOnPage } from '../../ui/trusted';
 import { AriIcon, CalendarIcon, SendIcon, TemplateIcon } from './icons';
 import { ToolMenu } from './Menu';
 import type { ConversationStore } from './store';
@@ -76,23 +78,20 @@ export function Composer({ store, footNote }: { store: ConversationStore; footNo
     } else insertAtCursor(t.body, t.id);
   }
 
-  async function submit(e?: Event) {
-    e?.preventDefault();
+  async function submit(e: Event) {
+    e.preventDefault();
     if (store.sending.value || over || !store.reachable.value) return;
     const ok = await store.send();
     if (ok) field.current?.focus();
   }
 
   function onKeyDown(e: KeyboardEvent) {
-    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
-      e.preventDefault();
-      void submit();
-    }
+    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) void submit(e);
   }
 
   const { field: fieldId, help: helpId } = ids.current;
   return (
-    <form class="te-conv-composer" onSubmit={submit} aria-label="Send a text">
+    <form class="te-conv-composer" onSubmit={stayOnPage} aria-label="Send a text">
       <div class="te-conv-field-head">
         <label class="te-conv-label" for={fieldId}>
           Message
@@ -109,7 +108,7 @@ export function Composer({ store, footNote }: { store: ConversationStore; footNo
           placeholder={`Write a text to ${candidate.firstName || 'the candidate'}…`}
           aria-describedby={helpId}
           onInput={(e) => store.setDraft((e.currentTarget as HTMLTextAreaElement).value)}
-          onKeyDown={onKeyDown}
+          onKeyDown={onlyTrusted(onKeyDown)}
         />
         <div class="te-conv-toolbar">
           <div class="te-conv-tools" role="group" aria-label="Add to the message">
@@ -172,6 +171,7 @@ export function Composer({ store, footNote }: { store: ConversationStore; footNo
             disabled={sending || !text.trim() || over || offline}
             aria-keyshortcuts="Control+Enter Meta+Enter"
             title="Send (Ctrl+Enter)"
+            onClick={onlyTrusted((e) => void submit(e))}
           >
             {sending ? 'Sending…' : 'Send'}
             <SendIcon />

@@ -5,6 +5,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { menuKeyTarget } from '../../ui/menu-keys';
+import { onPointerDownOutside } from '../../ui/outside';
 
 export interface MenuItem {
   key: string | number;
@@ -33,13 +34,11 @@ export function ToolMenu(props: {
   useEffect(() => {
     if (!open) return;
     items()[0]?.focus();
-    // A click anywhere else closes it (events from the page arrive retargeted, so use the path).
-    const away = (e: Event) => {
-      const path = e.composedPath();
-      if (!path.includes(menu.current!) && !path.includes(trigger.current!)) setOpen(false);
-    };
-    document.addEventListener('pointerdown', away, true);
-    return () => document.removeEventListener('pointerdown', away, true);
+    // A click anywhere else closes it (on the page, or elsewhere in the panel).
+    return onPointerDownOutside(
+      () => [menu.current, trigger.current],
+      () => setOpen(false),
+    );
   }, [open]);
 
   const close = (focusTrigger: boolean) => {

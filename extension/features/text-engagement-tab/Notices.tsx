@@ -2,6 +2,7 @@
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import type { Candidate } from '../../../shared/api';
+import { onlyTrusted, stayOnPage } from '../../ui/trusted';
 import { ConsentOrigin } from './consent/ConsentOrigin';
 import { RecordConsentButton, RecordConsentForm } from './consent/RecordConsent';
 import type { ConsentStore } from './consent/store';
@@ -129,13 +130,7 @@ export function WhatsAppWindowNotice({ store }: { store: ConversationStore }) {
       {approved.length === 0 ? (
         <p class="te-conv-notice-em">Your organization has no WhatsApp-approved templates yet.</p>
       ) : (
-        <form
-          class="te-conv-approved"
-          onSubmit={(e) => {
-            e.preventDefault();
-            if (template) void store.send({ body: template.body, templateId: template.id });
-          }}
-        >
+        <form class="te-conv-approved" onSubmit={stayOnPage}>
           <fieldset>
             <legend>Approved templates</legend>
             {approved.map((t) => (
@@ -150,7 +145,15 @@ export function WhatsAppWindowNotice({ store }: { store: ConversationStore }) {
           </fieldset>
           <div class="te-conv-approved-actions">
             <span class="te-conv-help">Sends by WhatsApp</span>
-            <button type="submit" class="te-conv-send" disabled={!template || sending}>
+            <button
+              type="submit"
+              class="te-conv-send"
+              disabled={!template || sending}
+              onClick={onlyTrusted((e) => {
+                e.preventDefault();
+                if (template) void store.send({ body: template.body, templateId: template.id });
+              })}
+            >
               {sending ? 'Sending…' : 'Send template'}
               <SendIcon />
             </button>

@@ -59,6 +59,8 @@ export const textEngagementTab: Feature = {
       uiPromise ??= createShadowRootUi<HTMLElement>(ctx, {
         name: 'te-conversation',
         position: 'inline',
+        // Closed: the host page's scripts see no shadowRoot, so they can't read or script the panel.
+        mode: 'closed',
         anchor: () => anchor,
         // Keys typed in the composer stay ours: the host's shortcuts never see them.
         isolateEvents: true,

@@ -1,5 +1,9 @@
-/** "Delete …?" asked in place: focused when it appears; Escape or Cancel keeps everything. */
+/**
+ * "Delete …?" asked in place: focused when it appears; Escape or Cancel keeps everything; Delete
+ * acts only on the person's own click or key (ui/trusted.ts).
+ */
 import { useLayoutEffect, useRef } from 'preact/hooks';
+import { onlyTrusted } from '../trusted';
 import type { CampaignStore } from './store';
 
 let counter = 0;
@@ -51,7 +55,13 @@ export function ConfirmDelete({
         {text}
       </p>
       <div class="te-cv-actions">
-        <button type="button" class="te-button te-cv-danger-solid" disabled={!!busy} onClick={onConfirm} data-testid="te-cv-confirm-delete">
+        <button
+          type="button"
+          class="te-button te-cv-danger-solid"
+          disabled={!!busy}
+          onClick={onlyTrusted(() => onConfirm())}
+          data-testid="te-cv-confirm-delete"
+        >
           {busy?.startsWith('delete') ? 'Deleting…' : confirmLabel}
         </button>
         <button type="button" class="te-button" disabled={!!busy} onClick={cancel}>

@@ -7,6 +7,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { menuKeyTarget } from '../menu-keys';
+import { onPointerDownOutside } from '../outside';
 
 export interface MenuItem {
   label: string;
@@ -40,11 +41,10 @@ export function MenuButton(props: {
 
   useEffect(() => {
     if (!open) return;
-    const away = (e: Event) => {
-      if (wrap.current && !e.composedPath().includes(wrap.current)) setOpen(false);
-    };
-    document.addEventListener('pointerdown', away, true);
-    return () => document.removeEventListener('pointerdown', away, true);
+    return onPointerDownOutside(
+      () => [wrap.current],
+      () => setOpen(false),
+    );
   }, [open]);
 
   const onKeyDown = (e: KeyboardEvent) => {

@@ -8,6 +8,7 @@ import type { CampaignMessage, Review } from '../../../shared/api';
 import { ConfirmDelete } from './ConfirmDelete';
 import { formatDuration, formatInZone, formatWhen, reasonLabel, recipientName } from './format';
 import { plural } from '../format';
+import { onlyTrusted } from '../trusted';
 import { More, Send } from './icons';
 import { MenuButton } from './MenuButton';
 import { ElsewhereNotice, ErrorNotice, Notice, useFocusOnMount } from './Notice';
@@ -235,7 +236,7 @@ export function ReviewPanel({
           type="button"
           class="te-button te-button-primary"
           disabled={!!busy || review.eligible === 0}
-          onClick={() => void store.commit()}
+          onClick={onlyTrusted(() => void store.commit())}
           data-testid="te-cv-commit"
         >
           {!later && <Send />}
