@@ -346,6 +346,7 @@ for (const v of VARIANTS) {
         expect(await textOf(d, '[data-testid=te-cv-elsewhere]', 'Updated elsewhere')).toContain('Reload');
         await valueIs(d, '[data-testid=te-cv-name-input]', name);
         await valueIs(d, '[data-testid=te-cv-job-input]', job);
+        await shot(page, `bulk-${v.name}-04b-updated-elsewhere`);
         if (v.name === 'cxm') {
           await clickIn(d, '[data-testid=te-cv-ari-toggle]');
           await waitIn(d, '[data-testid=te-cv-sequence] option', 'Interest check');
