@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { isLoopbackHost, loadConfig, type AppConfig } from './config.js';
+import { isLoopbackHostname } from '../shared/loopback.js';
+import { loadConfig, type AppConfig } from './config.js';
 import type { Db } from './db/client.js';
 import { consoleLogger, type Deps, type Logger } from './deps.js';
 import { systemClock, type Clock } from './lib/clock.js';
@@ -133,7 +134,7 @@ export function createApp(options: CreateAppOptions) {
   app.route('/book', bookingRoutes(services));
   // Anyone who reaches the simulator's pages can read every candidate's texts and answer as them:
   // served to this machine only, unless SIMULATOR_PUBLIC=1 says a shared demo server wants them.
-  if (isSimulator(provider) && (isLoopbackHost(config.host) || config.simulatorPublic)) {
+  if (isSimulator(provider) && (isLoopbackHostname(config.host) || config.simulatorPublic)) {
     app.route('/simulator', simulatorRoutes(deps, provider));
   }
 

@@ -3,7 +3,6 @@
  * a wrong value stops start-up with one line naming the variable.
  */
 import { z } from 'zod';
-import { isLoopbackHostname } from '../shared/loopback.js';
 import { httpUrl, optionalString, wholeNumber } from './lib/env-schema.js';
 import {
   DEFAULT_SEND_RATE,
@@ -114,6 +113,3 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (problem) throw new ConfigError(`Invalid configuration: ${problem}`);
   return config;
 }
-
-/** A bind address only this machine can reach. */
-export const isLoopbackHost = isLoopbackHostname;

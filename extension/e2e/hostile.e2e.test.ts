@@ -15,7 +15,7 @@
  */
 import type { CDPSession, Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clickIn, shadowRootOf, waitIn, type Scope } from './scope';
+import { clickIn, evalIn, shadowRootOf, waitIn, type Scope } from './scope';
 import { startStack, type Stack } from './stack';
 
 const PANEL = 'te-conversation';
@@ -106,8 +106,11 @@ describe('On the demo pages', () => {
     const marker = await page.evaluate(() => ((window as unknown as { __sameDocument: number }).__sameDocument = Math.random()));
     // The content script is there (its world exists) but treats the page as no ATS of its own.
     const world = await contentScriptWorld(page);
+    // Its first step is reading the server URL of the last sign-in; once a read of the same key
+    // from its world has been answered (storage calls are answered in order), so has its own, and
+    // it has decided (synchronously after that answer): no ATS here.
+    await world.evaluate("chrome.storage.local.get('serverUrl').then(() => new Promise((done) => setTimeout(done, 0)))");
     await world.session.detach();
-    await sleep(1000);
     expect(await page.evaluate(() => document.querySelectorAll('te-phone-badge, te-signin-notice, [data-te-bulk-text]').length)).toBe(0);
 
     // Signed in to the demo server (http://localhost:…): this page is the demo's ATS now.
@@ -175,7 +178,15 @@ describe('The page’s own scripts', () => {
       form.dispatchEvent(new SubmitEvent('submit', { bubbles: true, cancelable: true }));
       area.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', ctrlKey: true, bubbles: true, cancelable: true, composed: true }));
     });
-    await sleep(1500);
+    // A send that ran would have shown its text in the thread at once (before the server answers),
+    // and emptied the field: after the page's next frame, neither happened.
+    await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => setTimeout(done, 0))));
+    const shown = await evalIn(
+      panel,
+      (root, text) => [...root.querySelectorAll('li.te-conv-msg .te-conv-bubble')].filter((b) => b.textContent === text).length,
+      body,
+    );
+    expect(shown).toBe(0);
     const sent = async () => {
       const res = await fetch(`${stack.serverUrl}/api/candidates/10001/messages`, { headers: { authorization: `Bearer ${token}` } });
       return ((await res.json()) as { messages: { body: string }[] }).messages.filter((m) => m.body === body).length;

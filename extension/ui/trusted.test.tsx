@@ -9,8 +9,9 @@ import { signal } from '@preact/signals';
 import { render } from 'preact';
 import { act } from 'preact/test-utils';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { CampaignDetail, CampaignMessage, Review, Template } from '../../shared/api';
+import type { CampaignDetail, Template } from '../../shared/api';
 import type { ConversationStore } from '../features/text-engagement-tab/store';
+import { testCampaign, testCampaignMessage, testReview } from '../test-support/campaign';
 import { testCandidate } from '../test-support/candidate';
 import { userClick, userKeyDown } from '../test-support/user-input';
 
@@ -137,55 +138,9 @@ describe('the composer', () => {
 });
 
 describe('campaigns', () => {
-  const stats = { recipients: 3, queued: 0, sent: 0, delivered: 0, failed: 0, unknown: 0, skipped: {}, replied: 0, optedOut: 0, total: 0, done: 0 };
-  const campaign = (patch: Partial<CampaignDetail> = {}): CampaignDetail => ({
-    id: 7,
-    name: 'Pickers',
-    jobTitle: null,
-    description: null,
-    status: 'draft',
-    assistant: { enabled: false, sequenceId: null },
-    createdBy: { id: 1, name: 'Jordan Avery' },
-    createdAt: '2026-11-28T10:00:00.000Z',
-    updatedAt: '2026-11-28T10:00:00.000Z',
-    sentAt: null,
-    recipients: 3,
-    eligible: 2,
-    excluded: {},
-    stats,
-    nextSendAt: null,
-    messages: [],
-    ...patch,
-  });
-  const message = (patch: Partial<CampaignMessage> = {}): CampaignMessage => ({
-    id: 11,
-    campaignId: 7,
-    body: 'Hi {{firstName}}',
-    templateId: null,
-    sendAt: null,
-    status: 'draft',
-    editable: true,
-    createdAt: '2026-11-28T10:00:00.000Z',
-    scheduledAt: null,
-    startedAt: null,
-    completedAt: null,
-    ...patch,
-  });
-  const review: Review = {
-    recipients: 3,
-    eligible: 2,
-    excluded: {},
-    excludedCandidates: [],
-    encoding: 'GSM-7',
-    characters: 8,
-    segments: { min: 1, max: 1, total: 2 },
-    previews: [],
-    quietHours: { count: 0, window: { start: '00:00', end: '24:00' }, byTimeZone: [] },
-    startsAt: '2026-11-28T10:00:00.000Z',
-    estimatedCompletionAt: '2026-11-28T10:00:01.000Z',
-    ratePerSecond: 50,
-    warnings: [],
-  };
+  const campaign = testCampaign;
+  const message = testCampaignMessage;
+  const review = testReview();
 
   async function mount(detail: CampaignDetail) {
     handlers.set('session.get', () => ({

@@ -5,23 +5,31 @@
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
+/**
+ * One Intl.DateTimeFormat per use (`use` names `options`) and zone, made once: making one costs
+ * far more than using one. Keyed by zones saved on candidates, organisations and recruiters,
+ * each checked when saved (isValidTimeZone), so the map stays as small as that list.
+ */
+export function zonedFormatter(use: string, timeZone: string, options: Omit<Intl.DateTimeFormatOptions, 'timeZone'>): Intl.DateTimeFormat {
+  const key = `${use} ${timeZone}`;
+  let f = formatters.get(key);
   if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formatters.set(timeZone, f);
+    f = new Intl.DateTimeFormat('en-US', { ...options, timeZone });
+    formatters.set(key, f);
   }
   return f;
 }
+
+const WALL_CLOCK: Intl.DateTimeFormatOptions = {
+  hourCycle: 'h23',
+  year: 'numeric',
+  month: 'numeric',
+  day: 'numeric',
+  hour: 'numeric',
+  minute: 'numeric',
+  second: 'numeric',
+};
+const formatter = (timeZone: string) => zonedFormatter('wall clock', timeZone, WALL_CLOCK);
 
 export function isValidTimeZone(timeZone: string): boolean {
   // A fixed offset ("+05:00") is not an IANA zone (no daylight saving time), and whether Intl

@@ -8,7 +8,7 @@ import type { Assistant } from '../assistant/engine.js';
 import { bookings, candidates, organizations, recruiters, type WorkingHours } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import { ApiError } from '../lib/errors.js';
-import { instantOf, wallClock } from '../lib/zoned-time.js';
+import { instantOf, wallClock, zonedFormatter } from '../lib/zoned-time.js';
 import { checkBookingToken } from './booking-links.js';
 import { timeZoneOf, type CandidateService } from './candidates.js';
 import { messageJson, type MessageRow } from './message-json.js';
@@ -35,34 +35,23 @@ export interface BookingContext {
   candidateTimeZone: string;
 }
 
-/**
- * The formats of one time zone, made once: building an Intl.DateTimeFormat costs far more than
- * using one, and the booking page formats every open slot (about 170 of them), for anyone who
- * opens a link.
- */
-const slotFormats = new Map<string, { day: Intl.DateTimeFormat; time: Intl.DateTimeFormat; zone: Intl.DateTimeFormat }>();
-
-function slotFormatsOf(timeZone: string) {
-  let formats = slotFormats.get(timeZone);
-  if (!formats) {
-    formats = {
-      day: new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'long', month: 'short', day: 'numeric' }),
-      time: new Intl.DateTimeFormat('en-US', { timeZone, hour: 'numeric', minute: '2-digit' }),
-      zone: new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'short' }),
-    };
-    // Keyed, like zoned-time.ts's formatters, by zones saved on candidates, organisations and recruiters (each checked when saved).
-    slotFormats.set(timeZone, formats);
-  }
-  return formats;
-}
+// The booking page formats every open slot (about 170 of them), for anyone who opens a link: its
+// formats are made once per zone (zonedFormatter).
+const SLOT_DAY: Intl.DateTimeFormatOptions = { weekday: 'long', month: 'short', day: 'numeric' };
+const SLOT_TIME: Intl.DateTimeFormatOptions = { hour: 'numeric', minute: '2-digit' };
+const SLOT_ZONE: Intl.DateTimeFormatOptions = { timeZoneName: 'short' };
 
 export function formatSlot(ms: number, timeZone: string): { day: string; time: string; full: string } {
-  const formats = slotFormatsOf(timeZone);
-  const day = formats.day.format(ms);
+  const day = zonedFormatter('slot day', timeZone, SLOT_DAY).format(ms);
   // Some ICU versions put a narrow no-break space before AM/PM, which would make the
   // confirmation text UCS-2 (70 characters a segment instead of 160).
-  const time = formats.time.format(ms).replace(/[\u202f\u00a0]/g, ' ');
-  const zone = formats.zone.formatToParts(ms).find((p) => p.type === 'timeZoneName')?.value ?? timeZone;
+  const time = zonedFormatter('slot time', timeZone, SLOT_TIME)
+    .format(ms)
+    .replace(/[\u202f\u00a0]/g, ' ');
+  const zone =
+    zonedFormatter('slot zone', timeZone, SLOT_ZONE)
+      .formatToParts(ms)
+      .find((p) => p.type === 'timeZoneName')?.value ?? timeZone;
   return { day, time, full: `${day} at ${time} ${zone}` };
 }
 

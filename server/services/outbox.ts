@@ -300,7 +300,7 @@ export function createOutbox(deps: Deps) {
 
   /** A looked-up receipt whose provider id another message already has: that match is not this text. */
   function lookupTaken(o: Outcome): Outcome {
-    if (o.kind !== 'sent' || !o.lookedUp || !stmt.sidTaken.get(o.receipt.providerMessageId, o.row.id)) return o;
+    if (!isLookedUp(o) || !stmt.sidTaken.get(o.receipt.providerMessageId, o.row.id)) return o;
     log.warn("a look-up matched another message's provider id; held for review", { messageId: o.row.id, providerMessageId: o.receipt.providerMessageId });
     return { kind: 'unknown', row: o.row, message: UNKNOWN_LOOKUP_TAKEN };
   }
@@ -632,7 +632,7 @@ export function createOutbox(deps: Deps) {
   };
 }
 
-function isLookedUp(o: Outcome): boolean {
+function isLookedUp(o: Outcome): o is Extract<Outcome, { kind: 'sent' }> {
   return o.kind === 'sent' && !!o.lookedUp;
 }
 

@@ -4,15 +4,11 @@
  * on the same file. At the end every eligible recipient has exactly one text, none is missing,
  * the campaign is sent and nothing is left queued or half-sent.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../db/client.js';
-import { seedDemo } from '../seed/demo.js';
 import { call, freePort, startChildServer, type ChildServer } from './support/child-server.js';
-import { bulkCandidates, insertCandidates } from './support/campaigns.js';
+import { seededDatabaseFile } from './support/seeded-file.js';
 
 const EXTRA = 300;
 const RATE = 50;
@@ -142,12 +138,7 @@ async function expectExactlyOnce(campaignId: number, prefix: string, expected: {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'te-crash-campaign-'));
-  dbPath = join(dir, 'te.db');
-  const db = openDatabase(dbPath);
-  await seedDemo(db);
-  insertCandidates(db.$client, 'acme', bulkCandidates('crash', EXTRA, 2000));
-  db.$client.close();
+  ({ dir, dbPath } = await seededDatabaseFile('crash', { count: EXTRA, first: 2000 }));
   port = await freePort();
 
   await start();

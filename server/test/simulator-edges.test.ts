@@ -24,13 +24,13 @@ function getWithHost(base: string, path: string, host: string): Promise<{ status
   });
 }
 
-describe('the simulator’s edges', () => {
-  let h: Harness | undefined;
-  afterEach(async () => {
-    await h?.close();
-    h = undefined;
-  });
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
 
+describe('the simulator’s edges', () => {
   it('answers to this machine’s names and PUBLIC_URL’s, and refuses any other Host (403 HOST_NOT_ALLOWED)', async () => {
     h = await createHarness({ start: false });
     const base = await h.serveHttp();
@@ -57,12 +57,6 @@ describe('the simulator’s edges', () => {
 });
 
 describe('a slow simulator (SIMULATOR_SEND_DELAY_MS)', () => {
-  let h: Harness | undefined;
-  afterEach(async () => {
-    await h?.close();
-    h = undefined;
-  });
-
   it('has a text only once its send has taken that long; the same text handed over again is logged, never sent twice', async () => {
     h = await createHarness({ start: false, env: { SIMULATOR_SEND_DELAY_MS: '2500' } });
     expect(h.config.simulator.sendDelayMs).toBe(2500);

@@ -7,15 +7,12 @@
  * repeated idempotency key with the first text, and logs it: Twilio would have texted twice).
  * Both servers are stopped (gracefully: in-flight batches finish) before the counting.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../db/client.js';
-import { seedDemo } from '../seed/demo.js';
 import { call, freePort, startChildServer, type ChildServer } from './support/child-server.js';
-import { bulkCandidates, insertCandidates } from './support/campaigns.js';
+import { bulkCandidates } from './support/campaigns.js';
+import { seededDatabaseFile } from './support/seeded-file.js';
 
 const RECIPIENTS = 2000;
 /** The lease is short and every send takes half as long again: a batch outlives its first lease. */
@@ -34,12 +31,7 @@ let reader: Database.Database;
 const servers: ChildServer[] = [];
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'te-two-process-'));
-  dbPath = join(dir, 'te.db');
-  const db = openDatabase(dbPath);
-  await seedDemo(db);
-  insertCandidates(db.$client, 'acme', bulkCandidates('two', RECIPIENTS, 4000));
-  db.$client.close();
+  ({ dir, dbPath } = await seededDatabaseFile('two', { count: RECIPIENTS, first: 4000 }));
   const ports = [await freePort()];
   while (ports.length < 2) {
     const port = await freePort();

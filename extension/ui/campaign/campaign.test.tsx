@@ -7,7 +7,8 @@
 import { render } from 'preact';
 import { act } from 'preact/test-utils';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import type { CampaignDetail, CampaignMessage, Review } from '../../../shared/api';
+import type { CampaignDetail } from '../../../shared/api';
+import { testCampaign, testCampaignMessage, testCampaignStats, testReview } from '../../test-support/campaign';
 import type { PushEvent } from '../../lib/protocol';
 import type { Draft, Recipient } from './store';
 
@@ -32,62 +33,15 @@ vi.mock('../../lib/relay', () => ({
 const { createCampaignStore } = await import('./store');
 const { CampaignView } = await import('./CampaignView');
 
-const stats = { recipients: 3, queued: 0, sent: 0, delivered: 0, failed: 0, unknown: 0, skipped: {}, replied: 0, optedOut: 0, total: 0, done: 0 };
-
-function campaign(patch: Partial<CampaignDetail> = {}): CampaignDetail {
-  return {
-    id: 7,
-    name: 'Pickers',
-    jobTitle: null,
-    description: null,
-    status: 'draft',
-    assistant: { enabled: false, sequenceId: null },
-    createdBy: { id: 1, name: 'Jordan Avery' },
-    createdAt: '2026-11-28T10:00:00.000Z',
-    updatedAt: '2026-11-28T10:00:00.000Z',
-    sentAt: null,
-    recipients: 3,
-    eligible: 2,
-    excluded: { NO_CONSENT: 1 },
-    stats,
-    nextSendAt: null,
-    messages: [],
-    ...patch,
-  };
-}
-
-function message(patch: Partial<CampaignMessage> = {}): CampaignMessage {
-  return {
-    id: 11,
-    campaignId: 7,
-    body: 'Hi {{firstName}}',
-    templateId: null,
-    sendAt: null,
-    status: 'draft',
-    editable: true,
-    createdAt: '2026-11-28T10:00:00.000Z',
-    scheduledAt: null,
-    startedAt: null,
-    completedAt: null,
-    ...patch,
-  };
-}
-
-const review: Review = {
-  recipients: 3,
-  eligible: 2,
+const stats = testCampaignStats;
+const campaign = (patch: Partial<CampaignDetail> = {}) => testCampaign({ excluded: { NO_CONSENT: 1 }, ...patch });
+const message = testCampaignMessage;
+const review = testReview({
   excluded: { NO_CONSENT: 1 },
   excludedCandidates: [{ id: '10003', firstName: 'Aisha', lastName: 'Khan', reason: 'NO_CONSENT' }],
-  encoding: 'GSM-7',
-  characters: 8,
-  segments: { min: 1, max: 1, total: 2 },
   previews: [{ candidateId: '10001', name: 'Maria Garcia', body: 'Hi Maria', segments: 1 }],
   quietHours: { count: 0, window: { start: '08:00', end: '21:00' }, byTimeZone: [] },
-  startsAt: '2026-11-28T10:00:00.000Z',
-  estimatedCompletionAt: '2026-11-28T10:00:01.000Z',
-  ratePerSecond: 50,
-  warnings: [],
-};
+});
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
 

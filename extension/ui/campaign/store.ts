@@ -436,12 +436,9 @@ export function createCampaignStore(id: number, abort: AbortSignal, options: Cam
    */
   function reloadForm() {
     const s = screen.value;
-    if (s.kind === 'edit-campaign') s.form.reload();
-    else if (s.kind === 'schedule') s.form.reload();
-    else if (s.kind === 'review') {
-      s.form.reload();
-      show({ kind: 'schedule', draft: s.draft, form: s.form });
-    }
+    if (s.kind === 'main') return;
+    s.form.reload();
+    if (s.kind === 'review') show({ kind: 'schedule', draft: s.draft, form: s.form });
   }
 
   /** Leaves the form or the Review without saving (a draft made here is not kept). */
