@@ -4,7 +4,7 @@
  * query filters on it.
  */
 import { sql } from 'drizzle-orm';
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { blob, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 // The vocabularies are the API's, so the database and the API can't disagree.
 import { CAMPAIGN_STATUSES, CHANNELS, CONSENT_STATUSES, IMPORT_STATUSES, MESSAGE_STATUSES, SENDERS } from '../../shared/api.js';
 import { FAILURE_REASONS, type StatusReportEvent } from '../providers/types.js';
@@ -27,9 +27,14 @@ export const organizations = sqliteTable(
       .notNull()
       .default(21 * 60),
     defaultTimeZone: text('default_time_zone').notNull().default('America/New_York'),
-    /** Sender addresses; null falls back to the provider's configured numbers. */
+    /**
+     * Sender addresses; null falls back to the provider's configured ones. A number (or sender
+     * pool) belongs to one organisation: an inbound text to it finds its organisation by it.
+     */
     smsFrom: text('sms_from'),
     whatsappFrom: text('whatsapp_from'),
+    /** A provider-side sender pool (Twilio's Messaging Service, `MG…`): it picks the SMS number. */
+    messagingServiceSid: text('messaging_service_sid'),
     /** Segments per second per sender; null means the server's SEND_RATE_PER_SECOND. */
     sendRatePerSecond: integer('send_rate_per_second'),
     primarySequenceId: integer('primary_sequence_id'),
@@ -45,7 +50,18 @@ export const organizations = sqliteTable(
     defaultCountry: text('default_country').notNull().default('US'),
     createdAt: integer('created_at').notNull(),
   },
-  (t) => [uniqueIndex('organizations_slug').on(t.slug)],
+  (t) => [
+    uniqueIndex('organizations_slug').on(t.slug),
+    uniqueIndex('organizations_sms_from')
+      .on(t.smsFrom)
+      .where(sql`sms_from is not null`),
+    uniqueIndex('organizations_whatsapp_from')
+      .on(t.whatsappFrom)
+      .where(sql`whatsapp_from is not null`),
+    uniqueIndex('organizations_messaging_service')
+      .on(t.messagingServiceSid)
+      .where(sql`messaging_service_sid is not null`),
+  ],
 );
 
 export const recruiters = sqliteTable(
@@ -280,11 +296,23 @@ export const messages = sqliteTable(
     sender: text('sender', { enum: SENDERS }).notNull(),
     recruiterId: integer('recruiter_id'),
     templateId: integer('template_id'),
+    /**
+     * A WhatsApp template send: the provider's content id and the variables' values, frozen when
+     * the text was queued (editing the template later changes nothing already queued).
+     */
+    contentSid: text('content_sid'),
+    contentVariables: text('content_variables', { mode: 'json' }).$type<Record<string, string>>(),
     campaignId: integer('campaign_id'),
     campaignMessageId: integer('campaign_message_id'),
     fromAddress: text('from_address'),
     toAddress: text('to_address'),
     providerSid: text('provider_sid'),
+    /** The number the provider actually sent from (a sender pool picks it), once known. */
+    sentFrom: text('sent_from'),
+    /** Reconciliation: when to ask the provider again about a text with no final word yet. */
+    checkAt: integer('check_at'),
+    /** Reconciliation: look-ups that failed in a row (too many leave the text `unknown`). */
+    lookups: integer('lookups').notNull().default(0),
     /** The provider's code and words for a failure, shown as they are. */
     errorCode: text('error_code'),
     errorMessage: text('error_message'),
@@ -327,8 +355,66 @@ export const messages = sqliteTable(
     index('messages_campaign')
       .on(t.campaignMessageId)
       .where(sql`campaign_message_id is not null`),
+    index('messages_reconcile')
+      .on(t.checkAt)
+      .where(sql`check_at is not null and claim_token is null`),
   ],
 );
+
+/**
+ * Pictures and files that came with an inbound text. The provider's URL is fetched once (with
+ * the provider's credentials) and the bytes kept here, so the extension never loads them from
+ * the provider or the host page.
+ */
+export const messageMedia = sqliteTable(
+  'message_media',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    orgId: integer('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    messageId: integer('message_id')
+      .notNull()
+      .references(() => messages.id),
+    /** Its place in the text (0 first). */
+    idx: integer('idx').notNull(),
+    contentType: text('content_type').notNull(),
+    /** Where the provider keeps it; blanked once stored or when the candidate is erased. */
+    providerUrl: text('provider_url'),
+    bytes: blob('bytes', { mode: 'buffer' }),
+    size: integer('size'),
+    status: text('status', { enum: ['pending', 'stored', 'failed'] })
+      .notNull()
+      .default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('message_media_message').on(t.messageId, t.idx),
+    index('message_media_pending')
+      .on(t.status)
+      .where(sql`status = 'pending'`),
+  ],
+);
+
+/**
+ * Whether the provider account may send now, one row per provider: set when the provider
+ * refuses the account's credentials, cleared when a probe succeeds. In the database so every
+ * process and a restart honour it.
+ */
+export const sendingState = sqliteTable('sending_state', {
+  provider: text('provider').primaryKey(),
+  pausedAt: integer('paused_at'),
+  reason: text('reason'),
+  nextProbeAt: integer('next_probe_at'),
+  probeFailures: integer('probe_failures').notNull().default(0),
+});
+
+/** Even pacing per sender, shared by every process on the database: the next free send slot. */
+export const senderPacing = sqliteTable('sender_pacing', {
+  sender: text('sender').primaryKey(),
+  nextAt: integer('next_at').notNull(),
+});
 
 export const templates = sqliteTable(
   'templates',
@@ -339,11 +425,26 @@ export const templates = sqliteTable(
       .references(() => organizations.id),
     name: text('name').notNull(),
     body: text('body').notNull(),
-    /** Approved by WhatsApp, so it may open a conversation outside the 24-hour window. */
+    /**
+     * Superseded by content_sid (a template is approved for WhatsApp when it has one); kept
+     * because SQLite cannot drop a column cheaply. Nothing reads it.
+     */
     whatsappApproved: integer('whatsapp_approved', { mode: 'boolean' }).notNull().default(false),
+    /** The provider's approved WhatsApp content (Twilio's Content SID, `HX…`): what may open a conversation outside the 24-hour window. */
+    contentSid: text('content_sid'),
+    /** The content's numbered variables, each a merge field: `{"1": "firstName"}`. */
+    contentVariables: text('content_variables', { mode: 'json' }).$type<Record<string, string>>(),
+    updatedAt: integer('updated_at'),
+    /** Deleted templates stay, so texts sent from them keep their meaning. */
+    deletedAt: integer('deleted_at'),
     createdAt: integer('created_at').notNull(),
   },
-  (t) => [index('templates_org').on(t.orgId)],
+  (t) => [
+    index('templates_org').on(t.orgId),
+    uniqueIndex('templates_org_name')
+      .on(t.orgId, t.name)
+      .where(sql`deleted_at is null`),
+  ],
 );
 
 export const webhookEvents = sqliteTable(
@@ -360,6 +461,8 @@ export const webhookEvents = sqliteTable(
     payload: text('payload', { mode: 'json' }).$type<Record<string, string>>().notNull(),
     /** A status report in the product's terms, as the provider's module read it (applied later if it came early). */
     report: text('report', { mode: 'json' }).$type<Pick<StatusReportEvent, 'status' | 'reason' | 'rawCode' | 'rawMessage'>>(),
+    /** Our key for the text a status report is about (the provider echoes it back): exact evidence that a text was created. */
+    messageKey: text('message_key'),
     /** The candidate's number the payload carries, if any: erasure blanks the payloads that name it. */
     phone: text('phone'),
     receivedAt: integer('received_at').notNull(),
@@ -370,6 +473,9 @@ export const webhookEvents = sqliteTable(
     index('webhook_events_unclaimed_reports')
       .on(t.dedupeKey)
       .where(sql`kind = 'status' and org_id is null`),
+    index('webhook_events_message_key')
+      .on(t.messageKey)
+      .where(sql`message_key is not null`),
   ],
 );
 
@@ -459,6 +565,8 @@ export const campaignDeliveries = sqliteTable(
     /** When it may go: the send time, or the opening of the candidate's texting window. */
     dueAt: integer('due_at').notNull(),
     messageId: integer('message_id'),
+    /** Times this delivery was re-armed after its text expired unsent (validity ran out at the provider). */
+    attempt: integer('attempt').notNull().default(0),
     updatedAt: integer('updated_at').notNull(),
   },
   (t) => [

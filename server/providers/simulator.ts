@@ -221,7 +221,8 @@ export function createSimulatorProvider(db: Db, clock: Clock, options: Simulator
   } = {
     name: 'simulator',
     // It answers "did key K go out?" exactly, and takes a whole batch at once (recorded in one transaction).
-    handOff: { exactLookup: true, concurrency: 500 },
+    handOff: { exactLookup: true, concurrency: 500, lookupGraceMs: 0 },
+    keywordReplies: 'app',
 
     defaultFrom(channel) {
       return channel === 'whatsapp' ? options.whatsappFrom : options.smsFrom;

@@ -66,6 +66,7 @@ export function twilioInboundEvent(form: Record<string, string>): InboundTextEve
     to: stripWhatsapp(form.To ?? ''),
     channel: /^whatsapp:/i.test(form.From) ? 'whatsapp' : 'sms',
     body: form.Body ?? '',
+    media: [],
     raw: form,
   };
 }

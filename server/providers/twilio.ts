@@ -230,7 +230,8 @@ export function createTwilioProvider(config: TwilioConfig, options: TwilioProvid
   return {
     name: 'twilio',
     // A look-up searches by recipient and body (not exact): each row is marked just before its call.
-    handOff: { exactLookup: false, concurrency: CONCURRENCY },
+    handOff: { exactLookup: false, concurrency: CONCURRENCY, lookupGraceMs: 0 },
+    keywordReplies: 'app',
     defaultFrom,
     send,
     async findSent(text) {

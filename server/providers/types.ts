@@ -10,10 +10,19 @@ import type { Channel } from '../../shared/api.js';
 export interface OutboundText {
   /** The candidate's number, E.164. */
   to: string;
-  /** Our sender (E.164); the provider's default when undefined. */
+  /**
+   * Our sender: an E.164 number, or a provider-side sender pool's id (Twilio's Messaging Service,
+   * `MG…`) that picks the number itself; the provider's default when undefined.
+   */
   from: string | undefined;
   channel: Channel;
+  /** What the candidate reads (for a content send, the template rendered: kept for the thread and look-ups). */
   body: string;
+  /**
+   * A pre-approved WhatsApp content send (outside the 24-hour window): the provider's content id
+   * and its numbered variables' values. The provider sends these instead of the body.
+   */
+  content?: { sid: string; variables: Record<string, string> };
   /** Stable per message: the same key is the same text. */
   idempotencyKey: string;
   /** Epoch ms after which the text must not be delivered any more (quiet hours). */
@@ -27,6 +36,7 @@ export interface SendReceipt {
   providerMessageId: string;
   /** 'sending' when the provider only queued it. */
   status: 'sending' | 'sent' | 'delivered';
+  /** The number it went from; '' when a sender pool has not picked one yet (a status report names it later). */
   from: string;
 }
 
@@ -51,7 +61,12 @@ export type FailureReason = (typeof FAILURE_REASONS)[number];
  * backoff; permanent ones fail that message only, with the reason and the provider's code.
  */
 export class ProviderError extends Error {
-  readonly kind: 'transient' | 'permanent';
+  /**
+   * transient: retry later (with backoff, until the text's validity ends). permanent: that text
+   * fails. account: the provider refuses the account itself (credentials revoked or rotated,
+   * account suspended): nothing is wrong with the text, sending pauses until a probe succeeds.
+   */
+  readonly kind: 'transient' | 'permanent' | 'account';
   readonly reason: FailureReason;
   /** The provider's own code (Twilio's 21211, an HTTP status), or ours (TIMEOUT, NO_SENDER...): shown, never interpreted. */
   readonly code: string;
@@ -62,7 +77,14 @@ export class ProviderError extends Error {
    */
   readonly maybeSent: boolean;
 
-  constructor(refusal: { kind: 'transient' | 'permanent'; reason: FailureReason; code: string; message: string; retryAfterMs?: number; maybeSent?: boolean }) {
+  constructor(refusal: {
+    kind: 'transient' | 'permanent' | 'account';
+    reason: FailureReason;
+    code: string;
+    message: string;
+    retryAfterMs?: number;
+    maybeSent?: boolean;
+  }) {
     super(refusal.message);
     this.kind = refusal.kind;
     this.reason = refusal.reason;
@@ -83,6 +105,15 @@ export interface InboundTextEvent {
   to: string;
   channel: Channel;
   body: string;
+  /**
+   * The provider's own reading of a keyword (Twilio's OptOutType, which covers the keywords an
+   * account adds); when absent, the body is read against our keyword list.
+   */
+  keyword?: 'opt-out' | 'opt-in' | 'help';
+  /** Pictures and files with the text, where the provider keeps them (fetched with `fetchMedia`). */
+  media: { url: string; contentType: string }[];
+  /** The provider-side sender pool the text came through (Twilio's MessagingServiceSid), if any. */
+  serviceId?: string;
   /** The payload as received, logged as it is (and blanked if the candidate is erased). */
   raw: Record<string, string>;
 }
@@ -104,8 +135,15 @@ export interface StatusReportEvent {
   rawStatus: string;
   /** The candidate's number, when the payload carries it (so erasure can blank the payload). */
   candidatePhone: string | null;
+  /** The number the text actually went from, when the report says (a sender pool picks it). */
+  from?: string | null;
+  /** Our idempotency key for the text, echoed back by the provider: exact evidence it was created. */
+  messageKey?: string | null;
   raw: Record<string, string>;
 }
+
+/** What a provider says about one of its messages when asked by id (reconciliation). */
+export type FetchedStatus = Pick<StatusReportEvent, 'status' | 'reason' | 'rawCode' | 'rawMessage' | 'rawStatus'> & { from: string | null };
 
 export type ProviderEvent = InboundTextEvent | StatusReportEvent;
 
@@ -162,7 +200,20 @@ export interface Provider {
    * key, so a whole batch may be marked handed-off when it is claimed (otherwise each row is
    * marked just before its own call). `concurrency`: provider calls in flight at once.
    */
-  readonly handOff: { exactLookup: boolean; concurrency: number };
+  readonly handOff: {
+    exactLookup: boolean;
+    concurrency: number;
+    /**
+     * How long after a hand-off the provider's look-up may still miss a text it did create
+     * (list lag): a miss within it is asked again later; after it, the text is sent again.
+     */
+    lookupGraceMs: number;
+  };
+  /**
+   * Who answers STOP/START/HELP: 'provider' (it replies and blocks by itself: we only record)
+   * or 'app' (we send the confirmation).
+   */
+  readonly keywordReplies: 'provider' | 'app';
   /** Our default sender for a channel (what the organisation's number falls back to). */
   defaultFrom(channel: Channel): string | undefined;
   /** Hands one text over; refusals are ProviderErrors. The provider asks for its own status reports. */
@@ -172,6 +223,14 @@ export interface Provider {
    * A receipt if it did, null if the provider can say it did not, 'unknown' if it cannot tell.
    */
   findSent(text: OutboundText): Promise<SendReceipt | null | 'unknown'>;
+  /** A text's current status by the provider's id (reconciliation of texts whose reports never came); 'unknown' if it cannot tell. */
+  fetchStatus?(providerMessageId: string): Promise<FetchedStatus | 'unknown'>;
+  /** Whether the account may send now (after an 'account' refusal): 'refused' keeps sending paused. */
+  probe?(): Promise<'ok' | 'refused' | 'unreachable'>;
+  /** The bytes of an inbound picture or file named in an InboundTextEvent's media. */
+  fetchMedia?(url: string): Promise<{ contentType: string; bytes: Buffer }>;
+  /** Whether a WhatsApp content id exists in the account (and its approval), when the provider can tell. */
+  checkContent?(sid: string): Promise<{ exists: boolean; body?: string; whatsappStatus?: string } | 'unknown'>;
   /** Where the provider reports back (the simulator calls it in-process; Twilio's webhooks go through their route). */
   connect(sink: ProviderSink): void;
   close?(): void;

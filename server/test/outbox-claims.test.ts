@@ -59,7 +59,8 @@ describe('a batch slower than the lease', () => {
     const lookUps: string[] = [];
     const forProcess = (name: string, clock: () => Clock): Provider => ({
       name: 'telco',
-      handOff: { exactLookup: false, concurrency: 8 },
+      handOff: { exactLookup: false, concurrency: 8, lookupGraceMs: 0 },
+      keywordReplies: 'app',
       defaultFrom: () => '+15550009999',
       async send(text) {
         handOffs.push({ key: text.idempotencyKey, by: name });
@@ -163,7 +164,8 @@ describe("a look-up that matches another message's provider id", () => {
     };
     const provider: Provider = {
       name: 'telco',
-      handOff: { exactLookup: false, concurrency: 4 },
+      handOff: { exactLookup: false, concurrency: 4, lookupGraceMs: 0 },
+      keywordReplies: 'app',
       defaultFrom: () => '+15550009999',
       send: (text) => send(text, record),
       async findSent(text) {

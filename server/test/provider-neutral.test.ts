@@ -15,7 +15,8 @@ import { candidatePool } from './support/demo-candidates.js';
 function carrier(send: Provider['send'], concurrency = 4, connect: Provider['connect'] = () => {}): Provider {
   return {
     name: 'telco',
-    handOff: { exactLookup: false, concurrency },
+    handOff: { exactLookup: false, concurrency, lookupGraceMs: 0 },
+    keywordReplies: 'app',
     defaultFrom: () => '+15550009999',
     send,
     async findSent() {
