@@ -27,7 +27,7 @@ async function main() {
   const db = openDatabase(config.databasePath);
   const empty = (db.select({ n: count() }).from(organizations).get()?.n ?? 0) === 0;
   if (empty) {
-    const added = await seedDemo(db);
+    const added = await seedDemo(db, Date.now(), { provider: config.provider });
     console.log(`Seeded the demo data into ${config.databasePath} (${added.candidates} candidates).`);
   }
   db.$client.close();

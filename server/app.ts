@@ -123,7 +123,7 @@ export function createApp(options: CreateAppOptions) {
   api.route('/', auth.signedIn);
   api.route('/', apiKeyRoutes(services));
   api.route('/', candidateRoutes(services));
-  api.route('/', templateRoutes(deps));
+  api.route('/', templateRoutes(services));
   api.route('/', campaignRoutes(services));
   api.route('/', organizationRoutes(deps, services));
   api.route('/', sequenceRoutes(deps));

@@ -99,7 +99,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databasePath: e.DATABASE_PATH,
     publicUrl,
     provider: e.PROVIDER,
-    ...providerConfigs(e, publicUrl),
+    ...providerConfigs(e, publicUrl, e.PUBLIC_URL !== undefined),
     sendRatePerSecond: e.SEND_RATE_PER_SECOND ?? DEFAULT_SEND_RATE[e.PROVIDER],
     campaignMaxRecipients: e.CAMPAIGN_MAX_RECIPIENTS,
     dispatchLeaseMs: e.DISPATCH_LEASE_MS,

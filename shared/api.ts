@@ -165,10 +165,19 @@ export const MessagePageQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 
-export const SendMessageBodySchema = z.object({
-  body: z.string().max(MAX_BODY_CODE_UNITS, TOO_LONG).meta({ description: 'Up to 1,600 characters; merge fields like {{firstName}} allowed.' }),
-  templateId: z.number().int().positive().optional(),
-});
+export const SendMessageBodySchema = z
+  .object({
+    body: z
+      .string()
+      .max(MAX_BODY_CODE_UNITS, TOO_LONG)
+      .optional()
+      .meta({
+        description:
+          'Up to 1,600 characters; merge fields like {{firstName}} allowed. Optional with templateId (the template is sent as it is); an edited template text goes only inside WhatsApp’s 24-hour window.',
+      }),
+    templateId: z.number().int().positive().optional(),
+  })
+  .refine((v) => v.body !== undefined || v.templateId !== undefined, 'Write a message or pick a template.');
 
 export const AssistantBodySchema = z.object({
   active: z.boolean(),
@@ -197,8 +206,54 @@ export const AssistantInfoSchema = z
   .meta({ id: 'AssistantInfo' });
 export type AssistantInfo = z.infer<typeof AssistantInfoSchema>;
 
-export const TemplateSchema = z.object({ id: z.number(), name: z.string(), body: z.string(), whatsappApproved: z.boolean() }).meta({ id: 'Template' });
+/** A WhatsApp content id in the provider's account (Twilio's Content SID). */
+export const CONTENT_SID_PATTERN = /^HX[0-9a-fA-F]{32}$/;
+/** A content variable's name: Twilio's placeholders `{{1}}`, `{{first_name}}` (≤16 characters, no spaces). */
+export const CONTENT_VARIABLE_PATTERN = /^[A-Za-z0-9_]{1,16}$/;
+const MAX_CONTENT_VARIABLES = 100;
+
+export const TemplateSchema = z
+  .object({
+    id: z.number(),
+    name: z.string(),
+    body: z.string(),
+    contentSid: z.string().nullable().meta({ description: 'The approved WhatsApp content (HX…) sent outside the 24-hour window; null: SMS/in-window text only.' }),
+    contentVariables: z
+      .record(z.string(), z.string())
+      .nullable()
+      .meta({ description: 'Content variable → merge field, e.g. {"1": "firstName"}.' }),
+    whatsappApproved: z.boolean().meta({ description: 'Deprecated: contentSid != null.' }),
+  })
+  .meta({ id: 'Template' });
 export type Template = z.infer<typeof TemplateSchema>;
+
+const templateName = z.string().trim().min(1, 'Name the template.').max(100);
+const templateBody = z.string().max(MAX_BODY_CODE_UNITS, TOO_LONG).meta({ description: 'Up to 1,600 characters; merge fields like {{firstName}} allowed.' });
+const contentSid = z
+  .string()
+  .trim()
+  .regex(CONTENT_SID_PATTERN, 'A content SID is HX followed by 32 hex digits (Twilio Console → Content Template Builder).')
+  .nullable();
+const contentVariables = z
+  .record(z.string().regex(CONTENT_VARIABLE_PATTERN, 'A content variable is 1–16 letters, digits or _ (e.g. 1).'), z.string().min(1).max(40))
+  .refine((v) => Object.keys(v).length <= MAX_CONTENT_VARIABLES, `At most ${MAX_CONTENT_VARIABLES} content variables.`)
+  .nullable();
+
+export const TemplateBodySchema = z.strictObject({
+  name: templateName,
+  body: templateBody,
+  contentSid: contentSid.optional(),
+  contentVariables: contentVariables.optional(),
+});
+
+export const TemplatePatchSchema = z
+  .strictObject({
+    name: templateName.optional(),
+    body: templateBody.optional(),
+    contentSid: contentSid.optional(),
+    contentVariables: contentVariables.optional(),
+  })
+  .refine((v) => Object.keys(v).length > 0, 'Nothing to change.');
 
 export const IdempotencyKeySchema = z
   .string()
@@ -374,6 +429,11 @@ export const CampaignMessagePreviewSchema = z
   })
   .meta({ id: 'CampaignMessagePreview' });
 
+const e164Sender = z
+  .string()
+  .trim()
+  .regex(/^\+[1-9]\d{6,14}$/, 'Use an E.164 number such as +15551234567.');
+
 export const OrganizationPatchSchema = z
   .object({
     textingHours: z
@@ -389,6 +449,15 @@ export const OrganizationPatchSchema = z
       .optional(),
     // Below 0.1 a single text would wait over ten seconds for its slot (0 would never send).
     sendRatePerSecond: z.number().min(0.1, 'Use at least 0.1 segments per second.').max(1000).nullable().optional(),
+    // The organisation's own senders (null: the server's); each belongs to one organisation.
+    smsFrom: e164Sender.nullable().optional(),
+    whatsappFrom: e164Sender.nullable().optional(),
+    messagingServiceSid: z
+      .string()
+      .trim()
+      .regex(/^MG[0-9a-fA-F]{32}$/, 'A Messaging Service SID is MG followed by 32 hex digits.')
+      .nullable()
+      .optional(),
   })
   .refine((v) => Object.keys(v).length > 0, 'Nothing to change.');
 

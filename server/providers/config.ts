@@ -26,9 +26,9 @@ export interface ProviderConfigs {
   simulator: { smsFrom: string; whatsappFrom: string; sendDelayMs: number };
 }
 
-export function providerConfigs(env: ProviderEnv, publicUrl: string): ProviderConfigs {
+export function providerConfigs(env: ProviderEnv, publicUrl: string, publicUrlSet: boolean): ProviderConfigs {
   return {
-    twilio: twilioConfig(env, publicUrl),
+    twilio: twilioConfig(env, publicUrl, publicUrlSet),
     simulator: { smsFrom: '+12025550100', whatsappFrom: '+12025550101', sendDelayMs: env.SIMULATOR_SEND_DELAY_MS },
   };
 }

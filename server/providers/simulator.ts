@@ -25,6 +25,7 @@ import { simulatorMessages } from '../db/schema.js';
 import type { Db } from '../db/client.js';
 import type { Logger } from '../deps.js';
 import type { Clock } from '../lib/clock.js';
+import { whatsappWindowOpenAt } from '../../shared/whatsapp.js';
 import { reasonForTwilioCode } from './twilio-vocabulary.js';
 import { twilioInboundEvent, twilioStatusEvent } from './twilio-webhooks.js';
 import { ProviderError, type OutboundText, type Provider, type ProviderSink, type SendReceipt } from './types.js';
@@ -78,6 +79,7 @@ export function createSimulatorProvider(db: Db, clock: Clock, options: Simulator
     setStatus: sqlite.prepare(`update simulator_messages set status = ?, error_code = ? where sid = ? returning ${columns}`),
     setStatusQuietly: sqlite.prepare(`update simulator_messages set status = ?, error_code = ? where sid = ?`),
     byKey: sqlite.prepare(`select ${columns} from simulator_messages where idempotency_key = ?`),
+    lastFromPhone: sqlite.prepare(`select max(created_at) as at from simulator_messages where phone = ? and direction = 'from-phone' and channel = 'whatsapp'`),
   };
 
   function setStatus(sid: string, status: string, errorCode: string | null = null) {
@@ -212,6 +214,30 @@ export function createSimulatorProvider(db: Db, clock: Clock, options: Simulator
     });
   }
 
+  /**
+   * WhatsApp's rule, as Twilio applies it: free text only within 24 hours of the phone's last
+   * WhatsApp message to us (else Twilio's 63016); outside it only approved content, whose id must
+   * look like a content SID (else 21656-like).
+   */
+  function refuseOutsideWhatsappWindow(text: OutboundText): void {
+    if (text.channel !== 'whatsapp') return;
+    if (text.content) {
+      if (!/^HX[0-9a-fA-F]{32}$/.test(text.content.sid)) {
+        throw new ProviderError({ kind: 'permanent', reason: 'UNKNOWN', code: '21656', message: 'The ContentSid is not a valid content id.' });
+      }
+      return;
+    }
+    const last = stmt.lastFromPhone.get(text.to) as { at: number | null } | undefined;
+    if (!whatsappWindowOpenAt(last?.at ?? null, clock.now())) {
+      throw new ProviderError({
+        kind: 'permanent',
+        reason: 'WINDOW_CLOSED',
+        code: '63016',
+        message: 'Failed to send freeform message because you are outside the allowed window. Please use a Template.',
+      });
+    }
+  }
+
   const provider: Provider & {
     phoneMessages(phone: string, limit?: number): SimulatorMessage[];
     phones(): { phone: string; lastAt: number; count: number }[];
@@ -233,6 +259,7 @@ export function createSimulatorProvider(db: Db, clock: Clock, options: Simulator
       if (failure?.at === 'send') {
         throw new ProviderError({ kind: 'permanent', reason: reasonForTwilioCode(failure.code), code: failure.code, message: failure.message });
       }
+      refuseOutsideWhatsappWindow(text);
       if (sendDelay > 0) await new Promise<void>((resolve) => clock.setTimeout(resolve, sendDelay));
       return accept(text, text.from ?? provider.defaultFrom(text.channel)!);
     },

@@ -3,6 +3,7 @@
  * status callback URL is built here, from PUBLIC_URL and the path the webhook route serves.
  */
 import { z } from 'zod';
+import { isLoopbackHostname } from '../../shared/loopback.js';
 import { httpUrl, optionalString } from '../lib/env-schema.js';
 import { TWILIO_WEBHOOK_PATHS } from './twilio-webhooks.js';
 
@@ -13,8 +14,18 @@ export interface TwilioConfig {
   messagingServiceSid?: string;
   whatsappFrom?: string;
   apiBaseUrl: string;
+  /** Twilio's Content API (WhatsApp content templates); a test points it at the fake. */
+  contentApiBaseUrl: string;
+  /**
+   * Who answers STOP/START/HELP: 'twilio' (Twilio's own opt-out handling replies and blocks; we
+   * only record) or 'app' (we send the confirmations: short codes, or Advanced Opt-Out replies off).
+   */
+  optOut: 'twilio' | 'app';
   /** Where each text asks Twilio to report its statuses; none, no callbacks. */
   statusCallbackUrl?: string;
+  /** The server's public address (webhooks and status callbacks), and whether PUBLIC_URL set it. */
+  publicUrl: string;
+  publicUrlSet: boolean;
 }
 
 export const TWILIO_ENV = {
@@ -34,11 +45,14 @@ export const TWILIO_ENV = {
   ),
   TWILIO_WHATSAPP_FROM: optionalString,
   TWILIO_API_BASE_URL: httpUrl.default('https://api.twilio.com'),
+  TWILIO_CONTENT_API_BASE_URL: httpUrl.default('https://content.twilio.com'),
+  TWILIO_OPT_OUT: z.enum(['twilio', 'app'], { error: 'must be twilio or app' }).default('twilio'),
 };
 
 type TwilioEnv = z.output<z.ZodObject<typeof TWILIO_ENV>>;
 
-export function twilioConfig(env: TwilioEnv, publicUrl: string): TwilioConfig {
+/** `publicUrlSet`: PUBLIC_URL was given (config.ts fills a localhost default otherwise, which Twilio cannot reach). */
+export function twilioConfig(env: TwilioEnv, publicUrl: string, publicUrlSet: boolean): TwilioConfig {
   return {
     accountSid: env.TWILIO_ACCOUNT_SID,
     authToken: env.TWILIO_AUTH_TOKEN,
@@ -46,7 +60,11 @@ export function twilioConfig(env: TwilioEnv, publicUrl: string): TwilioConfig {
     messagingServiceSid: env.TWILIO_MESSAGING_SERVICE_SID,
     whatsappFrom: env.TWILIO_WHATSAPP_FROM,
     apiBaseUrl: env.TWILIO_API_BASE_URL.replace(/\/+$/, ''),
+    contentApiBaseUrl: env.TWILIO_CONTENT_API_BASE_URL.replace(/\/+$/, ''),
+    optOut: env.TWILIO_OPT_OUT,
     statusCallbackUrl: publicUrl + TWILIO_WEBHOOK_PATHS.status,
+    publicUrl,
+    publicUrlSet,
   };
 }
 
@@ -62,6 +80,13 @@ export function twilioConfigProblem(t: TwilioConfig): string | null {
     ['TWILIO_WHATSAPP_FROM', t.whatsappFrom],
   ] as const) {
     if (value && !/^\+[1-9]\d{6,14}$/.test(value.replace(/^whatsapp:/, ''))) return `${name} must be an E.164 number such as +15551234567`;
+  }
+  // Twilio posts status callbacks and incoming texts to PUBLIC_URL: a localhost default would
+  // send them nowhere, and Twilio only posts to https (with a CA-signed certificate) off this machine.
+  if (!t.publicUrlSet) return 'PUBLIC_URL is required when PROVIDER=twilio (the https address Twilio posts webhooks to)';
+  const url = new URL(t.publicUrl);
+  if (url.protocol !== 'https:' && !isLoopbackHostname(url.hostname)) {
+    return `PUBLIC_URL must be https:// when PROVIDER=twilio (got "${t.publicUrl}"); plain http is only for this machine (localhost, 127.0.0.1)`;
   }
   return null;
 }

@@ -66,9 +66,20 @@ export function twilioInboundEvent(form: Record<string, string>): InboundTextEve
     to: stripWhatsapp(form.To ?? ''),
     channel: /^whatsapp:/i.test(form.From) ? 'whatsapp' : 'sms',
     body: form.Body ?? '',
+    ...inboundKeywordFields(form),
     media: [],
     raw: form,
   };
+}
+
+/** Twilio's Advanced Opt-Out classification of the text (it covers keywords the account added). */
+const OPT_OUT_TYPES: Record<string, NonNullable<InboundTextEvent['keyword']>> = { STOP: 'opt-out', START: 'opt-in', HELP: 'help' };
+
+/** OptOutType (sent only with Advanced Opt-Out on a Messaging Service) and the service the text came through. */
+function inboundKeywordFields(form: Record<string, string>): Pick<InboundTextEvent, 'keyword' | 'serviceId'> {
+  const keyword = OPT_OUT_TYPES[(form.OptOutType ?? '').trim().toUpperCase()];
+  const serviceId = form.MessagingServiceSid?.trim();
+  return { ...(keyword && { keyword }), ...(serviceId && { serviceId }) };
 }
 
 /** A status callback's form: the status, and for a failure Twilio's ErrorCode (often without ErrorMessage). */

@@ -97,7 +97,11 @@ function config(overrides: Partial<AppConfig['twilio']> = {}): AppConfig['twilio
     smsFrom: '+15550001111',
     whatsappFrom: '+15550002222',
     apiBaseUrl: baseUrl,
+    contentApiBaseUrl: baseUrl,
+    optOut: 'twilio',
     statusCallbackUrl: 'https://te.example.com/webhooks/twilio/status',
+    publicUrl: 'https://te.example.com',
+    publicUrlSet: true,
     ...overrides,
   };
 }

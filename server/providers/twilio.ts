@@ -43,6 +43,17 @@ interface TwilioMessage {
   error_message?: string | null;
 }
 
+/** Content API `v1/Content/{Sid}`: the parts we read. */
+interface TwilioContent {
+  sid?: string;
+  types?: Record<string, { body?: string | null } | undefined>;
+}
+
+/** Content API `v1/Content/{Sid}/ApprovalRequests`. */
+interface TwilioApprovalRequests {
+  whatsapp?: { status?: string | null; rejection_reason?: string | null } | null;
+}
+
 interface TwilioErrorBody {
   code?: number | string;
   message?: string;
@@ -65,22 +76,24 @@ export function createTwilioProvider(config: TwilioConfig, options: TwilioProvid
   const messagesUrl = `${baseUrl}/2010-04-01/Accounts/${encodeURIComponent(accountSid)}/Messages.json`;
   const authorization = `Basic ${Buffer.from(`${accountSid}:${authToken}`, 'utf-8').toString('base64')}`;
 
+  /** The environment's sender: WhatsApp's number; for SMS the Messaging Service, else the number. */
   function defaultFrom(channel: Channel): string | undefined {
-    const from = channel === 'whatsapp' ? config.whatsappFrom : config.smsFrom;
+    const from = channel === 'whatsapp' ? config.whatsappFrom : (config.messagingServiceSid ?? config.smsFrom);
     return from ? stripWhatsapp(from) : undefined;
   }
 
-  /** The addressing Twilio sees for this text: To, and From or MessagingServiceSid. */
+  /**
+   * The addressing Twilio sees for this text: To, and From or MessagingServiceSid. The outbox
+   * chose the sender (the organisation's, else the environment's): a Messaging Service id (`MG…`)
+   * goes as MessagingServiceSid, a number as From. Nothing here overrides that choice.
+   */
   function addressing(text: OutboundText): { to: string; from?: string; messagingServiceSid?: string } {
+    const chosen = text.from ?? defaultFrom(text.channel);
     if (text.channel === 'whatsapp') {
-      const from = text.from ?? defaultFrom('whatsapp');
-      return {
-        to: `whatsapp:${stripWhatsapp(text.to)}`,
-        from: from ? `whatsapp:${stripWhatsapp(from)}` : undefined,
-      };
+      return { to: `whatsapp:${stripWhatsapp(text.to)}`, from: chosen ? `whatsapp:${stripWhatsapp(chosen)}` : undefined };
     }
-    if (config.messagingServiceSid) return { to: text.to, messagingServiceSid: config.messagingServiceSid };
-    return { to: text.to, from: text.from ?? defaultFrom('sms') };
+    if (chosen && isMessagingServiceSid(chosen)) return { to: text.to, messagingServiceSid: chosen };
+    return { to: text.to, from: chosen };
   }
 
   function request(url: string, init: RequestInit): Promise<Response> {
@@ -157,7 +170,7 @@ export function createTwilioProvider(config: TwilioConfig, options: TwilioProvid
     form.set('To', a.to);
     if (a.messagingServiceSid) form.set('MessagingServiceSid', a.messagingServiceSid);
     else form.set('From', a.from!);
-    form.set('Body', text.body);
+    setContent(form, text);
     if (config.statusCallbackUrl) form.set('StatusCallback', config.statusCallbackUrl);
     if (text.validUntil != null) {
       const remainingMs = text.validUntil - now();
@@ -212,6 +225,45 @@ export function createTwilioProvider(config: TwilioConfig, options: TwilioProvid
     throw await httpError(res);
   }
 
+  /**
+   * What the candidate reads: the body, or for a WhatsApp content send (outside the 24-hour
+   * window) the approved content and its variables' values, with no Body (Twilio refuses Body
+   * with ContentVariables, 35127, and a template sent as Body outside the window, 63016).
+   */
+  function setContent(form: URLSearchParams, text: OutboundText): void {
+    if (text.content) {
+      form.set('ContentSid', text.content.sid);
+      form.set('ContentVariables', JSON.stringify(text.content.variables));
+    } else {
+      form.set('Body', text.body);
+    }
+  }
+
+  /** Content API: does the account have this content (and WhatsApp's word on its approval)? */
+  async function checkContent(sid: string): Promise<{ exists: boolean; body?: string; whatsappStatus?: string } | 'unknown'> {
+    const url = `${config.contentApiBaseUrl}/v1/Content/${encodeURIComponent(sid)}`;
+    try {
+      const res = await request(url, { method: 'GET' });
+      if (res.status === 404) {
+        await res.body?.cancel().catch(() => {});
+        return { exists: false };
+      }
+      if (!res.ok) {
+        await res.body?.cancel().catch(() => {});
+        return 'unknown';
+      }
+      const content = (await res.json()) as TwilioContent;
+      const approval = await request(`${url}/ApprovalRequests`, { method: 'GET' });
+      let whatsappStatus: string | undefined;
+      if (approval.ok) whatsappStatus = ((await approval.json()) as TwilioApprovalRequests).whatsapp?.status ?? undefined;
+      else await approval.body?.cancel().catch(() => {});
+      const body = content.types?.['twilio/text']?.body ?? undefined;
+      return { exists: true, ...(body != null && { body }), ...(whatsappStatus && { whatsappStatus }) };
+    } catch {
+      return 'unknown';
+    }
+  }
+
   async function ambiguousAccepted(text: OutboundText, fallbackFrom: string, why: string): Promise<SendReceipt> {
     const found = await lookup(text, 1);
     if (found && found !== 'error') {
@@ -231,9 +283,12 @@ export function createTwilioProvider(config: TwilioConfig, options: TwilioProvid
     name: 'twilio',
     // A look-up searches by recipient and body (not exact): each row is marked just before its call.
     handOff: { exactLookup: false, concurrency: CONCURRENCY, lookupGraceMs: 0 },
-    keywordReplies: 'app',
+    // Twilio's own opt-out handling (long codes, toll-free; Advanced Opt-Out on a Messaging
+    // Service) already replies to STOP/START/HELP: a confirmation of ours would be a second one.
+    keywordReplies: config.optOut === 'app' ? 'app' : 'provider',
     defaultFrom,
     send,
+    checkContent,
     async findSent(text) {
       const found = await lookup(text, MAX_LIST_PAGES);
       if (!found || found === 'error') return 'unknown';
@@ -245,6 +300,11 @@ export function createTwilioProvider(config: TwilioConfig, options: TwilioProvid
       // Twilio reaches us by webhook.
     },
   };
+}
+
+/** A Messaging Service id (Twilio picks the number from its pool). */
+function isMessagingServiceSid(from: string): boolean {
+  return /^MG[0-9a-fA-F]{32}$/.test(from);
 }
 
 function describe(err: unknown): string {

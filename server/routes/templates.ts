@@ -1,20 +1,18 @@
-import { asc, eq } from 'drizzle-orm';
 import { Hono } from 'hono';
-import { templates } from '../db/schema.js';
-import type { Deps } from '../deps.js';
 import { serve } from '../lib/contract-routes.js';
 import type { AppEnv } from '../lib/http.js';
+import type { Services } from '../services/index.js';
 
-export function templateRoutes({ db }: Deps) {
+/** GET /api/templates (everyone), POST/PATCH/DELETE (administrators). */
+export function templateRoutes(services: Services) {
   const router = new Hono<AppEnv>();
-  serve(router)('templates.list', (c) => {
-    const rows = db
-      .select({ id: templates.id, name: templates.name, body: templates.body, whatsappApproved: templates.whatsappApproved })
-      .from(templates)
-      .where(eq(templates.orgId, c.var.caller.org.id))
-      .orderBy(asc(templates.name))
-      .all();
-    return { templates: rows };
+  const on = serve(router);
+  on('templates.list', (c) => ({ templates: services.templates.list(c.var.caller) }));
+  on('templates.create', (c, { body }) => services.templates.create(c.var.caller, body));
+  on('templates.update', (c, { params, body }) => services.templates.update(c.var.caller, params.id, body));
+  on('templates.delete', (c, { params }) => {
+    services.templates.delete(c.var.caller, params.id);
+    return null;
   });
   return router;
 }

@@ -6,7 +6,7 @@ import { seedDemo } from './demo.js';
 try {
   const config = loadConfig();
   const db = openDatabase(config.databasePath);
-  const added = await seedDemo(db);
+  const added = await seedDemo(db, Date.now(), { provider: config.provider });
   console.log(
     `Seeded ${config.databasePath}: added ${added.organizations} organizations, ${added.recruiters} recruiters, ${added.candidates} candidates, ${added.templates} templates (existing rows left as they were).`,
   );

@@ -4,13 +4,15 @@
  * as POST /api/candidates/import. Idempotent: what exists is left as it is, the import changes
  * nothing it already said (and never overrides a candidate's own STOP), what is missing is added.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { createReadStream } from 'node:fs';
 import { DEMO_REFERENCE_DATE, demoCsvFile, demoOrganizations, demoRecruiters, demoTemplates, DEMO_PASSWORD } from '../../fixtures/demo/index.js';
 import type { Db } from '../db/client.js';
 import { demoSequences } from '../../fixtures/demo/sequences.js';
+import { mergeFieldsIn } from '../../shared/merge-fields.js';
 import { SequenceSchema } from '../../shared/sequences.js';
+import type { ProviderName } from '../providers/config.js';
 import { organizations, recruiters, sequences, templates } from '../db/schema.js';
 import { silentLogger } from '../deps.js';
 import { hashPassword } from '../lib/passwords.js';
@@ -26,7 +28,26 @@ export interface SeedResult {
   sequences: number;
 }
 
-export async function seedDemo(db: Db, now = Date.now()): Promise<SeedResult> {
+/**
+ * The simulator's stand-in for a Content SID of an approved WhatsApp template: deterministic (the
+ * same demo template gets the same id on every machine), shaped like Twilio's `HX` + 32 hex.
+ */
+export function demoContentSid(org: string, name: string): string {
+  return 'HX' + createHash('sha256').update(`demo-content:${org}:${name}`).digest('hex').slice(0, 32);
+}
+
+/** Content variables `{"1": "firstName", "2": …}` in the order the body uses its merge fields. */
+function demoContentVariables(body: string): Record<string, string> {
+  return Object.fromEntries(mergeFieldsIn(body).map((field, i) => [String(i + 1), field]));
+}
+
+/**
+ * `provider`: with Twilio the demo organisations get no sender numbers (the simulator's would
+ * override the account's own, which Twilio refuses) and no content SIDs (a real account's must be
+ * pasted in by an administrator); with the simulator, both.
+ */
+export async function seedDemo(db: Db, now = Date.now(), options: { provider?: ProviderName } = {}): Promise<SeedResult> {
+  const simulated = (options.provider ?? 'simulator') === 'simulator';
   const added: SeedResult = { organizations: 0, recruiters: 0, candidates: 0, templates: 0, sequences: 0 };
   const orgIds = new Map<string, number>();
   for (const o of demoOrganizations) {
@@ -44,8 +65,8 @@ export async function seedDemo(db: Db, now = Date.now()): Promise<SeedResult> {
         whatsappEnabled: o.whatsappEnabled,
         assistantSubscribed: o.assistantSubscribed,
         defaultTimeZone: o.defaultTimeZone,
-        smsFrom: o.smsFrom,
-        whatsappFrom: o.whatsappFrom,
+        smsFrom: simulated ? o.smsFrom : null,
+        whatsappFrom: simulated ? o.whatsappFrom : null,
         bookingSecret: randomBytes(32).toString('base64url'),
         privacySecret: randomBytes(32).toString('hex'),
         createdAt: now,
@@ -87,7 +108,18 @@ export async function seedDemo(db: Db, now = Date.now()): Promise<SeedResult> {
         .where(and(eq(templates.orgId, orgId), eq(templates.name, t.name)))
         .get();
       if (exists) continue;
-      db.insert(templates).values({ orgId, name: t.name, body: t.body, whatsappApproved: t.whatsappApproved, createdAt: now }).run();
+      const approved = simulated && t.whatsappApproved;
+      db.insert(templates)
+        .values({
+          orgId,
+          name: t.name,
+          body: t.body,
+          contentSid: approved ? demoContentSid(t.org, t.name) : null,
+          contentVariables: approved ? demoContentVariables(t.body) : null,
+          createdAt: now,
+          updatedAt: now,
+        })
+        .run();
       added.templates++;
     }
     for (const s of demoSequences) {

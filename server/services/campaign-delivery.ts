@@ -8,13 +8,13 @@
  */
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { CampaignDetail } from '../../shared/api.js';
-import { isApprovedTemplateText } from '../../shared/whatsapp.js';
+import { whatsappSendForm } from '../../shared/whatsapp.js';
 import { campaignMessages, campaigns, candidates, organizations, recruiters, templates } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import { CAMPAIGN_PROMOTE_BATCH, CAMPAIGN_PUBLISH_INTERVAL_MS, CAMPAIGN_QUEUE_TARGET } from '../tuning.js';
 import { nextAllowed } from '../lib/zoned-time.js';
 import { timeZoneOf } from './candidates.js';
-import { mergeValuesFor, renderBody } from './message-body.js';
+import { mergeValuesFor, renderBody, renderContentVariables } from './message-body.js';
 import { messageJson, type MessageRow } from './message-json.js';
 import type { Assistant } from '../assistant/engine.js';
 import type { InboundHooks } from './inbound.js';
@@ -131,7 +131,11 @@ export function createCampaignDelivery(
     const slots = new Map<string, ReturnType<typeof nextAllowed>>();
     const cms = new Map<
       number,
-      CampaignMessageRow & { campaign: CampaignRow; recruiter: { id: number; name: string; bookingSlug: string }; approvedTemplate: boolean }
+      CampaignMessageRow & {
+        campaign: CampaignRow;
+        recruiter: { id: number; name: string; bookingSlug: string };
+        template: { body: string; contentSid: string | null; contentVariables: Record<string, string> | null } | undefined;
+      }
     >();
     const candidateRows = new Map<number, Candidate>(
       db
@@ -155,7 +159,7 @@ export function createCampaignDelivery(
           .where(eq(recruiters.id, campaign.createdBy))
           .get()!;
         const template = row.templateId != null ? db.select().from(templates).where(eq(templates.id, row.templateId)).get() : undefined;
-        cm = { ...row, campaign, recruiter, approvedTemplate: isApprovedTemplateText(template, row.body) };
+        cm = { ...row, campaign, recruiter, template: template && template.deletedAt == null ? template : undefined };
         cms.set(d.campaignMessageId, cm);
       }
       touched.set(cm.id, cm.orgId);
@@ -170,23 +174,25 @@ export function createCampaignDelivery(
         skip(reason);
         continue;
       }
-      if (!whatsappWindowOpen(candidate, now) && !cm.approvedTemplate) {
+      // WhatsApp outside the window: the template's approved content, unedited, or nothing.
+      const form = whatsappSendForm({ channel: candidate.channel, windowOpen: whatsappWindowOpen(candidate, now), template: cm.template, body: cm.body });
+      if (typeof form === 'object') {
         skip('WHATSAPP_WINDOW_CLOSED');
         continue;
       }
       let body: string;
+      let content: { sid: string; variables: Record<string, string> } | null = null;
       try {
-        body = renderBody(
-          cm.body,
-          mergeValuesFor({
-            candidate,
-            recruiter: cm.recruiter,
-            org,
-            publicUrl: config.publicUrl,
-            linkExpiresAt: now + config.bookingLinkTtlMs,
-            jobTitle: cm.campaign.jobTitle,
-          }),
-        );
+        const values = mergeValuesFor({
+          candidate,
+          recruiter: cm.recruiter,
+          org,
+          publicUrl: config.publicUrl,
+          linkExpiresAt: now + config.bookingLinkTtlMs,
+          jobTitle: cm.campaign.jobTitle,
+        });
+        body = renderBody(cm.body, values);
+        if (form === 'content') content = { sid: cm.template!.contentSid!, variables: renderContentVariables(cm.template!.contentVariables ?? {}, values) };
       } catch {
         skip('MISSING_MERGE_FIELD');
         continue;
@@ -204,7 +210,8 @@ export function createCampaignDelivery(
         body,
         sender: 'recruiter',
         recruiterId: cm.campaign.createdBy,
-        templateId: cm.approvedTemplate ? cm.templateId : null,
+        templateId: content ? cm.templateId : null,
+        content,
         campaignId: cm.campaignId,
         campaignMessageId: cm.id,
         idempotencyKey: `campaign:${cm.id}:${candidate.id}`,

@@ -4,11 +4,11 @@
  * recipient, for the delivery stage to send), deleted. Drafts and scheduled messages can change,
  * each change in one transaction; once a message starts sending it cannot.
  */
-import { and, eq } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import type { Review } from '../../shared/api.js';
 import { unknownMergeFields } from '../../shared/merge-fields.js';
 import { campaignDeliveries, campaignMessages, recruiters, templates } from '../db/schema.js';
-import { isApprovedTemplateText } from '../../shared/whatsapp.js';
+import { whatsappSendForm } from '../../shared/whatsapp.js';
 import type { Deps } from '../deps.js';
 import { ApiError, notFound, validation } from '../lib/errors.js';
 import type { Caller } from './auth.js';
@@ -59,7 +59,7 @@ export function createCampaignMessages(
       template = db
         .select()
         .from(templates)
-        .where(and(eq(templates.id, id), eq(templates.orgId, caller.org.id)))
+        .where(and(eq(templates.id, id), eq(templates.orgId, caller.org.id), isNull(templates.deletedAt)))
         .get();
       if (!template) throw notFound('Template');
     }
@@ -87,7 +87,13 @@ export function createCampaignMessages(
     const template = draft.templateId != null ? db.select().from(templates).where(eq(templates.id, draft.templateId)).get() : undefined;
     const sender = db.select().from(recruiters).where(eq(recruiters.id, campaign.createdBy)).get()!;
     return reviewCampaignMessage(
-      { body: draft.body, sendAt: draft.sendAt, approvedTemplate: isApprovedTemplateText(template, draft.body) },
+      {
+        body: draft.body,
+        sendAt: draft.sendAt,
+        // Whether it could open a WhatsApp conversation: sent as the template's approved content.
+        approvedTemplate:
+          whatsappSendForm({ channel: 'whatsapp', windowOpen: false, template: template?.deletedAt == null ? template : undefined, body: draft.body }) === 'content',
+      },
       {
         org,
         sender,

@@ -4,17 +4,18 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import type { AssistantInfo, Message } from '../../shared/api.js';
-import { isApprovedTemplateText } from '../../shared/whatsapp.js';
-import { conversations, messages, sequences, templates } from '../db/schema.js';
+import { whatsappSendForm } from '../../shared/whatsapp.js';
+import { conversations, messages, sequences } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import { ApiError, notFound } from '../lib/errors.js';
 import type { Assistant } from '../assistant/engine.js';
 import type { Caller } from './auth.js';
 import type { BookingService } from './bookings.js';
 import type { CandidateService } from './candidates.js';
-import { mergeValuesFor, renderBody } from './message-body.js';
+import { mergeValuesFor, renderBody, renderContentVariables } from './message-body.js';
 import { messageJson, type MessageRow } from './message-json.js';
 import { PRIORITY, type Outbox } from './outbox.js';
+import type { TemplateService } from './templates.js';
 import { notTextableReason, REASON_MESSAGES, whatsappWindowOpen } from './textability.js';
 
 export interface SendResult {
@@ -25,7 +26,7 @@ export interface SendResult {
 
 export function createConversationService(
   deps: Deps,
-  services: { candidates: CandidateService; outbox: Outbox; assistant: Assistant; bookings: BookingService },
+  services: { candidates: CandidateService; outbox: Outbox; assistant: Assistant; bookings: BookingService; templates: TemplateService },
 ) {
   const { db, clock, config, events } = deps;
 
@@ -56,26 +57,19 @@ export function createConversationService(
       return `{"messages":${page.json},"nextCursor":${nextCursor}}`;
     },
 
-    send(caller: Caller, atsId: string, input: { body: string; templateId?: number }, idempotencyKey: string | undefined): SendResult {
+    send(caller: Caller, atsId: string, input: { body?: string; templateId?: number }, idempotencyKey: string | undefined): SendResult {
       const { org, recruiter } = caller;
       if (!recruiter.licensed) throw new ApiError(403, 'NOT_LICENSED', 'You need a Text Engagement licence to send texts. Ask your administrator.');
       const candidate = services.candidates.get(org, atsId);
       const key = `recruiter:${recruiter.id}:${idempotencyKey ?? randomUUID()}`;
 
-      let template: typeof templates.$inferSelect | undefined;
-      if (input.templateId != null) {
-        template = db
-          .select()
-          .from(templates)
-          .where(and(eq(templates.id, input.templateId), eq(templates.orgId, org.id)))
-          .get();
-        if (!template) throw notFound('Template');
-      }
-      const body = input.body.trim() ? input.body : (template?.body ?? '');
-      const rendered = renderBody(
-        body,
-        mergeValuesFor({ candidate, recruiter, org, publicUrl: config.publicUrl, linkExpiresAt: clock.now() + config.bookingLinkTtlMs }),
-      );
+      const template = input.templateId != null ? services.templates.get(org.id, input.templateId) : undefined;
+      // No body (or a blank one) with a template: the template as it is.
+      const body = input.body?.trim() ? input.body : (template?.body ?? input.body ?? '');
+      const values = mergeValuesFor({ candidate, recruiter, org, publicUrl: config.publicUrl, linkExpiresAt: clock.now() + config.bookingLinkTtlMs });
+      const rendered = renderBody(body, values);
+      const form = whatsappSendForm({ channel: candidate.channel, windowOpen: whatsappWindowOpen(candidate, clock.now()), template, body });
+      const content = form === 'content' ? { sid: template!.contentSid!, variables: renderContentVariables(template!.contentVariables ?? {}, values) } : null;
 
       const replay = () => {
         const existing = db
@@ -84,7 +78,7 @@ export function createConversationService(
           .where(and(eq(messages.orgId, org.id), eq(messages.idempotencyKey, key)))
           .get();
         if (!existing) return null;
-        if (existing.candidateId !== candidate.id || existing.body !== rendered) {
+        if (existing.candidateId !== candidate.id || existing.body !== rendered || existing.templateId !== (template?.id ?? null)) {
           throw new ApiError(409, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used for a different message.');
         }
         return { message: messageJson(existing, candidate.atsId, recruiter.name), replayed: true };
@@ -94,11 +88,8 @@ export function createConversationService(
 
       const reason = notTextableReason(candidate, org);
       if (reason) throw new ApiError(409, reason, REASON_MESSAGES[reason]);
-      // An approved template may open a WhatsApp conversation; free text only inside the window.
-      const usesApprovedTemplate = isApprovedTemplateText(template, body);
-      if (!whatsappWindowOpen(candidate, clock.now()) && !usesApprovedTemplate) {
-        throw new ApiError(409, 'WHATSAPP_WINDOW_CLOSED', REASON_MESSAGES.WHATSAPP_WINDOW_CLOSED);
-      }
+      // Outside WhatsApp's window only a template with approved content goes, as that content.
+      if (typeof form === 'object') throw new ApiError(409, form.refused, REASON_MESSAGES[form.refused]);
 
       let row: MessageRow;
       try {
@@ -110,7 +101,8 @@ export function createConversationService(
             body: rendered,
             sender: 'recruiter',
             recruiterId: recruiter.id,
-            templateId: usesApprovedTemplate ? template!.id : null,
+            templateId: template?.id ?? null,
+            content,
             idempotencyKey: key,
             priority: PRIORITY.conversation,
           });

@@ -49,7 +49,7 @@ function normalizePhone(address: string): string | null {
 const CANDIDATE: Writer = { type: 'candidate', name: 'Candidate (text reply)' };
 
 export function createInboundService(deps: Deps, services: { candidates: CandidateService; outbox: Outbox; sync: CandidateSync; optOuts: PhoneOptOuts }) {
-  const { db, clock, events, log } = deps;
+  const { db, clock, events, log, provider } = deps;
   const hooks: InboundHooks[] = [];
   const sqlite = db.$client;
 
@@ -83,6 +83,11 @@ export function createInboundService(deps: Deps, services: { candidates: Candida
       .where(sql`${organizations.smsFrom} = ${sql.placeholder('address')} or ${organizations.whatsappFrom} = ${sql.placeholder('address')}`)
       .limit(1)
       .prepare(),
+    orgByService: db
+      .select()
+      .from(organizations)
+      .where(eq(organizations.messagingServiceSid, sql.placeholder('service')))
+      .prepare(),
     orgById: db
       .select()
       .from(organizations)
@@ -115,13 +120,18 @@ export function createInboundService(deps: Deps, services: { candidates: Candida
     return !!stmt.logInbound.get(source, event.providerMessageId, JSON.stringify(event.raw), orgId, phone, clock.now());
   }
 
-  /** The organisation a text to `ourAddress` belongs to: by its own number, else by who last texted that phone. */
-  function resolveOrg(ourAddress: string, phone: string): Organization | undefined {
+  /**
+   * The organisation a text to `ourAddress` belongs to: by its own number, else by its sender pool
+   * (a Messaging Service's numbers need not be on the organisation), else by who last texted that phone.
+   */
+  function resolveOrg(ourAddress: string, phone: string, serviceId: string | undefined): Organization | undefined {
     const cached = orgsByAddress?.get(ourAddress);
     if (cached) return cached;
     const byNumber = inbound.orgByNumber.get({ address: ourAddress });
     if (byNumber) orgsByAddress?.set(ourAddress, byNumber);
     if (byNumber) return byNumber;
+    const byService = serviceId ? inbound.orgByService.get({ service: serviceId }) : undefined;
+    if (byService) return byService;
     const other = (inbound.lastOutboundOrg.get(phone) ?? inbound.anyCandidateOrg.get(phone)) as { orgId: number } | undefined;
     return other ? inbound.orgById.get({ id: other.orgId }) : undefined;
   }
@@ -151,6 +161,15 @@ export function createInboundService(deps: Deps, services: { candidates: Candida
       })
       .returning()
       .get();
+  }
+
+  /**
+   * Whether we send the keyword's confirmation: when the provider leaves it to us, or for a
+   * WhatsApp keyword the provider did not classify (its opt-out handling only answers WhatsApp
+   * through a Messaging Service's Advanced Opt-Out, which then names the keyword).
+   */
+  function answersKeywords(event: InboundTextEvent): boolean {
+    return provider.keywordReplies === 'app' || (event.channel === 'whatsapp' && event.keyword === undefined);
   }
 
   function confirmationText(org: Organization, action: 'opt-out' | 'opt-in' | 'help'): string {
@@ -236,7 +255,7 @@ export function createInboundService(deps: Deps, services: { candidates: Candida
     const channel: Channel = event.channel;
     const phone = normalizePhone(event.from);
     const ourAddress = event.to;
-    const org = phone ? resolveOrg(ourAddress, phone) : undefined;
+    const org = phone ? resolveOrg(ourAddress, phone, event.serviceId) : undefined;
     if (!logInbound(source, event, phone ?? event.from, org?.id ?? null)) return { duplicate: true };
     if (!phone || !org) {
       log.warn('inbound text for no known organisation', { sid, from: event.from, to: event.to });
@@ -245,7 +264,8 @@ export function createInboundService(deps: Deps, services: { candidates: Candida
 
     const body = event.body;
     const now = clock.now();
-    const keyword = classifyKeyword(body);
+    // The provider's own reading first (it knows the keywords the account added, e.g. BAJA).
+    const keyword = event.keyword ?? classifyKeyword(body);
     const outgoing: MessageRow[] = [];
 
     let candidate = findOrCreateCandidate(org, phone, channel, now);
@@ -271,7 +291,7 @@ export function createInboundService(deps: Deps, services: { candidates: Candida
         stateChanged = true;
         reply = 'opt-out';
       }
-    } else if (keyword === 'opt-in' && (candidate.optedOutAt != null || normalizedIsStart(body))) {
+    } else if (keyword === 'opt-in' && (candidate.optedOutAt != null || normalizedIsStart(body) || event.keyword === 'opt-in')) {
       services.optOuts.optInByCandidate(org, phone);
       services.sync.recordConsent(org, candidate, { status: 'granted', ...word }, CANDIDATE);
       stateChanged = true;
@@ -291,7 +311,7 @@ export function createInboundService(deps: Deps, services: { candidates: Candida
           .get()!;
       }
     }
-    if (reply) {
+    if (reply && answersKeywords(event)) {
       outgoing.push(services.outbox.enqueue({ org, candidate, body: confirmationText(org, reply), sender: 'system', idempotencyKey: `system:${sid}` }));
     }
     const handledAsKeyword = keyword === 'opt-out' || keyword === 'help' || reply === 'opt-in';

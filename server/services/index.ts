@@ -16,6 +16,7 @@ import { createImportService } from './imports.js';
 import { createInboundService } from './inbound.js';
 import { createOutbox } from './outbox.js';
 import { createPhoneOptOuts } from './phone-opt-outs.js';
+import { createTemplateService } from './templates.js';
 
 /**
  * Every service, and every hook between them, wired here once per app (no module-level state:
@@ -32,11 +33,12 @@ export function createServices(deps: Deps) {
   const changes = createCandidateChanges(deps);
   const imports = createImportService(deps, { sync, changes });
   const outbox = createOutbox(deps);
+  const templates = createTemplateService(deps);
   const inbound = createInboundService(deps, { candidates, outbox, sync, optOuts });
   const carrierOptOuts = createCarrierOptOuts(deps, { optOuts, candidates });
   const assistant = createAssistant(deps, { candidates, outbox });
   const bookings = createBookingService(deps, { candidates, outbox, assistant });
-  const conversations = createConversationService(deps, { candidates, outbox, assistant, bookings });
+  const conversations = createConversationService(deps, { candidates, outbox, assistant, bookings, templates });
   const campaignReads = createCampaignReadModel(deps, { candidates });
   const campaignDelivery = createCampaignDelivery(deps, { outbox, assistant, serializeCampaign: campaignReads.serializeById });
   const campaigns = createCampaignService(deps, { candidates, outbox, reads: campaignReads, delivery: campaignDelivery });
@@ -60,7 +62,7 @@ export function createServices(deps: Deps) {
   // The provider's events (the simulator's in-process reports; webhooks go through their route).
   deps.provider.connect({ receive: (event) => inbound.receive(deps.provider.name, event).then(() => undefined) });
 
-  return { auth, apiKeys, candidates, optOuts, sync, erasure, changes, imports, outbox, conversations, inbound, assistant, bookings, campaigns };
+  return { auth, apiKeys, candidates, optOuts, sync, erasure, changes, imports, outbox, templates, conversations, inbound, assistant, bookings, campaigns };
 }
 
 export type Services = ReturnType<typeof createServices>;

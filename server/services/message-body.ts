@@ -3,9 +3,9 @@
  * sender (recruiter, campaign, Ari) shares: not empty, no unknown field, no field without a
  * value for this candidate, at most 1,600 characters.
  */
-import { missingMergeValues, renderMergeFields, unknownMergeFields, type MergeValues } from '../../shared/merge-fields.js';
+import { missingMergeValues, renderMergeFields, unknownMergeFields, type MergeField, type MergeValues } from '../../shared/merge-fields.js';
 import { characterCount, MAX_BODY_CHARACTERS } from '../../shared/segments.js';
-import { validation } from '../lib/errors.js';
+import { ApiError, validation } from '../lib/errors.js';
 import { calendarLink } from './booking-links.js';
 import type { Candidate, Organization } from './textability.js';
 
@@ -61,6 +61,26 @@ export function renderBody(body: string, values: MergeValues): string {
   const length = characterCount(rendered);
   if (length > MAX_BODY_CHARACTERS) {
     throw validation(`The message is ${length} characters; the limit is ${MAX_BODY_CHARACTERS}.`, { characters: length });
+  }
+  return rendered;
+}
+
+/**
+ * A WhatsApp content send's variables for one candidate: each content variable's merge field,
+ * rendered. Every value must be non-empty (the provider refuses empty ones: Twilio's 21656).
+ */
+export function renderContentVariables(variables: Record<string, string>, values: MergeValues): Record<string, string> {
+  const rendered: Record<string, string> = {};
+  const missing: string[] = [];
+  for (const [name, field] of Object.entries(variables)) {
+    const value = Object.hasOwn(values, field) ? values[field as MergeField] : undefined;
+    if (value == null || !value.trim()) missing.push(field);
+    else rendered[name] = value;
+  }
+  if (missing.length) {
+    throw new ApiError(400, 'MISSING_MERGE_VALUE', `No value for ${missing.map((f) => `{{${f}}}`).join(', ')} for this candidate, which the WhatsApp template needs.`, {
+      missingFields: missing,
+    });
   }
   return rendered;
 }

@@ -19,13 +19,19 @@ import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import { countSegments } from '../../shared/segments.js';
 import type { Channel, Sender } from '../../shared/api.js';
-import { candidates, organizations, recruiters, templates } from '../db/schema.js';
+import { candidates, organizations, recruiters } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import { OUTBOX_BATCH, OUTBOX_LEASE_RENEWALS, OUTBOX_MAX_ATTEMPTS, OUTBOX_RETRY_FIRST_MS, OUTBOX_RETRY_MOST_MS } from '../tuning.js';
 import { SlidingWindowLimiter, type LimiterEntry } from '../lib/rate-limiter.js';
 import { ProviderError, type FailureReason, type OutboundText, type SendReceipt } from '../providers/types.js';
 import { MESSAGE_COLUMNS, messageJson, type MessageRow } from './message-json.js';
 import { notTextableReason, REASON_MESSAGES, whatsappWindowOpen, type Candidate, type Organization } from './textability.js';
+
+/** A row's frozen content variables: hand-written SQL returns the JSON column as its text, drizzle as the object. */
+function contentVariablesOf(row: MessageRow): Record<string, string> {
+  const stored = row.contentVariables as Record<string, string> | string | null;
+  return typeof stored === 'string' ? (JSON.parse(stored) as Record<string, string>) : (stored ?? {});
+}
 
 export const PRIORITY = { conversation: 0, campaign: 10 } as const;
 
@@ -36,6 +42,8 @@ export interface EnqueueInput {
   sender: Sender;
   recruiterId?: number | null;
   templateId?: number | null;
+  /** A WhatsApp content send: the template's content id and its variables rendered for this candidate (frozen here). */
+  content?: { sid: string; variables: Record<string, string> } | null;
   campaignId?: number | null;
   campaignMessageId?: number | null;
   idempotencyKey: string;
@@ -142,7 +150,7 @@ export function createOutbox(deps: Deps) {
        returning ${MESSAGE_COLUMNS}`,
     ),
     settle: sqlite.prepare(
-      `update messages set status = ?, provider_sid = coalesce(?, provider_sid), from_address = coalesce(?, from_address),
+      `update messages set status = ?, provider_sid = coalesce(?, provider_sid), sent_from = coalesce(?, sent_from),
          error_code = ?, error_message = ?, failure_reason = ?, sent_at = coalesce(?, sent_at), due_at = ?, valid_until = ?,
          claim_token = null, lease_until = null, handed_off_at = ?, updated_at = ?
        where id = ? and claim_token = ? returning ${MESSAGE_COLUMNS}`,
@@ -156,8 +164,9 @@ export function createOutbox(deps: Deps) {
     nextLease: sqlite.prepare(`select min(lease_until) as at from messages where status = 'sending' and claim_token is not null`),
     enqueue: sqlite.prepare(
       `insert into messages (org_id, candidate_id, direction, channel, body, encoding, segments, status, sender, recruiter_id, template_id,
-         campaign_id, campaign_message_id, from_address, to_address, idempotency_key, priority, due_at, valid_until, created_at, updated_at)
-       values (?, ?, 'outbound', ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning ${MESSAGE_COLUMNS}`,
+         content_sid, content_variables, campaign_id, campaign_message_id, from_address, to_address, idempotency_key, priority, due_at,
+         valid_until, created_at, updated_at)
+       values (?, ?, 'outbound', ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning ${MESSAGE_COLUMNS}`,
     ),
   };
   // Per-row look-ups of the dispatcher, prepared once (the query builder would rebuild them per text).
@@ -178,9 +187,15 @@ export function createOutbox(deps: Deps) {
   // what the provider account allows, shared by every organisation on it.
   const rateFor = (org: Organization | undefined) => Math.min(org?.sendRatePerSecond ?? Infinity, config.sendRatePerSecond);
 
+  /**
+   * Who a text goes from, the one rule (README "Senders"): the organisation's own sender if it has
+   * one, else the environment's. SMS: its sender pool (Messaging Service), its number, then the
+   * provider's default (which prefers the environment's pool); WhatsApp: its number, then the
+   * environment's. The value is also the pacing key.
+   */
   function senderAddress(org: Organization, channel: Channel): string {
-    const from = channel === 'whatsapp' ? org.whatsappFrom : org.smsFrom;
-    return from ?? provider.defaultFrom(channel) ?? '';
+    const own = channel === 'whatsapp' ? org.whatsappFrom : (org.messagingServiceSid ?? org.smsFrom);
+    return own ?? provider.defaultFrom(channel) ?? '';
   }
 
   /** Inserts one outbound text. Callers wrap it in their own transaction when it is part of more. */
@@ -197,6 +212,8 @@ export function createOutbox(deps: Deps) {
       input.sender,
       input.recruiterId ?? null,
       input.templateId ?? null,
+      input.content?.sid ?? null,
+      input.content ? JSON.stringify(input.content.variables) : null,
       input.campaignId ?? null,
       input.campaignMessageId ?? null,
       senderAddress(input.org, input.candidate.channel),
@@ -216,6 +233,7 @@ export function createOutbox(deps: Deps) {
       from: row.fromAddress || undefined,
       channel: row.channel,
       body: row.body,
+      ...(row.contentSid && { content: { sid: row.contentSid, variables: contentVariablesOf(row) } }),
       idempotencyKey: `te-msg-${row.id}`,
       validUntil: row.validUntil ?? undefined,
       handedOffAt,
@@ -235,16 +253,11 @@ export function createOutbox(deps: Deps) {
     if (row.sender === 'system') return candidate.phone ? null : { code: 'NO_MOBILE', message: REASON_MESSAGES.NO_MOBILE };
     const reason = notTextableReason(candidate, org);
     if (reason) return { code: reason, message: REASON_MESSAGES[reason] };
-    if (!whatsappWindowOpen(candidate, clock.now()) && !isApprovedTemplate(row)) {
+    // Outside the window only approved content may go; the row carries it, frozen when queued.
+    if (!whatsappWindowOpen(candidate, clock.now()) && !row.contentSid) {
       return { code: 'WHATSAPP_WINDOW_CLOSED', message: REASON_MESSAGES.WHATSAPP_WINDOW_CLOSED };
     }
     return null;
-  }
-
-  function isApprovedTemplate(row: MessageRow): boolean {
-    if (row.templateId == null) return false;
-    const template = db.select().from(templates).where(eq(templates.id, row.templateId)).get();
-    return !!template?.whatsappApproved;
   }
 
   /** `handedOver(at)` runs right after the provider call starts: the instant the rate limit counts. */

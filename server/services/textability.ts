@@ -10,12 +10,14 @@ import type { candidates, organizations } from '../db/schema.js';
 export type Candidate = typeof candidates.$inferSelect;
 export type Organization = typeof organizations.$inferSelect;
 
-export const REASON_MESSAGES: Record<NotTextableReason | 'WHATSAPP_WINDOW_CLOSED', string> = {
+export const REASON_MESSAGES: Record<NotTextableReason | 'WHATSAPP_WINDOW_CLOSED' | 'TEMPLATE_NOT_APPROVED', string> = {
   NO_MOBILE: 'This candidate has no valid mobile number.',
   NO_CONSENT: 'This candidate has not consented to receive text messages.',
   OPTED_OUT: 'This candidate has opted out of text messages.',
   CHANNEL_DISABLED: 'This candidate’s channel is not enabled for your organization.',
   WHATSAPP_WINDOW_CLOSED: 'More than 24 hours have passed since this candidate last wrote on WhatsApp; send an approved template instead.',
+  TEMPLATE_NOT_APPROVED:
+    'More than 24 hours have passed since this candidate last wrote on WhatsApp, and this template has no approved WhatsApp content (a content SID); pick one that has.',
 };
 
 export function notTextableReason(candidate: Candidate, org: Organization): NotTextableReason | null {

@@ -28,7 +28,7 @@ beforeEach(async () => {
     TWILIO_SMS_FROM: '+15005550006',
     TWILIO_API_BASE_URL: twilio.baseUrl,
     SEND_RATE_PER_SECOND: '100',
-    PUBLIC_URL: 'http://te.test',
+    PUBLIC_URL: 'https://te.test',
   };
   const config = loadConfig(env);
   // Short real-time timeout so "no answer" cases take a moment; ValidityPeriod on the test clock.
@@ -118,7 +118,7 @@ describe('transient errors', () => {
     expect(textTo(phones[0]!)).toHaveLength(1);
 
     // What Twilio was asked: our number, the status callback, a validity period ending at 21:00 New York.
-    expect(posts[2]!.form).toMatchObject({ To: phones[0], From: ACME_SMS_FROM, Body: 'Hi Maria', StatusCallback: 'http://te.test/webhooks/twilio/status' });
+    expect(posts[2]!.form).toMatchObject({ To: phones[0], From: ACME_SMS_FROM, Body: 'Hi Maria', StatusCallback: 'https://te.test/webhooks/twilio/status' });
     const closes = Date.parse('2026-03-04T02:00:00Z');
     expect(Number(posts[2]!.form.ValidityPeriod)).toBe(Math.floor((closes - posts[2]!.at) / 1000));
     expect(posts.every((p) => p.authorized)).toBe(true);
@@ -229,7 +229,7 @@ describe('no answer: the text may or may not have gone', () => {
 
     // Twilio's status callback for that SID then moves it along like any other.
     const { createHmac } = await import('node:crypto');
-    const url = 'http://te.test/webhooks/twilio/status';
+    const url = 'https://te.test/webhooks/twilio/status';
     const params = { MessageSid: created.sid, MessageStatus: 'delivered', AccountSid: FAKE_ACCOUNT_SID };
     const data =
       url +

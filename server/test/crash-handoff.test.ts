@@ -120,6 +120,7 @@ describe('a crash between handing texts over and recording them', () => {
       TWILIO_AUTH_TOKEN: FAKE_AUTH_TOKEN,
       TWILIO_SMS_FROM: '+15005550006',
       TWILIO_API_BASE_URL: twilio.baseUrl,
+      PUBLIC_URL: 'https://te.test',
       SEND_RATE_PER_SECOND: '100',
     });
     const provider = (): Provider => createTwilioProvider(loadConfig(env()).twilio, { timeoutMs: 500, now: () => clockRef.now() });

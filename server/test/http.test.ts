@@ -236,6 +236,9 @@ describe('the server over HTTP', () => {
   });
 });
 
+/** Everything PROVIDER=twilio needs except PUBLIC_URL. */
+const TWILIO_READY = { PROVIDER: 'twilio', TWILIO_ACCOUNT_SID: 'AC' + '0'.repeat(32), TWILIO_AUTH_TOKEN: 'x', TWILIO_SMS_FROM: '+15005550006' };
+
 describe('configuration refusals', () => {
   const refusals: [string, Record<string, string>, string][] = [
     ['PORT=abc', { PORT: 'abc' }, 'PORT'],
@@ -261,6 +264,9 @@ describe('configuration refusals', () => {
       { PROVIDER: 'twilio', TWILIO_ACCOUNT_SID: 'AC' + '0'.repeat(32), TWILIO_AUTH_TOKEN: 'x', TWILIO_SMS_FROM: '555-0100' },
       'TWILIO_SMS_FROM',
     ],
+    ['PROVIDER=twilio without PUBLIC_URL', { ...TWILIO_READY }, 'PUBLIC_URL'],
+    ['PROVIDER=twilio with a plain-http PUBLIC_URL off this machine', { ...TWILIO_READY, PUBLIC_URL: 'http://example.com' }, 'PUBLIC_URL'],
+    ['TWILIO_OPT_OUT=maybe', { ...TWILIO_READY, PUBLIC_URL: 'https://te.example.com', TWILIO_OPT_OUT: 'maybe' }, 'TWILIO_OPT_OUT'],
     ['SEND_RATE_PER_SECOND=fast', { SEND_RATE_PER_SECOND: 'fast' }, 'SEND_RATE_PER_SECOND'],
     ['SEND_RATE_PER_SECOND=-1', { SEND_RATE_PER_SECOND: '-1' }, 'SEND_RATE_PER_SECOND'],
     ['SEND_RATE_PER_SECOND=0', { SEND_RATE_PER_SECOND: '0' }, 'SEND_RATE_PER_SECOND'],
@@ -308,6 +314,17 @@ describe('configuration refusals', () => {
     expect(loadConfig({ SEND_RATE_PER_SECOND: 'unlimited' }).sendRatePerSecond).toBe(Number.POSITIVE_INFINITY);
     expect(loadConfig({ PORT: '9000' }).publicUrl).toBe('http://localhost:9000');
     expect(loadConfig({ PUBLIC_URL: 'https://te.example.com/' }).publicUrl).toBe('https://te.example.com');
+  });
+
+  it('PROVIDER=twilio takes an https PUBLIC_URL, or plain http on this machine only; the simulator any', () => {
+    expect(loadConfig({ ...TWILIO_READY, PUBLIC_URL: 'https://te.example.com' }).twilio).toMatchObject({ publicUrl: 'https://te.example.com', optOut: 'twilio' });
+    expect(loadConfig({ ...TWILIO_READY, PUBLIC_URL: 'http://127.0.0.1:8787' }).publicUrl).toBe('http://127.0.0.1:8787');
+    expect(loadConfig({ ...TWILIO_READY, PUBLIC_URL: 'http://localhost:8787' }).publicUrl).toBe('http://localhost:8787');
+    expect(loadConfig({ ...TWILIO_READY, PUBLIC_URL: 'https://te.example.com', TWILIO_OPT_OUT: 'app' }).twilio.optOut).toBe('app');
+    expect(loadConfig({ PUBLIC_URL: 'http://example.com' }).publicUrl).toBe('http://example.com');
+    expect(() => loadConfig({ ...TWILIO_READY, PUBLIC_URL: 'http://example.com' })).toThrow(
+      'Invalid configuration: PUBLIC_URL must be https:// when PROVIDER=twilio (got "http://example.com")',
+    );
   });
 
   it('`npx tsx server/main.ts` with PORT=abc exits non-zero, printing one line that names PORT', async () => {

@@ -94,7 +94,7 @@ describe('PROVIDER=twilio against a local fake of Twilio', () => {
   beforeEach(async () => {
     const env = {
       PROVIDER: 'twilio',
-      PUBLIC_URL: 'http://te.test',
+      PUBLIC_URL: 'https://te.test',
       TWILIO_ACCOUNT_SID: ACCOUNT_SID,
       TWILIO_AUTH_TOKEN: TEST_AUTH_TOKEN,
       TWILIO_SMS_FROM: '+15005550006',
@@ -117,7 +117,7 @@ describe('PROVIDER=twilio against a local fake of Twilio', () => {
   };
 
   async function postStatus(params: Record<string, string>) {
-    const url = 'http://te.test/webhooks/twilio/status';
+    const url = 'https://te.test/webhooks/twilio/status';
     return h.app.request('/webhooks/twilio/status', {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': getExpectedTwilioSignature(TEST_AUTH_TOKEN, url, params) },
@@ -147,7 +147,7 @@ describe('PROVIDER=twilio against a local fake of Twilio', () => {
       // The organisation's own number wins over TWILIO_SMS_FROM.
       From: ACME_SMS,
       Body: 'Hi Maria, can we talk at 3pm?',
-      StatusCallback: 'http://te.test/webhooks/twilio/status',
+      StatusCallback: 'https://te.test/webhooks/twilio/status',
     });
     expect(sent).toMatchObject({ status: 'sending', attempts: 1 });
 
@@ -179,7 +179,7 @@ describe('PROVIDER=twilio against a local fake of Twilio', () => {
       method: 'POST',
       headers: {
         'content-type': 'application/x-www-form-urlencoded',
-        'x-twilio-signature': getExpectedTwilioSignature(TEST_AUTH_TOKEN, 'http://te.test/webhooks/twilio/inbound', inbound),
+        'x-twilio-signature': getExpectedTwilioSignature(TEST_AUTH_TOKEN, 'https://te.test/webhooks/twilio/inbound', inbound),
       },
       body: new URLSearchParams(inbound).toString(),
     });
@@ -273,7 +273,7 @@ describe('PROVIDER=twilio against a local fake of Twilio', () => {
       method: 'POST',
       headers: {
         'content-type': 'application/x-www-form-urlencoded',
-        'x-twilio-signature': getExpectedTwilioSignature(TEST_AUTH_TOKEN, 'http://te.test/webhooks/twilio/inbound', inbound),
+        'x-twilio-signature': getExpectedTwilioSignature(TEST_AUTH_TOKEN, 'https://te.test/webhooks/twilio/inbound', inbound),
       },
       body: new URLSearchParams(inbound).toString(),
     });

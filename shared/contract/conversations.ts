@@ -1,4 +1,4 @@
-/** A recruiter's side of one candidate: the conversation, texting, read state, Ari; and the templates. */
+/** A recruiter's side of one candidate: the conversation, texting, read state, Ari. */
 import { z } from 'zod';
 import {
   AssistantBodySchema,
@@ -9,7 +9,6 @@ import {
   MessagePageSchema,
   MessageSchema,
   SendMessageBodySchema,
-  TemplateSchema,
 } from '../api.js';
 import { endpoint } from './define.js';
 import { CandidateIdParam } from './params.js';
@@ -75,14 +74,5 @@ export const conversationEndpoints = {
     answers: 'The candidate',
     output: CandidateSchema,
     errors: [400, 401, 403, 404, 409],
-  }),
-  'templates.list': endpoint({
-    method: 'GET',
-    path: '/api/templates',
-    summary: 'Message templates',
-    tag: 'templates',
-    answers: 'Templates',
-    output: z.object({ templates: z.array(TemplateSchema) }),
-    errors: [401],
   }),
 };

@@ -16,6 +16,7 @@ import { conversationEndpoints } from './conversations.js';
 import { eventEndpoints } from './events.js';
 import { organizationEndpoints } from './organization.js';
 import { sequenceEndpoints } from './sequences.js';
+import { templateEndpoints } from './templates.js';
 
 export const contract = {
   ...authEndpoints,
@@ -25,6 +26,7 @@ export const contract = {
   ...organizationEndpoints,
   ...campaignEndpoints,
   ...sequenceEndpoints,
+  ...templateEndpoints,
 };
 
 export type Contract = typeof contract;

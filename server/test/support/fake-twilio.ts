@@ -8,6 +8,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Socket } from 'node:net';
+import { createTwilioRules } from './fake-twilio-rules.js';
 
 export const FAKE_ACCOUNT_SID = 'AC' + '0123456789abcdef'.repeat(2);
 export const FAKE_AUTH_TOKEN = 'fake-twilio-auth-token';
@@ -54,6 +55,7 @@ export async function startFakeTwilio(options: { now: () => number }) {
   let seq = 0;
   const messagesPath = `/2010-04-01/Accounts/${FAKE_ACCOUNT_SID}/Messages.json`;
   const expectedAuth = `Basic ${Buffer.from(`${FAKE_ACCOUNT_SID}:${FAKE_AUTH_TOKEN}`).toString('base64')}`;
+  const rules = createTwilioRules({ now: options.now, accountSid: FAKE_ACCOUNT_SID, authToken: FAKE_AUTH_TOKEN });
 
   function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
     res.writeHead(status, { 'content-type': 'application/json', ...headers });
@@ -81,6 +83,7 @@ export async function startFakeTwilio(options: { now: () => number }) {
 
   function handle(req: FakeTwilioRequest, res: ServerResponse) {
     if (!req.authorized) return json(res, 401, { code: 20003, message: 'Authenticate', status: 401 });
+    if (rules.serve(req, res, json)) return;
     if (req.path !== messagesPath) return json(res, 404, { code: 20404, message: 'Not found', status: 404 });
     if (req.method === 'GET') {
       const to = req.query.get('To');
@@ -89,6 +92,7 @@ export async function startFakeTwilio(options: { now: () => number }) {
       return json(res, 200, { messages: matching.map(resource), next_page_uri: null, page: 0, page_size: 50 });
     }
     if (req.method !== 'POST') return json(res, 405, { code: 20004, message: 'Method not allowed', status: 405 });
+    if (rules.beforeCreate(req, res, json)) return;
     const to = req.form.To ?? '';
     const script = scripts.get(to);
     const step = script?.length ? script.shift()! : fallback;
@@ -155,6 +159,8 @@ export async function startFakeTwilio(options: { now: () => number }) {
     baseUrl,
     requests,
     created,
+    /** A real account's rules: opt-out handling, WhatsApp content, the Content API (fake-twilio-rules.ts). */
+    rules,
     /** What the next POSTs to `to` get, in order; after the script, the fallback. */
     script(to: string, steps: Step[]) {
       scripts.set(to, [...steps]);

@@ -1,0 +1,162 @@
+/**
+ * Message templates: a name, a body with merge fields, and optionally the provider's approved
+ * WhatsApp content (`contentSid`) with its variables mapped to merge fields. Everyone reads them;
+ * administrators write them. Deleting keeps the row (texts and campaign messages sent from it keep
+ * their meaning); names are unique among an organisation's live templates.
+ */
+import { and, asc, eq, isNull } from 'drizzle-orm';
+import type { Template } from '../../shared/api.js';
+import { MERGE_FIELDS, unknownMergeFields } from '../../shared/merge-fields.js';
+import { templates } from '../db/schema.js';
+import type { Deps } from '../deps.js';
+import { ApiError, notFound, validation } from '../lib/errors.js';
+import type { Caller } from './auth.js';
+import { refuseOverlongBody } from './message-body.js';
+
+type TemplateRow = typeof templates.$inferSelect;
+
+export interface TemplateInput {
+  name: string;
+  body: string;
+  contentSid?: string | null;
+  contentVariables?: Record<string, string> | null;
+}
+
+export function templateJson(row: TemplateRow): Template {
+  return {
+    id: row.id,
+    name: row.name,
+    body: row.body,
+    contentSid: row.contentSid,
+    contentVariables: row.contentSid ? (row.contentVariables ?? {}) : null,
+    whatsappApproved: row.contentSid != null,
+  };
+}
+
+function requireAdmin(caller: Caller): void {
+  if (!caller.recruiter.isAdmin) throw new ApiError(403, 'FORBIDDEN', 'Only administrators can change templates.');
+}
+
+/** The body's checks every sender applies (length, known merge fields), plus not empty. */
+function checkBody(body: string): void {
+  refuseOverlongBody(body);
+  if (!body.trim()) throw validation('Write the template’s text: the body is empty.');
+  const unknown = unknownMergeFields(body);
+  if (unknown.length) {
+    throw validation(`Unknown merge field${unknown.length > 1 ? 's' : ''}: ${unknown.map((f) => `{{${f}}}`).join(', ')}.`, { unknownFields: unknown });
+  }
+}
+
+/** Each content variable names a merge field whose value fills it per candidate. */
+function checkContentVariables(variables: Record<string, string>): void {
+  const unknown = Object.entries(variables).filter(([, field]) => !(MERGE_FIELDS as readonly string[]).includes(field));
+  if (unknown.length) {
+    throw validation(
+      `Content variable${unknown.length > 1 ? 's' : ''} ${unknown.map(([k, f]) => `{{${k}}} → "${f}"`).join(', ')}: map each to a merge field (${MERGE_FIELDS.join(', ')}).`,
+      { unknownFields: unknown.map(([, f]) => f) },
+    );
+  }
+}
+
+export function createTemplateService(deps: Deps) {
+  const { db, clock, provider, log } = deps;
+
+  function live(orgId: number, id: number): TemplateRow {
+    const row = db
+      .select()
+      .from(templates)
+      .where(and(eq(templates.id, id), eq(templates.orgId, orgId), isNull(templates.deletedAt)))
+      .get();
+    if (!row) throw notFound('Template');
+    return row;
+  }
+
+  /** The provider must know the content (a SID from another account, or a typo, fails every send). */
+  async function checkContentSid(sid: string): Promise<void> {
+    if (!provider.checkContent) return;
+    const found = await provider.checkContent(sid);
+    if (found === 'unknown') {
+      // Unreachable now: keep the admin's SID (a wrong one fails its sends visibly, by Twilio's code).
+      log.warn('could not check a WhatsApp content SID with the provider', { contentSid: sid });
+      return;
+    }
+    if (!found.exists) {
+      throw new ApiError(400, 'CONTENT_NOT_FOUND', `The provider account has no content ${sid}: copy the SID from its Content Template Builder.`);
+    }
+  }
+
+  function nameTaken(err: unknown): boolean {
+    return err instanceof Error && 'code' in err && err.code === 'SQLITE_CONSTRAINT_UNIQUE';
+  }
+  const taken = (name: string) => new ApiError(409, 'TEMPLATE_NAME_TAKEN', `A template named "${name}" already exists.`);
+
+  return {
+    /** The organisation's live templates, by name. */
+    list(caller: Caller): Template[] {
+      return db
+        .select()
+        .from(templates)
+        .where(and(eq(templates.orgId, caller.org.id), isNull(templates.deletedAt)))
+        .orderBy(asc(templates.name))
+        .all()
+        .map(templateJson);
+    },
+
+    /** A live template of the organisation, for a send (404 otherwise). */
+    get(orgId: number, id: number): TemplateRow {
+      return live(orgId, id);
+    },
+
+    async create(caller: Caller, input: TemplateInput): Promise<Template> {
+      requireAdmin(caller);
+      checkBody(input.body);
+      const contentSid = input.contentSid ?? null;
+      const contentVariables = contentSid ? (input.contentVariables ?? {}) : null;
+      if (contentVariables) checkContentVariables(contentVariables);
+      if (contentSid) await checkContentSid(contentSid);
+      const now = clock.now();
+      try {
+        const row = db
+          .insert(templates)
+          .values({ orgId: caller.org.id, name: input.name, body: input.body, contentSid, contentVariables, createdAt: now, updatedAt: now })
+          .returning()
+          .get();
+        return templateJson(row);
+      } catch (err) {
+        if (nameTaken(err)) throw taken(input.name);
+        throw err;
+      }
+    },
+
+    async update(caller: Caller, id: number, patch: Partial<TemplateInput>): Promise<Template> {
+      requireAdmin(caller);
+      const current = live(caller.org.id, id);
+      if (patch.body !== undefined) checkBody(patch.body);
+      const contentSid = patch.contentSid !== undefined ? patch.contentSid : current.contentSid;
+      const contentVariables = contentSid ? (patch.contentVariables !== undefined ? (patch.contentVariables ?? {}) : (current.contentVariables ?? {})) : null;
+      if (contentVariables) checkContentVariables(contentVariables);
+      if (contentSid && contentSid !== current.contentSid) await checkContentSid(contentSid);
+      try {
+        const row = db
+          .update(templates)
+          .set({ name: patch.name ?? current.name, body: patch.body ?? current.body, contentSid, contentVariables, updatedAt: clock.now() })
+          .where(and(eq(templates.id, id), isNull(templates.deletedAt)))
+          .returning()
+          .get();
+        if (!row) throw notFound('Template');
+        return templateJson(row);
+      } catch (err) {
+        if (nameTaken(err)) throw taken(patch.name ?? current.name);
+        throw err;
+      }
+    },
+
+    delete(caller: Caller, id: number): void {
+      requireAdmin(caller);
+      live(caller.org.id, id);
+      db.update(templates).set({ deletedAt: clock.now() }).where(eq(templates.id, id)).run();
+    },
+  };
+}
+
+export type TemplateService = ReturnType<typeof createTemplateService>;
