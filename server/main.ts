@@ -3,10 +3,12 @@ import { serve } from '@hono/node-server';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/client.js';
+import { simulatorSenderWarnings } from './seed/simulator-senders.js';
 
 export async function startServer(env: Record<string, string | undefined> = process.env) {
   const config = loadConfig(env);
   const db = openDatabase(config.databasePath);
+  if (config.provider !== 'simulator') for (const warning of simulatorSenderWarnings(db, config.simulator)) console.warn(warning);
   const server = createApp({ db, config });
   server.start();
   const http = serve({ fetch: server.app.fetch, port: config.port, hostname: config.host });

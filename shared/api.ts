@@ -63,6 +63,9 @@ export const RecruiterSchema = z
       defaultTimeZone: z.string(),
       defaultCountry: z.string().meta({ description: 'ISO country for phone numbers written without a country code.' }),
       sendRatePerSecond: z.number().nullable(),
+      senders: z
+        .object({ smsFrom: z.string().nullable(), whatsappFrom: z.string().nullable(), messagingServiceSid: z.string().nullable() })
+        .meta({ description: 'The organization’s own senders; null: the server’s (TWILIO_SMS_FROM, TWILIO_MESSAGING_SERVICE_SID, TWILIO_WHATSAPP_FROM).' }),
     }),
   })
   .meta({ id: 'Recruiter' });

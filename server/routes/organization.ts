@@ -9,7 +9,16 @@ import type { AppEnv } from '../lib/http.js';
 import { isValidTimeZone, minuteOfClock } from '../lib/zoned-time.js';
 import type { Services } from '../services/index.js';
 
-/** GET /api/organization (everyone), PATCH (admins): texting hours, default time zone and country, send rate. */
+/** The organisation's own senders in a PATCH (null: back to the server's). */
+function senderChanges(patch: { smsFrom?: string | null; whatsappFrom?: string | null; messagingServiceSid?: string | null }) {
+  const changes: Partial<typeof organizations.$inferInsert> = {};
+  if (patch.smsFrom !== undefined) changes.smsFrom = patch.smsFrom;
+  if (patch.whatsappFrom !== undefined) changes.whatsappFrom = patch.whatsappFrom;
+  if (patch.messagingServiceSid !== undefined) changes.messagingServiceSid = patch.messagingServiceSid;
+  return changes;
+}
+
+/** GET /api/organization (everyone), PATCH (admins): texting hours, default time zone and country, send rate, senders. */
 export function organizationRoutes({ db }: Deps, services: Services) {
   const router = new Hono<AppEnv>();
   const on = serve(router);
@@ -36,7 +45,17 @@ export function organizationRoutes({ db }: Deps, services: Services) {
       changes.defaultCountry = patch.defaultCountry;
     }
     if (patch.sendRatePerSecond !== undefined) changes.sendRatePerSecond = patch.sendRatePerSecond;
-    const updated = db.update(organizations).set(changes).where(eq(organizations.id, org.id)).returning().get();
+    Object.assign(changes, senderChanges(patch));
+    let updated;
+    try {
+      updated = db.update(organizations).set(changes).where(eq(organizations.id, org.id)).returning().get();
+    } catch (err) {
+      // The unique sender indexes: a number (or Messaging Service) belongs to one organisation.
+      if (err instanceof Error && 'code' in err && err.code === 'SQLITE_CONSTRAINT_UNIQUE') {
+        throw new ApiError(409, 'SENDER_TAKEN', 'Another organization already sends from that number or Messaging Service.');
+      }
+      throw err;
+    }
     return services.auth.serialize(recruiter, updated).organization;
   });
   return router;

@@ -58,6 +58,7 @@ export function createAuthService(deps: Deps) {
         defaultTimeZone: org.defaultTimeZone,
         defaultCountry: org.defaultCountry,
         sendRatePerSecond: org.sendRatePerSecond,
+        senders: { smsFrom: org.smsFrom, whatsappFrom: org.whatsappFrom, messagingServiceSid: org.messagingServiceSid },
       },
     };
   }

@@ -24,7 +24,7 @@ import type { Candidate, Organization } from './textability.js';
 type ConversationRow = typeof conversations.$inferSelect;
 
 /** A status report as the provider's module read it: what moves the text, and what is shown. */
-type DeliveryReport = Pick<StatusReportEvent, 'status' | 'reason' | 'rawCode' | 'rawMessage'>;
+type DeliveryReport = Pick<StatusReportEvent, 'status' | 'reason' | 'rawCode' | 'rawMessage' | 'from'>;
 
 export interface InboundContext {
   org: Organization;
@@ -342,7 +342,7 @@ export function createInboundService(deps: Deps, services: { candidates: Candida
 
   async function receiveStatus(source: string, event: StatusReportEvent): Promise<{ duplicate: boolean; updated: boolean }> {
     const sid = event.providerMessageId;
-    const report: DeliveryReport = { status: event.status, reason: event.reason, rawCode: event.rawCode, rawMessage: event.rawMessage };
+    const report: DeliveryReport = { status: event.status, reason: event.reason, rawCode: event.rawCode, rawMessage: event.rawMessage, from: event.from ?? null };
     const logged = stmt.logStatus.get(
       source,
       `${sid}:${event.rawStatus}`,
@@ -382,7 +382,15 @@ export function createInboundService(deps: Deps, services: { candidates: Candida
     const move = 'id' in text ? moveStatement('id', report.status) : moveStatement('provider_sid', report.status);
     if (!move) return false;
     const now = clock.now();
-    const params = { status: report.status, now, errorCode: report.rawCode, errorMessage: report.rawCode ? report.rawMessage : null, reason: report.reason };
+    const params = {
+      status: report.status,
+      now,
+      errorCode: report.rawCode,
+      errorMessage: report.rawCode ? report.rawMessage : null,
+      reason: report.reason,
+      // The number a sender pool picked, when the report names it.
+      from: report.from || null,
+    };
     const updated = move.get({ ...params, key: 'id' in text ? text.id : text.sid }) as MessageRow | undefined;
     if (!updated) return false;
     // Only a client listening on /api/events needs the candidate and the message's JSON.
@@ -436,7 +444,8 @@ function moveStatusSql(key: 'id' | 'provider_sid', from: string[]): string {
        sent_at = case when @status = 'sent' then coalesce(sent_at, @now) else sent_at end,
        error_code = coalesce(@errorCode, error_code),
        error_message = case when @errorCode is not null then @errorMessage else error_message end,
-       failure_reason = coalesce(@reason, failure_reason)
+       failure_reason = coalesce(@reason, failure_reason),
+       sent_from = coalesce(sent_from, @from)
      where ${key} = @key and direction = 'outbound' and status in (${from.map((s) => `'${s}'`).join(', ')})
      returning ${MESSAGE_COLUMNS}`;
 }

@@ -166,7 +166,7 @@ export function createOutbox(deps: Deps) {
       `insert into messages (org_id, candidate_id, direction, channel, body, encoding, segments, status, sender, recruiter_id, template_id,
          content_sid, content_variables, campaign_id, campaign_message_id, from_address, to_address, idempotency_key, priority, due_at,
          valid_until, created_at, updated_at)
-       values (?, ?, 'outbound', ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning ${MESSAGE_COLUMNS}`,
+       values (?, ?, 'outbound', ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning ${MESSAGE_COLUMNS}`,
     ),
   };
   // Per-row look-ups of the dispatcher, prepared once (the query builder would rebuild them per text).

@@ -19,12 +19,12 @@ export const organizationEndpoints = {
   'organization.update': endpoint({
     method: 'PATCH',
     path: '/api/organization',
-    summary: 'Change texting hours, default time zone or send rate (administrators)',
+    summary: 'Change texting hours, default time zone, send rate or senders (administrators; 409 SENDER_TAKEN if another organization has the sender)',
     tag: 'organization',
     body: OrganizationPatchSchema,
     answers: 'Organization',
     output: OrganizationSchema,
-    errors: [400, 401, 403, 415],
+    errors: [400, 401, 403, 409, 415],
   }),
   'apiKeys.create': endpoint({
     method: 'POST',

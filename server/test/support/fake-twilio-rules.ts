@@ -2,7 +2,7 @@
  * The fake Twilio's rules of a real account (Chunk B of issue 13), kept apart from its HTTP core
  * (fake-twilio.ts calls `beforeCreate` on every Messages create and `serve` first on every request):
  *
- * - Default opt-out handling of a long code [Twilio support 223134027]: a single-word STOP-family
+ * - Default opt-out handling of a long code (`optOutHandling(false)`: a short code without it) [Twilio support 223134027]: a single-word STOP-family
  *   text blocks that (sender, phone) pair and gets Twilio's auto-reply; later creates to it answer
  *   HTTP 400 code 21610; START/YES/UNSTOP unblock (auto-reply), HELP/INFO get an auto-reply. The
  *   sender is the Messaging Service when the text came through one, else our number.
@@ -65,6 +65,7 @@ export function createTwilioRules(options: { now: () => number; accountSid: stri
   const lastWhatsappInbound = new Map<string, number>();
   const contents = new Map<string, FakeContent>();
   let advanced: Partial<Record<OptOutType, string[]>> | null = null;
+  let handling = true;
   let inboundSeq = 0;
   let failedSeq = 0;
 
@@ -105,6 +106,10 @@ export function createTwilioRules(options: { now: () => number; accountSid: stri
     /** Turns Advanced Opt-Out on (extra keywords per type; OptOutType on inbound webhooks). */
     advancedOptOut(keywords: Partial<Record<OptOutType, string[]>> = {}) {
       advanced = keywords;
+    },
+    /** Off: a sender Twilio does not handle keywords for (a standalone short code): the app must answer. */
+    optOutHandling(on: boolean) {
+      handling = on;
     },
     /** Whether Twilio blocks texts from `sender` (number or MG…) to `phone`. */
     isBlocked(sender: string, phone: string) {
@@ -183,7 +188,8 @@ export function createTwilioRules(options: { now: () => number; accountSid: stri
       const whatsapp = input.channel === 'whatsapp';
       const at = options.now();
       if (whatsapp) lastWhatsappInbound.set(input.from, at);
-      const type = keywordOf(input.body);
+      // Twilio handles WhatsApp keywords only through Advanced Opt-Out on a Messaging Service.
+      const type = handling && (!whatsapp || advanced) ? keywordOf(input.body) : null;
       const sender = input.messagingServiceSid ?? input.to;
       if (type) {
         if (type === 'STOP') blocked.add(pair(sender, input.from));
