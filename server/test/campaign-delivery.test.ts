@@ -299,6 +299,12 @@ describe('changes between schedule and send', () => {
     await harness({ now: iso(T0) });
     // 10002 wrote an hour ago; 10113 never did.
     h.db.$client.prepare(`update candidates set last_inbound_at = ? where ats_id = '10002'`).run(T0 - HOUR);
+    // The simulator keeps its own record of the phone writing (it refuses free text outside the window, as Twilio does).
+    h.db.$client
+      .prepare(
+        `insert into simulator_messages (sid, direction, phone, our_address, channel, body, status, created_at) values ('SMwrote', 'from-phone', ?, '+12025550101', 'whatsapp', 'Hi', 'received', ?)`,
+      )
+      .run(phoneOf(h.db.$client, '10002'), T0 - HOUR);
     const d = await sendCampaign(h, { candidateIds: ['10002', '10113'], body: 'WhatsApp hello' });
     expect(d.review).toMatchObject({ eligible: 1, excluded: { WHATSAPP_WINDOW_CLOSED: 1 } });
     await h.advance(5000);
@@ -314,7 +320,7 @@ describe('WhatsApp templates and bad data', () => {
     await harness({ now: iso(T0) });
     const template = h.db.$client
       .prepare(
-        `select t.id, t.body from templates t join organizations o on o.id = t.org_id where o.slug = 'acme' and t.whatsapp_approved = 1 order by t.id limit 1`,
+        `select t.id, t.body from templates t join organizations o on o.id = t.org_id where o.slug = 'acme' and t.content_sid is not null order by t.id limit 1`,
       )
       .get() as { id: number; body: string };
     // 10002 and 10113: WhatsApp, never wrote (window closed). 10001: SMS.

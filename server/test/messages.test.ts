@@ -164,7 +164,7 @@ describe('texting one candidate', () => {
 
       const refused = await send(id, { body: '', templateId: unapproved.id });
       expect(refused.status).toBe(409);
-      expect(refused.body.error.code).toBe('WHATSAPP_WINDOW_CLOSED');
+      expect(refused.body.error.code).toBe('TEMPLATE_NOT_APPROVED');
 
       const edited = await send(id, { body: 'Hi {{firstName}}, quick question?', templateId: approved.id });
       expect(edited.status).toBe(409);
