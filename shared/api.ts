@@ -170,14 +170,10 @@ export const MessagePageQuerySchema = z.object({
 
 export const SendMessageBodySchema = z
   .object({
-    body: z
-      .string()
-      .max(MAX_BODY_CODE_UNITS, TOO_LONG)
-      .optional()
-      .meta({
-        description:
-          'Up to 1,600 characters; merge fields like {{firstName}} allowed. Optional with templateId (the template is sent as it is); an edited template text goes only inside WhatsApp’s 24-hour window.',
-      }),
+    body: z.string().max(MAX_BODY_CODE_UNITS, TOO_LONG).optional().meta({
+      description:
+        'Up to 1,600 characters; merge fields like {{firstName}} allowed. Optional with templateId (the template is sent as it is); an edited template text goes only inside WhatsApp’s 24-hour window.',
+    }),
     templateId: z.number().int().positive().optional(),
   })
   .refine((v) => v.body !== undefined || v.templateId !== undefined, 'Write a message or pick a template.');
@@ -220,11 +216,11 @@ export const TemplateSchema = z
     id: z.number(),
     name: z.string(),
     body: z.string(),
-    contentSid: z.string().nullable().meta({ description: 'The approved WhatsApp content (HX…) sent outside the 24-hour window; null: SMS/in-window text only.' }),
-    contentVariables: z
-      .record(z.string(), z.string())
+    contentSid: z
+      .string()
       .nullable()
-      .meta({ description: 'Content variable → merge field, e.g. {"1": "firstName"}.' }),
+      .meta({ description: 'The approved WhatsApp content (HX…) sent outside the 24-hour window; null: SMS/in-window text only.' }),
+    contentVariables: z.record(z.string(), z.string()).nullable().meta({ description: 'Content variable → merge field, e.g. {"1": "firstName"}.' }),
     whatsappApproved: z.boolean().meta({ description: 'Deprecated: contentSid != null.' }),
   })
   .meta({ id: 'Template' });

@@ -338,7 +338,7 @@ describe('Text Engagement tab, more', () => {
     await inPanel('[role="menuitem"]');
     await screenshotPanel('composer-template-menu.png');
     const names = await evalIn(panelOf(), (root) => [...root.querySelectorAll('.te-conv-menu-name')].map((e) => e.textContent));
-    expect(names).toContain('Interview invitationWhatsApp approved');
+    expect(names).toContain('Interview invitationWhatsApp');
     expect(names).toContain('Application received');
     await page.keyboard.press('Escape');
     expect(await $in(panelOf(), '[role="menu"]')).toBeNull();

@@ -113,7 +113,7 @@ export default defineBackground(() => {
     'messages.send': ({ candidateId, body, templateId, idempotencyKey }) =>
       api('messages.send', {
         params: { id: candidateId },
-        body: { body, ...(templateId ? { templateId } : {}) },
+        body: { ...(body !== undefined ? { body } : {}), ...(templateId ? { templateId } : {}) },
         headers: { 'Idempotency-Key': idempotencyKey },
       }),
     'imports.start': ({ format, text }) => api('candidates.import', { file: { contentType: format === 'csv' ? 'text/csv' : 'application/x-ndjson', text } }),

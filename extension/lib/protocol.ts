@@ -85,7 +85,8 @@ export const extensionRequests = {
   /** messages.send, always with the key that makes a retry of the same composed text send nothing twice. */
   'messages.send': z.object({
     candidateId: atsId,
-    body: z.string().max(20_000),
+    /** Absent with a template sent as it is (outside WhatsApp's window: its approved content). */
+    body: z.string().max(20_000).optional(),
     templateId: z.number().int().positive().optional(),
     idempotencyKey: z.string().min(8).max(200),
   }),

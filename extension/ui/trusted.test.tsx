@@ -121,7 +121,14 @@ describe('the composer', () => {
   });
 
   it('outside the WhatsApp window, "Send template" sends the chosen template on a person’s click only', async () => {
-    const template: Template = { id: 3, name: 'Interview invitation', body: 'Hi {{firstName}}', whatsappApproved: true } as Template;
+    const template: Template = {
+      id: 3,
+      name: 'Interview invitation',
+      body: 'Hi {{firstName}}',
+      contentSid: 'HX' + '0'.repeat(32),
+      contentVariables: { '1': 'firstName' },
+      whatsappApproved: true,
+    };
     const store = fakeStore({
       candidate: signal(testCandidate({ id: '10002', firstName: 'James', lastName: 'Lee', channel: 'whatsapp', whatsappWindowOpen: false })),
       templates: signal([template]),
@@ -133,7 +140,8 @@ describe('the composer', () => {
     await scriptedAttempts(send);
     expect(store.send).not.toHaveBeenCalled();
     await act(async () => userClick(send));
-    expect(store.send).toHaveBeenCalledExactlyOnceWith({ body: template.body, templateId: 3 });
+    // By id alone: the server sends the template's approved content, unedited.
+    expect(store.send).toHaveBeenCalledExactlyOnceWith({ body: template.body, templateId: 3, templateOnly: true });
   });
 });
 

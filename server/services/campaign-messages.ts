@@ -92,7 +92,8 @@ export function createCampaignMessages(
         sendAt: draft.sendAt,
         // Whether it could open a WhatsApp conversation: sent as the template's approved content.
         approvedTemplate:
-          whatsappSendForm({ channel: 'whatsapp', windowOpen: false, template: template?.deletedAt == null ? template : undefined, body: draft.body }) === 'content',
+          whatsappSendForm({ channel: 'whatsapp', windowOpen: false, template: template?.deletedAt == null ? template : undefined, body: draft.body }) ===
+          'content',
       },
       {
         org,

@@ -342,7 +342,13 @@ export function createInboundService(deps: Deps, services: { candidates: Candida
 
   async function receiveStatus(source: string, event: StatusReportEvent): Promise<{ duplicate: boolean; updated: boolean }> {
     const sid = event.providerMessageId;
-    const report: DeliveryReport = { status: event.status, reason: event.reason, rawCode: event.rawCode, rawMessage: event.rawMessage, from: event.from ?? null };
+    const report: DeliveryReport = {
+      status: event.status,
+      reason: event.reason,
+      rawCode: event.rawCode,
+      rawMessage: event.rawMessage,
+      from: event.from ?? null,
+    };
     const logged = stmt.logStatus.get(
       source,
       `${sid}:${event.rawStatus}`,

@@ -78,9 +78,14 @@ export function renderContentVariables(variables: Record<string, string>, values
     else rendered[name] = value;
   }
   if (missing.length) {
-    throw new ApiError(400, 'MISSING_MERGE_VALUE', `No value for ${missing.map((f) => `{{${f}}}`).join(', ')} for this candidate, which the WhatsApp template needs.`, {
-      missingFields: missing,
-    });
+    throw new ApiError(
+      400,
+      'MISSING_MERGE_VALUE',
+      `No value for ${missing.map((f) => `{{${f}}}`).join(', ')} for this candidate, which the WhatsApp template needs.`,
+      {
+        missingFields: missing,
+      },
+    );
   }
   return rendered;
 }

@@ -317,7 +317,10 @@ describe('configuration refusals', () => {
   });
 
   it('PROVIDER=twilio takes an https PUBLIC_URL, or plain http on this machine only; the simulator any', () => {
-    expect(loadConfig({ ...TWILIO_READY, PUBLIC_URL: 'https://te.example.com' }).twilio).toMatchObject({ publicUrl: 'https://te.example.com', optOut: 'twilio' });
+    expect(loadConfig({ ...TWILIO_READY, PUBLIC_URL: 'https://te.example.com' }).twilio).toMatchObject({
+      publicUrl: 'https://te.example.com',
+      optOut: 'twilio',
+    });
     expect(loadConfig({ ...TWILIO_READY, PUBLIC_URL: 'http://127.0.0.1:8787' }).publicUrl).toBe('http://127.0.0.1:8787');
     expect(loadConfig({ ...TWILIO_READY, PUBLIC_URL: 'http://localhost:8787' }).publicUrl).toBe('http://localhost:8787');
     expect(loadConfig({ ...TWILIO_READY, PUBLIC_URL: 'https://te.example.com', TWILIO_OPT_OUT: 'app' }).twilio.optOut).toBe('app');

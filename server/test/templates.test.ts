@@ -20,7 +20,12 @@ describe('templates', () => {
   const list = async (email?: string) => (await h.api('GET', '/api/templates', undefined, { email })).body.templates as Template[];
 
   it('an administrator creates, changes and deletes a template; everyone lists the live ones', async () => {
-    const created = await h.api('POST', '/api/templates', { name: 'Offer', body: 'Hi {{firstName}}, we have an offer.', contentSid: SID, contentVariables: { '1': 'firstName' } });
+    const created = await h.api('POST', '/api/templates', {
+      name: 'Offer',
+      body: 'Hi {{firstName}}, we have an offer.',
+      contentSid: SID,
+      contentVariables: { '1': 'firstName' },
+    });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ name: 'Offer', contentSid: SID, contentVariables: { '1': 'firstName' }, whatsappApproved: true });
     const id = (created.body as Template).id;
@@ -28,7 +33,13 @@ describe('templates', () => {
 
     const changed = await h.api('PATCH', `/api/templates/${id}`, { body: 'Hi {{firstName}}, a new offer.', contentSid: null });
     expect(changed.status).toBe(200);
-    expect(changed.body).toMatchObject({ name: 'Offer', body: 'Hi {{firstName}}, a new offer.', contentSid: null, contentVariables: null, whatsappApproved: false });
+    expect(changed.body).toMatchObject({
+      name: 'Offer',
+      body: 'Hi {{firstName}}, a new offer.',
+      contentSid: null,
+      contentVariables: null,
+      whatsappApproved: false,
+    });
 
     expect((await h.api('DELETE', `/api/templates/${id}`)).status).toBe(204);
     expect((await list()).map((t) => t.name)).not.toContain('Offer');
@@ -49,7 +60,10 @@ describe('templates', () => {
 
   it('a name already in use is 409 TEMPLATE_NAME_TAKEN, on create and on rename', async () => {
     const [first, second] = await list();
-    expect(await h.api('POST', '/api/templates', { name: first!.name, body: 'Hello' })).toMatchObject({ status: 409, body: { error: { code: 'TEMPLATE_NAME_TAKEN' } } });
+    expect(await h.api('POST', '/api/templates', { name: first!.name, body: 'Hello' })).toMatchObject({
+      status: 409,
+      body: { error: { code: 'TEMPLATE_NAME_TAKEN' } },
+    });
     expect((await h.api('PATCH', `/api/templates/${second!.id}`, { name: first!.name })).status).toBe(409);
   });
 

@@ -80,7 +80,9 @@ describe('PROVIDER=twilio: a real account’s rules, over HTTP', () => {
     });
   const candidate = async (id: string) => (await h.api('GET', `/api/candidates/${id}`)).body as Candidate;
   const messageRow = (id: number) =>
-    h.db.$client.prepare('select status, body, content_sid as contentSid, sent_from as sentFrom, error_code as errorCode, attempts from messages where id = ?').get(id) as {
+    h.db.$client
+      .prepare('select status, body, content_sid as contentSid, sent_from as sentFrom, error_code as errorCode, attempts from messages where id = ?')
+      .get(id) as {
       status: string;
       body: string;
       contentSid: string | null;
@@ -149,12 +151,18 @@ describe('PROVIDER=twilio: a real account’s rules, over HTTP', () => {
       await start();
       const template = await whatsappTemplate();
       const plain = (await h.api('POST', '/api/templates', { name: 'Plain', body: 'Hi {{firstName}}' })).body as Template;
-      expect(await h.api('POST', '/api/candidates/10002/messages', { body: 'Hi James' })).toMatchObject({ status: 409, body: { error: { code: 'WHATSAPP_WINDOW_CLOSED' } } });
+      expect(await h.api('POST', '/api/candidates/10002/messages', { body: 'Hi James' })).toMatchObject({
+        status: 409,
+        body: { error: { code: 'WHATSAPP_WINDOW_CLOSED' } },
+      });
       expect(await h.api('POST', '/api/candidates/10002/messages', { templateId: template.id, body: 'Edited' })).toMatchObject({
         status: 409,
         body: { error: { code: 'WHATSAPP_WINDOW_CLOSED' } },
       });
-      expect(await h.api('POST', '/api/candidates/10002/messages', { templateId: plain.id })).toMatchObject({ status: 409, body: { error: { code: 'TEMPLATE_NOT_APPROVED' } } });
+      expect(await h.api('POST', '/api/candidates/10002/messages', { templateId: plain.id })).toMatchObject({
+        status: 409,
+        body: { error: { code: 'TEMPLATE_NOT_APPROVED' } },
+      });
       await settle(10_000);
       expect(fake.posts()).toHaveLength(0);
     });
@@ -313,7 +321,13 @@ describe('the demo seed', () => {
       { sms: null, wa: null },
       { sms: null, wa: null },
     ]);
-    expect(twilioDb.select({ sid: templates.contentSid }).from(templates).all().every((t) => t.sid === null)).toBe(true);
+    expect(
+      twilioDb
+        .select({ sid: templates.contentSid })
+        .from(templates)
+        .all()
+        .every((t) => t.sid === null),
+    ).toBe(true);
     twilioDb.$client.close();
 
     const sids = async () => {

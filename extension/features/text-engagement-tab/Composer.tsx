@@ -124,7 +124,11 @@ export function Composer({ store, footNote }: { store: ConversationStore; footNo
                 name: (
                   <>
                     {t.name}
-                    {t.whatsappApproved && <span class="te-conv-tag">WhatsApp approved</span>}
+                    {t.contentSid && (
+                      <span class="te-conv-tag" title="Has approved WhatsApp content: may open a WhatsApp conversation">
+                        WhatsApp
+                      </span>
+                    )}
                   </>
                 ),
                 body: t.body,

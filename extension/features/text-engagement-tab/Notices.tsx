@@ -111,10 +111,13 @@ export function NotTextableNotice({ candidate, consent }: { candidate: Candidate
   );
 }
 
-/** Outside the 24-hour WhatsApp window only an approved template may go: offer exactly those. */
+/**
+ * Outside the 24-hour WhatsApp window only a template with approved WhatsApp content may go, as it
+ * is: offer exactly those, read-only, and send the chosen one by id (the server sends its content).
+ */
 export function WhatsAppWindowNotice({ store }: { store: ConversationStore }) {
   const c = store.candidate.value!;
-  const approved = store.templates.value.filter((t) => t.whatsappApproved);
+  const approved = store.templates.value.filter((t) => t.contentSid != null);
   const [chosen, setChosen] = useState<number | null>(null);
   const template = approved.find((t) => t.id === chosen) ?? null;
   const sending = store.sending.value;
@@ -124,11 +127,13 @@ export function WhatsAppWindowNotice({ store }: { store: ConversationStore }) {
   return (
     <Notice kind="whatsapp-window" tone="warn" icon={<ClockIcon />} title="WhatsApp conversation window closed">
       <p>
-        {when} WhatsApp allows free-form messages only within 24 hours of the candidate's last message, so start with an approved template. When {name} replies,
-        you can write freely again.
+        {when} WhatsApp allows free-form messages only within 24 hours of the candidate's last message, so start with an approved template, sent exactly as
+        WhatsApp approved it (it cannot be edited). When {name} replies, you can write freely again.
       </p>
       {approved.length === 0 ? (
-        <p class="te-conv-notice-em">Your organization has no WhatsApp-approved templates yet.</p>
+        <p class="te-conv-notice-em">
+          Your organization has no WhatsApp templates yet (an administrator adds a template’s content SID in Options → Templates).
+        </p>
       ) : (
         <form class="te-conv-approved" onSubmit={stayOnPage}>
           <fieldset>
@@ -151,7 +156,7 @@ export function WhatsAppWindowNotice({ store }: { store: ConversationStore }) {
               disabled={!template || sending}
               onClick={onlyTrusted((e) => {
                 e.preventDefault();
-                if (template) void store.send({ body: template.body, templateId: template.id });
+                if (template) void store.send({ body: template.body, templateId: template.id, templateOnly: true });
               })}
             >
               {sending ? 'Sending…' : 'Send template'}

@@ -258,7 +258,11 @@ export function createConversationStore(candidateId: string, signalOfView: Abort
    * Sends `body` (the draft unless given). Never twice: one key per composed message, reused
    * when the same text is retried after a failure; nothing starts while a send is in flight.
    */
-  async function send(input?: { body: string; templateId: number | null }): Promise<boolean> {
+  /**
+   * `templateOnly`: the template goes as it is, named by id alone (outside WhatsApp's window the
+   * server sends its approved content); `body` is then only what the thread shows meanwhile.
+   */
+  async function send(input?: { body: string; templateId: number | null; templateOnly?: boolean }): Promise<boolean> {
     if (sending.value) return false;
     const fromDraft = !input;
     const body = input ? input.body : draft.value;
@@ -309,7 +313,8 @@ export function createConversationStore(candidateId: string, signalOfView: Abort
       }
     });
 
-    const r = await request('messages.send', { candidateId, body, idempotencyKey: key, ...(templateId ? { templateId } : {}) });
+    const templateOnly = !!input?.templateOnly && templateId != null;
+    const r = await request('messages.send', { candidateId, idempotencyKey: key, ...(templateOnly ? {} : { body }), ...(templateId ? { templateId } : {}) });
     batch(() => {
       sending.value = false;
       const rest = messages.value.filter((m) => m.id !== localId);

@@ -119,7 +119,10 @@ export function MessageEditor({ body, templateId, templates }: { body: Signal<st
         {over
           ? `Too long: texts can be at most ${MAX_BODY_CHARACTERS.toLocaleString('en-US')} characters.`
           : 'Counted before merge fields are filled in; the Review shows the real texts. Each text goes by the candidate’s channel (SMS or WhatsApp).'}
-        {template && !over && template.body === body.value && ` Template: ${template.name}${template.whatsappApproved ? ' (approved for WhatsApp)' : ''}.`}
+        {template &&
+          !over &&
+          template.body === body.value &&
+          ` Template: ${template.name}${template.contentSid ? ' (WhatsApp content: reaches WhatsApp candidates outside the 24-hour window when sent unedited)' : ''}.`}
       </p>
     </div>
   );
