@@ -159,9 +159,9 @@ describe('send', () => {
     expect(receipt.from).toBe('+15550009999');
   });
 
-  it('sends SMS through the messaging service when one is configured (no From)', async () => {
+  it('sends SMS through a Messaging Service when the chosen sender is one (MessagingServiceSid, no From)', async () => {
     handler = (req, res) => json(res, 201, created(req, 'accepted'));
-    const receipt = await provider({ messagingServiceSid: MG }).send(text({ from: '+15550009999' }));
+    const receipt = await provider().send(text({ from: MG }));
     expect(requests[0]!.form).toEqual({
       To: '+15557654321',
       MessagingServiceSid: MG,
@@ -170,6 +170,27 @@ describe('send', () => {
     });
     // Twilio picks the sender later: from is null in its answer.
     expect(receipt).toEqual({ providerMessageId: 'SM' + 'a'.repeat(32), status: 'sending', from: '' });
+    // With no sender chosen, the environment's Messaging Service is the default...
+    await provider({ messagingServiceSid: MG }).send(text({ from: undefined }));
+    expect(requests[1]!.form).toMatchObject({ MessagingServiceSid: MG });
+    expect(requests[1]!.form.From).toBeUndefined();
+    // ...but never overrides a number the outbox chose (the organisation's own).
+    await provider({ messagingServiceSid: MG }).send(text({ from: '+15550009999' }));
+    expect(requests[2]!.form).toMatchObject({ From: '+15550009999' });
+    expect(requests[2]!.form.MessagingServiceSid).toBeUndefined();
+  });
+
+  it('a content send goes as ContentSid + ContentVariables (JSON), with no Body', async () => {
+    handler = (req, res) => json(res, 201, created(req));
+    const sid = 'HX' + 'c'.repeat(32);
+    await provider().send(text({ channel: 'whatsapp', body: 'Hi Ana', content: { sid, variables: { '1': 'Ana' } } }));
+    expect(requests[0]!.form).toEqual({
+      To: 'whatsapp:+15557654321',
+      From: 'whatsapp:+15550002222',
+      ContentSid: sid,
+      ContentVariables: '{"1":"Ana"}',
+      StatusCallback: 'https://te.example.com/webhooks/twilio/status',
+    });
   });
 
   it('addresses WhatsApp with whatsapp: prefixes and strips it from the receipt', async () => {
@@ -448,7 +469,8 @@ describe('the rest of the provider', () => {
     expect(p.name).toBe('twilio');
     expect(p.defaultFrom('sms')).toBe('+15550001111');
     expect(p.defaultFrom('whatsapp')).toBe('+15550002222');
-    expect(provider({ smsFrom: undefined, messagingServiceSid: MG }).defaultFrom('sms')).toBeUndefined();
+    // The environment's Messaging Service is the SMS default, ahead of its number.
+    expect(provider({ messagingServiceSid: MG }).defaultFrom('sms')).toBe(MG);
     expect(() => p.connect({ receive: async () => {} })).not.toThrow();
   });
 

@@ -78,6 +78,8 @@ interface Fixtures {
   campaignMessageId: number;
   importId: string;
   sequenceId: number;
+  /** Acme's own template, for the template endpoints' path. */
+  templateId: number;
   sequenceDefinition: unknown;
   slug: string;
   bookingToken: string;
@@ -149,6 +151,7 @@ async function setUp(): Promise<Fixtures> {
   const globexMessage = await json('POST', `/api/campaigns/${globexCampaign.body.campaign.id}/messages`, { body: 'Hi', sendAt: null }, otherOrg);
   const globexKey = await json('POST', '/api/api-keys', { name: 'Globex key' }, otherOrg);
   const globexTemplates = (await json('GET', '/api/templates', undefined, otherOrg)).body.templates as { id: number }[];
+  const acmeTemplates = (await json('GET', '/api/templates', undefined, admin)).body.templates as { id: number }[];
   const importOf = (slug: string) =>
     h.db
       .select({ id: candidateImports.id })
@@ -168,6 +171,7 @@ async function setUp(): Promise<Fixtures> {
     campaignMessageId: message.body.message.id,
     importId: importOf('acme'),
     sequenceId: outbound.id,
+    templateId: acmeTemplates[0]!.id,
     sequenceDefinition: outbound.definition,
     slug: recruiter.bookingSlug,
     bookingToken: bookers[0]!.token,
@@ -203,6 +207,14 @@ const bodyHints = (): Hints => ({
   start: '08:00',
   end: '21:00',
   sendRatePerSecond: 1,
+  // A template's name is unique in its organisation; its WhatsApp content SID and variables have their own forms.
+  name: unique('fz-name'),
+  contentSid: 'HX' + '0123456789abcdef'.repeat(2),
+  contentVariables: { '1': 'firstName' },
+  // The organisation's senders: its own numbers again (another organisation's would be 409).
+  smsFrom: '+12025550100',
+  whatsappFrom: '+12025550101',
+  messagingServiceSid: null,
 });
 /** Query values by name: `ids` would turn the search into a look-up, and no cursor is valid unasked. */
 const queryHints: Hints = { ids: undefined, cursor: undefined, query: 'Garcia' };
@@ -227,6 +239,7 @@ const freshParams: Record<string, () => Promise<Record<string, string>>> = {
   }),
   'DELETE /api/campaigns/{id}/messages/{messageId}': () => campaignWithMessage(),
   'POST /api/campaigns/{id}/messages/{messageId}/schedule': () => campaignWithMessage(),
+  'DELETE /api/templates/{id}': async () => ({ id: String((await json('POST', '/api/templates', { name: unique('tpl'), body: 'Hi {{firstName}}' })).body.id) }),
 };
 
 async function campaignWithMessage() {
@@ -242,6 +255,7 @@ function sharedParam(op: Operation, name: string): string {
   if (op.path.startsWith('/api/candidates/')) return NEHA;
   if (op.path.startsWith('/api/campaigns/')) return String(fx.campaignId);
   if (op.path.startsWith('/api/sequences/')) return String(fx.sequenceId);
+  if (op.path.startsWith('/api/templates/')) return String(fx.templateId);
   throw new Error(`${op.key}: no value for path parameter ${name}; add one to the fuzz suite's fixtures`);
 }
 
@@ -254,6 +268,7 @@ function otherOrgValue(op: Operation, name: string): unknown {
   if (name === 'id' && op.path.startsWith('/api/campaigns/')) return fx.other.campaignId;
   if (name === 'id' && op.path.startsWith('/api/api-keys/')) return fx.other.apiKeyId;
   if (name === 'templateId') return fx.other.templateId;
+  if (name === 'id' && op.path.startsWith('/api/templates/')) return fx.other.templateId;
   return undefined;
 }
 

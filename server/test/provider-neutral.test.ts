@@ -85,7 +85,8 @@ describe('a provider that is not Twilio', () => {
     const res = await send(id);
     expect(res.status).toBe(202);
     const sentRow = await settled(res.body.id);
-    expect(sentRow).toMatchObject({ status: 'sending', providerSid: expect.stringMatching(/^TC-/), fromAddress: '+15550009999' });
+    // The number the provider says it sent from is recorded beside the sender we chose.
+    expect(sentRow).toMatchObject({ status: 'sending', providerSid: expect.stringMatching(/^TC-/), sentFrom: '+15550009999' });
     await carrier.report(sentRow.providerSid!, { status: 'delivered', rawStatus: 'DELIVRD' });
     expect(row(sentRow.id)).toMatchObject({ status: 'delivered', errorCode: null, failureReason: null });
     const logged = h.db
