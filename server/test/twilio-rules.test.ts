@@ -188,6 +188,30 @@ describe('PROVIDER=twilio: a real account’s rules, over HTTP', () => {
     });
   });
 
+  it('a campaign with a WhatsApp template: Body to the candidate inside the window, content to those outside', async () => {
+    await start();
+    const template = await whatsappTemplate();
+    expect(await inbound(JAMES, 'Hi!', { channel: 'whatsapp' })).toBe(200);
+    const ids = ['10002', '10015', '10018'];
+    const campaign = (await h.api('POST', '/api/campaigns', { name: 'Reopen', candidateIds: ids })).body.campaign as { id: number };
+    const message = await h.api('POST', `/api/campaigns/${campaign.id}/messages`, { body: '', templateId: template.id, sendAt: null });
+    expect(message.status).toBe(201);
+    expect(message.body.review).toMatchObject({ eligible: 3, excluded: {} });
+    expect((await h.api('POST', `/api/campaigns/${campaign.id}/messages/${message.body.message.id}/schedule`)).status).toBe(200);
+    await until(h, () => fake.posts().length === 3, 'the three campaign texts');
+    const byTo = new Map(fake.posts().map((p) => [p.form.To, p.form]));
+    expect(byTo.get(`whatsapp:${JAMES}`)).toMatchObject({ Body: 'Hi James, are you still interested in the role?' });
+    expect(byTo.get(`whatsapp:${JAMES}`)!.ContentSid).toBeUndefined();
+    const outside = [...byTo.entries()].filter(([to]) => to !== `whatsapp:${JAMES}`).map(([, form]) => form);
+    expect(outside).toHaveLength(2);
+    for (const form of outside) {
+      expect(form.ContentSid).toBe(CONTENT_SID);
+      expect(form.Body).toBeUndefined();
+      expect(Object.keys(JSON.parse(form.ContentVariables!))).toEqual(['1']);
+    }
+    expect(outside.map((f) => JSON.parse(f.ContentVariables!)['1']).sort()).toEqual(['José', 'Дмитрий']);
+  });
+
   describe('opt-out handling: TWILIO_OPT_OUT=twilio (default)', () => {
     it('STOP opts the candidate out and we send nothing (Twilio replied and blocks)', async () => {
       await start();
