@@ -45,7 +45,7 @@ describe('simulator: WhatsApp window', () => {
     await expect(simulator.send(text({ content: { sid: 'HX' + 'a'.repeat(32), variables: { '1': 'James' } } }))).resolves.toMatchObject({ status: 'sending' });
     expect(await refusal(simulator.send(text({ content: { sid: 'HX12', variables: {} } })))).toMatchObject({ code: '21656' });
     await expect(simulator.send(text({ channel: 'sms' }))).resolves.toMatchObject({ status: 'sending' });
-    simulator.close();
+    simulator.close?.();
     db.$client.close();
   });
 
@@ -55,7 +55,7 @@ describe('simulator: WhatsApp window', () => {
     await expect(simulator.send(text())).resolves.toMatchObject({ status: 'sending' });
     clock.set(clock.now() + 24 * 3600_000);
     expect(await refusal(simulator.send(text()))).toMatchObject({ reason: 'WINDOW_CLOSED' });
-    simulator.close();
+    simulator.close?.();
     db.$client.close();
   });
 });
