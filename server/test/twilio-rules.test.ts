@@ -10,6 +10,7 @@ import { openDatabase } from '../db/client.js';
 import { organizations, templates } from '../db/schema.js';
 import { createTwilioProvider } from '../providers/twilio.js';
 import { seedDemo } from '../seed/demo.js';
+import { simulatorSenderWarnings } from '../seed/simulator-senders.js';
 import { createHarness, type Harness } from './harness.js';
 import { FAKE_ACCOUNT_SID, FAKE_AUTH_TOKEN, startFakeTwilio, type FakeTwilio } from './support/fake-twilio.js';
 
@@ -367,5 +368,21 @@ describe('the demo seed', () => {
       vars: { '1': 'firstName', '2': 'recruiterName', '3': 'jobTitle' },
     });
     expect(await sids()).toEqual(first);
+  });
+
+  it('a database seeded for the simulator, then run with Twilio, is warned about at start-up; one seeded for Twilio is not', async () => {
+    const simulator = { smsFrom: '+12025550100', whatsappFrom: '+12025550101' };
+    const old = openDatabase(':memory:');
+    await seedDemo(old);
+    expect(simulatorSenderWarnings(old, simulator)).toEqual([
+      expect.stringContaining('Acme Staffing sends from +12025550100, a simulator number'),
+      expect.stringContaining('Acme Staffing sends from +12025550101'),
+      expect.stringContaining('Globex Corporation sends from +13125550100'),
+    ]);
+    old.$client.close();
+    const fresh = openDatabase(':memory:');
+    await seedDemo(fresh, Date.now(), { provider: 'twilio' });
+    expect(simulatorSenderWarnings(fresh, simulator)).toEqual([]);
+    fresh.$client.close();
   });
 });
