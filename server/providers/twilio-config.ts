@@ -3,7 +3,7 @@
  * status callback URL is built here, from PUBLIC_URL and the path the webhook route serves.
  */
 import { z } from 'zod';
-import { httpUrl, optionalString } from '../lib/env-schema.js';
+import { httpUrl, optionalString, wholeNumber } from '../lib/env-schema.js';
 import { TWILIO_WEBHOOK_PATHS } from './twilio-webhooks.js';
 
 export interface TwilioConfig {
@@ -15,6 +15,12 @@ export interface TwilioConfig {
   apiBaseUrl: string;
   /** Where each text asks Twilio to report its statuses; none, no callbacks. */
   statusCallbackUrl?: string;
+  /**
+   * How long after a hand-off Twilio's Messages list may still lack a message it created (list
+   * lag, undocumented): a look-up that misses within it asks again later, after it the text is
+   * sent again. TWILIO_LIST_GRACE_MS.
+   */
+  listGraceMs: number;
 }
 
 export const TWILIO_ENV = {
@@ -34,6 +40,7 @@ export const TWILIO_ENV = {
   ),
   TWILIO_WHATSAPP_FROM: optionalString,
   TWILIO_API_BASE_URL: httpUrl.default('https://api.twilio.com'),
+  TWILIO_LIST_GRACE_MS: wholeNumber(0, 24 * 3_600_000, 300_000),
 };
 
 type TwilioEnv = z.output<z.ZodObject<typeof TWILIO_ENV>>;
@@ -47,6 +54,7 @@ export function twilioConfig(env: TwilioEnv, publicUrl: string): TwilioConfig {
     whatsappFrom: env.TWILIO_WHATSAPP_FROM,
     apiBaseUrl: env.TWILIO_API_BASE_URL.replace(/\/+$/, ''),
     statusCallbackUrl: publicUrl + TWILIO_WEBHOOK_PATHS.status,
+    listGraceMs: env.TWILIO_LIST_GRACE_MS,
   };
 }
 
