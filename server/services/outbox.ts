@@ -85,7 +85,7 @@ type Outcome =
   | { kind: 'requeue'; row: MessageRow; dueAt: number; validUntil: number | null }
   | { kind: 'unknown'; row: MessageRow; message?: string }
   /** The provider's look-up did not find it (yet), or failed: stays `sending` without a claim, asked again at `checkAt`. */
-  | { kind: 'recheck'; row: MessageRow; checkAt: number; lookups: number }
+  | { kind: 'recheck'; row: MessageRow; handedOffAt: number; checkAt: number; lookups: number }
   /** The provider refused the account, not the text: back to the queue as it was (the try is not counted). */
   | { kind: 'paused'; row: MessageRow }
   | { kind: 'leave'; row: MessageRow };
@@ -290,7 +290,9 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
   function retryOrExpire(row: MessageRow, err: ProviderError): Outcome {
     const now = clock.now();
     const dueAt = now + backoff(row.attempts, err.retryAfterMs);
-    if (dueAt >= retryBudgetEnd(row)) return expire(row, now, err.message);
+    const end = retryBudgetEnd(row);
+    // Rescheduled from the end of its validity: the window it was in is over for it.
+    if (dueAt >= end) return expire(row, Math.max(now, end), err.message);
     log.info('provider refused a text for now; retrying', { messageId: row.id, code: err.code, inMs: dueAt - now });
     return { kind: 'retry', row, dueAt, code: err.code, message: err.message };
   }
@@ -337,12 +339,12 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
       case 'absent': {
         const graceEnds = handedOffAt + lookupGraceMs;
         if (now >= graceEnds) return ifAbsent();
-        return { kind: 'recheck', row, checkAt: Math.min(graceEnds, now + recheckDelay(now - handedOffAt)), lookups: row.lookups };
+        return { kind: 'recheck', row, handedOffAt, checkAt: Math.min(graceEnds, now + recheckDelay(now - handedOffAt)), lookups: row.lookups };
       }
       case 'unknown': {
         const lookups = row.lookups + 1;
         if (lookups >= RECONCILE_MAX_LOOKUP_FAILURES || now >= retryBudgetEnd(row)) return { kind: 'unknown', row, message: UNKNOWN_LOOKUP_FAILING };
-        return { kind: 'recheck', row, checkAt: now + recheckDelay(now - handedOffAt), lookups };
+        return { kind: 'recheck', row, handedOffAt, checkAt: now + recheckDelay(now - handedOffAt), lookups };
       }
     }
   }
@@ -474,7 +476,7 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
           result = update.get('queued', null, null, null, null, null, null, o.dueAt, o.validUntil, null, now, null, 0, 0, r.id, owner);
           break;
         case 'recheck':
-          result = update.get('sending', null, null, null, null, null, null, r.dueAt, r.validUntil, r.handedOffAt, now, o.checkAt, o.lookups, 0, r.id, owner);
+          result = update.get('sending', null, null, null, null, null, null, r.dueAt, r.validUntil, o.handedOffAt, now, o.checkAt, o.lookups, 0, r.id, owner);
           break;
         case 'paused':
           // As it was before the claim: due now, never handed over (the provider refused the request), the try not counted.

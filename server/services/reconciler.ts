@@ -23,7 +23,7 @@ interface StuckRow {
 }
 
 export function createReconciler(deps: Deps, services: { inbound: Pick<InboundService, 'applyReport'> }) {
-  const { db, clock, provider, log } = deps;
+  const { db, provider, log } = deps;
   const sqlite = db.$client;
   const stmt = {
     due: sqlite.prepare(
