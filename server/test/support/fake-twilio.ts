@@ -298,6 +298,13 @@ export async function startFakeTwilio(options: FakeTwilioOptions) {
       autoReport = [...statuses];
     },
     report,
+    /** Moves a message's status with no callback (a report lost on the way): only a fetch by SID sees it. */
+    setStatus(sid: string, status: string, errorCode?: number) {
+      const m = created.find((c) => c.sid === sid);
+      if (!m) throw new Error(`the fake created no message ${sid}`);
+      m.status = status;
+      m.errorCode = errorCode ?? null;
+    },
     /** The status callbacks posted so far, with the app's answers. */
     callbacks,
     /** Resolves once every callback posted so far has been answered. */
