@@ -52,6 +52,8 @@ export const CAMPAIGN_PROMOTE_BATCH = 1000;
 export const CAMPAIGN_QUEUE_TARGET = 2000;
 /** `campaign.updated` at most this often per campaign while it sends: live numbers without an event per text. */
 export const CAMPAIGN_PUBLISH_INTERVAL_MS = 500;
+/** Times a campaign text that expired unsent at the provider (its texting window closed while queued there) is re-armed for the next window. */
+export const CAMPAIGN_MAX_REARMS = 3;
 /** Recipients per insert statement when candidates are added (SQLite's limit on bound parameters). */
 export const CAMPAIGN_INSERT_CHUNK = 500;
 

@@ -11,6 +11,7 @@ import { createTwilioProvider } from '../providers/twilio.js';
 import { createHarness, type Harness } from './harness.js';
 import { HOUR, iso, phoneOf, sendCampaign } from './support/campaigns.js';
 import { FAKE_ACCOUNT_SID, FAKE_AUTH_TOKEN, startFakeTwilio, type FakeTwilio } from './support/fake-twilio.js';
+import { postSigned } from './support/fake-twilio-callbacks.js';
 
 // 13:00 in New York: inside texting hours until 21:00 there (02:00 UTC).
 const T0 = Date.parse('2026-03-03T18:00:00Z');
@@ -314,5 +315,66 @@ describe('reconciliation', () => {
     expect(gaps.length).toBeGreaterThanOrEqual(3);
     for (let i = 1; i < gaps.length; i++) expect(gaps[i]!).toBeGreaterThanOrEqual(gaps[i - 1]!);
     expect(gaps.at(-1)).toBeLessThanOrEqual(6 * HOUR);
+  });
+});
+
+describe('validity expired at Twilio (30036)', () => {
+  const closes = Date.parse('2026-03-04T02:00:00Z');
+  const reopens = Date.parse('2026-03-04T13:00:00Z');
+
+  it('a campaign text that expired queued at Twilio goes again in the next texting window, once, with a new key', async () => {
+    await setup();
+    const phones = NY.slice(0, 2).map((id) => phoneOf(h.db.$client, id));
+    const d = await sendCampaign(h, { candidateIds: NY.slice(0, 2) });
+    await runUntilSettled();
+    const first = twilio.created.find((m) => m.to === phones[0])!;
+    await h.advance(closes + 60_000 - h.clock.now());
+    const answer = await twilio.report(first.sid, 'undelivered', 30036);
+    expect(answer!.status).toBe(204);
+    expect(textTo(phones[0]!)).toEqual([expect.objectContaining({ status: 'undelivered', reason: 'EXPIRED', code: '30036' })]);
+    expect((await h.api('GET', `/api/campaigns/${d.campaignId}`)).body.status).toBe('sending');
+    const delivery = h.db.$client
+      .prepare(
+        `select status, attempt, due_at as dueAt, message_id as messageId from campaign_deliveries where candidate_id = (select candidate_id from messages where id = ?)`,
+      )
+      .get(textTo(phones[0]!)[0]!.id);
+    expect(delivery).toEqual({ status: 'pending', attempt: 1, dueAt: reopens, messageId: null });
+
+    await round();
+    expect(twilio.posts(phones[0])).toHaveLength(1);
+    await h.advance(reopens - h.clock.now());
+    await runUntilSettled();
+    expect(twilio.posts(phones[0])).toHaveLength(2);
+    expect(twilio.posts(phones[1])).toHaveLength(1);
+    const keys = h.db.$client.prepare(`select idempotency_key as k from messages where to_address = ? order by id`).all(phones[0]) as { k: string }[];
+    expect(keys.map((r) => r.k)).toEqual([expect.stringMatching(/^campaign:\d+:\d+$/), expect.stringMatching(/^campaign:\d+:\d+:1$/)]);
+    const second = twilio.created.filter((m) => m.to === phones[0])[1]!;
+    await twilio.report(second.sid, 'delivered');
+    expect(await h.api('GET', `/api/campaigns/${d.campaignId}`).then((r) => r.body)).toMatchObject({ status: 'sent' });
+  });
+
+  it('not again for a candidate who is no longer textable', async () => {
+    await setup();
+    const phone = phoneOf(h.db.$client, NY[0]!);
+    const d = await sendCampaign(h, { candidateIds: [NY[0]!] });
+    await runUntilSettled();
+    // They reply STOP (Twilio's signed inbound webhook, over HTTP).
+    const stop = await postSigned((url, init) => fetch(appBase + new URL(url).pathname, init), 'http://te.test/webhooks/twilio/inbound', FAKE_AUTH_TOKEN, {
+      AccountSid: FAKE_ACCOUNT_SID,
+      MessageSid: 'SM' + 'f'.repeat(32),
+      From: phone,
+      To: twilio.created[0]!.from,
+      Body: 'STOP',
+    });
+    expect(stop.status).toBe(200);
+    expect((await h.api('GET', `/api/candidates/${NY[0]}`)).body).toMatchObject({ textable: false, optedOut: true });
+    await h.advance(closes + 60_000 - h.clock.now());
+    await twilio.report(twilio.created[0]!.sid, 'undelivered', 30036);
+    await h.advance(reopens - h.clock.now());
+    await runUntilSettled();
+    // Only the STOP confirmation went since; no second campaign text.
+    expect(h.db.$client.prepare(`select count(*) as n from messages where campaign_id = ?`).get(d.campaignId)).toEqual({ n: 1 });
+    expect(h.db.$client.prepare(`select status, attempt from campaign_deliveries`).all()).toEqual([{ status: 'queued', attempt: 0 }]);
+    expect((await h.api('GET', `/api/campaigns/${d.campaignId}`)).body.status).toBe('sent');
   });
 });
