@@ -75,14 +75,16 @@ export function createCampaignDelivery(
        where id = ? and message_id = ? and status = 'queued'`,
     ),
     reopen: sqlite.prepare(`update campaign_messages set status = 'sending', completed_at = null, updated_at = ? where id = ? and status = 'sent'`),
-    // Anything left to do for one campaign message: a queued or mid-hand-over text, or a pending
-    // delivery. Asked every round, so each test stops at the first row and reads the small partial
+    // Anything left to do for one campaign message: a queued or mid-hand-over text, one handed over
+    // that the provider's look-up has not found yet (the outbox asks again: it may be re-sent), or a
+    // pending delivery. Asked every round, so each test stops at the first row and reads the small partial
     // indexes (queued texts, live claims, pending deliveries; `+` keeps the planner off the
     // per-message indexes, which would walk every text the message already sent).
     openWork: sqlite.prepare(
       `select case
          when exists (select 1 from messages where status = 'queued' and +campaign_message_id = @id) then 1
          when exists (select 1 from messages where status = 'sending' and claim_token is not null and +campaign_message_id = @id) then 1
+         when exists (select 1 from messages where status = 'sending' and provider_sid is null and check_at is not null and +campaign_message_id = @id) then 1
          when exists (select 1 from campaign_deliveries where status = 'pending' and +campaign_message_id = @id) then 1
          else 0 end as n`,
     ),
