@@ -123,7 +123,7 @@ describe('SIGKILL during a campaign while Twilio fails on purpose', () => {
     const created = await api('POST', '/api/campaigns', { name: 'Faults', candidateIds: everyone.map((c) => c.atsId) });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const id = created.body.campaign.id as number;
-    const message = await api('POST', `/api/campaigns/${id}/messages`, { body: 'Faults for {{firstName}}' });
+    const message = await api('POST', `/api/campaigns/${id}/messages`, { body: 'Faults for {{firstName}}', sendAt: null });
     expect(message.status, JSON.stringify(message.body)).toBe(201);
     expect(message.body.review.eligible).toBe(eligible.length);
     const scheduled = await api('POST', `/api/campaigns/${id}/messages/${message.body.message.id}/schedule`);
