@@ -243,6 +243,29 @@ describe('credentials refused: sending pauses, nothing fails', () => {
     expect(events.filter((e) => e.type === 'organization.sending').map((e) => e.data)).toEqual([org.body.sending, { paused: false }]);
   });
 
+  it('a look-up refused for credentials pauses too, and counts as a failed look-up (not "not there"): the text is found once resumed', async () => {
+    await setup();
+    const phone = phoneOf(h.db.$client, NY[0]!);
+    twilio.script(phone, ['create-then-hang']);
+    await sendCampaign(h, { candidateIds: [NY[0]!] });
+    const pending = round();
+    await until(() => twilio.created.length === 1, 'the message at Twilio');
+    // The token is rotated while the answer hangs: the look-up after the timeout gets 401.
+    twilio.rotateToken('the-new-token');
+    await pending;
+    expect(twilio.lists(phone)).toEqual([expect.objectContaining({ authorized: false })]);
+    expect(h.services.sending.isPaused()).toBe(true);
+    expect(textTo(phone)).toEqual([expect.objectContaining({ status: 'sending', sid: null })]);
+    expect(h.db.$client.prepare(`select lookups from messages where to_address = ?`).get(phone)).toEqual({ lookups: 1 });
+
+    twilio.rotateToken(FAKE_AUTH_TOKEN);
+    await h.advance(60_000);
+    await round();
+    expect(h.services.sending.isPaused()).toBe(false);
+    expect(textTo(phone)).toEqual([expect.objectContaining({ status: 'sending', sid: twilio.created[0]!.sid })]);
+    expect(twilio.posts(phone)).toHaveLength(1);
+  });
+
   it('the pause is in the database: a restarted process still claims nothing until a probe succeeds', async () => {
     await setup();
     twilio.rotateToken('the-new-token');
