@@ -98,6 +98,35 @@ async function runUntilSettled(maxRounds = 50) {
   throw new Error('still queued after ' + maxRounds + ' rounds');
 }
 
+/** GET /api/events over HTTP: resolves with the data of each `event:` named `name` seen, once `count` of them came. */
+async function sseEvents(name: string, count: number, abort: AbortSignal): Promise<{ ready: Promise<void>; events: Promise<unknown[]> }> {
+  const token = await h.login();
+  const res = await fetch(appBase + '/api/events', { headers: { authorization: `Bearer ${token}` }, signal: abort });
+  expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+  let markReady!: () => void;
+  const ready = new Promise<void>((r) => (markReady = r));
+  const events = (async () => {
+    const found: unknown[] = [];
+    const decoder = new TextDecoder();
+    let buffer = '';
+    for await (const chunk of res.body! as unknown as AsyncIterable<Uint8Array>) {
+      buffer += decoder.decode(chunk, { stream: true });
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) !== -1) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const event = /^event: (.*)$/m.exec(block)?.[1];
+        const data = /^data: (.*)$/m.exec(block)?.[1];
+        if (event === 'ready') markReady();
+        if (event === name && data) found.push(JSON.parse(data));
+        if (found.length >= count) return found;
+      }
+    }
+    return found;
+  })();
+  return { ready, events };
+}
+
 /** Waits (real time) for something the fake or the app does over HTTP. */
 async function until(check: () => boolean, what: string, ms = 5000) {
   const end = Date.now() + ms;
@@ -206,6 +235,9 @@ describe('credentials refused: sending pauses, nothing fails', () => {
   it('a rotated token pauses sending (shown and announced), probes, and resumes by itself when accepted again', async () => {
     await setup();
     const phones = NY.slice(0, 3).map((id) => phoneOf(h.db.$client, id));
+    const stream = new AbortController();
+    const sse = await sseEvents('organization.sending', 2, stream.signal);
+    await sse.ready;
     twilio.rotateToken('the-new-token');
     await sendCampaign(h, { candidateIds: NY.slice(0, 3) });
     await round();
@@ -241,6 +273,9 @@ describe('credentials refused: sending pauses, nothing fails', () => {
     expect(statusCounts()).toEqual({ sending: 3 });
     expect((await h.api('GET', '/api/organization')).body.sending).toEqual({ paused: false });
     expect(events.filter((e) => e.type === 'organization.sending').map((e) => e.data)).toEqual([org.body.sending, { paused: false }]);
+    // The same two over the event stream (SSE, real HTTP).
+    expect(await sse.events).toEqual([org.body.sending, { paused: false }]);
+    stream.abort();
   });
 
   it('a look-up refused for credentials pauses too, and counts as a failed look-up (not "not there"): the text is found once resumed', async () => {
