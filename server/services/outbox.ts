@@ -83,7 +83,7 @@ type Outcome =
   | { kind: 'failed'; row: MessageRow; code: string; message: string; reason: FailureReason | null }
   | { kind: 'retry'; row: MessageRow; dueAt: number; code: string; message: string }
   | { kind: 'requeue'; row: MessageRow; dueAt: number; validUntil: number | null }
-  | { kind: 'unknown'; row: MessageRow; message?: string }
+  | { kind: 'unknown'; row: MessageRow; message: string }
   /** The provider's look-up did not find it (yet), or failed: stays `sending` without a claim, asked again at `checkAt`. */
   | { kind: 'recheck'; row: MessageRow; handedOffAt: number; checkAt: number; lookups: number }
   /** The provider refused the account, not the text: back to the queue as it was (the try is not counted). */
@@ -98,8 +98,6 @@ type LookupAnswer =
   /** The provider has it, and it failed there (e.g. unsubscribed): that text's refusal. */
   | { kind: 'refused'; error: ProviderError };
 
-const UNKNOWN_AFTER_STOP =
-  'The server stopped while handing this text to the provider, and the provider cannot say whether it was sent. It will not be re-sent automatically.';
 const UNKNOWN_LOOKUP_FAILING = 'The provider could not be asked whether this text was sent (its look-up kept failing). It will not be re-sent automatically.';
 const UNKNOWN_LOOKUP_TAKEN =
   "The provider's look-up matched a text already recorded for another message, so whether this one was sent is not known. It will not be re-sent automatically.";
@@ -282,7 +280,11 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
   function expire(row: MessageRow, now: number, lastError?: string): Outcome {
     const next = hooks.map((h) => h.reschedule?.(row, now)).find(Boolean);
     if (next) return { kind: 'requeue', row, dueAt: next.dueAt, validUntil: next.validUntil };
-    const message = `The texting window closed before it could be sent.${lastError ? ` Last attempt: ${lastError}` : ''}`;
+    const why =
+      row.validUntil == null
+        ? 'The provider kept refusing it for as long as a text may wait, so it was not sent.'
+        : 'The texting window closed before it could be sent.';
+    const message = `${why}${lastError ? ` Last attempt: ${lastError}` : ''}`;
     return { kind: 'failed', row, code: 'VALIDITY_EXPIRED', message, reason: 'EXPIRED' };
   }
 
@@ -505,7 +507,7 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
             null,
             null,
             'DELIVERY_UNKNOWN',
-            o.message ?? UNKNOWN_AFTER_STOP,
+            o.message,
             null,
             null,
             r.dueAt,
