@@ -16,18 +16,44 @@ export const OUTBOX_BATCH = 500;
  * process's claims still lapse one lease after its last renewal. More often costs a write per renewal.
  */
 export const OUTBOX_LEASE_RENEWALS = 3;
-/** Tries of a text the provider refused for a passing reason (rate limit, outage) before it is failed. */
-export const OUTBOX_MAX_ATTEMPTS = 6;
+/**
+ * A text the provider refused for a passing reason (rate limit, outage) is retried until its
+ * validity ends (valid_until: the texting window); a text without one (a one-to-one text) until
+ * this long after it was queued: 10 h, the longest Twilio itself keeps a message queued.
+ */
+export const OUTBOX_RETRY_HORIZON_MS = 36_000_000;
 /** Backoff between those tries: from this, doubling, with jitter so retries do not arrive together... */
 export const OUTBOX_RETRY_FIRST_MS = 2000;
-/** ...up to this (a provider's Retry-After is honoured when longer). */
-export const OUTBOX_RETRY_MOST_MS = 300_000;
+/** ...up to this (a provider's Retry-After is honoured when longer): an outage's end is noticed within a minute. */
+export const OUTBOX_RETRY_MOST_MS = 60_000;
+
+// ── Reconciliation (services/reconciler.ts) ──
+/** A handed-off text the provider's look-up did not find (yet) is asked about again after this, doubling... */
+export const RECONCILE_RECHECK_FIRST_MS = 30_000;
+/** ...up to this. */
+export const RECONCILE_RECHECK_MOST_MS = 5 * 60_000;
+/** Look-ups that themselves failed (not "not found") before a text is held as `unknown` for a person: about an hour of tries. */
+export const RECONCILE_MAX_LOOKUP_FAILURES = 10;
+/** A text still `sending` (the provider has it, no final report) this long after it went is fetched by its provider id... */
+export const RECONCILE_AFTER_MS = 10 * 60_000;
+/** ...and again, doubling, up to this apart, until its status is final. */
+export const RECONCILE_MOST_MS = 6 * 3_600_000;
+/** Texts reconciled per dispatcher round at most. */
+export const RECONCILE_BATCH = 50;
+
+// ── Sending paused (services/sending-state.ts) ──
+/** After the provider refused the account's credentials, it is probed this often at first, doubling... */
+export const SENDING_PROBE_FIRST_MS = 5000;
+/** ...up to this. */
+export const SENDING_PROBE_MOST_MS = 5 * 60_000;
 /** Due campaign deliveries turned into texts per round. */
 export const CAMPAIGN_PROMOTE_BATCH = 1000;
 /** Campaign texts kept waiting in the outbox at most; the rest stay deliveries until closer to their turn (so a recipient removed or opted out meanwhile is never queued). */
 export const CAMPAIGN_QUEUE_TARGET = 2000;
 /** `campaign.updated` at most this often per campaign while it sends: live numbers without an event per text. */
 export const CAMPAIGN_PUBLISH_INTERVAL_MS = 500;
+/** Times a campaign text that expired unsent at the provider (its texting window closed while queued there) is re-armed for the next window. */
+export const CAMPAIGN_MAX_REARMS = 3;
 /** Recipients per insert statement when candidates are added (SQLite's limit on bound parameters). */
 export const CAMPAIGN_INSERT_CHUNK = 500;
 

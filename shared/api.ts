@@ -45,6 +45,20 @@ export const ErrorSchema = z
   .meta({ id: 'Error' });
 export type ApiErrorBody = z.infer<typeof ErrorSchema>;
 
+/**
+ * Whether the server may send texts now: paused when the provider refused the account's
+ * credentials (a rotated token, a suspended account). Texts are kept, and go out once a probe of
+ * the account succeeds.
+ */
+export const SendingStateSchema = z
+  .object({
+    paused: z.boolean(),
+    reason: z.string().optional().meta({ description: "The provider's words, e.g. Twilio refused the credentials: Authenticate." }),
+    since: z.string().optional().meta({ description: 'ISO time sending paused.' }),
+  })
+  .meta({ id: 'SendingState' });
+export type SendingState = z.infer<typeof SendingStateSchema>;
+
 export const RecruiterSchema = z
   .object({
     id: z.number(),
@@ -66,6 +80,7 @@ export const RecruiterSchema = z
       senders: z
         .object({ smsFrom: z.string().nullable(), whatsappFrom: z.string().nullable(), messagingServiceSid: z.string().nullable() })
         .meta({ description: 'The organization’s own senders; null: the server’s (TWILIO_SMS_FROM, TWILIO_MESSAGING_SERVICE_SID, TWILIO_WHATSAPP_FROM).' }),
+      sending: SendingStateSchema,
     }),
   })
   .meta({ id: 'Recruiter' });

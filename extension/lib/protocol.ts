@@ -40,6 +40,7 @@ export const relayedEndpoints = {
   'messages.markRead': { params: { candidateId: 'id' } },
   'assistant.get': { params: { candidateId: 'id' } },
   'assistant.set': { params: { candidateId: 'id' } },
+  'organization.get': {},
   'templates.list': {},
   'templates.create': {},
   'templates.update': {},

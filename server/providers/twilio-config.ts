@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { isLoopbackHostname } from '../../shared/loopback.js';
-import { httpUrl, optionalString } from '../lib/env-schema.js';
+import { httpUrl, optionalString, wholeNumber } from '../lib/env-schema.js';
 import { TWILIO_WEBHOOK_PATHS } from './twilio-webhooks.js';
 
 export interface TwilioConfig {
@@ -26,6 +26,12 @@ export interface TwilioConfig {
   /** The server's public address (webhooks and status callbacks), and whether PUBLIC_URL set it. */
   publicUrl: string;
   publicUrlSet: boolean;
+  /**
+   * How long after a hand-off Twilio's Messages list may still lack a message it created (list
+   * lag, undocumented): a look-up that misses within it asks again later, after it the text is
+   * sent again. TWILIO_LIST_GRACE_MS.
+   */
+  listGraceMs: number;
 }
 
 export const TWILIO_ENV = {
@@ -47,6 +53,7 @@ export const TWILIO_ENV = {
   TWILIO_API_BASE_URL: httpUrl.default('https://api.twilio.com'),
   TWILIO_CONTENT_API_BASE_URL: httpUrl.default('https://content.twilio.com'),
   TWILIO_OPT_OUT: z.enum(['twilio', 'app'], { error: 'must be twilio or app' }).default('twilio'),
+  TWILIO_LIST_GRACE_MS: wholeNumber(0, 24 * 3_600_000, 300_000),
 };
 
 type TwilioEnv = z.output<z.ZodObject<typeof TWILIO_ENV>>;
@@ -65,6 +72,7 @@ export function twilioConfig(env: TwilioEnv, publicUrl: string, publicUrlSet: bo
     statusCallbackUrl: publicUrl + TWILIO_WEBHOOK_PATHS.status,
     publicUrl,
     publicUrlSet,
+    listGraceMs: env.TWILIO_LIST_GRACE_MS,
   };
 }
 

@@ -53,6 +53,7 @@ const ERRORS: Record<string, { reason: FailureReason; description: string }> = {
   '30006': { reason: 'INVALID_NUMBER', description: 'Landline or unreachable carrier.' },
   '30007': { reason: 'BLOCKED', description: 'Filtered by the carrier as possible spam.' },
   '30008': { reason: 'UNKNOWN', description: 'Unknown delivery error.' },
+  '30036': { reason: 'EXPIRED', description: 'The validity period ended before the text could be sent (it was still queued at Twilio).' },
   '63016': { reason: 'WINDOW_CLOSED', description: 'Outside the WhatsApp 24-hour window: only an approved template can be sent.' },
   '20429': { reason: 'RATE_LIMITED', description: 'Too many requests.' },
   '429': { reason: 'RATE_LIMITED', description: 'Too many requests.' },

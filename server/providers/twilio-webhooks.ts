@@ -29,7 +29,7 @@ export function twilioWebhooks(config: { authToken?: string; publicUrl: string }
       source: 'twilio',
       path: TWILIO_WEBHOOK_PATHS.status.replace('/webhooks', ''),
       summary: 'Twilio status callback (form-encoded, signed)',
-      read: (request) => twilioStatusEvent(verifiedTwilioForm(config, request)),
+      read: (request) => twilioStatusEvent(verifiedTwilioForm(config, request), messageKeyOf(request.url)),
       reply: { status: 204 },
     },
   ];
@@ -82,8 +82,12 @@ function inboundKeywordFields(form: Record<string, string>): Pick<InboundTextEve
   return { ...(keyword && { keyword }), ...(serviceId && { serviceId }) };
 }
 
-/** A status callback's form: the status, and for a failure Twilio's ErrorCode (often without ErrorMessage). */
-export function twilioStatusEvent(form: Record<string, string>): StatusReportEvent {
+/**
+ * A status callback's form: the status, and for a failure Twilio's ErrorCode (often without
+ * ErrorMessage). `messageKey`: our key for the text, from the callback URL's `k` (twilio.ts asks
+ * for it there; the signature covers it).
+ */
+export function twilioStatusEvent(form: Record<string, string>, messageKey: string | null = null): StatusReportEvent {
   const sid = form.MessageSid ?? form.SmsSid;
   const rawStatus = form.MessageStatus ?? form.SmsStatus;
   if (!sid || !rawStatus) throw new WebhookRefused(400, 'VALIDATION', 'A status report needs MessageSid and MessageStatus.');
@@ -98,8 +102,17 @@ export function twilioStatusEvent(form: Record<string, string>): StatusReportEve
     rawMessage: code ? form.ErrorMessage || describeTwilioError(code) : null,
     rawStatus,
     candidatePhone: form.To ? stripWhatsapp(form.To) : null,
+    from: form.From ? stripWhatsapp(form.From) : null,
+    messageKey,
     raw: form,
   };
+}
+
+/** The `k` query parameter of a status callback's URL: the idempotency key of the text it reports on. */
+function messageKeyOf(url: string): string | null {
+  const query = url.indexOf('?');
+  if (query === -1) return null;
+  return new URLSearchParams(url.slice(query + 1)).get('k') || null;
 }
 
 /** The path and query of an absolute URL exactly as received (Twilio signed those characters). */

@@ -102,6 +102,7 @@ function config(overrides: Partial<AppConfig['twilio']> = {}): AppConfig['twilio
     statusCallbackUrl: 'https://te.example.com/webhooks/twilio/status',
     publicUrl: 'https://te.example.com',
     publicUrlSet: true,
+    listGraceMs: 300_000,
     ...overrides,
   };
 }
@@ -146,7 +147,7 @@ describe('send', () => {
       To: '+15557654321',
       From: '+15550001111',
       Body: 'Hi Ana, are you free for a call on Tuesday? Reply STOP to opt out.',
-      StatusCallback: 'https://te.example.com/webhooks/twilio/status',
+      StatusCallback: 'https://te.example.com/webhooks/twilio/status?k=msg-1',
     });
     expect(receipt).toEqual({ providerMessageId: 'SM' + 'a'.repeat(32), status: 'sending', from: '+15550001111' });
   });
@@ -166,7 +167,7 @@ describe('send', () => {
       To: '+15557654321',
       MessagingServiceSid: MG,
       Body: text().body,
-      StatusCallback: 'https://te.example.com/webhooks/twilio/status',
+      StatusCallback: 'https://te.example.com/webhooks/twilio/status?k=msg-1',
     });
     // Twilio picks the sender later: from is null in its answer.
     expect(receipt).toEqual({ providerMessageId: 'SM' + 'a'.repeat(32), status: 'sending', from: '' });
@@ -201,7 +202,7 @@ describe('send', () => {
       To: 'whatsapp:+15557654321',
       From: 'whatsapp:+15550002222',
       Body: 'Olá! Tudo bem? 😀',
-      StatusCallback: 'https://te.example.com/webhooks/twilio/status',
+      StatusCallback: 'https://te.example.com/webhooks/twilio/status?k=msg-1',
     });
     expect(receipt.from).toBe('+15550002222');
     // A configured sender that already carries the prefix is not prefixed twice.
@@ -270,18 +271,28 @@ describe('send', () => {
     }
   });
 
-  it('maps 401 and 403 to a permanent 20003', async () => {
-    for (const status of [401, 403]) {
-      handler = (_req, res) => json(res, status, { code: 20003, message: 'Authenticate', status });
+  it('maps 401, and 403 with an account code or none, to an account refusal (sending pauses, the text does not fail)', async () => {
+    for (const [status, code] of [
+      [401, 20003],
+      [403, 20003],
+      [403, 20005],
+      [403, 20008],
+    ] as const) {
+      handler = (_req, res) => json(res, status, { code, message: 'Authenticate', status });
       const err = await rejection(provider().send(text()));
-      expect([err.kind, err.code]).toEqual(['permanent', '20003']);
+      expect([err.kind, err.code, err.maybeSent]).toEqual(['account', String(code), false]);
+      expect(err.message).toContain('Authenticate');
     }
     handler = (_req, res) => {
       res.writeHead(401);
       res.end();
     };
     const err = await rejection(provider().send(text()));
-    expect([err.kind, err.code]).toEqual(['permanent', '20003']);
+    expect([err.kind, err.code]).toEqual(['account', '20003']);
+    // A 403 about the request itself (here 21606-like) stays that text's refusal.
+    handler = (_req, res) => json(res, 403, { code: 21606, message: 'From is not a valid number for this account', status: 403 });
+    const own = await rejection(provider().send(text()));
+    expect([own.kind, own.code]).toEqual(['permanent', '21606']);
   });
 
   it('maps 429 to a transient error that honours Retry-After', async () => {
@@ -300,17 +311,45 @@ describe('send', () => {
     expect([bare.kind, bare.code, bare.retryAfterMs]).toEqual(['transient', '429', undefined]);
   });
 
-  it('maps 500 and 503 to transient errors', async () => {
+  it('maps 500, 503 and 408 to transient errors that may have been sent (looked up before any retry)', async () => {
     handler = (_req, res) => {
       res.writeHead(500, { 'Content-Type': 'text/html' });
       res.end('<h1>Internal Server Error</h1>');
     };
     const e500 = await rejection(provider().send(text()));
-    expect([e500.kind, e500.code]).toEqual(['transient', '500']);
+    expect([e500.kind, e500.code, e500.maybeSent]).toEqual(['transient', '500', true]);
 
     handler = (_req, res) => json(res, 503, { code: 20503, message: 'Service Unavailable', status: 503 });
     const e503 = await rejection(provider().send(text()));
-    expect([e503.kind, e503.code]).toEqual(['transient', '20503']);
+    expect([e503.kind, e503.code, e503.maybeSent]).toEqual(['transient', '20503', true]);
+
+    handler = (_req, res) => json(res, 408, { message: 'Request Timeout', status: 408 });
+    const e408 = await rejection(provider().send(text()));
+    expect([e408.kind, e408.code, e408.maybeSent]).toEqual(['transient', '408', true]);
+  });
+
+  it('a 429 was never processed: not maybeSent', async () => {
+    handler = (_req, res) => json(res, 429, { code: 20429, message: 'Too Many Requests', status: 429 });
+    const err = await rejection(provider().send(text()));
+    expect(err.maybeSent).toBe(false);
+  });
+
+  it('a refused connection never reached Twilio; a reset after the request was written may have', async () => {
+    // A port nothing listens on (taken, then given back).
+    const spare = createServer();
+    await new Promise<void>((resolve) => spare.listen(0, '127.0.0.1', resolve));
+    const port = (spare.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => spare.close(() => resolve()));
+    const closed = createTwilioProvider(config({ apiBaseUrl: `http://127.0.0.1:${port}` }), { timeoutMs: 2000, now: () => NOW });
+    const refused = await rejection(closed.send(text()));
+    expect([refused.kind, refused.code, refused.maybeSent]).toEqual(['transient', 'NETWORK_ERROR', false]);
+
+    handler = (req, res) => {
+      if (req.method === 'POST') return res.socket?.destroy();
+      json(res, 200, { messages: [], next_page_uri: null });
+    };
+    const reset = await rejection(provider().send(text()));
+    expect([reset.kind, reset.code, reset.maybeSent]).toEqual(['transient', 'NETWORK_ERROR', true]);
   });
 
   it('times out a Twilio that never answers as a transient error', async () => {
@@ -405,7 +444,7 @@ describe('findSent', () => {
     expect(await provider().findSent(text())).toEqual({ providerMessageId: 'SMfound', status: 'sent', from: '+15550001111' });
   });
 
-  it("returns 'unknown' when nothing matches exactly", async () => {
+  it('returns null when the list answered and nothing matches exactly', async () => {
     handler = (_req, res) =>
       json(res, 200, {
         messages: [
@@ -415,7 +454,7 @@ describe('findSent', () => {
         ],
         next_page_uri: null,
       });
-    expect(await provider().findSent(text())).toBe('unknown');
+    expect(await provider().findSent(text())).toBeNull();
   });
 
   it('follows next_page_uri', async () => {
@@ -457,9 +496,47 @@ describe('findSent', () => {
     expect(await provider().findSent(text())).toBe('unknown');
   });
 
-  it("returns 'unknown' for a match that failed (a person reviews it)", async () => {
-    handler = (_req, res) => json(res, 200, { messages: [listEntry({ status: 'failed' })], next_page_uri: null });
-    expect(await provider().findSent(text())).toBe('unknown');
+  it("a match that failed is that text's refusal: 21610 opts the number out, never retried", async () => {
+    handler = (_req, res) =>
+      json(res, 200, {
+        messages: [listEntry({ status: 'failed', error_code: 21610, error_message: 'Attempt to send to unsubscribed recipient' })],
+        next_page_uri: null,
+      });
+    const err = await rejection(provider().findSent(text()));
+    expect([err.kind, err.code, err.reason]).toEqual(['permanent', '21610', 'OPTED_OUT_AT_CARRIER']);
+  });
+
+  it('a look-up refused for credentials is an account refusal', async () => {
+    handler = (_req, res) => json(res, 401, { code: 20003, message: 'Authenticate', status: 401 });
+    const err = await rejection(provider().findSent(text()));
+    expect(err.kind).toBe('account');
+  });
+});
+
+describe('fetchStatus and probe', () => {
+  it("fetches a message by SID in the product's terms", async () => {
+    handler = (req, res) =>
+      req.path.endsWith('/Messages/SMx.json')
+        ? json(res, 200, { sid: 'SMx', status: 'undelivered', from: '+15550001111', error_code: 30036, error_message: null })
+        : json(res, 404, { code: 20404, message: 'Not found', status: 404 });
+    expect(await provider().fetchStatus!('SMx')).toEqual({
+      status: 'undelivered',
+      reason: 'EXPIRED',
+      rawCode: '30036',
+      rawMessage: expect.any(String),
+      rawStatus: 'undelivered',
+      from: '+15550001111',
+    });
+    expect(await provider().fetchStatus!('SMmissing')).toBe('unknown');
+  });
+
+  it('probes the account resource', async () => {
+    handler = (req, res) => (req.path === `/2010-04-01/Accounts/${SID}.json` ? json(res, 200, { sid: SID, status: 'active' }) : json(res, 404, {}));
+    expect(await provider().probe!()).toBe('ok');
+    handler = (_req, res) => json(res, 401, { code: 20003, message: 'Authenticate', status: 401 });
+    expect(await provider().probe!()).toBe('refused');
+    handler = (_req, res) => json(res, 503, { message: 'down' });
+    expect(await provider().probe!()).toBe('unreachable');
   });
 });
 

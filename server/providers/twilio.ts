@@ -8,8 +8,8 @@
  */
 import type { Channel } from '../../shared/api.js';
 import type { TwilioConfig } from './twilio-config.js';
-import { mapTwilioStatus, reasonForTwilioCode, stripWhatsapp } from './twilio-vocabulary.js';
-import { ProviderError, type FailureReason, type OutboundText, type Provider, type SendReceipt } from './types.js';
+import { describeTwilioError, mapTwilioStatus, reasonForTwilioCode, stripWhatsapp } from './twilio-vocabulary.js';
+import { ProviderError, type FailureReason, type FetchedStatus, type OutboundText, type Provider, type SendReceipt } from './types.js';
 
 export interface TwilioProviderOptions {
   /** The fetch to use; global fetch by default. */
@@ -73,7 +73,8 @@ export function createTwilioProvider(config: TwilioConfig, options: TwilioProvid
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const now = options.now ?? Date.now;
   const baseUrl = config.apiBaseUrl.replace(/\/+$/, '');
-  const messagesUrl = `${baseUrl}/2010-04-01/Accounts/${encodeURIComponent(accountSid)}/Messages.json`;
+  const accountUrl = `${baseUrl}/2010-04-01/Accounts/${encodeURIComponent(accountSid)}`;
+  const messagesUrl = `${accountUrl}/Messages.json`;
   const authorization = `Basic ${Buffer.from(`${accountSid}:${authToken}`, 'utf-8').toString('base64')}`;
 
   /** The environment's sender: WhatsApp's number; for SMS the Messaging Service, else the number. */
@@ -118,7 +119,8 @@ export function createTwilioProvider(config: TwilioConfig, options: TwilioProvid
   /**
    * Looks for a message Twilio created for this text: same To (and From when we chose it),
    * the exact body, created no earlier than handedOffAt minus a little slack.
-   * Returns the message, null if none matched, 'error' if the look-up itself failed.
+   * Returns the message, null if none matched, 'error' if the look-up itself failed. Credentials
+   * refused (401/403) throw the 'account' ProviderError: sending pauses, like after a refused send.
    */
   async function lookup(text: OutboundText, pages: number): Promise<TwilioMessage | null | 'error'> {
     const a = addressing(text);
@@ -134,7 +136,8 @@ export function createTwilioProvider(config: TwilioConfig, options: TwilioProvid
       for (let page = 0; url && page < pages; page++) {
         const res = await request(url, { method: 'GET' });
         if (!res.ok) {
-          await res.body?.cancel().catch(() => {});
+          const err = await httpError(res);
+          if (err.kind === 'account') throw err;
           return 'error';
         }
         const json = (await res.json()) as TwilioListPage;
@@ -148,7 +151,8 @@ export function createTwilioProvider(config: TwilioConfig, options: TwilioProvid
         url = json.next_page_uri ? new URL(json.next_page_uri, `${baseUrl}/`).toString() : null;
       }
       return null;
-    } catch {
+    } catch (err) {
+      if (err instanceof ProviderError && err.kind === 'account') throw err;
       return 'error';
     }
   }
@@ -171,7 +175,9 @@ export function createTwilioProvider(config: TwilioConfig, options: TwilioProvid
     if (a.messagingServiceSid) form.set('MessagingServiceSid', a.messagingServiceSid);
     else form.set('From', a.from!);
     setContent(form, text);
-    if (config.statusCallbackUrl) form.set('StatusCallback', config.statusCallbackUrl);
+    // Our key rides on the callback URL (Twilio signs the query too), so every status report of
+    // this text names it: exact evidence that Twilio created it, whatever its list shows.
+    if (config.statusCallbackUrl) form.set('StatusCallback', `${config.statusCallbackUrl}?k=${encodeURIComponent(text.idempotencyKey)}`);
     if (text.validUntil != null) {
       const remainingMs = text.validUntil - now();
       if (remainingMs <= 0) {
@@ -210,15 +216,7 @@ export function createTwilioProvider(config: TwilioConfig, options: TwilioProvid
       }
       if (!body?.sid) return ambiguousAccepted(text, fallbackFrom, 'its answer had no message SID');
       const mapped = mapTwilioStatus(body.status ?? '');
-      if (mapped === 'failed' || mapped === 'undelivered') {
-        const code = body.error_code != null && body.error_code !== '' ? String(body.error_code) : 'FAILED';
-        throw new ProviderError({
-          kind: 'permanent',
-          reason: reasonForTwilioCode(code),
-          code,
-          message: body.error_message || `Twilio reported the text ${body.status}.`,
-        });
-      }
+      if (mapped === 'failed' || mapped === 'undelivered') throw failedMessageError(body);
       return receiptOf(body, fallbackFrom) ?? { providerMessageId: body.sid, status: 'sending', from: fallbackFrom };
     }
 
@@ -265,7 +263,7 @@ export function createTwilioProvider(config: TwilioConfig, options: TwilioProvid
   }
 
   async function ambiguousAccepted(text: OutboundText, fallbackFrom: string, why: string): Promise<SendReceipt> {
-    const found = await lookup(text, 1);
+    const found = await lookup(text, 1).catch(() => 'error' as const);
     if (found && found !== 'error') {
       const receipt = receiptOf(found, fallbackFrom);
       if (receipt) return receipt;
@@ -282,7 +280,7 @@ export function createTwilioProvider(config: TwilioConfig, options: TwilioProvid
   return {
     name: 'twilio',
     // A look-up searches by recipient and body (not exact): each row is marked just before its call.
-    handOff: { exactLookup: false, concurrency: CONCURRENCY, lookupGraceMs: 0 },
+    handOff: { exactLookup: false, concurrency: CONCURRENCY, lookupGraceMs: config.listGraceMs },
     // Twilio's own opt-out handling (long codes, toll-free; Advanced Opt-Out on a Messaging
     // Service) already replies to STOP/START/HELP: a confirmation of ours would be a second one.
     keywordReplies: config.optOut === 'app' ? 'app' : 'provider',
@@ -291,10 +289,41 @@ export function createTwilioProvider(config: TwilioConfig, options: TwilioProvid
     checkContent,
     async findSent(text) {
       const found = await lookup(text, MAX_LIST_PAGES);
-      if (!found || found === 'error') return 'unknown';
-      // A match that failed or went undelivered cannot be expressed as a receipt: a person reviews it.
+      // The list answered and has no such message: null (the engine re-sends once the list-lag
+      // grace is over). Only a look-up that failed is 'unknown'.
+      if (found === 'error') return 'unknown';
+      if (!found) return null;
       const from = addressing(text).from;
-      return receiptOf(found, from ? stripWhatsapp(from) : '') ?? 'unknown';
+      const receipt = receiptOf(found, from ? stripWhatsapp(from) : '');
+      if (receipt) return receipt;
+      // Twilio created it and it failed there (21610: unsubscribed): that text's answer, like a refused send.
+      const mapped = mapTwilioStatus(found.status ?? '');
+      if (mapped === 'failed' || mapped === 'undelivered') throw failedMessageError(found);
+      return 'unknown';
+    },
+    async fetchStatus(providerMessageId) {
+      try {
+        const res = await request(`${accountUrl}/Messages/${encodeURIComponent(providerMessageId)}.json`, { method: 'GET' });
+        if (!res.ok) {
+          const err = await httpError(res);
+          if (err.kind === 'account') throw err;
+          return 'unknown';
+        }
+        return fetchedStatus((await res.json()) as TwilioMessage);
+      } catch (err) {
+        if (err instanceof ProviderError && err.kind === 'account') throw err;
+        return 'unknown';
+      }
+    },
+    async probe() {
+      try {
+        const res = await request(`${accountUrl}.json`, { method: 'GET' });
+        await res.body?.cancel().catch(() => {});
+        if (res.ok) return 'ok';
+        return res.status === 401 || res.status === 403 ? 'refused' : 'unreachable';
+      } catch {
+        return 'unreachable';
+      }
     },
     connect() {
       // Twilio reaches us by webhook.
@@ -342,6 +371,35 @@ function parseRetryAfter(value: string | null): number | undefined {
   return undefined;
 }
 
+/** 403 codes that refuse the account (authenticate, permission denied, account suspended), not the request. */
+const ACCOUNT_REFUSALS = new Set(['20003', '20005', '20008']);
+
+/** A message Twilio has and reports failed or undelivered: that text's permanent refusal, with Twilio's code. */
+function failedMessageError(m: TwilioMessage): ProviderError {
+  const code = m.error_code != null && m.error_code !== '' ? String(m.error_code) : 'FAILED';
+  return new ProviderError({
+    kind: 'permanent',
+    reason: reasonForTwilioCode(code),
+    code,
+    message: m.error_message || `Twilio reported the text ${m.status}.`,
+  });
+}
+
+/** A message as fetched by SID, in the product's terms (reconciliation of texts whose reports never came). */
+function fetchedStatus(m: TwilioMessage): FetchedStatus | 'unknown' {
+  if (!m.status) return 'unknown';
+  const status = mapTwilioStatus(m.status);
+  const code = m.error_code != null && m.error_code !== '' ? String(m.error_code) : null;
+  return {
+    status,
+    reason: code ? reasonForTwilioCode(code) : status === 'failed' || status === 'undelivered' ? 'UNKNOWN' : null,
+    rawCode: code,
+    rawMessage: code ? m.error_message || describeTwilioError(code) : null,
+    rawStatus: m.status,
+    from: m.from ? stripWhatsapp(m.from) : null,
+  };
+}
+
 async function httpError(res: Response): Promise<ProviderError> {
   let body: TwilioErrorBody | undefined;
   try {
@@ -356,16 +414,21 @@ async function httpError(res: Response): Promise<ProviderError> {
     : `Twilio answered HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}.`;
   const status = res.status;
   const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
+  // 20429: never processed, always safe to retry.
   if (status === 429) return new ProviderError({ kind: 'transient', reason: 'RATE_LIMITED', code: twilioCode ?? '429', message, retryAfterMs });
+  // A 5xx says nothing about whether the message was created (Messages create has no idempotency
+  // key): the engine looks it up before any retry.
   if (status >= 500 || status === 408) {
-    return new ProviderError({ kind: 'transient', reason: 'UNKNOWN', code: twilioCode ?? String(status), message, retryAfterMs });
+    return new ProviderError({ kind: 'transient', reason: 'UNKNOWN', code: twilioCode ?? String(status), message, retryAfterMs, maybeSent: true });
   }
-  if (status === 401 || status === 403) {
+  // Credentials refused (a rotated or deleted token, a suspended account): nothing is wrong with
+  // the text, sending pauses until a probe succeeds. A 403 with another code is about this request.
+  if (status === 401 || (status === 403 && (!twilioCode || ACCOUNT_REFUSALS.has(twilioCode)))) {
     return new ProviderError({
-      kind: 'permanent',
+      kind: 'account',
       reason: 'UNKNOWN',
-      code: '20003',
-      message: body?.message ?? 'Twilio refused the credentials (authentication failed).',
+      code: twilioCode ?? '20003',
+      message: body?.message ? `Twilio refused the credentials: ${body.message}` : 'Twilio refused the credentials (authentication failed).',
     });
   }
   const code = twilioCode ?? String(status);

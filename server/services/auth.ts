@@ -8,6 +8,7 @@ import { LoginThrottle } from '../lib/login-throttle.js';
 import { hashPassword, verifyPassword } from '../lib/passwords.js';
 import { clockOfMinute } from '../lib/zoned-time.js';
 import type { Organization } from './textability.js';
+import type { SendingStateService } from './sending-state.js';
 
 export type RecruiterRow = typeof recruiters.$inferSelect;
 
@@ -24,7 +25,7 @@ export interface Caller {
 export type Actor =
   { type: 'recruiter'; org: Organization; name: string; recruiter: RecruiterRow } | { type: 'key'; org: Organization; name: string; keyId: number };
 
-export function createAuthService(deps: Deps) {
+export function createAuthService(deps: Deps, services: { sending: SendingStateService }) {
   const { db, clock, config } = deps;
   const throttle = new LoginThrottle(clock);
   // Compared against when the email is unknown, so a miss costs as much time as a wrong password.
@@ -59,6 +60,7 @@ export function createAuthService(deps: Deps) {
         defaultCountry: org.defaultCountry,
         sendRatePerSecond: org.sendRatePerSecond,
         senders: { smsFrom: org.smsFrom, whatsappFrom: org.whatsappFrom, messagingServiceSid: org.messagingServiceSid },
+        sending: services.sending.current(),
       },
     };
   }

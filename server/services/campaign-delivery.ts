@@ -11,7 +11,7 @@ import type { CampaignDetail } from '../../shared/api.js';
 import { whatsappSendForm } from '../../shared/whatsapp.js';
 import { campaignMessages, campaigns, candidates, organizations, recruiters, templates } from '../db/schema.js';
 import type { Deps } from '../deps.js';
-import { CAMPAIGN_PROMOTE_BATCH, CAMPAIGN_PUBLISH_INTERVAL_MS, CAMPAIGN_QUEUE_TARGET } from '../tuning.js';
+import { CAMPAIGN_MAX_REARMS, CAMPAIGN_PROMOTE_BATCH, CAMPAIGN_PUBLISH_INTERVAL_MS, CAMPAIGN_QUEUE_TARGET } from '../tuning.js';
 import { nextAllowed } from '../lib/zoned-time.js';
 import { timeZoneOf } from './candidates.js';
 import { mergeValuesFor, renderBody, renderContentVariables } from './message-body.js';
@@ -44,7 +44,7 @@ export function createCampaignDelivery(
 
   const stmt = {
     due: sqlite.prepare(
-      `select d.id, d.candidate_id as candidateId, d.campaign_message_id as campaignMessageId, d.org_id as orgId
+      `select d.id, d.candidate_id as candidateId, d.campaign_message_id as campaignMessageId, d.org_id as orgId, d.attempt
        from campaign_deliveries d where d.status = 'pending' and d.due_at <= ? order by d.due_at, d.id limit ?`,
     ),
     queuedCampaignTexts: sqlite.prepare(`select count(*) as n from messages where status = 'queued' and campaign_message_id is not null`),
@@ -63,14 +63,28 @@ export function createCampaignDelivery(
       `update campaign_deliveries set status = 'skipped', skip_reason = ?, updated_at = ? where id = ? and status = 'pending'`,
     ),
     setDeliveryDue: sqlite.prepare(`update campaign_deliveries set due_at = ?, updated_at = ? where id = ? and status = 'pending'`),
-    // Anything left to do for one campaign message: a queued or mid-hand-over text, or a pending
-    // delivery. Asked every round, so each test stops at the first row and reads the small partial
+    // The delivery of a text that expired unsent, if it may be tried again: still a recipient, under the cap.
+    expiredDelivery: sqlite.prepare(
+      `select d.id, d.attempt from campaign_deliveries d
+       join campaign_messages cm on cm.id = d.campaign_message_id and cm.status in ('sending', 'sent')
+       join campaign_recipients r on r.campaign_id = cm.campaign_id and r.candidate_id = d.candidate_id
+       where d.message_id = ? and d.status = 'queued' and d.attempt < ?`,
+    ),
+    rearm: sqlite.prepare(
+      `update campaign_deliveries set status = 'pending', attempt = attempt + 1, message_id = null, due_at = ?, updated_at = ?
+       where id = ? and message_id = ? and status = 'queued'`,
+    ),
+    reopen: sqlite.prepare(`update campaign_messages set status = 'sending', completed_at = null, updated_at = ? where id = ? and status = 'sent'`),
+    // Anything left to do for one campaign message: a queued or mid-hand-over text, one handed over
+    // that the provider's look-up has not found yet (the outbox asks again: it may be re-sent), or a
+    // pending delivery. Asked every round, so each test stops at the first row and reads the small partial
     // indexes (queued texts, live claims, pending deliveries; `+` keeps the planner off the
     // per-message indexes, which would walk every text the message already sent).
     openWork: sqlite.prepare(
       `select case
          when exists (select 1 from messages where status = 'queued' and +campaign_message_id = @id) then 1
          when exists (select 1 from messages where status = 'sending' and claim_token is not null and +campaign_message_id = @id) then 1
+         when exists (select 1 from messages where status = 'sending' and provider_sid is null and check_at is not null and +campaign_message_id = @id) then 1
          when exists (select 1 from campaign_deliveries where status = 'pending' and +campaign_message_id = @id) then 1
          else 0 end as n`,
     ),
@@ -122,7 +136,13 @@ export function createCampaignDelivery(
     const room = CAMPAIGN_QUEUE_TARGET - (stmt.queuedCampaignTexts.get() as { n: number }).n;
     const created: { message: MessageRow; atsId: string; recruiterName: string; ariStarted: boolean }[] = [];
     if (room <= 0) return { touched: new Map<number, number>(), created };
-    const due = stmt.due.all(now, Math.min(CAMPAIGN_PROMOTE_BATCH, room)) as { id: number; candidateId: number; campaignMessageId: number; orgId: number }[];
+    const due = stmt.due.all(now, Math.min(CAMPAIGN_PROMOTE_BATCH, room)) as {
+      id: number;
+      candidateId: number;
+      campaignMessageId: number;
+      orgId: number;
+      attempt: number;
+    }[];
     const touched = new Map<number, number>(); // campaign message id -> org id
     if (!due.length) return { touched, created };
 
@@ -214,7 +234,8 @@ export function createCampaignDelivery(
         content,
         campaignId: cm.campaignId,
         campaignMessageId: cm.id,
-        idempotencyKey: `campaign:${cm.id}:${candidate.id}`,
+        // A delivery re-armed after its text expired at the provider is a new text (attempt 0 keeps the original key).
+        idempotencyKey: d.attempt ? `campaign:${cm.id}:${candidate.id}:${d.attempt}` : `campaign:${cm.id}:${candidate.id}`,
         priority: PRIORITY.campaign,
         dueAt: now,
         validUntil: slot.until,
@@ -300,7 +321,29 @@ export function createCampaignDelivery(
 
   // Delivery reports, replies and opt-outs move a campaign's numbers too.
   function onStatusChange(row: MessageRow): void {
-    if (row.campaignId != null) publishSoon(row.orgId, row.campaignId);
+    if (row.campaignId == null) return;
+    rearmExpired(row);
+    publishSoon(row.orgId, row.campaignId);
+  }
+
+  /**
+   * A campaign text the provider held until its validity ended (the texting window closed while
+   * it was queued there: Twilio's 30036) goes again in the candidate's next window, as a new text,
+   * if they are still a recipient and textable, at most CAMPAIGN_MAX_REARMS times.
+   */
+  function rearmExpired(row: MessageRow): void {
+    if (row.campaignMessageId == null || row.failureReason !== 'EXPIRED' || (row.status !== 'failed' && row.status !== 'undelivered')) return;
+    const delivery = stmt.expiredDelivery.get(row.id, CAMPAIGN_MAX_REARMS) as { id: number; attempt: number } | undefined;
+    if (!delivery) return;
+    const candidate = db.select().from(candidates).where(eq(candidates.id, row.candidateId)).get();
+    const org = db.select().from(organizations).where(eq(organizations.id, row.orgId)).get();
+    if (!candidate || !org || notTextableReason(candidate, org)) return;
+    const now = clock.now();
+    const slot = nextAllowed(now, timeZoneOf(candidate, org), textingWindow(org));
+    sqlite.transaction(() => {
+      if (stmt.rearm.run(slot.at, now, delivery.id, row.id).changes !== 1) return;
+      if (stmt.reopen.run(now, row.campaignMessageId).changes) refreshCampaignStatus(row.campaignId!);
+    })();
   }
   const inboundHooks: InboundHooks = {
     afterInbound({ org, candidate }) {

@@ -63,8 +63,8 @@ export function createInboundService(deps: Deps, services: { candidates: Candida
     // A status report is logged under the organisation of the text it names (null when we have
     // no record of that text yet), in the same statement, with the provider's reading of it.
     logStatus: sqlite.prepare(
-      `insert into webhook_events (provider, kind, dedupe_key, payload, report, phone, org_id, received_at)
-       values (?, 'status', ?, ?, ?, ?, (select org_id from messages where provider_sid = ?), ?)
+      `insert into webhook_events (provider, kind, dedupe_key, payload, report, phone, org_id, received_at, message_key)
+       values (?, 'status', ?, ?, ?, ?, (select org_id from messages where provider_sid = ?), ?, ?)
        on conflict do nothing returning org_id as orgId`,
     ),
     // Reports logged before their send was recorded (org_id still null), from whichever provider:
@@ -357,6 +357,8 @@ export function createInboundService(deps: Deps, services: { candidates: Candida
       event.candidatePhone,
       sid,
       clock.now(),
+      // Our key for the text, echoed by the provider: the outbox's exact evidence that it was created.
+      event.messageKey ?? null,
     ) as { orgId: number | null } | undefined;
     if (!logged) return { duplicate: true, updated: false };
     // A report can beat our own record of the send: it stays logged and is applied once the
@@ -435,6 +437,10 @@ export function createInboundService(deps: Deps, services: { candidates: Candida
     },
     /** Outbox hook (afterSettle): reports that beat the record of their send, applied now it exists. */
     applyEarlyReports,
+    /** A status learnt otherwise than by report (reconciliation fetched it by provider id), applied by the same compare-and-set. */
+    applyReport(providerMessageId: string, report: DeliveryReport): boolean {
+      return moveStatus({ sid: providerMessageId }, report);
+    },
     addHooks(h: InboundHooks) {
       hooks.push(h);
     },

@@ -17,6 +17,8 @@ import { createInboundService } from './inbound.js';
 import { createOutbox } from './outbox.js';
 import { createPhoneOptOuts } from './phone-opt-outs.js';
 import { createTemplateService } from './templates.js';
+import { createReconciler } from './reconciler.js';
+import { createSendingState } from './sending-state.js';
 
 /**
  * Every service, and every hook between them, wired here once per app (no module-level state:
@@ -24,7 +26,8 @@ import { createTemplateService } from './templates.js';
  * happen when another service acts is a hook, registered below in the order it runs.
  */
 export function createServices(deps: Deps) {
-  const auth = createAuthService(deps);
+  const sending = createSendingState(deps);
+  const auth = createAuthService(deps, { sending });
   const apiKeys = createApiKeyService(deps);
   const candidates = createCandidateService(deps);
   const optOuts = createPhoneOptOuts(deps);
@@ -32,7 +35,7 @@ export function createServices(deps: Deps) {
   const erasure = createErasure(deps, optOuts);
   const changes = createCandidateChanges(deps);
   const imports = createImportService(deps, { sync, changes });
-  const outbox = createOutbox(deps);
+  const outbox = createOutbox(deps, { sending });
   const templates = createTemplateService(deps);
   const inbound = createInboundService(deps, { candidates, outbox, sync, optOuts });
   const carrierOptOuts = createCarrierOptOuts(deps, { optOuts, candidates });
@@ -48,6 +51,8 @@ export function createServices(deps: Deps) {
   // then reports that beat the record of their send apply, then Ari's reminders wake, then the
   // campaigns' delivery stage turns due deliveries into texts and updates their numbers.
   outbox.addHooks({ afterSettle: carrierOptOuts.apply });
+  // Texts the provider has whose final status never came: fetched by id, applied like a report.
+  outbox.addHooks(createReconciler(deps, { inbound }).outboxHooks);
   outbox.addHooks({ afterSettle: inbound.applyEarlyReports });
   outbox.addHooks(assistant.outboxHooks);
   outbox.addHooks(campaignDelivery.outboxHooks);
@@ -62,7 +67,24 @@ export function createServices(deps: Deps) {
   // The provider's events (the simulator's in-process reports; webhooks go through their route).
   deps.provider.connect({ receive: (event) => inbound.receive(deps.provider.name, event).then(() => undefined) });
 
-  return { auth, apiKeys, candidates, optOuts, sync, erasure, changes, imports, outbox, templates, conversations, inbound, assistant, bookings, campaigns };
+  return {
+    sending,
+    auth,
+    apiKeys,
+    candidates,
+    optOuts,
+    sync,
+    erasure,
+    changes,
+    imports,
+    outbox,
+    templates,
+    conversations,
+    inbound,
+    assistant,
+    bookings,
+    campaigns,
+  };
 }
 
 export type Services = ReturnType<typeof createServices>;

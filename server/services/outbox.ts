@@ -5,10 +5,18 @@
  * - Claims are one UPDATE ... RETURNING over due rows, so two processes on the same database
  *   file never take the same row (SQLite serialises writers).
  * - Each sender is held to its segments-per-second rate over any one-second window.
- * - A row is marked handed-off before the provider call. After a crash, a claimed row whose
- *   lease ran out is re-queued if it never reached the provider; otherwise the provider is
- *   asked whether it went out, and if it cannot tell, the row becomes `unknown` for a person
- *   to review. Nothing is ever sent twice on a guess.
+ * - A row is marked handed-off before the provider call. After a crash, or an answer that leaves
+ *   it open whether the provider has the text (a 5xx, a reset, a timeout), the row goes through
+ *   one look-up chain before anything is re-sent: exact evidence first (a status report that
+ *   carries the text's key), then the provider's look-up (findSent). Found: recorded as sent.
+ *   Not found: asked again while the provider's look-up may still lag (`lookupGraceMs` after the
+ *   hand-off: the row waits in `sending` with a `check_at`), then re-queued. Only a look-up that
+ *   itself keeps failing leaves the row `unknown` for a person. Nothing is sent twice on a guess.
+ * - Passing refusals (rate limits, outages) are retried with backoff until the text's validity
+ *   ends (its texting window, or OUTBOX_RETRY_HORIZON_MS for a text without one), then it is
+ *   rescheduled (campaigns) or fails EXPIRED. A refusal of the account itself (credentials)
+ *   fails nothing: the text goes back to the queue untouched and sending pauses
+ *   (sending-state.ts) until a probe of the account succeeds.
  * - While a batch is with the provider, the process renews its claims on the rows it still holds
  *   (matched by its claim token), so a slow provider never lets another process recover, and
  *   re-send, a text that is still on its way.
@@ -21,10 +29,21 @@ import { countSegments } from '../../shared/segments.js';
 import type { Channel, Sender } from '../../shared/api.js';
 import { candidates, organizations, recruiters } from '../db/schema.js';
 import type { Deps } from '../deps.js';
-import { OUTBOX_BATCH, OUTBOX_LEASE_RENEWALS, OUTBOX_MAX_ATTEMPTS, OUTBOX_RETRY_FIRST_MS, OUTBOX_RETRY_MOST_MS } from '../tuning.js';
+import {
+  OUTBOX_BATCH,
+  OUTBOX_LEASE_RENEWALS,
+  OUTBOX_RETRY_FIRST_MS,
+  OUTBOX_RETRY_HORIZON_MS,
+  OUTBOX_RETRY_MOST_MS,
+  RECONCILE_AFTER_MS,
+  RECONCILE_MAX_LOOKUP_FAILURES,
+  RECONCILE_RECHECK_FIRST_MS,
+  RECONCILE_RECHECK_MOST_MS,
+} from '../tuning.js';
 import { SlidingWindowLimiter, type LimiterEntry } from '../lib/rate-limiter.js';
 import { ProviderError, type FailureReason, type OutboundText, type SendReceipt } from '../providers/types.js';
 import { MESSAGE_COLUMNS, messageJson, type MessageRow } from './message-json.js';
+import type { SendingStateService } from './sending-state.js';
 import { notTextableReason, REASON_MESSAGES, whatsappWindowOpen, type Candidate, type Organization } from './textability.js';
 
 /** A row's frozen content variables: hand-written SQL returns the JSON column as its text, drizzle as the object. */
@@ -61,6 +80,8 @@ export interface OutboxHooks {
   afterSettle?(rows: MessageRow[]): void;
   /** A claimed row whose validity ran out before it could go: new times, or null to fail it. */
   reschedule?(row: MessageRow, now: number): { dueAt: number; validUntil: number | null } | null;
+  /** Asynchronous upkeep each round while sending is not paused (reconciliation of texts whose reports never came). */
+  reconcile?(now: number): Promise<void>;
 }
 
 type Outcome =
@@ -70,23 +91,35 @@ type Outcome =
   | { kind: 'failed'; row: MessageRow; code: string; message: string; reason: FailureReason | null }
   | { kind: 'retry'; row: MessageRow; dueAt: number; code: string; message: string }
   | { kind: 'requeue'; row: MessageRow; dueAt: number; validUntil: number | null }
-  | { kind: 'unknown'; row: MessageRow; message?: string }
+  | { kind: 'unknown'; row: MessageRow; message: string }
+  /** The provider's look-up did not find it (yet), or failed: stays `sending` without a claim, asked again at `checkAt`. */
+  | { kind: 'recheck'; row: MessageRow; handedOffAt: number; checkAt: number; lookups: number }
+  /** The provider refused the account, not the text: back to the queue as it was (the try is not counted). */
+  | { kind: 'paused'; row: MessageRow }
   | { kind: 'leave'; row: MessageRow };
 
-const UNKNOWN_AFTER_STOP =
-  'The server stopped while handing this text to the provider, and the provider cannot say whether it was sent. It will not be re-sent automatically.';
+/** What the look-up chain says about a text that may have reached the provider. */
+type LookupAnswer =
+  | { kind: 'found'; receipt: SendReceipt }
+  | { kind: 'absent' }
+  | { kind: 'unknown' }
+  /** The provider has it, and it failed there (e.g. unsubscribed): that text's refusal. */
+  | { kind: 'refused'; error: ProviderError };
+
+const UNKNOWN_LOOKUP_FAILING = 'The provider could not be asked whether this text was sent (its look-up kept failing). It will not be re-sent automatically.';
 const UNKNOWN_LOOKUP_TAKEN =
   "The provider's look-up matched a text already recorded for another message, so whether this one was sent is not known. It will not be re-sent automatically.";
 
-export function createOutbox(deps: Deps) {
+export function createOutbox(deps: Deps, services: { sending: SendingStateService }) {
   const { db, clock, provider, config, events, log } = deps;
+  const { sending } = services;
   const sqlite = db.$client;
   const limiter = new SlidingWindowLimiter();
   const owner = randomUUID();
   const hooks: OutboxHooks[] = [];
   // Providers that can answer "did key K go out?" exactly let a whole batch be marked handed-off
   // at claim time; for the others each row is marked just before its own call.
-  const { exactLookup, concurrency } = provider.handOff;
+  const { exactLookup, concurrency, lookupGraceMs } = provider.handOff;
 
   let running = false;
   let again = false;
@@ -152,9 +185,21 @@ export function createOutbox(deps: Deps) {
     settle: sqlite.prepare(
       `update messages set status = ?, provider_sid = coalesce(?, provider_sid), sent_from = coalesce(?, sent_from),
          error_code = ?, error_message = ?, failure_reason = ?, sent_at = coalesce(?, sent_at), due_at = ?, valid_until = ?,
-         claim_token = null, lease_until = null, handed_off_at = ?, updated_at = ?
+         claim_token = null, lease_until = null, handed_off_at = ?, updated_at = ?, check_at = ?, lookups = ?, attempts = attempts + ?
        where id = ? and claim_token = ? returning ${MESSAGE_COLUMNS}`,
     ),
+    // Handed-off texts the look-up did not find yet (no provider id), due to be asked again.
+    claimRechecks: sqlite.prepare(
+      `update messages set claim_token = ?, lease_until = ?, updated_at = ?
+       where id in (select id from messages where check_at is not null and check_at <= ? and claim_token is null
+                      and status = 'sending' and provider_sid is null limit 200)
+       returning ${MESSAGE_COLUMNS}`,
+    ),
+    nextRecheck: sqlite.prepare(
+      `select min(check_at) as at from messages where check_at is not null and claim_token is null and status = 'sending' and provider_sid is null`,
+    ),
+    // A status report that carries the text's key (echoed by the provider): the id it has for it.
+    evidence: sqlite.prepare(`select dedupe_key as dedupeKey from webhook_events where message_key = ? and kind = 'status' order by id limit 1`),
     markHandedOff: sqlite.prepare(`update messages set handed_off_at = ? where id = ? and claim_token = ?`),
     // Only rows still claimed with this process's token: one whose claim lapsed and was taken over
     // by another process carries that one's token and is left alone.
@@ -246,6 +291,89 @@ export function createOutbox(deps: Deps) {
     return Math.max(retryAfterMs ?? 0, Math.round(jittered));
   }
 
+  /** Until when a passing refusal is retried: the text's validity, or the horizon for a text without one. */
+  const retryBudgetEnd = (row: MessageRow) => row.validUntil ?? row.createdAt + OUTBOX_RETRY_HORIZON_MS;
+
+  /** Its validity is over: the campaign's next texting window (reschedule hook), else failed EXPIRED. */
+  function expire(row: MessageRow, now: number, lastError?: string): Outcome {
+    const next = hooks.map((h) => h.reschedule?.(row, now)).find(Boolean);
+    if (next) return { kind: 'requeue', row, dueAt: next.dueAt, validUntil: next.validUntil };
+    const why =
+      row.validUntil == null
+        ? 'The provider kept refusing it for as long as a text may wait, so it was not sent.'
+        : 'The texting window closed before it could be sent.';
+    const message = `${why}${lastError ? ` Last attempt: ${lastError}` : ''}`;
+    return { kind: 'failed', row, code: 'VALIDITY_EXPIRED', message, reason: 'EXPIRED' };
+  }
+
+  /** A passing refusal: try again after the backoff, if that is still within the text's validity. */
+  function retryOrExpire(row: MessageRow, err: ProviderError): Outcome {
+    const now = clock.now();
+    const dueAt = now + backoff(row.attempts, err.retryAfterMs);
+    const end = retryBudgetEnd(row);
+    // Rescheduled from the end of its validity: the window it was in is over for it.
+    if (dueAt >= end) return expire(row, Math.max(now, end), err.message);
+    log.info('provider refused a text for now; retrying', { messageId: row.id, code: err.code, inMs: dueAt - now });
+    return { kind: 'retry', row, dueAt, code: err.code, message: err.message };
+  }
+
+  /**
+   * Did the provider get this text? Exact evidence first (a report carrying its key, no list lag),
+   * then the provider's look-up. A look-up the provider refuses for credentials pauses sending.
+   */
+  async function lookUp(row: MessageRow, handedOffAt: number): Promise<LookupAnswer> {
+    const text = outboundText(row, handedOffAt);
+    const evidence = stmt.evidence.get(text.idempotencyKey) as { dedupeKey: string } | undefined;
+    if (evidence) {
+      // Report keys are `<provider message id>:<status>`.
+      const sid = evidence.dedupeKey.slice(0, evidence.dedupeKey.lastIndexOf(':'));
+      return { kind: 'found', receipt: { providerMessageId: sid, status: 'sending', from: '' } };
+    }
+    try {
+      const found = await provider.findSent(text);
+      if (found === 'unknown') return { kind: 'unknown' };
+      return found ? { kind: 'found', receipt: found } : { kind: 'absent' };
+    } catch (err) {
+      if (err instanceof ProviderError && err.kind === 'account') {
+        sending.pause(err.message);
+        return { kind: 'unknown' };
+      }
+      if (err instanceof ProviderError && err.kind === 'permanent') return { kind: 'refused', error: err };
+      log.warn('the provider look-up failed', { messageId: row.id, error: err instanceof Error ? err.message : String(err) });
+      return { kind: 'unknown' };
+    }
+  }
+
+  /**
+   * The look-up's answer as an outcome. `absent`: after the grace (the provider's look-up may lag
+   * behind what it created), `ifAbsent` (re-send); within it, asked again later. A look-up that
+   * failed is asked again until RECONCILE_MAX_LOOKUP_FAILURES or the text's validity is over.
+   */
+  function afterLookUp(row: MessageRow, handedOffAt: number, answer: LookupAnswer, ifAbsent: () => Outcome): Outcome {
+    const now = clock.now();
+    switch (answer.kind) {
+      case 'found':
+        return { kind: 'sent', row, receipt: answer.receipt, lookedUp: true };
+      case 'refused':
+        return { kind: 'failed', row, code: answer.error.code, message: answer.error.message, reason: answer.error.reason };
+      case 'absent': {
+        const graceEnds = handedOffAt + lookupGraceMs;
+        if (now >= graceEnds) return ifAbsent();
+        return { kind: 'recheck', row, handedOffAt, checkAt: Math.min(graceEnds, now + recheckDelay(now - handedOffAt)), lookups: row.lookups };
+      }
+      case 'unknown': {
+        const lookups = row.lookups + 1;
+        if (lookups >= RECONCILE_MAX_LOOKUP_FAILURES || now >= retryBudgetEnd(row)) return { kind: 'unknown', row, message: UNKNOWN_LOOKUP_FAILING };
+        return { kind: 'recheck', row, handedOffAt, checkAt: now + recheckDelay(now - handedOffAt), lookups };
+      }
+    }
+  }
+
+  /** Roughly doubling: half the time since the hand-off, within the recheck bounds. */
+  function recheckDelay(sinceHandOff: number): number {
+    return Math.min(RECONCILE_RECHECK_MOST_MS, Math.max(RECONCILE_RECHECK_FIRST_MS, Math.round(sinceHandOff / 2)));
+  }
+
   /** Re-checks, at the moment of sending, everything that may have changed since queueing. */
   function refusal(row: MessageRow, candidate: Candidate | undefined, org: Organization | undefined) {
     if (!candidate || !org) return { code: 'NOT_FOUND', message: 'The candidate no longer exists.' };
@@ -267,11 +395,7 @@ export function createOutbox(deps: Deps) {
     const org = lookups.org(row.orgId);
     const refused = refusal(row, candidate, org);
     if (refused) return { kind: 'failed', row, ...refused, reason: null };
-    if (row.validUntil != null && now >= row.validUntil) {
-      const next = hooks.map((h) => h.reschedule?.(row, now)).find(Boolean);
-      if (next) return { kind: 'requeue', row, dueAt: next.dueAt, validUntil: next.validUntil };
-      return { kind: 'failed', row, code: 'VALIDITY_EXPIRED', message: 'The texting window closed before it could be sent.', reason: 'EXPIRED' };
-    }
+    if (row.validUntil != null && now >= row.validUntil) return expire(row, now);
     // Handed over only while this process still holds the row: if its claim lapsed (a slow batch)
     // and another process took it, that one sends it, never both.
     if (!exactLookup && stmt.markHandedOff.run(now, row.id, owner).changes !== 1) return { kind: 'leave', row };
@@ -282,10 +406,12 @@ export function createOutbox(deps: Deps) {
       return { kind: 'sent', row, receipt };
     } catch (err) {
       if (err instanceof ProviderError) {
-        if (err.maybeSent) return resolveAmbiguous(row, row.handedOffAt ?? now, err);
-        if (err.kind === 'transient' && row.attempts < OUTBOX_MAX_ATTEMPTS) {
-          return { kind: 'retry', row, dueAt: clock.now() + backoff(row.attempts, err.retryAfterMs), code: err.code, message: err.message };
+        if (err.kind === 'account') {
+          sending.pause(err.message);
+          return { kind: 'paused', row };
         }
+        if (err.maybeSent) return resolveAmbiguous(row, row.handedOffAt ?? now, err);
+        if (err.kind === 'transient') return retryOrExpire(row, err);
         return { kind: 'failed', row, code: err.code, message: err.message, reason: err.reason };
       }
       // Not a refusal we understand: it may or may not have gone out. Leave the claim to expire
@@ -295,20 +421,9 @@ export function createOutbox(deps: Deps) {
     }
   }
 
-  /** The provider may have it: ask, and only retry when it says it does not. */
+  /** The provider may have it: ask, and only retry once it is clear it does not. */
   async function resolveAmbiguous(row: MessageRow, handedOffAt: number, err: ProviderError): Promise<Outcome> {
-    let found: SendReceipt | null | 'unknown';
-    try {
-      found = await provider.findSent(outboundText(row, handedOffAt));
-    } catch {
-      found = 'unknown';
-    }
-    if (found === 'unknown') return { kind: 'unknown', row };
-    if (found) return { kind: 'sent', row, receipt: found, lookedUp: true };
-    if (row.attempts < OUTBOX_MAX_ATTEMPTS) {
-      return { kind: 'retry', row, dueAt: clock.now() + backoff(row.attempts, err.retryAfterMs), code: err.code, message: err.message };
-    }
-    return { kind: 'failed', row, code: err.code, message: err.message, reason: err.reason };
+    return afterLookUp(row, handedOffAt, await lookUp(row, handedOffAt), () => retryOrExpire(row, err));
   }
 
   /** A looked-up receipt whose provider id another message already has: that match is not this text. */
@@ -341,18 +456,63 @@ export function createOutbox(deps: Deps) {
             r.validUntil,
             r.handedOffAt ?? now,
             now,
+            // The provider has it: if no final report comes, reconciliation asks for it by id.
+            provider.fetchStatus ? now + RECONCILE_AFTER_MS : null,
+            0,
+            0,
             r.id,
             owner,
           );
           break;
         case 'failed':
-          result = update.get('failed', null, null, o.code, o.message, o.reason, null, r.dueAt, r.validUntil, r.handedOffAt, now, r.id, owner);
+          result = update.get(
+            'failed',
+            null,
+            null,
+            o.code,
+            o.message,
+            o.reason,
+            null,
+            r.dueAt,
+            r.validUntil,
+            r.handedOffAt,
+            now,
+            null,
+            r.lookups,
+            0,
+            r.id,
+            owner,
+          );
           break;
         case 'retry':
-          result = update.get('queued', null, null, o.code, o.message, null, null, o.dueAt, r.validUntil, null, now, r.id, owner);
+          result = update.get('queued', null, null, o.code, o.message, null, null, o.dueAt, r.validUntil, null, now, null, 0, 0, r.id, owner);
           break;
         case 'requeue':
-          result = update.get('queued', null, null, null, null, null, null, o.dueAt, o.validUntil, null, now, r.id, owner);
+          result = update.get('queued', null, null, null, null, null, null, o.dueAt, o.validUntil, null, now, null, 0, 0, r.id, owner);
+          break;
+        case 'recheck':
+          result = update.get('sending', null, null, null, null, null, null, r.dueAt, r.validUntil, o.handedOffAt, now, o.checkAt, o.lookups, 0, r.id, owner);
+          break;
+        case 'paused':
+          // As it was before the claim: due now, never handed over (the provider refused the request), the try not counted.
+          result = update.get(
+            'queued',
+            null,
+            null,
+            r.errorCode,
+            r.errorMessage,
+            null,
+            null,
+            r.dueAt,
+            r.validUntil,
+            null,
+            now,
+            null,
+            r.lookups,
+            -1,
+            r.id,
+            owner,
+          );
           break;
         case 'unknown':
           result = update.get(
@@ -360,13 +520,16 @@ export function createOutbox(deps: Deps) {
             null,
             null,
             'DELIVERY_UNKNOWN',
-            o.message ?? UNKNOWN_AFTER_STOP,
+            o.message,
             null,
             null,
             r.dueAt,
             r.validUntil,
             r.handedOffAt,
             now,
+            null,
+            r.lookups,
+            0,
             r.id,
             owner,
           );
@@ -417,25 +580,37 @@ export function createOutbox(deps: Deps) {
     }
   }
 
+  /**
+   * Rows whose claim lapsed (a crash) or whose recheck is due: never handed over → re-queued;
+   * otherwise the look-up chain decides (found, asked again later, re-queued, or unknown).
+   */
   async function recoveryOutcomes(rows: MessageRow[], now: number): Promise<Outcome[]> {
     const outcomes: Outcome[] = [];
     for (const row of rows) {
-      if (row.handedOffAt == null) {
+      const handedOffAt = row.handedOffAt;
+      if (handedOffAt == null) {
         outcomes.push({ kind: 'requeue', row, dueAt: now, validUntil: row.validUntil });
         continue;
       }
-      let found: SendReceipt | null | 'unknown';
-      try {
-        found = await provider.findSent(outboundText(row, row.handedOffAt));
-      } catch {
-        found = 'unknown';
-      }
-      if (found === 'unknown') outcomes.push({ kind: 'unknown', row });
-      else if (found) outcomes.push({ kind: 'sent', row, receipt: found, lookedUp: true });
-      else outcomes.push({ kind: 'requeue', row, dueAt: now, validUntil: row.validUntil });
-      log.warn('recovered a text claimed before a restart', { messageId: row.id, result: found === 'unknown' ? 'unknown' : found ? 'sent' : 'requeued' });
+      const outcome = afterLookUp(row, handedOffAt, await lookUp(row, handedOffAt), () =>
+        clock.now() >= retryBudgetEnd(row) ? expire(row, clock.now()) : { kind: 'requeue', row, dueAt: clock.now(), validUntil: row.validUntil },
+      );
+      outcomes.push(outcome);
+      log.warn('looked up a text that may have reached the provider', { messageId: row.id, result: outcome.kind });
     }
     return outcomes;
+  }
+
+  /** Handed-off texts the look-up had not found yet: asked again now. */
+  async function recheckDue(now: number, lookups: Lookups): Promise<void> {
+    const rows = stmt.claimRechecks.all(owner, now + config.dispatchLeaseMs, now, now) as MessageRow[];
+    if (!rows.length) return;
+    hold(rows);
+    try {
+      after(settleAll(await recoveryOutcomes(rows, now), clock.now()), lookups);
+    } finally {
+      release(rows);
+    }
   }
 
   interface Lookups {
@@ -484,6 +659,10 @@ export function createOutbox(deps: Deps) {
     const lookups = newLookups();
     await recoverExpired(now, lookups);
     for (const hook of hooks) hook.beforeRound?.(now);
+    // The provider refused the account: nothing is claimed (or looked up) until a probe succeeds.
+    if (sending.isPaused() && !(await sending.probeIfDue())) return 0;
+    await recheckDue(now, lookups);
+    for (const hook of hooks) await hook.reconcile?.(now);
 
     let handled = 0;
     const senders = stmt.dueSenders.all(now) as { sender: string | null }[];
@@ -534,6 +713,11 @@ export function createOutbox(deps: Deps) {
     // A claim is recoverable once its lease is strictly past (lease_until < now): a millisecond after it.
     const lease = (stmt.nextLease.get() as { at: number | null }).at;
     if (lease != null) at = Math.min(at, Math.max(now, lease + 1));
+    // While paused, only the next probe (and lapsed claims) wake the dispatcher: due texts wait.
+    const probeAt = sending.nextProbeAt();
+    if (probeAt != null) return Math.max(now, lease != null ? Math.min(probeAt, lease + 1) : probeAt);
+    const recheck = (stmt.nextRecheck.get() as { at: number | null }).at;
+    if (recheck != null) at = Math.min(at, Math.max(now, recheck));
     for (const hook of hooks) {
       const t = hook.nextWakeAt?.(now);
       if (t != null) at = Math.min(at, Math.max(now, t));

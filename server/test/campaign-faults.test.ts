@@ -2,8 +2,11 @@
  * Provider faults during a campaign, against a local fake Twilio that fails on purpose and the
  * real Twilio provider pointed at it. The dispatcher is driven round by round on a FakeClock
  * (start: false), so each retry's backoff is visible as fake time between two POSTs.
+ *
+ * The list-lag grace (TWILIO_LIST_GRACE_MS) is 0 here unless a suite sets `graceMs`: a 5xx is
+ * looked up and, when Twilio's list lacks the text, retried at once after the backoff.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config.js';
 import { createTwilioProvider } from '../providers/twilio.js';
 import { createHarness, type Harness } from './harness.js';
@@ -18,6 +21,7 @@ const ACME_SMS_FROM = '+12025550100';
 let h: Harness;
 let twilio: FakeTwilio;
 let clockRef: { now(): number } = { now: () => T0 };
+let graceMs = 0;
 
 beforeEach(async () => {
   twilio = await startFakeTwilio({ now: () => clockRef.now() });
@@ -29,6 +33,7 @@ beforeEach(async () => {
     TWILIO_API_BASE_URL: twilio.baseUrl,
     SEND_RATE_PER_SECOND: '100',
     PUBLIC_URL: 'https://te.test',
+    TWILIO_LIST_GRACE_MS: String(graceMs),
   };
   const config = loadConfig(env);
   // Short real-time timeout so "no answer" cases take a moment; ValidityPeriod on the test clock.
@@ -103,6 +108,9 @@ describe('transient errors', () => {
     expect(twilio.posts(phones[0])).toHaveLength(2);
     row = textTo(phones[0]!)[0]!;
     expect(row).toMatchObject({ status: 'queued', attempts: 2, code: '503' });
+    // A 503 may come after Twilio created the text: it was looked up (list read) before the retry; the 429 was not.
+    expect(twilio.lists(phones[0])).toHaveLength(1);
+    expect(twilio.lists(phones[0])[0]!.at).toBe(twilio.posts(phones[0])[1]!.at);
     const second = row.dueAt - h.clock.now();
     expect(second).toBeGreaterThanOrEqual(2000);
     expect(second).toBeLessThanOrEqual(4000);
@@ -118,7 +126,12 @@ describe('transient errors', () => {
     expect(textTo(phones[0]!)).toHaveLength(1);
 
     // What Twilio was asked: our number, the status callback, a validity period ending at 21:00 New York.
-    expect(posts[2]!.form).toMatchObject({ To: phones[0], From: ACME_SMS_FROM, Body: 'Hi Maria', StatusCallback: 'https://te.test/webhooks/twilio/status' });
+    expect(posts[2]!.form).toMatchObject({
+      To: phones[0],
+      From: ACME_SMS_FROM,
+      Body: 'Hi Maria',
+      StatusCallback: `https://te.test/webhooks/twilio/status?k=te-msg-${row.id}`,
+    });
     const closes = Date.parse('2026-03-04T02:00:00Z');
     expect(Number(posts[2]!.form.ValidityPeriod)).toBe(Math.floor((closes - posts[2]!.at) / 1000));
     expect(posts.every((p) => p.authorized)).toBe(true);
@@ -140,35 +153,40 @@ describe('transient errors', () => {
     expect(twilio.created).toHaveLength(1);
   });
 
-  it('gives up after the maximum attempts (always 503): failed with the code, the campaign completes', async () => {
+  it('an outage past the texting window: retried (backoff at most a minute), never failed, rescheduled to the next window, sent once', async () => {
+    // Was "gives up after the maximum attempts": retries are bounded by the text's validity now, not a count (issue 13).
     const phones = NY.slice(0, 2).map((id) => phoneOf(h.db.$client, id));
-    twilio.script(
-      phones[0]!,
-      Array.from({ length: 20 }, () => ({ status: 503, message: 'Service Unavailable' })),
-    );
+    // 20:00 in New York: an hour of the texting window left.
+    await h.advance(7 * HOUR);
     const d = await sendCampaign(h, { candidateIds: NY.slice(0, 2) });
+    await twilio.goDown();
+    const closes = Date.parse('2026-03-04T02:00:00Z');
+    let rounds = 0;
+    while (h.clock.now() < closes) {
+      await round();
+      rounds++;
+      const rows = phones.map((p) => textTo(p)[0]!);
+      for (const r of rows) expect(r.status).toBe('queued');
+      const next = Math.min(...rows.map((r) => r.dueAt));
+      if (next >= closes) break;
+      // Never more than a minute between two tries while the window is open.
+      expect(next - h.clock.now()).toBeLessThanOrEqual(60_000);
+      await h.advance(Math.max(1, next - h.clock.now()));
+    }
+    expect(rounds).toBeGreaterThan(60);
+    // The window closed: both wait for the next one (08:00 New York = 13:00 UTC), none failed.
+    const reopens = Date.parse('2026-03-04T13:00:00Z');
+    for (const p of phones) expect(textTo(p)).toEqual([expect.objectContaining({ status: 'queued', dueAt: reopens, claim: null })]);
+    expect((await campaignDetail(d.campaignId)).stats).toMatchObject({ failed: 0, queued: 2 });
+
+    await twilio.comeBack();
+    await h.advance(reopens - h.clock.now());
     await runUntilSettled();
-    const posts = twilio.posts(phones[0]);
-    expect(posts).toHaveLength(6);
-    // Backoff doubles (2 s, 4 s, 8 s... with jitter between half and all of it).
-    const gaps = posts.slice(1).map((p, i) => p.at - posts[i]!.at);
-    gaps.forEach((gap, i) => {
-      const base = 2000 * 2 ** i;
-      expect(gap).toBeGreaterThanOrEqual(base / 2);
-      expect(gap).toBeLessThanOrEqual(base);
-    });
-    expect(textTo(phones[0]!)).toEqual([expect.objectContaining({ status: 'failed', attempts: 6, code: '503', claim: null })]);
-    expect(twilio.created.filter((m) => m.to === phones[0])).toHaveLength(0);
-    await h.advance(HOUR);
-    await round();
-    expect(twilio.posts(phones[0])).toHaveLength(6);
-    const detail = await campaignDetail(d.campaignId);
-    expect(detail).toMatchObject({ status: 'sent', stats: { sent: 1, failed: 1, queued: 0 } });
-    const tab = (await h.api('GET', `/api/campaigns/${d.campaignId}/candidates`)).body.recipients as {
-      id: string;
-      delivery: { messageStatus: string; errorCode: string };
-    }[];
-    expect(tab.find((r) => r.id === NY[0])!.delivery).toMatchObject({ messageStatus: 'failed', errorCode: '503' });
+    for (const p of phones) {
+      expect(twilio.created.filter((m) => m.to === p)).toHaveLength(1);
+      expect(textTo(p)).toEqual([expect.objectContaining({ status: 'sending', sid: expect.stringMatching(/^SM/) })]);
+    }
+    expect(await campaignDetail(d.campaignId)).toMatchObject({ status: 'sent', stats: { sent: 2, failed: 0, queued: 0 } });
   });
 });
 
@@ -247,21 +265,72 @@ describe('no answer: the text may or may not have gone', () => {
     expect(textTo(phones[0]!)[0]!.status).toBe('delivered');
   });
 
-  it('Twilio has nothing either: held as unknown for review, never re-sent', async () => {
-    const phones = NY.slice(0, 2).map((id) => phoneOf(h.db.$client, id));
-    twilio.script(phones[0]!, ['hang']);
-    const d = await sendCampaign(h, { candidateIds: NY.slice(0, 2) });
-    await round();
-    expect(twilio.lists(phones[0]).length).toBeGreaterThanOrEqual(1);
-    expect(textTo(phones[0]!)).toEqual([expect.objectContaining({ status: 'unknown', code: 'DELIVERY_UNKNOWN', claim: null, sid: null })]);
-    for (let i = 0; i < 5; i++) {
-      await h.advance(10 * 60_000);
+  describe('with a list-lag grace of 5 minutes', () => {
+    beforeAll(() => {
+      graceMs = 5 * 60_000;
+    });
+    afterAll(() => {
+      graceMs = 0;
+    });
+
+    it('Twilio has nothing either: asked again while its list may lag, then re-sent once (never left unknown)', async () => {
+      // Was "held as unknown, never re-sent": a list that answers "no such message" after the grace is an answer (issue 13).
+      const phones = NY.slice(0, 2).map((id) => phoneOf(h.db.$client, id));
+      twilio.script(phones[0]!, ['hang']);
+      const d = await sendCampaign(h, { candidateIds: NY.slice(0, 2) });
       await round();
-    }
-    expect(twilio.posts(phones[0])).toHaveLength(1);
-    expect(twilio.created.filter((m) => m.to === phones[0])).toHaveLength(0);
-    expect(await campaignDetail(d.campaignId)).toMatchObject({ status: 'sent', stats: { sent: 1, unknown: 1, queued: 0 } });
-    const thread = await h.api('GET', `/api/candidates/${NY[0]}/messages`);
-    expect(thread.body.messages).toEqual([expect.objectContaining({ status: 'unknown', errorCode: 'DELIVERY_UNKNOWN' })]);
+      expect(twilio.lists(phones[0])).toHaveLength(1);
+      let row = textTo(phones[0]!)[0]!;
+      expect(row).toMatchObject({ status: 'sending', claim: null, sid: null });
+      // Rechecked within the grace: still not there, still not re-sent.
+      await h.advance(60_000);
+      await round();
+      expect(twilio.lists(phones[0]).length).toBeGreaterThanOrEqual(2);
+      expect(twilio.posts(phones[0])).toHaveLength(1);
+      expect(textTo(phones[0]!)[0]!.status).toBe('sending');
+      // Past the grace: re-queued and sent, once.
+      await h.advance(5 * 60_000);
+      await runUntilSettled();
+      await round();
+      expect(twilio.posts(phones[0])).toHaveLength(2);
+      expect(twilio.created.filter((m) => m.to === phones[0])).toHaveLength(1);
+      row = textTo(phones[0]!)[0]!;
+      expect(row).toMatchObject({ status: 'sending', sid: twilio.created.find((m) => m.to === phones[0])!.sid });
+      expect(await campaignDetail(d.campaignId)).toMatchObject({ status: 'sent', stats: { sent: 2, unknown: 0, queued: 0 } });
+    });
+
+    it('a message created but missing from the lagging list is found on a later look-up: 1 created, 1 POST', async () => {
+      const phone = phoneOf(h.db.$client, NY[0]!);
+      twilio.setListLag(90_000);
+      twilio.script(phone, ['create-then-5xx']);
+      await sendCampaign(h, { candidateIds: [NY[0]!] });
+      await round();
+      expect(textTo(phone)[0]).toMatchObject({ status: 'sending', sid: null, claim: null });
+      for (let i = 0; i < 10 && !textTo(phone)[0]!.sid; i++) {
+        await h.advance(30_000);
+        await round();
+      }
+      expect(twilio.posts(phone)).toHaveLength(1);
+      expect(twilio.created).toHaveLength(1);
+      expect(textTo(phone)[0]).toMatchObject({ status: 'sending', sid: twilio.created[0]!.sid });
+    });
+
+    it('a look-up that keeps failing leaves the text unknown, never re-sent', async () => {
+      const phone = phoneOf(h.db.$client, NY[0]!);
+      twilio.script(phone, ['hang']);
+      await sendCampaign(h, { candidateIds: [NY[0]!] });
+      await round();
+      expect(textTo(phone)[0]!.status).toBe('sending');
+      await twilio.goDown();
+      for (let i = 0; i < 20 && textTo(phone)[0]!.status === 'sending'; i++) {
+        await h.advance(5 * 60_000);
+        await round();
+      }
+      expect(textTo(phone)).toEqual([expect.objectContaining({ status: 'unknown', code: 'DELIVERY_UNKNOWN', sid: null })]);
+      await twilio.comeBack();
+      await h.advance(HOUR);
+      await round();
+      expect(twilio.posts(phone)).toHaveLength(1);
+    });
   });
 });

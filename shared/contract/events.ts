@@ -4,7 +4,7 @@
  * (server/lib/events.ts), and the extension's background parses each with it before any view sees it.
  */
 import { z } from 'zod';
-import { CampaignDetailSchema, CandidateSchema, MessageSchema } from '../api.js';
+import { CampaignDetailSchema, CandidateSchema, MessageSchema, SendingStateSchema } from '../api.js';
 import { endpoint } from './define.js';
 
 export const serverEvents = {
@@ -19,6 +19,8 @@ export const serverEvents = {
   'campaign.updated': CampaignDetailSchema,
   /** A candidate booked a slot on a recruiter's calendar (the fields clients read; the server adds display times). */
   'booking.created': z.object({ id: z.number(), candidateId: z.string(), startsAt: z.string(), endsAt: z.string() }),
+  /** Sending paused (the provider refused the account's credentials) or resumed: the same as GET /api/organization's `sending`. */
+  'organization.sending': SendingStateSchema,
 };
 
 export type ServerEventName = keyof typeof serverEvents;

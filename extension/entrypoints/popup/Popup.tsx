@@ -14,6 +14,7 @@ import { describeCampaignError } from '../../ui/campaign/format';
 import { Phone } from '../../ui/campaign/icons';
 import { Notice } from '../../ui/campaign/Notice';
 import { createCampaignStore } from '../../ui/campaign/store';
+import { sendingPausedText, watchSendingState } from '../../ui/sending-state';
 import { CampaignList } from './CampaignList';
 
 function CampaignScreen({ id, onBack }: { id: number; onBack(deleted?: boolean): void }) {
@@ -33,6 +34,9 @@ export function Popup() {
   const openId = useSignal<number | null>(null);
   const flash = useSignal<string | null>(null);
   const main = useRef<HTMLElement>(null);
+  const viewAbort = useMemo(() => new AbortController(), []);
+  const sending = useMemo(() => watchSendingState(viewAbort.signal), [viewAbort]);
+  useEffect(() => () => viewAbort.abort(), [viewAbort]);
 
   async function loadList() {
     const r = await request('campaigns.list', { mine: true });
@@ -138,6 +142,11 @@ export function Popup() {
         {s?.signedIn && openId.value != null && <CampaignScreen key={openId.value} id={openId.value} onBack={back} />}
         {s?.signedIn && openId.value == null && (
           <>
+            {sendingPausedText(sending.value) && (
+              <Notice tone="warn" role="status" testId="te-popup-sending-paused">
+                {sendingPausedText(sending.value)}
+              </Notice>
+            )}
             {recruiter && !recruiter.licensed && (
               <Notice tone="warn">You don't have a Text Engagement licence, so you can't send campaigns. Ask your administrator.</Notice>
             )}

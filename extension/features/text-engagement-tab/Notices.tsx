@@ -51,6 +51,15 @@ export function SignedOutNotice({ store }: { store: ConversationStore }) {
   );
 }
 
+/** The provider refused the account (credentials): texts wait, and go out by themselves once it resumes. */
+export function SendingPausedNotice({ text }: { text: string }) {
+  return (
+    <Notice kind="sending-paused" tone="warn" icon={<CloudOffIcon />} title="Sending is paused">
+      <p>{text}</p>
+    </Notice>
+  );
+}
+
 export function OfflineNotice({ message, onRetry }: { message: string; onRetry(): void }) {
   return (
     <Notice

@@ -1,4 +1,5 @@
 /** The Text Engagement panel: header, conversation, and the composer or the reason it can't be used. */
+import { useEffect, useMemo } from 'preact/hooks';
 import type { Candidate } from '../../../shared/api';
 import { AnswersCard, AssistantBanner, HandbackNotice } from './Ari';
 import { Composer } from './Composer';
@@ -6,7 +7,17 @@ import { Conversation } from './Conversation';
 import { channelName, initials } from './format';
 import { describeError, formatPhone, fullName } from '../../ui/format';
 import { AriIcon, ChatIcon, InfoIcon } from './icons';
-import { LoadingNotice, Notice, NotLicensedNotice, NotTextableNotice, OfflineNotice, SignedOutNotice, WhatsAppWindowNotice } from './Notices';
+import {
+  LoadingNotice,
+  Notice,
+  NotLicensedNotice,
+  NotTextableNotice,
+  OfflineNotice,
+  SendingPausedNotice,
+  SignedOutNotice,
+  WhatsAppWindowNotice,
+} from './Notices';
+import { sendingPausedText, watchSendingState } from '../../ui/sending-state';
 import { AddCandidateForm } from './capture/AddCandidateForm';
 import type { CaptureStore } from './capture/store';
 import { ConsentOrigin } from './consent/ConsentOrigin';
@@ -64,8 +75,11 @@ function Header({ candidate, live }: { candidate: Candidate | null; live: boolea
  * typing into the same field (a field swapped for a notice would lose the keys typed meanwhile).
  */
 function Bottom({ store, consent }: { store: ConversationStore; consent: ConsentStore }) {
+  const sending = useSendingState();
+  const paused = sendingPausedText(sending.value);
   return (
     <>
+      {paused && <SendingPausedNotice text={paused} />}
       {!store.reachable.value && (
         <OfflineNotice
           message="The Text Engagement server isn't answering, so texts can't be sent right now. Your draft is kept."
@@ -75,6 +89,14 @@ function Bottom({ store, consent }: { store: ConversationStore; consent: Consent
       <Blocker store={store} consent={consent} />
     </>
   );
+}
+
+/** The server's sending state while the view is shown. */
+function useSendingState() {
+  const abort = useMemo(() => new AbortController(), []);
+  const state = useMemo(() => watchSendingState(abort.signal), [abort]);
+  useEffect(() => () => abort.abort(), [abort]);
+  return state;
 }
 
 function Blocker({ store, consent }: { store: ConversationStore; consent: ConsentStore }) {
