@@ -190,7 +190,7 @@ describe('send', () => {
       From: 'whatsapp:+15550002222',
       ContentSid: sid,
       ContentVariables: '{"1":"Ana"}',
-      StatusCallback: 'https://te.example.com/webhooks/twilio/status',
+      StatusCallback: 'https://te.example.com/webhooks/twilio/status?k=msg-1',
     });
   });
 
