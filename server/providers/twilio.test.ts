@@ -457,6 +457,37 @@ describe('findSent', () => {
     expect(await provider().findSent(text())).toBeNull();
   });
 
+  it('a content send (whose listed body is undocumented) is the one outbound message since the hand-off; two are unknowable', async () => {
+    const content = { sid: 'HX' + 'c'.repeat(32), variables: { '1': 'Ana' } };
+    const whatsapp = { to: 'whatsapp:+15557654321', from: 'whatsapp:+15550002222' };
+    const contentText = text({ channel: 'whatsapp', content });
+    handler = (_req, res) =>
+      json(res, 200, {
+        messages: [
+          listEntry({ ...whatsapp, sid: 'SMtemplate', body: '' }),
+          listEntry({ ...whatsapp, sid: 'SMold', body: '', date_created: rfc2822(HANDED - 10 * 60_000) }),
+        ],
+        next_page_uri: null,
+      });
+    expect(await provider().findSent(contentText)).toEqual({ providerMessageId: 'SMtemplate', status: 'delivered', from: '+15550002222' });
+    handler = (_req, res) =>
+      json(res, 200, {
+        messages: [listEntry({ ...whatsapp, sid: 'SMa', body: '' }), listEntry({ ...whatsapp, sid: 'SMb', body: 'Something else' })],
+        next_page_uri: null,
+      });
+    expect(await provider().findSent(contentText)).toBe('unknown');
+    // The rendered body listed, next to another text: the exact match wins.
+    handler = (_req, res) =>
+      json(res, 200, {
+        messages: [listEntry({ ...whatsapp, sid: 'SMb', body: 'Something else' }), listEntry({ ...whatsapp, sid: 'SMexact' })],
+        next_page_uri: null,
+      });
+    expect(await provider().findSent(contentText)).toMatchObject({ providerMessageId: 'SMexact' });
+    // A plain text never matches by time alone.
+    handler = (_req, res) => json(res, 200, { messages: [listEntry({ ...whatsapp, sid: 'SMa', body: '' })], next_page_uri: null });
+    expect(await provider().findSent(text({ channel: 'whatsapp' }))).toBeNull();
+  });
+
   it('follows next_page_uri', async () => {
     handler = (req, res) => {
       if (req.query.get('Page') === '1') return json(res, 200, { messages: [listEntry({ sid: 'SMpage2', status: 'queued' })], next_page_uri: null });

@@ -118,7 +118,8 @@ export function createTwilioProvider(config: TwilioConfig, options: TwilioProvid
 
   /**
    * Looks for a message Twilio created for this text: same To (and From when we chose it),
-   * the exact body, created no earlier than handedOffAt minus a little slack.
+   * the exact body (for a content send, else the only one), created no earlier than handedOffAt
+   * minus a little slack.
    * Returns the message, null if none matched, 'error' if the look-up itself failed. Credentials
    * refused (401/403) throw the 'account' ProviderError: sending pauses, like after a refused send.
    */
@@ -132,6 +133,7 @@ export function createTwilioProvider(config: TwilioConfig, options: TwilioProvid
     query.set('PageSize', '50');
     const notBefore = text.handedOffAt - CREATED_SLACK_MS;
     let url: string | null = `${messagesUrl}?${query.toString()}`;
+    const sameTimeContent: TwilioMessage[] = [];
     try {
       for (let page = 0; url && page < pages; page++) {
         const res = await request(url, { method: 'GET' });
@@ -142,14 +144,19 @@ export function createTwilioProvider(config: TwilioConfig, options: TwilioProvid
         }
         const json = (await res.json()) as TwilioListPage;
         for (const m of json.messages ?? []) {
-          if (m.body !== text.body) continue;
           if (m.direction && m.direction.startsWith('inbound')) continue;
           const created = m.date_created ? Date.parse(m.date_created) : Number.NaN;
           if (!Number.isFinite(created) || created < notBefore) continue;
-          return m;
+          if (m.body === text.body) return m;
+          if (text.content) sameTimeContent.push(m);
         }
         url = json.next_page_uri ? new URL(json.next_page_uri, `${baseUrl}/`).toString() : null;
       }
+      // What the list shows as a content send's body is not documented (the rendered template, or
+      // nothing): one outbound message to them since the hand-off is this text; several, and
+      // which one is unknowable, so the look-up fails (never a re-send on a guess).
+      if (sameTimeContent.length === 1) return sameTimeContent[0]!;
+      if (sameTimeContent.length > 1) return 'error';
       return null;
     } catch (err) {
       if (err instanceof ProviderError && err.kind === 'account') throw err;
