@@ -22,7 +22,8 @@ import type { Channel, Sender } from '../../shared/api.js';
 import { candidates, organizations, recruiters, templates } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import { OUTBOX_BATCH, OUTBOX_LEASE_RENEWALS, OUTBOX_MAX_ATTEMPTS, OUTBOX_RETRY_FIRST_MS, OUTBOX_RETRY_MOST_MS } from '../tuning.js';
-import { SlidingWindowLimiter, type LimiterEntry } from '../lib/rate-limiter.js';
+import { PACING_HEADROOM, PACING_LOOKAHEAD_MS } from '../tuning.js';
+import { planSlots } from '../lib/pacer.js';
 import { ProviderError, type FailureReason, type OutboundText, type SendReceipt } from '../providers/types.js';
 import { MESSAGE_COLUMNS, messageJson, type MessageRow } from './message-json.js';
 import { notTextableReason, REASON_MESSAGES, whatsappWindowOpen, type Candidate, type Organization } from './textability.js';
@@ -73,7 +74,6 @@ const UNKNOWN_LOOKUP_TAKEN =
 export function createOutbox(deps: Deps) {
   const { db, clock, provider, config, events, log } = deps;
   const sqlite = db.$client;
-  const limiter = new SlidingWindowLimiter();
   const owner = randomUUID();
   const hooks: OutboxHooks[] = [];
   // Providers that can answer "did key K go out?" exactly let a whole batch be marked handed-off
@@ -465,58 +465,80 @@ export function createOutbox(deps: Deps) {
     }
   }
 
-  /** One round: recover, promote, claim what each sender's rate allows, send, record. */
+  // ── Pacing: each sender's next free slot, shared by every process through `sender_pacing`. ──
+  const pacing = {
+    get: sqlite.prepare(`select next_at as nextAt from sender_pacing where sender = ?`),
+    set: sqlite.prepare(`insert into sender_pacing (sender, next_at) values (?, ?) on conflict (sender) do update set next_at = excluded.next_at`),
+  };
+
+  /**
+   * Claims the sender's due texts whose slots fall within the look-ahead, and moves its next slot
+   * past them, in one write transaction: two processes never hand out the same slot.
+   */
+  const claimPaced = sqlite.transaction((sender: string | null, now: number, lookups: Lookups) => {
+    const rows = stmt.dueForSender.all(sender, now, OUTBOX_BATCH) as { id: number; orgId: number; segments: number }[];
+    if (!rows.length) return [];
+    const key = sender ?? '';
+    const stored = pacing.get.get(key) as { nextAt: number } | undefined;
+    const plan = planSlots({
+      nextAt: stored?.nextAt ?? null,
+      now,
+      rate: rateFor(lookups.org(rows[0]!.orgId)),
+      headroom: PACING_HEADROOM,
+      lookaheadMs: PACING_LOOKAHEAD_MS,
+      segments: rows.map((r) => r.segments),
+    });
+    if (!plan.slots.length) return [];
+    const slotOf = new Map(plan.slots.map((slot, i) => [rows[i]!.id, slot]));
+    const claimed = stmt.claim.all(owner, now + config.dispatchLeaseMs, exactLookup ? now : null, now, JSON.stringify([...slotOf.keys()])) as MessageRow[];
+    pacing.set.run(key, plan.nextAt);
+    return claimed.map((row) => ({ row, slot: slotOf.get(row.id)! })).sort((a, b) => a.slot - b.slot);
+  });
+
+  /** Resolves at `at` on the injected clock (at once when it has passed). */
+  function until(at: number): Promise<void> {
+    const wait = at - clock.now();
+    return wait > 0 ? new Promise((resolve) => clock.setTimeout(resolve, wait)) : Promise.resolve();
+  }
+
+  /** One round: recover, promote, claim each sender's texts whose slots are near, send each at its slot, record. */
   async function round(): Promise<number> {
     const now = clock.now();
     const lookups = newLookups();
     await recoverExpired(now, lookups);
     for (const hook of hooks) hook.beforeRound?.(now);
 
-    let handled = 0;
-    const senders = stmt.dueSenders.all(now) as { sender: string | null }[];
-    for (const { sender } of senders) {
-      const key = sender ?? '';
-      const rows = stmt.dueForSender.all(sender, now, OUTBOX_BATCH) as { id: number; orgId: number; segments: number }[];
-      if (!rows.length) continue;
-      const rate = rateFor(lookups.org(rows[0]!.orgId));
-      const admitted: number[] = [];
-      const taken = new Map<number, LimiterEntry>();
-      // The time now, not the round's start: promoting deliveries above may have taken a while.
-      const admitAt = clock.now();
-      for (const r of rows) {
-        const entry = limiter.tryTake(key, rate, r.segments, admitAt);
-        if (!entry) break;
-        admitted.push(r.id);
-        taken.set(r.id, entry);
-      }
-      if (!admitted.length) continue;
-      const claimed = stmt.claim.all(owner, admitAt + config.dispatchLeaseMs, exactLookup ? now : null, now, JSON.stringify(admitted)) as MessageRow[];
-      hold(claimed);
-      try {
-        // Each send counts against the rate from the moment it is handed over (not when it was
-        // admitted), so the next ones wait a full window after it: never more than the rate in any
-        // 1,000 ms of hand-offs, even when a batch takes a few milliseconds to go out.
-        const outcomes = await mapConcurrent(claimed, concurrency, (row) =>
-          deliver(row, lookups, (at) => {
-            const entry = taken.get(row.id);
-            if (entry && at > entry.at) entry.at = at;
-          }),
-        );
-        after(settleAll(outcomes, clock.now()), lookups);
-      } finally {
-        release(claimed);
-      }
-      handled += claimed.length;
-    }
-    return handled;
+    // The time now, not the round's start: promoting deliveries above may have taken a while.
+    const claimAt = clock.now();
+    // Priority order within a sender (one-to-one texts first) comes from dueForSender.
+    const batches = (stmt.dueSenders.all(claimAt) as { sender: string | null }[])
+      .map(({ sender }) => claimPaced.immediate(sender, claimAt, lookups))
+      .filter((batch) => batch.length);
+    // Senders go side by side: one sender's wait for its slots never delays another's.
+    await Promise.all(
+      batches.map(async (batch) => {
+        const claimed = batch.map((b) => b.row);
+        hold(claimed);
+        try {
+          const outcomes = await mapConcurrent(batch, concurrency, async ({ row, slot }) => {
+            await until(slot);
+            return deliver(row, lookups);
+          });
+          after(settleAll(outcomes, clock.now()), lookups);
+        } finally {
+          release(claimed);
+        }
+      }),
+    );
+    return batches.reduce((n, batch) => n + batch.length, 0);
   }
 
   function nextWake(now: number): number {
     let at = now + config.dispatchIdlePollMs;
     const due = (stmt.nextDue.get() as { at: number | null }).at;
     if (due != null) {
-      // Due rows held back by a sender's rate wait for the window; others go at once.
-      at = Math.min(at, due > now ? due : now + limiterWait(now));
+      // Due rows whose sender's next slot is beyond the look-ahead wait for it; others go at once.
+      at = Math.min(at, due > now ? due : nextSlotClaimAt(now));
     }
     // A claim is recoverable once its lease is strictly past (lease_until < now): a millisecond after it.
     const lease = (stmt.nextLease.get() as { at: number | null }).at;
@@ -528,17 +550,14 @@ export function createOutbox(deps: Deps) {
     return at;
   }
 
-  function limiterWait(now: number): number {
-    const senders = stmt.dueSenders.all(now) as { sender: string | null }[];
-    let wait = config.dispatchIdlePollMs;
-    const lookups = newLookups();
-    for (const { sender } of senders) {
-      const row = stmt.dueForSender.get(sender, now, 1) as { orgId: number } | undefined;
-      if (!row) continue;
-      const rate = rateFor(lookups.org(row.orgId));
-      wait = Math.min(wait, limiter.nextFreeAt(sender ?? '', rate, now) - now);
+  /** When the first sender with due texts may claim again: its next slot minus the look-ahead. */
+  function nextSlotClaimAt(now: number): number {
+    let at = now + config.dispatchIdlePollMs;
+    for (const { sender } of stmt.dueSenders.all(now) as { sender: string | null }[]) {
+      const nextAt = (pacing.get.get(sender ?? '') as { nextAt: number } | undefined)?.nextAt ?? now;
+      at = Math.min(at, Math.ceil(nextAt - PACING_LOOKAHEAD_MS));
     }
-    return Math.max(0, wait);
+    return Math.max(now, at);
   }
 
   function schedule(at: number) {
