@@ -45,6 +45,12 @@ export const PACING_HEADROOM = 0.955;
  */
 export const PACING_LOOKAHEAD_MS = 250;
 
+// ── Media (services/media.ts) ──
+/** Tries to fetch a picture or file of an incoming text from the provider before it shows as "Attachment unavailable". */
+export const MEDIA_FETCH_ATTEMPTS = 3;
+/** Wait before the second try, doubling after: a provider's storage that hiccups gets seconds, not milliseconds. */
+export const MEDIA_RETRY_FIRST_MS = 5000;
+
 // ── Events ──
 /** A comment line on each event stream this often, so proxies and load balancers never see it idle (most close after 30-60 s). */
 export const EVENTS_HEARTBEAT_MS = 15_000;

@@ -14,6 +14,7 @@ import { createConversationService } from './conversations.js';
 import { createErasure } from './erasure.js';
 import { createImportService } from './imports.js';
 import { createInboundService } from './inbound.js';
+import { createMediaService } from './media.js';
 import { createOutbox } from './outbox.js';
 import { createPhoneOptOuts } from './phone-opt-outs.js';
 
@@ -32,7 +33,8 @@ export function createServices(deps: Deps) {
   const changes = createCandidateChanges(deps);
   const imports = createImportService(deps, { sync, changes });
   const outbox = createOutbox(deps);
-  const inbound = createInboundService(deps, { candidates, outbox, sync, optOuts });
+  const media = createMediaService(deps);
+  const inbound = createInboundService(deps, { candidates, outbox, sync, optOuts, media });
   const carrierOptOuts = createCarrierOptOuts(deps, { optOuts, candidates });
   const assistant = createAssistant(deps, { candidates, outbox });
   const bookings = createBookingService(deps, { candidates, outbox, assistant });
@@ -60,7 +62,7 @@ export function createServices(deps: Deps) {
   // The provider's events (the simulator's in-process reports; webhooks go through their route).
   deps.provider.connect({ receive: (event) => inbound.receive(deps.provider.name, event).then(() => undefined) });
 
-  return { auth, apiKeys, candidates, optOuts, sync, erasure, changes, imports, outbox, conversations, inbound, assistant, bookings, campaigns };
+  return { auth, apiKeys, candidates, optOuts, sync, erasure, changes, imports, outbox, conversations, inbound, assistant, bookings, campaigns, media };
 }
 
 export type Services = ReturnType<typeof createServices>;

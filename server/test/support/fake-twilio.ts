@@ -51,6 +51,7 @@ export async function startFakeTwilio(options: { now: () => number }) {
   const hanging = new Set<ServerResponse>();
   const sockets = new Set<Socket>();
   let fallback: Step = 'create';
+  const extraRoutes: ((req: FakeTwilioRequest, res: ServerResponse) => boolean)[] = [];
   let seq = 0;
   const messagesPath = `/2010-04-01/Accounts/${FAKE_ACCOUNT_SID}/Messages.json`;
   const expectedAuth = `Basic ${Buffer.from(`${FAKE_ACCOUNT_SID}:${FAKE_AUTH_TOKEN}`).toString('base64')}`;
@@ -81,6 +82,7 @@ export async function startFakeTwilio(options: { now: () => number }) {
 
   function handle(req: FakeTwilioRequest, res: ServerResponse) {
     if (!req.authorized) return json(res, 401, { code: 20003, message: 'Authenticate', status: 401 });
+    if (extraRoutes.some((route) => route(req, res))) return; // modules: fake-twilio-media.ts, fake-twilio-numbers.ts
     if (req.path !== messagesPath) return json(res, 404, { code: 20404, message: 'Not found', status: 404 });
     if (req.method === 'GET') {
       const to = req.query.get('To');
@@ -158,6 +160,10 @@ export async function startFakeTwilio(options: { now: () => number }) {
     /** What the next POSTs to `to` get, in order; after the script, the fallback. */
     script(to: string, steps: Step[]) {
       scripts.set(to, [...steps]);
+    },
+    /** Another module's endpoints (true: it answered), tried before the Messages endpoint. */
+    addRoutes(route: (req: FakeTwilioRequest, res: ServerResponse) => boolean) {
+      extraRoutes.push(route);
     },
     setFallback(step: Step) {
       fallback = step;
