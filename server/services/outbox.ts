@@ -23,7 +23,7 @@ import { candidates, organizations, recruiters, templates } from '../db/schema.j
 import type { Deps } from '../deps.js';
 import { OUTBOX_BATCH, OUTBOX_LEASE_RENEWALS, OUTBOX_MAX_ATTEMPTS, OUTBOX_RETRY_FIRST_MS, OUTBOX_RETRY_MOST_MS } from '../tuning.js';
 import { PACING_HEADROOM, PACING_LOOKAHEAD_MS } from '../tuning.js';
-import { planSlots } from '../lib/pacer.js';
+import { planSlots, segmentInterval } from '../lib/pacer.js';
 import { ProviderError, type FailureReason, type OutboundText, type SendReceipt } from '../providers/types.js';
 import { MESSAGE_COLUMNS, messageJson, type MessageRow } from './message-json.js';
 import { notTextableReason, REASON_MESSAGES, whatsappWindowOpen, type Candidate, type Organization } from './textability.js';
@@ -480,10 +480,11 @@ export function createOutbox(deps: Deps) {
     if (!rows.length) return [];
     const key = sender ?? '';
     const stored = pacing.get.get(key) as { nextAt: number } | undefined;
+    const rate = rateFor(lookups.org(rows[0]!.orgId));
     const plan = planSlots({
       nextAt: stored?.nextAt ?? null,
       now,
-      rate: rateFor(lookups.org(rows[0]!.orgId)),
+      rate,
       headroom: PACING_HEADROOM,
       lookaheadMs: PACING_LOOKAHEAD_MS,
       segments: rows.map((r) => r.segments),
@@ -492,8 +493,26 @@ export function createOutbox(deps: Deps) {
     const slotOf = new Map(plan.slots.map((slot, i) => [rows[i]!.id, slot]));
     const claimed = stmt.claim.all(owner, now + config.dispatchLeaseMs, exactLookup ? now : null, now, JSON.stringify([...slotOf.keys()])) as MessageRow[];
     pacing.set.run(key, plan.nextAt);
-    return claimed.map((row) => ({ row, slot: slotOf.get(row.id)! })).sort((a, b) => a.slot - b.slot);
+    const gap = segmentInterval(rate, PACING_HEADROOM);
+    return claimed.map((row) => ({ row, slot: slotOf.get(row.id)!, key, gap: gap * Math.max(1, row.segments) })).sort((a, b) => a.slot - b.slot);
   });
+
+  /**
+   * Each sender's hand-offs in this process, one after the other: a text goes at its slot, and
+   * never sooner after the previous one than that one's segments allow. Timers that fire late
+   * together (the event loop was busy) then still leave evenly, later, rather than in a burst.
+   */
+  const lanes = new Map<string, { tail: Promise<void>; nextFree: number }>();
+  function handOffAt(key: string, slot: number, gap: number): Promise<void> {
+    const lane = lanes.get(key) ?? { tail: Promise.resolve(), nextFree: 0 };
+    lanes.set(key, lane);
+    const turn = lane.tail.then(async () => {
+      await until(Math.max(slot, lane.nextFree));
+      lane.nextFree = clock.now() + gap;
+    });
+    lane.tail = turn;
+    return turn;
+  }
 
   /** Resolves at `at` on the injected clock (at once when it has passed). */
   function until(at: number): Promise<void> {
@@ -520,8 +539,8 @@ export function createOutbox(deps: Deps) {
         const claimed = batch.map((b) => b.row);
         hold(claimed);
         try {
-          const outcomes = await mapConcurrent(batch, concurrency, async ({ row, slot }) => {
-            await until(slot);
+          const outcomes = await mapConcurrent(batch, concurrency, async ({ row, slot, key, gap }) => {
+            await handOffAt(key, slot, gap);
             return deliver(row, lookups);
           });
           after(settleAll(outcomes, clock.now()), lookups);

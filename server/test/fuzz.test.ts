@@ -79,6 +79,8 @@ interface Fixtures {
   importId: string;
   sequenceId: number;
   sequenceDefinition: unknown;
+  /** A picture Maria sent (GET /api/media/:id). */
+  mediaId: number;
   slug: string;
   bookingToken: string;
   /** Candidates with their booking links: a link books at most 10 times an hour, so the cases take turns. */
@@ -169,6 +171,7 @@ async function setUp(): Promise<Fixtures> {
     importId: importOf('acme'),
     sequenceId: outbound.id,
     sequenceDefinition: outbound.definition,
+    mediaId: storedPicture(),
     slug: recruiter.bookingSlug,
     bookingToken: bookers[0]!.token,
     bookers,
@@ -235,7 +238,24 @@ async function campaignWithMessage() {
   return { id: String(id), messageId: String(messageId) };
 }
 
+/** A stored picture on one of Acme's texts (as services/media.ts leaves one once fetched). */
+function storedPicture(): number {
+  const message = h.db.$client
+    .prepare(`select id, org_id as orgId from messages where org_id = (select id from organizations where slug = 'acme') order by id limit 1`)
+    .get() as {
+    id: number;
+    orgId: number;
+  };
+  const row = h.db.$client
+    .prepare(
+      `insert into message_media (org_id, message_id, idx, content_type, bytes, size, status, created_at) values (?, ?, 0, 'image/png', ?, 4, 'stored', ?) returning id`,
+    )
+    .get(message.orgId, message.id, Buffer.from([0x89, 0x50, 0x4e, 0x47]), h.clock.now()) as { id: number };
+  return row.id;
+}
+
 function sharedParam(op: Operation, name: string): string {
+  if (op.path.startsWith('/api/media/')) return String(fx.mediaId);
   if (name === 'slug') return fx.slug;
   if (name === 'importId') return fx.importId;
   if (name === 'messageId') return String(fx.campaignMessageId);

@@ -173,3 +173,49 @@ describe('inbound media (MMS, WhatsApp)', () => {
     expect((await get(message!.media[0]!.url)).res.status).toBe(404);
   });
 });
+
+describe('the simulator’s phone sends a picture', () => {
+  let sim: Harness;
+  afterEach(async () => {
+    await sim?.close();
+  });
+
+  it('Send picture on the phone page: NumMedia=1 reaches the server, which stores it and serves it back', async () => {
+    sim = await createHarness({ inboundGreeting: false });
+    const PNG = Buffer.concat([Buffer.from('\x89PNG\r\n\x1a\n', 'latin1'), randomBytes(500)]);
+    const sent = await sim.request('/simulator/api/messages', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ from: MARIA, body: '', picture: { contentType: 'image/png', base64: PNG.toString('base64') } }),
+    });
+    expect(sent.status).toBe(201);
+    let message: Message | undefined;
+    const end = Date.now() + 10_000;
+    while (!message || message.media[0]?.status === 'pending') {
+      if (Date.now() > end) throw new Error('the picture was not stored');
+      await new Promise((r) => setTimeout(r, 20));
+      message = ((await sim.api('GET', '/api/candidates/10001/messages')).body.messages as Message[]).at(-1);
+    }
+    expect(message).toMatchObject({
+      direction: 'inbound',
+      body: '',
+      media: [{ url: expect.stringMatching(/^\/api\/media\/\d+$/), contentType: 'image/png', status: 'stored' }],
+    });
+    const token = await sim.login();
+    const res = await sim.request(message.media[0]!.url, { headers: { authorization: `Bearer ${token}` } });
+    expect(Buffer.from(await res.arrayBuffer()).equals(PNG)).toBe(true);
+  });
+
+  it('refuses what is not a picture, or more than 1 MB, with a 400', async () => {
+    sim = await createHarness({ inboundGreeting: false });
+    const post = (picture: unknown) =>
+      sim.request('/simulator/api/messages', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ from: MARIA, body: '', picture }),
+      });
+    expect((await post({ contentType: 'application/pdf', base64: 'JVBERi0=' })).status).toBe(400);
+    expect((await post({ contentType: 'image/png', base64: randomBytes(1024 * 1024 + 3).toString('base64') })).status).toBe(400);
+    expect((await post({ contentType: 'image/png', base64: 'not base64!' })).status).toBe(400);
+  });
+});

@@ -67,7 +67,9 @@ async function mount(messages: Message[]) {
     render(<Conversation messages={messages} candidate={MARIA} />, root);
     await tick();
   });
-  await act(tick);
+  await act(async () => {
+    await tick();
+  });
 }
 
 describe('attachments in the thread', () => {
