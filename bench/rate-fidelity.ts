@@ -36,7 +36,7 @@ interface RateResult {
   maxPerSecond: number;
   spanMs: number;
   segmentsPerText: number;
-  /** Segments after the first second's burst over the time they took, / rate: the sustained rate. */
+  /** Segments after the first text over the time from the first to the last, / rate: the sustained rate. */
   sustained: number;
 }
 
@@ -151,7 +151,7 @@ async function measureRate(rate: number, seconds: number, log: (l: string) => vo
       maxPerSecond: maxInSlidingWindow(sends, 1000),
       spanMs: last - first,
       segmentsPerText: sends.reduce((a, s) => a + s.segments, 0) / sends.length,
-      sustained: (sends.reduce((a, s) => a + s.segments, 0) - rate) / ((last - first) / 1000) / rate,
+      sustained: (sends.reduce((a, s) => a + s.segments, 0) - sends[0]!.segments) / ((last - first) / 1000) / rate,
     };
     log(`  ${rate}/s: windows ${windows.map((w) => round(w, 3)).join(', ')}; most in any 1,000 ms: ${result.maxPerSecond}`);
     return result;
@@ -205,7 +205,7 @@ export async function run(options: BenchOptions = {}): Promise<BenchResult> {
       `The server runs in the benchmark's own process (\`createApp()\` + \`start()\`, real system clock, built-in simulator), on a fresh database file per rate, with \`SEND_RATE_PER_SECOND\` set to the rate and texting hours 00:00–24:00. ` +
         `A campaign of rate × (seconds + 1) textable SMS candidates is sent at once through the API (single-segment GSM-7 texts, so segments = texts), so it runs at the limit for the whole span measured.`,
       `Windows are cut from the first hand-off, 10 s each; a window is "full" when the campaign was still sending at its end. Achieved is the segments whose \`simulator_messages.created_at\` (the simulator's record of the hand-off) falls in the window, ` +
-        `over rate × 10. "Sustained" is every segment after the first full-rate burst over the time from the first to the last hand-off, over the rate (1.0 would be no time lost between windows). The 1,000 ms check slides over every hand-off: the most segments with timestamps less than 1,000 ms apart. Delivery reports, promotion of deliveries into the outbox and everything else run alongside, as in production.`,
+        `over rate × 10. "Sustained" is every segment after the first text's over the time from the first to the last hand-off, over the rate (texts are spaced evenly, so there is no first-second burst to leave out). The 1,000 ms check slides over every hand-off: the most segments with timestamps less than 1,000 ms apart. Delivery reports, promotion of deliveries into the outbox and everything else run alongside, as in production.`,
     ],
   };
 }

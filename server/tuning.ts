@@ -44,6 +44,12 @@ export const PACING_HEADROOM = 0.955;
  * slot. Longer means fewer rounds at high rates; shorter lets a one-to-one text overtake sooner.
  */
 export const PACING_LOOKAHEAD_MS = 250;
+/**
+ * A hand-off whose timer fired up to this late still counts as on time: the next text keeps its
+ * slot. Later than that (the event loop was busy), the next ones move back by as much, so texts
+ * never leave closer together than their slots. Part of the ~47 ms PACING_HEADROOM leaves.
+ */
+export const PACING_LATE_SLACK_MS = 5;
 
 // ── Media (services/media.ts) ──
 /** Tries to fetch a picture or file of an incoming text from the provider before it shows as "Attachment unavailable". */

@@ -22,7 +22,7 @@ import type { Channel, Sender } from '../../shared/api.js';
 import { candidates, organizations, recruiters, templates } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import { OUTBOX_BATCH, OUTBOX_LEASE_RENEWALS, OUTBOX_MAX_ATTEMPTS, OUTBOX_RETRY_FIRST_MS, OUTBOX_RETRY_MOST_MS } from '../tuning.js';
-import { PACING_HEADROOM, PACING_LOOKAHEAD_MS } from '../tuning.js';
+import { PACING_HEADROOM, PACING_LATE_SLACK_MS, PACING_LOOKAHEAD_MS } from '../tuning.js';
 import { planSlots, segmentInterval } from '../lib/pacer.js';
 import { ProviderError, type FailureReason, type OutboundText, type SendReceipt } from '../providers/types.js';
 import { MESSAGE_COLUMNS, messageJson, type MessageRow } from './message-json.js';
@@ -507,8 +507,11 @@ export function createOutbox(deps: Deps) {
     const lane = lanes.get(key) ?? { tail: Promise.resolve(), nextFree: 0 };
     lanes.set(key, lane);
     const turn = lane.tail.then(async () => {
-      await until(Math.max(slot, lane.nextFree));
-      lane.nextFree = clock.now() + gap;
+      const due = Math.max(slot, lane.nextFree);
+      await until(due);
+      // A timer a few ms late is not counted against the next text (or every late timer would
+      // slow the sender down); one held up longer (a busy event loop) pushes the next ones back.
+      lane.nextFree = Math.max(due, clock.now() - PACING_LATE_SLACK_MS) + gap;
     });
     lane.tail = turn;
     return turn;

@@ -171,7 +171,7 @@ async function setUp(): Promise<Fixtures> {
     importId: importOf('acme'),
     sequenceId: outbound.id,
     sequenceDefinition: outbound.definition,
-    mediaId: storedPicture(),
+    mediaId: await storedPicture(admin),
     slug: recruiter.bookingSlug,
     bookingToken: bookers[0]!.token,
     bookers,
@@ -238,14 +238,10 @@ async function campaignWithMessage() {
   return { id: String(id), messageId: String(messageId) };
 }
 
-/** A stored picture on one of Acme's texts (as services/media.ts leaves one once fetched). */
-function storedPicture(): number {
-  const message = h.db.$client
-    .prepare(`select id, org_id as orgId from messages where org_id = (select id from organizations where slug = 'acme') order by id limit 1`)
-    .get() as {
-    id: number;
-    orgId: number;
-  };
+/** A picture on one of Maria's texts, stored as services/media.ts leaves one once fetched. */
+async function storedPicture(admin: string): Promise<number> {
+  const sent = await json('POST', `/api/candidates/${MARIA.id}/messages`, { body: 'A text with a picture' }, admin);
+  const message = h.db.$client.prepare(`select id, org_id as orgId from messages where id = ?`).get(sent.body.id) as { id: number; orgId: number };
   const row = h.db.$client
     .prepare(
       `insert into message_media (org_id, message_id, idx, content_type, bytes, size, status, created_at) values (?, ?, 0, 'image/png', ?, 4, 'stored', ?) returning id`,
