@@ -57,7 +57,13 @@ describe('a picture in the thread', () => {
     const shown = await evalIn(panel, (root) => {
       const img = root.querySelector<HTMLImageElement>('img.te-conv-image')!;
       const li = img.closest('li.te-conv-msg') as HTMLElement;
-      return { alt: img.alt, src: img.src.slice(0, 5), width: img.naturalWidth, direction: li.dataset.direction, bubbles: li.querySelectorAll('.te-conv-bubble').length };
+      return {
+        alt: img.alt,
+        src: img.src.slice(0, 5),
+        width: img.naturalWidth,
+        direction: li.dataset.direction,
+        bubbles: li.querySelectorAll('.te-conv-bubble').length,
+      };
     });
     expect(shown).toEqual({ alt: `Image from ${MARIA.name}`, src: 'blob:', width: 128, direction: 'inbound', bubbles: 0 });
     // The host page itself never asked our server (or anyone) for the picture.
