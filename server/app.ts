@@ -25,6 +25,7 @@ import { templateRoutes } from './routes/templates.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { isApiKey } from './services/api-keys.js';
 import { createServices } from './services/index.js';
+import { mediaRoutes } from './routes/media.js';
 
 export interface CreateAppOptions {
   db: Db;
@@ -128,6 +129,7 @@ export function createApp(options: CreateAppOptions) {
   api.route('/', organizationRoutes(deps, services));
   api.route('/', sequenceRoutes(deps));
   api.route('/', eventRoutes(deps, services.auth));
+  api.route('/', mediaRoutes(services));
   app.route('/api', api);
 
   app.route('/webhooks', webhookRoutes(deps, services));
@@ -145,11 +147,13 @@ export function createApp(options: CreateAppOptions) {
     /** Starts the background dispatcher. */
     start() {
       services.outbox.start();
+      services.media.start();
     },
     async stop() {
       await services.imports.stop();
       services.changes.flush();
       await services.outbox.stop();
+      services.media.stop();
       provider.close?.();
     },
   };

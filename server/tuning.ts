@@ -57,6 +57,32 @@ export const CAMPAIGN_MAX_REARMS = 3;
 /** Recipients per insert statement when candidates are added (SQLite's limit on bound parameters). */
 export const CAMPAIGN_INSERT_CHUNK = 500;
 
+// ── Pacing (server/lib/pacer.ts) ──
+/**
+ * Fraction of a sender's rate actually scheduled. Texts are spaced 1000 / (rate × this) ms per
+ * segment, so any 1,000 ms at the provider holds at most `rate` segments even when each one's
+ * arrival is delayed by up to 1000 / 0.955 − 1000 ≈ 47 ms more than its neighbour's (network
+ * jitter of 0–40 ms, plus timer lateness), while the achieved rate stays above 0.95 of the rate.
+ */
+export const PACING_HEADROOM = 0.955;
+/**
+ * A round claims the texts whose slots fall within this much of now; each then waits for its own
+ * slot. Longer means fewer rounds at high rates; shorter lets a one-to-one text overtake sooner.
+ */
+export const PACING_LOOKAHEAD_MS = 250;
+/**
+ * A hand-off whose timer fired up to this late still counts as on time: the next text keeps its
+ * slot. Later than that (the event loop was busy), the next ones move back by as much, so texts
+ * never leave closer together than their slots. Part of the ~47 ms PACING_HEADROOM leaves.
+ */
+export const PACING_LATE_SLACK_MS = 5;
+
+// ── Media (services/media.ts) ──
+/** Tries to fetch a picture or file of an incoming text from the provider before it shows as "Attachment unavailable". */
+export const MEDIA_FETCH_ATTEMPTS = 3;
+/** Wait before the second try, doubling after: a provider's storage that hiccups gets seconds, not milliseconds. */
+export const MEDIA_RETRY_FIRST_MS = 5000;
+
 // ── Events ──
 /** A comment line on each event stream this often, so proxies and load balancers never see it idle (most close after 30-60 s). */
 export const EVENTS_HEARTBEAT_MS = 15_000;

@@ -154,6 +154,20 @@ export const CandidateQuerySchema = z.object({
   cursor: z.string().max(200).optional(),
 });
 
+/**
+ * A picture or file that came with a text. `url` is ours (`/api/media/<id>`, fetched with the
+ * caller's sign-in), never the provider's. `status`: `pending` while the server is still fetching
+ * it from the provider, `failed` when it could not (shown as "Attachment unavailable").
+ */
+export const MessageMediaSchema = z
+  .object({
+    url: z.string(),
+    contentType: z.string(),
+    status: z.enum(['pending', 'stored', 'failed']),
+  })
+  .meta({ id: 'MessageMedia' });
+export type MessageMedia = z.infer<typeof MessageMediaSchema>;
+
 export const MessageSchema = z
   .object({
     id: z.number(),
@@ -172,6 +186,7 @@ export const MessageSchema = z
     createdAt: z.string(),
     sentAt: z.string().nullable(),
     deliveredAt: z.string().nullable(),
+    media: z.array(MessageMediaSchema),
   })
   .meta({ id: 'Message' });
 export type Message = z.infer<typeof MessageSchema>;

@@ -12,6 +12,7 @@ import { loadConfig, type AppConfig } from '../../server/config.js';
 import { openDatabase, type Db } from '../../server/db/client.js';
 import type { Logger } from '../../server/deps.js';
 import type { SimulatorProvider } from '../../server/providers/simulator.js';
+import type { Provider } from '../../server/providers/types.js';
 import { seedDemo } from '../../server/seed/demo.js';
 import { REPO_ROOT } from './child.js';
 import { demoRecruiterToken } from './sign-in.js';
@@ -58,6 +59,8 @@ export interface CampaignBenchOptions {
   env?: Record<string, string>;
   /** Start the dispatcher (default true). */
   start?: boolean;
+  /** Another provider than the built-in simulator (rate-fidelity's Twilio mode); `simulator` is then unusable. */
+  provider?: (config: AppConfig) => Provider;
 }
 
 function removeDatabase(path: string) {
@@ -83,9 +86,9 @@ export async function startCampaignBench(options: CampaignBenchOptions): Promise
       if (logged.errors.length < 20) logged.errors.push(`${message} ${fields ? JSON.stringify(fields).slice(0, 400) : ''}`);
     },
   };
-  const te = createApp({ db, config, log });
+  const te = createApp({ db, config, log, ...(options.provider ? { provider: options.provider(config) } : {}) });
   const simulator = te.deps.provider as SimulatorProvider;
-  if (simulator.name !== 'simulator') throw new Error('the campaign benchmarks need PROVIDER=simulator');
+  if (!options.provider && simulator.name !== 'simulator') throw new Error('the campaign benchmarks need PROVIDER=simulator');
 
   const token = await demoRecruiterToken((path, init) => te.app.request(path, init));
 

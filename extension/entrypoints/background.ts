@@ -7,7 +7,7 @@
 import { browser } from 'wxt/browser';
 import { defineBackground } from 'wxt/utils/define-background';
 import type { CallInput, Contract, EndpointName, OutputOf } from '../../shared/contract';
-import { callEndpoint, RelayFailure } from '../lib/api-client';
+import { callEndpoint, fetchMedia, RelayFailure } from '../lib/api-client';
 import { createEventStream } from '../lib/event-stream';
 import { relayedEndpoints, type Outputs, type PushEvent, type RelayedName, type RelayInput, type Session } from '../lib/protocol';
 import { EVENTS_PORT } from '../lib/protocol-names';
@@ -117,6 +117,16 @@ export default defineBackground(() => {
         headers: { 'Idempotency-Key': idempotencyKey },
       }),
     'imports.start': ({ format, text }) => api('candidates.import', { file: { contentType: format === 'csv' ? 'text/csv' : 'application/x-ndjson', text } }),
+    'media.get': async ({ url }) => {
+      const t = await target();
+      if (!t.token) throw new RelayFailure({ code: 'SIGNED_OUT', message: 'Sign in to Text Engagement first.', status: 401 });
+      try {
+        return await fetchMedia(t, url);
+      } catch (err) {
+        if (err instanceof RelayFailure && err.error.status === 401) await signedOut();
+        throw err;
+      }
+    },
     'ui.openOptions': async () => {
       await browser.runtime.openOptionsPage();
       return null;

@@ -80,6 +80,33 @@ function badResponse(name: string, spec: EndpointSpec, issue: { path: PropertyKe
   };
 }
 
+/** Attachments larger than this are not relayed (the server never stores more than 5 MB of one). */
+const MEDIA_MAX_BYTES = 5 * 1024 * 1024;
+
+/**
+ * A text's attachment (GET /api/media/:id, not JSON, so not through callEndpoint's parsing), as a
+ * data: URL the page can show without ever reaching the server itself. Pictures keep their type;
+ * the server serves anything else as application/octet-stream.
+ */
+export async function fetchMedia(target: ApiTarget, url: string): Promise<{ dataUrl: string; contentType: string }> {
+  let res: Response;
+  try {
+    res = await fetch(`${target.serverUrl}${url}`, { headers: target.token ? { authorization: `Bearer ${target.token}` } : {} });
+  } catch {
+    throw new RelayFailure({ code: 'OFFLINE', message: `Can't reach the Text Engagement server at ${target.serverUrl}. Check that it is running.`, status: 0 });
+  }
+  if (!res.ok) {
+    const error = ((await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null)?.error;
+    throw new RelayFailure({ code: error?.code ?? `HTTP_${res.status}`, message: error?.message ?? `The server answered ${res.status}.`, status: res.status });
+  }
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  if (bytes.length > MEDIA_MAX_BYTES) throw new RelayFailure({ code: 'TOO_LARGE', message: 'The attachment is larger than 5 MB.', status: 0 });
+  const contentType = (res.headers.get('content-type') ?? 'application/octet-stream').split(';')[0]!.trim();
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return { dataUrl: `data:${contentType};base64,${btoa(binary)}`, contentType };
+}
+
 /** Opens the server's event stream (GET /api/events) for lib/event-stream.ts, which reads it. */
 export function openEventStream(target: { serverUrl: string; token: string }, signal: AbortSignal): Promise<Response> {
   return fetch(`${target.serverUrl}/api/events`, { headers: { authorization: `Bearer ${target.token}`, accept: 'text/event-stream' }, signal });

@@ -97,6 +97,8 @@ export const extensionRequests = {
     text: z.string().max(MAX_IMPORT_BYTES, 'The file is larger than 32 MB; split it into smaller files.'),
   }),
   'ui.openOptions': z.object({}),
+  /** A text's attachment (a message's media[].url), fetched by the background with the sign-in and handed back as a data: URL. */
+  'media.get': z.object({ url: z.string().regex(/^\/api\/media\/[1-9]\d{0,14}$/, 'must be a message attachment URL.') }),
 } as const;
 
 export type ExtensionRequestName = keyof typeof extensionRequests;
@@ -124,6 +126,7 @@ interface ExtensionOutputs {
   'messages.send': OutputOf<Contract['messages.send']>;
   'imports.start': OutputOf<Contract['candidates.import']>;
   'ui.openOptions': null;
+  'media.get': { dataUrl: string; contentType: string };
 }
 
 type Simplify<T> = { [K in keyof T]: T[K] } & {};

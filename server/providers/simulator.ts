@@ -59,7 +59,23 @@ let sidSequence = 0;
 const newSid = (prefix: string) =>
   prefix + Date.now().toString(16).padStart(12, '0') + (sidSequence++ % 0x1000000).toString(16).padStart(6, '0') + randomBytes(7).toString('hex');
 
+/** A picture a simulated phone sends (the phone page takes images up to 1 MB). */
+export interface SimulatorPicture {
+  contentType: string;
+  bytes: Buffer;
+}
+/** Pictures kept for the server to fetch: the newest this many (each is fetched once, right after its text). */
+const PICTURES_KEPT = 200;
+
 export function createSimulatorProvider(db: Db, clock: Clock, options: SimulatorOptions) {
+  // The simulator's "media storage": in this process's memory, like a provider's short-lived
+  // media URLs; the server copies each picture into its own database as soon as the text arrives.
+  const pictures = new Map<string, SimulatorPicture>();
+  const rememberPicture = (url: string, picture: SimulatorPicture) => {
+    pictures.set(url, picture);
+    if (pictures.size > PICTURES_KEPT) pictures.delete(pictures.keys().next().value!);
+  };
+
   const sentAfter = options.sentAfterMs ?? 300;
   const deliveredAfter = options.deliveredAfterMs ?? 900;
   const sendDelay = options.sendDelayMs ?? 0;
@@ -241,7 +257,7 @@ export function createSimulatorProvider(db: Db, clock: Clock, options: Simulator
   const provider: Provider & {
     phoneMessages(phone: string, limit?: number): SimulatorMessage[];
     phones(): { phone: string; lastAt: number; count: number }[];
-    reply(phone: string, body: string, channel?: Channel): Promise<SimulatorMessage>;
+    reply(phone: string, body: string, channel?: Channel, picture?: SimulatorPicture): Promise<SimulatorMessage>;
     received(phones?: string[], since?: number): SimulatorMessage[];
     onMessage(listener: (m: SimulatorMessage) => void): () => void;
   } = {
@@ -297,8 +313,15 @@ export function createSimulatorProvider(db: Db, clock: Clock, options: Simulator
       return rows;
     },
 
-    /** A person (or a test) answers from a phone. */
-    async reply(phone, body, channel) {
+    /** A picture a phone sent (simulator://media/<sid>/0), as the provider's storage would give it back. */
+    async fetchMedia(url) {
+      const picture = pictures.get(url);
+      if (!picture) throw new ProviderError({ kind: 'permanent', reason: 'UNKNOWN', code: 'MEDIA_GONE', message: 'The simulator no longer has this picture.' });
+      return { contentType: picture.contentType, bytes: picture.bytes };
+    },
+
+    /** A person (or a test) answers from a phone, with a picture if they like. */
+    async reply(phone, body, channel, picture) {
       const last = db.select().from(simulatorMessages).where(eq(simulatorMessages.phone, phone)).orderBy(desc(simulatorMessages.id)).limit(1).get();
       const via: Channel = channel ?? last?.channel ?? 'sms';
       const ourAddress = last && last.channel === via ? last.ourAddress : provider.defaultFrom(via)!;
@@ -318,16 +341,17 @@ export function createSimulatorProvider(db: Db, clock: Clock, options: Simulator
         .get();
       notify(row);
       const prefix = via === 'whatsapp' ? 'whatsapp:' : '';
-      await sink?.receive(
-        twilioInboundEvent({
-          MessageSid: row.sid,
-          AccountSid: 'ACsimulator',
-          From: prefix + phone,
-          To: prefix + ourAddress,
-          Body: body,
-          NumMedia: '0',
-        }),
-      );
+      const mediaUrl = `simulator://media/${row.sid}/0`;
+      if (picture) rememberPicture(mediaUrl, picture);
+      const event = twilioInboundEvent({
+        MessageSid: row.sid,
+        AccountSid: 'ACsimulator',
+        From: prefix + phone,
+        To: prefix + ourAddress,
+        Body: body,
+        NumMedia: picture ? '1' : '0',
+      });
+      await sink?.receive(picture ? { ...event, media: [{ url: mediaUrl, contentType: picture.contentType }] } : event);
       return row;
     },
 

@@ -67,7 +67,7 @@ export function twilioInboundEvent(form: Record<string, string>): InboundTextEve
     channel: /^whatsapp:/i.test(form.From) ? 'whatsapp' : 'sms',
     body: form.Body ?? '',
     ...inboundKeywordFields(form),
-    media: [],
+    media: twilioInboundMedia(form),
     raw: form,
   };
 }
@@ -80,6 +80,27 @@ function inboundKeywordFields(form: Record<string, string>): Pick<InboundTextEve
   const keyword = OPT_OUT_TYPES[(form.OptOutType ?? '').trim().toUpperCase()];
   const serviceId = form.MessagingServiceSid?.trim();
   return { ...(keyword && { keyword }), ...(serviceId && { serviceId }) };
+}
+
+/**
+ * A status callback's form: the status, and for a failure Twilio's ErrorCode (often without
+ * ErrorMessage). `messageKey`: our key for the text, from the callback URL's `k` (twilio.ts asks
+ * for it there; the signature covers it).
+ */
+/** Twilio sends at most 10 media per message; anything beyond is ignored. */
+const MAX_INBOUND_MEDIA = 10;
+
+/** The pictures and files of an incoming text: `MediaUrl{N}` / `MediaContentType{N}` for N < NumMedia. */
+function twilioInboundMedia(form: Record<string, string>): InboundTextEvent['media'] {
+  const count = Math.min(Number.parseInt(form.NumMedia ?? '0', 10) || 0, MAX_INBOUND_MEDIA);
+  const media: InboundTextEvent['media'] = [];
+  for (let n = 0; n < count; n++) {
+    const url = form[`MediaUrl${n}`];
+    // The account's credentials go only to the API's own host (twilio.ts fetchMedia), whatever this says.
+    if (!url || !/^https?:\/\//i.test(url)) continue;
+    media.push({ url, contentType: (form[`MediaContentType${n}`] || 'application/octet-stream').toLowerCase() });
+  }
+  return media;
 }
 
 /**

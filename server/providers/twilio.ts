@@ -10,6 +10,7 @@ import type { Channel } from '../../shared/api.js';
 import type { TwilioConfig } from './twilio-config.js';
 import { describeTwilioError, mapTwilioStatus, reasonForTwilioCode, stripWhatsapp } from './twilio-vocabulary.js';
 import { ProviderError, type FailureReason, type FetchedStatus, type OutboundText, type Provider, type SendReceipt } from './types.js';
+import { fetchTwilioMedia } from './twilio-media.js';
 
 export interface TwilioProviderOptions {
   /** The fetch to use; global fetch by default. */
@@ -26,6 +27,8 @@ const MAX_VALIDITY_S = 36_000;
 const DEFAULT_TIMEOUT_MS = 10_000;
 /** Requests in flight at once: a network API gets a bounded number. */
 const CONCURRENCY = 32;
+/** An attachment of up to 5 MB from Twilio's storage. */
+const MEDIA_TIMEOUT_MS = 30_000;
 /** findSent: how far before handedOffAt a matching message may have been created (clock skew). */
 const CREATED_SLACK_MS = 2 * 60_000;
 /** findSent: how many list pages to read at most. */
@@ -332,6 +335,7 @@ export function createTwilioProvider(config: TwilioConfig, options: TwilioProvid
         return 'unreachable';
       }
     },
+    fetchMedia: (url) => fetchTwilioMedia(url, { apiOrigin: new URL(baseUrl).origin, authorization, fetch: doFetch, timeoutMs: MEDIA_TIMEOUT_MS }),
     connect() {
       // Twilio reaches us by webhook.
     },

@@ -101,7 +101,7 @@ function renderThread() {
   threadEl.replaceChildren();
   if (!thread.length) threadEl.append($('p', { className: 'empty', textContent: 'No texts yet.' }));
   for (const m of thread) {
-    threadEl.append($('div', { className: 'bubble ' + m.direction, textContent: m.body }));
+    threadEl.append($('div', { className: 'bubble ' + m.direction, textContent: m.body || (m.direction === 'from-phone' ? '(picture)' : '') }));
     const when = new Date(m.createdAt).toLocaleString([], { dateStyle: 'short', timeStyle: 'short' });
     const status = m.direction === 'to-phone' ? ' · ' + (m.channel === 'whatsapp' ? 'WhatsApp' : 'SMS') + ' from ' + m.ourAddress + (m.errorCode ? ' · not delivered (' + m.errorCode + ')' : '') : '';
     threadEl.append($('div', { className: 'stamp ' + (m.direction === 'to-phone' ? 'out' : 'in') + (m.errorCode ? ' failed' : ''), textContent: when + status }));
@@ -114,14 +114,27 @@ function renderPhone() {
   const text = $('textarea', { rows: 2, placeholder: 'Text message' });
   text.setAttribute('aria-label', 'Reply from this phone');
   const error = $('div', { id: 'error', role: 'alert' });
-  const send = async (body) => {
+  const send = async (body, picture) => {
     error.textContent = '';
-    const res = await fetch('/simulator/api/messages', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ from: current, body }) });
+    const res = await fetch('/simulator/api/messages', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ from: current, body, picture }) });
     if (!res.ok) { error.textContent = (await res.json()).error?.message ?? 'Could not send.'; return; }
     text.value = '';
   };
+  // A picture (with the text typed so far, if any), as a phone's MMS: images up to 1 MB.
+  const file = $('input', { type: 'file', accept: 'image/jpeg,image/png,image/gif,image/webp', hidden: true });
+  file.setAttribute('aria-label', 'Picture to send');
+  file.addEventListener('change', () => {
+    const picked = file.files[0];
+    file.value = '';
+    if (!picked) return;
+    if (picked.size > 1024 * 1024) { error.textContent = 'Pick a picture of at most 1 MB.'; return; }
+    const reader = new FileReader();
+    reader.onload = () => send(text.value, { contentType: picked.type, base64: String(reader.result).split(',')[1] });
+    reader.readAsDataURL(picked);
+  });
   const form = $('form', { onsubmit: (e) => { e.preventDefault(); if (text.value.trim()) send(text.value); } },
-    $('div', { className: 'quick' }, ...['Yes', 'No', 'STOP', 'START', 'HELP'].map((w) => $('button', { type: 'button', textContent: w, onclick: () => send(w) }))),
+    $('div', { className: 'quick' }, ...['Yes', 'No', 'STOP', 'START', 'HELP'].map((w) => $('button', { type: 'button', textContent: w, onclick: () => send(w) })),
+      $('button', { type: 'button', textContent: 'Send picture', onclick: () => file.click() }), file),
     $('div', { className: 'row' }, text, $('button', { className: 'send', type: 'submit', textContent: 'Send' })),
     error);
   text.addEventListener('keydown', (e) => { if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); form.requestSubmit(); } });

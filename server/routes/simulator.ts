@@ -10,10 +10,21 @@ import { streamEvents } from '../lib/sse.js';
 import type { SimulatorMessage, SimulatorProvider } from '../providers/simulator.js';
 import { SIMULATOR_PAGE } from './simulator-page.js';
 
+/** The phone page's pictures: the image types a phone sends, at most 1 MB (base64, so 4/3 of that). */
+const PICTURE_MAX_BYTES = 1024 * 1024;
+const PictureSchema = z.object({
+  contentType: z.enum(['image/jpeg', 'image/png', 'image/gif', 'image/webp']),
+  base64: z
+    .string()
+    .max(Math.ceil(PICTURE_MAX_BYTES / 3) * 4)
+    .regex(/^[A-Za-z0-9+/]+={0,2}$/, 'must be base64'),
+});
+
 const ReplySchema = z.object({
   from: z.string().min(1).max(40),
   body: z.string().max(1600),
   channel: ChannelSchema.optional(),
+  picture: PictureSchema.optional(),
 });
 
 const phoneJson = (m: SimulatorMessage) => ({
@@ -76,10 +87,12 @@ export function simulatorRoutes({ db, config, clock }: Deps, simulator: Simulato
       return c.json({ phone, messages: simulator.phoneMessages(phone).map(phoneJson) });
     })
     .post('/api/messages', validate('json', ReplySchema), async (c) => {
-      const { from, body, channel } = c.req.valid('json');
+      const { from, body, channel, picture } = c.req.valid('json');
       const phone = phoneParam(from);
-      if (!body.trim()) throw validation('body: write something to send.');
-      const row = await simulator.reply(phone, body, channel);
+      if (!body.trim() && !picture) throw validation('body: write something to send (or send a picture).');
+      const bytes = picture ? Buffer.from(picture.base64, 'base64') : null;
+      if (bytes && bytes.length > PICTURE_MAX_BYTES) throw validation('picture: at most 1 MB.');
+      const row = await simulator.reply(phone, body, channel, picture && bytes ? { contentType: picture.contentType, bytes } : undefined);
       return c.json(phoneJson(row), 201);
     })
     .get('/api/events', (c) =>

@@ -41,7 +41,9 @@ export function createConversationService(
        'status', m.status, 'encoding', m.encoding, 'segments', m.segments, 'sender', m.sender,
        'senderName', case m.sender when 'assistant' then 'Ari' when 'system' then 'Automatic reply' when 'recruiter' then r.name end,
        'errorCode', m.error_code, 'errorMessage', m.error_message, 'campaignId', m.campaign_id,
-       'createdAt', ${iso('m.created_at')}, 'sentAt', ${iso('m.sent_at')}, 'deliveredAt', ${iso('m.delivered_at')}
+       'createdAt', ${iso('m.created_at')}, 'sentAt', ${iso('m.sent_at')}, 'deliveredAt', ${iso('m.delivered_at')},
+       'media', json((select coalesce(json_group_array(json_object('url', '/api/media/' || mm.id, 'contentType', mm.content_type, 'status', mm.status)), '[]')
+         from (select id, content_type, status from message_media where message_id = m.id order by idx) mm))
      ) order by m.id), '[]') as json, max(m.id) as lastId
      from (select * from messages where candidate_id = @candidateId and id > @after order by id limit @limit) m
      left join recruiters r on r.id = m.recruiter_id`,

@@ -5,7 +5,7 @@
  * hash (phone-opt-outs.ts), so no later import makes the number textable again without the
  * candidate's own START.
  */
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import {
   bookings,
   campaignDeliveries,
@@ -14,6 +14,7 @@ import {
   candidates,
   consentRecords,
   conversations,
+  messageMedia,
   messages,
   webhookEvents,
 } from '../db/schema.js';
@@ -60,6 +61,10 @@ export function createErasure({ db, clock }: Pick<Deps, 'db' | 'clock'>, optOuts
         db.delete(candidateAnswers).where(eq(candidateAnswers.candidateId, id)).run();
         db.delete(bookings).where(eq(bookings.candidateId, id)).run();
         db.delete(consentRecords).where(eq(consentRecords.candidateId, id)).run();
+        // The candidate's pictures and files go with their texts (bytes and the provider's URLs).
+        db.delete(messageMedia)
+          .where(inArray(messageMedia.messageId, db.select({ id: messages.id }).from(messages).where(eq(messages.candidateId, id))))
+          .run();
         db.delete(messages).where(eq(messages.candidateId, id)).run();
         db.delete(conversations).where(eq(conversations.candidateId, id)).run();
         db.delete(candidates).where(eq(candidates.id, id)).run();

@@ -18,6 +18,7 @@ import type { PhoneOptOuts } from './phone-opt-outs.js';
 import { fromDriverRow, sqlColumns } from '../lib/sql-rows.js';
 import { statusesBefore } from '../../shared/message-status.js';
 import { MESSAGE_COLUMNS, messageJson, type MessageRow } from './message-json.js';
+import type { MediaService } from './media.js';
 import type { Outbox } from './outbox.js';
 import type { Candidate, Organization } from './textability.js';
 
@@ -48,7 +49,10 @@ function normalizePhone(address: string): string | null {
 /** Who writes the consent records of keywords: the candidate themselves. */
 const CANDIDATE: Writer = { type: 'candidate', name: 'Candidate (text reply)' };
 
-export function createInboundService(deps: Deps, services: { candidates: CandidateService; outbox: Outbox; sync: CandidateSync; optOuts: PhoneOptOuts }) {
+export function createInboundService(
+  deps: Deps,
+  services: { candidates: CandidateService; outbox: Outbox; sync: CandidateSync; optOuts: PhoneOptOuts; media: MediaService },
+) {
   const { db, clock, events, log, provider } = deps;
   const hooks: InboundHooks[] = [];
   const sqlite = db.$client;
@@ -273,6 +277,8 @@ export function createInboundService(deps: Deps, services: { candidates: Candida
     const info = countSegments(body);
     const message = inbound.insertMessage.get(org.id, candidate.id, channel, body, info.encoding, info.segments, phone, ourAddress || null, sid, now, now) as
       MessageRow | undefined;
+    // Pictures and files with the text: recorded (pending) with it, fetched once it is committed.
+    const media = message && event.media.length ? services.media.record(org.id, message.id, event.media, now) : [];
 
     let reply: 'opt-out' | 'opt-in' | 'help' | null = null;
     // The candidate's own word, recorded as consent history; opting out or in covers the phone
@@ -321,8 +327,9 @@ export function createInboundService(deps: Deps, services: { candidates: Candida
     return {
       duplicate: false,
       after: async () => {
+        if (media.length) services.media.fetchPending();
         if (events.subscriberCount(org.id)) {
-          if (message) events.publish(org.id, { type: 'message.created', data: messageJson(message, committed.atsId) });
+          if (message) events.publish(org.id, { type: 'message.created', data: messageJson(message, committed.atsId, undefined, media) });
           for (const row of outgoing) events.publish(org.id, { type: 'message.created', data: messageJson(row, committed.atsId) });
           events.publish(org.id, { type: 'candidate.updated', data: services.candidates.serialize(committed, org, committedConversation) });
         }

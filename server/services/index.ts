@@ -14,6 +14,7 @@ import { createConversationService } from './conversations.js';
 import { createErasure } from './erasure.js';
 import { createImportService } from './imports.js';
 import { createInboundService } from './inbound.js';
+import { createMediaService } from './media.js';
 import { createOutbox } from './outbox.js';
 import { createPhoneOptOuts } from './phone-opt-outs.js';
 import { createTemplateService } from './templates.js';
@@ -37,7 +38,8 @@ export function createServices(deps: Deps) {
   const imports = createImportService(deps, { sync, changes });
   const outbox = createOutbox(deps, { sending });
   const templates = createTemplateService(deps);
-  const inbound = createInboundService(deps, { candidates, outbox, sync, optOuts });
+  const media = createMediaService(deps);
+  const inbound = createInboundService(deps, { candidates, outbox, sync, optOuts, media });
   const carrierOptOuts = createCarrierOptOuts(deps, { optOuts, candidates });
   const assistant = createAssistant(deps, { candidates, outbox });
   const bookings = createBookingService(deps, { candidates, outbox, assistant });
@@ -84,6 +86,7 @@ export function createServices(deps: Deps) {
     assistant,
     bookings,
     campaigns,
+    media,
   };
 }
 

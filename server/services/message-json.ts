@@ -1,4 +1,4 @@
-import type { Message } from '../../shared/api.js';
+import type { Message, MessageMedia } from '../../shared/api.js';
 import { messages } from '../db/schema.js';
 import { sqlColumns } from '../lib/sql-rows.js';
 
@@ -38,7 +38,8 @@ export type MessageJsonSource = Pick<
   | 'deliveredAt'
 >;
 
-export function messageJson(row: MessageJsonSource, candidateAtsId: string, recruiterName?: string | null): Message {
+/** `media`: the text's pictures and files (services/media.ts `mediaOf`); outbound texts have none. */
+export function messageJson(row: MessageJsonSource, candidateAtsId: string, recruiterName?: string | null, media: MessageMedia[] = []): Message {
   return {
     id: row.id,
     candidateId: candidateAtsId,
@@ -56,6 +57,7 @@ export function messageJson(row: MessageJsonSource, candidateAtsId: string, recr
     createdAt: new Date(row.createdAt).toISOString(),
     sentAt: iso(row.sentAt),
     deliveredAt: iso(row.deliveredAt),
+    media,
   };
 }
 

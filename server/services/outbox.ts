@@ -35,12 +35,15 @@ import {
   OUTBOX_RETRY_FIRST_MS,
   OUTBOX_RETRY_HORIZON_MS,
   OUTBOX_RETRY_MOST_MS,
+  PACING_HEADROOM,
+  PACING_LATE_SLACK_MS,
+  PACING_LOOKAHEAD_MS,
   RECONCILE_AFTER_MS,
   RECONCILE_MAX_LOOKUP_FAILURES,
   RECONCILE_RECHECK_FIRST_MS,
   RECONCILE_RECHECK_MOST_MS,
 } from '../tuning.js';
-import { SlidingWindowLimiter, type LimiterEntry } from '../lib/rate-limiter.js';
+import { planSlots, segmentInterval } from '../lib/pacer.js';
 import { ProviderError, type FailureReason, type OutboundText, type SendReceipt } from '../providers/types.js';
 import { MESSAGE_COLUMNS, messageJson, type MessageRow } from './message-json.js';
 import type { SendingStateService } from './sending-state.js';
@@ -114,7 +117,6 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
   const { db, clock, provider, config, events, log } = deps;
   const { sending } = services;
   const sqlite = db.$client;
-  const limiter = new SlidingWindowLimiter();
   const owner = randomUUID();
   const hooks: OutboxHooks[] = [];
   // Providers that can answer "did key K go out?" exactly let a whole batch be marked handed-off
@@ -388,8 +390,7 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
     return null;
   }
 
-  /** `handedOver(at)` runs right after the provider call starts: the instant the rate limit counts. */
-  async function deliver(row: MessageRow, lookups: Lookups, handedOver?: (at: number) => void): Promise<Outcome> {
+  async function deliver(row: MessageRow, lookups: Lookups): Promise<Outcome> {
     const now = clock.now();
     const candidate = lookups.candidate(row.candidateId);
     const org = lookups.org(row.orgId);
@@ -400,9 +401,7 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
     // and another process took it, that one sends it, never both.
     if (!exactLookup && stmt.markHandedOff.run(now, row.id, owner).changes !== 1) return { kind: 'leave', row };
     try {
-      const sending = provider.send(outboundText(row, row.handedOffAt ?? now));
-      handedOver?.(clock.now());
-      const receipt = await sending;
+      const receipt = await provider.send(outboundText(row, row.handedOffAt ?? now));
       return { kind: 'sent', row, receipt };
     } catch (err) {
       if (err instanceof ProviderError) {
@@ -653,7 +652,79 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
     }
   }
 
-  /** One round: recover, promote, claim what each sender's rate allows, send, record. */
+  // ── Pacing: each sender's next free slot, shared by every process through `sender_pacing`. ──
+  const pacing = {
+    get: sqlite.prepare(`select next_at as nextAt from sender_pacing where sender = ?`),
+    set: sqlite.prepare(`insert into sender_pacing (sender, next_at) values (?, ?) on conflict (sender) do update set next_at = excluded.next_at`),
+  };
+
+  /**
+   * Claims the sender's due texts whose slots fall within the look-ahead, and moves its next slot
+   * past them, in one write transaction: two processes never hand out the same slot.
+   */
+  const claimPaced = sqlite.transaction((sender: string | null, now: number, lookups: Lookups) => {
+    const rows = stmt.dueForSender.all(sender, now, OUTBOX_BATCH) as { id: number; orgId: number; segments: number }[];
+    if (!rows.length) return [];
+    const key = sender ?? '';
+    const stored = pacing.get.get(key) as { nextAt: number } | undefined;
+    const rate = rateFor(lookups.org(rows[0]!.orgId));
+    const plan = planSlots({
+      nextAt: stored?.nextAt ?? null,
+      now,
+      rate,
+      headroom: PACING_HEADROOM,
+      lookaheadMs: PACING_LOOKAHEAD_MS,
+      segments: rows.map((r) => r.segments),
+    });
+    if (!plan.slots.length) return [];
+    const slotOf = new Map(plan.slots.map((slot, i) => [rows[i]!.id, slot]));
+    const claimed = stmt.claim.all(owner, now + config.dispatchLeaseMs, exactLookup ? now : null, now, JSON.stringify([...slotOf.keys()])) as MessageRow[];
+    pacing.set.run(key, plan.nextAt);
+    const gap = segmentInterval(rate, PACING_HEADROOM);
+    return claimed.map((row) => ({ row, slot: slotOf.get(row.id)!, key, gap: gap * Math.max(1, row.segments) })).sort((a, b) => a.slot - b.slot);
+  });
+
+  /**
+   * Each sender's hand-offs in this process, one after the other: a text goes at its slot, and
+   * never sooner after the previous one than that one's segments allow. Timers that fire late
+   * together (the event loop was busy) then still leave evenly, later, rather than in a burst.
+   */
+  const lanes = new Map<string, { tail: Promise<void>; nextFree: number }>();
+  function handOffAt(key: string, slot: number, gap: number): Promise<void> {
+    const lane = lanes.get(key) ?? { tail: Promise.resolve(), nextFree: 0 };
+    lanes.set(key, lane);
+    const turn = lane.tail.then(async () => {
+      let due = Math.max(slot, lane.nextFree);
+      await until(due);
+      // Held up past its slot (a busy event loop, a database busy with the other process): the
+      // neighbouring slots may be another process's, on time, so this text takes the sender's next
+      // free slot instead of leaving late beside them. A few ms late counts as on time.
+      for (let tries = 0; tries < PACING_RESLOT_TRIES && clock.now() > due + PACING_LATE_SLACK_MS; tries++) {
+        due = reslot.immediate(key, clock.now(), gap);
+        await until(due);
+      }
+      lane.nextFree = Math.max(due, clock.now() - PACING_LATE_SLACK_MS) + gap;
+    });
+    lane.tail = turn;
+    return turn;
+  }
+
+  /** The sender's next free slot from now on, taken for one text of `gap` ms. */
+  const reslot = sqlite.transaction((key: string, now: number, gap: number): number => {
+    const slot = Math.ceil(Math.max((pacing.get.get(key) as { nextAt: number } | undefined)?.nextAt ?? now, now));
+    pacing.set.run(key, slot + gap);
+    return slot;
+  });
+  /** How often a text held up past its slot takes a new one before it goes anyway. */
+  const PACING_RESLOT_TRIES = 3;
+
+  /** Resolves at `at` on the injected clock (at once when it has passed). */
+  function until(at: number): Promise<void> {
+    const wait = at - clock.now();
+    return wait > 0 ? new Promise((resolve) => clock.setTimeout(resolve, wait)) : Promise.resolve();
+  }
+
+  /** One round: recover, promote, claim each sender's texts whose slots are near, send each at its slot, record. */
   async function round(): Promise<number> {
     const now = clock.now();
     const lookups = newLookups();
@@ -664,51 +735,37 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
     await recheckDue(now, lookups);
     for (const hook of hooks) await hook.reconcile?.(now);
 
-    let handled = 0;
-    const senders = stmt.dueSenders.all(now) as { sender: string | null }[];
-    for (const { sender } of senders) {
-      const key = sender ?? '';
-      const rows = stmt.dueForSender.all(sender, now, OUTBOX_BATCH) as { id: number; orgId: number; segments: number }[];
-      if (!rows.length) continue;
-      const rate = rateFor(lookups.org(rows[0]!.orgId));
-      const admitted: number[] = [];
-      const taken = new Map<number, LimiterEntry>();
-      // The time now, not the round's start: promoting deliveries above may have taken a while.
-      const admitAt = clock.now();
-      for (const r of rows) {
-        const entry = limiter.tryTake(key, rate, r.segments, admitAt);
-        if (!entry) break;
-        admitted.push(r.id);
-        taken.set(r.id, entry);
-      }
-      if (!admitted.length) continue;
-      const claimed = stmt.claim.all(owner, admitAt + config.dispatchLeaseMs, exactLookup ? now : null, now, JSON.stringify(admitted)) as MessageRow[];
-      hold(claimed);
-      try {
-        // Each send counts against the rate from the moment it is handed over (not when it was
-        // admitted), so the next ones wait a full window after it: never more than the rate in any
-        // 1,000 ms of hand-offs, even when a batch takes a few milliseconds to go out.
-        const outcomes = await mapConcurrent(claimed, concurrency, (row) =>
-          deliver(row, lookups, (at) => {
-            const entry = taken.get(row.id);
-            if (entry && at > entry.at) entry.at = at;
-          }),
-        );
-        after(settleAll(outcomes, clock.now()), lookups);
-      } finally {
-        release(claimed);
-      }
-      handled += claimed.length;
-    }
-    return handled;
+    // The time now, not the round's start: promoting deliveries above may have taken a while.
+    const claimAt = clock.now();
+    // Priority order within a sender (one-to-one texts first) comes from dueForSender.
+    const batches = (stmt.dueSenders.all(claimAt) as { sender: string | null }[])
+      .map(({ sender }) => claimPaced.immediate(sender, claimAt, lookups))
+      .filter((batch) => batch.length);
+    // Senders go side by side: one sender's wait for its slots never delays another's.
+    await Promise.all(
+      batches.map(async (batch) => {
+        const claimed = batch.map((b) => b.row);
+        hold(claimed);
+        try {
+          const outcomes = await mapConcurrent(batch, concurrency, async ({ row, slot, key, gap }) => {
+            await handOffAt(key, slot, gap);
+            return deliver(row, lookups);
+          });
+          after(settleAll(outcomes, clock.now()), lookups);
+        } finally {
+          release(claimed);
+        }
+      }),
+    );
+    return batches.reduce((n, batch) => n + batch.length, 0);
   }
 
   function nextWake(now: number): number {
     let at = now + config.dispatchIdlePollMs;
     const due = (stmt.nextDue.get() as { at: number | null }).at;
     if (due != null) {
-      // Due rows held back by a sender's rate wait for the window; others go at once.
-      at = Math.min(at, due > now ? due : now + limiterWait(now));
+      // Due rows whose sender's next slot is beyond the look-ahead wait for it; others go at once.
+      at = Math.min(at, due > now ? due : nextSlotClaimAt(now));
     }
     // A claim is recoverable once its lease is strictly past (lease_until < now): a millisecond after it.
     const lease = (stmt.nextLease.get() as { at: number | null }).at;
@@ -725,17 +782,14 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
     return at;
   }
 
-  function limiterWait(now: number): number {
-    const senders = stmt.dueSenders.all(now) as { sender: string | null }[];
-    let wait = config.dispatchIdlePollMs;
-    const lookups = newLookups();
-    for (const { sender } of senders) {
-      const row = stmt.dueForSender.get(sender, now, 1) as { orgId: number } | undefined;
-      if (!row) continue;
-      const rate = rateFor(lookups.org(row.orgId));
-      wait = Math.min(wait, limiter.nextFreeAt(sender ?? '', rate, now) - now);
+  /** When the first sender with due texts may claim again: its next slot minus the look-ahead. */
+  function nextSlotClaimAt(now: number): number {
+    let at = now + config.dispatchIdlePollMs;
+    for (const { sender } of stmt.dueSenders.all(now) as { sender: string | null }[]) {
+      const nextAt = (pacing.get.get(sender ?? '') as { nextAt: number } | undefined)?.nextAt ?? now;
+      at = Math.min(at, Math.ceil(nextAt - PACING_LOOKAHEAD_MS));
     }
-    return Math.max(0, wait);
+    return Math.max(now, at);
   }
 
   function schedule(at: number) {

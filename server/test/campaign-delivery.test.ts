@@ -32,6 +32,12 @@ async function visit(times: number[], margin = MINUTE) {
   }
 }
 
+/**
+ * Texts due at the same instant leave one pacing slot apart (about 21 ms at the simulator's 50 a
+ * second), so when they went is compared to the second.
+ */
+const toSecond = (ms: number) => iso(Math.floor(ms / 1000) * 1000);
+
 /** Max segments handed over in any [t, t + 1000) window, and the spread of the send times. */
 function rateProfile(arrivals: { at: number; segments: number }[]) {
   const sorted = [...arrivals].sort((a, b) => a.at - b.at);
@@ -87,7 +93,7 @@ describe('quiet hours in each candidate’s time zone', () => {
     for (const [atsId, zone] of Object.entries(who)) {
       const got = arrivals.get(phoneOf(h.db.$client, atsId));
       expect(got, atsId).toHaveLength(1);
-      expect({ atsId, at: iso(got![0]!.at) }).toEqual({ atsId, at: expected[atsId] });
+      expect({ atsId, at: toSecond(got![0]!.at) }).toEqual({ atsId, at: expected[atsId] });
       expect(localTime(got![0]!.at, zone) >= '08:00').toBe(true);
     }
     const detail = await h.api('GET', `/api/campaigns/${d.campaignId}`);
@@ -114,7 +120,7 @@ describe('quiet hours in each candidate’s time zone', () => {
       ]),
     );
     await h.advance(7 * HOUR);
-    const at = (atsId: string) => iso(arrivalsByPhone(h).get(phoneOf(h.db.$client, atsId))![0]!.at);
+    const at = (atsId: string) => toSecond(arrivalsByPhone(h).get(phoneOf(h.db.$client, atsId))![0]!.at);
     expect(at('uk1')).toBe('2026-03-03T13:00:00.000Z');
     expect(at('10055')).toBe('2026-03-03T13:00:00.000Z');
     expect(at('10007')).toBe('2026-03-03T16:00:00.000Z');
@@ -153,7 +159,7 @@ describe('quiet hours in each candidate’s time zone', () => {
     const arrivals = arrivalsByPhone(h);
     for (const [atsId, [zone, saturday, sunday]] of Object.entries(expected)) {
       const got = arrivals.get(phoneOf(h.db.$client, atsId))!;
-      expect({ atsId, got: got.map((g) => [g.body, iso(g.at)]) }).toEqual({
+      expect({ atsId, got: got.map((g) => [g.body, toSecond(g.at)]) }).toEqual({
         atsId,
         got: [
           ['Saturday text', saturday],
@@ -188,7 +194,7 @@ describe('quiet hours in each candidate’s time zone', () => {
     const arrivals = arrivalsByPhone(h);
     for (const [atsId, [zone, saturday, sunday]] of Object.entries(expected)) {
       const got = arrivals.get(phoneOf(h.db.$client, atsId))!;
-      expect({ atsId, got: got.map((g) => [g.body, iso(g.at)]) }).toEqual({
+      expect({ atsId, got: got.map((g) => [g.body, toSecond(g.at)]) }).toEqual({
         atsId,
         got: [
           ['Saturday text', saturday],
@@ -352,10 +358,10 @@ describe('WhatsApp templates and bad data', () => {
     const direct = await h.api('POST', '/api/candidates/10011/messages', { body: 'One to one' });
     expect(direct.status).toBe(202);
     await h.advance(2 * HOUR);
-    const got = new Map(h.simulator.received().map((m) => [m.phone, m.createdAt]));
-    expect(got.get(phoneOf(h.db.$client, '10001'))).toBe(T0);
-    expect(got.get(phoneOf(h.db.$client, '10011'))).toBe(T0);
-    expect(got.get('+13105553001')).toBe(Date.parse('2026-03-03T16:00:00Z'));
+    const got = new Map(h.simulator.received().map((m) => [m.phone, toSecond(m.createdAt)]));
+    expect(got.get(phoneOf(h.db.$client, '10001'))).toBe(iso(T0));
+    expect(got.get(phoneOf(h.db.$client, '10011'))).toBe(iso(T0));
+    expect(got.get('+13105553001')).toBe('2026-03-03T16:00:00.000Z');
     expect((await h.api('GET', '/api/candidates/badtz')).body.timeZone).toBe('America/Los_Angeles');
   });
 });
@@ -364,7 +370,7 @@ describe('rate limit per sender', () => {
   // 19:00 UTC: daytime from Honolulu (09:00) to Newfoundland.
   const T0 = Date.parse('2026-03-03T19:00:00Z');
 
-  it('never exceeds 2 segments in any second, and runs at the limit (40 texts in ~20 s)', async () => {
+  it('never exceeds 2 segments in any second, and runs at ≥ 0.95 of the limit (40 texts in ~20 s)', async () => {
     await harness({ now: iso(T0), env: { SEND_RATE_PER_SECOND: '2' } });
     const ids = textableSms(h.db.$client)
       .slice(0, 40)
@@ -380,9 +386,9 @@ describe('rate limit per sender', () => {
     const profile = rateProfile(got.map((m) => ({ at: m.createdAt, segments: 1 })));
     expect(profile.worst).toBe(2);
     expect(profile.first).toBe(T0);
-    // 20 windows of 2: the last pair leaves 19 s after the first.
-    expect(profile.last - profile.first).toBeGreaterThanOrEqual(19_000);
-    expect(profile.last - profile.first).toBeLessThan(19_500);
+    // Evenly spaced: 39 gaps of at least half a second each, and no more than 0.95 of the rate lost.
+    expect(profile.last - profile.first).toBeGreaterThanOrEqual(19_500);
+    expect(profile.last - profile.first).toBeLessThanOrEqual(19_500 / 0.95);
   });
 
   it('a two-segment text counts double', async () => {
@@ -399,7 +405,7 @@ describe('rate limit per sender', () => {
     const profile = rateProfile(got.map((m) => ({ at: m.createdAt, segments: 2 })));
     expect(profile.worst).toBe(2);
     expect(profile.last - profile.first).toBeGreaterThanOrEqual(9_000);
-    expect(profile.last - profile.first).toBeLessThan(9_500);
+    expect(profile.last - profile.first).toBeLessThanOrEqual(9_000 / 0.95);
     expect(campaignTexts(d.campaignId).every((t) => t.segments === 2)).toBe(true);
   });
 
@@ -440,9 +446,10 @@ describe('rate limit per sender', () => {
     expect(got).toHaveLength(2300);
     expect(new Set(got.map((m) => m.phone)).size).toBe(2300);
     const profile = rateProfile(got.map((m) => ({ at: m.createdAt, segments: 1 })));
-    expect(profile.worst).toBe(100);
-    expect(profile.last - profile.first).toBeGreaterThanOrEqual(22_000);
-    expect(profile.last - profile.first).toBeLessThan(23_000);
+    expect(profile.worst).toBeLessThanOrEqual(100);
+    expect(profile.worst).toBeGreaterThanOrEqual(95);
+    expect(profile.last - profile.first).toBeGreaterThanOrEqual(22_990);
+    expect(profile.last - profile.first).toBeLessThanOrEqual(22_990 / 0.95);
     await h.advance(3000);
     expect((await h.api('GET', `/api/campaigns/${d.campaignId}`)).body).toMatchObject({ status: 'sent', stats: { sent: 2300, queued: 0 } });
   }, 120_000);

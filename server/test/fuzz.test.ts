@@ -81,6 +81,8 @@ interface Fixtures {
   /** Acme's own template, for the template endpoints' path. */
   templateId: number;
   sequenceDefinition: unknown;
+  /** A picture Maria sent (GET /api/media/:id). */
+  mediaId: number;
   slug: string;
   bookingToken: string;
   /** Candidates with their booking links: a link books at most 10 times an hour, so the cases take turns. */
@@ -173,6 +175,7 @@ async function setUp(): Promise<Fixtures> {
     sequenceId: outbound.id,
     templateId: acmeTemplates[0]!.id,
     sequenceDefinition: outbound.definition,
+    mediaId: await storedPicture(admin),
     slug: recruiter.bookingSlug,
     bookingToken: bookers[0]!.token,
     bookers,
@@ -248,7 +251,20 @@ async function campaignWithMessage() {
   return { id: String(id), messageId: String(messageId) };
 }
 
+/** A picture on one of Maria's texts, stored as services/media.ts leaves one once fetched. */
+async function storedPicture(admin: string): Promise<number> {
+  const sent = await json('POST', `/api/candidates/${MARIA.id}/messages`, { body: 'A text with a picture' }, admin);
+  const message = h.db.$client.prepare(`select id, org_id as orgId from messages where id = ?`).get(sent.body.id) as { id: number; orgId: number };
+  const row = h.db.$client
+    .prepare(
+      `insert into message_media (org_id, message_id, idx, content_type, bytes, size, status, created_at) values (?, ?, 0, 'image/png', ?, 4, 'stored', ?) returning id`,
+    )
+    .get(message.orgId, message.id, Buffer.from([0x89, 0x50, 0x4e, 0x47]), h.clock.now()) as { id: number };
+  return row.id;
+}
+
 function sharedParam(op: Operation, name: string): string {
+  if (op.path.startsWith('/api/media/')) return String(fx.mediaId);
   if (name === 'slug') return fx.slug;
   if (name === 'importId') return fx.importId;
   if (name === 'messageId') return String(fx.campaignMessageId);

@@ -38,6 +38,9 @@ export async function createHarness(options: HarnessOptions = {}) {
     // One process per test: nothing else queues texts, so the idle safety-net poll can be rare
     // (every wake-up the dispatcher needs is scheduled explicitly; a slow poll can't mask a miss).
     DISPATCH_IDLE_POLL_MS: '600000',
+    // Unpaced unless a test sets a rate: on the fake clock a round then hands over every text it
+    // claims at once, and `drain()`/`round()` never wait for a pacing slot nobody advances to.
+    SEND_RATE_PER_SECOND: 'unlimited',
     ...options.env,
   });
   const db: Db = openDatabase(options.databasePath ?? ':memory:');

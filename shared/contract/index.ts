@@ -14,6 +14,7 @@ import { campaignEndpoints } from './campaigns.js';
 import { candidateEndpoints } from './candidates.js';
 import { conversationEndpoints } from './conversations.js';
 import { eventEndpoints } from './events.js';
+import { mediaEndpoints } from './media.js';
 import { organizationEndpoints } from './organization.js';
 import { sequenceEndpoints } from './sequences.js';
 import { templateEndpoints } from './templates.js';
@@ -23,6 +24,7 @@ export const contract = {
   ...candidateEndpoints,
   ...conversationEndpoints,
   ...eventEndpoints,
+  ...mediaEndpoints,
   ...organizationEndpoints,
   ...campaignEndpoints,
   ...sequenceEndpoints,

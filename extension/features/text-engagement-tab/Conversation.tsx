@@ -5,6 +5,7 @@ import { statusTone } from '../../ui/message-status';
 import { dayKey, dayLabel, formatFull, formatTime, senderLabel, statusLabel } from './format';
 import { fullName } from '../../ui/format';
 import { AlertIcon, ChatIcon } from './icons';
+import { MessageMedia } from './MessageMedia';
 import type { ShownMessage } from './store';
 
 function Bubble({ m, candidate }: { m: ShownMessage; candidate: Candidate | null }) {
@@ -21,7 +22,9 @@ function Bubble({ m, candidate }: { m: ShownMessage; candidate: Candidate | null
         </time>
         {m.campaignId != null && <span class="te-conv-tag">Campaign</span>}
       </div>
-      <div class="te-conv-bubble">{m.body}</div>
+      {/* A picture sent without words is the picture alone, with no empty bubble above it. */}
+      {(m.body || !m.media.length) && <div class="te-conv-bubble">{m.body}</div>}
+      <MessageMedia media={m.media} from={inbound && candidate ? fullName(candidate) : (senderLabel(m, candidate) ?? 'the candidate')} />
       {!inbound && (
         <div class={`te-conv-status te-conv-status-${tone}`} data-status={m.pending ? 'pending' : m.status}>
           {tone === 'bad' && <AlertIcon />}

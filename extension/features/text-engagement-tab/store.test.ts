@@ -47,6 +47,7 @@ function message(id: number, patch: Partial<Message> = {}): Message {
     createdAt: new Date(1_700_000_000_000 + id * 1000).toISOString(),
     sentAt: null,
     deliveredAt: null,
+    media: [],
     ...patch,
   };
 }

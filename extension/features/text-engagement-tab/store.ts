@@ -301,6 +301,7 @@ export function createConversationStore(candidateId: string, signalOfView: Abort
       createdAt: now,
       sentAt: null,
       deliveredAt: null,
+      media: [],
       pending: true,
     };
     batch(() => {

@@ -81,11 +81,14 @@ export async function startFakeTwilio(options: FakeTwilioOptions) {
   const pendingCallbacks = new Set<Promise<unknown>>();
   const transport: CallbackTransport = options.transport ?? ((url, init) => fetch(url, init));
   let fallback: Step = 'create';
+  const extraRoutes: ((req: FakeTwilioRequest, res: ServerResponse) => boolean)[] = [];
   let seq = 0;
   let listLagMs = 0;
   let unavailable = false;
   let autoReport: string[] = [];
   let authToken = FAKE_AUTH_TOKEN;
+  /** The Account resource (the probe's and twilio:check's): a test may make it a trial account. */
+  const account: { status: string; type: 'Full' | 'Trial'; friendly_name: string } = { status: 'active', type: 'Full', friendly_name: 'Fake account' };
   const accountPath = `/2010-04-01/Accounts/${FAKE_ACCOUNT_SID}.json`;
   const messagesPath = `/2010-04-01/Accounts/${FAKE_ACCOUNT_SID}/Messages.json`;
   const rules = createTwilioRules({ now: options.now, accountSid: FAKE_ACCOUNT_SID, authToken: FAKE_AUTH_TOKEN });
@@ -121,9 +124,8 @@ export async function startFakeTwilio(options: FakeTwilioOptions) {
   function handle(req: FakeTwilioRequest, res: ServerResponse) {
     if (!req.authorized) return json(res, 401, { code: 20003, message: 'Authenticate', more_info: 'https://www.twilio.com/docs/errors/20003', status: 401 });
     if (rules.serve(req, res, json)) return;
-    if (req.method === 'GET' && req.path === accountPath) {
-      return json(res, 200, { sid: FAKE_ACCOUNT_SID, status: 'active', type: 'Full', friendly_name: 'Fake account' });
-    }
+    if (extraRoutes.some((route) => route(req, res))) return; // modules: fake-twilio-media.ts, fake-twilio-numbers.ts
+    if (req.method === 'GET' && req.path === accountPath) return json(res, 200, { sid: FAKE_ACCOUNT_SID, ...account });
     const bySid = messagePath.exec(req.path);
     if (bySid && req.method === 'GET') {
       // A fetch by SID does not lag behind creation.
@@ -264,9 +266,14 @@ export async function startFakeTwilio(options: FakeTwilioOptions) {
     created,
     /** A real account's rules: opt-out handling, WhatsApp content, the Content API (fake-twilio-rules.ts). */
     rules,
+    account,
     /** What the next POSTs to `to` get, in order; after the script, the fallback. */
     script(to: string, steps: Step[]) {
       scripts.set(to, [...steps]);
+    },
+    /** Another module's endpoints (true: it answered), tried before the Messages endpoint. */
+    addRoutes(route: (req: FakeTwilioRequest, res: ServerResponse) => boolean) {
+      extraRoutes.push(route);
     },
     setFallback(step: Step) {
       fallback = step;

@@ -1,0 +1,117 @@
+/**
+ * Even pacing (server/lib/pacer.ts) through the real dispatcher: on a FakeClock, a 200-text
+ * campaign at 20 segments a second never has more than 20 in any 1,000 ms and uses at least 0.95 of
+ * the rate; and two real server processes on one database file share one sender's rate (its next
+ * slot lives in `sender_pacing`), where each process pacing on its own would send twice the rate.
+ * What reached a phone is read from the simulator, whose createdAt is the moment of hand-off.
+ */
+import { rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createHarness, type Harness } from './harness.js';
+import { bulkCandidates, insertCandidates, iso, sendCampaign } from './support/campaigns.js';
+import { call, freePort, startChildServer, type ChildServer } from './support/child-server.js';
+import { seededDatabaseFile } from './support/seeded-file.js';
+
+/** Most segments in any [t, t + 1000) and the span from the first to the last. */
+export function paceProfile(times: number[]) {
+  const sorted = [...times].sort((a, b) => a - b);
+  let worst = 0;
+  for (let i = 0, j = 0; i < sorted.length; i++) {
+    while (j < sorted.length && sorted[j]! < sorted[i]! + 1000) j++;
+    worst = Math.max(worst, j - i);
+  }
+  return { worst, span: sorted[sorted.length - 1]! - sorted[0]! };
+}
+
+const T0 = Date.parse('2026-03-03T19:00:00Z');
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+describe('even pacing on a FakeClock', () => {
+  it('200 texts at 20 a second: ≤ 20 in every 1,000 ms, ≥ 0.95 of the rate achieved, evenly spaced', async () => {
+    h = await createHarness({ now: iso(T0), env: { SEND_RATE_PER_SECOND: '20' } });
+    const many = bulkCandidates('pace', 200);
+    insertCandidates(h.db.$client, 'acme', many);
+    const d = await sendCampaign(h, { candidateIds: many.map((c) => c.atsId), body: 'Evenly, {{firstName}}' });
+    expect(d.review.eligible).toBe(200);
+    for (let s = 0; s < 15; s++) await h.advance(1000);
+    const times = h.simulator.received().map((m) => m.createdAt);
+    expect(times).toHaveLength(200);
+    const { worst, span } = paceProfile(times);
+    expect(worst).toBeLessThanOrEqual(20);
+    const achieved = (199 * 1000) / span / 20;
+    expect(achieved).toBeGreaterThanOrEqual(0.95);
+    expect(achieved).toBeLessThanOrEqual(1);
+    // No burst anywhere: consecutive hand-offs are at least 1000 / 20 ms apart.
+    const sorted = [...times].sort((a, b) => a - b);
+    const gaps = sorted.slice(1).map((t, i) => t - sorted[i]!);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(50);
+  }, 60_000);
+});
+
+describe('two processes, one sender', () => {
+  const RATE = 20;
+  const RECIPIENTS = 160;
+  let dir: string | undefined;
+  const servers: ChildServer[] = [];
+  afterEach(async () => {
+    for (const s of servers.splice(0)) if (s.alive()) await s.kill('SIGKILL');
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it(`share the rate: ${RECIPIENTS} texts at ${RATE} a second, ≤ ${RATE} in any 1,000 ms across both`, async () => {
+    const seeded = await seededDatabaseFile('pace2', { count: RECIPIENTS, first: 6000 });
+    dir = seeded.dir;
+    const ports = [await freePort()];
+    while (ports.length < 2) {
+      const port = await freePort();
+      if (!ports.includes(port)) ports.push(port);
+    }
+    const env = (port: number) => ({
+      PORT: String(port),
+      DATABASE_PATH: seeded.dbPath,
+      PROVIDER: 'simulator',
+      SEND_RATE_PER_SECOND: String(RATE),
+      // Each finds the other's work by polling: often, so both take part.
+      DISPATCH_IDLE_POLL_MS: '50',
+    });
+    const results = await Promise.allSettled(ports.map((port) => startChildServer(env(port), { readyTimeoutMs: 100_000 })));
+    for (const r of results) if (r.status === 'fulfilled') servers.push(r.value);
+    for (const r of results) if (r.status === 'rejected') throw r.reason;
+
+    const a = servers[0]!;
+    const login = await call(a.url, 'POST', '/api/auth/login', { email: 'recruiter@acme.test', password: 'demo1234' });
+    const api = (method: string, path: string, body?: unknown) => call(a.url, method, path, body, login.body.token);
+    expect((await api('PATCH', '/api/organization', { textingHours: { start: '00:00', end: '24:00' } })).status).toBe(200);
+    const created = await api('POST', '/api/campaigns', { name: 'Paced by two', candidateIds: bulkCandidates('pace2', RECIPIENTS, 6000).map((c) => c.atsId) });
+    const campaignId = created.body.campaign.id as number;
+    const message = await api('POST', `/api/campaigns/${campaignId}/messages`, { body: 'Shared pace {{firstName}}', sendAt: null });
+    expect(message.body.review.eligible).toBe(RECIPIENTS);
+
+    const reader = new Database(seeded.dbPath, { readonly: true, fileMustExist: true });
+    try {
+      const claimants = new Set<string>();
+      const claims = reader.prepare(`select distinct claim_token as token from messages where campaign_id = ? and claim_token is not null`);
+      const handedOver = reader.prepare(`select created_at as at from simulator_messages where direction = 'to-phone' and body like 'Shared pace %'`);
+      expect((await api('POST', `/api/campaigns/${campaignId}/messages/${message.body.message.id}/schedule`)).status).toBe(200);
+      const end = Date.now() + 60_000;
+      while ((handedOver.all() as unknown[]).length < RECIPIENTS) {
+        for (const { token } of claims.all(campaignId) as { token: string }[]) claimants.add(token);
+        if (Date.now() > end) throw new Error(`timed out\n${servers.map((s) => s.output()).join('\n')}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      const times = (handedOver.all() as { at: number }[]).map((r) => r.at);
+      const { worst, span } = paceProfile(times);
+      // Both processes sent part of it, and together no faster than one sender's rate.
+      expect(claimants.size).toBeGreaterThanOrEqual(2);
+      expect(worst).toBeLessThanOrEqual(RATE);
+      expect(((RECIPIENTS - 1) * 1000) / span / RATE).toBeGreaterThanOrEqual(0.9);
+    } finally {
+      reader.close();
+    }
+  }, 120_000);
+});
