@@ -41,6 +41,7 @@ export const relayedEndpoints = {
   'assistant.get': { params: { candidateId: 'id' } },
   'assistant.set': { params: { candidateId: 'id' } },
   'organization.get': {},
+  'organization.update': {},
   'templates.list': {},
   'templates.create': {},
   'templates.update': {},

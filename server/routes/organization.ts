@@ -18,6 +18,17 @@ function senderChanges(patch: { smsFrom?: string | null; whatsappFrom?: string |
   return changes;
 }
 
+/** The unique sender index SQLite names in its refusal ("UNIQUE constraint failed: organizations.sms_from"), as the PATCH's field. */
+const SENDER_FIELD_OF_COLUMN = { sms_from: 'smsFrom', whatsapp_from: 'whatsappFrom', messaging_service_sid: 'messagingServiceSid' } as const;
+
+/** 409 SENDER_TAKEN naming the sender (and its field, so a form can show it there) when SQLite says which. */
+function senderTaken(err: Error, changes: Partial<typeof organizations.$inferInsert>): ApiError {
+  const column = /organizations\.(\w+)/.exec(err.message)?.[1] as keyof typeof SENDER_FIELD_OF_COLUMN | undefined;
+  const field = column && Object.hasOwn(SENDER_FIELD_OF_COLUMN, column) ? SENDER_FIELD_OF_COLUMN[column] : undefined;
+  if (!field) return new ApiError(409, 'SENDER_TAKEN', 'Another organization already sends from that number or Messaging Service.');
+  return new ApiError(409, 'SENDER_TAKEN', `Another organization already sends from ${changes[field]}.`, { field });
+}
+
 /** GET /api/organization (everyone), PATCH (admins): texting hours, default time zone and country, send rate, senders. */
 export function organizationRoutes({ db }: Deps, services: Services) {
   const router = new Hono<AppEnv>();
@@ -52,7 +63,7 @@ export function organizationRoutes({ db }: Deps, services: Services) {
     } catch (err) {
       // The unique sender indexes: a number (or Messaging Service) belongs to one organisation.
       if (err instanceof Error && 'code' in err && err.code === 'SQLITE_CONSTRAINT_UNIQUE') {
-        throw new ApiError(409, 'SENDER_TAKEN', 'Another organization already sends from that number or Messaging Service.');
+        throw senderTaken(err, changes);
       }
       throw err;
     }

@@ -1,6 +1,6 @@
 /**
  * The options page: which server to use and who is signed in (and, for administrators, the
- * candidate import and the message templates). The password goes to the background worker, which signs in and keeps the
+ * candidate import, the message templates and the organization's senders). The password goes to the background worker, which signs in and keeps the
  * token; this page never sees the token.
  */
 import { useSignal } from '@preact/signals';
@@ -9,6 +9,7 @@ import type { Session } from '../../lib/protocol';
 import { request } from '../../lib/relay';
 import { DEFAULT_SERVER_URL } from '../../lib/storage';
 import { ImportCandidates } from '../../ui/import/ImportCandidates';
+import { SendingSection } from '../../ui/sending/SendingSection';
 import { TemplatesSection } from '../../ui/templates/TemplatesSection';
 import { browser } from 'wxt/browser';
 
@@ -128,6 +129,7 @@ export function SignIn() {
       {/* Candidate data is the administrators' to change (the server refuses anyone else). */}
       {admin && <ImportCandidates />}
       {admin && <TemplatesSection />}
+      {admin && <SendingSection />}
     </main>
   );
 }
