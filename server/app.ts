@@ -126,7 +126,7 @@ export function createApp(options: CreateAppOptions) {
   api.route('/', candidateRoutes(services));
   api.route('/', templateRoutes(services));
   api.route('/', campaignRoutes(services));
-  api.route('/', organizationRoutes(deps, services));
+  api.route('/', organizationRoutes(services));
   api.route('/', sequenceRoutes(deps));
   api.route('/', eventRoutes(deps, services.auth));
   api.route('/', mediaRoutes(services));

@@ -489,6 +489,7 @@ export const OrganizationPatchSchema = z
       .optional(),
   })
   .refine((v) => Object.keys(v).length > 0, 'Nothing to change.');
+export type OrganizationPatch = z.infer<typeof OrganizationPatchSchema>;
 
 // ── Candidate data from the ATS: integration keys, upsert, import, consent ─────────────────
 

@@ -18,6 +18,7 @@ import { createMediaService } from './media.js';
 import { createOutbox } from './outbox.js';
 import { createPhoneOptOuts } from './phone-opt-outs.js';
 import { createTemplateService } from './templates.js';
+import { createOrganizationService } from './organization.js';
 import { createReconciler } from './reconciler.js';
 import { createSendingState } from './sending-state.js';
 
@@ -38,6 +39,7 @@ export function createServices(deps: Deps) {
   const imports = createImportService(deps, { sync, changes });
   const outbox = createOutbox(deps, { sending });
   const templates = createTemplateService(deps);
+  const organization = createOrganizationService(deps);
   const media = createMediaService(deps);
   const inbound = createInboundService(deps, { candidates, outbox, sync, optOuts, media });
   const carrierOptOuts = createCarrierOptOuts(deps, { optOuts, candidates });
@@ -81,6 +83,7 @@ export function createServices(deps: Deps) {
     imports,
     outbox,
     templates,
+    organization,
     conversations,
     inbound,
     assistant,

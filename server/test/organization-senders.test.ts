@@ -48,6 +48,15 @@ describe('the organisation’s senders (PATCH /api/organization)', () => {
     expect(service.body.error).toMatchObject({ message: `Another organization already sends from ${SERVICE}.`, details: { field: 'messagingServiceSid' } });
   });
 
+  it('a number is one organisation’s in any field: another’s WhatsApp number is taken for SMS too', async () => {
+    expect((await h.api('PATCH', '/api/organization', { whatsappFrom: '+14155550177' })).status).toBe(200);
+    const taken = await h.api('PATCH', '/api/organization', { smsFrom: '+14155550177' }, { email: GLOBEX });
+    expect(taken.status).toBe(409);
+    expect(taken.body.error).toMatchObject({ code: 'SENDER_TAKEN', details: { field: 'smsFrom' } });
+    // An organisation may use its own number for both.
+    expect((await h.api('PATCH', '/api/organization', { smsFrom: '+14155550177' })).status).toBe(200);
+  });
+
   it('a malformed sender is 400 VALIDATION naming the field', async () => {
     const bad = await h.api('PATCH', '/api/organization', { smsFrom: '+1 415 555 0123' });
     expect(bad.status).toBe(400);
