@@ -3,18 +3,19 @@
  * at Twilio's default of 1 segment per second for 30 s), measured where the texts arrive.
  *
  *   npm run bench -- rate-fidelity                           (simulator: its record of each hand-off)
- *   BENCH_PROVIDER=twilio npx tsx bench/rate-fidelity.ts     (the receiving side, over the network)
+ *   BENCH_PROVIDER=twilio npm run bench -- rate-fidelity     (the receiving side, over the network)
  *
  * With BENCH_PROVIDER=twilio the server runs with PROVIDER=twilio against the fake Twilio of the
  * tests (a real HTTP server), every request delayed by 0–40 ms of random "network" jitter on its
  * way, and each text is timed when the fake receives it: what a carrier counting per second sees.
  *
  * For each rate: achieved / configured segments in every full 10-second window (target 0.95 to
- * 1.00), and the most segments arriving in any sliding 1,000 ms window (target: never above the
+ * 1.00; at rates where a window holds fewer than 100 texts, over the whole run instead), and the most segments arriving in any sliding 1,000 ms window (target: never above the
  * rate). Env: BENCH_RATES (default "20:60,1:30", rate:seconds pairs), BENCH_JITTER_MS (default 40).
  */
 import { pathToFileURL } from 'node:url';
 import { countSegments } from '../shared/segments.js';
+import { PACING_HEADROOM, PACING_LATE_SLACK_MS } from '../server/tuning.js';
 import { createTwilioProvider } from '../server/providers/twilio.js';
 import { FAKE_ACCOUNT_SID, FAKE_AUTH_TOKEN, startFakeTwilio, type FakeTwilio } from '../server/test/support/fake-twilio.js';
 import { startCampaignBench, waitFor } from './lib/campaign-app.js';
@@ -25,6 +26,8 @@ export const description = 'Achieved / configured send rate per 10 s window at 2
 
 const WINDOW_MS = 10_000;
 const LOW = 0.95;
+/** Texts a 10 s window must hold at the rate for one text more or less to move it by at most 1 %. */
+const WINDOW_JUDGED_FROM = 100;
 const HIGH = 1.0;
 const BODY = 'Hi {{firstName}}, Acme Staffing has a {{jobTitle}} opening near you. Interested? Reply YES. Reply STOP to opt out.';
 
@@ -78,6 +81,8 @@ async function twilioBench(name: string, rate: number) {
       TWILIO_AUTH_TOKEN: FAKE_AUTH_TOKEN,
       TWILIO_SMS_FROM: '+15005550006',
       TWILIO_API_BASE_URL: fake.baseUrl,
+      // Twilio needs an https address to report to (no callbacks are asked of the fake here).
+      PUBLIC_URL: 'https://bench.test',
       SEND_RATE_PER_SECOND: String(rate),
     },
     provider: (config) => createTwilioProvider(config.twilio, { fetch: jittered as typeof fetch }),
@@ -178,7 +183,11 @@ export async function run(options: BenchOptions = {}): Promise<BenchResult> {
     const k = `${r.rate}/s`;
     const lo = Math.min(...r.windows);
     const hi = Math.max(...r.windows);
-    const ok = r.windows.length > 0 && lo >= LOW && hi <= HIGH && r.maxPerSecond <= r.rate;
+    // A 10 s window counts whole texts: at 1/s it holds 9 or 10 of the 9.55 an evenly paced
+    // sender sends, so below WINDOW_JUDGED_FROM texts a window the sustained rate is judged instead.
+    const judgedByWindow = r.rate * (WINDOW_MS / 1000) >= WINDOW_JUDGED_FROM;
+    const achievedOk = judgedByWindow ? r.windows.length > 0 && lo >= LOW : r.sustained >= LOW;
+    const ok = achievedOk && hi <= HIGH && r.maxPerSecond <= r.rate;
     pass &&= ok;
     metrics[`${k}: achieved/configured, lowest 10 s window`] = round(lo, 3);
     metrics[`${k}: achieved/configured, highest 10 s window`] = round(hi, 3);
@@ -190,16 +199,22 @@ export async function run(options: BenchOptions = {}): Promise<BenchResult> {
     metrics[`${k}: segments per text`] = round(r.segmentsPerText, 2);
   }
   return {
-    name: 'rate-fidelity',
-    title: 'Rate-limit fidelity: achieved / configured per 10-second window',
-    command: TWILIO_MODE ? 'BENCH_PROVIDER=twilio npx tsx bench/rate-fidelity.ts' : 'npm run bench -- rate-fidelity',
-    target: `achieved / configured between ${LOW.toFixed(2)} and ${HIGH.toFixed(2)} in every full 10 s window, and never more than the rate in any 1,000 ms`,
+    // Its own section of docs/BENCHMARKS.md: the receiving side's numbers sit beside the simulator's.
+    name: TWILIO_MODE ? 'rate-fidelity-twilio' : 'rate-fidelity',
+    title: TWILIO_MODE
+      ? 'Rate-limit fidelity at the receiving side (Twilio mode, even pacing)'
+      : 'Rate-limit fidelity: achieved / configured per 10-second window',
+    command: TWILIO_MODE ? 'BENCH_PROVIDER=twilio npm run bench -- rate-fidelity' : 'npm run bench -- rate-fidelity',
+    target: `achieved / configured between ${LOW.toFixed(2)} and ${HIGH.toFixed(2)} in every full 10 s window (below ${WINDOW_JUDGED_FROM} texts a window, e.g. 1/s: over the whole run, since a window counts whole texts), and never more than the rate in any 1,000 ms`,
     pass,
     metrics,
     notes: [
       ...(TWILIO_MODE
         ? [
             `Twilio mode: \`PROVIDER=twilio\` against the tests' fake Twilio (a real HTTP server on this machine); every request to it is delayed by a random 0–${JITTER_MS} ms before it leaves (network jitter), and each text is timed when the fake receives it (its \`created[].createdAt\`), so the numbers are what the receiving side sees.`,
+            `Texts are spaced evenly: one segment every 1 / (${PACING_HEADROOM} × rate) s (\`PACING_HEADROOM\`), so 1,000 ms at the receiver holds at most the rate even when neighbouring texts' delays differ by up to ${Math.floor(1000 / PACING_HEADROOM - 1000 - PACING_LATE_SLACK_MS)} ms; hence achieved ≈ ${PACING_HEADROOM} at best. A hand-off whose timer fires more than ${PACING_LATE_SLACK_MS} ms late moves the rest of the sender's schedule back by the delay (or, when another process has claimed slots since, takes the next free slot), so only the delay is lost.`,
+            'At 1/s a 10 s window holds 9 or 10 texts (one every 1.047 s), so a window can read 0.9 with nothing lost: below 100 texts a window, the sustained rate over the whole run is what is judged.',
+            "Before even pacing (a sliding window), issue 13 reported 28–39 texts within one second at the receiving side at 20/s: a whole second's budget left at once, then jitter.",
           ]
         : []),
       `The server runs in the benchmark's own process (\`createApp()\` + \`start()\`, real system clock, built-in simulator), on a fresh database file per rate, with \`SEND_RATE_PER_SECOND\` set to the rate and texting hours 00:00–24:00. ` +

@@ -680,6 +680,7 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
     const slotOf = new Map(plan.slots.map((slot, i) => [rows[i]!.id, slot]));
     const claimed = stmt.claim.all(owner, now + config.dispatchLeaseMs, exactLookup ? now : null, now, JSON.stringify([...slotOf.keys()])) as MessageRow[];
     pacing.set.run(key, plan.nextAt);
+    laneOf(key).claimedEnd = plan.nextAt;
     const gap = segmentInterval(rate, PACING_HEADROOM);
     return claimed.map((row) => ({ row, slot: slotOf.get(row.id)!, key, gap: gap * Math.max(1, row.segments) })).sort((a, b) => a.slot - b.slot);
   });
@@ -689,18 +690,33 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
    * never sooner after the previous one than that one's segments allow. Timers that fire late
    * together (the event loop was busy) then still leave evenly, later, rather than in a burst.
    */
-  const lanes = new Map<string, { tail: Promise<void>; nextFree: number }>();
+  /** `claimedEnd`: the sender's next free slot as this process's last claim left it (null: unknown). */
+  const lanes = new Map<string, { tail: Promise<void>; nextFree: number; claimedEnd: number | null }>();
+  function laneOf(key: string) {
+    let lane = lanes.get(key);
+    if (!lane) lanes.set(key, (lane = { tail: Promise.resolve(), nextFree: 0, claimedEnd: null }));
+    return lane;
+  }
   function handOffAt(key: string, slot: number, gap: number): Promise<void> {
-    const lane = lanes.get(key) ?? { tail: Promise.resolve(), nextFree: 0 };
-    lanes.set(key, lane);
+    const lane = laneOf(key);
     const turn = lane.tail.then(async () => {
       let due = Math.max(slot, lane.nextFree);
       await until(due);
-      // Held up past its slot (a busy event loop, a database busy with the other process): the
-      // neighbouring slots may be another process's, on time, so this text takes the sender's next
-      // free slot instead of leaving late beside them. A few ms late counts as on time.
+      // Held up past its slot (a busy event loop, a database busy with the other process). A few
+      // ms late counts as on time. Later: when no other process has claimed slots for this sender
+      // since this one did, the rest of the schedule moves back by the delay (the text goes now,
+      // nothing is lost but the delay); otherwise the neighbouring slots may be another process's,
+      // on time, so this text takes the sender's next free slot rather than leave late beside them.
       for (let tries = 0; tries < PACING_RESLOT_TRIES && clock.now() > due + PACING_LATE_SLACK_MS; tries++) {
-        due = reslot.immediate(key, clock.now(), gap);
+        const now = clock.now();
+        const shiftedEnd = lane.claimedEnd == null ? null : shiftSchedule.immediate(key, lane.claimedEnd, now - due);
+        if (shiftedEnd != null) {
+          lane.claimedEnd = shiftedEnd;
+          due = now;
+          break;
+        }
+        lane.claimedEnd = null;
+        due = reslot.immediate(key, now, gap);
         await until(due);
       }
       lane.nextFree = Math.max(due, clock.now() - PACING_LATE_SLACK_MS) + gap;
@@ -714,6 +730,14 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
     const slot = Math.ceil(Math.max((pacing.get.get(key) as { nextAt: number } | undefined)?.nextAt ?? now, now));
     pacing.set.run(key, slot + gap);
     return slot;
+  });
+  /** Moves the sender's next free slot back by `delay` if it is still where this process left it; the new one, else null. */
+  const shiftSchedule = sqlite.transaction((key: string, expected: number, delay: number): number | null => {
+    const stored = (pacing.get.get(key) as { nextAt: number } | undefined)?.nextAt;
+    if (stored !== expected) return null;
+    const shifted = Math.ceil(expected + delay);
+    pacing.set.run(key, shifted);
+    return shifted;
   });
   /** How often a text held up past its slot takes a new one before it goes anyway. */
   const PACING_RESLOT_TRIES = 3;
