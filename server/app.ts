@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { isLoopbackHostname } from '../shared/loopback.js';
 import { loadConfig, type AppConfig } from './config.js';
-import type { Db } from './db/client.js';
+import { migrationsApplied, type Db } from './db/client.js';
 import { consoleLogger, type Deps, type Logger } from './deps.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { ApiError } from './lib/errors.js';
@@ -83,6 +83,15 @@ export function createApp(options: CreateAppOptions) {
     options.db.$client.prepare('select 1').get();
     return c.json({ ok: true, provider: provider.name });
   });
+  // Readiness, for a load balancer: the database answers with every migration applied, and the
+  // server is not shutting down (stop() has begun: new requests belong on another instance).
+  let draining = false;
+  app.get('/readyz', (c) => {
+    const migrations = migrationsApplied(options.db);
+    if (draining) return c.json({ ok: false, reason: 'DRAINING', migrations }, 503);
+    if (migrations.applied < migrations.expected) return c.json({ ok: false, reason: 'MIGRATIONS_PENDING', migrations }, 503);
+    return c.json({ ok: true, migrations });
+  });
   app.get('/api/openapi.json', (c) => c.json(openApiDocument(config.publicUrl, providerWebhooks(config))));
 
   const auth = authRoutes(services, { trustProxy: config.trustProxy });
@@ -150,6 +159,7 @@ export function createApp(options: CreateAppOptions) {
       services.media.start();
     },
     async stop() {
+      draining = true;
       await services.imports.stop();
       services.changes.flush();
       await services.outbox.stop();

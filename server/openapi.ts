@@ -44,6 +44,13 @@ const errorResponses = (...statuses: readonly ErrorStatus[]): Responses =>
 /** Routes outside the contract: not under /api, and none of them JSON requests from the extension. */
 const handWritten: HandWritten[] = [
   { method: 'get', path: '/healthz', summary: 'Liveness and database check', tag: 'meta', responses: { 200: { description: 'OK' } } },
+  {
+    method: 'get',
+    path: '/readyz',
+    summary: 'Readiness: the database answers with every migration applied, and the server is not shutting down',
+    tag: 'meta',
+    responses: { 200: { description: 'Ready' }, 503: { description: 'Not ready: {ok: false, reason: DRAINING | MIGRATIONS_PENDING}' } },
+  },
   { method: 'get', path: '/api/openapi.json', summary: 'This document', tag: 'meta', responses: { 200: { description: 'OpenAPI 3.1' } } },
   {
     method: 'get',

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -14,6 +14,16 @@ const MIGRATIONS = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
  * Opens (creating if needed) the database at `path` (':memory:' for tests) and brings its
  * schema up to date with the generated migrations.
  */
+/**
+ * Whether this code's migrations are all applied to `db` (another process, or an older release,
+ * may have opened it): what readiness waits for.
+ */
+export function migrationsApplied(db: Db): { applied: number; expected: number } {
+  const journal = JSON.parse(readFileSync(join(MIGRATIONS, 'meta', '_journal.json'), 'utf-8')) as { entries: unknown[] };
+  const { n } = db.$client.prepare('select count(*) as n from __drizzle_migrations').get() as { n: number };
+  return { applied: n, expected: journal.entries.length };
+}
+
 export function openDatabase(path: string): Db {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const sqlite = new Database(path);

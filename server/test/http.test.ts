@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig } from '../config.js';
 import { openDatabase } from '../db/client.js';
 import { startServer } from '../main.js';
+import { createApp } from '../app.js';
 import { readEventStream as readEvents } from '../../shared/sse.js';
 import { seedDemo } from '../seed/demo.js';
 
@@ -193,6 +194,26 @@ describe('the server over HTTP', () => {
     const res = await fetch(`${base}/healthz`);
     expect(res.status).toBe(200);
     expect(await json(res)).toEqual({ ok: true, provider: 'simulator' });
+  });
+
+  it('GET /readyz: ready with every migration applied; 503 DRAINING once the server is stopping', async () => {
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(200);
+    const body = (await json(ready)) as { ok: boolean; migrations: { applied: number; expected: number } };
+    expect(body.ok).toBe(true);
+    expect(body.migrations.applied).toBe(body.migrations.expected);
+    expect(body.migrations.expected).toBeGreaterThanOrEqual(5);
+    // A second app on its own database, stopping: not ready, and says why (the shared one stays up).
+    const db = openDatabase(':memory:');
+    const other = createApp({ db, config: loadConfig({ DATABASE_PATH: ':memory:' }) });
+    try {
+      await other.stop();
+      const res = await other.app.request('/readyz');
+      expect(res.status).toBe(503);
+      expect(await res.json()).toMatchObject({ ok: false, reason: 'DRAINING' });
+    } finally {
+      db.$client.close();
+    }
   });
 
   it('answers unknown routes with a 404 JSON error', async () => {
