@@ -185,10 +185,11 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
        returning ${MESSAGE_COLUMNS}`,
     ),
     settle: sqlite.prepare(
-      `update messages set status = ?, provider_sid = coalesce(?, provider_sid), sent_from = coalesce(?, sent_from),
-         error_code = ?, error_message = ?, failure_reason = ?, sent_at = coalesce(?, sent_at), due_at = ?, valid_until = ?,
-         claim_token = null, lease_until = null, handed_off_at = ?, updated_at = ?, check_at = ?, lookups = ?, attempts = attempts + ?
-       where id = ? and claim_token = ? returning ${MESSAGE_COLUMNS}`,
+      `update messages set status = @status, provider_sid = coalesce(@providerSid, provider_sid), sent_from = coalesce(@sentFrom, sent_from),
+         error_code = @errorCode, error_message = @errorMessage, failure_reason = @failureReason, sent_at = coalesce(@sentAt, sent_at),
+         due_at = @dueAt, valid_until = @validUntil, claim_token = null, lease_until = null, handed_off_at = @handedOffAt,
+         updated_at = @now, check_at = @checkAt, lookups = @lookups, attempts = attempts + @attemptsAdded
+       where id = @id and claim_token = @owner returning ${MESSAGE_COLUMNS}`,
     ),
     // Handed-off texts the look-up did not find yet (no provider id), due to be asked again.
     claimRechecks: sqlite.prepare(
@@ -432,111 +433,89 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
     return { kind: 'unknown', row: o.row, message: UNKNOWN_LOOKUP_TAKEN };
   }
 
+  /** What settling a row may change (stmt.settle's named parameters, but for the row's id, owner and now). */
+  interface SettleFields {
+    providerSid: string | null;
+    sentFrom: string | null;
+    errorCode: string | null;
+    errorMessage: string | null;
+    failureReason: FailureReason | null;
+    sentAt: number | null;
+    dueAt: number | null;
+    validUntil: number | null;
+    handedOffAt: number | null;
+    checkAt: number | null;
+    lookups: number;
+    attemptsAdded: number;
+  }
+  const SETTLE_DEFAULTS = {
+    providerSid: null,
+    sentFrom: null,
+    errorCode: null,
+    errorMessage: null,
+    failureReason: null,
+    sentAt: null,
+    checkAt: null,
+    attemptsAdded: 0,
+  };
+
   // Immediate: the look-up check reads before it writes, and must see what another process has
   // recorded up to the moment this one writes.
   const settleTx = sqlite.transaction((outcomes: Outcome[], now: number) => {
-    const update = stmt.settle;
     const settled: MessageRow[] = [];
     for (const given of outcomes) {
       const o = lookupTaken(given);
       const r = o.row;
-      let result: unknown;
+      /** The row as it settles: what changes, over what it keeps (its due time, validity, hand-off and look-ups). */
+      const write = (status: MessageRow['status'], changes: Partial<SettleFields>) =>
+        stmt.settle.get({
+          ...SETTLE_DEFAULTS,
+          dueAt: r.dueAt,
+          validUntil: r.validUntil,
+          handedOffAt: r.handedOffAt,
+          lookups: r.lookups,
+          ...changes,
+          status,
+          now,
+          id: r.id,
+          owner,
+        }) as MessageRow | undefined;
+      let result: MessageRow | undefined;
       switch (o.kind) {
         case 'sent':
-          result = update.get(
-            o.receipt.status,
-            o.receipt.providerMessageId,
-            o.receipt.from || null,
-            null,
-            null,
-            null,
-            now,
-            r.dueAt,
-            r.validUntil,
-            r.handedOffAt ?? now,
-            now,
+          result = write(o.receipt.status, {
+            providerSid: o.receipt.providerMessageId,
+            sentFrom: o.receipt.from || null,
+            sentAt: now,
+            handedOffAt: r.handedOffAt ?? now,
             // The provider has it: if no final report comes, reconciliation asks for it by id.
-            provider.fetchStatus ? now + RECONCILE_AFTER_MS : null,
-            0,
-            0,
-            r.id,
-            owner,
-          );
+            checkAt: provider.fetchStatus ? now + RECONCILE_AFTER_MS : null,
+            lookups: 0,
+          });
           break;
         case 'failed':
-          result = update.get(
-            'failed',
-            null,
-            null,
-            o.code,
-            o.message,
-            o.reason,
-            null,
-            r.dueAt,
-            r.validUntil,
-            r.handedOffAt,
-            now,
-            null,
-            r.lookups,
-            0,
-            r.id,
-            owner,
-          );
+          result = write('failed', { errorCode: o.code, errorMessage: o.message, failureReason: o.reason });
           break;
         case 'retry':
-          result = update.get('queued', null, null, o.code, o.message, null, null, o.dueAt, r.validUntil, null, now, null, 0, 0, r.id, owner);
+          result = write('queued', { errorCode: o.code, errorMessage: o.message, dueAt: o.dueAt, handedOffAt: null, lookups: 0 });
           break;
         case 'requeue':
-          result = update.get('queued', null, null, null, null, null, null, o.dueAt, o.validUntil, null, now, null, 0, 0, r.id, owner);
+          result = write('queued', { dueAt: o.dueAt, validUntil: o.validUntil, handedOffAt: null, lookups: 0 });
           break;
         case 'recheck':
-          result = update.get('sending', null, null, null, null, null, null, r.dueAt, r.validUntil, o.handedOffAt, now, o.checkAt, o.lookups, 0, r.id, owner);
+          result = write('sending', { handedOffAt: o.handedOffAt, checkAt: o.checkAt, lookups: o.lookups });
           break;
         case 'paused':
           // As it was before the claim: due now, never handed over (the provider refused the request), the try not counted.
-          result = update.get(
-            'queued',
-            null,
-            null,
-            r.errorCode,
-            r.errorMessage,
-            null,
-            null,
-            r.dueAt,
-            r.validUntil,
-            null,
-            now,
-            null,
-            r.lookups,
-            -1,
-            r.id,
-            owner,
-          );
+          result = write('queued', { errorCode: r.errorCode, errorMessage: r.errorMessage, handedOffAt: null, attemptsAdded: -1 });
           break;
         case 'unknown':
-          result = update.get(
-            'unknown',
-            null,
-            null,
-            'DELIVERY_UNKNOWN',
-            o.message,
-            null,
-            null,
-            r.dueAt,
-            r.validUntil,
-            r.handedOffAt,
-            now,
-            null,
-            r.lookups,
-            0,
-            r.id,
-            owner,
-          );
+          result = write('unknown', { errorCode: 'DELIVERY_UNKNOWN', errorMessage: o.message });
           break;
         case 'leave':
           continue;
       }
-      if (result) settled.push(result as MessageRow);
+      if (result) settled.push(result);
     }
     return settled;
   });
