@@ -140,7 +140,7 @@ export function createTemplateService(deps: Deps) {
         const row = db
           .update(templates)
           .set({ name: patch.name ?? current.name, body: patch.body ?? current.body, contentSid, contentVariables, updatedAt: clock.now() })
-          .where(and(eq(templates.id, id), isNull(templates.deletedAt)))
+          .where(and(eq(templates.id, id), eq(templates.orgId, caller.org.id), isNull(templates.deletedAt)))
           .returning()
           .get();
         if (!row) throw notFound('Template');
@@ -154,7 +154,10 @@ export function createTemplateService(deps: Deps) {
     delete(caller: Caller, id: number): void {
       requireAdmin(caller);
       live(caller.org.id, id);
-      db.update(templates).set({ deletedAt: clock.now() }).where(eq(templates.id, id)).run();
+      db.update(templates)
+        .set({ deletedAt: clock.now() })
+        .where(and(eq(templates.id, id), eq(templates.orgId, caller.org.id)))
+        .run();
     },
   };
 }
