@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { isLoopbackHostname } from '../shared/loopback.js';
 import { loadConfig, type AppConfig } from './config.js';
-import { migrationsApplied, type Db } from './db/client.js';
+import type { Db } from './db/client.js';
 import { consoleLogger, type Deps, type Logger } from './deps.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { ApiError } from './lib/errors.js';
@@ -79,15 +79,15 @@ export function createApp(options: CreateAppOptions) {
   app.use('/webhooks/*', publicBodies);
   app.use('/book/*', publicBodies);
 
-  app.get('/healthz', (c) => {
-    options.db.$client.prepare('select 1').get();
+  app.get('/healthz', async (c) => {
+    await options.db.ping();
     return c.json({ ok: true, provider: provider.name });
   });
   // Readiness, for a load balancer: the database answers with every migration applied, and the
   // server is not shutting down (stop() has begun: new requests belong on another instance).
   let draining = false;
-  app.get('/readyz', (c) => {
-    const migrations = migrationsApplied(options.db);
+  app.get('/readyz', async (c) => {
+    const migrations = await options.db.migrationsApplied();
     if (draining) return c.json({ ok: false, reason: 'DRAINING', migrations }, 503);
     if (migrations.applied < migrations.expected) return c.json({ ok: false, reason: 'MIGRATIONS_PENDING', migrations }, 503);
     return c.json({ ok: true, migrations });

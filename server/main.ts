@@ -19,7 +19,7 @@ export async function startServer(env: Record<string, string | undefined> = proc
   const close = async () => {
     await server.stop();
     await new Promise<void>((resolve) => http.close(() => resolve()));
-    db.$client.close();
+    await db.close();
   };
   return { config, db, server, http, close };
 }
