@@ -346,7 +346,7 @@ export async function run(options: BenchOptions = {}): Promise<BenchResult> {
   const db = openDatabase(path);
   const sqlite = db.$client;
   const config = loadConfig({ DATABASE_PATH: path, PUBLIC_URL: 'http://bench.test' });
-  const te = createApp({ db, config, log: silentLogger });
+  const te = await createApp({ db, config, log: silentLogger });
   try {
     const counts = sqlite
       .prepare(

@@ -40,7 +40,7 @@ export interface CreateAppOptions {
  * The whole server as a value: the Hono app, its services, and the background dispatcher
  * (started with `start()`). Nothing lives at module level, so tests build as many as they like.
  */
-export function createApp(options: CreateAppOptions) {
+export async function createApp(options: CreateAppOptions) {
   const config = options.config ?? loadConfig({});
   const clock = options.clock ?? systemClock;
   const log = options.log ?? consoleLogger;
@@ -49,9 +49,9 @@ export function createApp(options: CreateAppOptions) {
   const services = createServices(deps);
   // What an earlier process left half done, or recorded before opt-outs were kept per phone and
   // delivery reports in the product's terms.
-  services.imports.failInterrupted();
-  services.optOuts.backfill();
-  readLegacyStatusReports(options.db);
+  await services.imports.failInterrupted();
+  await services.optOuts.backfill();
+  await readLegacyStatusReports(options.db);
 
   const app = new Hono<AppEnv>();
 
@@ -103,12 +103,12 @@ export function createApp(options: CreateAppOptions) {
     const header = c.req.header('authorization') ?? '';
     const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
     if (token && isApiKey(token)) {
-      const key = services.apiKeys.authenticate(token);
+      const key = await services.apiKeys.authenticate(token);
       if (!key) throw new ApiError(401, 'UNAUTHORIZED', 'This integration key was revoked or never existed. Ask an administrator for a new one.');
       c.set('actor', { type: 'key', org: key.org, name: key.name, keyId: key.keyId });
       return next();
     }
-    const caller = token ? services.auth.authenticate(token) : null;
+    const caller = token ? await services.auth.authenticate(token) : null;
     if (!caller || !token) {
       throw new ApiError(
         401,
@@ -161,7 +161,7 @@ export function createApp(options: CreateAppOptions) {
     async stop() {
       draining = true;
       await services.imports.stop();
-      services.changes.flush();
+      await services.changes.flush();
       await services.outbox.stop();
       services.media.stop();
       provider.close?.();
@@ -169,4 +169,4 @@ export function createApp(options: CreateAppOptions) {
   };
 }
 
-export type TextEngagementApp = ReturnType<typeof createApp>;
+export type TextEngagementApp = Awaited<ReturnType<typeof createApp>>;

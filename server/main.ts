@@ -8,8 +8,8 @@ import { simulatorSenderWarnings } from './seed/simulator-senders.js';
 export async function startServer(env: Record<string, string | undefined> = process.env) {
   const config = loadConfig(env);
   const db = openDatabase(config.databasePath);
-  if (config.provider !== 'simulator') for (const warning of simulatorSenderWarnings(db, config.simulator)) console.warn(warning);
-  const server = createApp({ db, config });
+  if (config.provider !== 'simulator') for (const warning of await simulatorSenderWarnings(db, config.simulator)) console.warn(warning);
+  const server = await createApp({ db, config });
   server.start();
   const http = serve({ fetch: server.app.fetch, port: config.port, hostname: config.host });
   await new Promise<void>((resolve, reject) => {

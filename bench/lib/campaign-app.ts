@@ -86,7 +86,7 @@ export async function startCampaignBench(options: CampaignBenchOptions): Promise
       if (logged.errors.length < 20) logged.errors.push(`${message} ${fields ? JSON.stringify(fields).slice(0, 400) : ''}`);
     },
   };
-  const te = createApp({ db, config, log, ...(options.provider ? { provider: options.provider(config) } : {}) });
+  const te = await createApp({ db, config, log, ...(options.provider ? { provider: options.provider(config) } : {}) });
   const simulator = te.deps.provider as SimulatorProvider;
   if (!options.provider && simulator.name !== 'simulator') throw new Error('the campaign benchmarks need PROVIDER=simulator');
 

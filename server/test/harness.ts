@@ -7,11 +7,11 @@ import { serve } from '@hono/node-server';
 import { loadConfig, type AppConfig } from '../config.js';
 import { createApp, type CreateAppOptions } from '../app.js';
 import { openDatabase, type Db } from '../db/client.js';
+import type { Params } from '../db/types.js';
 import { silentLogger } from '../deps.js';
 import { FakeClock } from '../lib/clock.js';
 import { createSimulatorProvider, type SimulatorProvider } from '../providers/simulator.js';
 import { seedDemo } from '../seed/demo.js';
-import { organizations } from '../db/schema.js';
 import { checkAgainstContract } from './support/contract-check.js';
 
 export const TEST_AUTH_TOKEN = 'test-auth-token-0123456789abcdef';
@@ -45,9 +45,9 @@ export async function createHarness(options: HarnessOptions = {}) {
   });
   const db: Db = openDatabase(options.databasePath ?? ':memory:');
   await seedDemo(db, clock.now());
-  if (options.inboundGreeting === false) db.update(organizations).set({ primarySequenceId: null }).run();
+  if (options.inboundGreeting === false) await db.orm.update(db.t.organizations).set({ primarySequenceId: null });
   const simulator = options.provider ? null : createSimulatorProvider(db, clock, config.simulator);
-  const te = createApp({ db, clock, config, provider: options.provider ?? simulator!, log: silentLogger });
+  const te = await createApp({ db, clock, config, provider: options.provider ?? simulator!, log: silentLogger });
   if (options.start !== false) te.start();
   const tokens = new Map<string, string>();
   let http: { base: string; close(): Promise<void> } | null = null;
@@ -103,6 +103,12 @@ export async function createHarness(options: HarnessOptions = {}) {
       return http.base;
     },
     db,
+    /** Hand-written SQL against the test's database (the engine's own dialect): `await h.sql.all('select …', a, b)`. */
+    sql: {
+      all: <T = Record<string, unknown>>(text: string, ...params: Params) => db.all<T>(db.stmt(text), ...params),
+      get: <T = Record<string, unknown>>(text: string, ...params: Params) => db.get<T>(db.stmt(text), ...params),
+      run: (text: string, ...params: Params) => db.run(db.stmt(text), ...params),
+    },
     clock,
     config,
     simulator: simulator as SimulatorProvider,
@@ -113,7 +119,7 @@ export async function createHarness(options: HarnessOptions = {}) {
     async close() {
       await http?.close();
       await te.stop();
-      db.$client.close();
+      await db.close();
     },
   };
 }

@@ -205,7 +205,7 @@ describe('the server over HTTP', () => {
     expect(body.migrations.expected).toBeGreaterThanOrEqual(5);
     // A second app on its own database, stopping: not ready, and says why (the shared one stays up).
     const db = openDatabase(':memory:');
-    const other = createApp({ db, config: loadConfig({ DATABASE_PATH: ':memory:' }) });
+    const other = await createApp({ db, config: loadConfig({ DATABASE_PATH: ':memory:' }) });
     try {
       // A database whose last migration this release expects is not there (another instance is still migrating it).
       const kept = db.$client.prepare('select hash, created_at from __drizzle_migrations order by created_at desc limit 1').get() as Record<string, unknown>;

@@ -270,7 +270,7 @@ describe('an import cut off by a restart', () => {
       const seeded = openDatabase(path);
       await seedDemo(seeded);
       const org = seeded.select().from(organizations).where(eq(organizations.slug, 'acme')).get()!;
-      const first = createApp({ db: seeded, log: silentLogger });
+      const first = await createApp({ db: seeded, log: silentLogger });
       const csv = [HEADER, ...Array.from({ length: 5000 }, (_, i) => goodRow(30_000 + i, 'RST'))].join('\n');
       const { status } = await first.services.imports.start(org, { type: 'system', name: 'test' }, 'text/csv', [new TextEncoder().encode(csv)]);
       // Stop as soon as the first batch is written: the rest never runs in this process.
@@ -279,7 +279,7 @@ describe('an import cut off by a restart', () => {
       seeded.$client.close();
 
       const db = openDatabase(path);
-      const second = createApp({ db, log: silentLogger });
+      const second = await createApp({ db, log: silentLogger });
       const after = second.services.imports.get(org, status.importId);
       expect(after.status).toBe('failed');
       expect(after.processed).toBeGreaterThan(0);
