@@ -24,11 +24,11 @@
  *   match tells nothing about this text, which is held as `unknown` instead.
  */
 import { randomUUID } from 'node:crypto';
-import { eq, sql } from 'drizzle-orm';
 import { countSegments } from '../../shared/segments.js';
 import type { Channel, Sender } from '../../shared/api.js';
-import { candidates, organizations, recruiters } from '../db/schema.js';
+import type { Db, Stmt } from '../db/types.js';
 import type { Deps } from '../deps.js';
+import { fromDriverRow, sqlColumns } from '../lib/sql-rows.js';
 import {
   OUTBOX_BATCH,
   OUTBOX_LEASE_RENEWALS,
@@ -74,18 +74,21 @@ export interface EnqueueInput {
   validUntil?: number | null;
 }
 
+/** Every hook may be async; the dispatcher awaits each in turn, in the order they were added. */
 export interface OutboxHooks {
   /** Runs at the start of every round (the campaign stage turns due deliveries into messages). */
-  beforeRound?(now: number): void;
+  beforeRound?(now: number): void | Promise<void>;
   /** The earliest time the hook has work (so the dispatcher can sleep until then). */
-  nextWakeAt?(now: number): number | null;
+  nextWakeAt?(now: number): number | null | Promise<number | null>;
   /** After rows reached a settled state (sent, failed, unknown...). */
-  afterSettle?(rows: MessageRow[]): void;
+  afterSettle?(rows: MessageRow[]): void | Promise<void>;
   /** A claimed row whose validity ran out before it could go: new times, or null to fail it. */
-  reschedule?(row: MessageRow, now: number): { dueAt: number; validUntil: number | null } | null;
+  reschedule?(row: MessageRow, now: number): Reschedule | null | Promise<Reschedule | null>;
   /** Asynchronous upkeep each round while sending is not paused (reconciliation of texts whose reports never came). */
   reconcile?(now: number): Promise<void>;
 }
+
+type Reschedule = { dueAt: number; validUntil: number | null };
 
 type Outcome =
   /** `lookedUp`: the receipt is the provider's answer to a look-up (findSent), not to the send itself. */
@@ -116,7 +119,7 @@ const UNKNOWN_LOOKUP_TAKEN =
 export function createOutbox(deps: Deps, services: { sending: SendingStateService }) {
   const { db, clock, provider, config, events, log } = deps;
   const { sending } = services;
-  const sqlite = db.$client;
+  const { candidates, organizations } = db.t;
   const owner = randomUUID();
   const hooks: OutboxHooks[] = [];
   // Providers that can answer "did key K go out?" exactly let a whole batch be marked handed-off
@@ -141,7 +144,7 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
 
   function hold(rows: MessageRow[]) {
     for (const row of rows) held.add(row.id);
-    if (held.size && !cancelRenewal) cancelRenewal = clock.setTimeout(renewLeases, renewEveryMs);
+    if (held.size && !cancelRenewal) cancelRenewal = clock.setTimeout(renewLeasesSoon, renewEveryMs);
   }
 
   function release(rows: MessageRow[]) {
@@ -152,39 +155,47 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
     }
   }
 
-  function renewLeases() {
+  async function renewLeases() {
     cancelRenewal = null;
     if (!held.size) return;
     const now = clock.now();
     try {
-      stmt.renew.run(now + config.dispatchLeaseMs, owner, JSON.stringify([...held]));
+      await db.run(stmt.renew, now + config.dispatchLeaseMs, owner, JSON.stringify([...held]));
     } catch (err) {
       // The next renewal tries again; two can be missed before a claim lapses.
       log.warn('claims could not be renewed', { texts: held.size, error: err instanceof Error ? err.message : String(err) });
     }
-    cancelRenewal = clock.setTimeout(renewLeases, renewEveryMs);
+    // While the update ran, the last rows may have been released (no renewal then) or new ones
+    // held (hold() then already set the next renewal): only one timer, and only while rows are held.
+    if (held.size && !cancelRenewal) cancelRenewal = clock.setTimeout(renewLeasesSoon, renewEveryMs);
+  }
+  /** The renewal timer's callback: renewLeases logs its own failures, so nothing is left to reject. */
+  function renewLeasesSoon() {
+    void renewLeases();
   }
 
   const stmt = {
-    dueSenders: sqlite.prepare(
+    dueSenders: db.stmt(
       `select from_address as sender, min(priority) as priority from messages
        where status = 'queued' and due_at <= ? group by from_address order by 2`,
     ),
-    dueForSender: sqlite.prepare(
+    // pg: `from_address is ?` is `is not distinct from $n` there.
+    dueForSender: db.stmt(
       `select id, org_id as orgId, segments from messages where status = 'queued' and from_address is ? and due_at <= ?
        order by priority, due_at, id limit ?`,
     ),
-    claim: sqlite.prepare(
+    // pg: the id list is `= any($n::bigint[])` there, not json_each.
+    claim: db.stmt(
       `update messages set status = 'sending', claim_token = ?, lease_until = ?, attempts = attempts + 1,
          handed_off_at = ?, updated_at = ?
        where status = 'queued' and id in (select value from json_each(?)) returning ${MESSAGE_COLUMNS}`,
     ),
-    expired: sqlite.prepare(
+    expired: db.stmt(
       `update messages set claim_token = ?, lease_until = ?, updated_at = ?
        where id in (select id from messages where status = 'sending' and claim_token is not null and lease_until < ? limit 200)
        returning ${MESSAGE_COLUMNS}`,
     ),
-    settle: sqlite.prepare(
+    settle: db.stmt(
       `update messages set status = @status, provider_sid = coalesce(@providerSid, provider_sid), sent_from = coalesce(@sentFrom, sent_from),
          error_code = @errorCode, error_message = @errorMessage, failure_reason = @failureReason, sent_at = coalesce(@sentAt, sent_at),
          due_at = @dueAt, valid_until = @validUntil, claim_token = null, lease_until = null, handed_off_at = @handedOffAt,
@@ -192,43 +203,38 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
        where id = @id and claim_token = @owner returning ${MESSAGE_COLUMNS}`,
     ),
     // Handed-off texts the look-up did not find yet (no provider id), due to be asked again.
-    claimRechecks: sqlite.prepare(
+    claimRechecks: db.stmt(
       `update messages set claim_token = ?, lease_until = ?, updated_at = ?
        where id in (select id from messages where check_at is not null and check_at <= ? and claim_token is null
                       and status = 'sending' and provider_sid is null limit 200)
        returning ${MESSAGE_COLUMNS}`,
     ),
-    nextRecheck: sqlite.prepare(
+    nextRecheck: db.stmt(
       `select min(check_at) as at from messages where check_at is not null and claim_token is null and status = 'sending' and provider_sid is null`,
     ),
     // A status report that carries the text's key (echoed by the provider): the id it has for it.
-    evidence: sqlite.prepare(`select dedupe_key as dedupeKey from webhook_events where message_key = ? and kind = 'status' order by id limit 1`),
-    markHandedOff: sqlite.prepare(`update messages set handed_off_at = ? where id = ? and claim_token = ?`),
+    evidence: db.stmt(`select dedupe_key as dedupeKey from webhook_events where message_key = ? and kind = 'status' order by id limit 1`),
+    markHandedOff: db.stmt(`update messages set handed_off_at = ? where id = ? and claim_token = ?`),
     // Only rows still claimed with this process's token: one whose claim lapsed and was taken over
     // by another process carries that one's token and is left alone.
-    renew: sqlite.prepare(`update messages set lease_until = ? where status = 'sending' and claim_token = ? and id in (select value from json_each(?))`),
-    sidTaken: sqlite.prepare(`select id from messages where provider_sid = ? and id != ? limit 1`),
-    nextDue: sqlite.prepare(`select min(due_at) as at from messages where status = 'queued'`),
-    nextLease: sqlite.prepare(`select min(lease_until) as at from messages where status = 'sending' and claim_token is not null`),
-    enqueue: sqlite.prepare(
+    // pg: the id list is `= any($n::bigint[])` there, not json_each.
+    renew: db.stmt(`update messages set lease_until = ? where status = 'sending' and claim_token = ? and id in (select value from json_each(?))`),
+    sidTaken: db.stmt(`select id from messages where provider_sid = ? and id != ? limit 1`),
+    nextDue: db.stmt(`select min(due_at) as at from messages where status = 'queued'`),
+    nextLease: db.stmt(`select min(lease_until) as at from messages where status = 'sending' and claim_token is not null`),
+    enqueue: db.stmt(
       `insert into messages (org_id, candidate_id, direction, channel, body, encoding, segments, status, sender, recruiter_id, template_id,
          content_sid, content_variables, campaign_id, campaign_message_id, from_address, to_address, idempotency_key, priority, due_at,
          valid_until, created_at, updated_at)
        values (?, ?, 'outbound', ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning ${MESSAGE_COLUMNS}`,
     ),
   };
-  // Per-row look-ups of the dispatcher, prepared once (the query builder would rebuild them per text).
+  // Per-row look-ups of the dispatcher, prepared once (the query builder would rebuild them per
+  // text); their rows go through drizzle's conversions (organisations have boolean columns).
   const lookup = {
-    candidate: db
-      .select()
-      .from(candidates)
-      .where(eq(candidates.id, sql.placeholder('id')))
-      .prepare(),
-    org: db
-      .select()
-      .from(organizations)
-      .where(eq(organizations.id, sql.placeholder('id')))
-      .prepare(),
+    candidate: db.stmt(`select ${sqlColumns(candidates)} from candidates where id = ?`),
+    org: db.stmt(`select ${sqlColumns(organizations)} from organizations where id = ?`),
+    recruiterName: db.stmt(`select name from recruiters where id = ?`),
   };
 
   // An organisation may send slower than the server's rate, never faster: SEND_RATE_PER_SECOND is
@@ -246,11 +252,15 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
     return own ?? provider.defaultFrom(channel) ?? '';
   }
 
-  /** Inserts one outbound text. Callers wrap it in their own transaction when it is part of more. */
-  function enqueue(input: EnqueueInput): MessageRow {
+  /**
+   * Inserts one outbound text. Callers wrap it in their own transaction when it is part of more,
+   * and then pass that transaction's handle as `via`.
+   */
+  async function enqueue(input: EnqueueInput, via: Db = db): Promise<MessageRow> {
     const now = clock.now();
     const info = countSegments(input.body);
-    return stmt.enqueue.get(
+    return (await via.get<MessageRow>(
+      stmt.enqueue,
       input.org.id,
       input.candidate.id,
       input.candidate.channel,
@@ -272,7 +282,7 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
       input.validUntil ?? null,
       now,
       now,
-    ) as MessageRow;
+    ))!;
   }
 
   function outboundText(row: MessageRow, handedOffAt: number): OutboundText {
@@ -298,8 +308,12 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
   const retryBudgetEnd = (row: MessageRow) => row.validUntil ?? row.createdAt + OUTBOX_RETRY_HORIZON_MS;
 
   /** Its validity is over: the campaign's next texting window (reschedule hook), else failed EXPIRED. */
-  function expire(row: MessageRow, now: number, lastError?: string): Outcome {
-    const next = hooks.map((h) => h.reschedule?.(row, now)).find(Boolean);
+  async function expire(row: MessageRow, now: number, lastError?: string): Promise<Outcome> {
+    let next: Reschedule | null | undefined = null;
+    for (const hook of hooks) {
+      next = await hook.reschedule?.(row, now);
+      if (next) break;
+    }
     if (next) return { kind: 'requeue', row, dueAt: next.dueAt, validUntil: next.validUntil };
     const why =
       row.validUntil == null
@@ -310,7 +324,7 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
   }
 
   /** A passing refusal: try again after the backoff, if that is still within the text's validity. */
-  function retryOrExpire(row: MessageRow, err: ProviderError): Outcome {
+  async function retryOrExpire(row: MessageRow, err: ProviderError): Promise<Outcome> {
     const now = clock.now();
     const dueAt = now + backoff(row.attempts, err.retryAfterMs);
     const end = retryBudgetEnd(row);
@@ -326,7 +340,7 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
    */
   async function lookUp(row: MessageRow, handedOffAt: number): Promise<LookupAnswer> {
     const text = outboundText(row, handedOffAt);
-    const evidence = stmt.evidence.get(text.idempotencyKey) as { dedupeKey: string } | undefined;
+    const evidence = await db.get<{ dedupeKey: string }>(stmt.evidence, text.idempotencyKey);
     if (evidence) {
       // Report keys are `<provider message id>:<status>`.
       const sid = evidence.dedupeKey.slice(0, evidence.dedupeKey.lastIndexOf(':'));
@@ -338,7 +352,7 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
       return found ? { kind: 'found', receipt: found } : { kind: 'absent' };
     } catch (err) {
       if (err instanceof ProviderError && err.kind === 'account') {
-        sending.pause(err.message);
+        await sending.pause(err.message);
         return { kind: 'unknown' };
       }
       if (err instanceof ProviderError && err.kind === 'permanent') return { kind: 'refused', error: err };
@@ -352,7 +366,7 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
    * behind what it created), `ifAbsent` (re-send); within it, asked again later. A look-up that
    * failed is asked again until RECONCILE_MAX_LOOKUP_FAILURES or the text's validity is over.
    */
-  function afterLookUp(row: MessageRow, handedOffAt: number, answer: LookupAnswer, ifAbsent: () => Outcome): Outcome {
+  async function afterLookUp(row: MessageRow, handedOffAt: number, answer: LookupAnswer, ifAbsent: () => Promise<Outcome>): Promise<Outcome> {
     const now = clock.now();
     switch (answer.kind) {
       case 'found':
@@ -392,22 +406,22 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
   }
 
   async function deliver(row: MessageRow, lookups: Lookups): Promise<Outcome> {
+    const candidate = await lookups.candidate(row.candidateId);
+    const org = await lookups.org(row.orgId);
     const now = clock.now();
-    const candidate = lookups.candidate(row.candidateId);
-    const org = lookups.org(row.orgId);
     const refused = refusal(row, candidate, org);
     if (refused) return { kind: 'failed', row, ...refused, reason: null };
     if (row.validUntil != null && now >= row.validUntil) return expire(row, now);
     // Handed over only while this process still holds the row: if its claim lapsed (a slow batch)
     // and another process took it, that one sends it, never both.
-    if (!exactLookup && stmt.markHandedOff.run(now, row.id, owner).changes !== 1) return { kind: 'leave', row };
+    if (!exactLookup && (await db.run(stmt.markHandedOff, now, row.id, owner)).changes !== 1) return { kind: 'leave', row };
     try {
       const receipt = await provider.send(outboundText(row, row.handedOffAt ?? now));
       return { kind: 'sent', row, receipt };
     } catch (err) {
       if (err instanceof ProviderError) {
         if (err.kind === 'account') {
-          sending.pause(err.message);
+          await sending.pause(err.message);
           return { kind: 'paused', row };
         }
         if (err.maybeSent) return resolveAmbiguous(row, row.handedOffAt ?? now, err);
@@ -427,8 +441,8 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
   }
 
   /** A looked-up receipt whose provider id another message already has: that match is not this text. */
-  function lookupTaken(o: Outcome): Outcome {
-    if (!isLookedUp(o) || !stmt.sidTaken.get(o.receipt.providerMessageId, o.row.id)) return o;
+  async function lookupTaken(tx: Db, o: Outcome): Promise<Outcome> {
+    if (!isLookedUp(o) || !(await tx.get(stmt.sidTaken, o.receipt.providerMessageId, o.row.id))) return o;
     log.warn("a look-up matched another message's provider id; held for review", { messageId: o.row.id, providerMessageId: o.receipt.providerMessageId });
     return { kind: 'unknown', row: o.row, message: UNKNOWN_LOOKUP_TAKEN };
   }
@@ -461,14 +475,14 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
 
   // Immediate: the look-up check reads before it writes, and must see what another process has
   // recorded up to the moment this one writes.
-  const settleTx = sqlite.transaction((outcomes: Outcome[], now: number) => {
+  const settleIn = async (tx: Db, outcomes: Outcome[], now: number): Promise<MessageRow[]> => {
     const settled: MessageRow[] = [];
     for (const given of outcomes) {
-      const o = lookupTaken(given);
+      const o = await lookupTaken(tx, given);
       const r = o.row;
       /** The row as it settles: what changes, over what it keeps (its due time, validity, hand-off and look-ups). */
       const write = (status: MessageRow['status'], changes: Partial<SettleFields>) =>
-        stmt.settle.get({
+        tx.get<MessageRow>(stmt.settle, {
           ...SETTLE_DEFAULTS,
           dueAt: r.dueAt,
           validUntil: r.validUntil,
@@ -479,11 +493,11 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
           now,
           id: r.id,
           owner,
-        }) as MessageRow | undefined;
+        });
       let result: MessageRow | undefined;
       switch (o.kind) {
         case 'sent':
-          result = write(o.receipt.status, {
+          result = await write(o.receipt.status, {
             providerSid: o.receipt.providerMessageId,
             sentFrom: o.receipt.from || null,
             sentAt: now,
@@ -494,23 +508,23 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
           });
           break;
         case 'failed':
-          result = write('failed', { errorCode: o.code, errorMessage: o.message, failureReason: o.reason });
+          result = await write('failed', { errorCode: o.code, errorMessage: o.message, failureReason: o.reason });
           break;
         case 'retry':
-          result = write('queued', { errorCode: o.code, errorMessage: o.message, dueAt: o.dueAt, handedOffAt: null, lookups: 0 });
+          result = await write('queued', { errorCode: o.code, errorMessage: o.message, dueAt: o.dueAt, handedOffAt: null, lookups: 0 });
           break;
         case 'requeue':
-          result = write('queued', { dueAt: o.dueAt, validUntil: o.validUntil, handedOffAt: null, lookups: 0 });
+          result = await write('queued', { dueAt: o.dueAt, validUntil: o.validUntil, handedOffAt: null, lookups: 0 });
           break;
         case 'recheck':
-          result = write('sending', { handedOffAt: o.handedOffAt, checkAt: o.checkAt, lookups: o.lookups });
+          result = await write('sending', { handedOffAt: o.handedOffAt, checkAt: o.checkAt, lookups: o.lookups });
           break;
         case 'paused':
           // As it was before the claim: due now, never handed over (the provider refused the request), the try not counted.
-          result = write('queued', { errorCode: r.errorCode, errorMessage: r.errorMessage, handedOffAt: null, attemptsAdded: -1 });
+          result = await write('queued', { errorCode: r.errorCode, errorMessage: r.errorMessage, handedOffAt: null, attemptsAdded: -1 });
           break;
         case 'unknown':
-          result = write('unknown', { errorCode: 'DELIVERY_UNKNOWN', errorMessage: o.message });
+          result = await write('unknown', { errorCode: 'DELIVERY_UNKNOWN', errorMessage: o.message });
           break;
         case 'leave':
           continue;
@@ -518,24 +532,24 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
       if (result) settled.push(result);
     }
     return settled;
-  });
-  const settle = (outcomes: Outcome[], now: number): MessageRow[] => settleTx.immediate(outcomes, now);
+  };
+  const settle = (outcomes: Outcome[], now: number): Promise<MessageRow[]> => db.tx((tx) => settleIn(tx, outcomes, now), { write: true });
 
   /**
    * Settles a batch in one transaction; if one outcome cannot be written (say the provider gave
    * two texts the same id), the others are settled one by one rather than held back with it. The
    * one that still fails keeps its claim, which lapses, and recovery asks the provider again.
    */
-  function settleAll(given: Outcome[], now: number): MessageRow[] {
+  async function settleAll(given: Outcome[], now: number): Promise<MessageRow[]> {
     // The provider's own receipts first: a look-up that matched one of them then sees it taken.
     const outcomes = [...given.filter((o) => !isLookedUp(o)), ...given.filter(isLookedUp)];
     try {
-      return settle(outcomes, now);
+      return await settle(outcomes, now);
     } catch {
       const settled: MessageRow[] = [];
       for (const o of outcomes) {
         try {
-          settled.push(...settle([o], now));
+          settled.push(...(await settle([o], now)));
         } catch (err) {
           log.error('a text could not be settled; recovery will look at it again', {
             messageId: o.row.id,
@@ -548,11 +562,11 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
   }
 
   async function recoverExpired(now: number, lookups: Lookups): Promise<void> {
-    const rows = stmt.expired.all(owner, now + config.dispatchLeaseMs, now, now) as MessageRow[];
+    const rows = await db.all<MessageRow>(stmt.expired, owner, now + config.dispatchLeaseMs, now, now);
     if (!rows.length) return;
     hold(rows);
     try {
-      after(settleAll(await recoveryOutcomes(rows, now), now), lookups);
+      await after(await settleAll(await recoveryOutcomes(rows, now), now), lookups);
     } finally {
       release(rows);
     }
@@ -570,7 +584,7 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
         outcomes.push({ kind: 'requeue', row, dueAt: now, validUntil: row.validUntil });
         continue;
       }
-      const outcome = afterLookUp(row, handedOffAt, await lookUp(row, handedOffAt), () =>
+      const outcome = await afterLookUp(row, handedOffAt, await lookUp(row, handedOffAt), async () =>
         clock.now() >= retryBudgetEnd(row) ? expire(row, clock.now()) : { kind: 'requeue', row, dueAt: clock.now(), validUntil: row.validUntil },
       );
       outcomes.push(outcome);
@@ -581,88 +595,127 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
 
   /** Handed-off texts the look-up had not found yet: asked again now. */
   async function recheckDue(now: number, lookups: Lookups): Promise<void> {
-    const rows = stmt.claimRechecks.all(owner, now + config.dispatchLeaseMs, now, now) as MessageRow[];
+    const rows = await db.all<MessageRow>(stmt.claimRechecks, owner, now + config.dispatchLeaseMs, now, now);
     if (!rows.length) return;
     hold(rows);
     try {
-      after(settleAll(await recoveryOutcomes(rows, now), clock.now()), lookups);
+      await after(await settleAll(await recoveryOutcomes(rows, now), clock.now()), lookups);
     } finally {
       release(rows);
     }
   }
 
+  /**
+   * A round's look-ups, each read once per round. `via`: the transaction to read in, when a look-up
+   * is needed inside one (claimPaced reads the sender's organisation for its rate).
+   */
   interface Lookups {
-    candidate(id: number): Candidate | undefined;
-    org(id: number): Organization | undefined;
-    atsId(candidateId: number): string;
-    recruiterName(id: number | null): string | null;
+    candidate(id: number): Promise<Candidate | undefined>;
+    org(id: number, via?: Db): Promise<Organization | undefined>;
+    atsId(candidateId: number): Promise<string>;
+    recruiterName(id: number | null): Promise<string | null>;
   }
 
   function newLookups(): Lookups {
-    const cands = new Map<number, Candidate | undefined>();
-    const orgs = new Map<number, Organization | undefined>();
-    const names = new Map<number, string | null>();
+    // Promises, so texts of one batch handed over side by side share one read of their candidate.
+    const cands = new Map<number, Promise<Candidate | undefined>>();
+    const orgs = new Map<number, Promise<Organization | undefined>>();
+    const names = new Map<number, Promise<string | null>>();
+    const read = async <T>(via: Db, statement: Stmt, table: typeof candidates | typeof organizations, id: number) => {
+      const raw = await via.get<Record<string, unknown>>(statement, id);
+      return raw ? fromDriverRow<T>(table, raw) : undefined;
+    };
     return {
       candidate(id) {
-        if (!cands.has(id)) cands.set(id, lookup.candidate.get({ id }));
-        return cands.get(id);
+        if (!cands.has(id)) cands.set(id, read<Candidate>(db, lookup.candidate, candidates, id));
+        return cands.get(id)!;
       },
-      org(id) {
-        if (!orgs.has(id)) orgs.set(id, lookup.org.get({ id }));
-        return orgs.get(id);
+      org(id, via = db) {
+        if (!orgs.has(id)) orgs.set(id, read<Organization>(via, lookup.org, organizations, id));
+        return orgs.get(id)!;
       },
-      atsId(candidateId) {
-        return this.candidate(candidateId)?.atsId ?? '';
+      async atsId(candidateId) {
+        return (await this.candidate(candidateId))?.atsId ?? '';
       },
       recruiterName(id) {
-        if (id == null) return null;
-        if (!names.has(id)) names.set(id, db.select({ name: recruiters.name }).from(recruiters).where(eq(recruiters.id, id)).get()?.name ?? null);
+        if (id == null) return Promise.resolve(null);
+        if (!names.has(id)) names.set(id, db.get<{ name: string }>(lookup.recruiterName, id).then((r) => r?.name ?? null));
         return names.get(id)!;
       },
     };
   }
 
-  function after(settled: MessageRow[], lookups: Lookups) {
-    if (!settled.length) return;
-    for (const hook of hooks) hook.afterSettle?.(settled);
-    for (const row of settled) {
-      if (!events.subscriberCount(row.orgId)) continue;
-      events.publish(row.orgId, { type: 'message.updated', data: messageJson(row, lookups.atsId(row.candidateId), lookups.recruiterName(row.recruiterId)) });
-    }
+  /**
+   * Settled batches' hooks and events, one batch at a time: senders' batches settle side by side,
+   * and the hooks (opt-outs, early reports, campaign numbers) read and then write, so two batches'
+   * hooks must not interleave (they never did while they were synchronous).
+   */
+  let afterTail: Promise<void> = Promise.resolve();
+  function after(settled: MessageRow[], lookups: Lookups): Promise<void> {
+    if (!settled.length) return Promise.resolve();
+    const turn = afterTail.then(async () => {
+      for (const hook of hooks) await hook.afterSettle?.(settled);
+      for (const row of settled) {
+        if (!events.subscriberCount(row.orgId)) continue;
+        const data = messageJson(row, await lookups.atsId(row.candidateId), await lookups.recruiterName(row.recruiterId));
+        events.publish(row.orgId, { type: 'message.updated', data });
+      }
+    });
+    // The next batch waits for this one, whether or not it failed (its caller hears the failure).
+    afterTail = turn.catch(() => undefined);
+    return turn;
   }
 
   // ── Pacing: each sender's next free slot, shared by every process through `sender_pacing`. ──
   const pacing = {
-    get: sqlite.prepare(`select next_at as nextAt from sender_pacing where sender = ?`),
-    set: sqlite.prepare(`insert into sender_pacing (sender, next_at) values (?, ?) on conflict (sender) do update set next_at = excluded.next_at`),
+    get: db.stmt(`select next_at as nextAt from sender_pacing where sender = ?`),
+    set: db.stmt(`insert into sender_pacing (sender, next_at) values (?, ?) on conflict (sender) do update set next_at = excluded.next_at`),
   };
 
   /**
    * Claims the sender's due texts whose slots fall within the look-ahead, and moves its next slot
    * past them, in one write transaction: two processes never hand out the same slot.
    */
-  const claimPaced = sqlite.transaction((sender: string | null, now: number, lookups: Lookups) => {
-    const rows = stmt.dueForSender.all(sender, now, OUTBOX_BATCH) as { id: number; orgId: number; segments: number }[];
-    if (!rows.length) return [];
+  async function claimPaced(sender: string | null, now: number, lookups: Lookups): Promise<PacedRow[]> {
     const key = sender ?? '';
-    const stored = pacing.get.get(key) as { nextAt: number } | undefined;
-    const rate = rateFor(lookups.org(rows[0]!.orgId));
-    const plan = planSlots({
-      nextAt: stored?.nextAt ?? null,
-      now,
-      rate,
-      headroom: PACING_HEADROOM,
-      lookaheadMs: PACING_LOOKAHEAD_MS,
-      segments: rows.map((r) => r.segments),
-    });
-    if (!plan.slots.length) return [];
-    const slotOf = new Map(plan.slots.map((slot, i) => [rows[i]!.id, slot]));
-    const claimed = stmt.claim.all(owner, now + config.dispatchLeaseMs, exactLookup ? now : null, now, JSON.stringify([...slotOf.keys()])) as MessageRow[];
-    pacing.set.run(key, plan.nextAt);
-    laneOf(key).claimedEnd = plan.nextAt;
-    const gap = segmentInterval(rate, PACING_HEADROOM);
-    return claimed.map((row) => ({ row, slot: slotOf.get(row.id)!, key, gap: gap * Math.max(1, row.segments) })).sort((a, b) => a.slot - b.slot);
-  });
+    const claim = await db.tx(
+      async (tx) => {
+        const rows = await tx.all<{ id: number; orgId: number; segments: number }>(stmt.dueForSender, sender, now, OUTBOX_BATCH);
+        if (!rows.length) return null;
+        const stored = await tx.get<{ nextAt: number }>(pacing.get, key);
+        const rate = rateFor(await lookups.org(rows[0]!.orgId, tx));
+        const plan = planSlots({
+          nextAt: stored?.nextAt ?? null,
+          now,
+          rate,
+          headroom: PACING_HEADROOM,
+          lookaheadMs: PACING_LOOKAHEAD_MS,
+          segments: rows.map((r) => r.segments),
+        });
+        if (!plan.slots.length) return null;
+        const slotOf = new Map(plan.slots.map((slot, i) => [rows[i]!.id, slot]));
+        const claimed = await tx.all<MessageRow>(stmt.claim, owner, now + config.dispatchLeaseMs, exactLookup ? now : null, now, JSON.stringify([...slotOf.keys()]));
+        await tx.run(pacing.set, key, plan.nextAt);
+        return { claimed, slotOf, nextAt: plan.nextAt, gap: segmentInterval(rate, PACING_HEADROOM) };
+      },
+      { write: true },
+    );
+    if (!claim) return [];
+    // The lane learns where this claim left the sender's schedule only once it is committed.
+    laneOf(key).claimedEnd = claim.nextAt;
+    return claim.claimed
+      .map((row) => ({ row, slot: claim.slotOf.get(row.id)!, key, gap: claim.gap * Math.max(1, row.segments) }))
+      .sort((a, b) => a.slot - b.slot);
+  }
+  interface PacedRow {
+    row: MessageRow;
+    /** When it may be handed over. */
+    slot: number;
+    /** Its sender's pacing key. */
+    key: string;
+    /** How long its segments hold the sender after it. */
+    gap: number;
+  }
 
   /**
    * Each sender's hand-offs in this process, one after the other: a text goes at its slot, and
@@ -688,36 +741,45 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
       // on time, so this text takes the sender's next free slot rather than leave late beside them.
       for (let tries = 0; tries < PACING_RESLOT_TRIES && clock.now() > due + PACING_LATE_SLACK_MS; tries++) {
         const now = clock.now();
-        const shiftedEnd = lane.claimedEnd == null ? null : shiftSchedule.immediate(key, lane.claimedEnd, now - due);
+        const shiftedEnd = lane.claimedEnd == null ? null : await shiftSchedule(key, lane.claimedEnd, now - due);
         if (shiftedEnd != null) {
           lane.claimedEnd = shiftedEnd;
           due = now;
           break;
         }
         lane.claimedEnd = null;
-        due = reslot.immediate(key, now, gap);
+        due = await reslot(key, now, gap);
         await until(due);
       }
       lane.nextFree = Math.max(due, clock.now() - PACING_LATE_SLACK_MS) + gap;
     });
-    lane.tail = turn;
+    // A failed turn (the database refused a re-slot) fails its own text, not every later one of the lane.
+    lane.tail = turn.catch(() => undefined);
     return turn;
   }
 
   /** The sender's next free slot from now on, taken for one text of `gap` ms. */
-  const reslot = sqlite.transaction((key: string, now: number, gap: number): number => {
-    const slot = Math.ceil(Math.max((pacing.get.get(key) as { nextAt: number } | undefined)?.nextAt ?? now, now));
-    pacing.set.run(key, slot + gap);
-    return slot;
-  });
+  const reslot = (key: string, now: number, gap: number): Promise<number> =>
+    db.tx(
+      async (tx) => {
+        const slot = Math.ceil(Math.max((await tx.get<{ nextAt: number }>(pacing.get, key))?.nextAt ?? now, now));
+        await tx.run(pacing.set, key, slot + gap);
+        return slot;
+      },
+      { write: true },
+    );
   /** Moves the sender's next free slot back by `delay` if it is still where this process left it; the new one, else null. */
-  const shiftSchedule = sqlite.transaction((key: string, expected: number, delay: number): number | null => {
-    const stored = (pacing.get.get(key) as { nextAt: number } | undefined)?.nextAt;
-    if (stored !== expected) return null;
-    const shifted = Math.ceil(expected + delay);
-    pacing.set.run(key, shifted);
-    return shifted;
-  });
+  const shiftSchedule = (key: string, expected: number, delay: number): Promise<number | null> =>
+    db.tx(
+      async (tx) => {
+        const stored = (await tx.get<{ nextAt: number }>(pacing.get, key))?.nextAt;
+        if (stored !== expected) return null;
+        const shifted = Math.ceil(expected + delay);
+        await tx.run(pacing.set, key, shifted);
+        return shifted;
+      },
+      { write: true },
+    );
   /** How often a text held up past its slot takes a new one before it goes anyway. */
   const PACING_RESLOT_TRIES = 3;
 
@@ -732,18 +794,21 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
     const now = clock.now();
     const lookups = newLookups();
     await recoverExpired(now, lookups);
-    for (const hook of hooks) hook.beforeRound?.(now);
+    for (const hook of hooks) await hook.beforeRound?.(now);
     // The provider refused the account: nothing is claimed (or looked up) until a probe succeeds.
-    if (sending.isPaused() && !(await sending.probeIfDue())) return 0;
+    if ((await sending.isPaused()) && !(await sending.probeIfDue())) return 0;
     await recheckDue(now, lookups);
     for (const hook of hooks) await hook.reconcile?.(now);
 
     // The time now, not the round's start: promoting deliveries above may have taken a while.
     const claimAt = clock.now();
-    // Priority order within a sender (one-to-one texts first) comes from dueForSender.
-    const batches = (stmt.dueSenders.all(claimAt) as { sender: string | null }[])
-      .map(({ sender }) => claimPaced.immediate(sender, claimAt, lookups))
-      .filter((batch) => batch.length);
+    // Priority order within a sender (one-to-one texts first) comes from dueForSender. One
+    // transaction per sender: its claim and its slots.
+    const batches: PacedRow[][] = [];
+    for (const { sender } of await db.all<{ sender: string | null }>(stmt.dueSenders, claimAt)) {
+      const batch = await claimPaced(sender, claimAt, lookups);
+      if (batch.length) batches.push(batch);
+    }
     // Senders go side by side: one sender's wait for its slots never delays another's.
     await Promise.all(
       batches.map(async (batch) => {
@@ -754,7 +819,7 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
             await handOffAt(key, slot, gap);
             return deliver(row, lookups);
           });
-          after(settleAll(outcomes, clock.now()), lookups);
+          await after(await settleAll(outcomes, clock.now()), lookups);
         } finally {
           release(claimed);
         }
@@ -763,33 +828,33 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
     return batches.reduce((n, batch) => n + batch.length, 0);
   }
 
-  function nextWake(now: number): number {
+  async function nextWake(now: number): Promise<number> {
     let at = now + config.dispatchIdlePollMs;
-    const due = (stmt.nextDue.get() as { at: number | null }).at;
+    const due = (await db.get<{ at: number | null }>(stmt.nextDue))!.at;
     if (due != null) {
       // Due rows whose sender's next slot is beyond the look-ahead wait for it; others go at once.
-      at = Math.min(at, due > now ? due : nextSlotClaimAt(now));
+      at = Math.min(at, due > now ? due : await nextSlotClaimAt(now));
     }
     // A claim is recoverable once its lease is strictly past (lease_until < now): a millisecond after it.
-    const lease = (stmt.nextLease.get() as { at: number | null }).at;
+    const lease = (await db.get<{ at: number | null }>(stmt.nextLease))!.at;
     if (lease != null) at = Math.min(at, Math.max(now, lease + 1));
     // While paused, only the next probe (and lapsed claims) wake the dispatcher: due texts wait.
-    const probeAt = sending.nextProbeAt();
+    const probeAt = await sending.nextProbeAt();
     if (probeAt != null) return Math.max(now, lease != null ? Math.min(probeAt, lease + 1) : probeAt);
-    const recheck = (stmt.nextRecheck.get() as { at: number | null }).at;
+    const recheck = (await db.get<{ at: number | null }>(stmt.nextRecheck))!.at;
     if (recheck != null) at = Math.min(at, Math.max(now, recheck));
     for (const hook of hooks) {
-      const t = hook.nextWakeAt?.(now);
+      const t = await hook.nextWakeAt?.(now);
       if (t != null) at = Math.min(at, Math.max(now, t));
     }
     return at;
   }
 
   /** When the first sender with due texts may claim again: its next slot minus the look-ahead. */
-  function nextSlotClaimAt(now: number): number {
+  async function nextSlotClaimAt(now: number): Promise<number> {
     let at = now + config.dispatchIdlePollMs;
-    for (const { sender } of stmt.dueSenders.all(now) as { sender: string | null }[]) {
-      const nextAt = (pacing.get.get(sender ?? '') as { nextAt: number } | undefined)?.nextAt ?? now;
+    for (const { sender } of await db.all<{ sender: string | null }>(stmt.dueSenders, now)) {
+      const nextAt = (await db.get<{ nextAt: number }>(pacing.get, sender ?? ''))?.nextAt ?? now;
       at = Math.min(at, Math.ceil(nextAt - PACING_LOOKAHEAD_MS));
     }
     return Math.max(now, at);
@@ -836,21 +901,36 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
     let resolve!: () => void;
     idle = new Promise((r) => (resolve = r));
     try {
-      do {
-        again = false;
+      for (;;) {
+        do {
+          again = false;
+          try {
+            const handled = await round();
+            if (handled > 0) again = true;
+          } catch (err) {
+            log.error('dispatcher round failed', { error: err instanceof Error ? err.stack : String(err) });
+          }
+          if (again && !stopped) await yieldToEventLoop();
+        } while (again && !stopped);
+        if (stopped) break;
+        // The next wake is read while still `running`, so stop() waits for these reads too. A kick
+        // that came in meanwhile found the loop running and only set `again`: it gets its round now,
+        // rather than wait for a wake computed before its text was queued.
+        let at: number;
         try {
-          const handled = await round();
-          if (handled > 0) again = true;
+          at = await nextWake(clock.now());
         } catch (err) {
-          log.error('dispatcher round failed', { error: err instanceof Error ? err.stack : String(err) });
+          log.error('dispatcher could not work out its next wake; polling', { error: err instanceof Error ? err.stack : String(err) });
+          at = clock.now() + config.dispatchIdlePollMs;
         }
-        if (again && !stopped) await yieldToEventLoop();
-      } while (again && !stopped);
+        if (again && !stopped) continue;
+        schedule(at);
+        break;
+      }
     } finally {
       running = false;
       resolve();
     }
-    if (!stopped) schedule(nextWake(clock.now()));
   }
 
   return {
