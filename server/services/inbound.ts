@@ -4,12 +4,13 @@
  * this one pipeline. Every payload is logged raw; one seen before (the same provider message id,
  * and for a report the same status) is stored once and acted on once.
  */
-import { eq, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { classifyKeyword } from '../../shared/keywords.js';
 import { toE164 } from '../../shared/phone.js';
 import { countSegments } from '../../shared/segments.js';
 import type { Channel } from '../../shared/api.js';
-import { candidates, conversations, messages, organizations, recruiters } from '../db/schema.js';
+import type { conversations } from '../db/schema.js';
+import { first, type Db, type Stmt } from '../db/types.js';
 import type { Deps } from '../deps.js';
 import type { InboundTextEvent, ProviderEvent, StatusReportEvent } from '../providers/types.js';
 import type { CandidateSync, Writer } from './candidate-sync.js';
@@ -54,65 +55,55 @@ export function createInboundService(
   services: { candidates: CandidateService; outbox: Outbox; sync: CandidateSync; optOuts: PhoneOptOuts; media: MediaService },
 ) {
   const { db, clock, events, log, provider } = deps;
+  const { candidates, conversations, messages, organizations } = db.t;
   const hooks: InboundHooks[] = [];
-  const sqlite = db.$client;
 
   // Delivery reports come one per text and status (two or three per text): their statements are
   // prepared once, not rebuilt by the query builder for every report.
   const stmt = {
-    logInbound: sqlite.prepare(
+    logInbound: db.stmt(
       `insert into webhook_events (provider, kind, dedupe_key, payload, org_id, phone, received_at) values (?, 'inbound', ?, ?, ?, ?, ?)
        on conflict do nothing returning id`,
     ),
     // A status report is logged under the organisation of the text it names (null when we have
     // no record of that text yet), in the same statement, with the provider's reading of it.
-    logStatus: sqlite.prepare(
+    logStatus: db.stmt(
       `insert into webhook_events (provider, kind, dedupe_key, payload, report, phone, org_id, received_at, message_key)
        values (?, 'status', ?, ?, ?, ?, (select org_id from messages where provider_sid = ?), ?, ?)
        on conflict do nothing returning org_id as orgId`,
     ),
     // Reports logged before their send was recorded (org_id still null), from whichever provider:
     // the conditions are those of their partial index, so it answers without reading any other report.
-    earlyReports: sqlite.prepare(
+    earlyReports: db.stmt(
       `select report from webhook_events where kind = 'status' and org_id is null and dedupe_key >= ? and dedupe_key < ? order by id`,
     ),
-    claimEarlyReports: sqlite.prepare(`update webhook_events set org_id = ? where kind = 'status' and org_id is null and dedupe_key >= ? and dedupe_key < ?`),
+    claimEarlyReports: db.stmt(`update webhook_events set org_id = ? where kind = 'status' and org_id is null and dedupe_key >= ? and dedupe_key < ?`),
+    recruiterName: db.stmt(`select name from recruiters where id = ?`),
   };
 
   // The inbound path, prepared once: a reply costs a handful of statements, not a query build each.
+  // Organisations' rows go through drizzle's conversions (fromDriverRow: they have boolean columns).
+  const orgColumns = sqlColumns(organizations);
   const inbound = {
-    orgByNumber: db
-      .select()
-      .from(organizations)
-      .where(sql`${organizations.smsFrom} = ${sql.placeholder('address')} or ${organizations.whatsappFrom} = ${sql.placeholder('address')}`)
-      .limit(1)
-      .prepare(),
-    orgByService: db
-      .select()
-      .from(organizations)
-      .where(eq(organizations.messagingServiceSid, sql.placeholder('service')))
-      .prepare(),
-    orgById: db
-      .select()
-      .from(organizations)
-      .where(eq(organizations.id, sql.placeholder('id')))
-      .prepare(),
-    lastOutboundOrg: sqlite.prepare(`select org_id as orgId from messages where to_address = ? and direction = 'outbound' order by id desc limit 1`),
-    anyCandidateOrg: sqlite.prepare(`select org_id as orgId from candidates where phone = ? limit 1`),
+    orgByNumber: db.stmt(`select ${orgColumns} from organizations where sms_from = @address or whatsapp_from = @address limit 1`),
+    orgByService: db.stmt(`select ${orgColumns} from organizations where messaging_service_sid = ? limit 1`),
+    orgById: db.stmt(`select ${orgColumns} from organizations where id = ?`),
+    lastOutboundOrg: db.stmt(`select org_id as orgId from messages where to_address = ? and direction = 'outbound' order by id desc limit 1`),
+    anyCandidateOrg: db.stmt(`select org_id as orgId from candidates where phone = ? limit 1`),
     // The candidate with this phone, stamped with the time of their text in the same step
     // (candidates has no JSON or boolean column, so its raw rows need no mapping).
-    candidateTexted: sqlite.prepare(
+    candidateTexted: db.stmt(
       `update candidates set last_inbound_at = ?, updated_at = ?
        where id = (select id from candidates where org_id = ? and phone = ? order by updated_at desc limit 1)
        returning ${sqlColumns(candidates)}`,
     ),
     // The conversation exists from the first text on, and counts the unread reply in the same step.
-    countUnread: sqlite.prepare(
+    countUnread: db.stmt(
       `insert into conversations (org_id, candidate_id, created_at, unread_count, last_message_at) values (?, ?, ?, 1, ?)
        on conflict (candidate_id) do update set unread_count = unread_count + 1, last_message_at = excluded.last_message_at
        returning ${sqlColumns(conversations)}`,
     ),
-    insertMessage: sqlite.prepare(
+    insertMessage: db.stmt(
       `insert into messages (org_id, candidate_id, direction, channel, body, encoding, segments, status, sender, from_address,
          to_address, provider_sid, priority, attempts, created_at, updated_at)
        values (?, ?, 'inbound', ?, ?, ?, ?, 'received', 'candidate', ?, ?, ?, 0, 0, ?, ?)
@@ -120,35 +111,42 @@ export function createInboundService(
     ),
   };
 
-  function logInbound(source: string, event: InboundTextEvent, phone: string | null, orgId: number | null) {
-    return !!stmt.logInbound.get(source, event.providerMessageId, JSON.stringify(event.raw), orgId, phone, clock.now());
+  async function logInbound(tx: Db, source: string, event: InboundTextEvent, phone: string | null, orgId: number | null) {
+    return !!(await tx.get(stmt.logInbound, source, event.providerMessageId, JSON.stringify(event.raw), orgId, phone, clock.now()));
+  }
+
+  /** One organisation by one of the statements above. */
+  async function orgBy(tx: Db, statement: Stmt, ...params: [unknown] | [Record<string, unknown>]): Promise<Organization | undefined> {
+    const raw = await tx.get<Record<string, unknown>>(statement, ...params);
+    return raw ? fromDriverRow<Organization>(organizations, raw) : undefined;
   }
 
   /**
    * The organisation a text to `ourAddress` belongs to: by its own number, else by its sender pool
    * (a Messaging Service's numbers need not be on the organisation), else by who last texted that phone.
    */
-  function resolveOrg(ourAddress: string, phone: string, serviceId: string | undefined): Organization | undefined {
-    const cached = orgsByAddress?.get(ourAddress);
+  async function resolveOrg(batch: Batch, ourAddress: string, phone: string, serviceId: string | undefined): Promise<Organization | undefined> {
+    const { tx, orgsByAddress } = batch;
+    const cached = orgsByAddress.get(ourAddress);
     if (cached) return cached;
-    const byNumber = inbound.orgByNumber.get({ address: ourAddress });
-    if (byNumber) orgsByAddress?.set(ourAddress, byNumber);
+    const byNumber = await orgBy(tx, inbound.orgByNumber, { address: ourAddress });
+    if (byNumber) orgsByAddress.set(ourAddress, byNumber);
     if (byNumber) return byNumber;
-    const byService = serviceId ? inbound.orgByService.get({ service: serviceId }) : undefined;
+    const byService = serviceId ? await orgBy(tx, inbound.orgByService, serviceId) : undefined;
     if (byService) return byService;
-    const other = (inbound.lastOutboundOrg.get(phone) ?? inbound.anyCandidateOrg.get(phone)) as { orgId: number } | undefined;
-    return other ? inbound.orgById.get({ id: other.orgId }) : undefined;
+    const other = (await tx.get<{ orgId: number }>(inbound.lastOutboundOrg, phone)) ?? (await tx.get<{ orgId: number }>(inbound.anyCandidateOrg, phone));
+    return other ? orgBy(tx, inbound.orgById, other.orgId) : undefined;
   }
 
   /** The candidate who texted, their last-inbound time set to `now`. */
-  function findOrCreateCandidate(org: Organization, phone: string, channel: Channel, now: number): Candidate {
-    const existing = inbound.candidateTexted.get(now, now, org.id, phone) as Candidate | undefined;
+  async function findOrCreateCandidate(tx: Db, org: Organization, phone: string, channel: Channel, now: number): Promise<Candidate> {
+    const existing = await tx.get<Candidate>(inbound.candidateTexted, now, now, org.id, phone);
     if (existing) return existing;
     // Someone the ATS doesn't know texted us: keep the text under a placeholder so nothing is lost
     // (an upsert of a candidate with this phone later takes the thread over). A number that opted
     // out, or was erased, stays opted out.
-    const optOut = services.optOuts.state(org, phone);
-    return db
+    const optOut = await services.optOuts.state(org, phone, tx);
+    const [created] = await tx.orm
       .insert(candidates)
       .values({
         orgId: org.id,
@@ -163,8 +161,8 @@ export function createInboundService(
         createdAt: now,
         updatedAt: now,
       })
-      .returning()
-      .get();
+      .returning();
+    return created!;
   }
 
   /**
@@ -207,7 +205,8 @@ export function createInboundService(
     return new Promise<Recorded>((done, fail) => {
       // The batch closes one turn of the event loop later than the first arrival, so that texts
       // whose requests were read in the next I/O poll share its commit.
-      if (!queue.length) setImmediate(() => setImmediate(flush));
+      // flush() settles every item's promise itself (recordBatch turns each failure into a result).
+      if (!queue.length) setImmediate(() => setImmediate(() => void flush()));
       queue.push({ source, event, done, fail });
     }).then(async ({ duplicate, after }) => {
       await after?.();
@@ -216,36 +215,58 @@ export function createInboundService(
   }
 
   type Result = { ok: true; value: Recorded } | { ok: false; err: unknown };
-  // The whole batch in one transaction, without a savepoint per text (two more statements each):
-  // a text whose recording throws rolls the batch back, and the batch is then recorded one text
-  // per transaction, so that one bad payload fails alone.
-  const recordAll = sqlite.transaction((batch: Received[]) => batch.map((item) => record(item.source, item.event)));
-  const recordOne = sqlite.transaction((item: Received) => record(item.source, item.event));
 
-  function recordBatch(batch: Received[]): Result[] {
+  /**
+   * One transaction's recording: its handle, and organisations by our number for its length
+   * (read inside the transaction, so never stale; each batch has its own).
+   */
+  interface Batch {
+    tx: Db;
+    orgsByAddress: Map<string, Organization>;
+  }
+
+  /**
+   * Items recorded in one write transaction (the body reads, then writes on what it read). The whole
+   * batch goes in one, without a savepoint per text (two more statements each): a text whose
+   * recording throws rolls the batch back, and the batch is then recorded one text per
+   * transaction, so that one bad payload fails alone.
+   */
+  const recordIn = (items: Received[]): Promise<Recorded[]> =>
+    db.tx(
+      async (tx) => {
+        const batch: Batch = { tx, orgsByAddress: new Map() };
+        const recorded: Recorded[] = [];
+        for (const item of items) recorded.push(await record(batch, item.source, item.event));
+        return recorded;
+      },
+      { write: true },
+    );
+
+  async function recordBatch(batch: Received[]): Promise<Result[]> {
     try {
-      return recordAll(batch).map((value) => ({ ok: true, value }));
+      return (await recordIn(batch)).map((value) => ({ ok: true, value }));
     } catch (err) {
       if (batch.length === 1) return [{ ok: false, err }];
     }
-    return batch.map((item): Result => {
+    const results: Result[] = [];
+    for (const item of batch) {
       try {
-        return { ok: true, value: recordOne(item) };
+        results.push({ ok: true, value: (await recordIn([item]))[0]! });
       } catch (err) {
-        return { ok: false, err };
+        results.push({ ok: false, err });
       }
-    });
+    }
+    return results;
   }
 
-  /** Organisations by our number, for the length of one batch (a batch is one transaction, so never stale). */
-  let orgsByAddress: Map<string, Organization> | null = null;
-
-  function flush() {
+  /**
+   * Records the queued texts and answers each. The queue is taken before the first await, so texts
+   * arriving meanwhile start the next batch (its transaction waits for this one's).
+   */
+  async function flush() {
     const batch = queue;
     queue = [];
-    orgsByAddress = new Map();
-    const results = recordBatch(batch);
-    orgsByAddress = null;
+    const results = await recordBatch(batch);
     batch.forEach((item, i) => {
       const r = results[i]!;
       if (r.ok) item.done(r.value);
@@ -254,13 +275,14 @@ export function createInboundService(
   }
 
   /** Records one inbound text (inside the batch's transaction); returns what to do once it is committed. */
-  function record(source: string, event: InboundTextEvent): Recorded {
+  async function record(batch: Batch, source: string, event: InboundTextEvent): Promise<Recorded> {
+    const { tx } = batch;
     const sid = event.providerMessageId;
     const channel: Channel = event.channel;
     const phone = normalizePhone(event.from);
     const ourAddress = event.to;
-    const org = phone ? resolveOrg(ourAddress, phone, event.serviceId) : undefined;
-    if (!logInbound(source, event, phone ?? event.from, org?.id ?? null)) return { duplicate: true };
+    const org = phone ? await resolveOrg(batch, ourAddress, phone, event.serviceId) : undefined;
+    if (!(await logInbound(tx, source, event, phone ?? event.from, org?.id ?? null))) return { duplicate: true };
     if (!phone || !org) {
       log.warn('inbound text for no known organisation', { sid, from: event.from, to: event.to });
       return { duplicate: false };
@@ -272,13 +294,25 @@ export function createInboundService(
     const keyword = event.keyword ?? classifyKeyword(body);
     const outgoing: MessageRow[] = [];
 
-    let candidate = findOrCreateCandidate(org, phone, channel, now);
-    let conversation = fromDriverRow<ConversationRow>(conversations, inbound.countUnread.get(org.id, candidate.id, now, now) as Record<string, unknown>);
+    let candidate = await findOrCreateCandidate(tx, org, phone, channel, now);
+    let conversation = fromDriverRow<ConversationRow>(conversations, (await tx.get<Record<string, unknown>>(inbound.countUnread, org.id, candidate.id, now, now))!);
     const info = countSegments(body);
-    const message = inbound.insertMessage.get(org.id, candidate.id, channel, body, info.encoding, info.segments, phone, ourAddress || null, sid, now, now) as
-      MessageRow | undefined;
+    const message = await tx.get<MessageRow>(
+      inbound.insertMessage,
+      org.id,
+      candidate.id,
+      channel,
+      body,
+      info.encoding,
+      info.segments,
+      phone,
+      ourAddress || null,
+      sid,
+      now,
+      now,
+    );
     // Pictures and files with the text: recorded (pending) with it, fetched once it is committed.
-    const media = message && event.media.length ? services.media.record(org.id, message.id, event.media, now) : [];
+    const media = message && event.media.length ? await services.media.record(tx, org.id, message.id, event.media, now) : [];
 
     let reply: 'opt-out' | 'opt-in' | 'help' | null = null;
     // The candidate's own word, recorded as consent history; opting out or in covers the phone
@@ -293,32 +327,34 @@ export function createInboundService(
     let stateChanged = false;
     if (keyword === 'opt-out') {
       if (candidate.optedOutAt == null) {
-        services.sync.recordConsent(org, candidate, { status: 'revoked', ...word }, CANDIDATE);
+        await services.sync.recordConsent(org, candidate, { status: 'revoked', ...word }, CANDIDATE, tx);
         stateChanged = true;
         reply = 'opt-out';
       }
     } else if (keyword === 'opt-in' && (candidate.optedOutAt != null || normalizedIsStart(body) || event.keyword === 'opt-in')) {
-      services.optOuts.optInByCandidate(org, phone);
-      services.sync.recordConsent(org, candidate, { status: 'granted', ...word }, CANDIDATE);
+      await services.optOuts.optInByCandidate(org, phone, tx);
+      await services.sync.recordConsent(org, candidate, { status: 'granted', ...word }, CANDIDATE, tx);
       stateChanged = true;
       reply = 'opt-in';
     } else if (keyword === 'help') {
       reply = 'help';
     }
     if (stateChanged) {
-      candidate = db.select().from(candidates).where(eq(candidates.id, candidate.id)).get()!;
+      candidate = (await first(tx.orm.select().from(candidates).where(eq(candidates.id, candidate.id))))!;
       // An opt-out ends any automated conversation at once.
       if (reply === 'opt-out') {
-        conversation = db
+        const [ended] = await tx.orm
           .update(conversations)
           .set({ assistantActive: false, assistantWakeAt: null })
           .where(eq(conversations.id, conversation.id))
-          .returning()
-          .get()!;
+          .returning();
+        conversation = ended!;
       }
     }
     if (reply && answersKeywords(event)) {
-      outgoing.push(services.outbox.enqueue({ org, candidate, body: confirmationText(org, reply), sender: 'system', idempotencyKey: `system:${sid}` }));
+      outgoing.push(
+        await services.outbox.enqueue({ org, candidate, body: confirmationText(org, reply), sender: 'system', idempotencyKey: `system:${sid}` }, tx),
+      );
     }
     const handledAsKeyword = keyword === 'opt-out' || keyword === 'help' || reply === 'opt-in';
     const committed = candidate;
@@ -327,7 +363,7 @@ export function createInboundService(
     return {
       duplicate: false,
       after: async () => {
-        if (media.length) services.media.fetchPending();
+        if (media.length) await services.media.fetchPending();
         if (events.subscriberCount(org.id)) {
           if (message) events.publish(org.id, { type: 'message.created', data: messageJson(message, committed.atsId, undefined, media) });
           for (const row of outgoing) events.publish(org.id, { type: 'message.created', data: messageJson(row, committed.atsId) });
@@ -356,7 +392,8 @@ export function createInboundService(
       rawMessage: event.rawMessage,
       from: event.from ?? null,
     };
-    const logged = stmt.logStatus.get(
+    const logged = await db.get<{ orgId: number | null }>(
+      stmt.logStatus,
       source,
       `${sid}:${event.rawStatus}`,
       JSON.stringify(event.raw),
@@ -366,16 +403,16 @@ export function createInboundService(
       clock.now(),
       // Our key for the text, echoed by the provider: the outbox's exact evidence that it was created.
       event.messageKey ?? null,
-    ) as { orgId: number | null } | undefined;
+    );
     if (!logged) return { duplicate: true, updated: false };
     // A report can beat our own record of the send: it stays logged and is applied once the
     // send is recorded (see applyEarlyReports).
     if (logged.orgId == null) return { duplicate: false, updated: false };
-    return { duplicate: false, updated: moveStatus({ sid }, report) };
+    return { duplicate: false, updated: await moveStatus({ sid }, report) };
   }
 
   /** Moves a text's status forward (never back) from one report; true if it changed. */
-  function applyStatus(row: MessageRow, report: DeliveryReport): boolean {
+  async function applyStatus(row: MessageRow, report: DeliveryReport): Promise<boolean> {
     if (row.direction !== 'outbound') return false;
     return moveStatus({ id: row.id }, report);
   }
@@ -383,17 +420,17 @@ export function createInboundService(
   // Compare-and-set: the status moves only forward from what it is at this instant (never back
   // when two reports race), by our id or by the provider's sid. One prepared statement per target
   // status (there are a handful), so the statuses it may move from are part of its SQL.
-  const moves = new Map<string, ReturnType<typeof sqlite.prepare> | null>();
+  const moves = new Map<string, Stmt | null>();
   function moveStatement(key: 'id' | 'provider_sid', status: string) {
     const name = `${key} ${status}`;
     if (!moves.has(name)) {
       const from = statusesBefore(status);
-      moves.set(name, from.length ? sqlite.prepare(moveStatusSql(key, from)) : null);
+      moves.set(name, from.length ? db.stmt(moveStatusSql(key, from)) : null);
     }
     return moves.get(name)!;
   }
 
-  function moveStatus(text: { id: number } | { sid: string }, report: DeliveryReport): boolean {
+  async function moveStatus(text: { id: number } | { sid: string }, report: DeliveryReport): Promise<boolean> {
     const move = 'id' in text ? moveStatement('id', report.status) : moveStatement('provider_sid', report.status);
     if (!move) return false;
     const now = clock.now();
@@ -406,36 +443,36 @@ export function createInboundService(
       // The number a sender pool picked, when the report names it.
       from: report.from || null,
     };
-    const updated = move.get({ ...params, key: 'id' in text ? text.id : text.sid }) as MessageRow | undefined;
+    const updated = await db.get<MessageRow>(move, { ...params, key: 'id' in text ? text.id : text.sid });
     if (!updated) return false;
     // Only a client listening on /api/events needs the candidate and the message's JSON.
-    const candidate = events.subscriberCount(updated.orgId) ? services.candidates.getById(updated.orgId, updated.candidateId) : undefined;
+    const candidate = events.subscriberCount(updated.orgId) ? await services.candidates.getById(updated.orgId, updated.candidateId) : undefined;
     if (candidate) {
-      const recruiterName =
-        updated.recruiterId != null ? db.select({ name: recruiters.name }).from(recruiters).where(eq(recruiters.id, updated.recruiterId)).get()?.name : null;
+      const recruiterName = updated.recruiterId != null ? (await db.get<{ name: string }>(stmt.recruiterName, updated.recruiterId))?.name : null;
       events.publish(updated.orgId, { type: 'message.updated', data: messageJson(updated, candidate.atsId, recruiterName) });
     }
-    for (const hook of statusHooks) hook(updated);
+    for (const hook of statusHooks) await hook(updated);
     return true;
   }
 
   /** Reports that arrived before we had recorded the send they are about, applied now, in order. */
-  function applyEarlyReports(rows: MessageRow[]) {
+  async function applyEarlyReports(rows: MessageRow[]): Promise<void> {
     for (const row of rows) {
       if (!row.providerSid) continue;
       // Keys are `<provider message id>:<status>`: every report of this text sorts between these two.
-      const reports = stmt.earlyReports.all(`${row.providerSid}:`, `${row.providerSid};`) as { report: string | null }[];
+      const reports = await db.all<{ report: string | null }>(stmt.earlyReports, `${row.providerSid}:`, `${row.providerSid};`);
       let current = row;
       for (const { report } of reports) {
-        if (report && applyStatus(current, JSON.parse(report) as DeliveryReport)) {
-          current = db.select().from(messages).where(eq(messages.id, row.id)).get()!;
+        if (report && (await applyStatus(current, JSON.parse(report) as DeliveryReport))) {
+          current = (await first(db.orm.select().from(messages).where(eq(messages.id, row.id))))!;
         }
       }
-      if (reports.length) stmt.claimEarlyReports.run(row.orgId, `${row.providerSid}:`, `${row.providerSid};`);
+      if (reports.length) await db.run(stmt.claimEarlyReports, row.orgId, `${row.providerSid}:`, `${row.providerSid};`);
     }
   }
 
-  const statusHooks: ((row: MessageRow) => void)[] = [];
+  /** Run in order after each status move; each may be async and is awaited before the next. */
+  const statusHooks: ((row: MessageRow) => void | Promise<void>)[] = [];
 
   return {
     /** One event from a provider (its webhook route, or its in-process sink). */
@@ -445,13 +482,13 @@ export function createInboundService(
     /** Outbox hook (afterSettle): reports that beat the record of their send, applied now it exists. */
     applyEarlyReports,
     /** A status learnt otherwise than by report (reconciliation fetched it by provider id), applied by the same compare-and-set. */
-    applyReport(providerMessageId: string, report: DeliveryReport): boolean {
+    applyReport(providerMessageId: string, report: DeliveryReport): Promise<boolean> {
       return moveStatus({ sid: providerMessageId }, report);
     },
     addHooks(h: InboundHooks) {
       hooks.push(h);
     },
-    onStatusChange(fn: (row: MessageRow) => void) {
+    onStatusChange(fn: (row: MessageRow) => void | Promise<void>) {
       statusHooks.push(fn);
     },
   };

@@ -7,6 +7,7 @@
  * Clients read the bytes from our own API (routes/media.ts), never from the provider.
  */
 import type { MessageMedia } from '../../shared/api.js';
+import type { Db } from '../db/types.js';
 import type { Deps } from '../deps.js';
 import { ProviderError } from '../providers/types.js';
 import { MEDIA_FETCH_ATTEMPTS, MEDIA_RETRY_FIRST_MS } from '../tuning.js';
@@ -26,23 +27,22 @@ export const INLINE_IMAGE_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif
 
 export function createMediaService(deps: Deps) {
   const { db, clock, provider, events, log } = deps;
-  const sqlite = db.$client;
   const stmt = {
-    insert: sqlite.prepare(
+    insert: db.stmt(
       `insert into message_media (org_id, message_id, idx, content_type, provider_url, status, created_at) values (?, ?, ?, ?, ?, 'pending', ?)
        returning id, content_type as contentType, status`,
     ),
-    ofMessage: sqlite.prepare(`select id, content_type as contentType, status from message_media where message_id = ? order by idx`),
-    pending: sqlite.prepare(
+    ofMessage: db.stmt(`select id, content_type as contentType, status from message_media where message_id = ? order by idx`),
+    pending: db.stmt(
       `select id, org_id as orgId, message_id as messageId, provider_url as url, attempts from message_media where status = 'pending' order by id limit 100`,
     ),
-    stored: sqlite.prepare(
+    stored: db.stmt(
       `update message_media set status = 'stored', bytes = ?, size = ?, provider_url = null, attempts = attempts + 1 where id = ? and status = 'pending'`,
     ),
-    failed: sqlite.prepare(`update message_media set status = 'failed', provider_url = null, attempts = attempts + 1 where id = ? and status = 'pending'`),
-    tried: sqlite.prepare(`update message_media set attempts = attempts + 1 where id = ? and status = 'pending'`),
-    message: sqlite.prepare(`select ${MESSAGE_COLUMNS}, (select ats_id from candidates c where c.id = m.candidate_id) as atsId from messages m where m.id = ?`),
-    file: sqlite.prepare(`select content_type as contentType, bytes, status from message_media where id = ? and org_id = ?`),
+    failed: db.stmt(`update message_media set status = 'failed', provider_url = null, attempts = attempts + 1 where id = ? and status = 'pending'`),
+    tried: db.stmt(`update message_media set attempts = attempts + 1 where id = ? and status = 'pending'`),
+    message: db.stmt(`select ${MESSAGE_COLUMNS}, (select ats_id from candidates c where c.id = m.candidate_id) as atsId from messages m where m.id = ?`),
+    file: db.stmt(`select content_type as contentType, bytes, status from message_media where id = ? and org_id = ?`),
   };
 
   /** Attachments being fetched (or waiting for their retry) in this process. */
@@ -55,25 +55,40 @@ export function createMediaService(deps: Deps) {
   }
 
   /** A text's attachments as its JSON carries them (the thread's SQL builds the same). */
-  function mediaOf(messageId: number): MessageMedia[] {
-    return (stmt.ofMessage.all(messageId) as { id: number; contentType: string; status: MessageMedia['status'] }[]).map(jsonOf);
+  async function mediaOf(messageId: number): Promise<MessageMedia[]> {
+    return (await db.all<{ id: number; contentType: string; status: MessageMedia['status'] }>(stmt.ofMessage, messageId)).map(jsonOf);
   }
 
-  /** Records a text's attachments as pending (inside the caller's transaction); returns their JSON. */
-  function record(orgId: number, messageId: number, media: { url: string; contentType: string }[], now: number): MessageMedia[] {
-    return media.map((m, idx) =>
-      jsonOf(stmt.insert.get(orgId, messageId, idx, m.contentType, m.url, now) as { id: number; contentType: string; status: 'pending' }),
-    );
+  /** Records a text's attachments as pending inside the caller's transaction (`tx`); returns their JSON. */
+  async function record(tx: Db, orgId: number, messageId: number, media: { url: string; contentType: string }[], now: number): Promise<MessageMedia[]> {
+    const recorded: MessageMedia[] = [];
+    for (const [idx, m] of media.entries()) {
+      recorded.push(jsonOf((await tx.get<{ id: number; contentType: string; status: 'pending' }>(stmt.insert, orgId, messageId, idx, m.contentType, m.url, now))!));
+    }
+    return recorded;
   }
 
   /** Fetches every pending attachment not already on its way (after an inbound text, and at start for those a restart left). */
-  function fetchPending(): void {
+  async function fetchPending(): Promise<void> {
     if (stopped) return;
-    for (const row of stmt.pending.all() as PendingRow[]) {
+    // inFlight is checked and set with no await in between, so two callers whose reads overlap
+    // (two texts' pictures arriving together) still start each fetch once.
+    for (const row of await db.all<PendingRow>(stmt.pending)) {
+      if (stopped) return;
       if (inFlight.has(row.id)) continue;
       inFlight.add(row.id);
-      void fetchOne(row);
+      fetchOne(row).catch((err: unknown) => {
+        // Its outcome could not be recorded: the row is still pending, so a later fetchPending
+        // (the next text with media, or a restart) tries it again.
+        inFlight.delete(row.id);
+        log.error('an attachment fetch could not be recorded', { media: row.id, error: err instanceof Error ? err.message : String(err) });
+      });
     }
+  }
+
+  /** fetchPending from a timer or a start, where nobody awaits it: a failed read is logged. */
+  function fetchPendingSoon(): void {
+    fetchPending().catch((err: unknown) => log.error('pending attachments could not be read', { error: err instanceof Error ? err.message : String(err) }));
   }
 
   async function fetchOne(row: PendingRow): Promise<void> {
@@ -82,7 +97,7 @@ export function createMediaService(deps: Deps) {
       if (!row.url || !provider.fetchMedia)
         throw new ProviderError({ kind: 'permanent', reason: 'UNKNOWN', code: 'NO_MEDIA', message: 'The provider cannot fetch attachments.' });
       const { bytes } = await provider.fetchMedia(row.url);
-      stmt.stored.run(bytes, bytes.length, row.id);
+      await db.run(stmt.stored, bytes, bytes.length, row.id);
       outcome = 'stored';
     } catch (err) {
       const passing = err instanceof ProviderError ? err.kind !== 'permanent' : true;
@@ -94,10 +109,10 @@ export function createMediaService(deps: Deps) {
         final: !passing || last,
       });
       if (!passing || last) {
-        stmt.failed.run(row.id);
+        await db.run(stmt.failed, row.id);
         outcome = 'failed';
       } else {
-        stmt.tried.run(row.id);
+        await db.run(stmt.tried, row.id);
         outcome = 'retry';
       }
     }
@@ -106,20 +121,20 @@ export function createMediaService(deps: Deps) {
       const cancel = clock.setTimeout(() => {
         retries.delete(cancel);
         inFlight.delete(row.id);
-        fetchPending();
+        fetchPendingSoon();
       }, wait);
       retries.add(cancel);
       return;
     }
     inFlight.delete(row.id);
-    publish(row.orgId, row.messageId);
+    await publish(row.orgId, row.messageId);
   }
 
-  function publish(orgId: number, messageId: number) {
+  async function publish(orgId: number, messageId: number) {
     if (!events.subscriberCount(orgId)) return;
-    const found = stmt.message.get(messageId) as (MessageRow & { atsId: string }) | undefined;
+    const found = await db.get<MessageRow & { atsId: string }>(stmt.message, messageId);
     if (!found) return;
-    events.publish(orgId, { type: 'message.updated', data: messageJson(found, found.atsId, null, mediaOf(messageId)) });
+    events.publish(orgId, { type: 'message.updated', data: messageJson(found, found.atsId, null, await mediaOf(messageId)) });
   }
 
   return {
@@ -127,14 +142,14 @@ export function createMediaService(deps: Deps) {
     mediaOf,
     fetchPending,
     /** One attachment's bytes for the caller's organisation; 404 for another's, or one not (yet) stored. */
-    file(orgId: number, id: number): { contentType: string; bytes: Buffer } {
-      const row = stmt.file.get(id, orgId) as { contentType: string; bytes: Buffer | null; status: string } | undefined;
+    async file(orgId: number, id: number): Promise<{ contentType: string; bytes: Buffer }> {
+      const row = await db.get<{ contentType: string; bytes: Buffer | null; status: string }>(stmt.file, id, orgId);
       if (!row || row.status !== 'stored' || !row.bytes) throw notFound('Attachment');
       return { contentType: row.contentType, bytes: row.bytes };
     },
     start() {
       stopped = false;
-      fetchPending();
+      fetchPendingSoon();
     },
     stop() {
       stopped = true;

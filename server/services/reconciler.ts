@@ -24,16 +24,15 @@ interface StuckRow {
 
 export function createReconciler(deps: Deps, services: { inbound: Pick<InboundService, 'applyReport'> }) {
   const { db, provider, log } = deps;
-  const sqlite = db.$client;
   const stmt = {
-    due: sqlite.prepare(
+    due: db.stmt(
       `select id, provider_sid as sid, check_at as checkAt, sent_at as sentAt, updated_at as updatedAt from messages
        where check_at is not null and check_at <= ? and claim_token is null and status = 'sending' and provider_sid is not null
        order by check_at limit ?`,
     ),
     // Moving check_at on takes the row: another process that read the same row finds it moved and skips it.
-    take: sqlite.prepare(`update messages set check_at = ? where id = ? and check_at = ? and status = 'sending'`),
-    next: sqlite.prepare(
+    take: db.stmt(`update messages set check_at = ? where id = ? and check_at = ? and status = 'sending'`),
+    next: db.stmt(
       `select min(check_at) as at from messages where check_at is not null and claim_token is null and status = 'sending' and provider_sid is not null`,
     ),
   };
@@ -46,9 +45,9 @@ export function createReconciler(deps: Deps, services: { inbound: Pick<InboundSe
 
   async function reconcile(now: number): Promise<void> {
     if (!provider.fetchStatus) return;
-    const rows = stmt.due.all(now, RECONCILE_BATCH) as StuckRow[];
+    const rows = await db.all<StuckRow>(stmt.due, now, RECONCILE_BATCH);
     for (const row of rows) {
-      if (stmt.take.run(now + nextDelay(row, now), row.id, row.checkAt).changes !== 1) continue;
+      if ((await db.run(stmt.take, now + nextDelay(row, now), row.id, row.checkAt)).changes !== 1) continue;
       let answer: Awaited<ReturnType<NonNullable<typeof provider.fetchStatus>>>;
       try {
         answer = await provider.fetchStatus(row.sid);
@@ -58,15 +57,15 @@ export function createReconciler(deps: Deps, services: { inbound: Pick<InboundSe
         continue;
       }
       if (answer === 'unknown') continue;
-      const moved = services.inbound.applyReport(row.sid, answer);
+      const moved = await services.inbound.applyReport(row.sid, answer);
       log.info('reconciled a text whose status report never came', { messageId: row.id, status: answer.status, moved });
     }
   }
 
   const outboxHooks: OutboxHooks = {
     reconcile,
-    nextWakeAt() {
-      return provider.fetchStatus ? (stmt.next.get() as { at: number | null }).at : null;
+    async nextWakeAt() {
+      return provider.fetchStatus ? (await db.get<{ at: number | null }>(stmt.next))!.at : null;
     },
   };
 

@@ -20,39 +20,38 @@ interface StateRow {
 
 export function createSendingState(deps: Deps) {
   const { db, clock, provider, events, log } = deps;
-  const sqlite = db.$client;
   const name = provider.name;
   const stmt = {
-    get: sqlite.prepare(
+    get: db.stmt(
       `select paused_at as pausedAt, reason, next_probe_at as nextProbeAt, probe_failures as probeFailures from sending_state where provider = ?`,
     ),
     // The first refusal pauses; later ones (texts of the same batch, another process) keep its time and reason.
-    pause: sqlite.prepare(
+    pause: db.stmt(
       `insert into sending_state (provider, paused_at, reason, next_probe_at, probe_failures) values (?, ?, ?, ?, 0)
        on conflict (provider) do update set paused_at = excluded.paused_at, reason = excluded.reason,
          next_probe_at = excluded.next_probe_at, probe_failures = 0
        where sending_state.paused_at is null`,
     ),
     // One process probes at a time: the one that moves the next probe time on.
-    takeProbe: sqlite.prepare(`update sending_state set next_probe_at = ? where provider = ? and paused_at is not null and next_probe_at <= ?`),
-    probeFailed: sqlite.prepare(`update sending_state set probe_failures = probe_failures + 1, next_probe_at = ? where provider = ? and paused_at is not null`),
-    resume: sqlite.prepare(
+    takeProbe: db.stmt(`update sending_state set next_probe_at = ? where provider = ? and paused_at is not null and next_probe_at <= ?`),
+    probeFailed: db.stmt(`update sending_state set probe_failures = probe_failures + 1, next_probe_at = ? where provider = ? and paused_at is not null`),
+    resume: db.stmt(
       `update sending_state set paused_at = null, reason = null, next_probe_at = null, probe_failures = 0 where provider = ? and paused_at is not null`,
     ),
-    orgIds: sqlite.prepare(`select id from organizations`),
+    orgIds: db.stmt(`select id from organizations`),
   };
 
-  const row = () => stmt.get.get(name) as StateRow | undefined;
+  const row = () => db.get<StateRow>(stmt.get, name);
 
-  function current(): SendingState {
-    const r = row();
+  async function current(): Promise<SendingState> {
+    const r = await row();
     if (!r?.pausedAt) return { paused: false };
     return { paused: true, reason: r.reason ?? undefined, since: new Date(r.pausedAt).toISOString() };
   }
 
-  function publish() {
-    const data = current();
-    for (const { id } of stmt.orgIds.all() as { id: number }[]) {
+  async function publish() {
+    const data = await current();
+    for (const { id } of await db.all<{ id: number }>(stmt.orgIds)) {
       if (events.subscriberCount(id)) events.publish(id, { type: 'organization.sending', data });
     }
   }
@@ -64,36 +63,38 @@ export function createSendingState(deps: Deps) {
   return {
     /** What GET /api/organization and the `organization.sending` event say. */
     current,
-    isPaused(): boolean {
-      return !!row()?.pausedAt;
+    async isPaused(): Promise<boolean> {
+      return !!(await row())?.pausedAt;
     },
     /** The provider refused the account: pause (once), and say so. */
-    pause(reason: string) {
+    async pause(reason: string): Promise<void> {
       const now = clock.now();
-      if (stmt.pause.run(name, now, reason, now + SENDING_PROBE_FIRST_MS).changes !== 1) return;
+      if ((await db.run(stmt.pause, name, now, reason, now + SENDING_PROBE_FIRST_MS)).changes !== 1) return;
       log.warn('sending paused: the provider refused the account', { provider: name, reason });
-      publish();
+      await publish();
     },
     /** When the next probe is due, if paused (the dispatcher wakes for it). */
-    nextProbeAt(): number | null {
-      const r = row();
+    async nextProbeAt(): Promise<number | null> {
+      const r = await row();
       return r?.pausedAt ? (r.nextProbeAt ?? clock.now()) : null;
     },
     /** Probes the account if a probe is due (and no other process took it); true when sending resumed. */
     async probeIfDue(): Promise<boolean> {
-      const r = row();
+      const r = await row();
       if (!r?.pausedAt) return false;
       const now = clock.now();
-      if (stmt.takeProbe.run(now + probeDelay(r.probeFailures), name, now).changes !== 1) return false;
+      // Taking the probe is the compare-and-set (next_probe_at <= now): a second caller that read
+      // the same row meanwhile finds it moved on and does not probe too.
+      if ((await db.run(stmt.takeProbe, now + probeDelay(r.probeFailures), name, now)).changes !== 1) return false;
       const answer = provider.probe ? await provider.probe().catch(() => 'unreachable' as const) : 'ok';
       if (answer !== 'ok') {
-        const failures = (row()?.probeFailures ?? 0) + 1;
-        stmt.probeFailed.run(clock.now() + probeDelay(failures), name);
+        const failures = ((await row())?.probeFailures ?? 0) + 1;
+        await db.run(stmt.probeFailed, clock.now() + probeDelay(failures), name);
         return false;
       }
-      if (stmt.resume.run(name).changes !== 1) return false;
+      if ((await db.run(stmt.resume, name)).changes !== 1) return false;
       log.info('sending resumed: the provider accepted the account again', { provider: name });
-      publish();
+      await publish();
       return true;
     },
   };
