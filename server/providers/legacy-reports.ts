@@ -6,18 +6,16 @@
 import type { Db } from '../db/client.js';
 import { twilioStatusEvent } from './twilio-webhooks.js';
 
-export function readLegacyStatusReports(db: Db): void {
-  const sqlite = db.$client;
-  const waiting = sqlite.prepare(`select id, payload from webhook_events where kind = 'status' and org_id is null and report is null`).all() as {
-    id: number;
-    payload: string;
-  }[];
-  if (!waiting.length) return;
-  const save = sqlite.prepare(`update webhook_events set report = ? where id = ?`);
-  sqlite.transaction(() => {
-    for (const row of waiting) {
-      const { status, reason, rawCode, rawMessage } = twilioStatusEvent(JSON.parse(row.payload) as Record<string, string>);
-      save.run(JSON.stringify({ status, reason, rawCode, rawMessage }), row.id);
-    }
-  })();
+export async function readLegacyStatusReports(db: Db): Promise<void> {
+  const waiting = db.stmt(`select id, payload from webhook_events where kind = 'status' and org_id is null and report is null`);
+  const save = db.stmt(`update webhook_events set report = ? where id = ?`);
+  await db.tx(
+    async (tx) => {
+      for (const row of await tx.all<{ id: number; payload: string }>(waiting)) {
+        const { status, reason, rawCode, rawMessage } = twilioStatusEvent(JSON.parse(row.payload) as Record<string, string>);
+        await tx.run(save, JSON.stringify({ status, reason, rawCode, rawMessage }), row.id);
+      }
+    },
+    { write: true },
+  );
 }

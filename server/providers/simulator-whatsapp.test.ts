@@ -46,7 +46,7 @@ describe('simulator: WhatsApp window', () => {
     expect(await refusal(simulator.send(text({ content: { sid: 'HX12', variables: {} } })))).toMatchObject({ code: '21656' });
     await expect(simulator.send(text({ channel: 'sms' }))).resolves.toMatchObject({ status: 'sending' });
     simulator.close?.();
-    db.$client.close();
+    await db.close();
   });
 
   it('free text goes for 24 hours after the phone writes on WhatsApp, then not', async () => {
@@ -56,6 +56,6 @@ describe('simulator: WhatsApp window', () => {
     clock.set(clock.now() + 24 * 3600_000);
     expect(await refusal(simulator.send(text()))).toMatchObject({ reason: 'WINDOW_CLOSED' });
     simulator.close?.();
-    db.$client.close();
+    await db.close();
   });
 });

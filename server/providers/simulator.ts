@@ -21,9 +21,10 @@
 import { randomBytes } from 'node:crypto';
 import { and, desc, eq, gte, inArray } from 'drizzle-orm';
 import type { Channel } from '../../shared/api.js';
-import { simulatorMessages } from '../db/schema.js';
+import type { simulatorMessages } from '../db/schema.js';
 import type { Db } from '../db/client.js';
-import type { Logger } from '../deps.js';
+import { first } from '../db/types.js';
+import { consoleLogger, type Logger } from '../deps.js';
 import type { Clock } from '../lib/clock.js';
 import { whatsappWindowOpenAt } from '../../shared/whatsapp.js';
 import { reasonForTwilioCode } from './twilio-vocabulary.js';
@@ -68,6 +69,9 @@ export interface SimulatorPicture {
 const PICTURES_KEPT = 200;
 
 export function createSimulatorProvider(db: Db, clock: Clock, options: SimulatorOptions) {
+  const { simulatorMessages } = db.t;
+  /** Where failures nobody awaits (timers' work) are reported; duplicates only go to options.log. */
+  const errorLog = options.log ?? consoleLogger;
   // The simulator's "media storage": in this process's memory, like a provider's short-lived
   // media URLs; the server copies each picture into its own database as soon as the text arrives.
   const pictures = new Map<string, SimulatorPicture>();
@@ -80,29 +84,33 @@ export function createSimulatorProvider(db: Db, clock: Clock, options: Simulator
   const deliveredAfter = options.deliveredAfterMs ?? 900;
   const sendDelay = options.sendDelayMs ?? 0;
   let sink: ProviderSink | null = null;
+  /** Set by close() (the database may close next): a batch of reports under way stops handing them on. */
+  let closed = false;
   const listeners = new Set<(m: SimulatorMessage) => void>();
 
   const notify = (m: SimulatorMessage) => listeners.forEach((l) => l(m));
 
   // One text is one insert and two or three status changes: prepared once, not rebuilt per text.
-  const sqlite = db.$client;
   const columns = `id, sid, idempotency_key as idempotencyKey, direction, phone, our_address as ourAddress, channel, body, status, error_code as errorCode, created_at as createdAt`;
   const stmt = {
-    insert: sqlite.prepare(
+    insert: db.stmt(
       `insert into simulator_messages (sid, idempotency_key, direction, phone, our_address, channel, body, status, created_at)
        values (?, ?, 'to-phone', ?, ?, ?, ?, 'queued', ?) on conflict do nothing returning ${columns}`,
     ),
-    setStatus: sqlite.prepare(`update simulator_messages set status = ?, error_code = ? where sid = ? returning ${columns}`),
-    setStatusQuietly: sqlite.prepare(`update simulator_messages set status = ?, error_code = ? where sid = ?`),
-    byKey: sqlite.prepare(`select ${columns} from simulator_messages where idempotency_key = ?`),
-    lastFromPhone: sqlite.prepare(`select max(created_at) as at from simulator_messages where phone = ? and direction = 'from-phone' and channel = 'whatsapp'`),
+    setStatus: db.stmt(`update simulator_messages set status = ?, error_code = ? where sid = ? returning ${columns}`),
+    setStatusQuietly: db.stmt(`update simulator_messages set status = ?, error_code = ? where sid = ?`),
+    byKey: db.stmt(`select ${columns} from simulator_messages where idempotency_key = ?`),
+    lastFromPhone: db.stmt(`select max(created_at) as at from simulator_messages where phone = ? and direction = 'from-phone' and channel = 'whatsapp'`),
+    phones: db.stmt(`select phone, max(created_at) as lastAt, count(*) as count from simulator_messages group by phone order by lastAt desc`),
   };
 
-  function setStatus(sid: string, status: string, errorCode: string | null = null) {
-    // The row is read back only for someone watching (the simulator page's live view).
-    if (!listeners.size) return void stmt.setStatusQuietly.run(status, errorCode, sid);
-    const row = stmt.setStatus.get(status, errorCode, sid) as SimulatorMessage | undefined;
-    if (row) notify(row);
+  /** The row as it now is, when someone is watching (the simulator page's live view); else it is not read back. */
+  async function setStatus(tx: Db, sid: string, status: string, errorCode: string | null): Promise<SimulatorMessage | undefined> {
+    if (!listeners.size) {
+      await tx.run(stmt.setStatusQuietly, status, errorCode, sid);
+      return undefined;
+    }
+    return tx.get<SimulatorMessage>(stmt.setStatus, status, errorCode, sid);
   }
 
   type Failure = (typeof FAILURES)[string];
@@ -123,10 +131,15 @@ export function createSimulatorProvider(db: Db, clock: Clock, options: Simulator
     const at = clock.now() + Math.max(0, delay);
     let batch = due.get(at);
     if (!batch) {
-      batch = { reports: [], cancel: clock.setTimeout(() => deliverDue(at), at - clock.now()) };
+      batch = { reports: [], cancel: clock.setTimeout(() => deliverDueLogged(at), at - clock.now()) };
       due.set(at, batch);
     }
     batch.reports.push(report);
+  }
+
+  /** deliverDue from its timer, where nobody awaits it. */
+  function deliverDueLogged(timerAt: number) {
+    deliverDue(timerAt).catch((err: unknown) => errorLog.error('simulator: status reports failed', { error: err instanceof Error ? err.stack : String(err) }));
   }
 
   async function deliverDue(timerAt: number) {
@@ -141,23 +154,30 @@ export function createSimulatorProvider(db: Db, clock: Clock, options: Simulator
       batch.push(...entry.reports);
     }
     if (!batch.length) return;
-    // One transaction for the whole batch: the simulator's records and, through the sink (whose
-    // database work runs synchronously, before its first await), the server's. A campaign's texts
-    // go out hundreds per millisecond, so their reports come due together too.
-    const received: Promise<void>[] = [];
-    sqlite.transaction(() => {
+    // The simulator's own records of the whole batch in one transaction: a campaign's texts go out
+    // hundreds per millisecond, so their reports come due together too.
+    const watched = await db.tx(async (tx) => {
+      const rows: SimulatorMessage[] = [];
       for (const r of batch) {
-        setStatus(r.sid, r.status, r.failure?.code ?? null);
-        const payload = {
-          MessageSid: r.sid,
-          MessageStatus: r.status,
-          ...(r.failure ? { ErrorCode: r.failure.code, ErrorMessage: r.failure.message } : {}),
-        };
-        if (sink) received.push(sink.receive(twilioStatusEvent(payload)));
+        const row = await setStatus(tx, r.sid, r.status, r.failure?.code ?? null);
+        if (row) rows.push(row);
       }
-    })();
+      return rows;
+    });
+    watched.forEach(notify);
     for (const r of batch) if (r.next) later(deliveredAfter - sentAfter, finalReport(r.sid, r.next.failure));
-    await Promise.all(received);
+    // Then the server hears them, one after the other in their order (a late timer's batch may
+    // hold a text's "sent" and its "delivered"), each in the server's own transactions: the
+    // sink's database work cannot join the simulator's transaction above.
+    for (const r of batch) {
+      if (!sink || closed) break;
+      const payload = {
+        MessageSid: r.sid,
+        MessageStatus: r.status,
+        ...(r.failure ? { ErrorCode: r.failure.code, ErrorMessage: r.failure.message } : {}),
+      };
+      await sink.receive(twilioStatusEvent(payload));
+    }
   }
 
   const finalReport = (sid: string, failure: Failure | undefined): Report => ({ sid, status: failure ? failure.status : 'delivered', failure });
@@ -194,23 +214,27 @@ export function createSimulatorProvider(db: Db, clock: Clock, options: Simulator
 
   function accept(text: OutboundText, from: string): Promise<SendReceipt> {
     return new Promise((resolve, reject) => {
-      if (!accepting.length) queueMicrotask(recordAccepted);
+      // recordAccepted settles every send's promise itself, failure included.
+      if (!accepting.length) queueMicrotask(() => void recordAccepted());
       accepting.push({ text, from, at: clock.now(), resolve, reject });
     });
   }
 
-  function recordAccepted() {
+  async function recordAccepted() {
+    // Taken before the first await: sends arriving meanwhile start the next batch.
     const batch = accepting;
     accepting = [];
     let rows: { row: SimulatorMessage; fresh: boolean }[];
     try {
-      rows = sqlite.transaction(() =>
-        batch.map(({ text, from, at }) => {
-          const inserted = stmt.insert.get(newSid('SM'), text.idempotencyKey, text.to, from, text.channel, text.body, at) as SimulatorMessage | undefined;
+      rows = await db.tx(async (tx) => {
+        const recorded: { row: SimulatorMessage; fresh: boolean }[] = [];
+        for (const { text, from, at } of batch) {
+          const inserted = await tx.get<SimulatorMessage>(stmt.insert, newSid('SM'), text.idempotencyKey, text.to, from, text.channel, text.body, at);
           // The same idempotency key is the same text: answer with the first one, send nothing new.
-          return inserted ? { row: inserted, fresh: true } : { row: stmt.byKey.get(text.idempotencyKey) as SimulatorMessage, fresh: false };
-        }),
-      )();
+          recorded.push(inserted ? { row: inserted, fresh: true } : { row: (await tx.get<SimulatorMessage>(stmt.byKey, text.idempotencyKey))!, fresh: false });
+        }
+        return recorded;
+      });
     } catch (err) {
       for (const a of batch) a.reject(err);
       return;
@@ -235,7 +259,7 @@ export function createSimulatorProvider(db: Db, clock: Clock, options: Simulator
    * WhatsApp message to us (else Twilio's 63016); outside it only approved content, whose id must
    * look like a content SID (else 21656-like).
    */
-  function refuseOutsideWhatsappWindow(text: OutboundText): void {
+  async function refuseOutsideWhatsappWindow(text: OutboundText): Promise<void> {
     if (text.channel !== 'whatsapp') return;
     if (text.content) {
       if (!/^HX[0-9a-fA-F]{32}$/.test(text.content.sid)) {
@@ -243,7 +267,7 @@ export function createSimulatorProvider(db: Db, clock: Clock, options: Simulator
       }
       return;
     }
-    const last = stmt.lastFromPhone.get(text.to) as { at: number | null } | undefined;
+    const last = await db.get<{ at: number | null }>(stmt.lastFromPhone, text.to);
     if (!whatsappWindowOpenAt(last?.at ?? null, clock.now())) {
       throw new ProviderError({
         kind: 'permanent',
@@ -255,10 +279,10 @@ export function createSimulatorProvider(db: Db, clock: Clock, options: Simulator
   }
 
   const provider: Provider & {
-    phoneMessages(phone: string, limit?: number): SimulatorMessage[];
-    phones(): { phone: string; lastAt: number; count: number }[];
+    phoneMessages(phone: string, limit?: number): Promise<SimulatorMessage[]>;
+    phones(): Promise<{ phone: string; lastAt: number; count: number }[]>;
     reply(phone: string, body: string, channel?: Channel, picture?: SimulatorPicture): Promise<SimulatorMessage>;
-    received(phones?: string[], since?: number): SimulatorMessage[];
+    received(phones?: string[], since?: number): Promise<SimulatorMessage[]>;
     onMessage(listener: (m: SimulatorMessage) => void): () => void;
   } = {
     name: 'simulator',
@@ -275,42 +299,44 @@ export function createSimulatorProvider(db: Db, clock: Clock, options: Simulator
       if (failure?.at === 'send') {
         throw new ProviderError({ kind: 'permanent', reason: reasonForTwilioCode(failure.code), code: failure.code, message: failure.message });
       }
-      refuseOutsideWhatsappWindow(text);
+      await refuseOutsideWhatsappWindow(text);
       if (sendDelay > 0) await new Promise<void>((resolve) => clock.setTimeout(resolve, sendDelay));
       return accept(text, text.from ?? provider.defaultFrom(text.channel)!);
     },
 
     async findSent(text) {
-      const row = stmt.byKey.get(text.idempotencyKey) as SimulatorMessage | undefined;
+      const row = await db.get<SimulatorMessage>(stmt.byKey, text.idempotencyKey);
       return row ? receipt(row) : null;
     },
 
     /** Stops the pending status reports (the database may close next); connect() resumes them from the table. */
     close() {
+      closed = true;
       for (const entry of due.values()) entry.cancel();
       due.clear();
     },
 
     connect(s) {
       sink = s;
-      // Pick up texts whose status reports were still pending when the server stopped.
-      const pending = db
+      closed = false;
+      // Pick up texts whose status reports were still pending when the server stopped. connect()
+      // is synchronous and the read is not: it resolves long before the first report is due
+      // (sentAfterMs), and a failed read costs only those texts' simulated reports, so it is logged.
+      db.orm
         .select()
         .from(simulatorMessages)
         .where(and(inArray(simulatorMessages.status, ['queued', 'sent']), eq(simulatorMessages.direction, 'to-phone')))
-        .all();
-      for (const row of pending) progress(row);
+        .then((pending) => pending.forEach(progress))
+        .catch((err: unknown) => errorLog.error('simulator: pending status reports could not be read', { error: String(err) }));
     },
 
-    phoneMessages(phone, limit = 200) {
-      return db.select().from(simulatorMessages).where(eq(simulatorMessages.phone, phone)).orderBy(desc(simulatorMessages.id)).limit(limit).all().reverse();
+    async phoneMessages(phone, limit = 200) {
+      const rows = await db.orm.select().from(simulatorMessages).where(eq(simulatorMessages.phone, phone)).orderBy(desc(simulatorMessages.id)).limit(limit);
+      return rows.reverse();
     },
 
     phones() {
-      const rows = db.$client
-        .prepare(`select phone, max(created_at) as lastAt, count(*) as count from simulator_messages group by phone order by lastAt desc`)
-        .all() as { phone: string; lastAt: number; count: number }[];
-      return rows;
+      return db.all<{ phone: string; lastAt: number; count: number }>(stmt.phones);
     },
 
     /** A picture a phone sent (simulator://media/<sid>/0), as the provider's storage would give it back. */
@@ -322,10 +348,10 @@ export function createSimulatorProvider(db: Db, clock: Clock, options: Simulator
 
     /** A person (or a test) answers from a phone, with a picture if they like. */
     async reply(phone, body, channel, picture) {
-      const last = db.select().from(simulatorMessages).where(eq(simulatorMessages.phone, phone)).orderBy(desc(simulatorMessages.id)).limit(1).get();
+      const last = await first(db.orm.select().from(simulatorMessages).where(eq(simulatorMessages.phone, phone)).orderBy(desc(simulatorMessages.id)));
       const via: Channel = channel ?? last?.channel ?? 'sms';
       const ourAddress = last && last.channel === via ? last.ourAddress : provider.defaultFrom(via)!;
-      const row = db
+      const [inserted] = await db.orm
         .insert(simulatorMessages)
         .values({
           sid: newSid('SM'),
@@ -337,8 +363,8 @@ export function createSimulatorProvider(db: Db, clock: Clock, options: Simulator
           status: 'received',
           createdAt: clock.now(),
         })
-        .returning()
-        .get();
+        .returning();
+      const row = inserted!;
       notify(row);
       const prefix = via === 'whatsapp' ? 'whatsapp:' : '';
       const mediaUrl = `simulator://media/${row.sid}/0`;
@@ -355,14 +381,13 @@ export function createSimulatorProvider(db: Db, clock: Clock, options: Simulator
       return row;
     },
 
-    received(phones, since = 0) {
+    async received(phones, since = 0) {
       const conditions = [eq(simulatorMessages.direction, 'to-phone'), gte(simulatorMessages.createdAt, since)];
       if (phones?.length) conditions.push(inArray(simulatorMessages.phone, phones));
-      return db
+      return db.orm
         .select()
         .from(simulatorMessages)
-        .where(and(...conditions))
-        .all();
+        .where(and(...conditions));
     },
 
     onMessage(listener) {

@@ -12,8 +12,8 @@ import { INLINE_IMAGE_TYPES, type MediaService } from '../services/media.js';
  */
 export function mediaRoutes(services: { media: MediaService }) {
   const router = new Hono<AppEnv>();
-  serve(router)('media.get', (c, { params }) => {
-    const file = services.media.file(c.var.caller.org.id, params.id);
+  serve(router)('media.get', async (c, { params }) => {
+    const file = await services.media.file(c.var.caller.org.id, params.id);
     const image = INLINE_IMAGE_TYPES.has(file.contentType);
     const headers: Record<string, string> = {
       'Content-Type': image ? file.contentType : 'application/octet-stream',

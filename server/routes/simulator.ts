@@ -50,6 +50,12 @@ export function simulatorRoutes({ db, config, clock }: Deps, simulator: Simulato
   const ownHostnames = new Set([new URL(config.publicUrl).hostname]);
   if (!['0.0.0.0', '::'].includes(config.host)) ownHostnames.add(config.host.includes(':') ? `[${config.host}]` : config.host);
 
+  // Every candidate's phone (any organisation), the ones with texts first.
+  const candidatePhones = db.stmt(
+    `select c.phone as phone, c.first_name as firstName, c.last_name as lastName, c.channel as channel, o.name as organization
+     from candidates c join organizations o on o.id = c.org_id where c.phone is not null order by c.last_name, c.first_name`,
+  );
+
   const phoneParam = (raw: string) => {
     const phone = toE164(raw);
     if (!phone) throw validation(`"${raw}" is not a phone number.`);
@@ -65,15 +71,9 @@ export function simulatorRoutes({ db, config, clock }: Deps, simulator: Simulato
       await next();
     })
     .get('/', (c) => c.html(SIMULATOR_PAGE))
-    .get('/api/phones', (c) => {
-      // Every candidate's phone (any organisation), the ones with texts first.
-      const people = db.$client
-        .prepare(
-          `select c.phone as phone, c.first_name as firstName, c.last_name as lastName, c.channel as channel, o.name as organization
-           from candidates c join organizations o on o.id = c.org_id where c.phone is not null order by c.last_name, c.first_name`,
-        )
-        .all() as { phone: string; firstName: string; lastName: string; channel: string; organization: string }[];
-      const activity = new Map(simulator.phones().map((p) => [p.phone, p]));
+    .get('/api/phones', async (c) => {
+      const people = await db.all<{ phone: string; firstName: string; lastName: string; channel: string; organization: string }>(candidatePhones);
+      const activity = new Map((await simulator.phones()).map((p) => [p.phone, p]));
       const phones = people.map((p) => ({
         ...p,
         messageCount: activity.get(p.phone)?.count ?? 0,
@@ -82,9 +82,9 @@ export function simulatorRoutes({ db, config, clock }: Deps, simulator: Simulato
       phones.sort((a, b) => (b.lastAt ?? '').localeCompare(a.lastAt ?? ''));
       return c.json({ phones });
     })
-    .get('/api/phones/:phone/messages', (c) => {
+    .get('/api/phones/:phone/messages', async (c) => {
       const phone = phoneParam(c.req.param('phone'));
-      return c.json({ phone, messages: simulator.phoneMessages(phone).map(phoneJson) });
+      return c.json({ phone, messages: (await simulator.phoneMessages(phone)).map(phoneJson) });
     })
     .post('/api/messages', validate('json', ReplySchema), async (c) => {
       const { from, body, channel, picture } = c.req.valid('json');

@@ -5,18 +5,15 @@
  */
 import { demoOrganizations } from '../../fixtures/demo/index.js';
 import type { Db } from '../db/client.js';
-import { organizations } from '../db/schema.js';
 
-export function simulatorSenderWarnings(db: Db, simulator: { smsFrom: string; whatsappFrom: string }): string[] {
+export async function simulatorSenderWarnings(db: Db, simulator: { smsFrom: string; whatsappFrom: string }): Promise<string[]> {
+  const { organizations } = db.t;
   const fake = new Set<string>([simulator.smsFrom, simulator.whatsappFrom]);
   for (const o of demoOrganizations) for (const n of [o.smsFrom, o.whatsappFrom]) if (n) fake.add(n);
-  return db
-    .select({ name: organizations.name, smsFrom: organizations.smsFrom, whatsappFrom: organizations.whatsappFrom })
-    .from(organizations)
-    .all()
-    .flatMap((o) =>
-      [o.smsFrom, o.whatsappFrom]
-        .filter((n): n is string => n != null && fake.has(n))
-        .map((n) => `Warning: ${o.name} sends from ${n}, a simulator number; clear it (PATCH /api/organization) or set the account's own number.`),
-    );
+  const orgs = await db.orm.select({ name: organizations.name, smsFrom: organizations.smsFrom, whatsappFrom: organizations.whatsappFrom }).from(organizations);
+  return orgs.flatMap((o) =>
+    [o.smsFrom, o.whatsappFrom]
+      .filter((n): n is string => n != null && fake.has(n))
+      .map((n) => `Warning: ${o.name} sends from ${n}, a simulator number; clear it (PATCH /api/organization) or set the account's own number.`),
+  );
 }

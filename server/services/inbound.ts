@@ -74,9 +74,7 @@ export function createInboundService(
     ),
     // Reports logged before their send was recorded (org_id still null), from whichever provider:
     // the conditions are those of their partial index, so it answers without reading any other report.
-    earlyReports: db.stmt(
-      `select report from webhook_events where kind = 'status' and org_id is null and dedupe_key >= ? and dedupe_key < ? order by id`,
-    ),
+    earlyReports: db.stmt(`select report from webhook_events where kind = 'status' and org_id is null and dedupe_key >= ? and dedupe_key < ? order by id`),
     claimEarlyReports: db.stmt(`update webhook_events set org_id = ? where kind = 'status' and org_id is null and dedupe_key >= ? and dedupe_key < ?`),
     recruiterName: db.stmt(`select name from recruiters where id = ?`),
   };
@@ -295,7 +293,10 @@ export function createInboundService(
     const outgoing: MessageRow[] = [];
 
     let candidate = await findOrCreateCandidate(tx, org, phone, channel, now);
-    let conversation = fromDriverRow<ConversationRow>(conversations, (await tx.get<Record<string, unknown>>(inbound.countUnread, org.id, candidate.id, now, now))!);
+    let conversation = fromDriverRow<ConversationRow>(
+      conversations,
+      (await tx.get<Record<string, unknown>>(inbound.countUnread, org.id, candidate.id, now, now))!,
+    );
     const info = countSegments(body);
     const message = await tx.get<MessageRow>(
       inbound.insertMessage,

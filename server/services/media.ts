@@ -63,7 +63,9 @@ export function createMediaService(deps: Deps) {
   async function record(tx: Db, orgId: number, messageId: number, media: { url: string; contentType: string }[], now: number): Promise<MessageMedia[]> {
     const recorded: MessageMedia[] = [];
     for (const [idx, m] of media.entries()) {
-      recorded.push(jsonOf((await tx.get<{ id: number; contentType: string; status: 'pending' }>(stmt.insert, orgId, messageId, idx, m.contentType, m.url, now))!));
+      recorded.push(
+        jsonOf((await tx.get<{ id: number; contentType: string; status: 'pending' }>(stmt.insert, orgId, messageId, idx, m.contentType, m.url, now))!),
+      );
     }
     return recorded;
   }

@@ -639,7 +639,11 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
       },
       recruiterName(id) {
         if (id == null) return Promise.resolve(null);
-        if (!names.has(id)) names.set(id, db.get<{ name: string }>(lookup.recruiterName, id).then((r) => r?.name ?? null));
+        if (!names.has(id))
+          names.set(
+            id,
+            db.get<{ name: string }>(lookup.recruiterName, id).then((r) => r?.name ?? null),
+          );
         return names.get(id)!;
       },
     };
@@ -694,7 +698,14 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
         });
         if (!plan.slots.length) return null;
         const slotOf = new Map(plan.slots.map((slot, i) => [rows[i]!.id, slot]));
-        const claimed = await tx.all<MessageRow>(stmt.claim, owner, now + config.dispatchLeaseMs, exactLookup ? now : null, now, JSON.stringify([...slotOf.keys()]));
+        const claimed = await tx.all<MessageRow>(
+          stmt.claim,
+          owner,
+          now + config.dispatchLeaseMs,
+          exactLookup ? now : null,
+          now,
+          JSON.stringify([...slotOf.keys()]),
+        );
         await tx.run(pacing.set, key, plan.nextAt);
         return { claimed, slotOf, nextAt: plan.nextAt, gap: segmentInterval(rate, PACING_HEADROOM) };
       },
