@@ -53,21 +53,21 @@ async function until(check: () => boolean, what: string, ms = 5000) {
 }
 
 /** Kills an app without any of its shutdown: its pending calls never resume, its timers never run. */
-function crash(h: Harness) {
-  h.db.$client.close();
+async function crash(h: Harness) {
+  await h.db.close();
   harnesses.splice(harnesses.indexOf(h), 1);
 }
 
 function texts(h: Harness) {
-  return h.db.$client
-    .prepare(`select to_address as phone, status, claim_token as claim, provider_sid as sid from messages where campaign_id is not null order by id`)
-    .all() as { phone: string; status: string; claim: string | null; sid: string | null }[];
+  return h.sql.all<{ phone: string; status: string; claim: string | null; sid: string | null }>(
+    `select to_address as phone, status, claim_token as claim, provider_sid as sid from messages where campaign_id is not null order by id`,
+  );
 }
 
 describe('a crash between handing texts over and recording them', () => {
   it('simulator: what reached phones is recorded (and its delivery reports kept), the rest sent once', async () => {
     const a = await open({ now: iso(T0), start: false });
-    const phones = NY.map((id) => phoneOf(a.db.$client, id));
+    const phones = await Promise.all(NY.map((id) => phoneOf(a.db, id)));
     // The provider takes the first four texts and then the process stops answering; the last two never reach it.
     const realSend = a.simulator.send.bind(a.simulator);
     let calls = 0;
@@ -79,19 +79,21 @@ describe('a crash between handing texts over and recording them', () => {
     const d = await sendCampaign(a, { candidateIds: NY, body: 'Hello {{firstName}}' });
     void a.services.outbox.round();
     await until(() => calls >= NY.length, 'the hand-over');
-    expect(a.simulator.received()).toHaveLength(4);
-    expect(texts(a).every((t) => t.status === 'sending' && t.claim != null && t.sid == null)).toBe(true);
-    crash(a);
+    expect(await a.simulator.received()).toHaveLength(4);
+    expect((await texts(a)).every((t) => t.status === 'sending' && t.claim != null && t.sid == null)).toBe(true);
+    await crash(a);
 
     // The restart: same file, a minute later (the claims' lease has run out).
     const b = await open({ now: iso(T0 + 2 * LEASE_MS) });
     await b.advance(10_000);
-    const received = b.simulator.received();
+    const received = await b.simulator.received();
     const perPhone = new Map<string, number>();
     for (const m of received) perPhone.set(m.phone, (perPhone.get(m.phone) ?? 0) + 1);
     expect(Object.fromEntries(perPhone)).toEqual(Object.fromEntries(phones.map((p) => [p, 1])));
     // Every text is recorded with its provider id and has reached its final state.
-    expect(texts(b)).toEqual(phones.map((phone) => expect.objectContaining({ phone, claim: null, sid: expect.stringMatching(/^SM/), status: 'delivered' })));
+    expect(await texts(b)).toEqual(
+      phones.map((phone) => expect.objectContaining({ phone, claim: null, sid: expect.stringMatching(/^SM/), status: 'delivered' })),
+    );
     const detail = (await b.api('GET', `/api/campaigns/${d.campaignId}`)).body;
     expect(detail).toMatchObject({ status: 'sent', stats: { sent: 6, delivered: 6, queued: 0, unknown: 0 } });
   });
@@ -99,15 +101,10 @@ describe('a crash between handing texts over and recording them', () => {
   it('simulator: killed right after Send, before any round: the restart sends everything once', async () => {
     const a = await open({ now: iso(T0), start: false });
     const d = await sendCampaign(a, { candidateIds: NY });
-    crash(a);
+    await crash(a);
     const b = await open({ now: iso(T0 + 5000) });
     await b.advance(10_000);
-    expect(
-      b.simulator
-        .received()
-        .map((m) => m.phone)
-        .sort(),
-    ).toEqual(NY.map((id) => phoneOf(b.db.$client, id)).sort());
+    expect((await b.simulator.received()).map((m) => m.phone).sort()).toEqual((await Promise.all(NY.map((id) => phoneOf(b.db, id)))).sort());
     expect((await b.api('GET', `/api/campaigns/${d.campaignId}`)).body).toMatchObject({ status: 'sent', stats: { sent: 6, delivered: 6 } });
   });
 
@@ -150,22 +147,21 @@ describe('a crash between handing texts over and recording them', () => {
       };
       const a = await open({ now: iso(T0), env: env(), provider: dying, start: false });
       clockRef = a.clock;
-      const phones = NY.map((id) => phoneOf(a.db.$client, id));
+      const phones = await Promise.all(NY.map((id) => phoneOf(a.db, id)));
       const d = await sendCampaign(a, { candidateIds: NY, body: 'Hi {{firstName}}' });
       void a.services.outbox.round();
       await until(() => calls >= NY.length && twilio.created.length === 2, 'the hand-over');
       // Texts 4-6 were claimed but never marked handed off: make them so by clearing the mark the
       // provider call would have set (the dispatcher marks each row just before its own call).
-      const sqlite = a.db.$client;
-      const ids = (sqlite.prepare(`select id from messages where campaign_id = ? order by id`).all(d.campaignId) as { id: number }[]).map((r) => r.id);
-      sqlite.prepare(`update messages set handed_off_at = null where id in (${ids.slice(3).join(',')})`).run();
-      crash(a);
+      const ids = (await a.sql.all<{ id: number }>(`select id from messages where campaign_id = ? order by id`, d.campaignId)).map((r) => r.id);
+      await a.sql.run(`update messages set handed_off_at = null where id in (${ids.slice(3).join(',')})`);
+      await crash(a);
 
       const b = await open({ now: iso(T0 + 2 * LEASE_MS), env: env(), provider: provider(), start: false });
       clockRef = b.clock;
       await b.services.outbox.round();
       await b.services.outbox.round();
-      let rows = texts(b);
+      let rows = await texts(b);
       // Text 3 was handed over but Twilio's list lacks it: within the list-lag grace (5 min by
       // default) it waits in 'sending' without an id, to be asked again; it was not re-sent.
       expect(rows.map((r) => r.status)).toEqual(['sending', 'sending', 'sending', 'sending', 'sending', 'sending']);
@@ -175,7 +171,7 @@ describe('a crash between handing texts over and recording them', () => {
       await b.advance(5 * 60_000);
       await b.services.outbox.round();
       await b.services.outbox.round();
-      rows = texts(b);
+      rows = await texts(b);
       expect(rows.map((r) => r.status)).toEqual(['sending', 'sending', 'sending', 'sending', 'sending', 'sending']);
       expect(rows.every((r) => r.claim == null && r.sid != null)).toBe(true);
       // One POST and one message at Twilio per text.
@@ -198,9 +194,9 @@ describe('two server processes on one database file', () => {
     const a = await open({ now: iso(T0), env: { SEND_RATE_PER_SECOND: '20' } });
     const b = await open({ now: iso(T0), env: { SEND_RATE_PER_SECOND: '20' } });
     const ids = (
-      a.db.$client
-        .prepare(`select c.ats_id as id from candidates c join organizations o on o.id = c.org_id where o.slug = 'acme' and c.channel = 'sms'`)
-        .all() as { id: string }[]
+      await a.sql.all<{ id: string }>(
+        `select c.ats_id as id from candidates c join organizations o on o.id = c.org_id where o.slug = 'acme' and c.channel = 'sms'`,
+      )
     ).map((r) => r.id);
     const sentBy = new Map<string, string[]>();
     for (const [name, h] of [
@@ -227,7 +223,7 @@ describe('two server processes on one database file', () => {
     // Both took part.
     expect(new Set(keys.flat())).toEqual(new Set(['a', 'b']));
     const perPhone = new Map<string, number>();
-    for (const m of a.simulator.received()) perPhone.set(m.phone, (perPhone.get(m.phone) ?? 0) + 1);
+    for (const m of await a.simulator.received()) perPhone.set(m.phone, (perPhone.get(m.phone) ?? 0) + 1);
     expect([...perPhone.values()].every((n) => n === 1)).toBe(true);
     const detail = (await b.api('GET', `/api/campaigns/${d.campaignId}`)).body;
     expect(detail.status).toBe('sent');

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import type { Candidate, Message } from '../../shared/api.js';
-import { candidates, messages, organizations } from '../db/schema.js';
+import { first } from '../db/types.js';
 import type { AppEvent } from '../lib/events.js';
 import { createHarness, type Harness } from './harness.js';
 import { candidatePool } from './support/demo-candidates.js';
@@ -24,7 +24,7 @@ describe('inbound texts', () => {
   const candidate = async (id: string) => (await h.api('GET', `/api/candidates/${id}`)).body as Candidate;
   const thread = async (id: string) => (await h.api('GET', `/api/candidates/${id}/messages?limit=500`)).body.messages as Message[];
   /** Texts the server sent to this phone (confirmations, recruiter texts). */
-  const toPhone = (phone: string) => h.simulator.phoneMessages(phone).filter((m) => m.direction === 'to-phone');
+  const toPhone = async (phone: string) => (await h.simulator.phoneMessages(phone)).filter((m) => m.direction === 'to-phone');
   /** Replies, then lets the dispatcher deliver any automatic answer. */
   const reply = async (phone: string, body: string) => {
     await h.simulator.reply(phone, body);
@@ -61,7 +61,7 @@ describe('inbound texts', () => {
     expect(after.lastInboundAt).toBe(new Date(h.clock.now()).toISOString());
     // A plain reply gets no automatic answer.
     await h.advance(2000);
-    expect(toPhone(phone)).toHaveLength(1);
+    expect(await toPhone(phone)).toHaveLength(1);
   });
 
   describe('opt-out keywords', () => {
@@ -78,11 +78,11 @@ describe('inbound texts', () => {
       expect(refused.body.error.code).toBe('OPTED_OUT');
 
       await h.advance(2000);
-      const texts = toPhone(phone);
+      const texts = await toPhone(phone);
       expect(texts).toHaveLength(1);
       expect(texts[0]!.body).toMatch(/unsubscribed/i);
       expect(texts[0]!.body).toMatch(/START/);
-      const row = h.db.select().from(candidates).where(eq(candidates.atsId, id)).get()!;
+      const row = (await first(h.db.orm.select().from(h.db.t.candidates).where(eq(h.db.t.candidates.atsId, id))))!;
       expect(row.optOutMethod).toBe('keyword');
       expect(row.optedOutAt).not.toBeNull();
       // The thread shows the keyword and the automatic answer.
@@ -97,7 +97,7 @@ describe('inbound texts', () => {
       await reply(phone, 'STOP');
       await reply(phone, 'STOP');
       await reply(phone, 'unsubscribe');
-      expect(toPhone(phone)).toHaveLength(1);
+      expect(await toPhone(phone)).toHaveLength(1);
       expect((await thread(id)).filter((m) => m.direction === 'inbound')).toHaveLength(3);
       expect((await candidate(id)).optedOut).toBe(true);
     });
@@ -114,7 +114,7 @@ describe('inbound texts', () => {
       const { id, phone } = pool.next();
       await reply(phone, body);
       expect(await candidate(id)).toMatchObject({ optedOut: false, textable: true, reason: null });
-      expect(toPhone(phone)).toEqual([]);
+      expect(await toPhone(phone)).toEqual([]);
       expect((await thread(id)).map((m) => [m.sender, m.body])).toEqual([['candidate', body]]);
     });
 
@@ -125,7 +125,7 @@ describe('inbound texts', () => {
       expect(queued.status).toBe(202);
       await h.simulator.reply(phone, 'STOP');
       await h.advance(2000);
-      const texts = toPhone(phone);
+      const texts = await toPhone(phone);
       expect(texts.map((t) => t.body)).toEqual([expect.stringMatching(/unsubscribed/i)]);
       const recruiterText = (await thread(id)).find((m) => m.id === queued.body.id)!;
       expect(recruiterText).toMatchObject({ status: 'failed', errorCode: 'OPTED_OUT' });
@@ -138,7 +138,7 @@ describe('inbound texts', () => {
       await reply(phone, 'STOP');
       await reply(phone, 'START');
       expect(await candidate(id)).toMatchObject({ optedOut: false, textable: true, reason: null });
-      const texts = toPhone(phone).map((m) => m.body);
+      const texts = (await toPhone(phone)).map((m) => m.body);
       expect(texts).toHaveLength(2);
       expect(texts[0]).toMatch(/unsubscribed/i);
       expect(texts[1]).toMatch(/resubscribed/i);
@@ -150,7 +150,7 @@ describe('inbound texts', () => {
       await reply(phone, 'stop');
       await reply(phone, 'Unstop');
       expect((await candidate(id)).optedOut).toBe(false);
-      expect(toPhone(phone).map((m) => m.body)).toEqual([expect.stringMatching(/unsubscribed/i), expect.stringMatching(/resubscribed/i)]);
+      expect((await toPhone(phone)).map((m) => m.body)).toEqual([expect.stringMatching(/unsubscribed/i), expect.stringMatching(/resubscribed/i)]);
     });
 
     it('YES from an opted-out candidate re-subscribes; YES from a subscribed one is just a reply', async () => {
@@ -158,29 +158,29 @@ describe('inbound texts', () => {
       await reply(out.phone, 'STOP');
       await reply(out.phone, 'yes');
       expect((await candidate(out.id)).optedOut).toBe(false);
-      expect(toPhone(out.phone)).toHaveLength(2);
-      expect(toPhone(out.phone)[1]!.body).toMatch(/resubscribed/i);
+      expect(await toPhone(out.phone)).toHaveLength(2);
+      expect((await toPhone(out.phone))[1]!.body).toMatch(/resubscribed/i);
 
       const subscribed = pool.next();
       await reply(subscribed.phone, 'YES');
       expect((await candidate(subscribed.id)).optedOut).toBe(false);
-      expect(toPhone(subscribed.phone)).toEqual([]);
+      expect(await toPhone(subscribed.phone)).toEqual([]);
       expect((await thread(subscribed.id)).map((m) => [m.sender, m.body])).toEqual([['candidate', 'YES']]);
     });
 
     it('a candidate opted out in the ATS data can opt back in with START', async () => {
       // 10004 Liam O'Connor opted out before the demo starts.
       expect((await candidate('10004')).reason).toBe('OPTED_OUT');
-      const row = h.db.select().from(candidates).where(eq(candidates.atsId, '10004')).get()!;
+      const row = (await first(h.db.orm.select().from(h.db.t.candidates).where(eq(h.db.t.candidates.atsId, '10004'))))!;
       await reply(row.phone!, 'START');
       expect(await candidate('10004')).toMatchObject({ optedOut: false, textable: true });
-      expect(toPhone(row.phone!).map((m) => m.body)).toEqual([expect.stringMatching(/resubscribed/i)]);
+      expect((await toPhone(row.phone!)).map((m) => m.body)).toEqual([expect.stringMatching(/resubscribed/i)]);
     });
 
     it.each(['HELP', 'info', ' Help? '])('%j gets a help text and changes nothing', async (body) => {
       const { id, phone } = pool.next();
       await reply(phone, body);
-      const texts = toPhone(phone);
+      const texts = await toPhone(phone);
       expect(texts).toHaveLength(1);
       expect(texts[0]!.body).toMatch(/Acme Staffing/);
       expect(texts[0]!.body).toMatch(/STOP/);
@@ -192,20 +192,20 @@ describe('inbound texts', () => {
       const { id, phone } = pool.next();
       await reply(phone, 'STOP');
       await reply(phone, 'HELP');
-      expect(toPhone(phone)).toHaveLength(2);
+      expect(await toPhone(phone)).toHaveLength(2);
       expect((await candidate(id)).optedOut).toBe(true);
     });
   });
 
   it('a text from an unknown number is kept under a placeholder candidate', async () => {
     const stranger = '+16175550123';
-    expect(h.db.select().from(candidates).where(eq(candidates.phone, stranger)).all()).toEqual([]);
+    expect(await h.db.orm.select().from(h.db.t.candidates).where(eq(h.db.t.candidates.phone, stranger))).toEqual([]);
     await h.simulator.reply(stranger, 'Hi, I saw your job ad. Who do I talk to?');
-    const rows = h.db.select().from(candidates).where(eq(candidates.phone, stranger)).all();
+    const rows = await h.db.orm.select().from(h.db.t.candidates).where(eq(h.db.t.candidates.phone, stranger));
     expect(rows).toHaveLength(1);
-    const acme = h.db.select().from(organizations).where(eq(organizations.slug, 'acme')).get()!;
+    const acme = (await first(h.db.orm.select().from(h.db.t.organizations).where(eq(h.db.t.organizations.slug, 'acme'))))!;
     expect(rows[0]).toMatchObject({ orgId: acme.id, atsId: `phone:${stranger}`, firstName: 'Unknown', consentAt: null });
-    const stored = h.db.select().from(messages).where(eq(messages.candidateId, rows[0]!.id)).all();
+    const stored = await h.db.orm.select().from(h.db.t.messages).where(eq(h.db.t.messages.candidateId, rows[0]!.id));
     expect(stored.map((m) => [m.direction, m.body])).toEqual([['inbound', 'Hi, I saw your job ad. Who do I talk to?']]);
 
     // The recruiter sees it through the API, but cannot text back without consent.
@@ -218,14 +218,14 @@ describe('inbound texts', () => {
 
     // A second text goes to the same placeholder.
     await h.simulator.reply(stranger, 'Hello?');
-    expect(h.db.select().from(candidates).where(eq(candidates.phone, stranger)).all()).toHaveLength(1);
+    expect(await h.db.orm.select().from(h.db.t.candidates).where(eq(h.db.t.candidates.phone, stranger))).toHaveLength(1);
     // And it is not visible to another organisation.
     expect((await h.api('GET', `/api/candidates/${id}`, undefined, { email: 'recruiter@globex.test' })).status).toBe(404);
   });
 
   describe('events', () => {
     it('publishes message.created and candidate.updated to the candidate’s organisation only', async () => {
-      const orgs = h.db.select().from(organizations).all();
+      const orgs = await h.db.orm.select().from(h.db.t.organizations);
       const acmeId = orgs.find((o) => o.slug === 'acme')!.id;
       const globexId = orgs.find((o) => o.slug === 'globex')!.id;
       const acmeEvents: AppEvent[] = [];
@@ -271,7 +271,7 @@ describe('inbound texts', () => {
     });
 
     it("a Globex candidate's reply is published to Globex, not Acme", async () => {
-      const orgs = h.db.select().from(organizations).all();
+      const orgs = await h.db.orm.select().from(h.db.t.organizations);
       const acmeEvents: AppEvent[] = [];
       const globexEvents: AppEvent[] = [];
       const offAcme = h.deps.events.subscribe(orgs.find((o) => o.slug === 'acme')!.id, (e) => acmeEvents.push(e));
@@ -280,7 +280,7 @@ describe('inbound texts', () => {
         const sent = await h.api('POST', '/api/candidates/20002/messages', { body: 'Hi from Globex' }, { email: 'recruiter@globex.test' });
         expect(sent.status).toBe(202);
         await h.advance(2000);
-        const row = h.db.select().from(candidates).where(eq(candidates.atsId, '20002')).get()!;
+        const row = (await first(h.db.orm.select().from(h.db.t.candidates).where(eq(h.db.t.candidates.atsId, '20002'))))!;
         await h.simulator.reply(row.phone!, 'Thanks Globex');
         expect(globexEvents.some((e) => e.type === 'message.created' && (e.data as Message).body === 'Thanks Globex')).toBe(true);
         expect(globexEvents.some((e) => e.type === 'candidate.updated' && (e.data as Candidate).id === '20002')).toBe(true);
@@ -294,9 +294,8 @@ describe('inbound texts', () => {
 
   it('texts arriving together are committed together, and one that cannot be recorded fails alone (its webhook retried later)', async () => {
     const [a, b, c] = [pool.next(), pool.next(), pool.next()];
-    const sqlite = h.db.$client;
     // A real storage failure for one text of the batch: SQLite aborts the insert of that body.
-    sqlite.exec(`create trigger reject_boom before insert on messages when new.body = 'BOOM' begin select raise(abort, 'disk trouble'); end`);
+    await h.sql.run(`create trigger reject_boom before insert on messages when new.body = 'BOOM' begin select raise(abort, 'disk trouble'); end`);
     try {
       const results = await Promise.allSettled([
         h.simulator.reply(a.phone, 'First of three'),
@@ -308,10 +307,10 @@ describe('inbound texts', () => {
       expect((await thread(c.id)).at(-1)?.body).toBe('Third of three');
       expect((await thread(b.id)).some((m) => m.body === 'BOOM')).toBe(false);
       // Nothing of the failed one was kept, not even its log entry: the provider's retry is new.
-      const logged = sqlite.prepare(`select count(*) as n from webhook_events where kind = 'inbound' and payload like '%BOOM%'`).get() as { n: number };
-      expect(logged.n).toBe(0);
+      const logged = await h.sql.get<{ n: number }>(`select count(*) as n from webhook_events where kind = 'inbound' and payload like '%BOOM%'`);
+      expect(logged!.n).toBe(0);
     } finally {
-      sqlite.exec('drop trigger reject_boom');
+      await h.sql.run('drop trigger reject_boom');
     }
     await h.simulator.reply(b.phone, 'BOOM');
     expect((await thread(b.id)).at(-1)?.body).toBe('BOOM');

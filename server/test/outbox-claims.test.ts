@@ -39,12 +39,10 @@ async function open(provider: Provider, clockOf: (h: Harness) => void = () => {}
 }
 
 function rows(h: Harness, ids: number[]) {
-  return h.db.$client
-    .prepare(
-      `select id, status, claim_token as claim, provider_sid as sid, attempts, error_code as code from messages
-       where id in (${ids.join(',')}) order by id`,
-    )
-    .all() as { id: number; status: string; claim: string | null; sid: string | null; attempts: number; code: string | null }[];
+  return h.sql.all<{ id: number; status: string; claim: string | null; sid: string | null; attempts: number; code: string | null }>(
+    `select id, status, claim_token as claim, provider_sid as sid, attempts, error_code as code from messages
+     where id in (${ids.join(',')}) order by id`,
+  );
 }
 
 describe('a batch slower than the lease', () => {
@@ -93,8 +91,8 @@ describe('a batch slower than the lease', () => {
     return ids;
   }
 
-  const leases = (h: Harness, ids: number[]) =>
-    (h.db.$client.prepare(`select lease_until as at from messages where id in (${ids.join(',')}) order by id`).all() as { at: number }[]).map((r) => r.at);
+  const leases = async (h: Harness, ids: number[]) =>
+    (await h.sql.all<{ at: number }>(`select lease_until as at from messages where id in (${ids.join(',')}) order by id`)).map((r) => r.at);
 
   it('keeps its claims while the provider works: a second process on the same database neither recovers nor re-sends them', async () => {
     const { handOffs, lookUps, forProcess } = slowCarrier();
@@ -120,7 +118,7 @@ describe('a batch slower than the lease', () => {
     expect(handOffs.map((h) => h.by)).toEqual(ids.map(() => 'a'));
     expect(new Set(handOffs.map((h) => h.key)).size).toBe(ids.length);
     expect(lookUps).toEqual([]);
-    expect(rows(a, ids)).toEqual(
+    expect(await rows(a, ids)).toEqual(
       ids.map((id) => expect.objectContaining({ id, status: 'sending', claim: null, sid: expect.stringMatching(/^TC-/), attempts: 1 })),
     );
   });
@@ -133,20 +131,20 @@ describe('a batch slower than the lease', () => {
       (h) => (clockA = h.clock),
     );
     const ids = await batchInFlight(a, handOffs);
-    const before = leases(a, ids);
+    const before = await leases(a, ids);
     // Meanwhile another process took over the last row (its claim had lapsed, say).
     const taken = ids.at(-1)!;
     const theirs = a.clock.now() + 10 * LEASE_MS;
-    a.db.$client.prepare(`update messages set claim_token = 'another-process', lease_until = ? where id = ?`).run(theirs, taken);
+    await a.sql.run(`update messages set claim_token = 'another-process', lease_until = ? where id = ?`, theirs, taken);
     await a.advance(LEASE_MS / 2);
 
-    const after = leases(a, ids);
+    const after = await leases(a, ids);
     expect(after.slice(0, -1).every((at, i) => at > before[i]!)).toBe(true);
     expect(after.at(-1)).toBe(theirs);
     // When the batch settles, that row is still the other process's.
     await a.advance(2 * LEASE_MS);
-    expect(rows(a, [taken])).toEqual([expect.objectContaining({ status: 'sending', claim: 'another-process', sid: null })]);
-    expect(rows(a, ids.slice(0, -1)).every((r) => r.claim === null && r.sid != null)).toBe(true);
+    expect(await rows(a, [taken])).toEqual([expect.objectContaining({ status: 'sending', claim: 'another-process', sid: null })]);
+    expect(await rows(a, ids.slice(0, -1)).every((r) => r.claim === null && r.sid != null)).toBe(true);
   });
 });
 
@@ -191,21 +189,24 @@ describe("a look-up that matches another message's provider id", () => {
     const { provider, sent } = lookAlikeCarrier(async (text, record) => record(text));
     const h = await open(provider);
     const [first, second] = await twoAlikeTexts(h);
-    expect(rows(h, [first!])).toEqual([expect.objectContaining({ status: 'sending', sid: 'TC-1' })]);
+    expect(await rows(h, [first!])).toEqual([expect.objectContaining({ status: 'sending', sid: 'TC-1' })]);
     // The second was claimed and handed off by a process that died before the provider had it.
     const now = h.clock.now();
-    h.db.$client
-      .prepare(`update messages set status = 'sending', claim_token = 'gone', lease_until = ?, handed_off_at = ?, attempts = 1 where id = ?`)
-      .run(now - 1, now - 1000, second);
+    await h.sql.run(
+      `update messages set status = 'sending', claim_token = 'gone', lease_until = ?, handed_off_at = ?, attempts = 1 where id = ?`,
+      now - 1,
+      now - 1000,
+      second,
+    );
     await h.services.outbox.round();
 
-    expect(rows(h, [first!, second!])).toEqual([
+    expect(await rows(h, [first!, second!])).toEqual([
       expect.objectContaining({ id: first, status: 'sending', sid: 'TC-1', claim: null }),
       expect.objectContaining({ id: second, status: 'unknown', sid: null, claim: null, code: 'DELIVERY_UNKNOWN' }),
     ]);
     expect(sent).toHaveLength(1);
-    const thread = h.db.$client.prepare(`select error_message as message from messages where id = ?`).get(second) as { message: string };
-    expect(thread.message).toMatch(/matched a text already recorded for another message/);
+    const thread = await h.sql.get<{ message: string }>(`select error_message as message from messages where id = ?`, second);
+    expect(thread!.message).toMatch(/matched a text already recorded for another message/);
   });
 
   it('when the send may have gone through: held for review, not given the other one', async () => {
@@ -218,7 +219,7 @@ describe("a look-up that matches another message's provider id", () => {
     const [first, second] = await twoAlikeTexts(h);
     await h.services.outbox.round();
 
-    expect(rows(h, [first!, second!])).toEqual([
+    expect(await rows(h, [first!, second!])).toEqual([
       expect.objectContaining({ id: first, status: 'sending', sid: 'TC-1', claim: null }),
       expect.objectContaining({ id: second, status: 'unknown', sid: null, claim: null, code: 'DELIVERY_UNKNOWN' }),
     ]);
@@ -234,6 +235,6 @@ describe("a look-up that matches another message's provider id", () => {
     const candidate = candidatePool('sms').next();
     const res = await h.api('POST', `/api/candidates/${candidate.id}/messages`, { body: 'Hello' });
     await h.services.outbox.round();
-    expect(rows(h, [res.body.id as number])).toEqual([expect.objectContaining({ status: 'sent', sid: 'TC-1', claim: null })]);
+    expect(await rows(h, [res.body.id as number])).toEqual([expect.objectContaining({ status: 'sent', sid: 'TC-1', claim: null })]);
   });
 });

@@ -36,11 +36,11 @@ describe('even pacing on a FakeClock', () => {
   it('200 texts at 20 a second: ≤ 20 in every 1,000 ms, ≥ 0.95 of the rate achieved, evenly spaced', async () => {
     h = await createHarness({ now: iso(T0), env: { SEND_RATE_PER_SECOND: '20' } });
     const many = bulkCandidates('pace', 200);
-    insertCandidates(h.db.$client, 'acme', many);
+    await insertCandidates(h.db, 'acme', many);
     const d = await sendCampaign(h, { candidateIds: many.map((c) => c.atsId), body: 'Evenly, {{firstName}}' });
     expect(d.review.eligible).toBe(200);
     for (let s = 0; s < 15; s++) await h.advance(1000);
-    const times = h.simulator.received().map((m) => m.createdAt);
+    const times = (await h.simulator.received()).map((m) => m.createdAt);
     expect(times).toHaveLength(200);
     const { worst, span } = paceProfile(times);
     expect(worst).toBeLessThanOrEqual(20);
@@ -58,7 +58,7 @@ describe('a late hand-off', () => {
   it('moves the rest of the schedule back by the delay: never two closer than an interval, only the delay lost', async () => {
     h = await createHarness({ now: iso(T0), env: { SEND_RATE_PER_SECOND: '20' } });
     const many = bulkCandidates('late', 60);
-    insertCandidates(h.db.$client, 'acme', many);
+    await insertCandidates(h.db, 'acme', many);
     await sendCampaign(h, { candidateIds: many.map((c) => c.atsId), body: 'Late or not, {{firstName}}' });
     // Millisecond steps (timers fire on time), but ten times the event loop "stalls" for 20 ms:
     // a timer due in it fires at its end, late.
@@ -66,10 +66,7 @@ describe('a late hand-off', () => {
       if (t % 300 === 0 && t > 0 && t <= 3000) h.clock.set(h.clock.now() + 20);
       await h.advance(1);
     }
-    const sorted = h.simulator
-      .received()
-      .map((m) => m.createdAt)
-      .sort((a, b) => a - b);
+    const sorted = (await h.simulator.received()).map((m) => m.createdAt).sort((a, b) => a - b);
     expect(sorted).toHaveLength(60);
     const interval = 1000 / (20 * 0.955);
     const gaps = sorted.slice(1).map((t, i) => t - sorted[i]!);

@@ -84,7 +84,7 @@ describe('a slow simulator (SIMULATOR_SEND_DELAY_MS)', () => {
     expect(warnings).toEqual([]);
     await h.advance(2500);
     expect(await again).toEqual(first);
-    expect(simulator.received().filter((m) => m.body === 'Hello')).toHaveLength(1);
+    expect((await simulator.received()).filter((m) => m.body === 'Hello')).toHaveLength(1);
     expect(warnings).toEqual([expect.stringMatching(/^simulator: a text handed over again/)]);
   });
 });
