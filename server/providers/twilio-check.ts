@@ -58,7 +58,7 @@ export interface TwilioCheckInput {
   /** Send one text to this number and follow it. */
   to?: string;
   /** Whether the server recorded a status callback for this message SID (it verified the signature before recording it). */
-  callbackSeen?: (sid: string) => boolean;
+  callbackSeen?: (sid: string) => boolean | Promise<boolean>;
   fetch?: typeof fetch;
   /** How long to follow the test text (default 60 s), and how often to look (default 2 s). */
   followMs?: number;
@@ -394,7 +394,7 @@ export async function runTwilioCheck(input: TwilioCheckInput, report: (step: Che
           listedBody = String(match.body ?? '');
         }
       }
-      callback = input.callbackSeen?.(sid) ?? false;
+      callback = (await input.callbackSeen?.(sid)) ?? false;
       if (FINAL_STATUSES.has(status) && listedAfterMs != null && (callback || !input.callbackSeen)) break;
       await new Promise((r) => setTimeout(r, pollMs));
     }
