@@ -99,7 +99,7 @@ describe('inbound media (MMS, WhatsApp)', () => {
     ]);
     expect(JSON.stringify(await thread())).not.toContain(twilio.baseUrl);
     // The provider's URL is forgotten once the bytes are ours.
-    expect(h.db.$client.prepare(`select count(*) as n from message_media where provider_url is not null`).get()).toEqual({ n: 0 });
+    expect(await h.sql.get(`select count(*) as n from message_media where provider_url is not null`)).toEqual({ n: 0 });
 
     // Twilio's API got the credentials; the storage host it redirected to never did.
     expect(media.apiRequests().every((r) => r.authorized)).toBe(true);
@@ -167,9 +167,9 @@ describe('inbound media (MMS, WhatsApp)', () => {
   it('erasing the candidate removes their attachments', async () => {
     await inbound({ Body: 'Photo', NumMedia: '1', MediaUrl0: media.add({ contentType: 'image/jpeg', bytes: JPEG }), MediaContentType0: 'image/jpeg' });
     const [message] = await settled();
-    expect(h.db.$client.prepare(`select count(*) as n from message_media`).get()).toEqual({ n: 1 });
+    expect(await h.sql.get(`select count(*) as n from message_media`)).toEqual({ n: 1 });
     expect((await h.api('DELETE', '/api/candidates/10001')).status).toBe(204);
-    expect(h.db.$client.prepare(`select count(*) as n from message_media`).get()).toEqual({ n: 0 });
+    expect(await h.sql.get(`select count(*) as n from message_media`)).toEqual({ n: 0 });
     expect((await get(message!.media[0]!.url)).res.status).toBe(404);
   });
 });

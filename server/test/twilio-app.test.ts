@@ -10,7 +10,7 @@ import { eq } from 'drizzle-orm';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks.js';
 import type { Candidate, Message } from '../../shared/api.js';
 import { loadConfig } from '../config.js';
-import { messages } from '../db/schema.js';
+import { first } from '../db/types.js';
 import { createTwilioProvider } from '../providers/twilio.js';
 import { createHarness, TEST_AUTH_TOKEN, type Harness } from './harness.js';
 
@@ -71,10 +71,10 @@ function fakeTwilio() {
 }
 
 /** Waits (real time) for the fake's HTTP round trips to finish. */
-async function until<T>(fn: () => T | undefined | null | false, what: string, timeoutMs = 5000): Promise<T> {
+async function until<T>(fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, what: string, timeoutMs = 5000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = fn();
+    const value = await fn();
     if (value) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
@@ -111,7 +111,7 @@ describe('PROVIDER=twilio against a local fake of Twilio', () => {
   });
   afterEach(() => h.close());
 
-  const row = (id: number) => h.db.select().from(messages).where(eq(messages.id, id)).get()!;
+  const row = async (id: number) => (await first(h.db.orm.select().from(h.db.t.messages).where(eq(h.db.t.messages.id, id))))!;
   const send = async (id: string, body: string) => {
     const res = await h.api('POST', `/api/candidates/${id}/messages`, { body });
     expect(res.status).toBe(202);
@@ -136,7 +136,10 @@ describe('PROVIDER=twilio against a local fake of Twilio', () => {
   it('sends the right form to the Messages endpoint, then a signed status callback marks it delivered', async () => {
     const message = await send('10001', 'Hi {{firstName}}, can we talk at 3pm?');
     await h.advance(0);
-    const sent = await until(() => (row(message.id).providerSid ? row(message.id) : null), 'the text to be handed to the fake');
+    const sent = await until(async () => {
+      const r = await row(message.id);
+      return r.providerSid ? r : null;
+    }, 'the text to be handed to the fake');
 
     expect(twilio.requests).toHaveLength(1);
     const request = twilio.requests[0]!;
@@ -189,7 +192,7 @@ describe('PROVIDER=twilio against a local fake of Twilio', () => {
 
     const message = await send('10002', 'Thanks for writing, {{firstName}}!');
     await h.advance(0);
-    await until(() => row(message.id).providerSid, 'the WhatsApp text to be handed over');
+    await until(async () => (await row(message.id)).providerSid, 'the WhatsApp text to be handed over');
     expect(twilio.requests.map((r) => [r.form.To, r.form.From, r.form.Body])).toEqual([
       ['whatsapp:+13055550154', `whatsapp:${ACME_WHATSAPP}`, 'Thanks for writing, James!'],
     ]);
@@ -202,7 +205,10 @@ describe('PROVIDER=twilio against a local fake of Twilio', () => {
     });
     const message = await send('10001', 'Are you still looking?');
     await h.advance(0);
-    const failed = await until(() => (row(message.id).status === 'failed' ? row(message.id) : null), 'the text to fail');
+    const failed = await until(async () => {
+      const r = await row(message.id);
+      return r.status === 'failed' ? r : null;
+    }, 'the text to fail');
     expect(failed).toMatchObject({ errorCode: '21610', providerSid: null });
     expect(failed.errorMessage).toMatch(/unsubscribed/i);
 
@@ -221,7 +227,10 @@ describe('PROVIDER=twilio against a local fake of Twilio', () => {
     twilio.script.push({ status: 400, body: { code: 21211, message: "The 'To' number +12125550101 is not a valid phone number.", status: 400 } });
     const message = await send('10001', 'Hello');
     await h.advance(0);
-    const failed = await until(() => (row(message.id).status === 'failed' ? row(message.id) : null), 'the text to fail');
+    const failed = await until(async () => {
+      const r = await row(message.id);
+      return r.status === 'failed' ? r : null;
+    }, 'the text to fail');
     expect(failed.errorCode).toBe('21211');
     expect(((await h.api('GET', '/api/candidates/10001')).body as Candidate).optedOut).toBe(false);
   });
@@ -232,10 +241,10 @@ describe('PROVIDER=twilio against a local fake of Twilio', () => {
     twilio.script.push({ status: 200, body: { messages: [], next_page_uri: null } });
     const message = await send('10001', 'Interview confirmed for Monday 10am.');
     await h.advance(0);
-    const waiting = await until(
-      () => (row(message.id).status === 'queued' && row(message.id).attempts === 1 ? row(message.id) : null),
-      'the retry to be scheduled',
-    );
+    const waiting = await until(async () => {
+      const r = await row(message.id);
+      return r.status === 'queued' && r.attempts === 1 ? r : null;
+    }, 'the retry to be scheduled');
     expect(twilio.requests.map((r) => r.method)).toEqual(['POST', 'GET']);
     expect(waiting.providerSid).toBeNull();
     expect(waiting.dueAt!).toBeGreaterThan(h.clock.now());
@@ -248,7 +257,10 @@ describe('PROVIDER=twilio against a local fake of Twilio', () => {
     expect(twilio.requests).toHaveLength(2);
     // ...then once.
     await h.advance(1);
-    const sent = await until(() => (row(message.id).providerSid ? row(message.id) : null), 'the retry to be handed over');
+    const sent = await until(async () => {
+      const r = await row(message.id);
+      return r.providerSid ? r : null;
+    }, 'the retry to be handed over');
     expect(twilio.requests).toHaveLength(3);
     expect(twilio.requests[2]!.form).toEqual(twilio.requests[0]!.form);
     expect(sent).toMatchObject({ status: 'sending', attempts: 2 });
@@ -284,7 +296,7 @@ describe('PROVIDER=twilio against a local fake of Twilio', () => {
     expect(res.status).toBe(200);
     expect(((await h.api('GET', '/api/candidates/10001')).body as Candidate).optedOut).toBe(true);
     // No confirmation of ours was even queued (Twilio's auto-reply is the answer).
-    expect(h.db.$client.prepare(`select count(*) as n from messages where direction = 'outbound'`).get()).toEqual({ n: 0 });
+    expect(await h.sql.get(`select count(*) as n from messages where direction = 'outbound'`)).toEqual({ n: 0 });
     await h.advance(10_000);
     expect(twilio.requests).toHaveLength(0);
   });

@@ -66,7 +66,7 @@ function input(patch: Partial<TwilioCheckInput> = {}): TwilioCheckInput {
     senders: [{ owner: 'environment', smsFrom: NUMBER }],
     templates: [{ owner: 'Acme', name: 'Follow-up', contentSid: CONTENT, contentVariables: { '1': 'firstName', '2': 'jobTitle' } }],
     fetch: ((url: string | URL, init?: RequestInit) => fetch(toApp(String(url)), init)) as typeof fetch,
-    callbackSeen: (sid) => !!h.db.$client.prepare(`select 1 from webhook_events where kind = 'status' and dedupe_key like ?`).get(`${sid}:%`),
+    callbackSeen: async (sid) => !!(await h.sql.get(`select 1 from webhook_events where kind = 'status' and dedupe_key like ?`, `${sid}:%`)),
     pollMs: 50,
     followMs: 10_000,
     ...patch,

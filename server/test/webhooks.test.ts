@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks.js';
 import type { Candidate, Message } from '../../shared/api.js';
-import { candidates, messages, webhookEvents } from '../db/schema.js';
+import { first } from '../db/types.js';
 import { createHarness, TEST_AUTH_TOKEN, type Harness } from './harness.js';
 import { candidatePool } from './support/demo-candidates.js';
 
@@ -79,19 +79,19 @@ describe('Twilio webhooks', () => {
     ...extra,
   });
 
-  const counts = () => ({
-    messages: (h.db.$client.prepare('select count(*) as n from messages').get() as { n: number }).n,
-    webhooks: (h.db.$client.prepare('select count(*) as n from webhook_events').get() as { n: number }).n,
+  const counts = async () => ({
+    messages: (await h.sql.get<{ n: number }>('select count(*) as n from messages'))!.n,
+    webhooks: (await h.sql.get<{ n: number }>('select count(*) as n from webhook_events'))!.n,
   });
   const candidateJson = async (id: string) => (await h.api('GET', `/api/candidates/${id}`)).body as Candidate;
-  const messageRow = (id: number) => h.db.select().from(messages).where(eq(messages.id, id)).get()!;
+  const messageRow = async (id: number) => (await first(h.db.orm.select().from(h.db.t.messages).where(eq(h.db.t.messages.id, id))))!;
 
   /** A recruiter's text handed to the provider: answers its id and provider SID. */
   async function sentText(id: string, body = 'Hello from Acme') {
     const res = await h.api('POST', `/api/candidates/${id}/messages`, { body });
     expect(res.status).toBe(202);
     await h.services.outbox.drain();
-    const row = messageRow(res.body.id);
+    const row = await messageRow(res.body.id);
     expect(row.providerSid).toMatch(/^SM/);
     return { messageId: row.id, sid: row.providerSid! };
   }
@@ -125,11 +125,10 @@ describe('Twilio webhooks', () => {
       const { phone } = pool.next();
       const params = inboundParams(phone, 'Logged?');
       await post('/webhooks/twilio/inbound', params);
-      const logged = h.db
+      const logged = await h.db.orm
         .select()
-        .from(webhookEvents)
-        .where(and(eq(webhookEvents.kind, 'inbound'), eq(webhookEvents.dedupeKey, params.MessageSid)))
-        .all();
+        .from(h.db.t.webhookEvents)
+        .where(and(eq(h.db.t.webhookEvents.kind, 'inbound'), eq(h.db.t.webhookEvents.dedupeKey, params.MessageSid)));
       expect(logged).toHaveLength(1);
       expect(logged[0]!.payload).toEqual(params);
       expect(logged[0]!.provider).toBe('twilio');
@@ -157,19 +156,19 @@ describe('Twilio webhooks', () => {
 
     it.each(refusals)('refuses %s: 403 INVALID_SIGNATURE, nothing stored', async (_name, make) => {
       const { id, phone } = pool.next();
-      const before = counts();
+      const before = await counts();
       const { params, o } = make(inboundParams(phone, 'Hello'));
       const res = await post('/webhooks/twilio/inbound', params, o);
       expect(res.status).toBe(403);
       expect(JSON.parse(res.text)).toMatchObject({ error: { code: 'INVALID_SIGNATURE' } });
-      expect(counts()).toEqual(before);
+      expect(await counts()).toEqual(before);
       expect((await candidateJson(id)).optedOut).toBe(false);
     });
 
     it('refuses an unsigned status report and leaves the message as it was', async () => {
       const { id } = pool.next();
       const { messageId, sid } = await sentText(id);
-      const before = counts();
+      const before = await counts();
       const res = await post('/webhooks/twilio/status', statusParams(sid, 'delivered'), { signature: null });
       expect(res.status).toBe(403);
       expect(JSON.parse(res.text).error.code).toBe('INVALID_SIGNATURE');
@@ -177,8 +176,8 @@ describe('Twilio webhooks', () => {
         signedParams: statusParams(sid, 'delivered'),
       });
       expect(forged.status).toBe(403);
-      expect(counts()).toEqual(before);
-      expect(messageRow(messageId).status).toBe('sending');
+      expect(await counts()).toEqual(before);
+      expect((await messageRow(messageId)).status).toBe('sending');
       expect((await candidateJson(id)).optedOut).toBe(false);
     });
 
@@ -193,14 +192,14 @@ describe('Twilio webhooks', () => {
     it('the same MessageSid delivered twice is stored once: one message row, one webhook_events row', async () => {
       const { id, phone } = pool.next();
       const params = inboundParams(phone, 'Is parking available?');
-      const first = await post('/webhooks/twilio/inbound', params);
-      const second = await post('/webhooks/twilio/inbound', params);
-      expect(first.status).toBe(200);
-      expect(second.status).toBe(200);
-      expect(second.text).toBe(first.text);
-      const c = h.db.select().from(candidates).where(eq(candidates.atsId, id)).get()!;
-      expect(h.db.select().from(messages).where(eq(messages.candidateId, c.id)).all()).toHaveLength(1);
-      expect(h.db.select().from(webhookEvents).where(eq(webhookEvents.dedupeKey, params.MessageSid)).all()).toHaveLength(1);
+      const once = await post('/webhooks/twilio/inbound', params);
+      const twice = await post('/webhooks/twilio/inbound', params);
+      expect(once.status).toBe(200);
+      expect(twice.status).toBe(200);
+      expect(twice.text).toBe(once.text);
+      const c = (await first(h.db.orm.select().from(h.db.t.candidates).where(eq(h.db.t.candidates.atsId, id))))!;
+      expect(await h.db.orm.select().from(h.db.t.messages).where(eq(h.db.t.messages.candidateId, c.id))).toHaveLength(1);
+      expect(await h.db.orm.select().from(h.db.t.webhookEvents).where(eq(h.db.t.webhookEvents.dedupeKey, params.MessageSid))).toHaveLength(1);
       expect((await candidateJson(id)).unreadCount).toBe(1);
     });
 
@@ -211,7 +210,7 @@ describe('Twilio webhooks', () => {
       expect((await post('/webhooks/twilio/inbound', params)).status).toBe(200);
       expect(await candidateJson(id)).toMatchObject({ optedOut: true, reason: 'OPTED_OUT' });
       await h.services.outbox.drain();
-      const confirmations = h.simulator.phoneMessages(phone).filter((m) => m.direction === 'to-phone');
+      const confirmations = (await h.simulator.phoneMessages(phone)).filter((m) => m.direction === 'to-phone');
       expect(confirmations.map((m) => m.body)).toEqual([expect.stringMatching(/unsubscribed/i)]);
       const refused = await h.api('POST', `/api/candidates/${id}/messages`, { body: 'Hello?' });
       expect(refused.body.error.code).toBe('OPTED_OUT');
@@ -225,7 +224,7 @@ describe('Twilio webhooks', () => {
       expect(res.status).toBe(200);
       const thread = (await h.api('GET', '/api/candidates/10002/messages')).body.messages as Message[];
       expect(thread.map((m) => [m.direction, m.channel, m.body])).toEqual([['inbound', 'whatsapp', 'Hello on WhatsApp']]);
-      const row = h.db.select().from(messages).where(eq(messages.body, 'Hello on WhatsApp')).get()!;
+      const row = (await first(h.db.orm.select().from(h.db.t.messages).where(eq(h.db.t.messages.body, 'Hello on WhatsApp'))))!;
       expect(row.fromAddress).toBe('+13055550154');
       expect(await candidateJson('10002')).toMatchObject({ whatsappWindowOpen: true, lastInboundAt: new Date(h.clock.now()).toISOString() });
 
@@ -235,11 +234,11 @@ describe('Twilio webhooks', () => {
     });
 
     it('an inbound text without MessageSid or From is refused with 400 and not stored', async () => {
-      const before = counts();
+      const before = await counts();
       const { MessageSid: _m, SmsSid: _s, ...noSid } = inboundParams('+12125550101', 'Hello');
       const res = await post('/webhooks/twilio/inbound', noSid);
       expect(res.status).toBe(400);
-      expect(counts().messages).toBe(before.messages);
+      expect((await counts()).messages).toBe(before.messages);
     });
   });
 
@@ -247,17 +246,17 @@ describe('Twilio webhooks', () => {
     it('queued -> sent -> delivered are applied in order', async () => {
       const { id } = pool.next();
       const { messageId, sid } = await sentText(id);
-      expect(messageRow(messageId).status).toBe('sending');
+      expect((await messageRow(messageId)).status).toBe('sending');
 
       expect((await post('/webhooks/twilio/status', statusParams(sid, 'queued'))).status).toBe(204);
-      expect(messageRow(messageId).status).toBe('sending');
+      expect((await messageRow(messageId)).status).toBe('sending');
 
       expect((await post('/webhooks/twilio/status', statusParams(sid, 'sent'))).status).toBe(204);
-      expect(messageRow(messageId).status).toBe('sent');
+      expect((await messageRow(messageId)).status).toBe('sent');
 
       h.clock.set(h.clock.now() + 5000);
       expect((await post('/webhooks/twilio/status', statusParams(sid, 'delivered'))).status).toBe(204);
-      const row = messageRow(messageId);
+      const row = await messageRow(messageId);
       expect(row.status).toBe('delivered');
       expect(row.deliveredAt).toBe(h.clock.now());
       const thread = (await h.api('GET', `/api/candidates/${id}/messages`)).body.messages as Message[];
@@ -268,22 +267,21 @@ describe('Twilio webhooks', () => {
       const { id } = pool.next();
       const { messageId, sid } = await sentText(id);
       await post('/webhooks/twilio/status', statusParams(sid, 'delivered'));
-      const delivered = messageRow(messageId);
+      const delivered = await messageRow(messageId);
       expect(delivered.status).toBe('delivered');
 
       h.clock.set(h.clock.now() + 1000);
       expect((await post('/webhooks/twilio/status', statusParams(sid, 'sent'))).status).toBe(204);
       expect((await post('/webhooks/twilio/status', statusParams(sid, 'queued'))).status).toBe(204);
-      const after = messageRow(messageId);
+      const after = await messageRow(messageId);
       expect(after.status).toBe('delivered');
       expect(after.deliveredAt).toBe(delivered.deliveredAt);
       // The late reports are still in the audit log.
       expect(
-        h.db
+        await h.db.orm
           .select()
-          .from(webhookEvents)
-          .where(eq(webhookEvents.dedupeKey, `${sid}:sent`))
-          .all(),
+          .from(h.db.t.webhookEvents)
+          .where(eq(h.db.t.webhookEvents.dedupeKey, `${sid}:sent`)),
       ).toHaveLength(1);
     });
 
@@ -292,7 +290,7 @@ describe('Twilio webhooks', () => {
       const { messageId, sid } = await sentText(id);
       await post('/webhooks/twilio/status', statusParams(sid, 'delivered'));
       await post('/webhooks/twilio/status', statusParams(sid, 'undelivered', { ErrorCode: '30003' }));
-      expect(messageRow(messageId)).toMatchObject({ status: 'delivered', errorCode: null });
+      expect(await messageRow(messageId)).toMatchObject({ status: 'delivered', errorCode: null });
     });
 
     it('the same status report twice is logged once', async () => {
@@ -301,11 +299,10 @@ describe('Twilio webhooks', () => {
       await post('/webhooks/twilio/status', statusParams(sid, 'sent'));
       await post('/webhooks/twilio/status', statusParams(sid, 'sent'));
       expect(
-        h.db
+        await h.db.orm
           .select()
-          .from(webhookEvents)
-          .where(eq(webhookEvents.dedupeKey, `${sid}:sent`))
-          .all(),
+          .from(h.db.t.webhookEvents)
+          .where(eq(h.db.t.webhookEvents.dedupeKey, `${sid}:sent`)),
       ).toHaveLength(1);
     });
 
@@ -314,12 +311,12 @@ describe('Twilio webhooks', () => {
       const { messageId, sid } = await sentText(id);
       const res = await post('/webhooks/twilio/status', statusParams(sid, 'failed', { ErrorCode: '30008', ErrorMessage: 'Unknown error' }));
       expect(res.status).toBe(204);
-      expect(messageRow(messageId)).toMatchObject({ status: 'failed', errorCode: '30008', errorMessage: 'Unknown error' });
+      expect(await messageRow(messageId)).toMatchObject({ status: 'failed', errorCode: '30008', errorMessage: 'Unknown error' });
 
       const other = pool.next();
       const second = await sentText(other.id);
       await post('/webhooks/twilio/status', statusParams(second.sid, 'undelivered', { ErrorCode: '30005' }));
-      const row = messageRow(second.messageId);
+      const row = await messageRow(second.messageId);
       expect(row).toMatchObject({ status: 'undelivered', errorCode: '30005' });
       // Twilio often sends no ErrorMessage: we describe the code ourselves.
       expect(row.errorMessage).toMatch(/unknown destination/i);
@@ -333,9 +330,9 @@ describe('Twilio webhooks', () => {
       const { id } = pool.next();
       const { messageId, sid } = await sentText(id);
       await post('/webhooks/twilio/status', statusParams(sid, 'failed', { ErrorCode: '21610' }));
-      expect(messageRow(messageId)).toMatchObject({ status: 'failed', errorCode: '21610' });
+      expect(await messageRow(messageId)).toMatchObject({ status: 'failed', errorCode: '21610' });
       expect(await candidateJson(id)).toMatchObject({ optedOut: true, textable: false, reason: 'OPTED_OUT' });
-      const row = h.db.select().from(candidates).where(eq(candidates.atsId, id)).get()!;
+      const row = (await first(h.db.orm.select().from(h.db.t.candidates).where(eq(h.db.t.candidates.atsId, id))))!;
       expect(row.optOutMethod).toBe('provider');
       const refused = await h.api('POST', `/api/candidates/${id}/messages`, { body: 'Hello again' });
       expect(refused.status).toBe(409);
@@ -343,18 +340,19 @@ describe('Twilio webhooks', () => {
     });
 
     it('a report for an unknown MessageSid is logged but harmless', async () => {
-      const before = counts();
+      const before = await counts();
       const sid = newSid();
       const res = await post('/webhooks/twilio/status', statusParams(sid, 'delivered'));
       expect(res.status).toBe(204);
-      const after = counts();
+      const after = await counts();
       expect(after.messages).toBe(before.messages);
       expect(after.webhooks).toBe(before.webhooks + 1);
-      const logged = h.db
-        .select()
-        .from(webhookEvents)
-        .where(eq(webhookEvents.dedupeKey, `${sid}:delivered`))
-        .get()!;
+      const logged = (await first(
+        h.db.orm
+          .select()
+          .from(h.db.t.webhookEvents)
+          .where(eq(h.db.t.webhookEvents.dedupeKey, `${sid}:delivered`)),
+      ))!;
       expect(logged).toMatchObject({ kind: 'status', orgId: null });
     });
 
@@ -363,7 +361,7 @@ describe('Twilio webhooks', () => {
       const params = inboundParams(phone, 'Inbound one');
       await post('/webhooks/twilio/inbound', params);
       await post('/webhooks/twilio/status', statusParams(params.MessageSid, 'failed', { ErrorCode: '21610' }));
-      const row = h.db.select().from(messages).where(eq(messages.providerSid, params.MessageSid)).get()!;
+      const row = (await first(h.db.orm.select().from(h.db.t.messages).where(eq(h.db.t.messages.providerSid, params.MessageSid))))!;
       expect(row).toMatchObject({ direction: 'inbound', status: 'received', errorCode: null });
     });
 
