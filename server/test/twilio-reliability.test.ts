@@ -54,7 +54,7 @@ async function setup(graceMs = 0) {
   h = await createHarness({ now: iso(T0), env, provider, start: false });
   clockNow = () => h.clock.now();
   appBase = await h.serveHttp();
-  const orgId = (h.db.$client.prepare(`select id from organizations where slug = 'acme'`).get() as { id: number }).id;
+  const orgId = (await h.sql.get<{ id: number }>(`select id from organizations where slug = 'acme'`))!.id;
   h.deps.events.subscribe(orgId, (e) => events.push(e as AppEvent));
 }
 
@@ -71,20 +71,16 @@ interface TextRow {
   checkAt: number | null;
 }
 
-function textTo(phone: string): TextRow[] {
-  return h.db.$client
-    .prepare(
-      `select id, status, attempts, error_code as code, failure_reason as reason, provider_sid as sid, due_at as dueAt, check_at as checkAt
-       from messages where to_address = ? and direction = 'outbound' order by id`,
-    )
-    .all(phone) as TextRow[];
+function textTo(phone: string): Promise<TextRow[]> {
+  return h.sql.all<TextRow>(
+    `select id, status, attempts, error_code as code, failure_reason as reason, provider_sid as sid, due_at as dueAt, check_at as checkAt
+     from messages where to_address = ? and direction = 'outbound' order by id`,
+    phone,
+  );
 }
 
-function statusCounts(): Record<string, number> {
-  const rows = h.db.$client.prepare(`select status, count(*) as n from messages where direction = 'outbound' group by status`).all() as {
-    status: string;
-    n: number;
-  }[];
+async function statusCounts(): Promise<Record<string, number>> {
+  const rows = await h.sql.all<{ status: string; n: number }>(`select status, count(*) as n from messages where direction = 'outbound' group by status`);
   return Object.fromEntries(rows.map((r) => [r.status, r.n]));
 }
 
@@ -92,7 +88,7 @@ function statusCounts(): Record<string, number> {
 async function runUntilSettled(maxRounds = 50) {
   for (let i = 0; i < maxRounds; i++) {
     await round();
-    const next = h.db.$client.prepare(`select min(due_at) as at from messages where status = 'queued'`).get() as { at: number | null };
+    const next = (await h.sql.get<{ at: number | null }>(`select min(due_at) as at from messages where status = 'queued'`))!;
     if (next.at == null) return;
     if (next.at > h.clock.now()) await h.advance(next.at - h.clock.now());
   }
@@ -140,7 +136,7 @@ async function until(check: () => boolean, what: string, ms = 5000) {
 describe('5xx and resets after Twilio created the text', () => {
   it('create-then-5xx and create-then-reset: looked up, recorded with the fake SID, 1 POST, 1 created each', async () => {
     await setup();
-    const phones = NY.slice(0, 2).map((id) => phoneOf(h.db.$client, id));
+    const phones = await Promise.all(NY.slice(0, 2).map((id) => phoneOf(h.db, id)));
     twilio.script(phones[0]!, ['create-then-5xx']);
     twilio.script(phones[1]!, ['create-then-reset']);
     await sendCampaign(h, { candidateIds: NY.slice(0, 2) });
@@ -152,18 +148,18 @@ describe('5xx and resets after Twilio created the text', () => {
       expect(twilio.lists(phone)).toHaveLength(1);
       const created = twilio.created.filter((m) => m.to === phone);
       expect(created).toHaveLength(1);
-      expect(textTo(phone)).toEqual([expect.objectContaining({ status: 'sending', sid: created[0]!.sid })]);
+      expect(await textTo(phone)).toEqual([expect.objectContaining({ status: 'sending', sid: created[0]!.sid })]);
     }
   });
 
   it('503 without creating: not re-sent within the list-lag grace, then retried once, 1 created', async () => {
     await setup(2 * 60_000);
-    const phone = phoneOf(h.db.$client, NY[0]!);
+    const phone = await phoneOf(h.db, NY[0]!);
     twilio.setUnavailable(true);
     await sendCampaign(h, { candidateIds: [NY[0]!] });
     await round();
     twilio.setUnavailable(false);
-    expect(textTo(phone)[0]).toMatchObject({ status: 'sending', sid: null });
+    expect((await textTo(phone))[0]).toMatchObject({ status: 'sending', sid: null });
     await h.advance(60_000);
     await round();
     expect(twilio.posts(phone)).toHaveLength(1);
@@ -172,37 +168,37 @@ describe('5xx and resets after Twilio created the text', () => {
     await runUntilSettled();
     expect(twilio.posts(phone)).toHaveLength(2);
     expect(twilio.created).toHaveLength(1);
-    expect(textTo(phone)[0]).toMatchObject({ status: 'sending', sid: twilio.created[0]!.sid });
+    expect((await textTo(phone))[0]).toMatchObject({ status: 'sending', sid: twilio.created[0]!.sid });
   });
 });
 
 describe('outages and rate limits', () => {
   it('a 20-minute outage (connections refused): texts stay queued, then go once each', async () => {
     await setup();
-    const phones = NY.slice(0, 3).map((id) => phoneOf(h.db.$client, id));
+    const phones = await Promise.all(NY.slice(0, 3).map((id) => phoneOf(h.db, id)));
     await twilio.goDown();
     await sendCampaign(h, { candidateIds: NY.slice(0, 3) });
     const back = T0 + 20 * 60_000;
     while (h.clock.now() < back) {
       await round();
-      for (const p of phones) expect(textTo(p)[0]!.status).toBe('queued');
-      const next = Math.min(...phones.map((p) => textTo(p)[0]!.dueAt));
+      for (const p of phones) expect((await textTo(p))[0]!.status).toBe('queued');
+      const next = Math.min(...(await Promise.all(phones.map(textTo))).map((rows) => rows[0]!.dueAt));
       await h.advance(Math.max(1, Math.min(next, back) - h.clock.now()));
     }
-    expect(textTo(phones[0]!)[0]!.attempts).toBeGreaterThan(10);
+    expect((await textTo(phones[0]!))[0]!.attempts).toBeGreaterThan(10);
     await twilio.comeBack();
     await h.advance(60_000);
     await runUntilSettled();
     for (const p of phones) {
       expect(twilio.created.filter((m) => m.to === p)).toHaveLength(1);
-      expect(textTo(p)[0]!.status).toBe('sending');
+      expect((await textTo(p))[0]!.status).toBe('sending');
     }
-    expect(statusCounts()).toEqual({ sending: 3 });
+    expect(await statusCounts()).toEqual({ sending: 3 });
   });
 
   it('a 429 storm: every text delivered once, none failed, Retry-After honoured', async () => {
     await setup();
-    const phones = NY.map((id) => phoneOf(h.db.$client, id));
+    const phones = await Promise.all(NY.map((id) => phoneOf(h.db, id)));
     for (const p of phones)
       twilio.script(
         p,
@@ -216,17 +212,17 @@ describe('outages and rate limits', () => {
       posts.slice(1).forEach((post, i) => expect(post.at - posts[i]!.at).toBeGreaterThanOrEqual(5000));
       expect(twilio.created.filter((m) => m.to === p)).toHaveLength(1);
     }
-    expect(statusCounts()).toEqual({ sending: NY.length });
+    expect(await statusCounts()).toEqual({ sending: NY.length });
   });
 
   it('a one-to-one text refused for longer than Twilio keeps a text queued (10 h): failed EXPIRED', async () => {
     await setup();
-    const phone = phoneOf(h.db.$client, NY[0]!);
+    const phone = await phoneOf(h.db, NY[0]!);
     twilio.setFallback({ status: 429, code: 20429, message: 'Too Many Requests', retryAfter: '3600' });
     const sent = await h.api('POST', `/api/candidates/${NY[0]}/messages`, { body: 'Are you free on Tuesday?' });
     expect(sent.status).toBe(202);
     await runUntilSettled();
-    expect(textTo(phone)).toEqual([expect.objectContaining({ status: 'failed', code: 'VALIDITY_EXPIRED', reason: 'EXPIRED' })]);
+    expect(await textTo(phone)).toEqual([expect.objectContaining({ status: 'failed', code: 'VALIDITY_EXPIRED', reason: 'EXPIRED' })]);
     expect(twilio.posts(phone).length).toBe(10);
     expect(twilio.created).toHaveLength(0);
   });
@@ -235,7 +231,7 @@ describe('outages and rate limits', () => {
 describe('credentials refused: sending pauses, nothing fails', () => {
   it('a rotated token pauses sending (shown and announced), probes, and resumes by itself when accepted again', async () => {
     await setup();
-    const phones = NY.slice(0, 3).map((id) => phoneOf(h.db.$client, id));
+    const phones = await Promise.all(NY.slice(0, 3).map((id) => phoneOf(h.db, id)));
     const stream = new AbortController();
     const sse = await sseEvents('organization.sending', 2, stream.signal);
     await sse.ready;
@@ -244,7 +240,7 @@ describe('credentials refused: sending pauses, nothing fails', () => {
     await round();
     // Refused with 401 20003: every text back in the queue, untouched; none failed.
     expect(twilio.posts().every((p) => !p.authorized)).toBe(true);
-    for (const p of phones) expect(textTo(p)).toEqual([expect.objectContaining({ status: 'queued', attempts: 0, sid: null })]);
+    for (const p of phones) expect(await textTo(p)).toEqual([expect.objectContaining({ status: 'queued', attempts: 0, sid: null })]);
     const org = await h.api('GET', '/api/organization');
     expect(org.body.sending).toEqual({ paused: true, reason: expect.stringContaining('Authenticate'), since: new Date(T0).toISOString() });
     expect(events.filter((e) => e.type === 'organization.sending').map((e) => e.data)).toEqual([org.body.sending]);
@@ -263,7 +259,7 @@ describe('credentials refused: sending pauses, nothing fails', () => {
     await round();
     expect(twilio.probes()).toHaveLength(2);
     expect(twilio.posts()).toHaveLength(postsWhilePaused);
-    expect(statusCounts()).toEqual({ queued: 3 });
+    expect(await statusCounts()).toEqual({ queued: 3 });
 
     // The token the app has works again (as after a restart with the new one): the next probe resumes and drains.
     twilio.rotateToken(FAKE_AUTH_TOKEN);
@@ -271,7 +267,7 @@ describe('credentials refused: sending pauses, nothing fails', () => {
     await round();
     await runUntilSettled();
     for (const p of phones) expect(twilio.created.filter((m) => m.to === p)).toHaveLength(1);
-    expect(statusCounts()).toEqual({ sending: 3 });
+    expect(await statusCounts()).toEqual({ sending: 3 });
     expect((await h.api('GET', '/api/organization')).body.sending).toEqual({ paused: false });
     expect(events.filter((e) => e.type === 'organization.sending').map((e) => e.data)).toEqual([org.body.sending, { paused: false }]);
     // The same two over the event stream (SSE, real HTTP).
@@ -281,7 +277,7 @@ describe('credentials refused: sending pauses, nothing fails', () => {
 
   it('a look-up refused for credentials pauses too, and counts as a failed look-up (not "not there"): the text is found once resumed', async () => {
     await setup();
-    const phone = phoneOf(h.db.$client, NY[0]!);
+    const phone = await phoneOf(h.db, NY[0]!);
     twilio.script(phone, ['create-then-hang']);
     await sendCampaign(h, { candidateIds: [NY[0]!] });
     const pending = round();
@@ -290,15 +286,15 @@ describe('credentials refused: sending pauses, nothing fails', () => {
     twilio.rotateToken('the-new-token');
     await pending;
     expect(twilio.lists(phone)).toEqual([expect.objectContaining({ authorized: false })]);
-    expect(h.services.sending.isPaused()).toBe(true);
-    expect(textTo(phone)).toEqual([expect.objectContaining({ status: 'sending', sid: null })]);
-    expect(h.db.$client.prepare(`select lookups from messages where to_address = ?`).get(phone)).toEqual({ lookups: 1 });
+    expect(await h.services.sending.isPaused()).toBe(true);
+    expect(await textTo(phone)).toEqual([expect.objectContaining({ status: 'sending', sid: null })]);
+    expect(await h.sql.get(`select lookups from messages where to_address = ?`, phone)).toEqual({ lookups: 1 });
 
     twilio.rotateToken(FAKE_AUTH_TOKEN);
     await h.advance(60_000);
     await round();
-    expect(h.services.sending.isPaused()).toBe(false);
-    expect(textTo(phone)).toEqual([expect.objectContaining({ status: 'sending', sid: twilio.created[0]!.sid })]);
+    expect(await h.services.sending.isPaused()).toBe(false);
+    expect(await textTo(phone)).toEqual([expect.objectContaining({ status: 'sending', sid: twilio.created[0]!.sid })]);
     expect(twilio.posts(phone)).toHaveLength(1);
   });
 
@@ -307,7 +303,7 @@ describe('credentials refused: sending pauses, nothing fails', () => {
     twilio.rotateToken('the-new-token');
     await sendCampaign(h, { candidateIds: NY.slice(0, 2) });
     await round();
-    expect(h.services.sending.isPaused()).toBe(true);
+    expect(await h.services.sending.isPaused()).toBe(true);
     // Another process on the same database (a second outbox built from the same deps).
     const { createOutbox } = await import('../services/outbox.js');
     const other = createOutbox(h.deps, { sending: h.services.sending });
@@ -320,7 +316,7 @@ describe('credentials refused: sending pauses, nothing fails', () => {
 describe('reconciliation', () => {
   it("a status callback carrying the text's key settles a send whose answer never came, without reading the list", async () => {
     await setup(5 * 60_000);
-    const phone = phoneOf(h.db.$client, NY[0]!);
+    const phone = await phoneOf(h.db, NY[0]!);
     twilio.script(phone, ['create-then-hang']);
     await sendCampaign(h, { candidateIds: [NY[0]!] });
     const pending = round();
@@ -331,19 +327,19 @@ describe('reconciliation', () => {
     expect(answer!.status).toBe(204);
     await pending;
     expect(twilio.lists()).toHaveLength(0);
-    expect(textTo(phone)).toEqual([expect.objectContaining({ status: 'sent', sid: created.sid })]);
+    expect(await textTo(phone)).toEqual([expect.objectContaining({ status: 'sent', sid: created.sid })]);
     await twilio.report(created.sid, 'delivered');
-    expect(textTo(phone)[0]!.status).toBe('delivered');
+    expect((await textTo(phone))[0]!.status).toBe('delivered');
     expect(twilio.posts(phone)).toHaveLength(1);
   });
 
   it('a text stuck in sending (its callbacks lost) is fetched by SID after 10 minutes and moves to delivered', async () => {
     await setup();
-    const phone = phoneOf(h.db.$client, NY[0]!);
+    const phone = await phoneOf(h.db, NY[0]!);
     await sendCampaign(h, { candidateIds: [NY[0]!] });
     await round();
     const sid = twilio.created[0]!.sid;
-    expect(textTo(phone)[0]).toMatchObject({ status: 'sending', sid, checkAt: T0 + 10 * 60_000 });
+    expect((await textTo(phone))[0]).toMatchObject({ status: 'sending', sid, checkAt: T0 + 10 * 60_000 });
     twilio.setStatus(sid, 'delivered');
     await h.advance(9 * 60_000);
     await round();
@@ -351,7 +347,7 @@ describe('reconciliation', () => {
     await h.advance(60_000);
     await round();
     expect(twilio.fetches(sid)).toHaveLength(1);
-    expect(textTo(phone)[0]!.status).toBe('delivered');
+    expect((await textTo(phone))[0]!.status).toBe('delivered');
     // Final: never fetched again.
     await h.advance(24 * HOUR);
     await round();
@@ -383,20 +379,19 @@ describe('validity expired at Twilio (30036)', () => {
 
   it('a campaign text that expired queued at Twilio goes again in the next texting window, once, with a new key', async () => {
     await setup();
-    const phones = NY.slice(0, 2).map((id) => phoneOf(h.db.$client, id));
+    const phones = await Promise.all(NY.slice(0, 2).map((id) => phoneOf(h.db, id)));
     const d = await sendCampaign(h, { candidateIds: NY.slice(0, 2) });
     await runUntilSettled();
     const first = twilio.created.find((m) => m.to === phones[0])!;
     await h.advance(closes + 60_000 - h.clock.now());
     const answer = await twilio.report(first.sid, 'undelivered', 30036);
     expect(answer!.status).toBe(204);
-    expect(textTo(phones[0]!)).toEqual([expect.objectContaining({ status: 'undelivered', reason: 'EXPIRED', code: '30036' })]);
+    expect(await textTo(phones[0]!)).toEqual([expect.objectContaining({ status: 'undelivered', reason: 'EXPIRED', code: '30036' })]);
     expect((await h.api('GET', `/api/campaigns/${d.campaignId}`)).body.status).toBe('sending');
-    const delivery = h.db.$client
-      .prepare(
-        `select status, attempt, due_at as dueAt, message_id as messageId from campaign_deliveries where candidate_id = (select candidate_id from messages where id = ?)`,
-      )
-      .get(textTo(phones[0]!)[0]!.id);
+    const delivery = await h.sql.get(
+      `select status, attempt, due_at as dueAt, message_id as messageId from campaign_deliveries where candidate_id = (select candidate_id from messages where id = ?)`,
+      (await textTo(phones[0]!))[0]!.id,
+    );
     expect(delivery).toEqual({ status: 'pending', attempt: 1, dueAt: reopens, messageId: null });
 
     await round();
@@ -405,7 +400,7 @@ describe('validity expired at Twilio (30036)', () => {
     await runUntilSettled();
     expect(twilio.posts(phones[0])).toHaveLength(2);
     expect(twilio.posts(phones[1])).toHaveLength(1);
-    const keys = h.db.$client.prepare(`select idempotency_key as k from messages where to_address = ? order by id`).all(phones[0]) as { k: string }[];
+    const keys = await h.sql.all<{ k: string }>(`select idempotency_key as k from messages where to_address = ? order by id`, phones[0]);
     expect(keys.map((r) => r.k)).toEqual([expect.stringMatching(/^campaign:\d+:\d+$/), expect.stringMatching(/^campaign:\d+:\d+:1$/)]);
     const second = twilio.created.filter((m) => m.to === phones[0])[1]!;
     await twilio.report(second.sid, 'delivered');
@@ -414,7 +409,7 @@ describe('validity expired at Twilio (30036)', () => {
 
   it('not again for a candidate who is no longer textable', async () => {
     await setup();
-    const phone = phoneOf(h.db.$client, NY[0]!);
+    const phone = await phoneOf(h.db, NY[0]!);
     const d = await sendCampaign(h, { candidateIds: [NY[0]!] });
     await runUntilSettled();
     // They reply STOP (Twilio's signed inbound webhook, over HTTP).
@@ -432,8 +427,8 @@ describe('validity expired at Twilio (30036)', () => {
     await h.advance(reopens - h.clock.now());
     await runUntilSettled();
     // Only the STOP confirmation went since; no second campaign text.
-    expect(h.db.$client.prepare(`select count(*) as n from messages where campaign_id = ?`).get(d.campaignId)).toEqual({ n: 1 });
-    expect(h.db.$client.prepare(`select status, attempt from campaign_deliveries`).all()).toEqual([{ status: 'queued', attempt: 0 }]);
+    expect(await h.sql.get(`select count(*) as n from messages where campaign_id = ?`, d.campaignId)).toEqual({ n: 1 });
+    expect(await h.sql.all(`select status, attempt from campaign_deliveries`)).toEqual([{ status: 'queued', attempt: 0 }]);
     expect((await h.api('GET', `/api/campaigns/${d.campaignId}`)).body.status).toBe('sent');
   });
 });

@@ -7,7 +7,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Candidate, Message, Template } from '../../shared/api.js';
 import { loadConfig } from '../config.js';
 import { openDatabase } from '../db/client.js';
-import { organizations, templates } from '../db/schema.js';
 import { createTwilioProvider } from '../providers/twilio.js';
 import { seedDemo } from '../seed/demo.js';
 import { simulatorSenderWarnings } from '../seed/simulator-senders.js';
@@ -26,10 +25,15 @@ const ENV_SERVICE = 'MG' + 'e'.repeat(32);
 const ORG_SERVICE = 'MG' + 'a'.repeat(32);
 
 /** Waits (real time) for the fake's HTTP round trips, advancing the app's fake clock a little each turn. */
-async function until<T>(h: Harness, fn: () => T | undefined | null | false, what: string, timeoutMs = 5000): Promise<T> {
+async function until<T>(
+  h: Harness,
+  fn: () => Promise<T | undefined | null | false> | T | undefined | null | false,
+  what: string,
+  timeoutMs = 5000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = fn();
+    const value = await fn();
     if (value) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await h.advance(10);
@@ -80,17 +84,15 @@ describe('PROVIDER=twilio: a real account’s rules, over HTTP', () => {
       messagingServiceSid: more.messagingServiceSid,
     });
   const candidate = async (id: string) => (await h.api('GET', `/api/candidates/${id}`)).body as Candidate;
-  const messageRow = (id: number) =>
-    h.db.$client
-      .prepare('select status, body, content_sid as contentSid, sent_from as sentFrom, error_code as errorCode, attempts from messages where id = ?')
-      .get(id) as {
+  const messageRow = async (id: number) =>
+    (await h.sql.get<{
       status: string;
       body: string;
       contentSid: string | null;
       sentFrom: string | null;
       errorCode: string | null;
       attempts: number;
-    };
+    }>('select status, body, content_sid as contentSid, sent_from as sentFrom, error_code as errorCode, attempts from messages where id = ?', id))!;
   /** Lets the dispatcher run for a while of fake time, with real time for HTTP round trips. */
   async function settle(ms = 60_000) {
     for (let t = 0; t < ms; t += 5_000) {
@@ -124,8 +126,8 @@ describe('PROVIDER=twilio: a real account’s rules, over HTTP', () => {
       expect(JSON.parse(form.ContentVariables!)).toEqual({ '1': 'James' });
       expect(form.Body).toBeUndefined();
       expect(form.MediaUrl).toBeUndefined();
-      await until(h, () => messageRow(message.id).status === 'sending', 'the receipt');
-      expect(messageRow(message.id)).toMatchObject({ contentSid: CONTENT_SID, body: message.body });
+      await until(h, async () => (await messageRow(message.id)).status === 'sending', 'the receipt');
+      expect(await messageRow(message.id)).toMatchObject({ contentSid: CONTENT_SID, body: message.body });
     });
 
     it('the Content API must know the SID: an unknown one is 400 CONTENT_NOT_FOUND', async () => {
@@ -171,7 +173,7 @@ describe('PROVIDER=twilio: a real account’s rules, over HTTP', () => {
     it('a content variable with no value for the candidate is 400 MISSING_MERGE_VALUE', async () => {
       await start();
       const template = await whatsappTemplate({ '1': 'firstName', '2': 'jobTitle' });
-      h.db.$client.prepare(`update candidates set job_title = null where ats_id = '10002'`).run();
+      await h.sql.run(`update candidates set job_title = null where ats_id = '10002'`);
       expect(await h.api('POST', '/api/candidates/10002/messages', { templateId: template.id })).toMatchObject({
         status: 400,
         body: { error: { code: 'MISSING_MERGE_VALUE' } },
@@ -182,10 +184,10 @@ describe('PROVIDER=twilio: a real account’s rules, over HTTP', () => {
       await start();
       const template = await whatsappTemplate();
       const message = (await h.api('POST', '/api/candidates/10002/messages', { templateId: template.id })).body as Message;
-      h.db.update(templates).set({ contentSid: null }).run();
+      await h.db.orm.update(h.db.t.templates).set({ contentSid: null });
       await until(h, () => fake.posts().length === 1, 'the content send');
       expect(fake.posts()[0]!.form.ContentSid).toBe(CONTENT_SID);
-      expect(messageRow(message.id).contentSid).toBe(CONTENT_SID);
+      expect((await messageRow(message.id)).contentSid).toBe(CONTENT_SID);
     });
   });
 
@@ -240,8 +242,8 @@ describe('PROVIDER=twilio: a real account’s rules, over HTTP', () => {
       await start();
       fake.rules.block(ACME_SMS, MARIA);
       const message = (await h.api('POST', '/api/candidates/10001/messages', { body: 'Hi Maria' })).body as Message;
-      await until(h, () => messageRow(message.id).status === 'failed', 'the refusal');
-      expect(messageRow(message.id)).toMatchObject({ errorCode: '21610' });
+      await until(h, async () => (await messageRow(message.id)).status === 'failed', 'the refusal');
+      expect(await messageRow(message.id)).toMatchObject({ errorCode: '21610' });
       expect(await candidate('10001')).toMatchObject({ optedOut: true });
       await settle(600_000);
       expect(fake.posts()).toHaveLength(1);
@@ -252,8 +254,8 @@ describe('PROVIDER=twilio: a real account’s rules, over HTTP', () => {
       fake.rules.advancedOptOut({ STOP: ['BAJA'] });
       expect(await inbound(MARIA, 'baja')).toBe(200);
       expect(await candidate('10001')).toMatchObject({ optedOut: true });
-      const logged = h.db.$client.prepare(`select payload from webhook_events where kind = 'inbound' order by id desc limit 1`).get() as { payload: string };
-      expect(JSON.parse(logged.payload)).toMatchObject({ OptOutType: 'STOP', Body: 'baja' });
+      const logged = await h.sql.get<{ payload: string }>(`select payload from webhook_events where kind = 'inbound' order by id desc limit 1`);
+      expect(JSON.parse(logged!.payload)).toMatchObject({ OptOutType: 'STOP', Body: 'baja' });
       await settle();
       expect(fake.posts()).toHaveLength(0);
     });
@@ -289,8 +291,8 @@ describe('PROVIDER=twilio: a real account’s rules, over HTTP', () => {
   describe('senders', () => {
     async function sendToMaria() {
       const message = (await h.api('POST', '/api/candidates/10001/messages', { body: 'Hi Maria' })).body as Message;
-      await until(h, () => messageRow(message.id).status === 'sending', 'the receipt');
-      return { form: fake.posts().at(-1)!.form, row: messageRow(message.id) };
+      await until(h, async () => (await messageRow(message.id)).status === 'sending', 'the receipt');
+      return { form: fake.posts().at(-1)!.form, row: await messageRow(message.id) };
     }
 
     it('the organisation’s Messaging Service goes as MessagingServiceSid and no From; inbound through it finds the organisation', async () => {
@@ -303,7 +305,7 @@ describe('PROVIDER=twilio: a real account’s rules, over HTTP', () => {
       expect(form.From).toBeUndefined();
       // A text to one of the service's numbers that no organisation lists.
       expect(await inbound('+14155550100', 'Hello', { to: '+14155559999', messagingServiceSid: ORG_SERVICE })).toBe(200);
-      const row = h.db.$client.prepare(`select o.slug from messages m join organizations o on o.id = m.org_id where m.direction = 'inbound'`).get();
+      const row = await h.sql.get(`select o.slug from messages m join organizations o on o.id = m.org_id where m.direction = 'inbound'`);
       expect(row).toEqual({ slug: 'acme' });
     });
 
@@ -342,24 +344,20 @@ describe('the demo seed', () => {
   it('with PROVIDER=twilio writes no sender numbers and no content SIDs; with the simulator, both (deterministic HX ids)', async () => {
     const twilioDb = openDatabase(':memory:');
     await seedDemo(twilioDb, Date.now(), { provider: 'twilio' });
-    expect(twilioDb.select({ sms: organizations.smsFrom, wa: organizations.whatsappFrom }).from(organizations).all()).toEqual([
+    const { organizations, templates } = twilioDb.t;
+    expect(await twilioDb.orm.select({ sms: organizations.smsFrom, wa: organizations.whatsappFrom }).from(organizations)).toEqual([
       { sms: null, wa: null },
       { sms: null, wa: null },
     ]);
-    expect(
-      twilioDb
-        .select({ sid: templates.contentSid })
-        .from(templates)
-        .all()
-        .every((t) => t.sid === null),
-    ).toBe(true);
-    twilioDb.$client.close();
+    expect((await twilioDb.orm.select({ sid: templates.contentSid }).from(templates)).every((t) => t.sid === null)).toBe(true);
+    await twilioDb.close();
 
     const sids = async () => {
       const db = openDatabase(':memory:');
       await seedDemo(db);
-      const rows = db.select({ name: templates.name, sid: templates.contentSid, vars: templates.contentVariables }).from(templates).all();
-      db.$client.close();
+      const seeded = db.t.templates;
+      const rows = await db.orm.select({ name: seeded.name, sid: seeded.contentSid, vars: seeded.contentVariables }).from(seeded);
+      await db.close();
       return rows;
     };
     const first = await sids();
@@ -374,15 +372,15 @@ describe('the demo seed', () => {
     const simulator = { smsFrom: '+12025550100', whatsappFrom: '+12025550101' };
     const old = openDatabase(':memory:');
     await seedDemo(old);
-    expect(simulatorSenderWarnings(old, simulator)).toEqual([
+    expect(await simulatorSenderWarnings(old, simulator)).toEqual([
       expect.stringContaining('Acme Staffing sends from +12025550100, a simulator number'),
       expect.stringContaining('Acme Staffing sends from +12025550101'),
       expect.stringContaining('Globex Corporation sends from +13125550100'),
     ]);
-    old.$client.close();
+    await old.close();
     const fresh = openDatabase(':memory:');
     await seedDemo(fresh, Date.now(), { provider: 'twilio' });
-    expect(simulatorSenderWarnings(fresh, simulator)).toEqual([]);
-    fresh.$client.close();
+    expect(await simulatorSenderWarnings(fresh, simulator)).toEqual([]);
+    await fresh.close();
   });
 });
