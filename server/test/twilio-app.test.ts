@@ -5,7 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { eq } from 'drizzle-orm';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks.js';
 import type { Candidate, Message } from '../../shared/api.js';
@@ -36,7 +36,7 @@ interface ScriptedResponse {
 function fakeTwilio() {
   const requests: RecordedRequest[] = [];
   const script: ScriptedResponse[] = [];
-  const server: Server = createServer(async (req: IncomingMessage, res) => {
+  const answer = async (req: IncomingMessage, res: ServerResponse) => {
     let raw = '';
     for await (const chunk of req) raw += chunk;
     const url = new URL(req.url ?? '/', 'http://fake');
@@ -58,7 +58,9 @@ function fakeTwilio() {
     };
     res.writeHead(next.status, { 'content-type': 'application/json', ...next.headers });
     res.end(JSON.stringify(next.body));
-  });
+  };
+  // A request the fake cannot read fails that request (its client sees the reset), not the test run.
+  const server: Server = createServer((req, res) => void answer(req, res).catch(() => res.destroy()));
   return {
     requests,
     script,
