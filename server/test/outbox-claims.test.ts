@@ -144,7 +144,7 @@ describe('a batch slower than the lease', () => {
     // When the batch settles, that row is still the other process's.
     await a.advance(2 * LEASE_MS);
     expect(await rows(a, [taken])).toEqual([expect.objectContaining({ status: 'sending', claim: 'another-process', sid: null })]);
-    expect(await rows(a, ids.slice(0, -1)).every((r) => r.claim === null && r.sid != null)).toBe(true);
+    expect((await rows(a, ids.slice(0, -1))).every((r) => r.claim === null && r.sid != null)).toBe(true);
   });
 });
 
