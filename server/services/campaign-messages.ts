@@ -9,7 +9,6 @@ import type { Review } from '../../shared/api.js';
 import { unknownMergeFields } from '../../shared/merge-fields.js';
 import { whatsappSendForm } from '../../shared/whatsapp.js';
 import type { Db } from '../db/client.js';
-import type { templates } from '../db/schema.js';
 import { first } from '../db/types.js';
 import type { Deps } from '../deps.js';
 import { ApiError, notFound, validation } from '../lib/errors.js';
