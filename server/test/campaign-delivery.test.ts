@@ -90,7 +90,7 @@ describe('quiet hours in each candidate’s time zone', () => {
     expect((await h.api('GET', `/api/campaigns/${d.campaignId}`)).body).toMatchObject({ status: 'sending', stats: { sent: 5, queued: 3 } });
     await h.advance(3 * HOUR);
 
-    const arrivals = arrivalsByPhone(h);
+    const arrivals = await arrivalsByPhone(h);
     for (const [atsId, zone] of Object.entries(who)) {
       const got = arrivals.get(await phoneOf(h.db, atsId));
       expect(got, atsId).toHaveLength(1);
@@ -121,7 +121,7 @@ describe('quiet hours in each candidate’s time zone', () => {
       ]),
     );
     await h.advance(7 * HOUR);
-    const at = async (atsId: string) => toSecond(arrivalsByPhone(h).get(await phoneOf(h.db, atsId))![0]!.at);
+    const at = async (atsId: string) => toSecond((await arrivalsByPhone(h)).get(await phoneOf(h.db, atsId))![0]!.at);
     expect(await at('uk1')).toBe('2026-03-03T13:00:00.000Z');
     expect(await at('10055')).toBe('2026-03-03T13:00:00.000Z');
     expect(await at('10007')).toBe('2026-03-03T16:00:00.000Z');
@@ -157,7 +157,7 @@ describe('quiet hours in each candidate’s time zone', () => {
     await visit(Object.values(expected).flatMap(([, a, b]) => [Date.parse(a), Date.parse(b)]));
     await h.advance(HOUR);
 
-    const arrivals = arrivalsByPhone(h);
+    const arrivals = await arrivalsByPhone(h);
     for (const [atsId, [zone, saturday, sunday]] of Object.entries(expected)) {
       const got = arrivals.get(await phoneOf(h.db, atsId))!;
       expect({ atsId, got: got.map((g) => [g.body, toSecond(g.at)]) }).toEqual({
@@ -192,7 +192,7 @@ describe('quiet hours in each candidate’s time zone', () => {
     };
     await visit(Object.values(expected).flatMap(([, a, b]) => [Date.parse(a), Date.parse(b)]));
     await h.advance(HOUR);
-    const arrivals = arrivalsByPhone(h);
+    const arrivals = await arrivalsByPhone(h);
     for (const [atsId, [zone, saturday, sunday]] of Object.entries(expected)) {
       const got = arrivals.get(await phoneOf(h.db, atsId))!;
       expect({ atsId, got: got.map((g) => [g.body, toSecond(g.at)]) }).toEqual({
@@ -215,14 +215,14 @@ describe('quiet hours in each candidate’s time zone', () => {
     const closes = Date.parse('2026-03-04T02:00:00Z');
     const opens = Date.parse('2026-03-04T13:00:00Z');
     await h.advance(2 * MINUTE);
-    const early = h.simulator.received();
+    const early = await h.simulator.received();
     expect(early.length).toBe(10);
     expect(early.every((m) => m.createdAt < closes)).toBe(true);
     // The rest wait, still queued; nothing goes through the night.
     expect((await h.api('GET', `/api/campaigns/${d.campaignId}`)).body).toMatchObject({ status: 'sending', stats: { sent: 10, queued: 10, failed: 0 } });
     await visit([opens]);
     await h.advance(MINUTE);
-    const all = h.simulator.received();
+    const all = await h.simulator.received();
     expect(all).toHaveLength(20);
     expect(new Set(all.map((m) => m.phone)).size).toBe(20);
     const late = all.filter((m) => m.createdAt >= closes);
@@ -244,7 +244,7 @@ describe('the server’s send rate caps every organisation’s', () => {
     await insertCandidates(h.db, 'acme', bulkCandidates('capped', 20));
     await sendCampaign(h, { candidateIds: bulkCandidates('capped', 20).map((c) => c.atsId), body: 'Rate check' });
     await h.advance(MINUTE);
-    const all = h.simulator.received();
+    const all = await h.simulator.received();
     expect(all).toHaveLength(20);
     expect(rateProfile(all.map((m) => ({ at: m.createdAt, segments: 1 }))).worst).toBeLessThanOrEqual(2);
   });
@@ -263,7 +263,7 @@ describe('changes between schedule and send', () => {
     await h.sql.run(`update candidates set consent_at = null where ats_id = '10026'`);
     await h.advance(HOUR);
 
-    const arrivals = arrivalsByPhone(h);
+    const arrivals = await arrivalsByPhone(h);
     expect(arrivals.get(await phoneOf(h.db, '10001'))!.map((a) => a.body)).toEqual(['Campaign text for Maria']);
     expect(arrivals.get(await phoneOf(h.db, '10059'))).toHaveLength(1);
     // The one who wrote STOP got the confirmation only.
@@ -288,14 +288,11 @@ describe('changes between schedule and send', () => {
     await insertCandidates(h.db, 'acme', bulkCandidates('q', 6));
     const d = await sendCampaign(h, { candidateIds: bulkCandidates('q', 6).map((c) => c.atsId), body: 'Queued text' });
     await h.advance(1500);
-    expect(h.simulator.received()).toHaveLength(2);
+    expect(await h.simulator.received()).toHaveLength(2);
     const last = bulkCandidates('q', 6)[5]!;
     await h.simulator.reply(last.phone!, 'STOP');
     await h.advance(10_000);
-    const phones = h.simulator
-      .received()
-      .filter((m) => m.body === 'Queued text')
-      .map((m) => m.phone);
+    const phones = (await h.simulator.received()).filter((m) => m.body === 'Queued text').map((m) => m.phone);
     expect(phones).toHaveLength(5);
     expect(phones).not.toContain(last.phone);
     expect((await h.api('GET', `/api/campaigns/${d.campaignId}`)).body).toMatchObject({ status: 'sent', stats: { sent: 5, skipped: { OPTED_OUT: 1 } } });
@@ -315,7 +312,7 @@ describe('changes between schedule and send', () => {
     const d = await sendCampaign(h, { candidateIds: ['10002', '10113'], body: 'WhatsApp hello' });
     expect(d.review).toMatchObject({ eligible: 1, excluded: { WHATSAPP_WINDOW_CLOSED: 1 } });
     await h.advance(5000);
-    const got = h.simulator.received();
+    const got = await h.simulator.received();
     expect(got.map((m) => [m.phone, m.channel])).toEqual([[await phoneOf(h.db, '10002'), 'whatsapp']]);
     expect((await h.api('GET', `/api/campaigns/${d.campaignId}`)).body.stats).toMatchObject({ sent: 1, skipped: { WHATSAPP_WINDOW_CLOSED: 1 } });
   });
@@ -337,7 +334,7 @@ describe('WhatsApp templates and bad data', () => {
     expect(m.body.review).toMatchObject({ recipients: 3, eligible: 3, excluded: {} });
     expect((await h.api('POST', `/api/campaigns/${id}/messages/${m.body.message.id}/schedule`)).status).toBe(200);
     await h.advance(5000);
-    const got = h.simulator.received();
+    const got = await h.simulator.received();
     expect(got.map((x) => x.channel).sort()).toEqual(['sms', 'whatsapp', 'whatsapp']);
     expect((await h.api('GET', `/api/campaigns/${id}`)).body.stats).toMatchObject({ sent: 3, skipped: {} });
 
@@ -357,7 +354,7 @@ describe('WhatsApp templates and bad data', () => {
     const direct = await h.api('POST', '/api/candidates/10011/messages', { body: 'One to one' });
     expect(direct.status).toBe(202);
     await h.advance(2 * HOUR);
-    const got = new Map(h.simulator.received().map((m) => [m.phone, toSecond(m.createdAt)]));
+    const got = new Map((await h.simulator.received()).map((m) => [m.phone, toSecond(m.createdAt)]));
     expect(got.get(await phoneOf(h.db, '10001'))).toBe(iso(T0));
     expect(got.get(await phoneOf(h.db, '10011'))).toBe(iso(T0));
     expect(got.get('+13105553001')).toBe('2026-03-03T16:00:00.000Z');
@@ -377,7 +374,7 @@ describe('rate limit per sender', () => {
     expect(d.review.eligible).toBe(40);
     expect(d.review.estimatedCompletionAt).toBe(iso(T0 + 20_000));
     await h.advance(60_000);
-    const got = h.simulator.received();
+    const got = await h.simulator.received();
     expect(got).toHaveLength(40);
     expect(new Set(got.map((m) => m.phone)).size).toBe(40);
     const profile = rateProfile(got.map((m) => ({ at: m.createdAt, segments: 1 })));
@@ -395,7 +392,7 @@ describe('rate limit per sender', () => {
     const d = await sendCampaign(h, { candidateIds: ids, body });
     expect(d.review.segments).toEqual({ min: 2, max: 2, total: 20 });
     await h.advance(30_000);
-    const got = h.simulator.received();
+    const got = await h.simulator.received();
     expect(got).toHaveLength(10);
     const profile = rateProfile(got.map((m) => ({ at: m.createdAt, segments: 2 })));
     expect(profile.worst).toBe(2);
@@ -415,7 +412,7 @@ describe('rate limit per sender', () => {
     const res = await h.api('POST', `/api/candidates/${outsider.atsId}/messages`, { body: 'Quick question' });
     expect(res.status).toBe(202);
     await h.advance(60_000);
-    const got = h.simulator.received();
+    const got = await h.simulator.received();
     const direct = got.find((m) => m.body === 'Quick question')!;
     expect(direct.phone).toBe(outsider.phone);
     // It waits only for the next free slot (under a second), not for the 30 campaign texts queued before it.
@@ -435,7 +432,7 @@ describe('rate limit per sender', () => {
     expect(d.review.eligible).toBe(2300);
     // Second by second: a dispatcher that re-ran rounds at the same instant would never return.
     for (let s = 0; s < 26; s++) await h.advance(1000);
-    const got = h.simulator.received();
+    const got = await h.simulator.received();
     expect(got).toHaveLength(2300);
     expect(new Set(got.map((m) => m.phone)).size).toBe(2300);
     const profile = rateProfile(got.map((m) => ({ at: m.createdAt, segments: 1 })));
@@ -459,7 +456,7 @@ describe('scheduled starts', () => {
     }
     await h.advance(4 * HOUR);
     for (const [i, sendAt] of sendAts.entries()) {
-      const got = h.simulator.received().filter((m) => m.body === `Scheduled ${i}`);
+      const got = (await h.simulator.received()).filter((m) => m.body === `Scheduled ${i}`);
       expect(got).toHaveLength(1);
       const lateness = got[0]!.createdAt - sendAt;
       expect(lateness).toBeGreaterThanOrEqual(0);

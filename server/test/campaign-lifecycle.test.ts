@@ -201,7 +201,7 @@ describe('campaign lifecycle', () => {
       const later = await sendCampaign(h, { candidateIds: [NY], sendAt: iso(T0 + HOUR) });
       expect((await h.api('DELETE', `/api/campaigns/${later.campaignId}`)).status).toBe(204);
       await h.advance(HOUR + 5000);
-      expect(h.simulator.received()).toEqual([]);
+      expect(await h.simulator.received()).toEqual([]);
 
       // Sending: Honolulu waits for 08:00 there while New York has been texted.
       const sending = await sendCampaign(h, { candidateIds: [NY, HNL] });
@@ -500,9 +500,9 @@ describe('campaign lifecycle', () => {
       expect(edited.body.review.previews[0].body).toBe('Second version for Maria');
       // Nothing goes at the old time.
       await h.advance(HOUR + 30_000);
-      expect(h.simulator.received()).toEqual([]);
+      expect(await h.simulator.received()).toEqual([]);
       await h.advance(HOUR);
-      const received = h.simulator.received();
+      const received = await h.simulator.received();
       expect(received.map((m) => m.body)).toEqual(['Second version for Maria']);
       expect(received[0]!.createdAt).toBe(T0 + 2 * HOUR);
 
@@ -521,7 +521,7 @@ describe('campaign lifecycle', () => {
       expect((await h.api('GET', `/api/campaigns/${other.campaignId}`)).body).toMatchObject({ status: 'draft', messages: [] });
       expect((await h.api('GET', `/api/campaigns/${other.campaignId}/messages/${other.messageId}`)).status).toBe(404);
       await h.advance(5 * HOUR);
-      expect(h.simulator.received().map((m) => m.body)).not.toContain('Never sent');
+      expect((await h.simulator.received()).map((m) => m.body)).not.toContain('Never sent');
     });
 
     it('Send pressed twice makes one set of deliveries and one text each', async () => {
@@ -546,7 +546,7 @@ describe('campaign lifecycle', () => {
       await h.advance(5000);
 
       const counts = new Map<string, number>();
-      for (const m of h.simulator.received()) counts.set(m.phone, (counts.get(m.phone) ?? 0) + 1);
+      for (const m of await h.simulator.received()) counts.set(m.phone, (counts.get(m.phone) ?? 0) + 1);
       // 10007 (206, Seattle) waits for 08:00 Pacific; all three textable got exactly one.
       expect([...counts.values()]).toEqual([1, 1, 1]);
       expect(counts.size).toBe(3);
@@ -562,7 +562,7 @@ describe('campaign lifecycle', () => {
       await h.advance(2 * HOUR);
       const stale = await h.api('POST', `/api/campaigns/${later.campaignId}/messages/${later.messageId}/schedule`);
       expect(stale).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION' } } });
-      expect(h.simulator.received()).toEqual([]);
+      expect(await h.simulator.received()).toEqual([]);
     });
 
     it('no new candidates or messages once the campaign has sent (409 CAMPAIGN_SENT)', async () => {
@@ -582,10 +582,7 @@ describe('campaign lifecycle', () => {
       expect(added.body).toMatchObject({ added: 3, recipients: 4 });
       expect((await h.api('DELETE', `/api/campaigns/${d.campaignId}/candidates/10026`)).status).toBe(200);
       await h.advance(HOUR + 3000);
-      const phones = h.simulator
-        .received()
-        .map((m) => m.phone)
-        .sort();
+      const phones = (await h.simulator.received()).map((m) => m.phone).sort();
       expect(phones).toEqual([await phoneOf(h.db, NY), await phoneOf(h.db, '10011')].sort());
       const detail = await h.api('GET', `/api/campaigns/${d.campaignId}`);
       expect(detail.body).toMatchObject({ status: 'sent', stats: { recipients: 3, sent: 2, skipped: { NO_CONSENT: 1 }, queued: 0 } });
@@ -620,7 +617,7 @@ describe('campaign lifecycle', () => {
         messages: [{ body: 'Hi {{firstName}}, we are hiring.' }],
       });
       await h.advance(5000);
-      expect(h.simulator.received()).toEqual([]);
+      expect(await h.simulator.received()).toEqual([]);
     });
 
     it("404 for another organisation's campaign, on every endpoint", async () => {

@@ -140,9 +140,9 @@ describe('campaign message preview and atomic edit', () => {
 
     // Nothing goes at the old time; the new text goes at the new one.
     await h.advance(T0 + 2 * HOUR + 30_000 - h.clock.now());
-    expect(h.simulator.received()).toEqual([]);
+    expect(await h.simulator.received()).toEqual([]);
     await h.advance(HOUR);
-    const bodies = h.simulator.received().map((m) => m.body);
+    const bodies = (await h.simulator.received()).map((m) => m.body);
     expect(bodies).toContain('Second version for Maria');
     expect(bodies.every((b) => b.startsWith('Second version for '))).toBe(true);
   });

@@ -125,9 +125,9 @@ export async function sendCampaign(h: Harness, input: Parameters<typeof draftCam
 }
 
 /** Texts the simulated phones received (to-phone), keyed by phone, each with its arrival times. */
-export function arrivalsByPhone(h: Harness): Map<string, { at: number; body: string }[]> {
+export async function arrivalsByPhone(h: Harness): Promise<Map<string, { at: number; body: string }[]>> {
   const byPhone = new Map<string, { at: number; body: string }[]>();
-  for (const m of h.simulator.received()) {
+  for (const m of await h.simulator.received()) {
     const list = byPhone.get(m.phone) ?? [];
     list.push({ at: m.createdAt, body: m.body });
     byPhone.set(m.phone, list);
