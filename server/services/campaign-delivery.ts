@@ -48,6 +48,7 @@ export function createCampaignDelivery(
   let publishes = 0;
 
   const stmt = {
+    // pg: lock the rows (`for update of d skip locked`): two instances must never promote the same delivery.
     due: db.stmt(
       `select d.id, d.candidate_id as candidateId, d.campaign_message_id as campaignMessageId, d.org_id as orgId, d.attempt
        from campaign_deliveries d where d.status = 'pending' and d.due_at <= ? order by d.due_at, d.id limit ?`,
@@ -58,6 +59,7 @@ export function createCampaignDelivery(
       `select distinct cm.campaign_id as id from campaign_deliveries d join campaign_messages cm on cm.id = d.campaign_message_id
        where d.candidate_id = ? and d.message_id is not null`,
     ),
+    // pg: lock the campaign_messages rows (`for update skip locked`), so a scheduled start fires once.
     dueWithoutDeliveries: db.stmt(
       `select cm.id, cm.org_id as orgId from campaign_messages cm
        where cm.status = 'scheduled' and coalesce(cm.send_at, cm.scheduled_at) <= ?
@@ -83,6 +85,7 @@ export function createCampaignDelivery(
     // pending delivery. Asked every round, so each test stops at the first row and reads the small partial
     // indexes (queued texts, live claims, pending deliveries; `+` keeps the planner off the
     // per-message indexes, which would walk every text the message already sent).
+    // pg: unary `+` is valid there too, but check that the planner still picks the partial indexes.
     openWork: db.stmt(
       `select case
          when exists (select 1 from messages where status = 'queued' and +campaign_message_id = @id) then 1
