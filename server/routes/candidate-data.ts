@@ -42,14 +42,10 @@ export function candidateDataRoutes(services: Services) {
     const actor = c.var.actor;
     const atsId = params.id;
     const { org } = actor;
-    if (actor.type === 'recruiter' && !actor.recruiter.isAdmin) {
-      // Capture from the host page: a licensed recruiter adds someone the server does not know yet.
-      if (!actor.recruiter.licensed) throw new ApiError(403, 'NOT_LICENSED', 'You need a Text Engagement licence to add candidates.');
-      if (await services.candidates.exists(org, atsId)) {
-        throw new ApiError(403, 'FORBIDDEN', 'This candidate is already in Text Engagement; only administrators (or the ATS sync) can change their data.');
-      }
-    }
-    const { outcome, candidate } = await services.sync.upsert(org, atsId, body, { type: actor.type, name: actor.name });
+    // Capture from the host page: a licensed recruiter adds someone the server does not know yet.
+    const capture = actor.type === 'recruiter' && !actor.recruiter.isAdmin;
+    if (capture && !actor.recruiter.licensed) throw new ApiError(403, 'NOT_LICENSED', 'You need a Text Engagement licence to add candidates.');
+    const { outcome, candidate } = await services.sync.upsert(org, atsId, body, { type: actor.type, name: actor.name }, { onlyNew: capture });
     if (outcome !== 'unchanged') services.changes.changed(org.id, [candidate.atsId]);
     const json = services.candidates.serialize(candidate, org, await services.candidates.conversationOf(candidate.id));
     return outcome === 'created' ? json : withStatus(200, json);

@@ -425,11 +425,29 @@ export function createCandidateSync(deps: Pick<Deps, 'db' | 'clock'>, optOuts: P
       );
     },
 
-    /** One candidate (PUT /api/candidates/:atsId, capture). */
-    async upsert(org: Organization, atsId: string, body: CandidateUpsert, writer: Writer): Promise<{ outcome: UpsertOutcome; candidate: Candidate }> {
+    /**
+     * One candidate (PUT /api/candidates/:atsId, capture). `onlyNew` (a recruiter's capture) refuses
+     * a candidate the server already knows with 403, checked in the transaction that writes, so two
+     * captures of one candidate at once make one create and one refusal, never an update.
+     */
+    async upsert(
+      org: Organization,
+      atsId: string,
+      body: CandidateUpsert,
+      writer: Writer,
+      { onlyNew = false }: { onlyNew?: boolean } = {},
+    ): Promise<{ outcome: UpsertOutcome; candidate: Candidate }> {
       const now = clock.now();
-      const row = prepare(org, atsId, body, now);
-      return deps.db.tx(async (tx) => write(tx, org, row, writer, await lookAhead(tx, org, [row]), now), { write: true });
+      return deps.db.tx(
+        async (tx) => {
+          if (onlyNew && (await tx.get(stmt.byAtsId, org.id, atsId))) {
+            throw new ApiError(403, 'FORBIDDEN', 'This candidate is already in Text Engagement; only administrators (or the ATS sync) can change their data.');
+          }
+          const row = prepare(org, atsId, body, now);
+          return write(tx, org, row, writer, await lookAhead(tx, org, [row]), now);
+        },
+        { write: true },
+      );
     },
 
     /**

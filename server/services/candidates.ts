@@ -84,10 +84,6 @@ export function createCandidateService(deps: Deps) {
       return row;
     },
 
-    async exists(org: Organization, atsId: string, db: Db = deps.db): Promise<boolean> {
-      return !!(await db.get<Candidate>(candidateByAtsId, org.id, atsId));
-    },
-
     async orgOf(orgId: number, db: Db = deps.db): Promise<Organization> {
       return (await first(db.orm.select().from(organizations).where(eq(organizations.id, orgId))))!;
     },

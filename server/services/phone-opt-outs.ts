@@ -37,16 +37,19 @@ export function createPhoneOptOuts(deps: Pick<Deps, 'db'>) {
   async function secretOf(org: Pick<Organization, 'id' | 'privacySecret'>, db: Db): Promise<string> {
     const cached = secrets.get(org.id);
     if (cached) return cached;
-    let secret = org.privacySecret;
-    if (!secret) {
-      // Only the first writer's key sticks (the update requires none yet); everyone then reads it.
-      await db.orm
-        .update(organizations)
-        .set({ privacySecret: randomBytes(32).toString('hex') })
-        .where(and(eq(organizations.id, org.id), eq(organizations.privacySecret, '')));
-      secret = (await first(db.orm.select({ s: organizations.privacySecret }).from(organizations).where(eq(organizations.id, org.id))))!.s;
+    if (org.privacySecret) {
+      secrets.set(org.id, org.privacySecret);
+      return org.privacySecret;
     }
-    secrets.set(org.id, secret);
+    // Only the first writer's key sticks (the update requires none yet); everyone then reads it.
+    await db.orm
+      .update(organizations)
+      .set({ privacySecret: randomBytes(32).toString('hex') })
+      .where(and(eq(organizations.id, org.id), eq(organizations.privacySecret, '')));
+    const secret = (await first(db.orm.select({ s: organizations.privacySecret }).from(organizations).where(eq(organizations.id, org.id))))!.s;
+    // A key made inside the caller's transaction is not kept until that commits: should it roll
+    // back, a cached key would hash this organisation's phones with one the database never had.
+    if (db === deps.db) secrets.set(org.id, secret);
     return secret;
   }
 
