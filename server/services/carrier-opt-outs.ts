@@ -14,17 +14,17 @@ export function createCarrierOptOuts(deps: Pick<Deps, 'clock' | 'events'>, servi
 
   return {
     /** Texts that just settled or moved: those the carrier failed as unsubscribed opt their number out. */
-    async apply(rows: MessageRow[]): Promise<void> {
+    apply(rows: MessageRow[]): void {
       for (const row of rows) {
         if (row.failureReason !== 'OPTED_OUT_AT_CARRIER' || (row.status !== 'failed' && row.status !== 'undelivered')) continue;
-        await services.optOuts.optOutCandidatePhone(row.orgId, row.candidateId, 'provider', clock.now());
+        services.optOuts.optOutCandidatePhone(row.orgId, row.candidateId, 'provider', clock.now());
         if (!events.subscriberCount(row.orgId)) continue;
-        const candidate = await services.candidates.getById(row.orgId, row.candidateId);
+        const candidate = services.candidates.getById(row.orgId, row.candidateId);
         if (!candidate) continue;
-        const org = await services.candidates.orgOf(row.orgId);
+        const org = services.candidates.orgOf(row.orgId);
         events.publish(row.orgId, {
           type: 'candidate.updated',
-          data: services.candidates.serialize(candidate, org, await services.candidates.conversationOf(candidate.id)),
+          data: services.candidates.serialize(candidate, org, services.candidates.conversationOf(candidate.id)),
         });
       }
     },
