@@ -153,9 +153,10 @@ export function createCandidateSync(deps: Pick<Deps, 'db' | 'clock'>, optOuts: P
     return existing;
   }
 
-  async function lookAhead(tx: Db, org: Organization, rows: PreparedCandidate[], known?: Map<string, Candidate>): Promise<Known> {
+  /** `existingAlready`: the rows by ATS id, when the caller has read them (writeMany, to prepare each row). */
+  async function lookAhead(tx: Db, org: Organization, rows: PreparedCandidate[], existingAlready?: Map<string, Candidate>): Promise<Known> {
     const existing =
-      known ??
+      existingAlready ??
       (await existingRows(
         tx,
         org,
