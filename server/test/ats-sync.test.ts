@@ -134,7 +134,7 @@ describe('candidate data from the ATS', () => {
       }
       await h.advance(2000);
       expect(await messageCount()).toBe(before);
-      expect(h.simulator.phoneMessages('+12125550101').filter((m) => m.body.includes('sync job'))).toEqual([]);
+      expect((await h.simulator.phoneMessages('+12125550101')).filter((m) => m.body.includes('sync job'))).toEqual([]);
     });
 
     it('a Globex key writing atsId 10001 creates Globex’s own candidate and leaves Acme’s untouched', async () => {
