@@ -40,6 +40,11 @@ export class EventBus {
     }
   }
 
+  /** The organisations with a stream open here. */
+  organizations(): number[] {
+    return [...this.listeners.keys()];
+  }
+
   subscriberCount(orgId: number): number {
     return this.listeners.get(orgId)?.size ?? 0;
   }
