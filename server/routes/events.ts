@@ -21,7 +21,7 @@ export function eventRoutes({ events, clock }: Deps, auth: Pick<AuthService, 'au
       subscribe: (push) => events.subscribe(orgId, push),
       ready: () => ({ event: 'ready', data: JSON.stringify({ at: new Date(clock.now()).toISOString() }), id: String(id++) }),
       event: (event) => ({ event: event.type, data: JSON.stringify(event.data), id: String(id++) }),
-      stillAllowed: () => auth.authenticate(token) != null,
+      stillAllowed: async () => (await auth.authenticate(token)) != null,
     });
   });
   return router;

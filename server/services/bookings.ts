@@ -5,7 +5,8 @@
  */
 import { and, asc, eq, gt } from 'drizzle-orm';
 import type { Assistant } from '../assistant/engine.js';
-import { bookings, candidates, organizations, recruiters, type WorkingHours } from '../db/schema.js';
+import type { bookings, recruiters, WorkingHours } from '../db/schema.js';
+import { first } from '../db/types.js';
 import type { Deps } from '../deps.js';
 import { ApiError } from '../lib/errors.js';
 import { instantOf, wallClock, zonedFormatter } from '../lib/zoned-time.js';
@@ -57,6 +58,7 @@ export function formatSlot(ms: number, timeZone: string): { day: string; time: s
 
 export function createBookingService(deps: Deps, services: { candidates: CandidateService; outbox: Outbox; assistant: Assistant }) {
   const { db, clock, events } = deps;
+  const { bookings, candidates, organizations, recruiters } = db.t;
   /** Recent booking attempts per candidate (times), for BOOKINGS_PER_HOUR. */
   const attempts = new Map<number, number[]>();
 
@@ -72,19 +74,20 @@ export function createBookingService(deps: Deps, services: { candidates: Candida
   }
 
   /** The recruiter and candidate a link is for, or a 404 that reveals nothing. */
-  function resolve(slug: string, atsId: string | undefined, token: string | undefined): BookingContext {
+  async function resolve(slug: string, atsId: string | undefined, token: string | undefined): Promise<BookingContext> {
     const invalid = new ApiError(404, 'NOT_FOUND', 'This booking link is not valid. Ask your recruiter for a new one.');
-    const recruiter = db.select().from(recruiters).where(eq(recruiters.bookingSlug, slug)).get();
+    const recruiter = await first(db.orm.select().from(recruiters).where(eq(recruiters.bookingSlug, slug)));
     if (!recruiter || !atsId || !token) throw invalid;
-    const org = db.select().from(organizations).where(eq(organizations.id, recruiter.orgId)).get()!;
+    const org = (await first(db.orm.select().from(organizations).where(eq(organizations.id, recruiter.orgId))))!;
     const checked = checkBookingToken(org.bookingSecret, recruiter.id, atsId, token, clock.now());
     if (checked === 'expired') throw new ApiError(410, 'LINK_EXPIRED', 'This booking link has expired. Ask your recruiter for a new one.');
     if (checked !== 'valid') throw invalid;
-    const candidate = db
-      .select()
-      .from(candidates)
-      .where(and(eq(candidates.orgId, org.id), eq(candidates.atsId, atsId)))
-      .get();
+    const candidate = await first(
+      db.orm
+        .select()
+        .from(candidates)
+        .where(and(eq(candidates.orgId, org.id), eq(candidates.atsId, atsId))),
+    );
     if (!candidate) throw invalid;
     return { recruiter, org, candidate, candidateTimeZone: timeZoneOf(candidate, org) };
   }
@@ -106,13 +109,14 @@ export function createBookingService(deps: Deps, services: { candidates: Candida
     return starts;
   }
 
-  function upcomingFor(candidateId: number): BookingRow | undefined {
-    return db
-      .select()
-      .from(bookings)
-      .where(and(eq(bookings.candidateId, candidateId), gt(bookings.startsAt, clock.now())))
-      .orderBy(asc(bookings.startsAt))
-      .get();
+  function upcomingFor(candidateId: number): Promise<BookingRow | undefined> {
+    return first(
+      db.orm
+        .select()
+        .from(bookings)
+        .where(and(eq(bookings.candidateId, candidateId), gt(bookings.startsAt, clock.now())))
+        .orderBy(asc(bookings.startsAt)),
+    );
   }
 
   return {
@@ -120,16 +124,13 @@ export function createBookingService(deps: Deps, services: { candidates: Candida
     upcomingFor,
 
     /** Open slots, grouped by the candidate's local day. */
-    openSlots(context: BookingContext) {
+    async openSlots(context: BookingContext) {
       const now = clock.now();
-      const taken = new Set(
-        db
-          .select({ at: bookings.startsAt })
-          .from(bookings)
-          .where(and(eq(bookings.recruiterId, context.recruiter.id), gt(bookings.startsAt, now)))
-          .all()
-          .map((b) => b.at),
-      );
+      const booked = await db.orm
+        .select({ at: bookings.startsAt })
+        .from(bookings)
+        .where(and(eq(bookings.recruiterId, context.recruiter.id), gt(bookings.startsAt, now)));
+      const taken = new Set(booked.map((b) => b.at));
       const days = new Map<string, { startsAt: string; time: string }[]>();
       for (const at of slotStarts(context.recruiter, now)) {
         if (taken.has(at)) continue;
@@ -141,10 +142,11 @@ export function createBookingService(deps: Deps, services: { candidates: Candida
     },
 
     /** Books a slot (never twice); confirms it in the conversation and tells the recruiter. */
-    book(context: BookingContext, startsAtIso: string) {
+    async book(context: BookingContext, startsAtIso: string) {
       const { recruiter, org, candidate } = context;
       const startsAt = Date.parse(startsAtIso);
       const now = clock.now();
+      // Counted before anything is awaited: a burst of parallel posts cannot all pass the check.
       countAttempt(candidate.id, now);
       if (!Number.isFinite(startsAt) || !slotStarts(recruiter, now).includes(startsAt)) {
         throw new ApiError(409, 'SLOT_UNAVAILABLE', 'That time is no longer available. Please pick another.');
@@ -154,45 +156,48 @@ export function createBookingService(deps: Deps, services: { candidates: Candida
       let booking: BookingRow;
       let sent: MessageRow[] = [];
       try {
-        booking = db.transaction(() => {
-          // A new pick replaces the candidate's earlier upcoming booking with this recruiter.
-          const earlier = db
-            .select()
-            .from(bookings)
-            .where(and(eq(bookings.candidateId, candidate.id), eq(bookings.recruiterId, recruiter.id), gt(bookings.startsAt, now)))
-            .all();
-          for (const b of earlier) db.delete(bookings).where(eq(bookings.id, b.id)).run();
-          const row = db
-            .insert(bookings)
-            .values({ orgId: org.id, recruiterId: recruiter.id, candidateId: candidate.id, startsAt, endsAt: startsAt + slotMs, createdAt: now })
-            .returning()
-            .get();
-          // Ari confirms only while it is handling the conversation (not after a take-over).
-          const ariHandling = services.candidates.conversationOf(candidate.id)?.assistantActive ?? false;
-          sent = services.assistant.onBooked(org, candidate, when);
-          if (!notTextableReason(candidate, org) && whatsappWindowOpen(candidate, now)) {
-            sent.push(
-              services.outbox.enqueue({
-                org,
-                candidate,
-                body: `You're booked with ${recruiter.name} on ${when}. Reply here if you need to change it.`,
-                sender: ariHandling ? 'assistant' : 'system',
-                idempotencyKey: `booking:${row.id}`,
-              }),
-            );
-          }
-          return row;
-        });
+        // A write transaction: what it reads (the earlier booking, Ari's step) decides what it writes.
+        booking = await db.tx(
+          async (tx) => {
+            // A new pick replaces the candidate's earlier upcoming booking with this recruiter.
+            await tx.orm
+              .delete(bookings)
+              .where(and(eq(bookings.candidateId, candidate.id), eq(bookings.recruiterId, recruiter.id), gt(bookings.startsAt, now)));
+            const [row] = await tx.orm
+              .insert(bookings)
+              .values({ orgId: org.id, recruiterId: recruiter.id, candidateId: candidate.id, startsAt, endsAt: startsAt + slotMs, createdAt: now })
+              .returning();
+            // Ari confirms only while it is handling the conversation (not after a take-over).
+            const ariHandling = (await services.candidates.conversationOf(candidate.id, tx))?.assistantActive ?? false;
+            sent = await services.assistant.onBooked(org, candidate, when, tx);
+            if (!notTextableReason(candidate, org) && whatsappWindowOpen(candidate, now)) {
+              sent.push(
+                await services.outbox.enqueue(
+                  {
+                    org,
+                    candidate,
+                    body: `You're booked with ${recruiter.name} on ${when}. Reply here if you need to change it.`,
+                    sender: ariHandling ? 'assistant' : 'system',
+                    idempotencyKey: `booking:${row!.id}`,
+                  },
+                  tx,
+                ),
+              );
+            }
+            return row!;
+          },
+          { write: true },
+        );
       } catch (err) {
-        if (err instanceof Error && 'code' in err && String(err.code).startsWith('SQLITE_CONSTRAINT')) {
-          throw new ApiError(409, 'SLOT_TAKEN', 'Someone just booked that time. Please pick another.');
-        }
+        // The slot is unique per recruiter: two candidates picking it at once, one gets it. Caught
+        // outside the transaction, which has rolled back (the earlier booking is kept).
+        if (db.isUniqueViolation(err)) throw new ApiError(409, 'SLOT_TAKEN', 'Someone just booked that time. Please pick another.');
         throw err;
       }
       for (const row of sent) events.publish(org.id, { type: 'message.created', data: messageJson(row, candidate.atsId) });
       const json = bookingJson(booking, context);
       events.publish(org.id, { type: 'booking.created', data: json });
-      services.assistant.publish(org.id, candidate.id, []);
+      await services.assistant.publish(org.id, candidate.id, []);
       if (sent.length) services.outbox.kick();
       return json;
     },
