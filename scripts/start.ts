@@ -61,8 +61,9 @@ ${line}
     await Promise.allSettled([server.close(), fixtures.close()]);
     process.exit(0);
   };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
+  // shutdown settles every close and exits: nothing of it can reject.
+  process.once('SIGINT', () => void shutdown());
+  process.once('SIGTERM', () => void shutdown());
 }
 
 main().catch((err) => {

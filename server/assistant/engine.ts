@@ -260,7 +260,8 @@ export function createAssistant(deps: Deps, services: { candidates: CandidateSer
             .where(eq(conversations.id, conversation.id));
           return;
         }
-        if (step.save) await saveAnswer(tx, org.id, candidate, { key: step.save.key, label: step.save.label, value: answered.display }, seq.id, state.campaignId);
+        if (step.save)
+          await saveAnswer(tx, org.id, candidate, { key: step.save.key, label: step.save.label, value: answered.display }, seq.id, state.campaignId);
         const e = step.expect;
         let outcome: Outcome;
         switch (e.type) {

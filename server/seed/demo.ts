@@ -179,7 +179,12 @@ export async function seedDemo(db: Db, now = Date.now(), options: { provider?: P
   const sync = createCandidateSync({ db, clock }, optOuts);
   const imports = createImportService({ db, clock, log: silentLogger }, { sync, changes: { changed() {} } });
   for (const o of demoOrganizations) {
-    const org = (await first(db.orm.select().from(db.t.organizations).where(eq(db.t.organizations.id, orgIds.get(o.key)!))))!;
+    const org = (await first(
+      db.orm
+        .select()
+        .from(db.t.organizations)
+        .where(eq(db.t.organizations.id, orgIds.get(o.key)!)),
+    ))!;
     const { status, done } = await imports.start(org, { type: 'system', name: 'Demo seed (ATS export)' }, 'text/csv', createReadStream(demoCsvFile(o.key)));
     await done;
     const result = await imports.get(org, status.importId);

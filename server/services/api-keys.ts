@@ -22,6 +22,8 @@ export interface KeyCaller {
   org: Organization;
 }
 
+type ApiKeyRow = typeof apiKeys.$inferSelect;
+
 const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
 const iso = (ms: number | null) => (ms == null ? null : new Date(ms).toISOString());
 
@@ -33,7 +35,7 @@ export function createApiKeyService({ db, clock }: Pick<Deps, 'db' | 'clock'>) {
   const { apiKeys, organizations, recruiters } = db.t;
   const touch = db.stmt('update api_keys set last_used_at = ? where id = ? and coalesce(last_used_at, 0) < ?');
 
-  function serialize(row: typeof apiKeys.$inferSelect, createdBy: string): ApiKey {
+  function serialize(row: ApiKeyRow, createdBy: string): ApiKey {
     return {
       id: row.id,
       name: row.name,

@@ -108,14 +108,14 @@ export function createConversationService(
           const queued = await services.outbox.enqueue(
             {
               org,
-            candidate,
-            body: rendered,
-            sender: 'recruiter',
-            recruiterId: recruiter.id,
-            templateId: template?.id ?? null,
-            content,
-            idempotencyKey: key,
-            priority: PRIORITY.conversation,
+              candidate,
+              body: rendered,
+              sender: 'recruiter',
+              recruiterId: recruiter.id,
+              templateId: template?.id ?? null,
+              content,
+              idempotencyKey: key,
+              priority: PRIORITY.conversation,
             },
             tx,
           );
@@ -163,7 +163,8 @@ export function createConversationService(
     async assistantInfo(caller: Caller, atsId: string) {
       const candidate = await services.candidates.get(caller.org, atsId);
       const conversation = await services.candidates.conversationOf(candidate.id);
-      const sequence = conversation?.assistantSequenceId != null ? await services.assistant.loadSequence(caller.org.id, conversation.assistantSequenceId) : null;
+      const sequence =
+        conversation?.assistantSequenceId != null ? await services.assistant.loadSequence(caller.org.id, conversation.assistantSequenceId) : null;
       const state = conversation?.assistantState as { stepId?: string } | null | undefined;
       const booking = await services.bookings.upcomingFor(candidate.id);
       return {

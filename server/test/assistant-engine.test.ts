@@ -7,7 +7,8 @@
  */
 import { and, eq, like } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { messages, sequences } from '../db/schema.js';
+import { sqliteHandle } from '../db/sqlite.js';
+import { first } from '../db/types.js';
 import { createHarness, type Harness } from './harness.js';
 import { draftCampaign, HOUR, insertCandidates, MINUTE, orgIdOf, type ExtraCandidate } from './support/campaigns.js';
 
@@ -35,7 +36,7 @@ function fresh(options: Partial<ExtraCandidate> & { firstName?: string } = {}) {
   serial++;
   const atsId = `ari-${serial}`;
   const phone = options.phone ?? `+1646555${String(3000 + serial).padStart(4, '0')}`;
-  insertCandidates(h.db.$client, 'acme', [{ atsId, phone, firstName: options.firstName ?? 'Dana', ...options }]);
+  insertCandidates(sqliteHandle(h.db), 'acme', [{ atsId, phone, firstName: options.firstName ?? 'Dana', ...options }]);
   return { id: atsId, phone, firstName: options.firstName ?? 'Dana' };
 }
 
@@ -460,11 +461,11 @@ describe('STOP, take-over and replies that arrive together', () => {
     await h.advance(30 * HOUR);
     expect(await say(candidate.phone, 'in 2 weeks')).toEqual([]);
     expect(bodies(candidate.phone)).toHaveLength(3); // campaign text, Ari's question, the STOP confirmation
-    const ariTexts = h.db
+    const { messages } = h.db.t;
+    const ariTexts = await h.db.orm
       .select()
       .from(messages)
-      .where(and(eq(messages.sender, 'assistant'), eq(messages.toAddress, candidate.phone)))
-      .all();
+      .where(and(eq(messages.sender, 'assistant'), eq(messages.toAddress, candidate.phone)));
     expect(ariTexts).toHaveLength(1);
   });
 
@@ -527,13 +528,14 @@ describe('STOP, take-over and replies that arrive together', () => {
     await launch('Interest check and screening', [candidate.id]);
     await h.simulator.reply(candidate.phone, 'Yes');
     await h.simulator.reply(candidate.phone, 'yes, definitely');
-    const conversationId = (
-      h.db.$client.prepare('select c.id from conversations c join candidates p on p.id = c.candidate_id where p.ats_id = ?').get(candidate.id) as { id: number }
-    ).id;
-    const first = h.services.assistant.takeTurn(conversationId);
-    const second = h.services.assistant.takeTurn(conversationId);
-    expect(first).toHaveLength(1);
-    expect(second).toHaveLength(0);
+    const conversationId = (await h.sql.get<{ id: number }>(
+      'select c.id from conversations c join candidates p on p.id = c.candidate_id where p.ats_id = ?',
+      candidate.id,
+    ))!.id;
+    // Started together: the second waits for the first's transaction, then finds nothing new.
+    const [firstTurn, secondTurn] = await Promise.all([h.services.assistant.takeTurn(conversationId), h.services.assistant.takeTurn(conversationId)]);
+    expect(firstTurn).toHaveLength(1);
+    expect(secondTurn).toHaveLength(0);
     h.services.outbox.kick(); // that process's dispatcher sends what its turn queued
     await h.advance(5000); // the scheduled turn finds nothing new either
     expect(bodies(candidate.phone).slice(1)).toEqual(['Great! When could you start? (for example: right away, in 2 weeks)']);
@@ -561,11 +563,13 @@ describe('how Ari texts: sender, outbox, speed, stored answers', () => {
     expect(['queued', 'sending', 'sent']).toContain(queued.status);
     await h.advance(2000);
     expect((await thread()).at(-1)).toMatchObject({ sender: 'assistant', status: 'delivered' });
-    const row = h.db
-      .select()
-      .from(messages)
-      .where(and(eq(messages.sender, 'assistant'), eq(messages.toAddress, candidate.phone)))
-      .get()!;
+    const { messages } = h.db.t;
+    const row = (await first(
+      h.db.orm
+        .select()
+        .from(messages)
+        .where(and(eq(messages.sender, 'assistant'), eq(messages.toAddress, candidate.phone))),
+    ))!;
     expect(row.idempotencyKey).toMatch(/^ari:/);
     expect(row.providerSid).toMatch(/^SM/);
     // The simulator got it from the outbox (its idempotency key is the outbox row's).
@@ -683,11 +687,11 @@ describe('the silent candidate: one reminder', () => {
     expect(bodies(candidate.phone)).toHaveLength(1);
     await h.advance(10 * MINUTE);
     expect(bodies(candidate.phone).slice(1)).toEqual([`Hi Dana, just checking in: are you still interested in the ${JOB} role? Reply YES or NO.`]);
-    const reminder = h.db
+    const { messages } = h.db.t;
+    const reminder = await h.db.orm
       .select()
       .from(messages)
-      .where(and(eq(messages.toAddress, candidate.phone), like(messages.idempotencyKey, 'ari:%')))
-      .all();
+      .where(and(eq(messages.toAddress, candidate.phone), like(messages.idempotencyKey, 'ari:%')));
     expect(reminder.map((m) => m.sender)).toEqual(['assistant']);
     await h.advance(72 * HOUR);
     expect(bodies(candidate.phone)).toHaveLength(2);
@@ -714,7 +718,7 @@ describe('the silent candidate: one reminder', () => {
     const candidate = fresh();
     await launch('Interest check and screening', [candidate.id]);
     // E.g. the carrier reported 21610, or the ATS import marked them opted out.
-    h.db.$client.prepare(`update candidates set opted_out_at = ?, opt_out_method = 'provider' where ats_id = ?`).run(h.clock.now(), candidate.id);
+    await h.sql.run(`update candidates set opted_out_at = ?, opt_out_method = 'provider' where ats_id = ?`, h.clock.now(), candidate.id);
     await h.advance(25 * HOUR);
     expect(bodies(candidate.phone)).toHaveLength(1);
     expect(await assistantOf(candidate.id)).toMatchObject({ active: false, handback: { reason: 'OPTED_OUT' } });
@@ -777,11 +781,11 @@ describe('the WhatsApp window', () => {
 
     await h.advance(25 * HOUR);
     expect(phoneTexts(candidate.phone)).toHaveLength(1);
-    const ari = h.db
+    const { messages } = h.db.t;
+    const ari = await h.db.orm
       .select()
       .from(messages)
-      .where(and(eq(messages.toAddress, candidate.phone), eq(messages.sender, 'assistant')))
-      .all();
+      .where(and(eq(messages.toAddress, candidate.phone), eq(messages.sender, 'assistant')));
     expect(ari).toEqual([]);
     // Still Ari's conversation: a reply opens the window and Ari answers it.
     const answered = await say(candidate.phone, 'yes');
@@ -938,11 +942,15 @@ describe('subscriptions and the sequence admin API', () => {
   it('a sequence saved before its texts were checked still runs', async () => {
     const definition = valid('Saved long ago');
     definition.steps[0]!.ask = 'Hi {{nickname}}, interested in {{jobTitle}}?';
-    const orgId = orgIdOf(h.db.$client, 'acme');
+    const orgId = orgIdOf(sqliteHandle(h.db), 'acme');
     const now = h.clock.now();
-    const row = h.db.insert(sequences).values({ orgId, kind: 'outbound', name: definition.name, definition, createdAt: now, updatedAt: now }).returning().get();
+    const { sequences } = h.db.t;
+    const [row] = await h.db.orm
+      .insert(sequences)
+      .values({ orgId, kind: 'outbound', name: definition.name, definition, createdAt: now, updatedAt: now })
+      .returning();
     const candidate = fresh();
-    expect((await h.api('POST', `/api/candidates/${candidate.id}/assistant`, { active: true, sequenceId: row.id })).status).toBe(200);
+    expect((await h.api('POST', `/api/candidates/${candidate.id}/assistant`, { active: true, sequenceId: row!.id })).status).toBe(200);
     await h.advance(2000);
     // Rendered as Ari always rendered what it cannot fill in: the unknown field left out, the role named plainly.
     expect(bodies(candidate.phone)).toEqual(['Hi , interested in the role?']);
