@@ -29,7 +29,7 @@ export type Actor =
 export function createAuthService(deps: Deps, services: { sending: SendingStateService }) {
   const { db, clock, config } = deps;
   const { apiTokens, organizations, recruiters } = db.t;
-  const throttle = new LoginThrottle(clock);
+  const throttle = new LoginThrottle(db, clock);
   // Compared against when the email is unknown, so a miss costs as much time as a wrong password.
   const dummyHash = hashPassword('not-a-real-password');
 
@@ -65,7 +65,7 @@ export function createAuthService(deps: Deps, services: { sending: SendingStateS
     async login(email: string, password: string, clientAddress: string) {
       const accountKey = `email:${email}`;
       const addressKey = `ip:${clientAddress}`;
-      const wait = throttle.reserve([accountKey, addressKey]);
+      const wait = await throttle.reserve([accountKey, addressKey]);
       if (wait > 0) {
         throw new ApiError(429, 'TOO_MANY_ATTEMPTS', `Too many failed sign-ins. Try again in ${Math.ceil(wait / 1000)} s.`, {
           retryAfterSeconds: Math.ceil(wait / 1000),
@@ -74,7 +74,7 @@ export function createAuthService(deps: Deps, services: { sending: SendingStateS
       const recruiter = await first(db.orm.select().from(recruiters).where(eq(recruiters.email, email)));
       const ok = await verifyPassword(password, recruiter?.passwordHash ?? (await dummyHash));
       if (!recruiter || !ok) throw new ApiError(401, 'UNAUTHORIZED', 'Wrong email or password.');
-      throttle.succeed(accountKey, [addressKey]);
+      await throttle.succeed(accountKey, [addressKey]);
       const org = (await first(db.orm.select().from(organizations).where(eq(organizations.id, recruiter.orgId))))!;
       const token = randomBytes(32).toString('base64url');
       const now = clock.now();
