@@ -362,7 +362,7 @@ export async function run(options: BenchOptions = {}): Promise<BenchResult> {
 
     const token = await demoRecruiterToken((path, init) => te.app.request(path, init));
     const headers = { authorization: `Bearer ${token}` };
-    const caller = te.services.auth.authenticate(token)!;
+    const caller = (await te.services.auth.authenticate(token))!;
 
     // The largest page the API accepts (this benchmark asks for limit=1000; the API may cap it).
     let pageLimit = 0;
@@ -423,8 +423,8 @@ export async function run(options: BenchOptions = {}): Promise<BenchResult> {
     log(`thread-read: ${iterations} reads each: API (${check.pages} page${check.pages > 1 ? 's' : ''} of ≤${pageLimit}), service, raw SQL`);
     const api = summarize(await time(() => readThreadViaApi()));
     const service = summarize(
-      await time(() => {
-        const page = te.services.conversations.listJson(caller, THREAD_ATS_ID, undefined, THREAD_MESSAGES);
+      await time(async () => {
+        const page = await te.services.conversations.listJson(caller, THREAD_ATS_ID, undefined, THREAD_MESSAGES);
         if (!page.endsWith('"nextCursor":null}')) throw new Error('service returned a partial thread');
       }),
     );
