@@ -3,7 +3,7 @@
  * hours (in their time zone, shown in the candidate's), booked once (a unique slot per
  * recruiter), confirmed to the candidate in the conversation, announced to the recruiter.
  */
-import { and, asc, eq, gt } from 'drizzle-orm';
+import { and, asc, count, eq, gt, lte, min } from 'drizzle-orm';
 import type { Assistant } from '../assistant/engine.js';
 import type { bookings, recruiters, WorkingHours } from '../db/schema.js';
 import { first } from '../db/types.js';
@@ -17,6 +17,7 @@ import type { Outbox } from './outbox.js';
 import { notTextableReason, whatsappWindowOpen, type Candidate, type Organization } from './textability.js';
 
 const DAYS_AHEAD = 14;
+const HOUR_MS = 3600_000;
 const LEAD_TIME_MS = 60 * 60_000;
 /**
  * Bookings a candidate's link may make (or try) per hour: enough to change one's mind a few times;
@@ -58,19 +59,38 @@ export function formatSlot(ms: number, timeZone: string): { day: string; time: s
 
 export function createBookingService(deps: Deps, services: { candidates: CandidateService; outbox: Outbox; assistant: Assistant }) {
   const { db, clock, events } = deps;
-  const { bookings, candidates, organizations, recruiters } = db.t;
-  /** Recent booking attempts per candidate (times), for BOOKINGS_PER_HOUR. */
-  const attempts = new Map<number, number[]>();
+  const { bookingAttempts, bookings, candidates, organizations, recruiters } = db.t;
 
-  function countAttempt(candidateId: number, now: number): void {
-    const recent = (attempts.get(candidateId) ?? []).filter((at) => now - at < 3600_000);
-    if (recent.length >= BOOKINGS_PER_HOUR) {
-      const retryAfterSeconds = Math.ceil((recent[0]! + 3600_000 - now) / 1000);
+  // Booking attempts live in the database (booking_attempts), so a link's limit holds across
+  // server instances. Each count locks the candidate's row (on PostgreSQL; on SQLite the write
+  // transaction does), so parallel posts from one link are counted one after another.
+  const lockCandidate = db.stmt('select id from candidates where id = ?', 'select id from candidates where id = $1 for update');
+  let lastPruned = 0;
+
+  /** Counts a booking tried through a candidate's link; a 429 once BOOKINGS_PER_HOUR were tried in the last hour. */
+  async function countAttempt(candidateId: number, now: number): Promise<void> {
+    const hourAgo = now - HOUR_MS;
+    const retryAfterSeconds = await db.tx(
+      async (tx) => {
+        await tx.get(lockCandidate, candidateId);
+        const [recent] = await tx.orm
+          .select({ n: count(), oldest: min(bookingAttempts.at) })
+          .from(bookingAttempts)
+          .where(and(eq(bookingAttempts.candidateId, candidateId), gt(bookingAttempts.at, hourAgo)));
+        if (recent!.n >= BOOKINGS_PER_HOUR) return Math.ceil((recent!.oldest! + HOUR_MS - now) / 1000);
+        await tx.orm.insert(bookingAttempts).values({ candidateId, at: now });
+        return null;
+      },
+      { write: true },
+    );
+    if (retryAfterSeconds != null) {
       throw new ApiError(429, 'TOO_MANY_ATTEMPTS', 'Too many bookings from this link for now. Please try again later.', { retryAfterSeconds });
     }
-    recent.push(now);
-    attempts.set(candidateId, recent);
-    if (attempts.size > 10_000) for (const [id, times] of attempts) if (now - times.at(-1)! >= 3600_000) attempts.delete(id);
+    // Attempts older than the hour count for nothing: forgotten now and then.
+    if (now - lastPruned > HOUR_MS) {
+      lastPruned = now;
+      await db.orm.delete(bookingAttempts).where(lte(bookingAttempts.at, hourAgo));
+    }
   }
 
   /** The recruiter and candidate a link is for, or a 404 that reveals nothing. */
@@ -146,8 +166,7 @@ export function createBookingService(deps: Deps, services: { candidates: Candida
       const { recruiter, org, candidate } = context;
       const startsAt = Date.parse(startsAtIso);
       const now = clock.now();
-      // Counted before anything is awaited: a burst of parallel posts cannot all pass the check.
-      countAttempt(candidate.id, now);
+      await countAttempt(candidate.id, now);
       if (!Number.isFinite(startsAt) || !slotStarts(recruiter, now).includes(startsAt)) {
         throw new ApiError(409, 'SLOT_UNAVAILABLE', 'That time is no longer available. Please pick another.');
       }

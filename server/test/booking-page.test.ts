@@ -353,6 +353,14 @@ describe('a booking link’s limits', () => {
     h.clock.set(h.clock.now() + 3600_000);
     expect((await book(candidate.link, 'not-a-slot')).status).toBe(409);
   });
+
+  it('counts parallel posts from one link one after another, in the database (shared by every server instance)', async () => {
+    const candidate = await fresh();
+    const results = await Promise.all(Array.from({ length: 12 }, () => book(candidate.link, 'not-a-slot')));
+    expect(results.map((r) => r.status).sort()).toEqual([...Array<number>(10).fill(409), 429, 429]);
+    const counted = await h.sql.get('select count(*) as n from booking_attempts a join candidates c on c.id = a.candidate_id where c.ats_id = ?', candidate.id);
+    expect(counted).toEqual({ n: 10 });
+  });
 });
 
 describe('booking from Ari’s scheduling step', () => {
