@@ -6,7 +6,6 @@
  */
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sqliteHandle } from '../db/sqlite.js';
 import { first } from '../db/types.js';
 import type { AppEvent } from '../lib/events.js';
 import { bookingToken } from '../services/booking-links.js';
@@ -28,7 +27,7 @@ async function fresh(options: Partial<ExtraCandidate> = {}) {
   serial++;
   const atsId = options.atsId ?? `book-${serial}`;
   const phone = options.phone ?? `+1646555${String(3500 + serial).padStart(4, '0')}`;
-  insertCandidates(sqliteHandle(h.db), 'acme', [{ firstName: 'Pat', ...options, atsId, phone }]);
+  await insertCandidates(h.db, 'acme', [{ firstName: 'Pat', ...options, atsId, phone }]);
   return { id: atsId, phone, link: await linkFor(atsId) };
 }
 
@@ -53,7 +52,7 @@ async function book(link: string, startsAt: string) {
   return { status: res.status, html: await res.text() };
 }
 
-const phoneTexts = (phone: string) => h.simulator.phoneMessages(phone, 1000).filter((m) => m.direction === 'to-phone');
+const phoneTexts = async (phone: string) => (await h.simulator.phoneMessages(phone, 1000)).filter((m) => m.direction === 'to-phone');
 async function bookingsOf(atsId: string) {
   const { bookings, candidates } = h.db.t;
   const rows = await h.db.orm
@@ -92,7 +91,7 @@ describe('the booking page', () => {
     const sent = await h.api('POST', `/api/candidates/${candidate.id}/messages`, { body: 'Hi {{firstName}}, book a call: {{calendarLink}}' });
     expect(sent.status).toBe(202);
     await h.advance(2000);
-    const text = phoneTexts(candidate.phone)[0]!.body;
+    const text = (await phoneTexts(candidate.phone))[0]!.body;
     const url = new URL(/https?:\/\/\S+/.exec(text)![0]);
     expect(url.origin).toBe('http://te.test');
     expect(url.pathname + url.search).toBe(candidate.link);
@@ -179,7 +178,7 @@ describe('the booking page', () => {
   it('booking a slot: a confirmation page, a text on the phone, booking.created, and the candidate shows it', async () => {
     const candidate = await fresh({ timeZone: 'America/Los_Angeles' });
     const events: AppEvent[] = [];
-    const off = h.deps.events.subscribe(orgIdOf(sqliteHandle(h.db), 'acme'), (e) => events.push(e));
+    const off = h.deps.events.subscribe(await orgIdOf(h.db, 'acme'), (e) => events.push(e));
     const res = await book(candidate.link, TUESDAY_9_NY);
     off();
     expect(res.status).toBe(200);
@@ -187,7 +186,7 @@ describe('the booking page', () => {
     expect(res.html).toContain(`${RECRUITER} will see you on <strong>Tuesday, Mar 3 at 6:00 AM PST</strong>.`);
 
     await h.advance(2000);
-    expect(phoneTexts(candidate.phone).map((m) => m.body)).toEqual([
+    expect((await phoneTexts(candidate.phone)).map((m) => m.body)).toEqual([
       `You're booked with ${RECRUITER} on Tuesday, Mar 3 at 6:00 AM PST. Reply here if you need to change it.`,
     ]);
     const confirmation = (await first(h.db.orm.select().from(h.db.t.messages).where(eq(h.db.t.messages.toAddress, candidate.phone))))!;
@@ -228,7 +227,7 @@ describe('the booking page', () => {
     expect(await bookingsAt(WEDNESDAY_9_NY)).toHaveLength(1);
     expect(await bookingsOf(second.id)).toEqual([]);
     await h.advance(2000);
-    expect(phoneTexts(second.phone)).toEqual([]);
+    expect(await phoneTexts(second.phone)).toEqual([]);
   });
 
   it('two candidates picking the same slot at the same moment: one booking', async () => {
@@ -268,7 +267,7 @@ describe('the booking page', () => {
     // The first slot is open again.
     expect(slotsOn((await open((await fresh()).link)).html).map((s) => s.startsAt)).toContain(firstSlot);
     await h.advance(2000);
-    expect(phoneTexts(candidate.phone).map((m) => m.body)).toEqual([
+    expect((await phoneTexts(candidate.phone)).map((m) => m.body)).toEqual([
       `You're booked with ${RECRUITER} on Thursday, Mar 5 at 9:00 AM EST. Reply here if you need to change it.`,
       `You're booked with ${RECRUITER} on Thursday, Mar 5 at 1:30 PM EST. Reply here if you need to change it.`,
     ]);
@@ -278,7 +277,7 @@ describe('the booking page', () => {
     const candidate = await fresh({ optedOut: true });
     expect((await book(candidate.link, '2026-03-06T14:00:00.000Z')).status).toBe(200);
     await h.advance(2000);
-    expect(phoneTexts(candidate.phone)).toEqual([]);
+    expect(await phoneTexts(candidate.phone)).toEqual([]);
   });
 
   it('works on a phone: a viewport meta, big tap targets, plain forms', async () => {
@@ -296,7 +295,7 @@ describe('the booking page', () => {
     await h.db.orm
       .update(organizations)
       .set({ name: 'Acme <i>Staffing</i>' })
-      .where(eq(organizations.id, orgIdOf(sqliteHandle(h.db), 'acme')));
+      .where(eq(organizations.id, await orgIdOf(h.db, 'acme')));
     try {
       const page = await open(evil.link);
       expect(page.status).toBe(200);
@@ -318,7 +317,7 @@ describe('the booking page', () => {
       await h.db.orm
         .update(organizations)
         .set({ name: 'Acme Staffing' })
-        .where(eq(organizations.id, orgIdOf(sqliteHandle(h.db), 'acme')));
+        .where(eq(organizations.id, await orgIdOf(h.db, 'acme')));
     }
   });
 });
@@ -386,12 +385,10 @@ describe('booking from Ari’s scheduling step', () => {
   }
 
   async function reply(phone: string, body: string) {
-    const before = phoneTexts(phone).length;
+    const before = (await phoneTexts(phone)).length;
     await h.simulator.reply(phone, body);
     await h.advance(2000);
-    return phoneTexts(phone)
-      .slice(before)
-      .map((m) => m.body);
+    return (await phoneTexts(phone)).slice(before).map((m) => m.body);
   }
 
   it('the Interview scheduling sequence waiting in its booking step completes when the candidate books', async () => {
@@ -408,7 +405,7 @@ describe('booking from Ari’s scheduling step', () => {
     expect((await book(link, TUESDAY_9_NY)).status).toBe(200);
     await h.advance(2000);
 
-    const texts = phoneTexts(candidate.phone);
+    const texts = await phoneTexts(candidate.phone);
     expect(texts.at(-1)!.body).toBe(`You're booked with ${RECRUITER} on Tuesday, Mar 3 at 8:00 AM CST. Reply here if you need to change it.`);
     const confirmation = (await h.db.orm.select().from(h.db.t.messages).where(eq(h.db.t.messages.toAddress, candidate.phone))).at(-1)!;
     expect(confirmation.sender).toBe('assistant');
@@ -441,7 +438,7 @@ describe('booking from Ari’s scheduling step', () => {
     const candidate = await fresh();
     await launch('Interview scheduling', [candidate.id]);
     await h.advance(24 * HOUR + 5 * MINUTE);
-    const reminder = phoneTexts(candidate.phone).at(-1)!.body;
+    const reminder = (await phoneTexts(candidate.phone)).at(-1)!.body;
     expect(reminder).toMatch(/^Hi Pat, you can still pick an interview time here: http:\/\/te\.test\/book\/jordan-avery\?c=/);
     expect(await assistantOf(candidate.id)).toMatchObject({ active: true, stepId: 'interest' });
     expect((await book(/https?:\/\/\S+/.exec(reminder)![0], '2026-03-12T14:00:00.000Z')).status).toBe(200);

@@ -38,7 +38,7 @@ describe('texting one candidate', () => {
     expect(res.status).toBe(200);
     return res.body as { messages: Message[]; nextCursor: number | null };
   };
-  const toPhone = (phone: string) => h.simulator.phoneMessages(phone).filter((m) => m.direction === 'to-phone');
+  const toPhone = async (phone: string) => (await h.simulator.phoneMessages(phone)).filter((m) => m.direction === 'to-phone');
   const rowsFor = async (atsId: string) => {
     const { candidates, messages } = h.db.t;
     const c = (await first(h.db.orm.select().from(candidates).where(eq(candidates.atsId, atsId))))!;
@@ -67,7 +67,7 @@ describe('texting one candidate', () => {
     });
 
     await h.advance(2000);
-    const phone = toPhone('+12125550101');
+    const phone = await toPhone('+12125550101');
     expect(phone.map((m) => [m.body, m.channel, m.ourAddress])).toEqual([[message.body, 'sms', '+12025550100']]);
     const { messages: list } = await thread('10001');
     expect(list).toHaveLength(1);
@@ -77,7 +77,7 @@ describe('texting one candidate', () => {
 
     // Nothing more arrives later.
     await h.advance(30_000);
-    expect(toPhone('+12125550101')).toHaveLength(1);
+    expect(await toPhone('+12125550101')).toHaveLength(1);
   });
 
   describe('refusals (nothing is stored or sent)', () => {
@@ -89,7 +89,7 @@ describe('texting one candidate', () => {
       expect(res.body.error.message).toMatch(/licen[cs]e/i);
       await h.advance(2000);
       expect(await rowsFor(id)).toEqual([]);
-      expect(toPhone(phone)).toEqual([]);
+      expect(await toPhone(phone)).toEqual([]);
     });
 
     it('409 NO_MOBILE, NO_CONSENT and OPTED_OUT for the demo candidates who are not textable', async () => {
@@ -105,7 +105,7 @@ describe('texting one candidate', () => {
         expect(await rowsFor(id)).toEqual([]);
       }
       await h.advance(2000);
-      expect(toPhone('+17735550178')).toEqual([]);
+      expect(await toPhone('+17735550178')).toEqual([]);
     });
 
     it('409 CHANNEL_DISABLED for a WhatsApp candidate of an organisation without WhatsApp', async () => {
@@ -143,7 +143,7 @@ describe('texting one candidate', () => {
       expect(open.status).toBe(202);
       expect(open.body).toMatchObject({ channel: 'whatsapp', body: 'Yes it is, James!' });
       await h.advance(2000);
-      const phone = toPhone('+13055550154');
+      const phone = await toPhone('+13055550154');
       expect(phone.map((m) => [m.body, m.channel])).toEqual([['Yes it is, James!', 'whatsapp']]);
 
       // 24 hours after the candidate's message the window closes again.
@@ -176,7 +176,7 @@ describe('texting one candidate', () => {
       expect(ok.body.body).toContain(candidate.jobTitle);
       expect(ok.body.body).toContain(`http://te.test/book/jordan-avery?c=${id}`);
       await h.advance(2000);
-      expect(toPhone(phone).map((m) => [m.body, m.channel])).toEqual([[ok.body.body, 'whatsapp']]);
+      expect((await toPhone(phone)).map((m) => [m.body, m.channel])).toEqual([[ok.body.body, 'whatsapp']]);
       expect((await thread(id)).messages[0]!.status).toBe('delivered');
     });
 
@@ -305,7 +305,7 @@ describe('texting one candidate', () => {
       const third = await send(id, { body: 'Interview at 3pm?' }, { key: 'click-0001' });
       expect(third.body).toMatchObject({ id: first.body.id, status: 'delivered' });
       await h.advance(2000);
-      expect(toPhone(phone)).toHaveLength(1);
+      expect(await toPhone(phone)).toHaveLength(1);
       expect(await rowsFor(id)).toHaveLength(1);
     });
 
@@ -320,8 +320,8 @@ describe('texting one candidate', () => {
       expect(otherCandidate.status).toBe(409);
       expect(otherCandidate.body.error.code).toBe('IDEMPOTENCY_KEY_REUSED');
       await h.advance(2000);
-      expect(toPhone(a.phone).map((m) => m.body)).toEqual(['First text']);
-      expect(toPhone(b.phone)).toEqual([]);
+      expect((await toPhone(a.phone)).map((m) => m.body)).toEqual(['First text']);
+      expect(await toPhone(b.phone)).toEqual([]);
     });
 
     it('keys belong to a recruiter: another organisation using the same key sends its own text', async () => {
@@ -341,7 +341,7 @@ describe('texting one candidate', () => {
       expect(results.filter((r) => r.headers.get('idempotent-replayed') === 'true')).toHaveLength(9);
       await h.advance(2000);
       expect(await rowsFor(id)).toHaveLength(1);
-      expect(toPhone(phone)).toHaveLength(1);
+      expect(await toPhone(phone)).toHaveLength(1);
     });
 
     it('refuses a key that is not printable ASCII', async () => {
@@ -363,7 +363,7 @@ describe('texting one candidate', () => {
       expect(b.status).toBe(202);
       expect(a.body.id).not.toBe(b.body.id);
       await h.advance(2000);
-      expect(toPhone(phone).map((m) => m.body)).toEqual(['Same words', 'Same words']);
+      expect((await toPhone(phone)).map((m) => m.body)).toEqual(['Same words', 'Same words']);
     });
   });
 
@@ -461,7 +461,7 @@ describe('texting one candidate', () => {
       expect(m!.errorMessage).toEqual(expect.any(String));
       expect(m!.errorMessage!.length).toBeGreaterThan(5);
       expect(m!.deliveredAt).toBeNull();
-      const phone = toPhone(e164(c.phone!));
+      const phone = await toPhone(e164(c.phone!));
       // Refused at send time never reaches the phone; the others reached the carrier.
       expect(phone).toHaveLength(code === '21211' ? 0 : 1);
       // A failure is not an opt-out: the candidate can still be texted.
