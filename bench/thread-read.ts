@@ -21,7 +21,8 @@ import { countSegments } from '../shared/segments.js';
 import { createApp } from '../server/app.js';
 import { loadConfig } from '../server/config.js';
 import { openDatabase } from '../server/db/client.js';
-import { organizations, recruiters } from '../server/db/schema.js';
+import { sqliteHandle } from '../server/db/sqlite.js';
+import { first } from '../server/db/types.js';
 import { silentLogger } from '../server/deps.js';
 import { seedDemo } from '../server/seed/demo.js';
 import { REPO_ROOT } from './lib/child.js';
@@ -136,9 +137,10 @@ async function buildDatabase(path: string, log: (l: string) => void): Promise<{ 
   for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(building + suffix, { force: true });
   const db = openDatabase(building);
   await seedDemo(db, START);
-  const sqlite = db.$client;
-  const acme = db.select().from(organizations).where(eq(organizations.slug, 'acme')).get()!;
-  const recruiterRows = db.select().from(recruiters).where(eq(recruiters.orgId, acme.id)).all();
+  const sqlite = sqliteHandle(db);
+  const { organizations, recruiters } = db.t;
+  const acme = (await first(db.orm.select().from(organizations).where(eq(organizations.slug, 'acme'))))!;
+  const recruiterRows = await db.orm.select().from(recruiters).where(eq(recruiters.orgId, acme.id));
   const recruiterIds = recruiterRows.map((r) => r.id);
   const recruiterNames = new Map(recruiterRows.map((r) => [r.id, r.name.split(' ')[0] ?? r.name]));
 
@@ -320,7 +322,7 @@ async function buildDatabase(path: string, log: (l: string) => void): Promise<{ 
     )
     .run(acme.id);
   sqlite.pragma('journal_mode = WAL');
-  sqlite.close();
+  await db.close();
   for (const name of readdirSync(join(path, '..'))) {
     if (name.startsWith('thread-read-') && join(path, '..', name) !== building) rmSync(join(path, '..', name), { force: true });
   }
@@ -344,7 +346,7 @@ export async function run(options: BenchOptions = {}): Promise<BenchResult> {
   }
 
   const db = openDatabase(path);
-  const sqlite = db.$client;
+  const sqlite = sqliteHandle(db);
   const config = loadConfig({ DATABASE_PATH: path, PUBLIC_URL: 'http://bench.test' });
   const te = await createApp({ db, config, log: silentLogger });
   try {
@@ -360,7 +362,7 @@ export async function run(options: BenchOptions = {}): Promise<BenchResult> {
 
     const token = await demoRecruiterToken((path, init) => te.app.request(path, init));
     const headers = { authorization: `Bearer ${token}` };
-    const caller = te.services.auth.authenticate(token)!;
+    const caller = (await te.services.auth.authenticate(token))!;
 
     // The largest page the API accepts (this benchmark asks for limit=1000; the API may cap it).
     let pageLimit = 0;
@@ -421,8 +423,8 @@ export async function run(options: BenchOptions = {}): Promise<BenchResult> {
     log(`thread-read: ${iterations} reads each: API (${check.pages} page${check.pages > 1 ? 's' : ''} of ≤${pageLimit}), service, raw SQL`);
     const api = summarize(await time(() => readThreadViaApi()));
     const service = summarize(
-      await time(() => {
-        const page = te.services.conversations.listJson(caller, THREAD_ATS_ID, undefined, THREAD_MESSAGES);
+      await time(async () => {
+        const page = await te.services.conversations.listJson(caller, THREAD_ATS_ID, undefined, THREAD_MESSAGES);
         if (!page.endsWith('"nextCursor":null}')) throw new Error('service returned a partial thread');
       }),
     );
@@ -480,7 +482,7 @@ export async function run(options: BenchOptions = {}): Promise<BenchResult> {
     };
   } finally {
     await te.stop();
-    sqlite.close();
+    await db.close();
   }
 }
 

@@ -9,7 +9,6 @@ import { demoRecruiters, DEMO_PASSWORD } from '../fixtures/demo/index.js';
 import { serveFixtures } from '../fixtures/serve.js';
 import { ConfigError, loadConfig } from '../server/config.js';
 import { openDatabase } from '../server/db/client.js';
-import { organizations } from '../server/db/schema.js';
 import { startServer } from '../server/main.js';
 import { seedDemo } from '../server/seed/demo.js';
 
@@ -25,12 +24,13 @@ async function main() {
   const config = loadConfig();
   const built = buildExtension();
   const db = openDatabase(config.databasePath);
-  const empty = (db.select({ n: count() }).from(organizations).get()?.n ?? 0) === 0;
+  const [orgs] = await db.orm.select({ n: count() }).from(db.t.organizations);
+  const empty = (orgs?.n ?? 0) === 0;
   if (empty) {
     const added = await seedDemo(db, Date.now(), { provider: config.provider });
     console.log(`Seeded the demo data into ${config.databasePath} (${added.candidates} candidates).`);
   }
-  db.$client.close();
+  await db.close();
 
   const server = await startServer();
   const fixturesPort = Number(process.env.FIXTURES_PORT ?? 8788);
@@ -61,8 +61,9 @@ ${line}
     await Promise.allSettled([server.close(), fixtures.close()]);
     process.exit(0);
   };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
+  // shutdown settles every close and exits: nothing of it can reject.
+  process.once('SIGINT', () => void shutdown());
+  process.once('SIGTERM', () => void shutdown());
 }
 
 main().catch((err) => {

@@ -2,6 +2,7 @@
  * Server configuration from the environment. Every variable has a default that runs the demo;
  * a wrong value stops start-up with one line naming the variable.
  */
+import { hostname } from 'node:os';
 import { z } from 'zod';
 import { httpUrl, optionalString, wholeNumber } from './lib/env-schema.js';
 import {
@@ -23,6 +24,19 @@ const EnvSchema = z.object({
   PORT: wholeNumber(1, 65535, 8787),
   HOST: z.string().trim().min(1).default('127.0.0.1'),
   DATABASE_PATH: z.string().trim().min(1).default('./data/text-engagement.db'),
+  /** PostgreSQL instead of the SQLite file (several instances share it): postgres://user:password@host:port/database */
+  DATABASE_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+      .optional(),
+  ),
+  /** Connections each instance keeps to PostgreSQL. */
+  DATABASE_POOL_SIZE: wholeNumber(1, 1000, 10),
+  /** This instance's name in logs and in the database's claims; default host:pid. */
+  INSTANCE_ID: optionalString,
+  /** On SIGTERM, how long in-flight texts may take to finish before the instance exits anyway. */
+  DRAIN_TIMEOUT_MS: wholeNumber(0, 600_000, 25_000),
   PUBLIC_URL: optionalString.pipe(httpUrl.optional()),
   PROVIDER: z.enum(PROVIDER_NAMES, { error: `must be ${PROVIDER_NAMES.join(' or ')}` }).default('simulator'),
   ...PROVIDER_ENV,
@@ -66,6 +80,11 @@ export interface AppConfig extends ProviderConfigs {
   port: number;
   host: string;
   databasePath: string;
+  /** Set: PostgreSQL at this URL, and databasePath is unused. */
+  databaseUrl: string | undefined;
+  databasePoolSize: number;
+  instanceId: string;
+  drainTimeoutMs: number;
   publicUrl: string;
   provider: ProviderName;
   sendRatePerSecond: number;
@@ -97,6 +116,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: e.PORT,
     host: e.HOST,
     databasePath: e.DATABASE_PATH,
+    databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    instanceId: e.INSTANCE_ID ?? `${hostname()}:${process.pid}`,
+    drainTimeoutMs: e.DRAIN_TIMEOUT_MS,
     publicUrl,
     provider: e.PROVIDER,
     ...providerConfigs(e, publicUrl, e.PUBLIC_URL !== undefined),

@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { createApp, type TextEngagementApp } from '../../server/app.js';
 import { loadConfig, type AppConfig } from '../../server/config.js';
 import { openDatabase, type Db } from '../../server/db/client.js';
+import type Database from 'better-sqlite3';
+import { sqliteHandle } from '../../server/db/sqlite.js';
 import type { Logger } from '../../server/deps.js';
 import type { SimulatorProvider } from '../../server/providers/simulator.js';
 import type { Provider } from '../../server/providers/types.js';
@@ -37,7 +39,7 @@ const FAILING_SUFFIXES = new Set(['0196', '0197', '0198', '0199']);
 export interface CampaignBench {
   te: TextEngagementApp;
   db: Db;
-  sqlite: Db['$client'];
+  sqlite: Database.Database;
   config: AppConfig;
   simulator: SimulatorProvider;
   path: string;
@@ -74,7 +76,7 @@ export async function startCampaignBench(options: CampaignBenchOptions): Promise
   removeDatabase(path);
   const db = openDatabase(path);
   await seedDemo(db, Date.now());
-  const sqlite = db.$client;
+  const sqlite = sqliteHandle(db);
   const config = loadConfig({ DATABASE_PATH: path, PUBLIC_URL: 'http://bench.test', ...options.env });
   const logged = { errors: [] as string[], warnings: 0 };
   const log: Logger = {
@@ -176,7 +178,7 @@ export async function startCampaignBench(options: CampaignBenchOptions): Promise
     createCampaign,
     async close() {
       await te.stop();
-      sqlite.close();
+      await db.close();
       if (existsSync(path) && process.env.BENCH_KEEP_DB !== '1') removeDatabase(path);
     },
   };

@@ -13,7 +13,7 @@ const path = process.env.DATABASE_PATH;
 if (!path) throw new Error('DATABASE_PATH is required');
 const seedDb = openDatabase(path);
 await seedDemo(seedDb);
-seedDb.$client.close();
+await seedDb.close();
 
 const running = await startServer(process.env);
 process.on('message', (raw) => {

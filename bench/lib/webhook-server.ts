@@ -7,6 +7,7 @@
  * with what the webhooks left in the database.
  */
 import { openDatabase } from '../../server/db/client.js';
+import { sqliteHandle } from '../../server/db/sqlite.js';
 import { startServer } from '../../server/main.js';
 import { seedDemo } from '../../server/seed/demo.js';
 import { serveChildBasics } from './child.js';
@@ -16,7 +17,7 @@ if (!path) throw new Error('DATABASE_PATH is required');
 const seedDb = openDatabase(path);
 await seedDemo(seedDb);
 const earlier = Date.now() - 3600_000;
-const seedSqlite = seedDb.$client;
+const seedSqlite = sqliteHandle(seedDb);
 seedSqlite.transaction(() => {
   const people = seedSqlite
     .prepare(
@@ -65,10 +66,10 @@ seedSqlite.transaction(() => {
   }
 })();
 const baseline = seedSqlite.prepare(`select coalesce(max(id), 0) as id from messages`).get() as { id: number };
-seedSqlite.close();
+await seedDb.close();
 
 const running = await startServer(process.env);
-const sqlite = running.db.$client;
+const sqlite = sqliteHandle(running.db);
 
 process.on('message', (raw) => {
   const message = raw as { type: string };

@@ -241,6 +241,9 @@ export const candidateImports = sqliteTable(
     startedByName: text('started_by_name').notNull(),
     createdAt: integer('created_at').notNull(),
     finishedAt: integer('finished_at'),
+    /** The server instance running the import, and until when it holds it (renewed each batch). */
+    owner: text('owner'),
+    leaseUntil: integer('lease_until'),
   },
   (t) => [index('candidate_imports_org').on(t.orgId, t.createdAt)],
 );
@@ -263,6 +266,12 @@ export const conversations = sqliteTable(
     assistantHandback: text('assistant_handback', { mode: 'json' }).$type<Record<string, unknown>>(),
     /** When Ari next has something to do unprompted (the reminder to a quiet candidate). */
     assistantWakeAt: integer('assistant_wake_at'),
+    /**
+     * When Ari answers what the candidate sent (a short gather window after their last text, or
+     * the greeting of a conversation the candidate opened): kept here, not in a timer, so any
+     * server instance takes the turn, once, also after the one that received the text died.
+     */
+    assistantTurnAt: integer('assistant_turn_at'),
     /** Inbound messages no recruiter has seen yet (the toolbar badge). */
     unreadCount: integer('unread_count').notNull().default(0),
     lastMessageAt: integer('last_message_at'),
@@ -274,6 +283,9 @@ export const conversations = sqliteTable(
     index('conversations_assistant_wake')
       .on(t.assistantWakeAt)
       .where(sql`assistant_wake_at is not null`),
+    index('conversations_assistant_turn')
+      .on(t.assistantTurnAt)
+      .where(sql`assistant_turn_at is not null`),
   ],
 );
 
@@ -660,3 +672,40 @@ export const simulatorMessages = sqliteTable(
     index('simulator_messages_phone').on(t.phone, t.id),
   ],
 );
+
+/**
+ * Failed sign-ins per account and per client address (LoginThrottle): in the database, so the
+ * throttle holds across server instances. Rows older than the throttle's memory are pruned.
+ */
+export const loginFailures = sqliteTable(
+  'login_failures',
+  {
+    key: text('key').primaryKey(),
+    count: integer('count').notNull(),
+    lastAt: integer('last_at').notNull(),
+  },
+  (t) => [index('login_failures_last_at').on(t.lastAt)],
+);
+
+/** Bookings tried through a candidate's link in the last hour (BOOKINGS_PER_HOUR), cluster-wide. */
+export const bookingAttempts = sqliteTable(
+  'booking_attempts',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    candidateId: integer('candidate_id')
+      .notNull()
+      .references(() => candidates.id, { onDelete: 'cascade' }),
+    at: integer('at').notNull(),
+  },
+  (t) => [index('booking_attempts_candidate').on(t.candidateId, t.at)],
+);
+
+/**
+ * Server events too large for a PostgreSQL notification (ClusterBus): the notification carries
+ * the row's id. Kept a minute; SQLite (one process) never writes here.
+ */
+export const eventSpill = sqliteTable('event_spill', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  payload: text('payload').notNull(),
+  createdAt: integer('created_at').notNull(),
+});

@@ -96,7 +96,9 @@ class SqliteDb implements Db {
   }
 
   isUniqueViolation(error: unknown): boolean {
-    const code = (error as { code?: unknown } | null)?.code;
+    // Drizzle wraps a failed query's error (DrizzleQueryError): better-sqlite3's is its cause.
+    const codeOf = (e: unknown) => (e as { code?: unknown } | null)?.code;
+    const code = codeOf(error) ?? codeOf((error as { cause?: unknown } | null)?.cause);
     return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
   }
 

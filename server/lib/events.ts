@@ -10,15 +10,24 @@ type Listener = (event: AppEvent) => void;
 
 export class EventBus {
   private listeners = new Map<number, Set<Listener>>();
+  private enders = new Set<() => void>();
 
-  subscribe(orgId: number, listener: Listener): () => void {
+  /** `end` is called when the server closes every stream (shutting down, or events may have been lost). */
+  subscribe(orgId: number, listener: Listener, end?: () => void): () => void {
     let set = this.listeners.get(orgId);
     if (!set) this.listeners.set(orgId, (set = new Set()));
     set.add(listener);
+    if (end) this.enders.add(end);
     return () => {
       set!.delete(listener);
+      if (end) this.enders.delete(end);
       if (!set!.size) this.listeners.delete(orgId);
     };
+  }
+
+  /** Ends every stream: its client reconnects and reads the state afresh, so it misses nothing. */
+  endAll(): void {
+    for (const end of [...this.enders]) end();
   }
 
   publish(orgId: number, event: AppEvent): void {
@@ -29,6 +38,11 @@ export class EventBus {
         // One broken stream must not stop the others.
       }
     }
+  }
+
+  /** The organisations with a stream open here. */
+  organizations(): number[] {
+    return [...this.listeners.keys()];
   }
 
   subscriberCount(orgId: number): number {

@@ -1,3 +1,4 @@
+import type { Db } from '../db/types.js';
 import type { Clock } from './clock.js';
 
 /**
@@ -6,64 +7,71 @@ import type { Clock } from './clock.js';
  * reserved (counted as a failure) before the password is checked, so a parallel burst gets no
  * more tries than the same guesses one after another; a success gives it back and clears the
  * account's record.
+ *
+ * The counts live in the database (`login_failures`), so guesses spread over several server
+ * instances are counted together; each reserve locks the rows of its keys (on PostgreSQL,
+ * `for update`; on SQLite the write transaction does) so concurrent ones wait their turn.
  */
 export class LoginThrottle {
-  private failures = new Map<string, { count: number; lastAt: number }>();
+  private lastPruned = 0;
+  private readonly touch;
+  private readonly read;
+  private readonly failed;
+  private readonly forget;
+  private readonly giveBack;
+  private readonly prune;
 
   constructor(
+    private db: Db,
     private clock: Clock,
     private freeAttempts = 5,
     private forgetAfterMs = 15 * 60_000,
-  ) {}
-
-  /** Milliseconds the caller must still wait before trying this key again (0 = go ahead). */
-  waitFor(keys: string[]): number {
-    const now = this.clock.now();
-    let wait = 0;
-    for (const key of keys) {
-      const entry = this.failures.get(key);
-      if (!entry) continue;
-      if (now - entry.lastAt > this.forgetAfterMs) {
-        this.failures.delete(key);
-        continue;
-      }
-      const over = entry.count - this.freeAttempts;
-      if (over < 0) continue;
-      const delay = Math.min(this.forgetAfterMs, 1000 * 2 ** over);
-      wait = Math.max(wait, entry.lastAt + delay - now);
-    }
-    return Math.max(0, wait);
+  ) {
+    // A row per key before reading it, so there is a row to lock (count 0 waits for nothing).
+    this.touch = db.stmt('insert into login_failures (key, count, last_at) values (?, 0, ?) on conflict (key) do nothing');
+    this.read = db.stmt(
+      'select count, last_at as "lastAt" from login_failures where key = ?',
+      'select count, last_at as "lastAt" from login_failures where key = $1 for update',
+    );
+    // A record older than the throttle's memory starts again at one.
+    this.failed = db.stmt('update login_failures set count = case when ? - last_at > ? then 1 else count + 1 end, last_at = ? where key = ?');
+    this.forget = db.stmt('delete from login_failures where key = ?');
+    this.giveBack = db.stmt('update login_failures set count = count - 1 where key = ? and count > 0');
+    this.prune = db.stmt('delete from login_failures where last_at < ?');
   }
 
   /** 0 and the attempt counted as a failure until `succeed` says otherwise; else the milliseconds to wait. */
-  reserve(keys: string[]): number {
-    const wait = this.waitFor(keys);
-    if (wait === 0) this.fail(keys);
+  async reserve(keys: string[]): Promise<number> {
+    const now = this.clock.now();
+    const wait = await this.db.tx(
+      async (tx) => {
+        let wait = 0;
+        for (const key of keys) {
+          await tx.run(this.touch, key, now);
+          const entry = (await tx.get<{ count: number; lastAt: number }>(this.read, key))!;
+          if (now - entry.lastAt > this.forgetAfterMs) continue;
+          const over = entry.count - this.freeAttempts;
+          if (over < 0) continue;
+          const delay = Math.min(this.forgetAfterMs, 1000 * 2 ** over);
+          wait = Math.max(wait, entry.lastAt + delay - now);
+        }
+        if (wait === 0) for (const key of keys) await tx.run(this.failed, now, this.forgetAfterMs, now, key);
+        return Math.max(0, wait);
+      },
+      { write: true },
+    );
+    if (now - this.lastPruned > this.forgetAfterMs) {
+      this.lastPruned = now;
+      await this.db.run(this.prune, now - this.forgetAfterMs);
+    }
     return wait;
   }
 
-  private fail(keys: string[]): void {
-    const now = this.clock.now();
-    for (const key of keys) {
-      const entry = this.failures.get(key);
-      this.failures.set(key, { count: (entry?.count ?? 0) + 1, lastAt: now });
-    }
-    if (this.failures.size > 10_000) this.prune(now);
-  }
-
   /** The reserved attempt was right: the account's record is cleared, the other keys get it back. */
-  succeed(accountKey: string, otherKeys: string[]): void {
-    this.failures.delete(accountKey);
-    for (const key of otherKeys) {
-      const entry = this.failures.get(key);
-      if (entry && entry.count > 1) entry.count--;
-      else this.failures.delete(key);
-    }
-  }
-
-  private prune(now: number): void {
-    for (const [key, entry] of this.failures) {
-      if (now - entry.lastAt > this.forgetAfterMs) this.failures.delete(key);
-    }
+  async succeed(accountKey: string, otherKeys: string[]): Promise<void> {
+    await this.db.tx(async (tx) => {
+      await tx.run(this.forget, accountKey);
+      for (const key of otherKeys) await tx.run(this.giveBack, key);
+    });
   }
 }

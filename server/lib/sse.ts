@@ -11,33 +11,41 @@ import type { Clock } from './clock.js';
 import { EVENTS_HEARTBEAT_MS, EVENTS_MAX_QUEUED } from '../tuning.js';
 
 export interface EventFeed<T> {
-  /** Starts handing items over; returns how to stop. */
-  subscribe(push: (item: T) => void): () => void;
+  /** Starts handing items over; `end()` closes the stream (the server is shutting down); returns how to stop. */
+  subscribe(push: (item: T) => void, end: () => void): () => void;
   /** The first event, sent once subscribed: nothing after it is missed. */
   ready(): SSEMessage;
   event(item: T): SSEMessage;
   /** Asked at each heartbeat: false ends the stream. */
-  stillAllowed?(): boolean;
+  stillAllowed?(): boolean | Promise<boolean>;
 }
 
 export function streamEvents<T>(c: Context, clock: Clock, feed: EventFeed<T>): Response {
   return streamSSE(c, async (stream) => {
     const queue: T[] = [];
     let overflowed = false;
+    let ended = false;
     let wake: (() => void) | null = null;
-    const unsubscribe = feed.subscribe((item) => {
-      if (queue.length >= EVENTS_MAX_QUEUED) {
-        overflowed = true;
-        unsubscribe();
-      } else queue.push(item);
-      wake?.();
-    });
+    const unsubscribe = feed.subscribe(
+      (item) => {
+        if (queue.length >= EVENTS_MAX_QUEUED) {
+          overflowed = true;
+          unsubscribe();
+        } else queue.push(item);
+        wake?.();
+      },
+      () => {
+        // The client reconnects (through the load balancer, to an instance that stays) and refetches.
+        ended = true;
+        wake?.();
+      },
+    );
     stream.onAbort(() => {
       unsubscribe();
       wake?.();
     });
     await stream.writeSSE(feed.ready());
-    while (!stream.aborted && !stream.closed && !overflowed) {
+    while (!stream.aborted && !stream.closed && !overflowed && !ended) {
       if (queue.length) {
         await stream.writeSSE(feed.event(queue.shift()!));
         continue;
@@ -55,7 +63,7 @@ export function streamEvents<T>(c: Context, clock: Clock, feed: EventFeed<T>): R
       });
       wake = null;
       if (!heartbeat || stream.aborted) continue;
-      if (feed.stillAllowed && !feed.stillAllowed()) break;
+      if (feed.stillAllowed && !(await feed.stillAllowed())) break;
       if (!queue.length) await stream.write(': keep-alive\n\n');
     }
     unsubscribe();

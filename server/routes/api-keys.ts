@@ -18,13 +18,13 @@ export function apiKeyRoutes(services: Services) {
     const { org, recruiter } = c.var.caller;
     return services.apiKeys.create(org, recruiter.id, body.name);
   });
-  on('apiKeys.list', (c) => {
+  on('apiKeys.list', async (c) => {
     requireAdmin(c.var.caller);
-    return { keys: services.apiKeys.list(c.var.caller.org) };
+    return { keys: await services.apiKeys.list(c.var.caller.org) };
   });
-  on('apiKeys.revoke', (c, { params }) => {
+  on('apiKeys.revoke', async (c, { params }) => {
     requireAdmin(c.var.caller);
-    services.apiKeys.revoke(c.var.caller.org, params.id);
+    await services.apiKeys.revoke(c.var.caller.org, params.id);
     return null;
   });
   return router;

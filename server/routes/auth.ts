@@ -10,12 +10,12 @@ export function authRoutes(services: Services, network: { trustProxy: string | u
 
   const signedIn = new Hono<AppEnv>();
   const on = serve(signedIn);
-  on('auth.me', (c) => {
+  on('auth.me', async (c) => {
     const { recruiter, org } = c.var.caller;
-    return { ...services.auth.serialize(recruiter, org), unreadCount: services.conversations.unreadTotal(org.id) };
+    return { ...(await services.auth.serialize(recruiter, org)), unreadCount: await services.conversations.unreadTotal(org.id) };
   });
-  on('auth.logout', (c) => {
-    services.auth.logout(c.var.token);
+  on('auth.logout', async (c) => {
+    await services.auth.logout(c.var.token);
     return null;
   });
 

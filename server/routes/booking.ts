@@ -38,9 +38,9 @@ export function bookingRoutes(services: Services) {
   .ok { border-color: #067647; } .ok h1 { color: #067647; } .error { color: #b42318; }
 </style></head><body><main>${body}</main></body></html>`;
 
-  function chooser(context: BookingContext, query: URLSearchParams, notice = '') {
-    const days = services.bookings.openSlots(context);
-    const upcoming = services.bookings.upcomingFor(context.candidate.id);
+  async function chooser(context: BookingContext, query: URLSearchParams, notice = '') {
+    const days = await services.bookings.openSlots(context);
+    const upcoming = await services.bookings.upcomingFor(context.candidate.id);
     const hidden = `<input type="hidden" name="c" value="${escapeHtml(query.get('c') ?? '')}"><input type="hidden" name="t" value="${escapeHtml(query.get('t') ?? '')}">`;
     const body = [
       `<p class="muted">${escapeHtml(context.org.name)}</p>`,
@@ -72,17 +72,17 @@ export function bookingRoutes(services: Services) {
       }
       throw err;
     })
-    .get('/:slug', (c) => {
+    .get('/:slug', async (c) => {
       const query = new URL(c.req.url).searchParams;
-      const context = services.bookings.resolve(c.req.param('slug'), query.get('c') ?? undefined, query.get('t') ?? undefined);
-      return c.html(chooser(context, query));
+      const context = await services.bookings.resolve(c.req.param('slug'), query.get('c') ?? undefined, query.get('t') ?? undefined);
+      return c.html(await chooser(context, query));
     })
     .post('/:slug', async (c) => {
       const form = await readForm(c);
       const query = new URLSearchParams({ c: String(form.c ?? ''), t: String(form.t ?? '') });
-      const context = services.bookings.resolve(c.req.param('slug'), String(form.c ?? ''), String(form.t ?? ''));
+      const context = await services.bookings.resolve(c.req.param('slug'), String(form.c ?? ''), String(form.t ?? ''));
       try {
-        const booking = services.bookings.book(context, String(form.startsAt ?? ''));
+        const booking = await services.bookings.book(context, String(form.startsAt ?? ''));
         return c.html(
           page(
             'Booked',
@@ -90,7 +90,7 @@ export function bookingRoutes(services: Services) {
           ),
         );
       } catch (err) {
-        if (err instanceof ApiError && err.status === 409) return c.html(chooser(context, query, err.message), 409);
+        if (err instanceof ApiError && err.status === 409) return c.html(await chooser(context, query, err.message), 409);
         throw err;
       }
     });

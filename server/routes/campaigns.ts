@@ -7,12 +7,12 @@ export function campaignRoutes(services: Services) {
   const campaigns = services.campaigns;
   const router = new Hono<AppEnv>();
   const on = serve(router);
-  on('campaigns.list', (c, { query }) => ({ campaigns: campaigns.list(c.var.caller, query.status, query.mine) }));
+  on('campaigns.list', async (c, { query }) => ({ campaigns: await campaigns.list(c.var.caller, query.status, query.mine) }));
   on('campaigns.create', (c, { body }) => campaigns.create(c.var.caller, body));
   on('campaigns.get', (c, { params }) => campaigns.get(c.var.caller, params.id));
   on('campaigns.update', (c, { params, body }) => campaigns.update(c.var.caller, params.id, body));
-  on('campaigns.delete', (c, { params }) => {
-    campaigns.remove(c.var.caller, params.id);
+  on('campaigns.delete', async (c, { params }) => {
+    await campaigns.remove(c.var.caller, params.id);
     return null;
   });
   on('campaigns.recipients', (c, { params, query }) => campaigns.recipients(c.var.caller, params.id, query.limit, query.offset));
@@ -22,8 +22,8 @@ export function campaignRoutes(services: Services) {
   on('campaigns.createMessage', (c, { params, body }) => campaigns.createMessage(c.var.caller, params.id, body));
   on('campaigns.getMessage', (c, { params }) => campaigns.getMessage(c.var.caller, params.id, params.messageId));
   on('campaigns.updateMessage', (c, { params, body }) => campaigns.updateMessage(c.var.caller, params.id, params.messageId, body));
-  on('campaigns.deleteMessage', (c, { params }) => {
-    campaigns.deleteMessage(c.var.caller, params.id, params.messageId);
+  on('campaigns.deleteMessage', async (c, { params }) => {
+    await campaigns.deleteMessage(c.var.caller, params.id, params.messageId);
     return null;
   });
   on('campaigns.scheduleMessage', (c, { params }) => campaigns.schedule(c.var.caller, params.id, params.messageId));

@@ -33,45 +33,44 @@ export function candidateDataRoutes(services: Services) {
     return status;
   });
   on('imports.get', (c, { params }) => services.imports.get(c.var.actor.org, params.importId));
-  on('candidates.get', (c, { params }) => {
+  on('candidates.get', async (c, { params }) => {
     const { org } = c.var.actor;
-    const candidate = services.candidates.get(org, params.id);
-    return services.candidates.serialize(candidate, org, services.candidates.conversationOf(candidate.id));
+    const candidate = await services.candidates.get(org, params.id);
+    return services.candidates.serialize(candidate, org, await services.candidates.conversationOf(candidate.id));
   });
-  on('candidates.upsert', (c, { params, body }) => {
+  on('candidates.upsert', async (c, { params, body }) => {
     const actor = c.var.actor;
     const atsId = params.id;
     const { org } = actor;
-    if (actor.type === 'recruiter' && !actor.recruiter.isAdmin) {
-      // Capture from the host page: a licensed recruiter adds someone the server does not know yet.
-      if (!actor.recruiter.licensed) throw new ApiError(403, 'NOT_LICENSED', 'You need a Text Engagement licence to add candidates.');
-      if (services.candidates.exists(org, atsId)) {
-        throw new ApiError(403, 'FORBIDDEN', 'This candidate is already in Text Engagement; only administrators (or the ATS sync) can change their data.');
-      }
-    }
-    const { outcome, candidate } = services.sync.upsert(org, atsId, body, { type: actor.type, name: actor.name });
+    // Capture from the host page: a licensed recruiter adds someone the server does not know yet.
+    const capture = actor.type === 'recruiter' && !actor.recruiter.isAdmin;
+    if (capture && !actor.recruiter.licensed) throw new ApiError(403, 'NOT_LICENSED', 'You need a Text Engagement licence to add candidates.');
+    const { outcome, candidate } = await services.sync.upsert(org, atsId, body, { type: actor.type, name: actor.name }, { onlyNew: capture });
     if (outcome !== 'unchanged') services.changes.changed(org.id, [candidate.atsId]);
-    const json = services.candidates.serialize(candidate, org, services.candidates.conversationOf(candidate.id));
+    const json = services.candidates.serialize(candidate, org, await services.candidates.conversationOf(candidate.id));
     return outcome === 'created' ? json : withStatus(200, json);
   });
-  on('candidates.erase', (c, { params }) => {
+  on('candidates.erase', async (c, { params }) => {
     const actor = c.var.actor;
     requireWriter(actor);
-    services.erasure.erase(actor.org, params.id);
+    await services.erasure.erase(actor.org, params.id);
     services.changes.changed(actor.org.id, [params.id]);
     return null;
   });
-  on('candidates.consent', (c, { params, body }) => {
+  on('candidates.consent', async (c, { params, body }) => {
     const actor = c.var.actor;
     // Recruiters record what candidates tell them; only licensed ones, as only they text.
     if (actor.type === 'recruiter' && !actor.recruiter.isAdmin && !actor.recruiter.licensed) {
       throw new ApiError(403, 'NOT_LICENSED', 'You need a Text Engagement licence to record consent.');
     }
     const { org } = actor;
-    const { changed, candidate } = services.sync.stateConsent(org, params.id, body, { type: actor.type, name: actor.name });
+    const { changed, candidate } = await services.sync.stateConsent(org, params.id, body, { type: actor.type, name: actor.name });
     if (changed) services.changes.changed(org.id, [candidate.atsId]);
-    return services.candidates.serialize(candidate, org, services.candidates.conversationOf(candidate.id));
+    return services.candidates.serialize(candidate, org, await services.candidates.conversationOf(candidate.id));
   });
-  on('candidates.consentHistory', (c, { params }) => ({ candidateId: params.id, records: services.sync.consentHistory(c.var.actor.org, params.id) }));
+  on('candidates.consentHistory', async (c, { params }) => ({
+    candidateId: params.id,
+    records: await services.sync.consentHistory(c.var.actor.org, params.id),
+  }));
   return router;
 }

@@ -7,12 +7,12 @@ import type { Services } from '../services/index.js';
 export function candidateRoutes(services: Services) {
   const router = new Hono<AppEnv>();
   const on = serve(router);
-  on('messages.list', (c, { params, query }) =>
+  on('messages.list', async (c, { params, query }) =>
     // Serialized by the service in one pass (server/services/message-json.ts), so sent as it is.
-    c.body(services.conversations.listJson(c.var.caller, params.id, query.after, query.limit), 200, { 'content-type': 'application/json' }),
+    c.body(await services.conversations.listJson(c.var.caller, params.id, query.after, query.limit), 200, { 'content-type': 'application/json' }),
   );
-  on('messages.send', (c, { params, headers, body }) => {
-    const result = services.conversations.send(c.var.caller, params.id, body, headers['Idempotency-Key']);
+  on('messages.send', async (c, { params, headers, body }) => {
+    const result = await services.conversations.send(c.var.caller, params.id, body, headers['Idempotency-Key']);
     if (result.replayed) c.header('Idempotent-Replayed', 'true');
     return result.message;
   });

@@ -18,10 +18,10 @@ export function eventRoutes({ events, clock }: Deps, auth: Pick<AuthService, 'au
     const token = c.var.token;
     let id = 0;
     return streamEvents<AppEvent>(c, clock, {
-      subscribe: (push) => events.subscribe(orgId, push),
+      subscribe: (push, end) => events.subscribe(orgId, push, end),
       ready: () => ({ event: 'ready', data: JSON.stringify({ at: new Date(clock.now()).toISOString() }), id: String(id++) }),
       event: (event) => ({ event: event.type, data: JSON.stringify(event.data), id: String(id++) }),
-      stillAllowed: () => auth.authenticate(token) != null,
+      stillAllowed: async () => (await auth.authenticate(token)) != null,
     });
   });
   return router;

@@ -7,7 +7,10 @@ import type { Services } from '../services/index.js';
 export function organizationRoutes(services: Services) {
   const router = new Hono<AppEnv>();
   const on = serve(router);
-  on('organization.get', (c) => services.auth.serialize(c.var.caller.recruiter, c.var.caller.org).organization);
-  on('organization.update', (c, { body }) => services.auth.serialize(c.var.caller.recruiter, services.organization.update(c.var.caller, body)).organization);
+  on('organization.get', async (c) => (await services.auth.serialize(c.var.caller.recruiter, c.var.caller.org)).organization);
+  on('organization.update', async (c, { body }) => {
+    const org = await services.organization.update(c.var.caller, body);
+    return (await services.auth.serialize(c.var.caller.recruiter, org)).organization;
+  });
   return router;
 }

@@ -7,11 +7,11 @@ import type { Services } from '../services/index.js';
 export function templateRoutes(services: Services) {
   const router = new Hono<AppEnv>();
   const on = serve(router);
-  on('templates.list', (c) => ({ templates: services.templates.list(c.var.caller) }));
+  on('templates.list', async (c) => ({ templates: await services.templates.list(c.var.caller) }));
   on('templates.create', (c, { body }) => services.templates.create(c.var.caller, body));
   on('templates.update', (c, { params, body }) => services.templates.update(c.var.caller, params.id, body));
-  on('templates.delete', (c, { params }) => {
-    services.templates.delete(c.var.caller, params.id);
+  on('templates.delete', async (c, { params }) => {
+    await services.templates.delete(c.var.caller, params.id);
     return null;
   });
   return router;

@@ -10,7 +10,7 @@ try {
   console.log(
     `Seeded ${config.databasePath}: added ${added.organizations} organizations, ${added.recruiters} recruiters, ${added.candidates} candidates, ${added.templates} templates (existing rows left as they were).`,
   );
-  db.$client.close();
+  await db.close();
 } catch (err) {
   if (err instanceof ConfigError) {
     console.error(err.message);

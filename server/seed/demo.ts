@@ -5,7 +5,7 @@
  * nothing it already said (and never overrides a candidate's own STOP), what is missing is added.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { and, eq } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import { createReadStream } from 'node:fs';
 import { DEMO_REFERENCE_DATE, demoCsvFile, demoOrganizations, demoRecruiters, demoTemplates, DEMO_PASSWORD } from '../../fixtures/demo/index.js';
 import type { Db } from '../db/client.js';
@@ -13,7 +13,7 @@ import { demoSequences } from '../../fixtures/demo/sequences.js';
 import { mergeFieldsIn } from '../../shared/merge-fields.js';
 import { SequenceSchema } from '../../shared/sequences.js';
 import type { ProviderName } from '../providers/config.js';
-import { organizations, recruiters, sequences, templates } from '../db/schema.js';
+import { first } from '../db/types.js';
 import { silentLogger } from '../deps.js';
 import { hashPassword } from '../lib/passwords.js';
 import { createCandidateSync } from '../services/candidate-sync.js';
@@ -48,105 +48,127 @@ function demoContentVariables(body: string): Record<string, string> {
  */
 export async function seedDemo(db: Db, now = Date.now(), options: { provider?: ProviderName } = {}): Promise<SeedResult> {
   const simulated = (options.provider ?? 'simulator') === 'simulator';
+  const { organizations, recruiters, sequences, templates } = db.t;
   const added: SeedResult = { organizations: 0, recruiters: 0, candidates: 0, templates: 0, sequences: 0 };
-  const orgIds = new Map<string, number>();
-  for (const o of demoOrganizations) {
-    const existing = db.select().from(organizations).where(eq(organizations.slug, o.key)).get();
-    if (existing) {
-      orgIds.set(o.key, existing.id);
-      continue;
-    }
-    const row = db
-      .insert(organizations)
-      .values({
-        slug: o.key,
-        name: o.name,
-        smsEnabled: o.smsEnabled,
-        whatsappEnabled: o.whatsappEnabled,
-        assistantSubscribed: o.assistantSubscribed,
-        defaultTimeZone: o.defaultTimeZone,
-        smsFrom: simulated ? o.smsFrom : null,
-        whatsappFrom: simulated ? o.whatsappFrom : null,
-        bookingSecret: randomBytes(32).toString('base64url'),
-        privacySecret: randomBytes(32).toString('hex'),
-        createdAt: now,
-      })
-      .returning()
-      .get();
-    orgIds.set(o.key, row.id);
-    added.organizations++;
-  }
-
+  // Hashed before the transaction: only database calls may be awaited inside one.
   const passwordHash = await hashPassword(DEMO_PASSWORD);
-  for (const r of demoRecruiters) {
-    const inserted = db
-      .insert(recruiters)
-      .values({
-        orgId: orgIds.get(r.org)!,
-        email: r.email,
-        name: r.name,
-        passwordHash,
-        licensed: r.licensed,
-        isAdmin: r.isAdmin,
-        bookingSlug: r.bookingSlug,
-        timeZone: r.timeZone,
-        workingHours: r.workingHours,
-        createdAt: now,
-      })
-      .onConflictDoNothing()
-      .returning({ id: recruiters.id })
-      .get();
-    if (inserted) added.recruiters++;
-  }
 
-  db.transaction(() => {
-    for (const t of demoTemplates) {
-      const orgId = orgIds.get(t.org)!;
-      const exists = db
-        .select({ id: templates.id })
-        .from(templates)
-        .where(and(eq(templates.orgId, orgId), eq(templates.name, t.name)))
-        .get();
-      if (exists) continue;
-      const approved = simulated && t.whatsappApproved;
-      db.insert(templates)
-        .values({
-          orgId,
-          name: t.name,
-          body: t.body,
-          contentSid: approved ? demoContentSid(t.org, t.name) : null,
-          contentVariables: approved ? demoContentVariables(t.body) : null,
-          createdAt: now,
-          updatedAt: now,
-        })
-        .run();
-      added.templates++;
-    }
-    for (const s of demoSequences) {
-      const orgId = orgIds.get(s.org)!;
-      const definition = SequenceSchema.parse(s.definition);
-      const exists = db
-        .select({ id: sequences.id })
-        .from(sequences)
-        .where(and(eq(sequences.orgId, orgId), eq(sequences.name, definition.name)))
-        .get();
-      if (exists) continue;
-      const row = db
-        .insert(sequences)
-        .values({
-          orgId,
-          kind: definition.kind,
-          name: definition.name,
-          definition: definition as unknown as Record<string, unknown>,
-          createdAt: now,
-          updatedAt: now,
-        })
-        .returning({ id: sequences.id })
-        .get();
-      if (s.primary) db.update(organizations).set({ primarySequenceId: row.id }).where(eq(organizations.id, orgId)).run();
-      added.sequences++;
-    }
-  });
+  // One transaction, a statement per table: tests seed a fresh database each.
+  const orgIds = await db.tx(
+    async (tx) => {
+      const insertedOrgs = await tx.orm
+        .insert(organizations)
+        .values(
+          demoOrganizations.map((o) => ({
+            slug: o.key,
+            name: o.name,
+            smsEnabled: o.smsEnabled,
+            whatsappEnabled: o.whatsappEnabled,
+            assistantSubscribed: o.assistantSubscribed,
+            defaultTimeZone: o.defaultTimeZone,
+            smsFrom: simulated ? o.smsFrom : null,
+            whatsappFrom: simulated ? o.whatsappFrom : null,
+            bookingSecret: randomBytes(32).toString('base64url'),
+            privacySecret: randomBytes(32).toString('hex'),
+            createdAt: now,
+          })),
+        )
+        .onConflictDoNothing({ target: organizations.slug })
+        .returning({ id: organizations.id });
+      added.organizations = insertedOrgs.length;
+      const orgRows = await tx.orm
+        .select({ id: organizations.id, slug: organizations.slug })
+        .from(organizations)
+        .where(
+          inArray(
+            organizations.slug,
+            demoOrganizations.map((o) => o.key),
+          ),
+        );
+      const ids = new Map(orgRows.map((o) => [o.slug, o.id]));
+
+      const insertedRecruiters = await tx.orm
+        .insert(recruiters)
+        .values(
+          demoRecruiters.map((r) => ({
+            orgId: ids.get(r.org)!,
+            email: r.email,
+            name: r.name,
+            passwordHash,
+            licensed: r.licensed,
+            isAdmin: r.isAdmin,
+            bookingSlug: r.bookingSlug,
+            timeZone: r.timeZone,
+            workingHours: r.workingHours,
+            createdAt: now,
+          })),
+        )
+        .onConflictDoNothing()
+        .returning({ id: recruiters.id });
+      added.recruiters = insertedRecruiters.length;
+
+      // A template or sequence of the same name (deleted ones included) is left as it is.
+      const orgIdList = [...ids.values()];
+      const namedKey = (orgId: number, name: string) => `${orgId}:${name}`;
+      const existingTemplates = new Set(
+        (await tx.orm.select({ orgId: templates.orgId, name: templates.name }).from(templates).where(inArray(templates.orgId, orgIdList))).map((t) =>
+          namedKey(t.orgId, t.name),
+        ),
+      );
+      const newTemplates = demoTemplates.filter((t) => !existingTemplates.has(namedKey(ids.get(t.org)!, t.name)));
+      if (newTemplates.length) {
+        await tx.orm.insert(templates).values(
+          newTemplates.map((t) => {
+            const approved = simulated && t.whatsappApproved;
+            return {
+              orgId: ids.get(t.org)!,
+              name: t.name,
+              body: t.body,
+              contentSid: approved ? demoContentSid(t.org, t.name) : null,
+              contentVariables: approved ? demoContentVariables(t.body) : null,
+              createdAt: now,
+              updatedAt: now,
+            };
+          }),
+        );
+      }
+      added.templates = newTemplates.length;
+
+      const existingSequences = new Set(
+        (await tx.orm.select({ orgId: sequences.orgId, name: sequences.name }).from(sequences).where(inArray(sequences.orgId, orgIdList))).map((q) =>
+          namedKey(q.orgId, q.name),
+        ),
+      );
+      const newSequences = demoSequences
+        .map((s) => ({ ...s, orgId: ids.get(s.org)!, definition: SequenceSchema.parse(s.definition) }))
+        .filter((s) => !existingSequences.has(namedKey(s.orgId, s.definition.name)));
+      if (newSequences.length) {
+        const rows = await tx.orm
+          .insert(sequences)
+          .values(
+            newSequences.map((s) => ({
+              orgId: s.orgId,
+              kind: s.definition.kind,
+              name: s.definition.name,
+              definition: s.definition as unknown as Record<string, unknown>,
+              createdAt: now,
+              updatedAt: now,
+            })),
+          )
+          .returning({ id: sequences.id, orgId: sequences.orgId, name: sequences.name });
+        const idOf = new Map(rows.map((r) => [namedKey(r.orgId, r.name), r.id]));
+        for (const s of newSequences.filter((q) => q.primary)) {
+          await tx.orm
+            .update(organizations)
+            .set({ primarySequenceId: idOf.get(namedKey(s.orgId, s.definition.name))! })
+            .where(eq(organizations.id, s.orgId));
+        }
+      }
+      added.sequences = newSequences.length;
+      return ids;
+    },
+    { write: true },
+  );
 
   // Candidates arrive the way a real ATS's do: its CSV export, through the import.
   // The exports are dated at the demo's reference date: a clock behind it (a test pinned to an
@@ -157,14 +179,15 @@ export async function seedDemo(db: Db, now = Date.now(), options: { provider?: P
   const sync = createCandidateSync({ db, clock }, optOuts);
   const imports = createImportService({ db, clock, log: silentLogger }, { sync, changes: { changed() {} } });
   for (const o of demoOrganizations) {
-    const org = db
-      .select()
-      .from(organizations)
-      .where(eq(organizations.id, orgIds.get(o.key)!))
-      .get()!;
+    const org = (await first(
+      db.orm
+        .select()
+        .from(db.t.organizations)
+        .where(eq(db.t.organizations.id, orgIds.get(o.key)!)),
+    ))!;
     const { status, done } = await imports.start(org, { type: 'system', name: 'Demo seed (ATS export)' }, 'text/csv', createReadStream(demoCsvFile(o.key)));
     await done;
-    const result = imports.get(org, status.importId);
+    const result = await imports.get(org, status.importId);
     if (result.status !== 'done' || result.failed) throw new Error(`The demo import for ${o.key} failed: ${JSON.stringify(result.errors.slice(0, 3))}`);
     added.candidates += result.created;
   }

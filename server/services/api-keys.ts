@@ -4,9 +4,10 @@
  * once at creation, stored as a SHA-256 hash, revoked by deleting it.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq } from 'drizzle-orm';
 import type { ApiKey } from '../../shared/api.js';
-import { apiKeys, organizations, recruiters } from '../db/schema.js';
+import type { apiKeys } from '../db/schema.js';
+import { first } from '../db/types.js';
 import type { Deps } from '../deps.js';
 import { notFound } from '../lib/errors.js';
 import { API_KEY_LAST_USED_RESOLUTION_MS } from '../tuning.js';
@@ -21,6 +22,8 @@ export interface KeyCaller {
   org: Organization;
 }
 
+type ApiKeyRow = typeof apiKeys.$inferSelect;
+
 const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
 const iso = (ms: number | null) => (ms == null ? null : new Date(ms).toISOString());
 
@@ -29,16 +32,10 @@ export function isApiKey(token: string): boolean {
 }
 
 export function createApiKeyService({ db, clock }: Pick<Deps, 'db' | 'clock'>) {
-  const byHash = db
-    .select({ key: apiKeys, org: organizations })
-    .from(apiKeys)
-    .innerJoin(organizations, eq(organizations.id, apiKeys.orgId))
-    .where(eq(apiKeys.keyHash, sql.placeholder('hash')))
-    .prepare();
+  const { apiKeys, organizations, recruiters } = db.t;
+  const touch = db.stmt('update api_keys set last_used_at = ? where id = ? and coalesce(last_used_at, 0) < ?');
 
-  const touch = db.$client.prepare('update api_keys set last_used_at = ? where id = ? and coalesce(last_used_at, 0) < ?');
-
-  function serialize(row: typeof apiKeys.$inferSelect, createdBy: string): ApiKey {
+  function serialize(row: ApiKeyRow, createdBy: string): ApiKey {
     return {
       id: row.id,
       name: row.name,
@@ -50,44 +47,48 @@ export function createApiKeyService({ db, clock }: Pick<Deps, 'db' | 'clock'>) {
   }
 
   return {
-    create(org: Organization, recruiterId: number, name: string) {
+    async create(org: Organization, recruiterId: number, name: string) {
       const key = API_KEY_PREFIX + randomBytes(32).toString('base64url');
       const now = clock.now();
-      const row = db
+      const [row] = await db.orm
         .insert(apiKeys)
         .values({ orgId: org.id, name, keyHash: hashKey(key), prefix: key.slice(0, API_KEY_PREFIX.length + 6), createdBy: recruiterId, createdAt: now })
-        .returning()
-        .get();
-      const creator = db.select({ name: recruiters.name }).from(recruiters).where(eq(recruiters.id, recruiterId)).get();
-      return { ...serialize(row, creator?.name ?? ''), key };
+        .returning();
+      const creator = await first(db.orm.select({ name: recruiters.name }).from(recruiters).where(eq(recruiters.id, recruiterId)));
+      return { ...serialize(row!, creator?.name ?? ''), key };
     },
 
-    list(org: Organization): ApiKey[] {
-      return db
+    async list(org: Organization): Promise<ApiKey[]> {
+      const rows = await db.orm
         .select({ key: apiKeys, createdBy: recruiters.name })
         .from(apiKeys)
         .innerJoin(recruiters, eq(recruiters.id, apiKeys.createdBy))
         .where(eq(apiKeys.orgId, org.id))
-        .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id))
-        .all()
-        .map((r) => serialize(r.key, r.createdBy));
+        .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id));
+      return rows.map((r) => serialize(r.key, r.createdBy));
     },
 
     /** Revoked at once: the next request with it is a 401. */
-    revoke(org: Organization, id: number): void {
-      const removed = db
+    async revoke(org: Organization, id: number): Promise<void> {
+      const [removed] = await db.orm
         .delete(apiKeys)
         .where(and(eq(apiKeys.orgId, org.id), eq(apiKeys.id, id)))
-        .returning({ id: apiKeys.id })
-        .get();
+        .returning({ id: apiKeys.id });
       if (!removed) throw notFound('API key');
     },
 
-    authenticate(key: string): KeyCaller | null {
-      const row = byHash.get({ hash: hashKey(key) });
+    async authenticate(key: string): Promise<KeyCaller | null> {
+      const row = await first(
+        db.orm
+          .select({ key: apiKeys, org: organizations })
+          .from(apiKeys)
+          .innerJoin(organizations, eq(organizations.id, apiKeys.orgId))
+          .where(eq(apiKeys.keyHash, hashKey(key))),
+      );
       if (!row) return null;
       const now = clock.now();
-      if ((row.key.lastUsedAt ?? 0) < now - API_KEY_LAST_USED_RESOLUTION_MS) touch.run(now, row.key.id, now - API_KEY_LAST_USED_RESOLUTION_MS);
+      // The compare-and-set in the statement keeps concurrent requests with one key to one write per resolution.
+      if ((row.key.lastUsedAt ?? 0) < now - API_KEY_LAST_USED_RESOLUTION_MS) await db.run(touch, now, row.key.id, now - API_KEY_LAST_USED_RESOLUTION_MS);
       return { keyId: row.key.id, name: row.key.name, org: row.org };
     },
   };

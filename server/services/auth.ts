@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { and, eq, gt, sql } from 'drizzle-orm';
+import { and, eq, gt } from 'drizzle-orm';
 import type { Recruiter } from '../../shared/api.js';
-import { apiTokens, organizations, recruiters } from '../db/schema.js';
+import type { recruiters } from '../db/schema.js';
+import { first } from '../db/types.js';
 import type { Deps } from '../deps.js';
 import { ApiError } from '../lib/errors.js';
 import { LoginThrottle } from '../lib/login-throttle.js';
@@ -27,21 +28,14 @@ export type Actor =
 
 export function createAuthService(deps: Deps, services: { sending: SendingStateService }) {
   const { db, clock, config } = deps;
-  const throttle = new LoginThrottle(clock);
+  const { apiTokens, organizations, recruiters } = db.t;
+  const throttle = new LoginThrottle(db, clock);
   // Compared against when the email is unknown, so a miss costs as much time as a wrong password.
   const dummyHash = hashPassword('not-a-real-password');
 
-  const callerByToken = db
-    .select({ recruiter: recruiters, org: organizations })
-    .from(apiTokens)
-    .innerJoin(recruiters, eq(recruiters.id, apiTokens.recruiterId))
-    .innerJoin(organizations, eq(organizations.id, apiTokens.orgId))
-    .where(and(eq(apiTokens.tokenHash, sql.placeholder('hash')), gt(apiTokens.expiresAt, sql.placeholder('now'))))
-    .prepare();
-
   const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
-  function serialize(recruiter: RecruiterRow, org: Organization): Recruiter {
+  async function serialize(recruiter: RecruiterRow, org: Organization): Promise<Recruiter> {
     return {
       id: recruiter.id,
       email: recruiter.email,
@@ -60,7 +54,7 @@ export function createAuthService(deps: Deps, services: { sending: SendingStateS
         defaultCountry: org.defaultCountry,
         sendRatePerSecond: org.sendRatePerSecond,
         senders: { smsFrom: org.smsFrom, whatsappFrom: org.whatsappFrom, messagingServiceSid: org.messagingServiceSid },
-        sending: services.sending.current(),
+        sending: await services.sending.current(),
       },
     };
   }
@@ -71,36 +65,39 @@ export function createAuthService(deps: Deps, services: { sending: SendingStateS
     async login(email: string, password: string, clientAddress: string) {
       const accountKey = `email:${email}`;
       const addressKey = `ip:${clientAddress}`;
-      const wait = throttle.reserve([accountKey, addressKey]);
+      const wait = await throttle.reserve([accountKey, addressKey]);
       if (wait > 0) {
         throw new ApiError(429, 'TOO_MANY_ATTEMPTS', `Too many failed sign-ins. Try again in ${Math.ceil(wait / 1000)} s.`, {
           retryAfterSeconds: Math.ceil(wait / 1000),
         });
       }
-      const recruiter = db.select().from(recruiters).where(eq(recruiters.email, email)).get();
+      const recruiter = await first(db.orm.select().from(recruiters).where(eq(recruiters.email, email)));
       const ok = await verifyPassword(password, recruiter?.passwordHash ?? (await dummyHash));
       if (!recruiter || !ok) throw new ApiError(401, 'UNAUTHORIZED', 'Wrong email or password.');
-      throttle.succeed(accountKey, [addressKey]);
-      const org = db.select().from(organizations).where(eq(organizations.id, recruiter.orgId)).get()!;
+      await throttle.succeed(accountKey, [addressKey]);
+      const org = (await first(db.orm.select().from(organizations).where(eq(organizations.id, recruiter.orgId))))!;
       const token = randomBytes(32).toString('base64url');
       const now = clock.now();
       const expiresAt = now + config.tokenTtlMs;
-      db.insert(apiTokens)
-        .values({ orgId: org.id, recruiterId: recruiter.id, tokenHash: hashToken(token), createdAt: now, expiresAt })
-        .run();
-      return { token, recruiter: serialize(recruiter, org), expiresAt: new Date(expiresAt).toISOString() };
+      await db.orm.insert(apiTokens).values({ orgId: org.id, recruiterId: recruiter.id, tokenHash: hashToken(token), createdAt: now, expiresAt });
+      return { token, recruiter: await serialize(recruiter, org), expiresAt: new Date(expiresAt).toISOString() };
     },
 
-    /** Every API request starts here, so the query is prepared once. */
-    authenticate(token: string): Caller | null {
-      const row = callerByToken.get({ hash: hashToken(token), now: clock.now() });
+    /** Every API request starts here: one query by the token's hash (unique index). */
+    async authenticate(token: string): Promise<Caller | null> {
+      const row = await first(
+        db.orm
+          .select({ recruiter: recruiters, org: organizations })
+          .from(apiTokens)
+          .innerJoin(recruiters, eq(recruiters.id, apiTokens.recruiterId))
+          .innerJoin(organizations, eq(organizations.id, apiTokens.orgId))
+          .where(and(eq(apiTokens.tokenHash, hashToken(token)), gt(apiTokens.expiresAt, clock.now()))),
+      );
       return row ? { recruiter: row.recruiter, org: row.org } : null;
     },
 
-    logout(token: string): void {
-      db.delete(apiTokens)
-        .where(eq(apiTokens.tokenHash, hashToken(token)))
-        .run();
+    async logout(token: string): Promise<void> {
+      await db.orm.delete(apiTokens).where(eq(apiTokens.tokenHash, hashToken(token)));
     },
   };
 }

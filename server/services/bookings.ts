@@ -3,9 +3,10 @@
  * hours (in their time zone, shown in the candidate's), booked once (a unique slot per
  * recruiter), confirmed to the candidate in the conversation, announced to the recruiter.
  */
-import { and, asc, eq, gt } from 'drizzle-orm';
+import { and, asc, count, eq, gt, lte, min } from 'drizzle-orm';
 import type { Assistant } from '../assistant/engine.js';
-import { bookings, candidates, organizations, recruiters, type WorkingHours } from '../db/schema.js';
+import type { bookings, recruiters, WorkingHours } from '../db/schema.js';
+import { first } from '../db/types.js';
 import type { Deps } from '../deps.js';
 import { ApiError } from '../lib/errors.js';
 import { instantOf, wallClock, zonedFormatter } from '../lib/zoned-time.js';
@@ -16,6 +17,7 @@ import type { Outbox } from './outbox.js';
 import { notTextableReason, whatsappWindowOpen, type Candidate, type Organization } from './textability.js';
 
 const DAYS_AHEAD = 14;
+const HOUR_MS = 3600_000;
 const LEAD_TIME_MS = 60 * 60_000;
 /**
  * Bookings a candidate's link may make (or try) per hour: enough to change one's mind a few times;
@@ -57,34 +59,55 @@ export function formatSlot(ms: number, timeZone: string): { day: string; time: s
 
 export function createBookingService(deps: Deps, services: { candidates: CandidateService; outbox: Outbox; assistant: Assistant }) {
   const { db, clock, events } = deps;
-  /** Recent booking attempts per candidate (times), for BOOKINGS_PER_HOUR. */
-  const attempts = new Map<number, number[]>();
+  const { bookingAttempts, bookings, candidates, organizations, recruiters } = db.t;
 
-  function countAttempt(candidateId: number, now: number): void {
-    const recent = (attempts.get(candidateId) ?? []).filter((at) => now - at < 3600_000);
-    if (recent.length >= BOOKINGS_PER_HOUR) {
-      const retryAfterSeconds = Math.ceil((recent[0]! + 3600_000 - now) / 1000);
+  // Booking attempts live in the database (booking_attempts), so a link's limit holds across
+  // server instances. Each count locks the candidate's row (on PostgreSQL; on SQLite the write
+  // transaction does), so parallel posts from one link are counted one after another.
+  const lockCandidate = db.stmt('select id from candidates where id = ?', 'select id from candidates where id = $1 for update');
+  let lastPruned = 0;
+
+  /** Counts a booking tried through a candidate's link; a 429 once BOOKINGS_PER_HOUR were tried in the last hour. */
+  async function countAttempt(candidateId: number, now: number): Promise<void> {
+    const hourAgo = now - HOUR_MS;
+    const retryAfterSeconds = await db.tx(
+      async (tx) => {
+        await tx.get(lockCandidate, candidateId);
+        const [recent] = await tx.orm
+          .select({ n: count(), oldest: min(bookingAttempts.at) })
+          .from(bookingAttempts)
+          .where(and(eq(bookingAttempts.candidateId, candidateId), gt(bookingAttempts.at, hourAgo)));
+        if (recent!.n >= BOOKINGS_PER_HOUR) return Math.ceil((recent!.oldest! + HOUR_MS - now) / 1000);
+        await tx.orm.insert(bookingAttempts).values({ candidateId, at: now });
+        return null;
+      },
+      { write: true },
+    );
+    if (retryAfterSeconds != null) {
       throw new ApiError(429, 'TOO_MANY_ATTEMPTS', 'Too many bookings from this link for now. Please try again later.', { retryAfterSeconds });
     }
-    recent.push(now);
-    attempts.set(candidateId, recent);
-    if (attempts.size > 10_000) for (const [id, times] of attempts) if (now - times.at(-1)! >= 3600_000) attempts.delete(id);
+    // Attempts older than the hour count for nothing: forgotten now and then.
+    if (now - lastPruned > HOUR_MS) {
+      lastPruned = now;
+      await db.orm.delete(bookingAttempts).where(lte(bookingAttempts.at, hourAgo));
+    }
   }
 
   /** The recruiter and candidate a link is for, or a 404 that reveals nothing. */
-  function resolve(slug: string, atsId: string | undefined, token: string | undefined): BookingContext {
+  async function resolve(slug: string, atsId: string | undefined, token: string | undefined): Promise<BookingContext> {
     const invalid = new ApiError(404, 'NOT_FOUND', 'This booking link is not valid. Ask your recruiter for a new one.');
-    const recruiter = db.select().from(recruiters).where(eq(recruiters.bookingSlug, slug)).get();
+    const recruiter = await first(db.orm.select().from(recruiters).where(eq(recruiters.bookingSlug, slug)));
     if (!recruiter || !atsId || !token) throw invalid;
-    const org = db.select().from(organizations).where(eq(organizations.id, recruiter.orgId)).get()!;
+    const org = (await first(db.orm.select().from(organizations).where(eq(organizations.id, recruiter.orgId))))!;
     const checked = checkBookingToken(org.bookingSecret, recruiter.id, atsId, token, clock.now());
     if (checked === 'expired') throw new ApiError(410, 'LINK_EXPIRED', 'This booking link has expired. Ask your recruiter for a new one.');
     if (checked !== 'valid') throw invalid;
-    const candidate = db
-      .select()
-      .from(candidates)
-      .where(and(eq(candidates.orgId, org.id), eq(candidates.atsId, atsId)))
-      .get();
+    const candidate = await first(
+      db.orm
+        .select()
+        .from(candidates)
+        .where(and(eq(candidates.orgId, org.id), eq(candidates.atsId, atsId))),
+    );
     if (!candidate) throw invalid;
     return { recruiter, org, candidate, candidateTimeZone: timeZoneOf(candidate, org) };
   }
@@ -106,13 +129,14 @@ export function createBookingService(deps: Deps, services: { candidates: Candida
     return starts;
   }
 
-  function upcomingFor(candidateId: number): BookingRow | undefined {
-    return db
-      .select()
-      .from(bookings)
-      .where(and(eq(bookings.candidateId, candidateId), gt(bookings.startsAt, clock.now())))
-      .orderBy(asc(bookings.startsAt))
-      .get();
+  function upcomingFor(candidateId: number): Promise<BookingRow | undefined> {
+    return first(
+      db.orm
+        .select()
+        .from(bookings)
+        .where(and(eq(bookings.candidateId, candidateId), gt(bookings.startsAt, clock.now())))
+        .orderBy(asc(bookings.startsAt)),
+    );
   }
 
   return {
@@ -120,16 +144,13 @@ export function createBookingService(deps: Deps, services: { candidates: Candida
     upcomingFor,
 
     /** Open slots, grouped by the candidate's local day. */
-    openSlots(context: BookingContext) {
+    async openSlots(context: BookingContext) {
       const now = clock.now();
-      const taken = new Set(
-        db
-          .select({ at: bookings.startsAt })
-          .from(bookings)
-          .where(and(eq(bookings.recruiterId, context.recruiter.id), gt(bookings.startsAt, now)))
-          .all()
-          .map((b) => b.at),
-      );
+      const booked = await db.orm
+        .select({ at: bookings.startsAt })
+        .from(bookings)
+        .where(and(eq(bookings.recruiterId, context.recruiter.id), gt(bookings.startsAt, now)));
+      const taken = new Set(booked.map((b) => b.at));
       const days = new Map<string, { startsAt: string; time: string }[]>();
       for (const at of slotStarts(context.recruiter, now)) {
         if (taken.has(at)) continue;
@@ -141,11 +162,11 @@ export function createBookingService(deps: Deps, services: { candidates: Candida
     },
 
     /** Books a slot (never twice); confirms it in the conversation and tells the recruiter. */
-    book(context: BookingContext, startsAtIso: string) {
+    async book(context: BookingContext, startsAtIso: string) {
       const { recruiter, org, candidate } = context;
       const startsAt = Date.parse(startsAtIso);
       const now = clock.now();
-      countAttempt(candidate.id, now);
+      await countAttempt(candidate.id, now);
       if (!Number.isFinite(startsAt) || !slotStarts(recruiter, now).includes(startsAt)) {
         throw new ApiError(409, 'SLOT_UNAVAILABLE', 'That time is no longer available. Please pick another.');
       }
@@ -154,45 +175,48 @@ export function createBookingService(deps: Deps, services: { candidates: Candida
       let booking: BookingRow;
       let sent: MessageRow[] = [];
       try {
-        booking = db.transaction(() => {
-          // A new pick replaces the candidate's earlier upcoming booking with this recruiter.
-          const earlier = db
-            .select()
-            .from(bookings)
-            .where(and(eq(bookings.candidateId, candidate.id), eq(bookings.recruiterId, recruiter.id), gt(bookings.startsAt, now)))
-            .all();
-          for (const b of earlier) db.delete(bookings).where(eq(bookings.id, b.id)).run();
-          const row = db
-            .insert(bookings)
-            .values({ orgId: org.id, recruiterId: recruiter.id, candidateId: candidate.id, startsAt, endsAt: startsAt + slotMs, createdAt: now })
-            .returning()
-            .get();
-          // Ari confirms only while it is handling the conversation (not after a take-over).
-          const ariHandling = services.candidates.conversationOf(candidate.id)?.assistantActive ?? false;
-          sent = services.assistant.onBooked(org, candidate, when);
-          if (!notTextableReason(candidate, org) && whatsappWindowOpen(candidate, now)) {
-            sent.push(
-              services.outbox.enqueue({
-                org,
-                candidate,
-                body: `You're booked with ${recruiter.name} on ${when}. Reply here if you need to change it.`,
-                sender: ariHandling ? 'assistant' : 'system',
-                idempotencyKey: `booking:${row.id}`,
-              }),
-            );
-          }
-          return row;
-        });
+        // A write transaction: what it reads (the earlier booking, Ari's step) decides what it writes.
+        booking = await db.tx(
+          async (tx) => {
+            // A new pick replaces the candidate's earlier upcoming booking with this recruiter.
+            await tx.orm
+              .delete(bookings)
+              .where(and(eq(bookings.candidateId, candidate.id), eq(bookings.recruiterId, recruiter.id), gt(bookings.startsAt, now)));
+            const [row] = await tx.orm
+              .insert(bookings)
+              .values({ orgId: org.id, recruiterId: recruiter.id, candidateId: candidate.id, startsAt, endsAt: startsAt + slotMs, createdAt: now })
+              .returning();
+            // Ari confirms only while it is handling the conversation (not after a take-over).
+            const ariHandling = (await services.candidates.conversationOf(candidate.id, tx))?.assistantActive ?? false;
+            sent = await services.assistant.onBooked(org, candidate, when, tx);
+            if (!notTextableReason(candidate, org) && whatsappWindowOpen(candidate, now)) {
+              sent.push(
+                await services.outbox.enqueue(
+                  {
+                    org,
+                    candidate,
+                    body: `You're booked with ${recruiter.name} on ${when}. Reply here if you need to change it.`,
+                    sender: ariHandling ? 'assistant' : 'system',
+                    idempotencyKey: `booking:${row!.id}`,
+                  },
+                  tx,
+                ),
+              );
+            }
+            return row!;
+          },
+          { write: true },
+        );
       } catch (err) {
-        if (err instanceof Error && 'code' in err && String(err.code).startsWith('SQLITE_CONSTRAINT')) {
-          throw new ApiError(409, 'SLOT_TAKEN', 'Someone just booked that time. Please pick another.');
-        }
+        // The slot is unique per recruiter: two candidates picking it at once, one gets it. Caught
+        // outside the transaction, which has rolled back (the earlier booking is kept).
+        if (db.isUniqueViolation(err)) throw new ApiError(409, 'SLOT_TAKEN', 'Someone just booked that time. Please pick another.');
         throw err;
       }
       for (const row of sent) events.publish(org.id, { type: 'message.created', data: messageJson(row, candidate.atsId) });
       const json = bookingJson(booking, context);
       events.publish(org.id, { type: 'booking.created', data: json });
-      services.assistant.publish(org.id, candidate.id, []);
+      await services.assistant.publish(org.id, candidate.id, []);
       if (sent.length) services.outbox.kick();
       return json;
     },

@@ -5,8 +5,8 @@
  * announced.
  */
 import { and, eq } from 'drizzle-orm';
-import { campaignMessages, campaigns } from '../db/schema.js';
 import type { Db } from '../db/client.js';
+import { first } from '../db/types.js';
 import type { Deps } from '../deps.js';
 import { ApiError, notFound } from '../lib/errors.js';
 import type { Caller } from './auth.js';
@@ -20,12 +20,14 @@ export function requireLicence(caller: Caller): void {
 }
 
 /** The caller's organisation's campaign; 404 for anyone else's. */
-export function loadCampaign(db: Db, caller: Caller, id: number): CampaignRow {
-  const row = db
-    .select()
-    .from(campaigns)
-    .where(and(eq(campaigns.id, id), eq(campaigns.orgId, caller.org.id)))
-    .get();
+export async function loadCampaign(db: Db, caller: Caller, id: number): Promise<CampaignRow> {
+  const { campaigns } = db.t;
+  const row = await first(
+    db.orm
+      .select()
+      .from(campaigns)
+      .where(and(eq(campaigns.id, id), eq(campaigns.orgId, caller.org.id))),
+  );
   if (!row) throw notFound('Campaign');
   return row;
 }
@@ -37,12 +39,14 @@ export function requireUnsent(campaign: CampaignRow): void {
   }
 }
 
-export function loadMessage(db: Db, campaign: CampaignRow, messageId: number): CampaignMessageRow {
-  const row = db
-    .select()
-    .from(campaignMessages)
-    .where(and(eq(campaignMessages.id, messageId), eq(campaignMessages.campaignId, campaign.id)))
-    .get();
+export async function loadMessage(db: Db, campaign: CampaignRow, messageId: number): Promise<CampaignMessageRow> {
+  const { campaignMessages } = db.t;
+  const row = await first(
+    db.orm
+      .select()
+      .from(campaignMessages)
+      .where(and(eq(campaignMessages.id, messageId), eq(campaignMessages.campaignId, campaign.id))),
+  );
   if (!row) throw notFound('Campaign message');
   return row;
 }
@@ -55,7 +59,8 @@ export function requireUnstarted(message: CampaignMessageRow): void {
 }
 
 /** A change a recruiter made: stamped, and announced to every open view of the campaign. */
-export function touchCampaign({ db, clock }: Pick<Deps, 'db' | 'clock'>, delivery: Pick<CampaignDelivery, 'publishSoon'>, id: number): void {
-  const row = db.update(campaigns).set({ updatedAt: clock.now() }).where(eq(campaigns.id, id)).returning({ orgId: campaigns.orgId }).get();
-  if (row) delivery.publishSoon(row.orgId, id);
+export async function touchCampaign({ db, clock }: Pick<Deps, 'db' | 'clock'>, delivery: Pick<CampaignDelivery, 'publishSoon'>, id: number): Promise<void> {
+  const { campaigns } = db.t;
+  const [row] = await db.orm.update(campaigns).set({ updatedAt: clock.now() }).where(eq(campaigns.id, id)).returning({ orgId: campaigns.orgId });
+  if (row) await delivery.publishSoon(row.orgId, id);
 }

@@ -9,7 +9,9 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { CampaignDetail } from '../../shared/api.js';
 import { whatsappSendForm } from '../../shared/whatsapp.js';
-import { campaignMessages, campaigns, candidates, organizations, recruiters, templates } from '../db/schema.js';
+import type { Db } from '../db/client.js';
+import type { campaignMessages, campaigns } from '../db/schema.js';
+import { first } from '../db/types.js';
 import type { Deps } from '../deps.js';
 import { CAMPAIGN_MAX_REARMS, CAMPAIGN_PROMOTE_BATCH, CAMPAIGN_PUBLISH_INTERVAL_MS, CAMPAIGN_QUEUE_TARGET } from '../tuning.js';
 import { nextAllowed } from '../lib/zoned-time.js';
@@ -35,52 +37,56 @@ export function textingWindow(org: Organization) {
  */
 export function createCampaignDelivery(
   deps: Deps,
-  services: { outbox: Pick<Outbox, 'enqueue'>; assistant: Pick<Assistant, 'start' | 'publish'>; serializeCampaign(id: number): CampaignDetail | null },
+  services: { outbox: Pick<Outbox, 'enqueue'>; assistant: Pick<Assistant, 'start' | 'publish'>; serializeCampaign(id: number): Promise<CampaignDetail | null> },
 ) {
-  const { db, clock, config, events } = deps;
-  const sqlite = db.$client;
+  const { db, clock, config, events, log } = deps;
+  const { campaignMessages, campaigns, candidates, organizations, recruiters, templates } = db.t;
   const lastPublished = new Map<number, number>();
   const trailing = new Set<number>();
+  /** The latest publish started per campaign: an earlier one that finishes after it is dropped (its numbers are older). */
+  const latestPublish = new Map<number, number>();
+  let publishes = 0;
 
   const stmt = {
-    due: sqlite.prepare(
+    // pg: lock the rows (`for update of d skip locked`): two instances must never promote the same delivery.
+    due: db.stmt(
       `select d.id, d.candidate_id as candidateId, d.campaign_message_id as campaignMessageId, d.org_id as orgId, d.attempt
        from campaign_deliveries d where d.status = 'pending' and d.due_at <= ? order by d.due_at, d.id limit ?`,
     ),
-    queuedCampaignTexts: sqlite.prepare(`select count(*) as n from messages where status = 'queued' and campaign_message_id is not null`),
-    nextDue: sqlite.prepare(`select min(due_at) as at from campaign_deliveries where status = 'pending'`),
-    campaignsTexted: sqlite.prepare(
+    queuedCampaignTexts: db.stmt(`select count(*) as n from messages where status = 'queued' and campaign_message_id is not null`),
+    nextDue: db.stmt(`select min(due_at) as at from campaign_deliveries where status = 'pending'`),
+    campaignsTexted: db.stmt(
       `select distinct cm.campaign_id as id from campaign_deliveries d join campaign_messages cm on cm.id = d.campaign_message_id
        where d.candidate_id = ? and d.message_id is not null`,
     ),
-    dueWithoutDeliveries: sqlite.prepare(
+    // pg: lock the campaign_messages rows (`for update skip locked`), so a scheduled start fires once.
+    dueWithoutDeliveries: db.stmt(
       `select cm.id, cm.org_id as orgId from campaign_messages cm
        where cm.status = 'scheduled' and coalesce(cm.send_at, cm.scheduled_at) <= ?
          and not exists (select 1 from campaign_deliveries d where d.campaign_message_id = cm.id)`,
     ),
-    setDeliveryQueued: sqlite.prepare(`update campaign_deliveries set status = 'queued', message_id = ?, updated_at = ? where id = ? and status = 'pending'`),
-    setDeliverySkipped: sqlite.prepare(
-      `update campaign_deliveries set status = 'skipped', skip_reason = ?, updated_at = ? where id = ? and status = 'pending'`,
-    ),
-    setDeliveryDue: sqlite.prepare(`update campaign_deliveries set due_at = ?, updated_at = ? where id = ? and status = 'pending'`),
+    setDeliveryQueued: db.stmt(`update campaign_deliveries set status = 'queued', message_id = ?, updated_at = ? where id = ? and status = 'pending'`),
+    setDeliverySkipped: db.stmt(`update campaign_deliveries set status = 'skipped', skip_reason = ?, updated_at = ? where id = ? and status = 'pending'`),
+    setDeliveryDue: db.stmt(`update campaign_deliveries set due_at = ?, updated_at = ? where id = ? and status = 'pending'`),
     // The delivery of a text that expired unsent, if it may be tried again: still a recipient, under the cap.
-    expiredDelivery: sqlite.prepare(
+    expiredDelivery: db.stmt(
       `select d.id, d.attempt from campaign_deliveries d
        join campaign_messages cm on cm.id = d.campaign_message_id and cm.status in ('sending', 'sent')
        join campaign_recipients r on r.campaign_id = cm.campaign_id and r.candidate_id = d.candidate_id
        where d.message_id = ? and d.status = 'queued' and d.attempt < ?`,
     ),
-    rearm: sqlite.prepare(
+    rearm: db.stmt(
       `update campaign_deliveries set status = 'pending', attempt = attempt + 1, message_id = null, due_at = ?, updated_at = ?
        where id = ? and message_id = ? and status = 'queued'`,
     ),
-    reopen: sqlite.prepare(`update campaign_messages set status = 'sending', completed_at = null, updated_at = ? where id = ? and status = 'sent'`),
+    reopen: db.stmt(`update campaign_messages set status = 'sending', completed_at = null, updated_at = ? where id = ? and status = 'sent'`),
     // Anything left to do for one campaign message: a queued or mid-hand-over text, one handed over
     // that the provider's look-up has not found yet (the outbox asks again: it may be re-sent), or a
     // pending delivery. Asked every round, so each test stops at the first row and reads the small partial
     // indexes (queued texts, live claims, pending deliveries; `+` keeps the planner off the
     // per-message indexes, which would walk every text the message already sent).
-    openWork: sqlite.prepare(
+    // pg: unary `+` is valid there too, but check that the planner still picks the partial indexes.
+    openWork: db.stmt(
       `select case
          when exists (select 1 from messages where status = 'queued' and +campaign_message_id = @id) then 1
          when exists (select 1 from messages where status = 'sending' and claim_token is not null and +campaign_message_id = @id) then 1
@@ -97,175 +103,197 @@ export function createCampaignDelivery(
     return 'draft';
   }
 
-  /** Re-derives a campaign's status from its messages (after any change to them). */
-  function refreshCampaignStatus(campaignId: number): void {
+  /** Re-derives a campaign's status from its messages (after any change to them), in the write transaction `tx` that changed them. */
+  async function refreshCampaignStatus(campaignId: number, tx: Db): Promise<void> {
     const now = clock.now();
-    const statuses = db
-      .select({ status: campaignMessages.status })
-      .from(campaignMessages)
-      .where(eq(campaignMessages.campaignId, campaignId))
-      .all()
-      .map((r) => r.status);
-    const status = campaignStatusFrom(statuses);
-    db.update(campaigns)
-      .set({ status, updatedAt: now, ...(status === 'sent' ? { sentAt: sql`coalesce(${campaigns.sentAt}, ${now})` } : {}) })
-      .where(and(eq(campaigns.id, campaignId), sql`${campaigns.status} <> ${status}`))
-      .run();
-  }
-
-  /** A campaign message is sent once nothing of it is pending, queued or mid-hand-over. */
-  function completeIfDone(campaignMessageIds: Iterable<number>): void {
-    const now = clock.now();
-    for (const id of new Set(campaignMessageIds)) {
-      const open = (stmt.openWork.get({ id }) as { n: number }).n;
-      if (open > 0) continue;
-      const done = db
-        .update(campaignMessages)
-        .set({ status: 'sent', completedAt: now, updatedAt: now, startedAt: sql`coalesce(${campaignMessages.startedAt}, ${now})` })
-        .where(and(eq(campaignMessages.id, id), inArray(campaignMessages.status, ['scheduled', 'sending'])))
-        .returning()
-        .get();
-      if (done) {
-        refreshCampaignStatus(done.campaignId);
-        publishSoon(done.orgId, done.campaignId);
-      }
-    }
-  }
-
-  const promote = sqlite.transaction((now: number) => {
-    const room = CAMPAIGN_QUEUE_TARGET - (stmt.queuedCampaignTexts.get() as { n: number }).n;
-    const created: { message: MessageRow; atsId: string; recruiterName: string; ariStarted: boolean }[] = [];
-    if (room <= 0) return { touched: new Map<number, number>(), created };
-    const due = stmt.due.all(now, Math.min(CAMPAIGN_PROMOTE_BATCH, room)) as {
-      id: number;
-      candidateId: number;
-      campaignMessageId: number;
-      orgId: number;
-      attempt: number;
-    }[];
-    const touched = new Map<number, number>(); // campaign message id -> org id
-    if (!due.length) return { touched, created };
-
-    const orgs = new Map<number, Organization>();
-    // Everyone due in this batch is checked at the same instant: one texting-window answer per zone.
-    const slots = new Map<string, ReturnType<typeof nextAllowed>>();
-    const cms = new Map<
-      number,
-      CampaignMessageRow & {
-        campaign: CampaignRow;
-        recruiter: { id: number; name: string; bookingSlug: string };
-        template: { body: string; contentSid: string | null; contentVariables: Record<string, string> | null } | undefined;
-      }
-    >();
-    const candidateRows = new Map<number, Candidate>(
-      db
-        .select()
-        .from(candidates)
-        .where(inArray(candidates.id, [...new Set(due.map((d) => d.candidateId))]))
-        .all()
-        .map((c) => [c.id, c]),
+    const statuses = (await tx.orm.select({ status: campaignMessages.status }).from(campaignMessages).where(eq(campaignMessages.campaignId, campaignId))).map(
+      (r) => r.status,
     );
+    const status = campaignStatusFrom(statuses);
+    await tx.orm
+      .update(campaigns)
+      .set({ status, updatedAt: now, ...(status === 'sent' ? { sentAt: sql`coalesce(${campaigns.sentAt}, ${now})` } : {}) })
+      .where(and(eq(campaigns.id, campaignId), sql`${campaigns.status} <> ${status}`));
+  }
 
-    for (const d of due) {
-      let org = orgs.get(d.orgId);
-      if (!org) orgs.set(d.orgId, (org = db.select().from(organizations).where(eq(organizations.id, d.orgId)).get()!));
-      let cm = cms.get(d.campaignMessageId);
-      if (!cm) {
-        const row = db.select().from(campaignMessages).where(eq(campaignMessages.id, d.campaignMessageId)).get()!;
-        const campaign = db.select().from(campaigns).where(eq(campaigns.id, row.campaignId)).get()!;
-        const recruiter = db
-          .select({ id: recruiters.id, name: recruiters.name, bookingSlug: recruiters.bookingSlug })
-          .from(recruiters)
-          .where(eq(recruiters.id, campaign.createdBy))
-          .get()!;
-        const template = row.templateId != null ? db.select().from(templates).where(eq(templates.id, row.templateId)).get() : undefined;
-        cm = { ...row, campaign, recruiter, template: template && template.deletedAt == null ? template : undefined };
-        cms.set(d.campaignMessageId, cm);
-      }
-      touched.set(cm.id, cm.orgId);
-      const candidate = candidateRows.get(d.candidateId);
-      const skip = (reason: string) => stmt.setDeliverySkipped.run(reason, now, d.id);
-      if (!candidate) {
-        skip('NOT_FOUND');
-        continue;
-      }
-      const reason = notTextableReason(candidate, org);
-      if (reason) {
-        skip(reason);
-        continue;
-      }
-      // WhatsApp outside the window: the template's approved content, unedited, or nothing.
-      const form = whatsappSendForm({ channel: candidate.channel, windowOpen: whatsappWindowOpen(candidate, now), template: cm.template, body: cm.body });
-      if (typeof form === 'object') {
-        skip('WHATSAPP_WINDOW_CLOSED');
-        continue;
-      }
-      let body: string;
-      let content: { sid: string; variables: Record<string, string> } | null = null;
-      try {
-        const values = mergeValuesFor({
-          candidate,
-          recruiter: cm.recruiter,
-          org,
-          publicUrl: config.publicUrl,
-          linkExpiresAt: now + config.bookingLinkTtlMs,
-          jobTitle: cm.campaign.jobTitle,
-        });
-        body = renderBody(cm.body, values);
-        if (form === 'content') content = { sid: cm.template!.contentSid!, variables: renderContentVariables(cm.template!.contentVariables ?? {}, values) };
-      } catch {
-        skip('MISSING_MERGE_FIELD');
-        continue;
-      }
-      const zone = timeZoneOf(candidate, org);
-      let slot = slots.get(`${org.id} ${zone}`);
-      if (!slot) slots.set(`${org.id} ${zone}`, (slot = nextAllowed(now, zone, textingWindow(org))));
-      if (slot.waited) {
-        stmt.setDeliveryDue.run(slot.at, now, d.id);
-        continue;
-      }
-      const message = services.outbox.enqueue({
-        org,
-        candidate,
-        body,
-        sender: 'recruiter',
-        recruiterId: cm.campaign.createdBy,
-        templateId: content ? cm.templateId : null,
-        content,
-        campaignId: cm.campaignId,
-        campaignMessageId: cm.id,
-        // A delivery re-armed after its text expired at the provider is a new text (attempt 0 keeps the original key).
-        idempotencyKey: d.attempt ? `campaign:${cm.id}:${candidate.id}:${d.attempt}` : `campaign:${cm.id}:${candidate.id}`,
-        priority: PRIORITY.campaign,
-        dueAt: now,
-        validUntil: slot.until,
-      });
-      stmt.setDeliveryQueued.run(message.id, now, d.id);
-      // With Enable ARI, the candidate's reply to this text is Ari's to answer.
-      const ariStarted = cm.campaign.assistantEnabled && cm.campaign.assistantSequenceId != null && org.assistantSubscribed;
-      if (ariStarted) services.assistant.start(org, candidate, cm.campaign.assistantSequenceId!, { ask: false, campaignId: cm.campaignId });
-      if (events.subscriberCount(org.id)) created.push({ message, atsId: candidate.atsId, recruiterName: cm.recruiter.name, ariStarted });
-    }
-    for (const cm of cms.values()) {
-      const started = db
-        .update(campaignMessages)
-        .set({ status: 'sending', startedAt: now, updatedAt: now })
-        .where(and(eq(campaignMessages.id, cm.id), eq(campaignMessages.status, 'scheduled')))
-        .returning()
-        .get();
-      if (started) refreshCampaignStatus(cm.campaignId);
-    }
-    return { touched, created };
-  });
+  /**
+   * A campaign message is sent once nothing of it is pending, queued or mid-hand-over. Checked and
+   * marked in one write transaction: a delivery written for a newcomer in between would be lost.
+   */
+  async function completeIfDone(campaignMessageIds: Iterable<number>): Promise<void> {
+    const ids = new Set(campaignMessageIds);
+    if (!ids.size) return;
+    const now = clock.now();
+    const completed = await db.tx(
+      async (tx) => {
+        const done: { orgId: number; campaignId: number }[] = [];
+        for (const id of ids) {
+          const open = (await tx.get<{ n: number }>(stmt.openWork, { id }))!.n;
+          if (open > 0) continue;
+          const [row] = await tx.orm
+            .update(campaignMessages)
+            .set({ status: 'sent', completedAt: now, updatedAt: now, startedAt: sql`coalesce(${campaignMessages.startedAt}, ${now})` })
+            .where(and(eq(campaignMessages.id, id), inArray(campaignMessages.status, ['scheduled', 'sending'])))
+            .returning();
+          if (row) {
+            await refreshCampaignStatus(row.campaignId, tx);
+            done.push(row);
+          }
+        }
+        return done;
+      },
+      { write: true },
+    );
+    for (const row of completed) await publishSoon(row.orgId, row.campaignId);
+  }
 
-  function publish(orgId: number, campaignId: number) {
+  /** Turns due deliveries into outbox texts (or skips, or holds them), in one write transaction. */
+  function promote(now: number) {
+    return db.tx(
+      async (tx) => {
+        const room = CAMPAIGN_QUEUE_TARGET - (await tx.get<{ n: number }>(stmt.queuedCampaignTexts))!.n;
+        const created: { message: MessageRow; atsId: string; recruiterName: string; ariStarted: boolean }[] = [];
+        if (room <= 0) return { touched: new Map<number, number>(), created };
+        const due = await tx.all<{
+          id: number;
+          candidateId: number;
+          campaignMessageId: number;
+          orgId: number;
+          attempt: number;
+        }>(stmt.due, now, Math.min(CAMPAIGN_PROMOTE_BATCH, room));
+        const touched = new Map<number, number>(); // campaign message id -> org id
+        if (!due.length) return { touched, created };
+
+        const orgs = new Map<number, Organization>();
+        // Everyone due in this batch is checked at the same instant: one texting-window answer per zone.
+        const slots = new Map<string, ReturnType<typeof nextAllowed>>();
+        const cms = new Map<
+          number,
+          CampaignMessageRow & {
+            campaign: CampaignRow;
+            recruiter: { id: number; name: string; bookingSlug: string };
+            template: { body: string; contentSid: string | null; contentVariables: Record<string, string> | null } | undefined;
+          }
+        >();
+        const candidateRows = new Map<number, Candidate>(
+          (
+            await tx.orm
+              .select()
+              .from(candidates)
+              .where(inArray(candidates.id, [...new Set(due.map((d) => d.candidateId))]))
+          ).map((c) => [c.id, c]),
+        );
+
+        for (const d of due) {
+          let org = orgs.get(d.orgId);
+          if (!org) orgs.set(d.orgId, (org = (await first(tx.orm.select().from(organizations).where(eq(organizations.id, d.orgId))))!));
+          let cm = cms.get(d.campaignMessageId);
+          if (!cm) {
+            const row = (await first(tx.orm.select().from(campaignMessages).where(eq(campaignMessages.id, d.campaignMessageId))))!;
+            const campaign = (await first(tx.orm.select().from(campaigns).where(eq(campaigns.id, row.campaignId))))!;
+            const recruiter = (await first(
+              tx.orm
+                .select({ id: recruiters.id, name: recruiters.name, bookingSlug: recruiters.bookingSlug })
+                .from(recruiters)
+                .where(eq(recruiters.id, campaign.createdBy)),
+            ))!;
+            const template = row.templateId != null ? await first(tx.orm.select().from(templates).where(eq(templates.id, row.templateId))) : undefined;
+            cm = { ...row, campaign, recruiter, template: template && template.deletedAt == null ? template : undefined };
+            cms.set(d.campaignMessageId, cm);
+          }
+          touched.set(cm.id, cm.orgId);
+          const candidate = candidateRows.get(d.candidateId);
+          const skip = (reason: string) => tx.run(stmt.setDeliverySkipped, reason, now, d.id);
+          if (!candidate) {
+            await skip('NOT_FOUND');
+            continue;
+          }
+          const reason = notTextableReason(candidate, org);
+          if (reason) {
+            await skip(reason);
+            continue;
+          }
+          // WhatsApp outside the window: the template's approved content, unedited, or nothing.
+          const form = whatsappSendForm({ channel: candidate.channel, windowOpen: whatsappWindowOpen(candidate, now), template: cm.template, body: cm.body });
+          if (typeof form === 'object') {
+            await skip('WHATSAPP_WINDOW_CLOSED');
+            continue;
+          }
+          let body: string;
+          let content: { sid: string; variables: Record<string, string> } | null = null;
+          try {
+            const values = mergeValuesFor({
+              candidate,
+              recruiter: cm.recruiter,
+              org,
+              publicUrl: config.publicUrl,
+              linkExpiresAt: now + config.bookingLinkTtlMs,
+              jobTitle: cm.campaign.jobTitle,
+            });
+            body = renderBody(cm.body, values);
+            if (form === 'content') content = { sid: cm.template!.contentSid!, variables: renderContentVariables(cm.template!.contentVariables ?? {}, values) };
+          } catch {
+            await skip('MISSING_MERGE_FIELD');
+            continue;
+          }
+          const zone = timeZoneOf(candidate, org);
+          let slot = slots.get(`${org.id} ${zone}`);
+          if (!slot) slots.set(`${org.id} ${zone}`, (slot = nextAllowed(now, zone, textingWindow(org))));
+          if (slot.waited) {
+            await tx.run(stmt.setDeliveryDue, slot.at, now, d.id);
+            continue;
+          }
+          const message = await services.outbox.enqueue(
+            {
+              org,
+              candidate,
+              body,
+              sender: 'recruiter',
+              recruiterId: cm.campaign.createdBy,
+              templateId: content ? cm.templateId : null,
+              content,
+              campaignId: cm.campaignId,
+              campaignMessageId: cm.id,
+              // A delivery re-armed after its text expired at the provider is a new text (attempt 0 keeps the original key).
+              idempotencyKey: d.attempt ? `campaign:${cm.id}:${candidate.id}:${d.attempt}` : `campaign:${cm.id}:${candidate.id}`,
+              priority: PRIORITY.campaign,
+              dueAt: now,
+              validUntil: slot.until,
+            },
+            tx,
+          );
+          await tx.run(stmt.setDeliveryQueued, message.id, now, d.id);
+          // With Enable ARI, the candidate's reply to this text is Ari's to answer.
+          const ariStarted = cm.campaign.assistantEnabled && cm.campaign.assistantSequenceId != null && org.assistantSubscribed;
+          if (ariStarted) await services.assistant.start(org, candidate, cm.campaign.assistantSequenceId!, { ask: false, campaignId: cm.campaignId }, tx);
+          if (events.subscriberCount(org.id)) created.push({ message, atsId: candidate.atsId, recruiterName: cm.recruiter.name, ariStarted });
+        }
+        for (const cm of cms.values()) {
+          const [started] = await tx.orm
+            .update(campaignMessages)
+            .set({ status: 'sending', startedAt: now, updatedAt: now })
+            .where(and(eq(campaignMessages.id, cm.id), eq(campaignMessages.status, 'scheduled')))
+            .returning();
+          if (started) await refreshCampaignStatus(cm.campaignId, tx);
+        }
+        return { touched, created };
+      },
+      { write: true },
+    );
+  }
+
+  async function publish(orgId: number, campaignId: number) {
     lastPublished.set(campaignId, clock.now());
-    const data = services.serializeCampaign(campaignId);
+    const turn = ++publishes;
+    latestPublish.set(campaignId, turn);
+    const data = await services.serializeCampaign(campaignId);
+    if (latestPublish.get(campaignId) !== turn) return;
+    latestPublish.delete(campaignId);
     if (data) events.publish(orgId, { type: 'campaign.updated', data });
   }
 
   /** campaign.updated at most every 500 ms per campaign, always with the latest numbers. */
-  function publishSoon(orgId: number, campaignId: number) {
+  async function publishSoon(orgId: number, campaignId: number): Promise<void> {
     if (!events.subscriberCount(orgId)) return;
     const since = clock.now() - (lastPublished.get(campaignId) ?? 0);
     if (since >= CAMPAIGN_PUBLISH_INTERVAL_MS) return publish(orgId, campaignId);
@@ -273,46 +301,49 @@ export function createCampaignDelivery(
     trailing.add(campaignId);
     clock.setTimeout(() => {
       trailing.delete(campaignId);
-      publish(orgId, campaignId);
+      // A timer has nobody to answer to: a failure is only logged (the next change publishes again).
+      void publish(orgId, campaignId).catch((err: unknown) =>
+        log.error('campaign.updated failed', { campaignId, error: err instanceof Error ? err.stack : String(err) }),
+      );
     }, CAMPAIGN_PUBLISH_INTERVAL_MS - since);
   }
 
   const outboxHooks: OutboxHooks = {
-    beforeRound(now) {
-      const { touched, created } = promote.immediate(now);
+    async beforeRound(now) {
+      const { touched, created } = await promote(now);
       // Open conversations see the campaign's text (and Ari taking over the replies) at once.
       for (const { message, atsId, recruiterName, ariStarted } of created) {
         events.publish(message.orgId, { type: 'message.created', data: messageJson(message, atsId, recruiterName) });
-        if (ariStarted) services.assistant.publish(message.orgId, message.candidateId, []);
+        if (ariStarted) await services.assistant.publish(message.orgId, message.candidateId, []);
       }
       // Due messages with nobody left to send to (every recipient removed) are done too.
-      const emptyDue = stmt.dueWithoutDeliveries.all(now) as { id: number; orgId: number }[];
+      const emptyDue = await db.all<{ id: number; orgId: number }>(stmt.dueWithoutDeliveries, now);
       for (const m of emptyDue) touched.set(m.id, m.orgId);
-      completeIfDone(touched.keys());
-      for (const [cmId, orgId] of touched) publishSoon(orgId, campaignIdOf(cmId));
+      await completeIfDone(touched.keys());
+      for (const [cmId, orgId] of touched) await publishSoon(orgId, await campaignIdOf(cmId));
     },
-    nextWakeAt() {
+    async nextWakeAt() {
       // With the outbox window full, due deliveries wait for the dispatcher's own next round (when
       // the rate frees a slot): answering "due now" here would spin rounds that can promote nothing.
-      if ((stmt.queuedCampaignTexts.get() as { n: number }).n >= CAMPAIGN_QUEUE_TARGET) return null;
-      return (stmt.nextDue.get() as { at: number | null }).at;
+      if ((await db.get<{ n: number }>(stmt.queuedCampaignTexts))!.n >= CAMPAIGN_QUEUE_TARGET) return null;
+      return (await db.get<{ at: number | null }>(stmt.nextDue))!.at;
     },
-    afterSettle(rows: MessageRow[]) {
+    async afterSettle(rows: MessageRow[]) {
       const cmIds = rows.filter((r) => r.campaignMessageId != null).map((r) => r.campaignMessageId!);
       if (!cmIds.length) return;
-      completeIfDone(cmIds);
+      await completeIfDone(cmIds);
       const seen = new Set<number>();
       for (const r of rows) {
         if (r.campaignId != null && !seen.has(r.campaignId)) {
           seen.add(r.campaignId);
-          publishSoon(r.orgId, r.campaignId);
+          await publishSoon(r.orgId, r.campaignId);
         }
       }
     },
-    reschedule(row, now) {
+    async reschedule(row, now) {
       if (row.campaignMessageId == null) return null;
-      const candidate = db.select().from(candidates).where(eq(candidates.id, row.candidateId)).get();
-      const org = db.select().from(organizations).where(eq(organizations.id, row.orgId)).get();
+      const candidate = await first(db.orm.select().from(candidates).where(eq(candidates.id, row.candidateId)));
+      const org = await first(db.orm.select().from(organizations).where(eq(organizations.id, row.orgId)));
       if (!candidate || !org) return null;
       const slot = nextAllowed(now, timeZoneOf(candidate, org), textingWindow(org));
       return { dueAt: slot.at, validUntil: slot.until };
@@ -320,10 +351,10 @@ export function createCampaignDelivery(
   };
 
   // Delivery reports, replies and opt-outs move a campaign's numbers too.
-  function onStatusChange(row: MessageRow): void {
+  async function onStatusChange(row: MessageRow): Promise<void> {
     if (row.campaignId == null) return;
-    rearmExpired(row);
-    publishSoon(row.orgId, row.campaignId);
+    await rearmExpired(row);
+    await publishSoon(row.orgId, row.campaignId);
   }
 
   /**
@@ -331,30 +362,35 @@ export function createCampaignDelivery(
    * it was queued there: Twilio's 30036) goes again in the candidate's next window, as a new text,
    * if they are still a recipient and textable, at most CAMPAIGN_MAX_REARMS times.
    */
-  function rearmExpired(row: MessageRow): void {
+  async function rearmExpired(row: MessageRow): Promise<void> {
     if (row.campaignMessageId == null || row.failureReason !== 'EXPIRED' || (row.status !== 'failed' && row.status !== 'undelivered')) return;
-    const delivery = stmt.expiredDelivery.get(row.id, CAMPAIGN_MAX_REARMS) as { id: number; attempt: number } | undefined;
+    const delivery = await db.get<{ id: number; attempt: number }>(stmt.expiredDelivery, row.id, CAMPAIGN_MAX_REARMS);
     if (!delivery) return;
-    const candidate = db.select().from(candidates).where(eq(candidates.id, row.candidateId)).get();
-    const org = db.select().from(organizations).where(eq(organizations.id, row.orgId)).get();
+    const candidate = await first(db.orm.select().from(candidates).where(eq(candidates.id, row.candidateId)));
+    const org = await first(db.orm.select().from(organizations).where(eq(organizations.id, row.orgId)));
     if (!candidate || !org || notTextableReason(candidate, org)) return;
     const now = clock.now();
     const slot = nextAllowed(now, timeZoneOf(candidate, org), textingWindow(org));
-    sqlite.transaction(() => {
-      if (stmt.rearm.run(slot.at, now, delivery.id, row.id).changes !== 1) return;
-      if (stmt.reopen.run(now, row.campaignMessageId).changes) refreshCampaignStatus(row.campaignId!);
-    })();
+    // The re-arm is a compare-and-set on the delivery still holding this text: a second report of
+    // the same expiry (or another process) finds it re-armed already and does nothing.
+    await db.tx(
+      async (tx) => {
+        if ((await tx.run(stmt.rearm, slot.at, now, delivery.id, row.id)).changes !== 1) return;
+        if ((await tx.run(stmt.reopen, now, row.campaignMessageId)).changes) await refreshCampaignStatus(row.campaignId!, tx);
+      },
+      { write: true },
+    );
   }
   const inboundHooks: InboundHooks = {
-    afterInbound({ org, candidate }) {
+    async afterInbound({ org, candidate }) {
       if (!events.subscriberCount(org.id)) return;
-      const ids = stmt.campaignsTexted.all(candidate.id) as { id: number }[];
-      for (const { id } of ids) publishSoon(org.id, id);
+      const ids = await db.all<{ id: number }>(stmt.campaignsTexted, candidate.id);
+      for (const { id } of ids) await publishSoon(org.id, id);
     },
   };
 
-  function campaignIdOf(campaignMessageId: number): number {
-    return db.select({ id: campaignMessages.campaignId }).from(campaignMessages).where(eq(campaignMessages.id, campaignMessageId)).get()?.id ?? 0;
+  async function campaignIdOf(campaignMessageId: number): Promise<number> {
+    return (await first(db.orm.select({ id: campaignMessages.campaignId }).from(campaignMessages).where(eq(campaignMessages.id, campaignMessageId))))?.id ?? 0;
   }
 
   return { refreshCampaignStatus, completeIfDone, publishSoon, campaignStatusFrom, outboxHooks, onStatusChange, inboundHooks };

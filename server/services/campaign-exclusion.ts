@@ -17,17 +17,19 @@ export function exclusionReason(candidate: Candidate, org: Organization, at: num
 
 /**
  * `exclusionReason(c, org, @at)` (no approved template) as an SQL expression over `candidates c`,
- * null when the candidate would be texted. Bind the parameters from `exclusionParams`.
+ * null when the candidate would be texted. Bind the parameters from `exclusionParams`. Each
+ * setting is compared with 0 on its own, so both engines read the parameter as a number (a
+ * `case` choosing between two parameters would leave PostgreSQL to guess text).
  */
 export const EXCLUSION_REASON_SQL = `case
     when c.phone is null or c.phone = '' then 'NO_MOBILE'
     when c.opted_out_at is not null then 'OPTED_OUT'
     when c.consent_at is null then 'NO_CONSENT'
-    when (case when c.channel = 'whatsapp' then @whatsappEnabled else @smsEnabled end) = 0 then 'CHANNEL_DISABLED'
+    when (c.channel = 'whatsapp' and @whatsappEnabled = 0) or (c.channel <> 'whatsapp' and @smsEnabled = 0) then 'CHANNEL_DISABLED'
     when c.channel = 'whatsapp' and (c.last_inbound_at is null or @at - c.last_inbound_at >= ${WHATSAPP_WINDOW_MS}) then 'WHATSAPP_WINDOW_CLOSED'
   end`;
 
-/** The organisation's settings and the instant, as SQLite binds them (it takes no booleans). */
+/** The organisation's settings (as 1/0: SQLite takes no booleans) and the instant. */
 export function exclusionParams(org: Organization, at: number) {
   return { smsEnabled: org.smsEnabled ? 1 : 0, whatsappEnabled: org.whatsappEnabled ? 1 : 0, at };
 }

@@ -5,7 +5,7 @@
  * that has sent takes no new candidates.
  */
 import { and, eq, inArray } from 'drizzle-orm';
-import { campaignDeliveries, campaignMessages, campaignRecipients, campaigns, candidates } from '../db/schema.js';
+import type { Db } from '../db/client.js';
 import type { Deps } from '../deps.js';
 import { CAMPAIGN_INSERT_CHUNK } from '../tuning.js';
 import { ApiError, notFound } from '../lib/errors.js';
@@ -22,87 +22,94 @@ export function createCampaignMembership(
   services: { candidates: CandidateService; reads: CampaignReadModel; delivery: Pick<CampaignDelivery, 'publishSoon'> },
 ) {
   const { db, clock, config } = deps;
+  const { campaignDeliveries, campaignMessages, campaignRecipients, campaigns, candidates } = db.t;
 
-  function insertDeliveries(message: CampaignMessageRow, candidateIds: number[], now: number) {
+  async function insertDeliveries(tx: Db, message: CampaignMessageRow, candidateIds: number[], now: number) {
     const dueAt = message.sendAt ?? now;
     for (let i = 0; i < candidateIds.length; i += CAMPAIGN_INSERT_CHUNK) {
-      db.insert(campaignDeliveries)
+      await tx.orm
+        .insert(campaignDeliveries)
         .values(
           candidateIds
             .slice(i, i + CAMPAIGN_INSERT_CHUNK)
             .map((candidateId) => ({ orgId: message.orgId, campaignMessageId: message.id, candidateId, dueAt, updatedAt: now })),
         )
-        .onConflictDoNothing()
-        .run();
+        .onConflictDoNothing();
     }
   }
 
   /** Adds candidates by ATS id, reporting the unknown and the not textable (who stay listed, never texted). */
-  function addTo(caller: Caller, campaign: CampaignRow, atsIds: string[]) {
+  async function addTo(caller: Caller, campaign: CampaignRow, atsIds: string[]) {
     requireUnsent(campaign);
     const found = atsIds.length
-      ? db
+      ? await db.orm
           .select()
           .from(candidates)
           .where(and(eq(candidates.orgId, caller.org.id), inArray(candidates.atsId, atsIds)))
-          .all()
       : [];
     const byAts = new Map(found.map((c) => [c.atsId, c]));
     const notFound = atsIds.filter((id) => !byAts.has(id));
-    // Only the named candidates are looked up among the recipients, not the whole campaign.
-    const alreadyIn = new Set(
-      found.length
-        ? db
-            .select({ id: campaignRecipients.candidateId })
-            .from(campaignRecipients)
-            .where(
-              and(
-                eq(campaignRecipients.campaignId, campaign.id),
-                inArray(
-                  campaignRecipients.candidateId,
-                  found.map((c) => c.id),
-                ),
-              ),
-            )
-            .all()
-            .map((r) => r.id)
-        : [],
-    );
-    const fresh = found.filter((c) => !alreadyIn.has(c.id));
-    const total = services.reads.count(campaign.id) + fresh.length;
-    if (total > config.campaignMaxRecipients) {
-      throw new ApiError(
-        400,
-        'CAMPAIGN_TOO_LARGE',
-        `A campaign can have at most ${config.campaignMaxRecipients.toLocaleString('en-US')} candidates; this would make ${total.toLocaleString('en-US')}.`,
-        { max: config.campaignMaxRecipients, wouldHave: total },
-      );
-    }
     const now = clock.now();
-    db.transaction(() => {
-      if (fresh.length) {
-        for (let i = 0; i < fresh.length; i += CAMPAIGN_INSERT_CHUNK) {
-          db.insert(campaignRecipients)
-            .values(fresh.slice(i, i + CAMPAIGN_INSERT_CHUNK).map((c) => ({ campaignId: campaign.id, candidateId: c.id, addedAt: now })))
-            .onConflictDoNothing()
-            .run();
-        }
-        // Scheduled, not yet started messages go to the newcomers too.
-        for (const m of db
-          .select()
-          .from(campaignMessages)
-          .where(and(eq(campaignMessages.campaignId, campaign.id), eq(campaignMessages.status, 'scheduled')))
-          .all()) {
-          insertDeliveries(
-            m,
-            fresh.map((c) => c.id),
-            now,
+    // One write transaction from the checks to the writes: a concurrent add can't take the campaign
+    // past its cap, and the dispatcher can't start it (or its scheduled messages) in between.
+    const { fresh, total } = await db.tx(
+      async (tx) => {
+        requireUnsent(await loadCampaign(tx, caller, campaign.id));
+        // Only the named candidates are looked up among the recipients, not the whole campaign.
+        const alreadyIn = new Set(
+          found.length
+            ? (
+                await tx.orm
+                  .select({ id: campaignRecipients.candidateId })
+                  .from(campaignRecipients)
+                  .where(
+                    and(
+                      eq(campaignRecipients.campaignId, campaign.id),
+                      inArray(
+                        campaignRecipients.candidateId,
+                        found.map((c) => c.id),
+                      ),
+                    ),
+                  )
+              ).map((r) => r.id)
+            : [],
+        );
+        const fresh = found.filter((c) => !alreadyIn.has(c.id));
+        const total = (await services.reads.count(campaign.id, tx)) + fresh.length;
+        if (total > config.campaignMaxRecipients) {
+          throw new ApiError(
+            400,
+            'CAMPAIGN_TOO_LARGE',
+            `A campaign can have at most ${config.campaignMaxRecipients.toLocaleString('en-US')} candidates; this would make ${total.toLocaleString('en-US')}.`,
+            { max: config.campaignMaxRecipients, wouldHave: total },
           );
         }
-      }
-      db.update(campaigns).set({ updatedAt: now }).where(eq(campaigns.id, campaign.id)).run();
-    });
-    services.delivery.publishSoon(caller.org.id, campaign.id);
+        if (fresh.length) {
+          for (let i = 0; i < fresh.length; i += CAMPAIGN_INSERT_CHUNK) {
+            await tx.orm
+              .insert(campaignRecipients)
+              .values(fresh.slice(i, i + CAMPAIGN_INSERT_CHUNK).map((c) => ({ campaignId: campaign.id, candidateId: c.id, addedAt: now })))
+              .onConflictDoNothing();
+          }
+          // Scheduled, not yet started messages go to the newcomers too.
+          for (const m of await tx.orm
+            .select()
+            .from(campaignMessages)
+            .where(and(eq(campaignMessages.campaignId, campaign.id), eq(campaignMessages.status, 'scheduled')))) {
+            await insertDeliveries(
+              tx,
+              m,
+              fresh.map((c) => c.id),
+              now,
+            );
+          }
+        }
+        await tx.orm.update(campaigns).set({ updatedAt: now }).where(eq(campaigns.id, campaign.id));
+        return { fresh, total };
+      },
+      { write: true },
+    );
+    await services.delivery.publishSoon(caller.org.id, campaign.id);
     const excluded = [...byAts.values()].flatMap((c) => {
       const reason = exclusionReason(c, caller.org, now);
       return reason ? [{ id: c.atsId, firstName: c.firstName, lastName: c.lastName, reason }] : [];
@@ -127,44 +134,44 @@ export function createCampaignMembership(
     /** For creating a campaign with its candidates in one request (the caller is checked already). */
     addTo,
 
-    addCandidates(caller: Caller, id: number, atsIds: string[]) {
+    async addCandidates(caller: Caller, id: number, atsIds: string[]) {
       requireLicence(caller);
-      return addTo(caller, loadCampaign(db, caller, id), atsIds);
+      return addTo(caller, await loadCampaign(db, caller, id), atsIds);
     },
 
-    removeCandidate(caller: Caller, id: number, atsId: string) {
+    async removeCandidate(caller: Caller, id: number, atsId: string) {
       requireLicence(caller);
-      const campaign = loadCampaign(db, caller, id);
-      requireUnsent(campaign);
-      const candidate = services.candidates.get(caller.org, atsId);
-      const removed = db.transaction(() => {
-        const gone = db
-          .delete(campaignRecipients)
-          .where(and(eq(campaignRecipients.campaignId, id), eq(campaignRecipients.candidateId, candidate.id)))
-          .returning()
-          .get();
-        const pendingIds = db
-          .select({ id: campaignMessages.id })
-          .from(campaignMessages)
-          .where(eq(campaignMessages.campaignId, id))
-          .all()
-          .map((r) => r.id);
-        if (pendingIds.length) {
-          db.delete(campaignDeliveries)
-            .where(
-              and(
-                inArray(campaignDeliveries.campaignMessageId, pendingIds),
-                eq(campaignDeliveries.candidateId, candidate.id),
-                eq(campaignDeliveries.status, 'pending'),
-              ),
-            )
-            .run();
-        }
-        return gone;
-      });
+      requireUnsent(await loadCampaign(db, caller, id));
+      const candidate = await services.candidates.get(caller.org, atsId);
+      // Checked again inside the write: the dispatcher may have started the campaign meanwhile.
+      const removed = await db.tx(
+        async (tx) => {
+          requireUnsent(await loadCampaign(tx, caller, id));
+          const [gone] = await tx.orm
+            .delete(campaignRecipients)
+            .where(and(eq(campaignRecipients.campaignId, id), eq(campaignRecipients.candidateId, candidate.id)))
+            .returning();
+          const pendingIds = (await tx.orm.select({ id: campaignMessages.id }).from(campaignMessages).where(eq(campaignMessages.campaignId, id))).map(
+            (r) => r.id,
+          );
+          if (pendingIds.length) {
+            await tx.orm
+              .delete(campaignDeliveries)
+              .where(
+                and(
+                  inArray(campaignDeliveries.campaignMessageId, pendingIds),
+                  eq(campaignDeliveries.candidateId, candidate.id),
+                  eq(campaignDeliveries.status, 'pending'),
+                ),
+              );
+          }
+          return gone;
+        },
+        { write: true },
+      );
       if (!removed) throw notFound('Candidate in this campaign');
-      touchCampaign(deps, services.delivery, id);
-      return { recipients: services.reads.count(id) };
+      await touchCampaign(deps, services.delivery, id);
+      return { recipients: await services.reads.count(id) };
     },
   };
 }

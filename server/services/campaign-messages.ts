@@ -7,8 +7,9 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import type { Review } from '../../shared/api.js';
 import { unknownMergeFields } from '../../shared/merge-fields.js';
-import { campaignDeliveries, campaignMessages, recruiters, templates } from '../db/schema.js';
 import { whatsappSendForm } from '../../shared/whatsapp.js';
+import type { Db } from '../db/client.js';
+import { first } from '../db/types.js';
 import type { Deps } from '../deps.js';
 import { ApiError, notFound, validation } from '../lib/errors.js';
 import type { Caller } from './auth.js';
@@ -42,25 +43,27 @@ export function createCampaignMessages(
   services: { outbox: Pick<Outbox, 'kick'>; reads: CampaignReadModel; delivery: Pick<CampaignDelivery, 'publishSoon' | 'refreshCampaignStatus'> },
 ) {
   const { db, clock, config } = deps;
-  const sqlite = db.$client;
+  const { campaignDeliveries, campaignMessages, recruiters, templates } = db.t;
   const stmt = {
     // One delivery per recipient, in one statement: a campaign can have tens of thousands.
-    deliveriesForAll: sqlite.prepare(
+    deliveriesForAll: db.stmt(
       `insert into campaign_deliveries (org_id, campaign_message_id, candidate_id, due_at, updated_at)
        select ?, ?, candidate_id, ?, ? from campaign_recipients where campaign_id = ? order by candidate_id
        on conflict do nothing`,
     ),
   };
 
-  function resolveBody(caller: Caller, body: string | undefined, templateId: number | null | undefined, current?: CampaignMessageRow) {
+  /** `on`: the transaction asking, if any (here and below). */
+  async function resolveBody(caller: Caller, body: string | undefined, templateId: number | null | undefined, current?: CampaignMessageRow, on: Db = db) {
     let template: typeof templates.$inferSelect | undefined;
     const id = templateId === undefined ? current?.templateId : templateId;
     if (id != null) {
-      template = db
-        .select()
-        .from(templates)
-        .where(and(eq(templates.id, id), eq(templates.orgId, caller.org.id), isNull(templates.deletedAt)))
-        .get();
+      template = await first(
+        on.orm
+          .select()
+          .from(templates)
+          .where(and(eq(templates.id, id), eq(templates.orgId, caller.org.id), isNull(templates.deletedAt))),
+      );
       if (!template) throw notFound('Template');
     }
     const text = body !== undefined && body.trim() ? body : body === undefined && current ? current.body : (template?.body ?? body ?? '');
@@ -82,10 +85,11 @@ export function createCampaignMessages(
   }
 
   /** Reads what the Review depends on and asks it; writes nothing. */
-  function review(org: Organization, campaign: CampaignRow, draft: Draft): Review {
+  async function review(org: Organization, campaign: CampaignRow, draft: Draft, on: Db = db): Promise<Review> {
     // The delivery stage's rule at send time: an approved template, unedited, may open a WhatsApp conversation.
-    const template = draft.templateId != null ? db.select().from(templates).where(eq(templates.id, draft.templateId)).get() : undefined;
-    const sender = db.select().from(recruiters).where(eq(recruiters.id, campaign.createdBy)).get()!;
+    const template = draft.templateId != null ? await first(on.orm.select().from(templates).where(eq(templates.id, draft.templateId))) : undefined;
+    const sender = (await first(on.orm.select().from(recruiters).where(eq(recruiters.id, campaign.createdBy))))!;
+    const recipients = await services.reads.all(campaign.id, on);
     return reviewCampaignMessage(
       {
         body: draft.body,
@@ -99,7 +103,7 @@ export function createCampaignMessages(
         org,
         sender,
         jobTitle: campaign.jobTitle,
-        recipients: services.reads.all(campaign.id),
+        recipients,
         now: clock.now(),
         serverRatePerSecond: config.sendRatePerSecond,
         bookingLinkTtlMs: config.bookingLinkTtlMs,
@@ -109,10 +113,10 @@ export function createCampaignMessages(
   }
 
   /** A new message checked and reviewed as Save would: refused (400) if any recipient's text would be too long. */
-  function checkedDraft(caller: Caller, campaign: CampaignRow, input: MessageInput) {
-    const { body, templateId } = resolveBody(caller, input.body, input.templateId);
+  async function checkedDraft(caller: Caller, campaign: CampaignRow, input: MessageInput) {
+    const { body, templateId } = await resolveBody(caller, input.body, input.templateId);
     const draft: Draft = { body, templateId, sendAt: resolveSendAt(input.sendAt) };
-    const r = review(caller.org, campaign, draft);
+    const r = await review(caller.org, campaign, draft);
     refuseOverlongTexts(r);
     return { draft, review: r };
   }
@@ -122,18 +126,25 @@ export function createCampaignMessages(
   }
 
   return {
-    createMessage(caller: Caller, id: number, input: MessageInput) {
+    async createMessage(caller: Caller, id: number, input: MessageInput) {
       requireLicence(caller);
-      const campaign = loadCampaign(db, caller, id);
+      const campaign = await loadCampaign(db, caller, id);
       requireUnsent(campaign);
-      const { draft, review: r } = checkedDraft(caller, campaign, input);
+      const { draft, review: r } = await checkedDraft(caller, campaign, input);
       const now = clock.now();
-      const row = db
-        .insert(campaignMessages)
-        .values({ orgId: caller.org.id, campaignId: id, createdBy: caller.recruiter.id, ...draft, createdAt: now, updatedAt: now })
-        .returning()
-        .get();
-      touchCampaign(deps, services.delivery, id);
+      const row = await db.tx(
+        async (tx) => {
+          // Checked again with the write lock: another message of the campaign may have started meanwhile.
+          requireUnsent(await loadCampaign(tx, caller, id));
+          const [inserted] = await tx.orm
+            .insert(campaignMessages)
+            .values({ orgId: caller.org.id, campaignId: id, createdBy: caller.recruiter.id, ...draft, createdAt: now, updatedAt: now })
+            .returning();
+          return inserted!;
+        },
+        { write: true },
+      );
+      await touchCampaign(deps, services.delivery, id);
       return { message: campaignMessageJson(row), review: r };
     },
 
@@ -141,20 +152,20 @@ export function createCampaignMessages(
      * The Review of a message not saved (a new one, or an edit of a scheduled one before Save):
      * the same answer createMessage would give, with nothing written and nobody told.
      */
-    previewMessage(caller: Caller, id: number, input: MessageInput) {
+    async previewMessage(caller: Caller, id: number, input: MessageInput) {
       requireLicence(caller);
-      const campaign = loadCampaign(db, caller, id);
-      const { draft, review: r } = checkedDraft(caller, campaign, input);
+      const campaign = await loadCampaign(db, caller, id);
+      const { draft, review: r } = await checkedDraft(caller, campaign, input);
       return {
         message: { body: draft.body, templateId: draft.templateId, sendAt: draft.sendAt == null ? null : new Date(draft.sendAt).toISOString() },
         review: r,
       };
     },
 
-    getMessage(caller: Caller, id: number, messageId: number) {
-      const campaign = loadCampaign(db, caller, id);
-      const row = loadMessage(db, campaign, messageId);
-      return { message: campaignMessageJson(row), review: review(caller.org, campaign, row) };
+    async getMessage(caller: Caller, id: number, messageId: number) {
+      const campaign = await loadCampaign(db, caller, id);
+      const row = await loadMessage(db, campaign, messageId);
+      return { message: campaignMessageJson(row), review: await review(caller.org, campaign, row) };
     },
 
     /**
@@ -162,85 +173,107 @@ export function createCampaignMessages(
      * checked, reviewed and written together, so a refusal changes nothing and other viewers see
      * only the message before and after. A scheduled message's deliveries move to the new time.
      */
-    updateMessage(caller: Caller, id: number, messageId: number, patch: { body?: string; sendAt?: string | null; templateId?: number | null }) {
+    async updateMessage(caller: Caller, id: number, messageId: number, patch: { body?: string; sendAt?: string | null; templateId?: number | null }) {
       requireLicence(caller);
-      const campaign = loadCampaign(db, caller, id);
-      const { row, review: r } = db.transaction(
-        () => {
+      const campaign = await loadCampaign(db, caller, id);
+      const { row, review: r } = await db.tx(
+        async (tx) => {
           // The dispatcher may have started it a moment ago: the write lock is taken before reading it.
-          const current = loadMessage(db, campaign, messageId);
+          const current = await loadMessage(tx, campaign, messageId);
           requireUnstarted(current);
-          const { body, templateId } = resolveBody(caller, patch.body, patch.templateId, current);
+          const { body, templateId } = await resolveBody(caller, patch.body, patch.templateId, current, tx);
           const sendAt = patch.sendAt === undefined ? current.sendAt : resolveSendAt(patch.sendAt);
-          const checked = review(caller.org, campaign, { body, templateId, sendAt });
+          const checked = await review(caller.org, campaign, { body, templateId, sendAt }, tx);
           refuseOverlongTexts(checked);
           const now = clock.now();
-          const updated = db
+          const [updated] = await tx.orm
             .update(campaignMessages)
             .set({ body, templateId, sendAt, updatedAt: now })
             .where(eq(campaignMessages.id, messageId))
-            .returning()
-            .get();
-          if (updated.status === 'scheduled') {
-            db.update(campaignDeliveries)
+            .returning();
+          if (updated!.status === 'scheduled') {
+            await tx.orm
+              .update(campaignDeliveries)
               .set({ dueAt: sendAt ?? now, updatedAt: now })
-              .where(and(eq(campaignDeliveries.campaignMessageId, messageId), eq(campaignDeliveries.status, 'pending')))
-              .run();
+              .where(and(eq(campaignDeliveries.campaignMessageId, messageId), eq(campaignDeliveries.status, 'pending')));
           }
-          return { row: updated, review: checked };
+          return { row: updated!, review: checked };
         },
-        { behavior: 'immediate' },
+        { write: true },
       );
-      touchCampaign(deps, services.delivery, id);
+      await touchCampaign(deps, services.delivery, id);
       if (row.status === 'scheduled') services.outbox.kick();
       return { message: campaignMessageJson(row), review: r };
     },
 
-    deleteMessage(caller: Caller, id: number, messageId: number) {
+    async deleteMessage(caller: Caller, id: number, messageId: number): Promise<void> {
       requireLicence(caller);
-      const campaign = loadCampaign(db, caller, id);
-      loadMessage(db, campaign, messageId);
-      db.transaction(() => {
-        requireUnstarted(loadMessage(db, campaign, messageId));
-        db.delete(campaignDeliveries).where(eq(campaignDeliveries.campaignMessageId, messageId)).run();
-        db.delete(campaignMessages).where(eq(campaignMessages.id, messageId)).run();
-        services.delivery.refreshCampaignStatus(id);
-      });
-      touchCampaign(deps, services.delivery, id);
+      const campaign = await loadCampaign(db, caller, id);
+      await loadMessage(db, campaign, messageId);
+      // Write-locked before the check: the dispatcher may be about to start it.
+      await db.tx(
+        async (tx) => {
+          requireUnstarted(await loadMessage(tx, campaign, messageId));
+          await tx.orm.delete(campaignDeliveries).where(eq(campaignDeliveries.campaignMessageId, messageId));
+          await tx.orm.delete(campaignMessages).where(eq(campaignMessages.id, messageId));
+          await services.delivery.refreshCampaignStatus(id, tx);
+        },
+        { write: true },
+      );
+      await touchCampaign(deps, services.delivery, id);
     },
 
     /** Send (a message for now) or Save (for later): commits it and queues one delivery per recipient. */
-    schedule(caller: Caller, id: number, messageId: number) {
+    async schedule(caller: Caller, id: number, messageId: number) {
       requireLicence(caller);
-      const campaign = loadCampaign(db, caller, id);
-      const current = loadMessage(db, campaign, messageId);
+      const campaign = await loadCampaign(db, caller, id);
+      const current = await loadMessage(db, campaign, messageId);
       if (current.status !== 'draft') {
         // Pressed twice (even after the dispatcher has started on it): the first press already did it.
-        return { message: campaignMessageJson(current), review: review(caller.org, campaign, current), confirmation: confirmationFor(current) };
+        return { message: campaignMessageJson(current), review: await review(caller.org, campaign, current), confirmation: confirmationFor(current) };
       }
       requireUnstarted(current);
       requireUnsent(campaign);
       if (current.sendAt != null && current.sendAt < clock.now() - PAST_GRACE_MS) {
         throw validation('The scheduled time has passed: edit the message and pick a new time, or send it now.');
       }
-      const r = review(caller.org, campaign, current);
+      const r = await review(caller.org, campaign, current);
       if (r.eligible === 0) throw new ApiError(409, 'NO_ELIGIBLE_RECIPIENTS', 'No recipient of this campaign can be texted.');
       const now = clock.now();
-      const scheduled = db.transaction(() => {
-        const row = db
-          .update(campaignMessages)
-          .set({ status: 'scheduled', scheduledAt: now, updatedAt: now, sendAt: current.sendAt != null && current.sendAt <= now ? null : current.sendAt })
-          .where(and(eq(campaignMessages.id, messageId), eq(campaignMessages.status, 'draft')))
-          .returning()
-          .get();
-        if (!row) throw new ApiError(409, 'MESSAGE_SENT', 'This message was changed meanwhile; reload it.');
-        // One delivery per recipient (the same rows membership writes for newcomers), in one statement.
-        stmt.deliveriesForAll.run(row.orgId, row.id, row.sendAt ?? now, now, id);
-        services.delivery.refreshCampaignStatus(id);
-        return row;
-      });
+      const scheduled = await db.tx(
+        async (tx) => {
+          // Checked again with the write lock: another message of the campaign may have started meanwhile.
+          requireUnsent(await loadCampaign(tx, caller, id));
+          // Only the draft as reviewed above: not one edited (or scheduled by a second press) since.
+          const [row] = await tx.orm
+            .update(campaignMessages)
+            .set({ status: 'scheduled', scheduledAt: now, updatedAt: now, sendAt: current.sendAt != null && current.sendAt <= now ? null : current.sendAt })
+            .where(
+              and(
+                eq(campaignMessages.id, messageId),
+                eq(campaignMessages.status, 'draft'),
+                eq(campaignMessages.body, current.body),
+                current.templateId == null ? isNull(campaignMessages.templateId) : eq(campaignMessages.templateId, current.templateId),
+                current.sendAt == null ? isNull(campaignMessages.sendAt) : eq(campaignMessages.sendAt, current.sendAt),
+              ),
+            )
+            .returning();
+          if (!row) return null;
+          // One delivery per recipient (the same rows membership writes for newcomers), in one statement.
+          await tx.run(stmt.deliveriesForAll, row.orgId, row.id, row.sendAt ?? now, now, id);
+          await services.delivery.refreshCampaignStatus(id, tx);
+          return row;
+        },
+        { write: true },
+      );
+      if (!scheduled) {
+        const latest = await loadMessage(db, campaign, messageId);
+        if (latest.status === 'draft') throw new ApiError(409, 'MESSAGE_SENT', 'This message was changed meanwhile; reload it.');
+        // Pressed twice at once: the other press scheduled it first.
+        return { message: campaignMessageJson(latest), review: await review(caller.org, campaign, latest), confirmation: confirmationFor(latest) };
+      }
       services.outbox.kick();
-      services.delivery.publishSoon(caller.org.id, id);
+      await services.delivery.publishSoon(caller.org.id, id);
       return { message: campaignMessageJson(scheduled), review: r, confirmation: confirmationFor(scheduled) };
     },
   };

@@ -7,7 +7,8 @@
  */
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Campaign, CampaignDetail, CampaignMessage } from '../../shared/api.js';
-import { candidateAnswers, campaignDeliveries, campaignMessages, campaigns, candidates, conversations, messages, recruiters } from '../db/schema.js';
+import type { campaignMessages, campaigns } from '../db/schema.js';
+import { first, type Db } from '../db/types.js';
 import type { Deps } from '../deps.js';
 import { sqlColumns } from '../lib/sql-rows.js';
 import type { CandidateService } from './candidates.js';
@@ -38,26 +39,31 @@ export function campaignMessageJson(row: CampaignMessageRow): CampaignMessage {
 
 export function createCampaignReadModel(deps: Deps, services: { candidates: CandidateService }) {
   const { db, clock } = deps;
-  const sqlite = db.$client;
+  const { candidateAnswers, campaignDeliveries, campaignMessages, campaigns, candidates, conversations, messages, recruiters } = db.t;
   const stats = createCampaignStats(db);
   const byName = 'order by c.last_name, c.first_name, c.id';
   const recipientRows = `select ${sqlColumns(candidates, 'c')} from campaign_recipients r join candidates c on c.id = r.candidate_id where r.campaign_id = ? ${byName}`;
   const stmt = {
-    all: sqlite.prepare(recipientRows),
-    page: sqlite.prepare(`${recipientRows} limit ? offset ?`),
-    count: sqlite.prepare('select count(*) as n from campaign_recipients where campaign_id = ?'),
+    all: db.stmt(recipientRows),
+    page: db.stmt(`${recipientRows} limit ? offset ?`),
+    count: db.stmt('select count(*) as n from campaign_recipients where campaign_id = ?'),
     // Reasons in the order their first recipient appears by name, as the Review lists them.
-    exclusions: sqlite.prepare(
+    exclusions: db.stmt(
       `select reason, count(*) as n from (
          select ${EXCLUSION_REASON_SQL} as reason, row_number() over (${byName}) as position
          from campaign_recipients r join candidates c on c.id = r.candidate_id where r.campaign_id = @campaignId
-       ) group by reason order by min(position)`,
+       ) as x group by reason order by min(position)`,
     ),
   };
 
+  /** How many recipients the campaign has (`on`: the transaction asking, if any). */
+  async function count(campaignId: number, on: Db = db): Promise<number> {
+    return (await on.get<{ n: number }>(stmt.count, campaignId))!.n;
+  }
+
   /** Recipients, and how many of them a text sent at `at` would reach or skip (per reason). */
-  function exclusions(campaignId: number, org: Organization, at: number) {
-    const rows = stmt.exclusions.all({ campaignId, ...exclusionParams(org, at) }) as { reason: string | null; n: number }[];
+  async function exclusions(campaignId: number, org: Organization, at: number) {
+    const rows = await db.all<{ reason: string | null; n: number }>(stmt.exclusions, { campaignId, ...exclusionParams(org, at) });
     const excluded: Record<string, number> = {};
     let recipients = 0;
     let eligible = 0;
@@ -69,14 +75,15 @@ export function createCampaignReadModel(deps: Deps, services: { candidates: Cand
     return { recipients, eligible, excluded };
   }
 
-  function summary(campaign: CampaignRow, org: Organization): Campaign {
-    const creator = db.select({ id: recruiters.id, name: recruiters.name }).from(recruiters).where(eq(recruiters.id, campaign.createdBy)).get()!;
-    const { recipients, eligible, excluded } = exclusions(campaign.id, org, clock.now());
-    const next = db
-      .select({ at: sql<number | null>`min(coalesce(${campaignMessages.sendAt}, ${campaignMessages.scheduledAt}))` })
-      .from(campaignMessages)
-      .where(and(eq(campaignMessages.campaignId, campaign.id), eq(campaignMessages.status, 'scheduled')))
-      .get();
+  async function summary(campaign: CampaignRow, org: Organization): Promise<Campaign> {
+    const creator = (await first(db.orm.select({ id: recruiters.id, name: recruiters.name }).from(recruiters).where(eq(recruiters.id, campaign.createdBy))))!;
+    const { recipients, eligible, excluded } = await exclusions(campaign.id, org, clock.now());
+    const next = await first(
+      db.orm
+        .select({ at: sql<number | null>`min(coalesce(${campaignMessages.sendAt}, ${campaignMessages.scheduledAt}))` })
+        .from(campaignMessages)
+        .where(and(eq(campaignMessages.campaignId, campaign.id), eq(campaignMessages.status, 'scheduled'))),
+    );
     return {
       id: campaign.id,
       name: campaign.name,
@@ -91,23 +98,23 @@ export function createCampaignReadModel(deps: Deps, services: { candidates: Cand
       recipients,
       eligible,
       excluded,
-      stats: stats(campaign.id),
+      stats: await stats(campaign.id),
       nextSendAt: iso(next?.at ?? null),
     };
   }
 
-  function detail(campaign: CampaignRow, org: Organization): CampaignDetail {
-    const rows = db.select().from(campaignMessages).where(eq(campaignMessages.campaignId, campaign.id)).orderBy(asc(campaignMessages.id)).all();
-    return { ...summary(campaign, org), messages: rows.map(campaignMessageJson) };
+  async function detail(campaign: CampaignRow, org: Organization): Promise<CampaignDetail> {
+    const rows = await db.orm.select().from(campaignMessages).where(eq(campaignMessages.campaignId, campaign.id)).orderBy(asc(campaignMessages.id));
+    return { ...(await summary(campaign, org)), messages: rows.map(campaignMessageJson) };
   }
 
   /** The Candidates tab: one page of the campaign's recipients, with textability and what happened to their text. */
-  function page(campaignId: number, org: Organization, limit: number, offset: number) {
-    const rows = stmt.page.all(campaignId, limit, offset) as Candidate[];
-    const total = (stmt.count.get(campaignId) as { n: number }).n;
+  async function page(campaignId: number, org: Organization, limit: number, offset: number) {
+    const rows = await db.all<Candidate>(stmt.page, campaignId, limit, offset);
+    const total = await count(campaignId);
     const ids = rows.map((c) => c.id);
     const deliveries = ids.length
-      ? db
+      ? await db.orm
           .select({
             candidateId: campaignDeliveries.candidateId,
             status: campaignDeliveries.status,
@@ -121,42 +128,34 @@ export function createCampaignReadModel(deps: Deps, services: { candidates: Cand
           .leftJoin(messages, eq(messages.id, campaignDeliveries.messageId))
           .where(and(eq(campaignMessages.campaignId, campaignId), inArray(campaignDeliveries.candidateId, ids)))
           .orderBy(asc(campaignDeliveries.id))
-          .all()
       : [];
     const latest = new Map(deliveries.map((d) => [d.candidateId, d]));
     const convs = new Map(
-      ids.length
-        ? db
-            .select()
-            .from(conversations)
-            .where(inArray(conversations.candidateId, ids))
-            .all()
-            .map((c) => [c.candidateId, c])
-        : [],
+      ids.length ? (await db.orm.select().from(conversations).where(inArray(conversations.candidateId, ids))).map((c) => [c.candidateId, c]) : [],
     );
     // Replied: an inbound text after the campaign's first text to them (one query for the page).
     const firstTextId = new Map<number, number>();
     for (const d of deliveries) if (d.messageId != null && !firstTextId.has(d.candidateId)) firstTextId.set(d.candidateId, d.messageId);
     const repliedIds = new Set(
       firstTextId.size
-        ? db
-            .select({ candidateId: messages.candidateId, lastInbound: sql<number>`max(${messages.id})` })
-            .from(messages)
-            .where(and(inArray(messages.candidateId, [...firstTextId.keys()]), eq(messages.direction, 'inbound')))
-            .groupBy(messages.candidateId)
-            .all()
+        ? (
+            await db.orm
+              .select({ candidateId: messages.candidateId, lastInbound: sql<number>`max(${messages.id})` })
+              .from(messages)
+              .where(and(inArray(messages.candidateId, [...firstTextId.keys()]), eq(messages.direction, 'inbound')))
+              .groupBy(messages.candidateId)
+          )
             .filter((r) => r.lastInbound > firstTextId.get(r.candidateId)!)
             .map((r) => r.candidateId)
         : [],
     );
     const answers = new Map<number, { key: string; label: string; value: string }[]>();
     if (ids.length) {
-      for (const a of db
+      for (const a of await db.orm
         .select()
         .from(candidateAnswers)
         .where(and(inArray(candidateAnswers.candidateId, ids), eq(candidateAnswers.campaignId, campaignId)))
-        .orderBy(asc(candidateAnswers.id))
-        .all()) {
+        .orderBy(asc(candidateAnswers.id))) {
         if (!answers.has(a.candidateId)) answers.set(a.candidateId, []);
         answers.get(a.candidateId)!.push({ key: a.key, label: a.label, value: a.value });
       }
@@ -187,14 +186,14 @@ export function createCampaignReadModel(deps: Deps, services: { candidates: Cand
     summary,
     detail,
     /** The campaign as campaign.updated carries it (null once deleted). */
-    serializeById(id: number): CampaignDetail | null {
-      const campaign = db.select().from(campaigns).where(eq(campaigns.id, id)).get();
-      return campaign ? detail(campaign, services.candidates.orgOf(campaign.orgId)) : null;
+    async serializeById(id: number): Promise<CampaignDetail | null> {
+      const campaign = await first(db.orm.select().from(campaigns).where(eq(campaigns.id, id)));
+      return campaign ? detail(campaign, await services.candidates.orgOf(campaign.orgId)) : null;
     },
     page,
     /** Every recipient in name order (the Review renders each one's text). */
-    all: (campaignId: number) => stmt.all.all(campaignId) as Candidate[],
-    count: (campaignId: number) => (stmt.count.get(campaignId) as { n: number }).n,
+    all: (campaignId: number, on: Db = db) => on.all<Candidate>(stmt.all, campaignId),
+    count,
     stats,
   };
 }

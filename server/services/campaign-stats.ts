@@ -18,19 +18,18 @@ export const REFUSAL_CODES = [
   'VALIDITY_EXPIRED',
 ];
 
-export function createCampaignStats(db: Db): (campaignId: number) => CampaignStats {
-  const sqlite = db.$client;
+export function createCampaignStats(db: Db): (campaignId: number) => Promise<CampaignStats> {
   const stmt = {
-    outcomes: sqlite.prepare(
+    outcomes: db.stmt(
       `select d.status as dstatus, d.skip_reason as reason, m.status as mstatus, m.error_code as code,
-              (m.provider_sid is not null) as accepted, count(*) as n
+              case when m.provider_sid is not null then 1 else 0 end as accepted, count(*) as n
        from campaign_deliveries d
        join campaign_messages cm on cm.id = d.campaign_message_id
        left join messages m on m.id = d.message_id
        where cm.campaign_id = ?
        group by 1, 2, 3, 4, 5`,
     ),
-    engagement: sqlite.prepare(
+    engagement: db.stmt(
       `select
          count(distinct case when exists (select 1 from messages i where i.candidate_id = d.candidate_id and i.direction = 'inbound' and i.id > m.id) then d.candidate_id end) as replied,
          count(distinct case when c.opted_out_at >= m.created_at then d.candidate_id end) as optedOut
@@ -40,18 +39,18 @@ export function createCampaignStats(db: Db): (campaignId: number) => CampaignSta
        join candidates c on c.id = d.candidate_id
        where cm.campaign_id = ?`,
     ),
-    recipients: sqlite.prepare('select count(*) as n from campaign_recipients where campaign_id = ?'),
+    recipients: db.stmt('select count(*) as n from campaign_recipients where campaign_id = ?'),
   };
 
-  return function stats(campaignId: number): CampaignStats {
-    const rows = stmt.outcomes.all(campaignId) as {
+  return async function stats(campaignId: number): Promise<CampaignStats> {
+    const rows = await db.all<{
       dstatus: string;
       reason: string | null;
       mstatus: string | null;
       code: string | null;
       accepted: number;
       n: number;
-    }[];
+    }>(stmt.outcomes, campaignId);
     const s: CampaignStats = {
       recipients: 0,
       queued: 0,
@@ -79,10 +78,10 @@ export function createCampaignStats(db: Db): (campaignId: number) => CampaignSta
       }
     }
     s.done = s.total - s.queued;
-    const engagement = stmt.engagement.get(campaignId) as { replied: number; optedOut: number };
+    const engagement = (await db.get<{ replied: number; optedOut: number }>(stmt.engagement, campaignId))!;
     s.replied = engagement.replied;
     s.optedOut = engagement.optedOut;
-    s.recipients = (stmt.recipients.get(campaignId) as { n: number }).n;
+    s.recipients = (await db.get<{ n: number }>(stmt.recipients, campaignId))!.n;
     return s;
   };
 }

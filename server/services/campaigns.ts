@@ -7,7 +7,7 @@
  */
 import { and, desc, eq, inArray } from 'drizzle-orm';
 import type { Campaign, CampaignDetail } from '../../shared/api.js';
-import { campaignDeliveries, campaignMessages, campaignRecipients, campaigns, messages as texts, sequences } from '../db/schema.js';
+import { first } from '../db/types.js';
 import type { Deps } from '../deps.js';
 import { ApiError, notFound, validation } from '../lib/errors.js';
 import type { Caller } from './auth.js';
@@ -24,13 +24,18 @@ export function createCampaignService(
   services: { candidates: CandidateService; outbox: Outbox; reads: CampaignReadModel; delivery: CampaignDelivery },
 ) {
   const { db, clock, config } = deps;
+  const { campaignDeliveries, campaignMessages, campaignRecipients, campaigns, messages: texts, sequences } = db.t;
   const { reads, delivery } = services;
+  // Anything of the campaign the provider has, or may have: a claim, a hand-over, a try, a status.
+  const startedSending = db.stmt(
+    `select 1 as started from messages where campaign_id = ? and (claim_token is not null or handed_off_at is not null or attempts > 0 or status <> 'queued') limit 1`,
+  );
   const membership = createCampaignMembership(deps, { candidates: services.candidates, reads, delivery });
   const messages = createCampaignMessages(deps, { outbox: services.outbox, reads, delivery });
 
   return {
-    list(caller: Caller, status?: CampaignRow['status'], mine?: boolean): Campaign[] {
-      return db
+    async list(caller: Caller, status?: CampaignRow['status'], mine?: boolean): Promise<Campaign[]> {
+      const rows = await db.orm
         .select()
         .from(campaigns)
         .where(
@@ -40,16 +45,17 @@ export function createCampaignService(
             mine ? eq(campaigns.createdBy, caller.recruiter.id) : undefined,
           ),
         )
-        .orderBy(desc(campaigns.updatedAt), desc(campaigns.id))
-        .all()
-        .map((c) => reads.summary(c, caller.org));
+        .orderBy(desc(campaigns.updatedAt), desc(campaigns.id));
+      const list: Campaign[] = [];
+      for (const c of rows) list.push(await reads.summary(c, caller.org));
+      return list;
     },
 
-    get(caller: Caller, id: number): CampaignDetail {
-      return reads.detail(loadCampaign(db, caller, id), caller.org);
+    async get(caller: Caller, id: number): Promise<CampaignDetail> {
+      return reads.detail(await loadCampaign(db, caller, id), caller.org);
     },
 
-    create(caller: Caller, input: { name: string; jobTitle?: string | null; description?: string | null; candidateIds?: string[] }) {
+    async create(caller: Caller, input: { name: string; jobTitle?: string | null; description?: string | null; candidateIds?: string[] }) {
       requireLicence(caller);
       const now = clock.now();
       if ((input.candidateIds?.length ?? 0) > config.campaignMaxRecipients) {
@@ -57,7 +63,7 @@ export function createCampaignService(
           max: config.campaignMaxRecipients,
         });
       }
-      const campaign = db
+      const [campaign] = await db.orm
         .insert(campaigns)
         .values({
           orgId: caller.org.id,
@@ -68,19 +74,18 @@ export function createCampaignService(
           createdAt: now,
           updatedAt: now,
         })
-        .returning()
-        .get();
-      const added = input.candidateIds?.length ? membership.addTo(caller, campaign, input.candidateIds) : null;
-      return { campaign: reads.detail(loadCampaign(db, caller, campaign.id), caller.org), candidates: added };
+        .returning();
+      const added = input.candidateIds?.length ? await membership.addTo(caller, campaign!, input.candidateIds) : null;
+      return { campaign: await reads.detail(await loadCampaign(db, caller, campaign!.id), caller.org), candidates: added };
     },
 
-    update(
+    async update(
       caller: Caller,
       id: number,
       patch: { name?: string; jobTitle?: string | null; description?: string | null; assistant?: { enabled: boolean; sequenceId?: number | null } },
     ) {
       requireLicence(caller);
-      const campaign = loadCampaign(db, caller, id);
+      const campaign = await loadCampaign(db, caller, id);
       requireUnsent(campaign);
       const changes: Partial<CampaignRow> = { updatedAt: clock.now() };
       if (patch.name !== undefined) changes.name = patch.name;
@@ -93,11 +98,12 @@ export function createCampaignService(
         if (patch.assistant.enabled) {
           const sequenceId = patch.assistant.sequenceId ?? campaign.assistantSequenceId;
           if (sequenceId == null) throw validation('assistant.sequenceId: choose an outbound sequence for Ari.');
-          const sequence = db
-            .select()
-            .from(sequences)
-            .where(and(eq(sequences.id, sequenceId), eq(sequences.orgId, caller.org.id)))
-            .get();
+          const sequence = await first(
+            db.orm
+              .select()
+              .from(sequences)
+              .where(and(eq(sequences.id, sequenceId), eq(sequences.orgId, caller.org.id))),
+          );
           if (!sequence) throw notFound('Sequence');
           if (sequence.kind !== 'outbound') throw validation('assistant.sequenceId: campaigns use outbound sequences, not the primary inbound one.');
           changes.assistantEnabled = true;
@@ -106,42 +112,37 @@ export function createCampaignService(
           changes.assistantEnabled = false;
         }
       }
-      db.update(campaigns).set(changes).where(eq(campaigns.id, id)).run();
-      delivery.publishSoon(caller.org.id, id);
-      return reads.detail(loadCampaign(db, caller, id), caller.org);
+      await db.orm.update(campaigns).set(changes).where(eq(campaigns.id, id));
+      await delivery.publishSoon(caller.org.id, id);
+      return reads.detail(await loadCampaign(db, caller, id), caller.org);
     },
 
-    remove(caller: Caller, id: number) {
+    async remove(caller: Caller, id: number): Promise<void> {
       requireLicence(caller);
-      const campaign = loadCampaign(db, caller, id);
+      const campaign = await loadCampaign(db, caller, id);
       requireUnsent(campaign);
-      db.transaction(() => {
-        // Checked again inside the write: the dispatcher may have started it meanwhile. A text
-        // the provider has (or may have) can't be taken back, so its campaign stays on record;
-        // texts still waiting in the outbox are withdrawn with the campaign.
-        const started = db.$client
-          .prepare(
-            `select 1 from messages where campaign_id = ? and (claim_token is not null or handed_off_at is not null or attempts > 0 or status <> 'queued') limit 1`,
-          )
-          .get(id);
-        if (started) throw new ApiError(409, 'CAMPAIGN_SENT', 'This campaign has started sending; it can no longer be deleted.');
-        db.delete(texts).where(eq(texts.campaignId, id)).run();
-        const messageIds = db
-          .select({ id: campaignMessages.id })
-          .from(campaignMessages)
-          .where(eq(campaignMessages.campaignId, id))
-          .all()
-          .map((r) => r.id);
-        if (messageIds.length) db.delete(campaignDeliveries).where(inArray(campaignDeliveries.campaignMessageId, messageIds)).run();
-        db.delete(campaignMessages).where(eq(campaignMessages.campaignId, id)).run();
-        db.delete(campaignRecipients).where(eq(campaignRecipients.campaignId, id)).run();
-        db.delete(campaigns).where(eq(campaigns.id, id)).run();
-      });
+      await db.tx(
+        async (tx) => {
+          // Checked again inside the write: the dispatcher may have started it meanwhile. A text
+          // the provider has (or may have) can't be taken back, so its campaign stays on record;
+          // texts still waiting in the outbox are withdrawn with the campaign.
+          if (await tx.get(startedSending, id)) throw new ApiError(409, 'CAMPAIGN_SENT', 'This campaign has started sending; it can no longer be deleted.');
+          await tx.orm.delete(texts).where(eq(texts.campaignId, id));
+          const messageIds = (await tx.orm.select({ id: campaignMessages.id }).from(campaignMessages).where(eq(campaignMessages.campaignId, id))).map(
+            (r) => r.id,
+          );
+          if (messageIds.length) await tx.orm.delete(campaignDeliveries).where(inArray(campaignDeliveries.campaignMessageId, messageIds));
+          await tx.orm.delete(campaignMessages).where(eq(campaignMessages.campaignId, id));
+          await tx.orm.delete(campaignRecipients).where(eq(campaignRecipients.campaignId, id));
+          await tx.orm.delete(campaigns).where(eq(campaigns.id, id));
+        },
+        { write: true },
+      );
     },
 
     /** The Candidates tab: a page of recipients, read by SQL a page at a time. */
-    recipients(caller: Caller, id: number, limit: number, offset: number) {
-      return reads.page(loadCampaign(db, caller, id).id, caller.org, limit, offset);
+    async recipients(caller: Caller, id: number, limit: number, offset: number) {
+      return reads.page((await loadCampaign(db, caller, id)).id, caller.org, limit, offset);
     },
 
     addCandidates: membership.addCandidates,

@@ -10,11 +10,12 @@
  * - nothing the ATS says overrides the candidate's own word: a phone that texted STOP stays
  *   opted out until the candidate's START, whatever consent an import reports.
  */
-import { and, eq, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { CandidateUpsert, ConsentInput, ConsentRecord, ConsentStatus } from '../../shared/api.js';
 import { checkMobile } from '../../shared/phone.js';
 import type { CountryCode } from 'libphonenumber-js/max';
-import { candidates, consentRecords } from '../db/schema.js';
+import type { candidates } from '../db/schema.js';
+import type { Db } from '../db/types.js';
 import type { Deps } from '../deps.js';
 import { ApiError, notFound, validation } from '../lib/errors.js';
 import { sqlColumns } from '../lib/sql-rows.js';
@@ -51,58 +52,49 @@ export interface PreparedCandidate {
 
 type CandidateInsert = typeof candidates.$inferInsert;
 
-export function createCandidateSync({ db, clock }: Pick<Deps, 'db' | 'clock'>, optOuts: PhoneOptOuts) {
+/**
+ * Every write runs in one transaction with the reads it is based on: the service's own, or (for
+ * `recordConsent`, which inbound calls while it records a STOP) the caller's, as a savepoint.
+ */
+export function createCandidateSync(deps: Pick<Deps, 'db' | 'clock'>, optOuts: PhoneOptOuts) {
+  const { clock } = deps;
+  const { candidates, consentRecords } = deps.db.t;
   // An import writes up to 100,000 rows: its statements are prepared once, not built per row, and
-  // the insert and the update return nothing (RETURNING costs more than the insert itself): the
-  // row as written is known here. (candidates has no JSON or boolean column: raw rows need no mapping.)
-  const sqlite = db.$client;
+  // the insert returns only the id and the update nothing (RETURNING every column costs more than
+  // the insert itself): the row as written is known here. (candidates has no JSON or boolean
+  // column: raw rows need no mapping.)
   const CANDIDATE = sqlColumns(candidates);
   const stmt = {
-    insert: sqlite.prepare(
+    insert: deps.db.stmt(
       `insert into candidates (org_id, ats_id, first_name, last_name, email, phone, channel, time_zone, job_title, location, opted_out_at, opt_out_method,
          consent_status, consent_source, consent_changed_at, consent_at, created_at, updated_at)
        values (@orgId, @atsId, @firstName, @lastName, @email, @phone, @channel, @timeZone, @jobTitle, @location, @optedOutAt, @optOutMethod,
-         @consentStatus, @consentSource, @consentChangedAt, @consentAt, @createdAt, @updatedAt)`,
+         @consentStatus, @consentSource, @consentChangedAt, @consentAt, @createdAt, @updatedAt)
+       returning id`,
     ),
     /** Every field the ATS owns, at once (the row as it should be now). */
-    update: sqlite.prepare(
+    update: deps.db.stmt(
       `update candidates set ats_id = @atsId, first_name = @firstName, last_name = @lastName, email = @email, phone = @phone, channel = @channel,
          time_zone = @timeZone, job_title = @jobTitle, location = @location, opted_out_at = @optedOutAt, opt_out_method = @optOutMethod, updated_at = @updatedAt
        where id = @id`,
     ),
-    setConsent: sqlite.prepare(
+    setConsent: deps.db.stmt(
       `update candidates set consent_status = @status, consent_source = @source, consent_changed_at = @at, consent_at = @consentAt, updated_at = @now
        where id = @id returning ${CANDIDATE}`,
     ),
-    touch: sqlite.prepare(`update candidates set updated_at = ? where id = ? returning ${CANDIDATE}`),
-    insertConsent: sqlite.prepare(
+    touch: deps.db.stmt(`update candidates set updated_at = ? where id = ? returning ${CANDIDATE}`),
+    insertConsent: deps.db.stmt(
       `insert into consent_records (org_id, candidate_id, status, source, at, set_by_type, set_by_name, recorded_at)
        values (?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
-    byId: sqlite.prepare(`select ${CANDIDATE} from candidates where id = ?`),
-    anyPlaceholder: sqlite.prepare(`select 1 from candidates where org_id = ? and ats_id >= 'phone:' and ats_id < 'phone;' limit 1`),
+    byId: deps.db.stmt(`select ${CANDIDATE} from candidates where id = ?`),
+    byAtsId: deps.db.stmt(`select ${CANDIDATE} from candidates where org_id = ? and ats_id = ?`),
+    anyPlaceholder: deps.db.stmt(`select 1 from candidates where org_id = ? and ats_id >= 'phone:' and ats_id < 'phone;' limit 1`),
     /** Rows by ATS id, for a whole batch (the ids as one JSON array: one statement for any batch size). */
-    byAtsIds: sqlite.prepare(`select ${CANDIDATE} from candidates where org_id = ? and ats_id in (select value from json_each(?))`),
+    // pg: json_each(?) → ats_id = any($2::text[])
+    byAtsIds: deps.db.stmt(`select ${CANDIDATE} from candidates where org_id = ? and ats_id in (select value from json_each(?))`),
+    sameConsentRecord: deps.db.stmt(`select id from consent_records where candidate_id = ? and status = ? and source = ? and at = ? limit 1`),
   };
-
-  const byAtsId = db
-    .select()
-    .from(candidates)
-    .where(and(eq(candidates.orgId, sql.placeholder('orgId')), eq(candidates.atsId, sql.placeholder('atsId'))))
-    .prepare();
-  const sameConsentRecord = db
-    .select({ id: consentRecords.id })
-    .from(consentRecords)
-    .where(
-      and(
-        eq(consentRecords.candidateId, sql.placeholder('candidateId')),
-        eq(consentRecords.status, sql.placeholder('status')),
-        eq(consentRecords.source, sql.placeholder('source')),
-        eq(consentRecords.at, sql.placeholder('at')),
-      ),
-    )
-    .limit(1)
-    .prepare();
 
   /**
    * Validates and normalises one body for `org` (throws 400 VALIDATION naming the field). Pure:
@@ -155,20 +147,21 @@ export function createCandidateSync({ db, clock }: Pick<Deps, 'db' | 'clock'>, o
     placeholders: Map<string, Candidate>;
   }
 
-  function existingRows(org: Organization, atsIds: string[]): Map<string, Candidate> {
+  async function existingRows(tx: Db, org: Organization, atsIds: string[]): Promise<Map<string, Candidate>> {
     const existing = new Map<string, Candidate>();
-    for (const c of stmt.byAtsIds.all(org.id, JSON.stringify(atsIds)) as Candidate[]) existing.set(c.atsId, c);
+    for (const c of await tx.all<Candidate>(stmt.byAtsIds, org.id, JSON.stringify(atsIds))) existing.set(c.atsId, c);
     return existing;
   }
 
-  function lookAhead(
-    org: Organization,
-    rows: PreparedCandidate[],
-    existing = existingRows(
-      org,
-      rows.map((r) => r.atsId),
-    ),
-  ): Known {
+  /** `existingAlready`: the rows by ATS id, when the caller has read them (writeMany, to prepare each row). */
+  async function lookAhead(tx: Db, org: Organization, rows: PreparedCandidate[], existingAlready?: Map<string, Candidate>): Promise<Known> {
+    const existing =
+      existingAlready ??
+      (await existingRows(
+        tx,
+        org,
+        rows.map((r) => r.atsId),
+      ));
     const placeholders = new Map<string, Candidate>();
     // The opt-outs a row may need: its phone's when the row is new or brings another number, and
     // the number it keeps when it makes a consent statement. A row that says what is already
@@ -192,17 +185,18 @@ export function createCandidateSync({ db, clock }: Pick<Deps, 'db' | 'clock'>, o
       }
     }
     // Placeholders are rare: one look at the id range first spares the batch a look-up per phone.
-    const anyPlaceholder = !!stmt.anyPlaceholder.get(org.id);
+    const anyPlaceholder = !!(await tx.get(stmt.anyPlaceholder, org.id));
     const newPhones = anyPlaceholder ? rows.flatMap((r) => (r.phone && !existing.has(r.atsId) ? [`phone:${r.phone}`] : [])) : [];
-    if (newPhones.length) for (const c of stmt.byAtsIds.all(org.id, JSON.stringify(newPhones)) as Candidate[]) placeholders.set(c.phone!, c);
-    return { existing, optOuts: optOuts.states(org, [...phones]), placeholders };
+    if (newPhones.length) for (const c of await tx.all<Candidate>(stmt.byAtsIds, org.id, JSON.stringify(newPhones))) placeholders.set(c.phone!, c);
+    return { existing, optOuts: await optOuts.states(org, [...phones], tx), placeholders };
   }
 
   /**
    * Records a consent statement; the latest statement (by its time) becomes the candidate's
    * consent. Returns the candidate as it is now, or null when the statement says nothing new.
    */
-  function applyConsent(
+  async function applyConsent(
+    tx: Db,
     org: Organization,
     candidate: Candidate,
     consent: NonNullable<PreparedCandidate['consent']>,
@@ -210,30 +204,32 @@ export function createCandidateSync({ db, clock }: Pick<Deps, 'db' | 'clock'>, o
     now: number,
     known: Known,
     isNew: boolean,
-  ): Candidate | null {
+  ): Promise<Candidate | null> {
     const sameAsCurrent = candidate.consentStatus === consent.status && candidate.consentSource === consent.source;
     if (consent.at !== undefined) {
       if (sameAsCurrent && candidate.consentChangedAt === consent.at) return null;
-      if (!isNew && sameConsentRecord.get({ candidateId: candidate.id, status: consent.status, source: consent.source, at: consent.at })) return null;
+      if (!isNew && (await tx.get(stmt.sameConsentRecord, candidate.id, consent.status, consent.source, consent.at))) return null;
     } else if (sameAsCurrent) {
       return null;
     }
     const at = consent.at ?? now;
-    stmt.insertConsent.run(org.id, candidate.id, consent.status, consent.source, at, writer.type, writer.name, now);
+    await tx.run(stmt.insertConsent, org.id, candidate.id, consent.status, consent.source, at, writer.type, writer.name, now);
     // An older statement arriving late is history; it does not undo a newer one. The candidate's
     // own word is never "older": their STOP or START counts whatever the ATS dated its records.
     const current = writer.type === 'candidate' || candidate.consentChangedAt == null || at >= candidate.consentChangedAt;
-    if (!current) return stmt.touch.get(now, candidate.id) as Candidate;
-    const updated = stmt.setConsent.get({
+    if (!current) return (await tx.get<Candidate>(stmt.touch, now, candidate.id))!;
+    const updated = (await tx.get<Candidate>(stmt.setConsent, {
       id: candidate.id,
       status: consent.status,
       source: consent.source,
       at,
       consentAt: consent.status === 'granted' ? at : null,
       now,
-    }) as Candidate;
+    }))!;
     // The opt-out covers every row with the number: if it moved, this row's mirror moved with it.
-    return consentMovesOptOut(org, candidate.phone, consent.status, at, writer, known) ? (stmt.byId.get(candidate.id) as Candidate) : updated;
+    return (await consentMovesOptOut(tx, org, candidate.phone, consent.status, at, writer, known))
+      ? (await tx.get<Candidate>(stmt.byId, candidate.id))!
+      : updated;
   }
 
   /**
@@ -242,17 +238,25 @@ export function createCandidateSync({ db, clock }: Pick<Deps, 'db' | 'clock'>, o
    * grant from the organisation may), the candidate's grant lifts any, an organisation's grant
    * lifts only the organisation's earlier revocation. True if the opt-out changed.
    */
-  function consentMovesOptOut(org: Organization, phone: string | null, status: ConsentStatus, at: number, writer: Writer, known: Known): boolean {
+  async function consentMovesOptOut(
+    tx: Db,
+    org: Organization,
+    phone: string | null,
+    status: ConsentStatus,
+    at: number,
+    writer: Writer,
+    known: Known,
+  ): Promise<boolean> {
     if (!phone) return false;
     const optOut = known.optOuts.get(phone);
     if (status === 'revoked') {
-      const added = optOuts.optOut(org, phone, writer.type === 'candidate' ? 'keyword' : 'ats', at);
-      known.optOuts.set(phone, optOuts.state(org, phone)!);
+      const added = await optOuts.optOut(org, phone, writer.type === 'candidate' ? 'keyword' : 'ats', at, tx);
+      known.optOuts.set(phone, (await optOuts.state(org, phone, tx))!);
       return added || optOut?.method !== known.optOuts.get(phone)!.method;
     }
     if (writer.type === 'candidate') {
-      if (!optOuts.optInByCandidate(org, phone) && !optOut) return false;
-    } else if (optOut?.method !== 'ats' || optOut.optedOutAt > at || !optOuts.liftAtsOptOut(org, phone, at)) {
+      if (!(await optOuts.optInByCandidate(org, phone, tx)) && !optOut) return false;
+    } else if (optOut?.method !== 'ats' || optOut.optedOutAt > at || !(await optOuts.liftAtsOptOut(org, phone, at, tx))) {
       return false;
     }
     known.optOuts.delete(phone);
@@ -278,7 +282,14 @@ export function createCandidateSync({ db, clock }: Pick<Deps, 'db' | 'clock'>, o
   }
 
   /** Writes one prepared row (inside the caller's transaction). */
-  function write(org: Organization, row: PreparedCandidate, writer: Writer, known: Known, now: number): { outcome: UpsertOutcome; candidate: Candidate } {
+  async function write(
+    tx: Db,
+    org: Organization,
+    row: PreparedCandidate,
+    writer: Writer,
+    known: Known,
+    now: number,
+  ): Promise<{ outcome: UpsertOutcome; candidate: Candidate }> {
     const existing = known.existing.get(row.atsId);
     let candidate: Candidate;
     let outcome: UpsertOutcome;
@@ -286,7 +297,7 @@ export function createCandidateSync({ db, clock }: Pick<Deps, 'db' | 'clock'>, o
       const changes = fieldChanges(existing, row, known);
       if (Object.keys(changes).length) {
         candidate = { ...existing, ...(changes as Partial<Candidate>), updatedAt: now };
-        stmt.update.run(candidate);
+        await tx.run(stmt.update, candidate);
         outcome = 'updated';
       } else {
         candidate = existing;
@@ -323,13 +334,15 @@ export function createCandidateSync({ db, clock }: Pick<Deps, 'db' | 'clock'>, o
       const placeholder = row.phone ? known.placeholders.get(row.phone) : undefined;
       if (placeholder) {
         known.placeholders.delete(row.phone!);
-        stmt.update.run({ ...candidate, id: placeholder.id });
-        candidate = stmt.byId.get(placeholder.id) as Candidate;
+        await tx.run(stmt.update, { ...candidate, id: placeholder.id });
+        candidate = (await tx.get<Candidate>(stmt.byId, placeholder.id))!;
       } else {
-        candidate.id = Number(stmt.insert.run(candidate).lastInsertRowid);
+        candidate.id = (await tx.get<{ id: number }>(stmt.insert, candidate))!.id;
         if (consent) {
-          stmt.insertConsent.run(org.id, candidate.id, consent.status, consent.source, consent.at, writer.type, writer.name, now);
-          if (consentMovesOptOut(org, candidate.phone, consent.status, consent.at, writer, known)) candidate = stmt.byId.get(candidate.id) as Candidate;
+          await tx.run(stmt.insertConsent, org.id, candidate.id, consent.status, consent.source, consent.at, writer.type, writer.name, now);
+          if (await consentMovesOptOut(tx, org, candidate.phone, consent.status, consent.at, writer, known)) {
+            candidate = (await tx.get<Candidate>(stmt.byId, candidate.id))!;
+          }
         }
         known.existing.set(candidate.atsId, candidate);
         return { outcome: 'created', candidate };
@@ -337,7 +350,7 @@ export function createCandidateSync({ db, clock }: Pick<Deps, 'db' | 'clock'>, o
       outcome = 'created';
     }
     if (row.consent) {
-      const after = applyConsent(org, candidate, row.consent, writer, now, known, false);
+      const after = await applyConsent(tx, org, candidate, row.consent, writer, now, known, false);
       if (after) {
         candidate = after;
         if (outcome === 'unchanged') outcome = 'updated';
@@ -349,10 +362,29 @@ export function createCandidateSync({ db, clock }: Pick<Deps, 'db' | 'clock'>, o
 
   return {
     prepare,
-    /** A consent statement on its own (the candidate's STOP or START, say); false if it said nothing new. */
-    recordConsent(org: Organization, candidate: Candidate, consent: NonNullable<PreparedCandidate['consent']>, writer: Writer): boolean {
-      const known: Known = { existing: new Map(), optOuts: candidate.phone ? optOuts.states(org, [candidate.phone]) : new Map(), placeholders: new Map() };
-      return applyConsent(org, candidate, consent, writer, clock.now(), known, false) !== null;
+    /**
+     * A consent statement on its own (the candidate's STOP or START, say); false if it said nothing
+     * new. `db`: the caller's transaction, if it runs in one (the statement is then a savepoint of it).
+     */
+    async recordConsent(
+      org: Organization,
+      candidate: Candidate,
+      consent: NonNullable<PreparedCandidate['consent']>,
+      writer: Writer,
+      db: Db = deps.db,
+    ): Promise<boolean> {
+      const now = clock.now();
+      return db.tx(
+        async (tx) => {
+          const known: Known = {
+            existing: new Map(),
+            optOuts: candidate.phone ? await optOuts.states(org, [candidate.phone], tx) : new Map(),
+            placeholders: new Map(),
+          };
+          return (await applyConsent(tx, org, candidate, consent, writer, now, known, false)) !== null;
+        },
+        { write: true },
+      );
     },
 
     /**
@@ -360,36 +392,63 @@ export function createCandidateSync({ db, clock }: Pick<Deps, 'db' | 'clock'>, o
      * (a recruiter who heard "yes, text me" on the phone, say). The same rules as the upsert's:
      * history, the latest statement wins, never over the candidate's own STOP.
      */
-    stateConsent(org: Organization, atsId: string, input: ConsentInput, writer: Writer): { changed: boolean; candidate: Candidate } {
-      const candidate = byAtsId.get({ orgId: org.id, atsId });
-      if (!candidate) throw notFound('Candidate');
+    async stateConsent(org: Organization, atsId: string, input: ConsentInput, writer: Writer): Promise<{ changed: boolean; candidate: Candidate }> {
       const now = clock.now();
-      const { consent } = prepare(
-        org,
-        atsId,
-        {
-          firstName: candidate.firstName,
-          lastName: candidate.lastName,
-          phone: undefined,
-          timeZone: undefined,
-          jobTitle: undefined,
-          location: undefined,
-          consent: input,
+      // The candidate is read in the transaction that writes, so the statement is weighed
+      // against their consent as it is, not as it was before another write got in.
+      return deps.db.tx(
+        async (tx) => {
+          const candidate = await tx.get<Candidate>(stmt.byAtsId, org.id, atsId);
+          if (!candidate) throw notFound('Candidate');
+          const { consent } = prepare(
+            org,
+            atsId,
+            {
+              firstName: candidate.firstName,
+              lastName: candidate.lastName,
+              phone: undefined,
+              timeZone: undefined,
+              jobTitle: undefined,
+              location: undefined,
+              consent: input,
+            },
+            now,
+          );
+          const known: Known = {
+            existing: new Map(),
+            optOuts: candidate.phone ? await optOuts.states(org, [candidate.phone], tx) : new Map(),
+            placeholders: new Map(),
+          };
+          const after = await applyConsent(tx, org, candidate, consent!, writer, now, known, false);
+          return { changed: after !== null, candidate: after ?? candidate };
         },
-        now,
+        { write: true },
       );
-      return db.transaction(() => {
-        const known: Known = { existing: new Map(), optOuts: candidate.phone ? optOuts.states(org, [candidate.phone]) : new Map(), placeholders: new Map() };
-        const after = applyConsent(org, candidate, consent!, writer, now, known, false);
-        return { changed: after !== null, candidate: after ?? candidate };
-      });
     },
 
-    /** One candidate (PUT /api/candidates/:atsId, capture). */
-    upsert(org: Organization, atsId: string, body: CandidateUpsert, writer: Writer): { outcome: UpsertOutcome; candidate: Candidate } {
+    /**
+     * One candidate (PUT /api/candidates/:atsId, capture). `onlyNew` (a recruiter's capture) refuses
+     * a candidate the server already knows with 403, checked in the transaction that writes, so two
+     * captures of one candidate at once make one create and one refusal, never an update.
+     */
+    async upsert(
+      org: Organization,
+      atsId: string,
+      body: CandidateUpsert,
+      writer: Writer,
+      { onlyNew = false }: { onlyNew?: boolean } = {},
+    ): Promise<{ outcome: UpsertOutcome; candidate: Candidate }> {
       const now = clock.now();
-      const row = prepare(org, atsId, body, now);
-      return db.transaction(() => write(org, row, writer, lookAhead(org, [row]), now));
+      return deps.db.tx(
+        async (tx) => {
+          if (onlyNew && (await tx.get(stmt.byAtsId, org.id, atsId))) {
+            throw new ApiError(403, 'FORBIDDEN', 'This candidate is already in Text Engagement; only administrators (or the ATS sync) can change their data.');
+          }
+          const row = prepare(org, atsId, body, now);
+          return write(tx, org, row, writer, await lookAhead(tx, org, [row]), now);
+        },
+        { write: true },
+      );
     },
 
     /**
@@ -397,51 +456,58 @@ export function createCandidateSync({ db, clock }: Pick<Deps, 'db' | 'clock'>, o
      * and normalise every row (a refused row is reported, never written), write the rest. Returns
      * one result per item, in order.
      */
-    writeMany(
+    async writeMany(
       org: Organization,
       items: { atsId: string; body: CandidateUpsert }[],
       writer: Writer,
-    ): ({ outcome: UpsertOutcome; candidate: Candidate } | { error: ApiError })[] {
+    ): Promise<({ outcome: UpsertOutcome; candidate: Candidate } | { error: ApiError })[]> {
       const now = clock.now();
-      return db.transaction(() => {
-        const existing = existingRows(
-          org,
-          items.map((i) => i.atsId),
-        );
-        const prepared = items.map((item) => {
-          try {
-            return prepare(org, item.atsId, item.body, now, existing.get(item.atsId)?.phone);
-          } catch (err) {
-            if (err instanceof ApiError) return { error: err };
-            throw err;
-          }
-        });
-        const known = lookAhead(
-          org,
-          prepared.filter((p): p is PreparedCandidate => !('error' in p)),
-          existing,
-        );
-        return prepared.map((row) => ('error' in row ? row : write(org, row, writer, known, now)));
-      });
+      return deps.db.tx(
+        async (tx) => {
+          const existing = await existingRows(
+            tx,
+            org,
+            items.map((i) => i.atsId),
+          );
+          const prepared = items.map((item) => {
+            try {
+              return prepare(org, item.atsId, item.body, now, existing.get(item.atsId)?.phone);
+            } catch (err) {
+              if (err instanceof ApiError) return { error: err };
+              throw err;
+            }
+          });
+          const known = await lookAhead(
+            tx,
+            org,
+            prepared.filter((p): p is PreparedCandidate => !('error' in p)),
+            existing,
+          );
+          // One row after another: a row's write can change what the next one knows (`known`).
+          const results: ({ outcome: UpsertOutcome; candidate: Candidate } | { error: ApiError })[] = [];
+          for (const row of prepared) results.push('error' in row ? row : await write(tx, org, row, writer, known, now));
+          return results;
+        },
+        { write: true },
+      );
     },
 
     /** Every consent statement about the candidate, newest first. */
-    consentHistory(org: Organization, atsId: string): ConsentRecord[] {
-      const candidate = byAtsId.get({ orgId: org.id, atsId });
+    async consentHistory(org: Organization, atsId: string): Promise<ConsentRecord[]> {
+      const candidate = await deps.db.get<Candidate>(stmt.byAtsId, org.id, atsId);
       if (!candidate) throw notFound('Candidate');
-      return db
+      const records = await deps.db.orm
         .select()
         .from(consentRecords)
         .where(eq(consentRecords.candidateId, candidate.id))
-        .orderBy(sql`${consentRecords.at} desc, ${consentRecords.id} desc`)
-        .all()
-        .map((r) => ({
-          status: r.status,
-          source: r.source,
-          at: new Date(r.at).toISOString(),
-          recordedAt: new Date(r.recordedAt).toISOString(),
-          setBy: { type: r.setByType, name: r.setByName },
-        }));
+        .orderBy(sql`${consentRecords.at} desc, ${consentRecords.id} desc`);
+      return records.map((r) => ({
+        status: r.status,
+        source: r.source,
+        at: new Date(r.at).toISOString(),
+        recordedAt: new Date(r.recordedAt).toISOString(),
+        setBy: { type: r.setByType, name: r.setByName },
+      }));
     },
   };
 }

@@ -1,11 +1,13 @@
 import { and, asc, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { Candidate as CandidateJson } from '../../shared/api.js';
 import { northAmericanAreaCode } from '../../shared/phone.js';
-import { candidates, conversations, organizations } from '../db/schema.js';
+import type { conversations } from '../db/schema.js';
+import { first, type Db } from '../db/types.js';
 import type { Deps } from '../deps.js';
 import { timeZoneForAreaCode } from '../lib/area-codes.js';
 import { isValidTimeZone } from '../lib/zoned-time.js';
 import { notFound, validation } from '../lib/errors.js';
+import { sqlColumns } from '../lib/sql-rows.js';
 import { notTextableReason, whatsappWindowOpen, type Candidate, type Organization } from './textability.js';
 
 type ConversationRow = typeof conversations.$inferSelect;
@@ -20,8 +22,13 @@ export function timeZoneOf(candidate: Candidate, org: Organization): string {
 
 const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms).toISOString());
 
+/**
+ * The look-ups other services make inside their own transactions take, last, the database to use:
+ * the caller's transaction handle, else the service's own.
+ */
 export function createCandidateService(deps: Deps) {
-  const { db, clock } = deps;
+  const { clock } = deps;
+  const { candidates, conversations, organizations } = deps.db.t;
 
   function serialize(candidate: Candidate, org: Organization, conversation?: ConversationRow | null): CandidateJson {
     const reason = notTextableReason(candidate, org);
@@ -54,60 +61,49 @@ export function createCandidateService(deps: Deps) {
     };
   }
 
-  function withConversations(orgId: number, where: SQL | undefined, limit?: number) {
-    const query = db
+  async function withConversations(orgId: number, where: SQL | undefined, limit?: number) {
+    const query = deps.db.orm
       .select({ candidate: candidates, conversation: conversations })
       .from(candidates)
       .leftJoin(conversations, eq(conversations.candidateId, candidates.id))
       .where(and(eq(candidates.orgId, orgId), where))
       .orderBy(asc(candidates.lastName), asc(candidates.firstName), asc(candidates.id));
-    return limit ? query.limit(limit).all() : query.all();
+    return limit ? await query.limit(limit) : await query;
   }
 
-  const candidateByAtsId = db
-    .select()
-    .from(candidates)
-    .where(and(eq(candidates.orgId, sql.placeholder('orgId')), eq(candidates.atsId, sql.placeholder('atsId'))))
-    .prepare();
-  const conversationByCandidate = db
-    .select()
-    .from(conversations)
-    .where(eq(conversations.candidateId, sql.placeholder('candidateId')))
-    .prepare();
+  // candidates has no JSON or boolean column: its raw rows are drizzle's rows.
+  const candidateByAtsId = deps.db.stmt(`select ${sqlColumns(candidates)} from candidates where org_id = ? and ats_id = ?`);
 
   return {
     serialize,
 
     /** By ATS id, within the caller's organisation; 404 for anyone else's. */
-    get(org: Organization, atsId: string): Candidate {
-      const row = candidateByAtsId.get({ orgId: org.id, atsId });
+    async get(org: Organization, atsId: string, db: Db = deps.db): Promise<Candidate> {
+      const row = await db.get<Candidate>(candidateByAtsId, org.id, atsId);
       if (!row) throw notFound('Candidate');
       return row;
     },
 
-    exists(org: Organization, atsId: string): boolean {
-      return !!candidateByAtsId.get({ orgId: org.id, atsId });
+    async orgOf(orgId: number, db: Db = deps.db): Promise<Organization> {
+      return (await first(db.orm.select().from(organizations).where(eq(organizations.id, orgId))))!;
     },
 
-    orgOf(orgId: number): Organization {
-      return db.select().from(organizations).where(eq(organizations.id, orgId)).get()!;
+    async getById(orgId: number, id: number, db: Db = deps.db): Promise<Candidate | undefined> {
+      return first(
+        db.orm
+          .select()
+          .from(candidates)
+          .where(and(eq(candidates.orgId, orgId), eq(candidates.id, id))),
+      );
     },
 
-    getById(orgId: number, id: number): Candidate | undefined {
-      return db
-        .select()
-        .from(candidates)
-        .where(and(eq(candidates.orgId, orgId), eq(candidates.id, id)))
-        .get();
-    },
-
-    conversationOf(candidateId: number): ConversationRow | undefined {
-      return conversationByCandidate.get({ candidateId });
+    async conversationOf(candidateId: number, db: Db = deps.db): Promise<ConversationRow | undefined> {
+      return first(db.orm.select().from(conversations).where(eq(conversations.candidateId, candidateId)));
     },
 
     /** The batched look-up behind the phone badges: up to 200 ATS ids in one query. */
-    lookup(org: Organization, atsIds: string[]) {
-      const rows = withConversations(org.id, inArray(candidates.atsId, atsIds));
+    async lookup(org: Organization, atsIds: string[]) {
+      const rows = await withConversations(org.id, inArray(candidates.atsId, atsIds));
       const byAtsId = new Map(rows.map((r) => [r.candidate.atsId, r]));
       return {
         candidates: atsIds.flatMap((id) => {
@@ -119,7 +115,7 @@ export function createCandidateService(deps: Deps) {
     },
 
     /** Search by name, email, phone or ATS id; keyset-paged by name. */
-    search(org: Organization, query: string | undefined, limit: number, cursor: string | undefined) {
+    async search(org: Organization, query: string | undefined, limit: number, cursor: string | undefined) {
       const conditions: SQL[] = [];
       const raw = (query ?? '').trim();
       // A phone number as the ATS shows it ("(212) 555-0101", "+1 212 555 0101") is one term, not several.
@@ -129,6 +125,7 @@ export function createCandidateService(deps: Deps) {
         const digits = term.replace(/\D/g, '');
         conditions.push(
           or(
+            // pg: ilike (SQLite's like ignores ASCII case; PostgreSQL's does not)
             sql`${candidates.firstName} like ${like} escape '\\'`,
             sql`${candidates.lastName} like ${like} escape '\\'`,
             sql`${candidates.email} like ${like} escape '\\'`,
@@ -141,7 +138,7 @@ export function createCandidateService(deps: Deps) {
       if (after) {
         conditions.push(sql`(${candidates.lastName}, ${candidates.firstName}, ${candidates.id}) > (${after[0]}, ${after[1]}, ${after[2]})`);
       }
-      const rows = withConversations(org.id, conditions.length ? and(...conditions) : undefined, limit + 1);
+      const rows = await withConversations(org.id, conditions.length ? and(...conditions) : undefined, limit + 1);
       const page = rows.slice(0, limit);
       const last = page[page.length - 1]?.candidate;
       return {
@@ -151,9 +148,10 @@ export function createCandidateService(deps: Deps) {
     },
 
     /** The conversation row, created on first use. */
-    ensureConversation(orgId: number, candidateId: number): ConversationRow {
-      db.insert(conversations).values({ orgId, candidateId, createdAt: clock.now() }).onConflictDoNothing().run();
-      return db.select().from(conversations).where(eq(conversations.candidateId, candidateId)).get()!;
+    async ensureConversation(orgId: number, candidateId: number, db: Db = deps.db): Promise<ConversationRow> {
+      // Created, or (two first uses at once) the other's: the unique candidate_id decides.
+      const created = await first(db.orm.insert(conversations).values({ orgId, candidateId, createdAt: clock.now() }).onConflictDoNothing().returning());
+      return created ?? (await first(db.orm.select().from(conversations).where(eq(conversations.candidateId, candidateId))))!;
     },
   };
 }

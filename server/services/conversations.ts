@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import type { AssistantInfo, Message } from '../../shared/api.js';
 import { whatsappSendForm } from '../../shared/whatsapp.js';
-import { conversations, messages, sequences } from '../db/schema.js';
+import { first } from '../db/types.js';
 import type { Deps } from '../deps.js';
 import { ApiError, notFound } from '../lib/errors.js';
 import type { Assistant } from '../assistant/engine.js';
@@ -29,13 +29,15 @@ export function createConversationService(
   services: { candidates: CandidateService; outbox: Outbox; assistant: Assistant; bookings: BookingService; templates: TemplateService },
 ) {
   const { db, clock, config, events } = deps;
+  const { conversations, messages, sequences } = db.t;
 
   // A thread is read every time a profile opens, and threads grow long: SQLite builds the page's
   // JSON itself (one string, no object per message), in exactly messageJson()'s shape (a test
   // holds the two together).
   const iso = (column: string) =>
     `case when ${column} is null then null else strftime('%Y-%m-%dT%H:%M:%S', ${column} / 1000, 'unixepoch') || '.' || printf('%03d', ${column} % 1000) || 'Z' end`;
-  const threadPage = db.$client.prepare(
+  // pg: json_group_array/json_object/json() are json_agg/json_build_object there; strftime/printf become to_char.
+  const threadPage = db.stmt(
     `select coalesce(json_group_array(json_object(
        'id', m.id, 'candidateId', @atsId, 'direction', m.direction, 'channel', m.channel, 'body', m.body,
        'status', m.status, 'encoding', m.encoding, 'segments', m.segments, 'sender', m.sender,
@@ -48,24 +50,29 @@ export function createConversationService(
      from (select * from messages where candidate_id = @candidateId and id > @after order by id limit @limit) m
      left join recruiters r on r.id = m.recruiter_id`,
   );
-  const hasMoreAfter = db.$client.prepare(`select 1 from messages where candidate_id = ? and id > ? limit 1`);
+  const hasMoreAfter = db.stmt(`select 1 from messages where candidate_id = ? and id > ? limit 1`);
 
   return {
     /** A page of the conversation, oldest first, paged by message id: `{"messages":[...],"nextCursor":n|null}` as JSON text. */
-    listJson(caller: Caller, atsId: string, after: number | undefined, limit: number): string {
-      const candidate = services.candidates.get(caller.org, atsId);
-      const page = threadPage.get({ atsId: candidate.atsId, candidateId: candidate.id, after: after ?? 0, limit }) as { json: string; lastId: number | null };
-      const nextCursor = page.lastId != null && hasMoreAfter.get(candidate.id, page.lastId) ? page.lastId : null;
+    async listJson(caller: Caller, atsId: string, after: number | undefined, limit: number): Promise<string> {
+      const candidate = await services.candidates.get(caller.org, atsId);
+      const page = (await db.get<{ json: string; lastId: number | null }>(threadPage, {
+        atsId: candidate.atsId,
+        candidateId: candidate.id,
+        after: after ?? 0,
+        limit,
+      }))!;
+      const nextCursor = page.lastId != null && (await db.get(hasMoreAfter, candidate.id, page.lastId)) ? page.lastId : null;
       return `{"messages":${page.json},"nextCursor":${nextCursor}}`;
     },
 
-    send(caller: Caller, atsId: string, input: { body?: string; templateId?: number }, idempotencyKey: string | undefined): SendResult {
+    async send(caller: Caller, atsId: string, input: { body?: string; templateId?: number }, idempotencyKey: string | undefined): Promise<SendResult> {
       const { org, recruiter } = caller;
       if (!recruiter.licensed) throw new ApiError(403, 'NOT_LICENSED', 'You need a Text Engagement licence to send texts. Ask your administrator.');
-      const candidate = services.candidates.get(org, atsId);
+      const candidate = await services.candidates.get(org, atsId);
       const key = `recruiter:${recruiter.id}:${idempotencyKey ?? randomUUID()}`;
 
-      const template = input.templateId != null ? services.templates.get(org.id, input.templateId) : undefined;
+      const template = input.templateId != null ? await services.templates.get(org.id, input.templateId) : undefined;
       // No body (or a blank one) with a template: the template as it is.
       const body = input.body?.trim() ? input.body : (template?.body ?? input.body ?? '');
       const values = mergeValuesFor({ candidate, recruiter, org, publicUrl: config.publicUrl, linkExpiresAt: clock.now() + config.bookingLinkTtlMs });
@@ -73,19 +80,20 @@ export function createConversationService(
       const form = whatsappSendForm({ channel: candidate.channel, windowOpen: whatsappWindowOpen(candidate, clock.now()), template, body });
       const content = form === 'content' ? { sid: template!.contentSid!, variables: renderContentVariables(template!.contentVariables ?? {}, values) } : null;
 
-      const replay = () => {
-        const existing = db
-          .select()
-          .from(messages)
-          .where(and(eq(messages.orgId, org.id), eq(messages.idempotencyKey, key)))
-          .get();
+      const replay = async () => {
+        const existing = await first(
+          db.orm
+            .select()
+            .from(messages)
+            .where(and(eq(messages.orgId, org.id), eq(messages.idempotencyKey, key))),
+        );
         if (!existing) return null;
         if (existing.candidateId !== candidate.id || existing.body !== rendered || existing.templateId !== (template?.id ?? null)) {
           throw new ApiError(409, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used for a different message.');
         }
         return { message: messageJson(existing, candidate.atsId, recruiter.name), replayed: true };
       };
-      const earlier = replay();
+      const earlier = await replay();
       if (earlier) return earlier;
 
       const reason = notTextableReason(candidate, org);
@@ -95,26 +103,30 @@ export function createConversationService(
 
       let row: MessageRow;
       try {
-        row = db.transaction(() => {
-          services.candidates.ensureConversation(org.id, candidate.id);
-          const queued = services.outbox.enqueue({
-            org,
-            candidate,
-            body: rendered,
-            sender: 'recruiter',
-            recruiterId: recruiter.id,
-            templateId: template?.id ?? null,
-            content,
-            idempotencyKey: key,
-            priority: PRIORITY.conversation,
-          });
-          db.update(conversations).set({ lastMessageAt: queued.createdAt, unreadCount: 0 }).where(eq(conversations.candidateId, candidate.id)).run();
+        row = await db.tx(async (tx) => {
+          await services.candidates.ensureConversation(org.id, candidate.id, tx);
+          const queued = await services.outbox.enqueue(
+            {
+              org,
+              candidate,
+              body: rendered,
+              sender: 'recruiter',
+              recruiterId: recruiter.id,
+              templateId: template?.id ?? null,
+              content,
+              idempotencyKey: key,
+              priority: PRIORITY.conversation,
+            },
+            tx,
+          );
+          await tx.orm.update(conversations).set({ lastMessageAt: queued.createdAt, unreadCount: 0 }).where(eq(conversations.candidateId, candidate.id));
           return queued;
         });
       } catch (err) {
-        // Two identical requests racing: the unique key let one in; answer the other with it.
-        if (err instanceof Error && 'code' in err && String(err.code).startsWith('SQLITE_CONSTRAINT')) {
-          const earlier = replay();
+        // Two identical requests racing: the unique key let one in; answer the other with it, read
+        // after this one's transaction rolled back (on PostgreSQL the failed insert ends it).
+        if (db.isUniqueViolation(err)) {
+          const earlier = await replay();
           if (earlier) return earlier;
         }
         throw err;
@@ -126,11 +138,11 @@ export function createConversationService(
     },
 
     /** The recruiter has seen the thread: its replies no longer count as unread. */
-    markRead(caller: Caller, atsId: string) {
-      const candidate = services.candidates.get(caller.org, atsId);
-      const conversation = services.candidates.ensureConversation(caller.org.id, candidate.id);
+    async markRead(caller: Caller, atsId: string) {
+      const candidate = await services.candidates.get(caller.org, atsId);
+      const conversation = await services.candidates.ensureConversation(caller.org.id, candidate.id);
       if (conversation.unreadCount > 0) {
-        db.update(conversations).set({ unreadCount: 0 }).where(eq(conversations.id, conversation.id)).run();
+        await db.orm.update(conversations).set({ unreadCount: 0 }).where(eq(conversations.id, conversation.id));
         events.publish(caller.org.id, {
           type: 'candidate.updated',
           data: services.candidates.serialize(candidate, caller.org, { ...conversation, unreadCount: 0 }),
@@ -139,42 +151,42 @@ export function createConversationService(
       return { unreadCount: 0 };
     },
 
-    unreadTotal(orgId: number): number {
-      const row = db
+    async unreadTotal(orgId: number): Promise<number> {
+      const [row] = await db.orm
         .select({ total: sql<number>`coalesce(sum(${conversations.unreadCount}), 0)` })
         .from(conversations)
-        .where(eq(conversations.orgId, orgId))
-        .get();
+        .where(eq(conversations.orgId, orgId));
       return row?.total ?? 0;
     },
 
     /** What Ari is doing for this candidate: the sequence and step, why it handed back, the answers, the booking. */
-    assistantInfo(caller: Caller, atsId: string) {
-      const candidate = services.candidates.get(caller.org, atsId);
-      const conversation = services.candidates.conversationOf(candidate.id);
-      const sequence = conversation?.assistantSequenceId != null ? services.assistant.loadSequence(caller.org.id, conversation.assistantSequenceId) : null;
+    async assistantInfo(caller: Caller, atsId: string) {
+      const candidate = await services.candidates.get(caller.org, atsId);
+      const conversation = await services.candidates.conversationOf(candidate.id);
+      const sequence =
+        conversation?.assistantSequenceId != null ? await services.assistant.loadSequence(caller.org.id, conversation.assistantSequenceId) : null;
       const state = conversation?.assistantState as { stepId?: string } | null | undefined;
-      const booking = services.bookings.upcomingFor(candidate.id);
+      const booking = await services.bookings.upcomingFor(candidate.id);
       return {
         active: conversation?.assistantActive ?? false,
         sequence: sequence ? { id: sequence.id, name: sequence.name } : null,
         stepId: conversation?.assistantActive ? (state?.stepId ?? null) : null,
         // Stored as JSON by the assistant (server/assistant/engine.ts), in the shape AssistantInfo declares.
         handback: conversation?.assistantActive ? null : ((conversation?.assistantHandback as AssistantInfo['handback']) ?? null),
-        answers: services.assistant.answersOf(candidate.id),
+        answers: await services.assistant.answersOf(candidate.id),
         booking: booking ? { startsAt: new Date(booking.startsAt).toISOString(), endsAt: new Date(booking.endsAt).toISOString() } : null,
       };
     },
 
     /** Hand the conversation to Ari (who greets the candidate with the sequence's first question), or take it back. */
-    setAssistant(caller: Caller, atsId: string, input: { active: boolean; sequenceId?: number }) {
+    async setAssistant(caller: Caller, atsId: string, input: { active: boolean; sequenceId?: number }) {
       const { org } = caller;
       if (!org.assistantSubscribed) {
         throw new ApiError(403, 'ASSISTANT_NOT_SUBSCRIBED', 'Your organization does not subscribe to the digital assistant.');
       }
       if (!caller.recruiter.licensed) throw new ApiError(403, 'NOT_LICENSED', 'You need a Text Engagement licence to hand conversations to Ari.');
-      const candidate = services.candidates.get(org, atsId);
-      const conversation = services.candidates.ensureConversation(org.id, candidate.id);
+      const candidate = await services.candidates.get(org, atsId);
+      const conversation = await services.candidates.ensureConversation(org.id, candidate.id);
       let sent: MessageRow[] = [];
       if (input.active) {
         const reason = notTextableReason(candidate, org);
@@ -182,22 +194,29 @@ export function createConversationService(
         if (!whatsappWindowOpen(candidate, clock.now())) throw new ApiError(409, 'WHATSAPP_WINDOW_CLOSED', REASON_MESSAGES.WHATSAPP_WINDOW_CLOSED);
         const sequenceId = input.sequenceId ?? org.primarySequenceId ?? null;
         if (sequenceId == null) throw new ApiError(409, 'NO_SEQUENCE', 'Your organization has no primary sequence for Ari yet.');
-        const sequence = db
-          .select()
-          .from(sequences)
-          .where(and(eq(sequences.id, sequenceId), eq(sequences.orgId, org.id)))
-          .get();
+        const sequence = await first(
+          db.orm
+            .select()
+            .from(sequences)
+            .where(and(eq(sequences.id, sequenceId), eq(sequences.orgId, org.id))),
+        );
         if (!sequence) throw notFound('Sequence');
-        if (!services.assistant.loadSequence(org.id, sequenceId))
+        if (!(await services.assistant.loadSequence(org.id, sequenceId)))
           throw new ApiError(409, 'SEQUENCE_INVALID', 'That sequence is not valid any more; fix it first.');
-        if (!conversation.assistantActive || conversation.assistantSequenceId !== sequenceId) {
-          sent = db.transaction(() => services.assistant.start(org, candidate, sequenceId, { ask: true }));
-        }
+        // Checked again inside: two hand-offs at once start the sequence (and ask its first question) once.
+        sent = await db.tx(
+          async (tx) => {
+            const current = await services.candidates.conversationOf(candidate.id, tx);
+            if (current?.assistantActive && current.assistantSequenceId === sequenceId) return [];
+            return services.assistant.start(org, candidate, sequenceId, { ask: true }, tx);
+          },
+          { write: true },
+        );
       } else if (conversation.assistantActive) {
-        services.assistant.stop(conversation, candidate);
+        await services.assistant.stop(conversation, candidate);
       }
-      services.assistant.publish(org.id, candidate.id, sent);
-      return services.candidates.serialize(candidate, org, services.candidates.conversationOf(candidate.id));
+      await services.assistant.publish(org.id, candidate.id, sent);
+      return services.candidates.serialize(candidate, org, await services.candidates.conversationOf(candidate.id));
     },
   };
 }

@@ -6,71 +6,79 @@
  * candidate's own START.
  */
 import { and, eq, inArray } from 'drizzle-orm';
-import {
-  bookings,
-  campaignDeliveries,
-  campaignRecipients,
-  candidateAnswers,
-  candidates,
-  consentRecords,
-  conversations,
-  messageMedia,
-  messages,
-  webhookEvents,
-} from '../db/schema.js';
+import { first, type Db } from '../db/types.js';
 import type { Deps } from '../deps.js';
 import { notFound } from '../lib/errors.js';
 import type { PhoneOptOuts } from './phone-opt-outs.js';
 import type { Organization } from './textability.js';
 
 export function createErasure({ db, clock }: Pick<Deps, 'db' | 'clock'>, optOuts: PhoneOptOuts) {
-  function otherCandidateHasPhone(orgId: number, phone: string): boolean {
-    return !!db
-      .select({ id: candidates.id })
-      .from(candidates)
-      .where(and(eq(candidates.orgId, orgId), eq(candidates.phone, phone)))
-      .limit(1)
-      .get();
+  const {
+    bookings,
+    campaignDeliveries,
+    campaignRecipients,
+    candidateAnswers,
+    candidates,
+    consentRecords,
+    conversations,
+    messageMedia,
+    messages,
+    webhookEvents,
+  } = db.t;
+
+  async function otherCandidateHasPhone(tx: Db, orgId: number, phone: string): Promise<boolean> {
+    return !!(await first(
+      tx.orm
+        .select({ id: candidates.id })
+        .from(candidates)
+        .where(and(eq(candidates.orgId, orgId), eq(candidates.phone, phone))),
+    ));
   }
 
   /**
    * The raw provider payloads that carry the number (as the provider's module noted when they were
    * logged) keep their place, so a duplicate delivery is still recognised, but lose their content.
    */
-  function redactWebhooks(orgId: number, phone: string) {
-    db.update(webhookEvents)
+  async function redactWebhooks(tx: Db, orgId: number, phone: string) {
+    await tx.orm
+      .update(webhookEvents)
       .set({ payload: { redacted: 'erased' }, phone: null })
-      .where(and(eq(webhookEvents.orgId, orgId), eq(webhookEvents.phone, phone)))
-      .run();
+      .where(and(eq(webhookEvents.orgId, orgId), eq(webhookEvents.phone, phone)));
   }
 
   return {
-    erase(org: Organization, atsId: string): void {
-      const candidate = db
-        .select()
-        .from(candidates)
-        .where(and(eq(candidates.orgId, org.id), eq(candidates.atsId, atsId)))
-        .get();
-      if (!candidate) throw notFound('Candidate');
+    async erase(org: Organization, atsId: string): Promise<void> {
       const now = clock.now();
-      db.transaction(() => {
-        if (candidate.phone) optOuts.optOut(org, candidate.phone, 'erased', now);
-        const id = candidate.id;
-        db.delete(campaignDeliveries).where(eq(campaignDeliveries.candidateId, id)).run();
-        db.delete(campaignRecipients).where(eq(campaignRecipients.candidateId, id)).run();
-        db.delete(candidateAnswers).where(eq(candidateAnswers.candidateId, id)).run();
-        db.delete(bookings).where(eq(bookings.candidateId, id)).run();
-        db.delete(consentRecords).where(eq(consentRecords.candidateId, id)).run();
-        // The candidate's pictures and files go with their texts (bytes and the provider's URLs).
-        db.delete(messageMedia)
-          .where(inArray(messageMedia.messageId, db.select({ id: messages.id }).from(messages).where(eq(messages.candidateId, id))))
-          .run();
-        db.delete(messages).where(eq(messages.candidateId, id)).run();
-        db.delete(conversations).where(eq(conversations.candidateId, id)).run();
-        db.delete(candidates).where(eq(candidates.id, id)).run();
-        // Another row with the same number (a duplicate in the ATS) still owns those payloads.
-        if (candidate.phone && !otherCandidateHasPhone(org.id, candidate.phone)) redactWebhooks(org.id, candidate.phone);
-      });
+      // The candidate is read in the transaction that deletes them (a write one, as it reads first),
+      // so two erasures at once, or one racing an upsert, see and delete one consistent row.
+      await db.tx(
+        async (tx) => {
+          const candidate = await first(
+            tx.orm
+              .select()
+              .from(candidates)
+              .where(and(eq(candidates.orgId, org.id), eq(candidates.atsId, atsId))),
+          );
+          if (!candidate) throw notFound('Candidate');
+          if (candidate.phone) await optOuts.optOut(org, candidate.phone, 'erased', now, tx);
+          const id = candidate.id;
+          await tx.orm.delete(campaignDeliveries).where(eq(campaignDeliveries.candidateId, id));
+          await tx.orm.delete(campaignRecipients).where(eq(campaignRecipients.candidateId, id));
+          await tx.orm.delete(candidateAnswers).where(eq(candidateAnswers.candidateId, id));
+          await tx.orm.delete(bookings).where(eq(bookings.candidateId, id));
+          await tx.orm.delete(consentRecords).where(eq(consentRecords.candidateId, id));
+          // The candidate's pictures and files go with their texts (bytes and the provider's URLs).
+          await tx.orm
+            .delete(messageMedia)
+            .where(inArray(messageMedia.messageId, tx.orm.select({ id: messages.id }).from(messages).where(eq(messages.candidateId, id))));
+          await tx.orm.delete(messages).where(eq(messages.candidateId, id));
+          await tx.orm.delete(conversations).where(eq(conversations.candidateId, id));
+          await tx.orm.delete(candidates).where(eq(candidates.id, id));
+          // Another row with the same number (a duplicate in the ATS) still owns those payloads.
+          if (candidate.phone && !(await otherCandidateHasPhone(tx, org.id, candidate.phone))) await redactWebhooks(tx, org.id, candidate.phone);
+        },
+        { write: true },
+      );
     },
   };
 }

@@ -30,7 +30,8 @@ import {
   type ImportRowError,
   type ImportStatus,
 } from '../../shared/api.js';
-import { candidateImports } from '../db/schema.js';
+import type { candidateImports } from '../db/schema.js';
+import { first } from '../db/types.js';
 import type { Deps } from '../deps.js';
 import type { CandidateChanges } from '../lib/candidate-changes.js';
 import { ApiError, notFound } from '../lib/errors.js';
@@ -94,6 +95,7 @@ export function createImportService(
   { db, clock, log }: Pick<Deps, 'db' | 'clock' | 'log'>,
   services: { sync: CandidateSync; changes: Pick<CandidateChanges, 'changed'> },
 ) {
+  const { candidateImports } = db.t;
   const queue: Job[] = [];
   let running: Promise<void> | null = null;
   let stopping = false;
@@ -122,16 +124,19 @@ export function createImportService(
     const job = queue.shift();
     if (!job) return;
     running = run(job)
-      .catch((err) => {
+      .catch(async (err) => {
         log.error('import failed', { importId: job.id, error: err instanceof Error ? err.stack : String(err) });
-        db.update(candidateImports)
+        await db.orm
+          .update(candidateImports)
           .set({
             status: 'failed',
             message: 'The import stopped on a server error; rows written so far are kept. Run it again to finish (rows already imported count as unchanged).',
             finishedAt: clock.now(),
           })
           .where(eq(candidateImports.id, job.id))
-          .run();
+          // The database itself may be what failed: nobody awaits this chain, so it must not reject
+          // (the import stays "running" and the next start fails it).
+          .catch((error: unknown) => log.error('could not mark the import failed', { importId: job.id, error: String(error) }));
       })
       .finally(() => {
         void rm(job.spoolPath, { force: true });
@@ -164,16 +169,16 @@ export function createImportService(
       const rows = batch;
       batch = [];
       const changed: string[] = [];
-      for (const { atsId, outcome } of writeBatch(job, rows, fail)) {
+      for (const { atsId, outcome } of await writeBatch(job, rows, fail)) {
         counts.processed++;
         counts[outcome]++;
         if (outcome !== 'unchanged') changed.push(atsId);
       }
       keepFirstErrors();
-      db.update(candidateImports)
+      await db.orm
+        .update(candidateImports)
         .set({ ...counts, errors })
-        .where(eq(candidateImports.id, job.id))
-        .run();
+        .where(eq(candidateImports.id, job.id));
       services.changes.changed(job.org.id, changed);
       // Let requests (and other tenants' webhooks) in between batches.
       await new Promise<void>((resolve) => setImmediate(resolve));
@@ -208,25 +213,25 @@ export function createImportService(
     if (batch.length) await flush();
     if (stopping) return;
     keepFirstErrors();
-    db.update(candidateImports)
+    await db.orm
+      .update(candidateImports)
       .set({ ...counts, errors, status: 'done', finishedAt: clock.now() })
-      .where(eq(candidateImports.id, job.id))
-      .run();
+      .where(eq(candidateImports.id, job.id));
   }
 
   /**
    * One transaction for the batch; should it fail, each row alone, so a row that cannot be saved
    * fails by itself. Rows the upsert refuses (an invalid phone, say) are reported through `fail`.
    */
-  function writeBatch(job: Job, rows: BatchRow[], fail: (e: ImportRowError) => void): { atsId: string; outcome: UpsertOutcome }[] {
+  async function writeBatch(job: Job, rows: BatchRow[], fail: (e: ImportRowError) => void): Promise<{ atsId: string; outcome: UpsertOutcome }[]> {
     const written: { atsId: string; outcome: UpsertOutcome }[] = [];
-    const collect = (row: BatchRow, result: ReturnType<CandidateSync['writeMany']>[number]) => {
+    const collect = (row: BatchRow, result: Awaited<ReturnType<CandidateSync['writeMany']>>[number]) => {
       if ('error' in result)
         fail({ row: row.row, atsId: row.atsId, field: String(result.error.details?.field ?? 'row'), message: result.error.message.replace(/^[\w.]+: /, '') });
       else written.push({ atsId: row.atsId, outcome: result.outcome });
     };
     try {
-      const results = services.sync.writeMany(job.org, rows, job.importer);
+      const results = await services.sync.writeMany(job.org, rows, job.importer);
       rows.forEach((row, i) => collect(row, results[i]!));
       return written;
     } catch (err) {
@@ -234,7 +239,7 @@ export function createImportService(
     }
     for (const row of rows) {
       try {
-        collect(row, services.sync.writeMany(job.org, [row], job.importer)[0]!);
+        collect(row, (await services.sync.writeMany(job.org, [row], job.importer))[0]!);
       } catch (err) {
         fail({ row: row.row, atsId: row.atsId, field: 'row', message: `Could not be saved: ${err instanceof Error ? err.message : String(err)}` });
       }
@@ -261,7 +266,7 @@ export function createImportService(
         throw err;
       }
       const now = clock.now();
-      const row = db
+      const [row] = await db.orm
         .insert(candidateImports)
         .values({
           id,
@@ -274,36 +279,36 @@ export function createImportService(
           startedByName: importer.name,
           createdAt: now,
         })
-        .returning()
-        .get();
+        .returning();
       let resolve!: () => void;
       const done = new Promise<void>((r) => (resolve = r));
       queue.push({ id, org, format, columns: spooled.columns, spoolPath, importer, done, resolve });
       pump();
-      return { status: serialize(row), done };
+      return { status: serialize(row!), done };
     },
 
-    get(org: Organization, id: string): ImportStatus {
-      const row = db
-        .select()
-        .from(candidateImports)
-        .where(and(eq(candidateImports.orgId, org.id), eq(candidateImports.id, id)))
-        .get();
+    async get(org: Organization, id: string): Promise<ImportStatus> {
+      const row = await first(
+        db.orm
+          .select()
+          .from(candidateImports)
+          .where(and(eq(candidateImports.orgId, org.id), eq(candidateImports.id, id))),
+      );
       if (!row) throw notFound('Import');
       return serialize(row);
     },
 
     /** Imports left running by a server that stopped: they will not resume, so they are failed, with how to finish them. */
-    failInterrupted(): number {
-      return db
+    async failInterrupted(): Promise<number> {
+      const result = await db.orm
         .update(candidateImports)
         .set({
           status: 'failed',
           message: 'The server restarted during this import; rows written before are kept. Run it again to finish (rows already imported count as unchanged).',
           finishedAt: clock.now(),
         })
-        .where(eq(candidateImports.status, 'running'))
-        .run().changes;
+        .where(eq(candidateImports.status, 'running'));
+      return db.changes(result);
     },
 
     /** Stops between batches (shutdown); the running import is failed on the next start. */

@@ -7,7 +7,8 @@
 import { and, eq, ne, or } from 'drizzle-orm';
 import { isSupportedCountry } from 'libphonenumber-js/max';
 import type { OrganizationPatch } from '../../shared/api.js';
-import { organizations } from '../db/schema.js';
+import type { organizations } from '../db/schema.js';
+import { first, type Db } from '../db/types.js';
 import type { Deps } from '../deps.js';
 import { ApiError, validation } from '../lib/errors.js';
 import { isValidTimeZone, minuteOfClock } from '../lib/zoned-time.js';
@@ -17,21 +18,24 @@ type OrganizationRow = typeof organizations.$inferSelect;
 const SENDER_FIELDS = ['smsFrom', 'whatsappFrom', 'messagingServiceSid'] as const;
 
 export function createOrganizationService({ db }: Deps) {
+  const { organizations } = db.t;
+
   /** The first of the patch's senders that another organisation already has, with its field. */
-  function takenSender(orgId: number, patch: OrganizationPatch): { field: (typeof SENDER_FIELDS)[number]; sender: string } | null {
+  async function takenSender(tx: Db, orgId: number, patch: OrganizationPatch): Promise<{ field: (typeof SENDER_FIELDS)[number]; sender: string } | null> {
     for (const field of SENDER_FIELDS) {
       const sender = patch[field];
       if (sender == null) continue;
-      const holder = db
-        .select({ id: organizations.id })
-        .from(organizations)
-        .where(
-          and(
-            ne(organizations.id, orgId),
-            or(eq(organizations.smsFrom, sender), eq(organizations.whatsappFrom, sender), eq(organizations.messagingServiceSid, sender)),
+      const holder = await first(
+        tx.orm
+          .select({ id: organizations.id })
+          .from(organizations)
+          .where(
+            and(
+              ne(organizations.id, orgId),
+              or(eq(organizations.smsFrom, sender), eq(organizations.whatsappFrom, sender), eq(organizations.messagingServiceSid, sender)),
+            ),
           ),
-        )
-        .get();
+      );
       if (holder) return { field, sender };
     }
     return null;
@@ -62,15 +66,19 @@ export function createOrganizationService({ db }: Deps) {
   }
 
   return {
-    update(caller: Caller, patch: OrganizationPatch): OrganizationRow {
+    async update(caller: Caller, patch: OrganizationPatch): Promise<OrganizationRow> {
       if (!caller.recruiter.isAdmin) throw new ApiError(403, 'FORBIDDEN', 'Only administrators can change organization settings.');
       const changes = changesOf(patch);
-      // One transaction: the check and the write see the same organisations (the unique indexes are the backstop).
-      return db.transaction(() => {
-        const taken = takenSender(caller.org.id, patch);
-        if (taken) throw new ApiError(409, 'SENDER_TAKEN', `Another organization already sends from ${taken.sender}.`, { field: taken.field });
-        return db.update(organizations).set(changes).where(eq(organizations.id, caller.org.id)).returning().get()!;
-      });
+      // One write transaction: the check and the write see the same organisations (the unique indexes are the backstop).
+      return db.tx(
+        async (tx) => {
+          const taken = await takenSender(tx, caller.org.id, patch);
+          if (taken) throw new ApiError(409, 'SENDER_TAKEN', `Another organization already sends from ${taken.sender}.`, { field: taken.field });
+          const [row] = await tx.orm.update(organizations).set(changes).where(eq(organizations.id, caller.org.id)).returning();
+          return row!;
+        },
+        { write: true },
+      );
     },
   };
 }

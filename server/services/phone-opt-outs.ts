@@ -11,8 +11,9 @@
  * one-row question for the badges, campaigns and the dispatcher.
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import { and, eq, sql } from 'drizzle-orm';
-import { candidates, organizations, phoneOptOuts, type OptOutMethod } from '../db/schema.js';
+import { and, eq, lte, sql } from 'drizzle-orm';
+import type { OptOutMethod } from '../db/schema.js';
+import { first, type Db } from '../db/types.js';
 import type { Deps } from '../deps.js';
 import type { Organization } from './textability.js';
 
@@ -24,58 +25,65 @@ export interface OptOutState {
 /** Methods only the candidate's START can lift. */
 const CANDIDATES_OWN_WORD: ReadonlySet<OptOutMethod> = new Set(['keyword', 'provider', 'erased']);
 
-export function createPhoneOptOuts({ db }: Pick<Deps, 'db'>) {
+/**
+ * Every function that reads or writes takes, last, the database to use: the caller's transaction
+ * handle when it runs inside one (an inbound STOP, an upsert, an erasure), else the service's own.
+ */
+export function createPhoneOptOuts(deps: Pick<Deps, 'db'>) {
+  const { candidates, organizations, phoneOptOuts } = deps.db.t;
   const secrets = new Map<number, string>();
 
   /** The organisation's key for phone hashes (made on first use for an organisation without one). */
-  function secretOf(org: Pick<Organization, 'id' | 'privacySecret'>): string {
+  async function secretOf(org: Pick<Organization, 'id' | 'privacySecret'>, db: Db): Promise<string> {
     const cached = secrets.get(org.id);
     if (cached) return cached;
-    let secret = org.privacySecret;
-    if (!secret) {
-      db.update(organizations)
-        .set({ privacySecret: randomBytes(32).toString('hex') })
-        .where(and(eq(organizations.id, org.id), eq(organizations.privacySecret, '')))
-        .run();
-      secret = db.select({ s: organizations.privacySecret }).from(organizations).where(eq(organizations.id, org.id)).get()!.s;
+    if (org.privacySecret) {
+      secrets.set(org.id, org.privacySecret);
+      return org.privacySecret;
     }
-    secrets.set(org.id, secret);
+    // Only the first writer's key sticks (the update requires none yet); everyone then reads it.
+    await db.orm
+      .update(organizations)
+      .set({ privacySecret: randomBytes(32).toString('hex') })
+      .where(and(eq(organizations.id, org.id), eq(organizations.privacySecret, '')));
+    const secret = (await first(db.orm.select({ s: organizations.privacySecret }).from(organizations).where(eq(organizations.id, org.id))))!.s;
+    // A key made inside the caller's transaction is not kept until that commits: should it roll
+    // back, a cached key would hash this organisation's phones with one the database never had.
+    if (db === deps.db) secrets.set(org.id, secret);
     return secret;
   }
 
-  const hash = (org: Pick<Organization, 'id' | 'privacySecret'>, phone: string) => createHmac('sha256', secretOf(org)).update(phone).digest('base64url');
+  const hashWith = (secret: string, phone: string) => createHmac('sha256', secret).update(phone).digest('base64url');
+  const hash = async (org: Pick<Organization, 'id' | 'privacySecret'>, phone: string, db: Db = deps.db) => hashWith(await secretOf(org, db), phone);
 
-  const stateByHash = db
-    .select({ method: phoneOptOuts.method, optedOutAt: phoneOptOuts.optedOutAt })
-    .from(phoneOptOuts)
-    .where(and(eq(phoneOptOuts.orgId, sql.placeholder('orgId')), eq(phoneOptOuts.phoneHash, sql.placeholder('hash'))))
-    .prepare();
-
+  const stateByHash = deps.db.stmt(`select method, opted_out_at as "optedOutAt" from phone_opt_outs where org_id = ? and phone_hash = ?`);
   // A whole import batch's phones in one statement (the hashes as one JSON array).
-  const statesByHashes = db.$client.prepare(
-    `select phone_hash as phoneHash, method, opted_out_at as optedOutAt from phone_opt_outs where org_id = ? and phone_hash in (select value from json_each(?))`,
+  // pg: json_each(?) → phone_hash = any($2::text[])
+  const statesByHashes = deps.db.stmt(
+    `select phone_hash as "phoneHash", method, opted_out_at as "optedOutAt" from phone_opt_outs where org_id = ? and phone_hash in (select value from json_each(?))`,
   );
 
-  function mirror(orgId: number, phone: string, state: OptOutState | null) {
-    db.update(candidates)
+  async function mirror(db: Db, orgId: number, phone: string, state: OptOutState | null) {
+    await db.orm
+      .update(candidates)
       .set({ optedOutAt: state?.optedOutAt ?? null, optOutMethod: state?.method ?? null })
-      .where(and(eq(candidates.orgId, orgId), eq(candidates.phone, phone)))
-      .run();
+      .where(and(eq(candidates.orgId, orgId), eq(candidates.phone, phone)));
   }
 
   const registry = {
     hash,
 
-    state(org: Organization, phone: string): OptOutState | null {
-      return stateByHash.get({ orgId: org.id, hash: hash(org, phone) }) ?? null;
+    async state(org: Organization, phone: string, db: Db = deps.db): Promise<OptOutState | null> {
+      return (await db.get<OptOutState>(stateByHash, org.id, await hash(org, phone, db))) ?? null;
     },
 
     /** The states of many phones at once (an import batch), by phone. */
-    states(org: Organization, phones: string[]): Map<string, OptOutState> {
+    async states(org: Organization, phones: string[], db: Db = deps.db): Promise<Map<string, OptOutState>> {
       const found = new Map<string, OptOutState>();
       if (!phones.length) return found;
-      const byHash = new Map(phones.map((p) => [hash(org, p), p]));
-      const rows = statesByHashes.all(org.id, JSON.stringify([...byHash.keys()])) as (OptOutState & { phoneHash: string })[];
+      const secret = await secretOf(org, db);
+      const byHash = new Map(phones.map((p) => [hashWith(secret, p), p]));
+      const rows = await db.all<OptOutState & { phoneHash: string }>(statesByHashes, org.id, JSON.stringify([...byHash.keys()]));
       for (const r of rows) found.set(byHash.get(r.phoneHash)!, { method: r.method, optedOutAt: r.optedOutAt });
       return found;
     },
@@ -85,43 +93,57 @@ export function createPhoneOptOuts({ db }: Pick<Deps, 'db'>) {
      * moves only towards "the candidate's own word" (an ATS revocation followed by an erasure
      * becomes one that only START lifts). Returns true if the phone was not opted out before.
      */
-    optOut(org: Organization, phone: string, method: OptOutMethod, at: number): boolean {
-      const key = hash(org, phone);
-      const existing = stateByHash.get({ orgId: org.id, hash: key });
-      if (existing) {
-        if (existing.method === 'ats' && CANDIDATES_OWN_WORD.has(method)) {
-          db.update(phoneOptOuts)
-            .set({ method })
-            .where(and(eq(phoneOptOuts.orgId, org.id), eq(phoneOptOuts.phoneHash, key)))
-            .run();
-          mirror(org.id, phone, { method, optedOutAt: existing.optedOutAt });
-        }
-        return false;
+    async optOut(org: Organization, phone: string, method: OptOutMethod, at: number, db: Db = deps.db): Promise<boolean> {
+      const key = await hash(org, phone, db);
+      // Insert first, so two opt-outs of one phone at once (two STOPs, a STOP during an import)
+      // cannot both see none and both insert: the second finds the first's row.
+      const added = await first(
+        db.orm
+          .insert(phoneOptOuts)
+          .values({ orgId: org.id, phoneHash: key, method, optedOutAt: at })
+          .onConflictDoNothing()
+          .returning({ at: phoneOptOuts.optedOutAt }),
+      );
+      if (added) {
+        await mirror(db, org.id, phone, { method, optedOutAt: at });
+        return true;
       }
-      db.insert(phoneOptOuts).values({ orgId: org.id, phoneHash: key, method, optedOutAt: at }).run();
-      mirror(org.id, phone, { method, optedOutAt: at });
-      return true;
+      if (CANDIDATES_OWN_WORD.has(method)) {
+        // Only an ATS revocation moves; the condition is in the update, not read before it.
+        const moved = await first(
+          db.orm
+            .update(phoneOptOuts)
+            .set({ method })
+            .where(and(eq(phoneOptOuts.orgId, org.id), eq(phoneOptOuts.phoneHash, key), eq(phoneOptOuts.method, 'ats')))
+            .returning({ optedOutAt: phoneOptOuts.optedOutAt }),
+        );
+        if (moved) await mirror(db, org.id, phone, { method, optedOutAt: moved.optedOutAt });
+      }
+      return false;
     },
 
     /** The carrier says the candidate's number unsubscribed (21610): their phone is opted out. */
-    optOutCandidatePhone(orgId: number, candidateId: number, method: OptOutMethod, at: number): void {
-      const row = db
-        .select({ phone: candidates.phone, org: organizations })
-        .from(candidates)
-        .innerJoin(organizations, eq(organizations.id, candidates.orgId))
-        .where(and(eq(candidates.orgId, orgId), eq(candidates.id, candidateId)))
-        .get();
-      if (row?.phone) registry.optOut(row.org, row.phone, method, at);
+    async optOutCandidatePhone(orgId: number, candidateId: number, method: OptOutMethod, at: number, db: Db = deps.db): Promise<void> {
+      const row = await first(
+        db.orm
+          .select({ phone: candidates.phone, org: organizations })
+          .from(candidates)
+          .innerJoin(organizations, eq(organizations.id, candidates.orgId))
+          .where(and(eq(candidates.orgId, orgId), eq(candidates.id, candidateId))),
+      );
+      if (row?.phone) await registry.optOut(row.org, row.phone, method, at, db);
     },
 
     /** The candidate's own START: lifts any opt-out of the phone. Returns true if there was one. */
-    optInByCandidate(org: Organization, phone: string): boolean {
-      const removed = db
-        .delete(phoneOptOuts)
-        .where(and(eq(phoneOptOuts.orgId, org.id), eq(phoneOptOuts.phoneHash, hash(org, phone))))
-        .returning()
-        .get();
-      mirror(org.id, phone, null);
+    async optInByCandidate(org: Organization, phone: string, db: Db = deps.db): Promise<boolean> {
+      const key = await hash(org, phone, db);
+      const removed = await first(
+        db.orm
+          .delete(phoneOptOuts)
+          .where(and(eq(phoneOptOuts.orgId, org.id), eq(phoneOptOuts.phoneHash, key)))
+          .returning({ method: phoneOptOuts.method }),
+      );
+      await mirror(db, org.id, phone, null);
       return !!removed;
     },
 
@@ -129,14 +151,17 @@ export function createPhoneOptOuts({ db }: Pick<Deps, 'db'>) {
      * A grant from the ATS dated `grantedAt`: lifts an opt-out that the ATS itself made earlier,
      * never one that was the candidate's own word. Returns true if it lifted one.
      */
-    liftAtsOptOut(org: Organization, phone: string, grantedAt: number): boolean {
-      const key = hash(org, phone);
-      const existing = stateByHash.get({ orgId: org.id, hash: key });
-      if (!existing || existing.method !== 'ats' || existing.optedOutAt > grantedAt) return false;
-      db.delete(phoneOptOuts)
-        .where(and(eq(phoneOptOuts.orgId, org.id), eq(phoneOptOuts.phoneHash, key)))
-        .run();
-      mirror(org.id, phone, null);
+    async liftAtsOptOut(org: Organization, phone: string, grantedAt: number, db: Db = deps.db): Promise<boolean> {
+      const key = await hash(org, phone, db);
+      // One statement: a STOP that turns the opt-out into the candidate's own meanwhile is never lifted.
+      const lifted = await first(
+        db.orm
+          .delete(phoneOptOuts)
+          .where(and(eq(phoneOptOuts.orgId, org.id), eq(phoneOptOuts.phoneHash, key), eq(phoneOptOuts.method, 'ats'), lte(phoneOptOuts.optedOutAt, grantedAt)))
+          .returning({ method: phoneOptOuts.method }),
+      );
+      if (!lifted) return false;
+      await mirror(db, org.id, phone, null);
       return true;
     },
 
@@ -144,8 +169,8 @@ export function createPhoneOptOuts({ db }: Pick<Deps, 'db'>) {
      * Candidates opted out before opt-outs were kept per phone get their phone's record (once per
      * start; a handful of rows, and nothing to do after the first).
      */
-    backfill(): number {
-      const rows = db
+    async backfill(): Promise<number> {
+      const rows = await deps.db.orm
         .select({
           orgId: candidates.orgId,
           phone: candidates.phone,
@@ -155,22 +180,23 @@ export function createPhoneOptOuts({ db }: Pick<Deps, 'db'>) {
         })
         .from(candidates)
         .innerJoin(organizations, eq(organizations.id, candidates.orgId))
-        .where(sql`${candidates.optedOutAt} is not null and ${candidates.phone} is not null`)
-        .all();
-      let added = 0;
-      db.transaction(() => {
+        .where(sql`${candidates.optedOutAt} is not null and ${candidates.phone} is not null`);
+      return deps.db.tx(async (tx) => {
+        let added = 0;
         for (const r of rows) {
           const method = (['keyword', 'provider', 'ats', 'erased'] as const).find((m) => m === r.method) ?? 'keyword';
-          const inserted = db
-            .insert(phoneOptOuts)
-            .values({ orgId: r.orgId, phoneHash: hash({ id: r.orgId, privacySecret: r.secret }, r.phone!), method, optedOutAt: r.at! })
-            .onConflictDoNothing()
-            .returning()
-            .get();
+          const phoneHash = await hash({ id: r.orgId, privacySecret: r.secret }, r.phone!, tx);
+          const inserted = await first(
+            tx.orm
+              .insert(phoneOptOuts)
+              .values({ orgId: r.orgId, phoneHash, method, optedOutAt: r.at! })
+              .onConflictDoNothing()
+              .returning({ at: phoneOptOuts.optedOutAt }),
+          );
           if (inserted) added++;
         }
+        return added;
       });
-      return added;
     },
   };
   return registry;

@@ -7,7 +7,8 @@
 import { and, asc, eq, isNull } from 'drizzle-orm';
 import type { Template } from '../../shared/api.js';
 import { MERGE_FIELDS, unknownMergeFields } from '../../shared/merge-fields.js';
-import { templates } from '../db/schema.js';
+import type { templates } from '../db/schema.js';
+import { first } from '../db/types.js';
 import type { Deps } from '../deps.js';
 import { ApiError, notFound, validation } from '../lib/errors.js';
 import type { Caller } from './auth.js';
@@ -60,13 +61,15 @@ function checkContentVariables(variables: Record<string, string>): void {
 
 export function createTemplateService(deps: Deps) {
   const { db, clock, provider, log } = deps;
+  const { templates } = db.t;
 
-  function live(orgId: number, id: number): TemplateRow {
-    const row = db
-      .select()
-      .from(templates)
-      .where(and(eq(templates.id, id), eq(templates.orgId, orgId), isNull(templates.deletedAt)))
-      .get();
+  async function live(orgId: number, id: number): Promise<TemplateRow> {
+    const row = await first(
+      db.orm
+        .select()
+        .from(templates)
+        .where(and(eq(templates.id, id), eq(templates.orgId, orgId), isNull(templates.deletedAt))),
+    );
     if (!row) throw notFound('Template');
     return row;
   }
@@ -85,25 +88,21 @@ export function createTemplateService(deps: Deps) {
     }
   }
 
-  function nameTaken(err: unknown): boolean {
-    return err instanceof Error && 'code' in err && err.code === 'SQLITE_CONSTRAINT_UNIQUE';
-  }
   const taken = (name: string) => new ApiError(409, 'TEMPLATE_NAME_TAKEN', `A template named "${name}" already exists.`);
 
   return {
     /** The organisation's live templates, by name. */
-    list(caller: Caller): Template[] {
-      return db
+    async list(caller: Caller): Promise<Template[]> {
+      const rows = await db.orm
         .select()
         .from(templates)
         .where(and(eq(templates.orgId, caller.org.id), isNull(templates.deletedAt)))
-        .orderBy(asc(templates.name))
-        .all()
-        .map(templateJson);
+        .orderBy(asc(templates.name));
+      return rows.map(templateJson);
     },
 
     /** A live template of the organisation, for a send (404 otherwise). */
-    get(orgId: number, id: number): TemplateRow {
+    get(orgId: number, id: number): Promise<TemplateRow> {
       return live(orgId, id);
     },
 
@@ -116,48 +115,48 @@ export function createTemplateService(deps: Deps) {
       if (contentSid) await checkContentSid(contentSid);
       const now = clock.now();
       try {
-        const row = db
+        const [row] = await db.orm
           .insert(templates)
           .values({ orgId: caller.org.id, name: input.name, body: input.body, contentSid, contentVariables, createdAt: now, updatedAt: now })
-          .returning()
-          .get();
-        return templateJson(row);
+          .returning();
+        return templateJson(row!);
       } catch (err) {
-        if (nameTaken(err)) throw taken(input.name);
+        if (db.isUniqueViolation(err)) throw taken(input.name);
         throw err;
       }
     },
 
     async update(caller: Caller, id: number, patch: Partial<TemplateInput>): Promise<Template> {
       requireAdmin(caller);
-      const current = live(caller.org.id, id);
+      const current = await live(caller.org.id, id);
       if (patch.body !== undefined) checkBody(patch.body);
       const contentSid = patch.contentSid !== undefined ? patch.contentSid : current.contentSid;
       const contentVariables = contentSid ? (patch.contentVariables !== undefined ? (patch.contentVariables ?? {}) : (current.contentVariables ?? {})) : null;
       if (contentVariables) checkContentVariables(contentVariables);
       if (contentSid && contentSid !== current.contentSid) await checkContentSid(contentSid);
       try {
-        const row = db
+        const [row] = await db.orm
           .update(templates)
           .set({ name: patch.name ?? current.name, body: patch.body ?? current.body, contentSid, contentVariables, updatedAt: clock.now() })
           .where(and(eq(templates.id, id), eq(templates.orgId, caller.org.id), isNull(templates.deletedAt)))
-          .returning()
-          .get();
+          .returning();
         if (!row) throw notFound('Template');
         return templateJson(row);
       } catch (err) {
-        if (nameTaken(err)) throw taken(patch.name ?? current.name);
+        if (db.isUniqueViolation(err)) throw taken(patch.name ?? current.name);
         throw err;
       }
     },
 
-    delete(caller: Caller, id: number): void {
+    async delete(caller: Caller, id: number): Promise<void> {
       requireAdmin(caller);
-      live(caller.org.id, id);
-      db.update(templates)
+      // One statement: a template deleted meanwhile is a 404, as one never there.
+      const [removed] = await db.orm
+        .update(templates)
         .set({ deletedAt: clock.now() })
-        .where(and(eq(templates.id, id), eq(templates.orgId, caller.org.id)))
-        .run();
+        .where(and(eq(templates.id, id), eq(templates.orgId, caller.org.id), isNull(templates.deletedAt)))
+        .returning({ id: templates.id });
+      if (!removed) throw notFound('Template');
     },
   };
 }

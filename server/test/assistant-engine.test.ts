@@ -7,7 +7,7 @@
  */
 import { and, eq, like } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { messages, sequences } from '../db/schema.js';
+import { first } from '../db/types.js';
 import { createHarness, type Harness } from './harness.js';
 import { draftCampaign, HOUR, insertCandidates, MINUTE, orgIdOf, type ExtraCandidate } from './support/campaigns.js';
 
@@ -31,23 +31,23 @@ async function setUp(now?: string) {
 }
 
 /** A new textable Acme candidate in New York (unless told otherwise), on their own phone. */
-function fresh(options: Partial<ExtraCandidate> & { firstName?: string } = {}) {
+async function fresh(options: Partial<ExtraCandidate> & { firstName?: string } = {}) {
   serial++;
   const atsId = `ari-${serial}`;
   const phone = options.phone ?? `+1646555${String(3000 + serial).padStart(4, '0')}`;
-  insertCandidates(h.db.$client, 'acme', [{ atsId, phone, firstName: options.firstName ?? 'Dana', ...options }]);
+  await insertCandidates(h.db, 'acme', [{ atsId, phone, firstName: options.firstName ?? 'Dana', ...options }]);
   return { id: atsId, phone, firstName: options.firstName ?? 'Dana' };
 }
 
-const phoneTexts = (phone: string) => h.simulator.phoneMessages(phone, 1000).filter((m) => m.direction === 'to-phone');
-const bodies = (phone: string) => phoneTexts(phone).map((m) => m.body);
+const phoneTexts = async (phone: string) => (await h.simulator.phoneMessages(phone, 1000)).filter((m) => m.direction === 'to-phone');
+const bodies = async (phone: string) => (await phoneTexts(phone)).map((m) => m.body);
 
 /** The candidate texts from their phone; returns what reached their phone in the next two seconds. */
 async function say(phone: string, text: string, wait = 2000): Promise<string[]> {
-  const before = phoneTexts(phone).length;
+  const before = (await phoneTexts(phone)).length;
   await h.simulator.reply(phone, text);
   await h.advance(wait);
-  return bodies(phone).slice(before);
+  return (await bodies(phone)).slice(before);
 }
 
 async function assistantOf(id: string) {
@@ -286,18 +286,18 @@ describe('Ari runs the seeded sequences (a table of conversations)', () => {
   });
 
   it.each(conversations.map((c) => [`${c.sequence} via ${c.via}: ${c.title}`, c] as const))('%s', async (_title, c) => {
-    const candidate = fresh();
+    const candidate = await fresh();
     let campaignId: number | null = null;
     if (c.via === 'campaign') {
       campaignId = await launch(c.sequence, [candidate.id]);
       // The campaign's text is the first question; Ari answers the reply.
-      expect(bodies(candidate.phone)).toEqual([`Hi Dana, this is ${RECRUITER} at Acme. Are you still interested in the ${JOB} role? Reply YES or NO.`]);
+      expect(await bodies(candidate.phone)).toEqual([`Hi Dana, this is ${RECRUITER} at Acme. Are you still interested in the ${JOB} role? Reply YES or NO.`]);
     } else if (c.via === 'handoff') {
       const handed = await h.api('POST', `/api/candidates/${candidate.id}/assistant`, { active: true });
       expect(handed.status, JSON.stringify(handed.body)).toBe(200);
       expect(handed.body.assistant).toEqual({ active: true, sequenceId: sequenceIds[c.sequence] });
       await h.advance(2000);
-      expect(bodies(candidate.phone)).toEqual([GREETING]);
+      expect(await bodies(candidate.phone)).toEqual([GREETING]);
     }
 
     for (const [says, ari] of c.turns) {
@@ -326,7 +326,7 @@ describe('Ari runs the seeded sequences (a table of conversations)', () => {
   });
 
   it('the calendar link Ari sends is the recruiter’s booking page for this candidate, and it opens', async () => {
-    const candidate = fresh();
+    const candidate = await fresh();
     await launch('Interview scheduling', [candidate.id]);
     const [text] = await say(candidate.phone, 'yes');
     const url = new URL(/https?:\/\/\S+/.exec(text!)![0]);
@@ -338,12 +338,12 @@ describe('Ari runs the seeded sequences (a table of conversations)', () => {
   });
 
   it('a candidate who texts first in two quick messages is greeted once', async () => {
-    const candidate = fresh();
+    const candidate = await fresh();
     await h.simulator.reply(candidate.phone, 'Hi');
     await h.advance(100);
     await h.simulator.reply(candidate.phone, 'I saw your job ad');
     await h.advance(3000);
-    expect(bodies(candidate.phone)).toEqual([GREETING]);
+    expect(await bodies(candidate.phone)).toEqual([GREETING]);
     expect(await say(candidate.phone, 'yes')).toEqual(['Which role are you interested in?']);
   });
 
@@ -351,19 +351,19 @@ describe('Ari runs the seeded sequences (a table of conversations)', () => {
     const phone = '+16465554999';
     await h.simulator.reply(phone, 'Hi, are you hiring?');
     await h.advance(3000);
-    expect(bodies(phone)).toEqual([]);
+    expect(await bodies(phone)).toEqual([]);
   });
 
   it('a hand-off can name another sequence; the recruiter’s own texts never start Ari by themselves', async () => {
-    const candidate = fresh();
+    const candidate = await fresh();
     const handed = await h.api('POST', `/api/candidates/${candidate.id}/assistant`, { active: true, sequenceId: sequenceIds['Re-engage past applicants'] });
     expect(handed.status).toBe(200);
     await h.advance(2000);
-    expect(bodies(candidate.phone)).toEqual(['Are you open to new job opportunities? Reply YES or NO.']);
+    expect(await bodies(candidate.phone)).toEqual(['Are you open to new job opportunities? Reply YES or NO.']);
     expect(await say(candidate.phone, 'yes')).toEqual([expect.stringContaining('What are you looking for?')]);
 
     // Someone the recruiter already texted replies: that is the recruiter's conversation.
-    const other = fresh();
+    const other = await fresh();
     expect((await h.api('POST', `/api/candidates/${other.id}/messages`, { body: 'Hi Dana, quick question about your shift.' })).status).toBe(202);
     await h.advance(2000);
     expect(await say(other.phone, 'Hi! Sure, what is it?')).toEqual([]);
@@ -371,41 +371,41 @@ describe('Ari runs the seeded sequences (a table of conversations)', () => {
   });
 
   it('handing off twice to the same sequence does not greet twice; handing off again after a take-over starts afresh', async () => {
-    const candidate = fresh();
+    const candidate = await fresh();
     expect((await h.api('POST', `/api/candidates/${candidate.id}/assistant`, { active: true })).status).toBe(200);
     expect((await h.api('POST', `/api/candidates/${candidate.id}/assistant`, { active: true })).status).toBe(200);
     await h.advance(2000);
-    expect(bodies(candidate.phone)).toEqual([GREETING]);
+    expect(await bodies(candidate.phone)).toEqual([GREETING]);
     expect((await h.api('POST', `/api/candidates/${candidate.id}/assistant`, { active: false })).status).toBe(200);
     // Same instant (a quick double click on the fake clock): still one greeting per hand-off, no error.
     expect((await h.api('POST', `/api/candidates/${candidate.id}/assistant`, { active: true })).status).toBe(200);
     await h.advance(2000);
-    expect(bodies(candidate.phone)).toEqual([GREETING, GREETING]);
+    expect(await bodies(candidate.phone)).toEqual([GREETING, GREETING]);
     expect(await assistantOf(candidate.id)).toMatchObject({ active: true, stepId: 'intro' });
   });
 
   it('hand off, take over and hand off again in one millisecond: a greeting each time, no error', async () => {
-    const candidate = fresh();
+    const candidate = await fresh();
     for (const active of [true, false, true]) {
       expect((await h.api('POST', `/api/candidates/${candidate.id}/assistant`, { active })).status).toBe(200);
     }
     await h.advance(2000);
-    expect(bodies(candidate.phone)).toEqual([GREETING, GREETING]);
+    expect(await bodies(candidate.phone)).toEqual([GREETING, GREETING]);
     expect(await assistantOf(candidate.id)).toMatchObject({ active: true, stepId: 'intro' });
   });
 
   it('a hand-off is refused for a candidate who cannot be texted, and for a WhatsApp candidate whose window is closed', async () => {
-    const opted = fresh({ optedOut: true });
+    const opted = await fresh({ optedOut: true });
     const refused = await h.api('POST', `/api/candidates/${opted.id}/assistant`, { active: true });
     expect(refused.status).toBe(409);
     expect(refused.body.error.code).toBe('OPTED_OUT');
-    const wa = fresh({ channel: 'whatsapp' });
+    const wa = await fresh({ channel: 'whatsapp' });
     const closed = await h.api('POST', `/api/candidates/${wa.id}/assistant`, { active: true });
     expect(closed.status).toBe(409);
     expect(closed.body.error.code).toBe('WHATSAPP_WINDOW_CLOSED');
-    const unknownSequence = await h.api('POST', `/api/candidates/${fresh().id}/assistant`, { active: true, sequenceId: 99999 });
+    const unknownSequence = await h.api('POST', `/api/candidates/${(await fresh()).id}/assistant`, { active: true, sequenceId: 99999 });
     expect(unknownSequence.status).toBe(404);
-    const unlicensed = await h.api('POST', `/api/candidates/${fresh().id}/assistant`, { active: true }, { email: 'nolicense@acme.test' });
+    const unlicensed = await h.api('POST', `/api/candidates/${(await fresh()).id}/assistant`, { active: true }, { email: 'nolicense@acme.test' });
     expect(unlicensed.status).toBe(403);
     expect(unlicensed.body.error.code).toBe('NOT_LICENSED');
   });
@@ -416,7 +416,7 @@ describe('the misunderstood candidate', () => {
   afterAll(() => h.close());
 
   it('is asked again at most twice, then handed back NOT_UNDERSTOOD', async () => {
-    const candidate = fresh();
+    const candidate = await fresh();
     await launch('Interest check and screening', [candidate.id]);
     const again = `Sorry, I didn't quite get that. Are you still interested in the ${JOB} role? Reply YES or NO.`;
     expect(await say(candidate.phone, 'what is this about?')).toEqual([again]);
@@ -430,7 +430,7 @@ describe('the misunderstood candidate', () => {
   });
 
   it('a not-understood answer later in the sequence re-asks that step, and the count starts afresh per step', async () => {
-    const candidate = fresh();
+    const candidate = await fresh();
     await launch('Interest check and screening', [candidate.id]);
     expect(await say(candidate.phone, '??')).toHaveLength(1); // retry 1 at "interest"
     expect(await say(candidate.phone, 'yes')).toEqual([expect.stringContaining('When could you start?')]);
@@ -449,7 +449,7 @@ describe('STOP, take-over and replies that arrive together', () => {
   afterAll(() => h.close());
 
   it('STOP mid-sequence: opted out at once, one confirmation, nothing more from Ari, handed back OPTED_OUT', async () => {
-    const candidate = fresh();
+    const candidate = await fresh();
     await launch('Interest check and screening', [candidate.id]);
     expect(await say(candidate.phone, 'yes')).toHaveLength(1);
     const after = await say(candidate.phone, 'STOP');
@@ -459,28 +459,28 @@ describe('STOP, take-over and replies that arrive together', () => {
     // Not even the reminder, a day and more later.
     await h.advance(30 * HOUR);
     expect(await say(candidate.phone, 'in 2 weeks')).toEqual([]);
-    expect(bodies(candidate.phone)).toHaveLength(3); // campaign text, Ari's question, the STOP confirmation
-    const ariTexts = h.db
+    expect(await bodies(candidate.phone)).toHaveLength(3); // campaign text, Ari's question, the STOP confirmation
+    const { messages } = h.db.t;
+    const ariTexts = await h.db.orm
       .select()
       .from(messages)
-      .where(and(eq(messages.sender, 'assistant'), eq(messages.toAddress, candidate.phone)))
-      .all();
+      .where(and(eq(messages.sender, 'assistant'), eq(messages.toAddress, candidate.phone)));
     expect(ariTexts).toHaveLength(1);
   });
 
   it('STOP right after an answer, inside the gathering pause: Ari does not answer the answer', async () => {
-    const candidate = fresh();
+    const candidate = await fresh();
     await launch('Interest check and screening', [candidate.id]);
     await h.simulator.reply(candidate.phone, 'yes');
     await h.advance(100);
     await h.simulator.reply(candidate.phone, 'stop');
     await h.advance(3000);
-    expect(bodies(candidate.phone).slice(1)).toEqual([expect.stringContaining('You have been unsubscribed')]);
+    expect((await bodies(candidate.phone)).slice(1)).toEqual([expect.stringContaining('You have been unsubscribed')]);
     expect(await assistantOf(candidate.id)).toMatchObject({ active: false, handback: { reason: 'OPTED_OUT' } });
   });
 
   it('HELP mid-sequence gets the help text, not Ari; the sequence goes on', async () => {
-    const candidate = fresh();
+    const candidate = await fresh();
     await launch('Interest check and screening', [candidate.id]);
     expect(await say(candidate.phone, 'HELP')).toEqual([expect.stringContaining('Reply STOP to unsubscribe')]);
     expect(await assistantOf(candidate.id)).toMatchObject({ active: true, stepId: 'interest' });
@@ -488,7 +488,7 @@ describe('STOP, take-over and replies that arrive together', () => {
   });
 
   it('take-over mid-sequence: nothing more from Ari, even for a reply already gathering', async () => {
-    const candidate = fresh();
+    const candidate = await fresh();
     await launch('Interest check and screening', [candidate.id]);
     expect(await say(candidate.phone, 'yes')).toHaveLength(1);
     await h.simulator.reply(candidate.phone, 'In a month');
@@ -497,46 +497,47 @@ describe('STOP, take-over and replies that arrive together', () => {
     expect(took.status).toBe(200);
     expect(took.body.assistant).toEqual({ active: false, sequenceId: null });
     await h.advance(5000);
-    expect(bodies(candidate.phone)).toHaveLength(2);
+    expect(await bodies(candidate.phone)).toHaveLength(2);
     const info = await assistantOf(candidate.id);
     expect(info).toMatchObject({ active: false, stepId: null, handback: { reason: 'TAKEN_OVER' } });
     expect(info.handback!.message).toBe('You took over the conversation.');
     // Later replies are the recruiter's, and no reminder comes.
     expect(await say(candidate.phone, 'Hello?')).toEqual([]);
     await h.advance(25 * HOUR);
-    expect(bodies(candidate.phone)).toHaveLength(2);
+    expect(await bodies(candidate.phone)).toHaveLength(2);
     // The recruiter texts as usual.
     expect((await h.api('POST', `/api/candidates/${candidate.id}/messages`, { body: 'Hi Dana, Jordan here.' })).status).toBe(202);
     await h.advance(2000);
-    expect(bodies(candidate.phone).at(-1)).toBe('Hi Dana, Jordan here.');
+    expect((await bodies(candidate.phone)).at(-1)).toBe('Hi Dana, Jordan here.');
   });
 
   it('two replies arriving at once are answered once', async () => {
-    const candidate = fresh();
+    const candidate = await fresh();
     await launch('Interest check and screening', [candidate.id]);
     await h.simulator.reply(candidate.phone, 'Yes');
     await h.advance(100);
     await h.simulator.reply(candidate.phone, 'yes!');
     await h.advance(5000);
-    expect(bodies(candidate.phone).slice(1)).toEqual(['Great! When could you start? (for example: right away, in 2 weeks)']);
+    expect((await bodies(candidate.phone)).slice(1)).toEqual(['Great! When could you start? (for example: right away, in 2 weeks)']);
     expect(await assistantOf(candidate.id)).toMatchObject({ active: true, stepId: 'availability' });
   });
 
   it('a second turn racing the first (another process) answers nothing', async () => {
-    const candidate = fresh();
+    const candidate = await fresh();
     await launch('Interest check and screening', [candidate.id]);
     await h.simulator.reply(candidate.phone, 'Yes');
     await h.simulator.reply(candidate.phone, 'yes, definitely');
-    const conversationId = (
-      h.db.$client.prepare('select c.id from conversations c join candidates p on p.id = c.candidate_id where p.ats_id = ?').get(candidate.id) as { id: number }
-    ).id;
-    const first = h.services.assistant.takeTurn(conversationId);
-    const second = h.services.assistant.takeTurn(conversationId);
-    expect(first).toHaveLength(1);
-    expect(second).toHaveLength(0);
+    const conversationId = (await h.sql.get<{ id: number }>(
+      'select c.id from conversations c join candidates p on p.id = c.candidate_id where p.ats_id = ?',
+      candidate.id,
+    ))!.id;
+    // Started together: the second waits for the first's transaction, then finds nothing new.
+    const [firstTurn, secondTurn] = await Promise.all([h.services.assistant.takeTurn(conversationId), h.services.assistant.takeTurn(conversationId)]);
+    expect(firstTurn).toHaveLength(1);
+    expect(secondTurn).toHaveLength(0);
     h.services.outbox.kick(); // that process's dispatcher sends what its turn queued
     await h.advance(5000); // the scheduled turn finds nothing new either
-    expect(bodies(candidate.phone).slice(1)).toEqual(['Great! When could you start? (for example: right away, in 2 weeks)']);
+    expect((await bodies(candidate.phone)).slice(1)).toEqual(['Great! When could you start? (for example: right away, in 2 weeks)']);
   });
 });
 
@@ -545,7 +546,7 @@ describe('how Ari texts: sender, outbox, speed, stored answers', () => {
   afterAll(() => h.close());
 
   it('Ari’s texts carry sender "assistant", go through the outbox and move queued -> sent -> delivered', async () => {
-    const candidate = fresh();
+    const candidate = await fresh();
     await launch('Interest check and screening', [candidate.id]);
     await h.simulator.reply(candidate.phone, 'yes');
     await h.advance(300); // the gathering pause is over: Ari's answer is in the outbox
@@ -561,32 +562,34 @@ describe('how Ari texts: sender, outbox, speed, stored answers', () => {
     expect(['queued', 'sending', 'sent']).toContain(queued.status);
     await h.advance(2000);
     expect((await thread()).at(-1)).toMatchObject({ sender: 'assistant', status: 'delivered' });
-    const row = h.db
-      .select()
-      .from(messages)
-      .where(and(eq(messages.sender, 'assistant'), eq(messages.toAddress, candidate.phone)))
-      .get()!;
+    const { messages } = h.db.t;
+    const row = (await first(
+      h.db.orm
+        .select()
+        .from(messages)
+        .where(and(eq(messages.sender, 'assistant'), eq(messages.toAddress, candidate.phone))),
+    ))!;
     expect(row.idempotencyKey).toMatch(/^ari:/);
     expect(row.providerSid).toMatch(/^SM/);
     // The simulator got it from the outbox (its idempotency key is the outbox row's).
-    expect(phoneTexts(candidate.phone).at(-1)!.idempotencyKey).toBe(`te-msg-${row.id}`);
+    expect((await phoneTexts(candidate.phone)).at(-1)!.idempotencyKey).toBe(`te-msg-${row.id}`);
     // The campaign's own text is the recruiter's.
     expect((await thread())[0]).toMatchObject({ sender: 'recruiter', senderName: RECRUITER });
   });
 
   it('Ari answers within a second of the reply arriving', async () => {
-    const candidate = fresh();
+    const candidate = await fresh();
     await launch('Interest check and screening', [candidate.id]);
     for (const [reply, step] of [
       ['yes', 'availability'],
       ['tomorrow', 'shift'],
       ['3', 'experience'],
     ] as const) {
-      const before = phoneTexts(candidate.phone).length;
+      const before = (await phoneTexts(candidate.phone)).length;
       const at = h.clock.now();
       await h.simulator.reply(candidate.phone, reply);
-      for (let i = 0; i < 40 && phoneTexts(candidate.phone).length === before; i++) await h.advance(25);
-      const answer = phoneTexts(candidate.phone)[before];
+      for (let i = 0; i < 40 && (await phoneTexts(candidate.phone)).length === before; i++) await h.advance(25);
+      const answer = (await phoneTexts(candidate.phone))[before];
       expect(answer, `Ari answered ${JSON.stringify(reply)}`).toBeDefined();
       expect(answer!.createdAt - at).toBeLessThanOrEqual(1000);
       expect((await assistantOf(candidate.id)).stepId).toBe(step);
@@ -595,9 +598,9 @@ describe('how Ari texts: sender, outbox, speed, stored answers', () => {
   });
 
   it('answers are stored on the candidate and in the campaign’s results, per recipient', async () => {
-    const a = fresh({ firstName: 'Ana' });
-    const b = fresh({ firstName: 'Ben' });
-    const silent = fresh({ firstName: 'Cy' });
+    const a = await fresh({ firstName: 'Ana' });
+    const b = await fresh({ firstName: 'Ben' });
+    const silent = await fresh({ firstName: 'Cy' });
     const campaignId = await launch('Interest check and screening', [a.id, b.id, silent.id]);
     await say(a.phone, 'yes');
     await say(a.phone, 'right away');
@@ -613,7 +616,7 @@ describe('how Ari texts: sender, outbox, speed, stored answers', () => {
   });
 
   it('the campaign’s Enable ARI only takes outbound sequences of the organisation', async () => {
-    const candidate = fresh();
+    const candidate = await fresh();
     const { campaignId } = await draftCampaign(h, { candidateIds: [candidate.id] });
     const inbound = await h.api('PATCH', `/api/campaigns/${campaignId}`, { assistant: { enabled: true, sequenceId: sequenceIds['Inbound: first contact'] } });
     expect(inbound.status).toBe(400);
@@ -628,8 +631,8 @@ describe('how Ari texts: sender, outbox, speed, stored answers', () => {
   });
 
   it('a campaign’s later message does not restart Ari: progress kept, a take-over respected', async () => {
-    const going = fresh();
-    const takenOver = fresh();
+    const going = await fresh();
+    const takenOver = await fresh();
     const { campaignId, messageId } = await draftCampaign(h, {
       name: 'Two messages',
       jobTitle: JOB,
@@ -653,8 +656,8 @@ describe('how Ari texts: sender, outbox, speed, stored answers', () => {
     expect((await h.api('POST', `/api/candidates/${takenOver.id}/assistant`, { active: false })).status).toBe(200);
 
     await h.advance(6 * HOUR);
-    expect(bodies(going.phone).at(-1)).toContain('a reminder from Jordan Avery');
-    expect(bodies(takenOver.phone).at(-1)).toContain('a reminder from Jordan Avery');
+    expect((await bodies(going.phone)).at(-1)).toContain('a reminder from Jordan Avery');
+    expect((await bodies(takenOver.phone)).at(-1)).toContain('a reminder from Jordan Avery');
     expect(await assistantOf(going.id)).toMatchObject({ active: true, stepId: 'shift' });
     expect(await say(going.phone, 'days')).toEqual([expect.stringContaining('how many years')]);
     expect(await assistantOf(takenOver.id)).toMatchObject({ active: false, handback: { reason: 'TAKEN_OVER' } });
@@ -662,7 +665,7 @@ describe('how Ari texts: sender, outbox, speed, stored answers', () => {
   });
 
   it('a campaign without Enable ARI leaves replies to the recruiter', async () => {
-    const candidate = fresh();
+    const candidate = await fresh();
     const { campaignId, messageId } = await draftCampaign(h, { candidateIds: [candidate.id], body: CAMPAIGN_BODY, jobTitle: JOB });
     expect((await h.api('POST', `/api/campaigns/${campaignId}/messages/${messageId}/schedule`)).status).toBe(200);
     await h.advance(2000);
@@ -677,59 +680,59 @@ describe('the silent candidate: one reminder', () => {
   afterAll(() => h.close());
 
   it('gets the sequence’s reminder once after its reminder time, never twice', async () => {
-    const candidate = fresh();
+    const candidate = await fresh();
     await launch('Interest check and screening', [candidate.id]);
     await h.advance(24 * HOUR - 5 * MINUTE);
-    expect(bodies(candidate.phone)).toHaveLength(1);
+    expect(await bodies(candidate.phone)).toHaveLength(1);
     await h.advance(10 * MINUTE);
-    expect(bodies(candidate.phone).slice(1)).toEqual([`Hi Dana, just checking in: are you still interested in the ${JOB} role? Reply YES or NO.`]);
-    const reminder = h.db
+    expect((await bodies(candidate.phone)).slice(1)).toEqual([`Hi Dana, just checking in: are you still interested in the ${JOB} role? Reply YES or NO.`]);
+    const { messages } = h.db.t;
+    const reminder = await h.db.orm
       .select()
       .from(messages)
-      .where(and(eq(messages.toAddress, candidate.phone), like(messages.idempotencyKey, 'ari:%')))
-      .all();
+      .where(and(eq(messages.toAddress, candidate.phone), like(messages.idempotencyKey, 'ari:%')));
     expect(reminder.map((m) => m.sender)).toEqual(['assistant']);
     await h.advance(72 * HOUR);
-    expect(bodies(candidate.phone)).toHaveLength(2);
+    expect(await bodies(candidate.phone)).toHaveLength(2);
     // Answering the reminder carries on from the step they are at.
     expect(await say(candidate.phone, 'yes')).toEqual([expect.stringContaining('When could you start?')]);
   });
 
   it('going quiet later in the sequence: the reminder asks the question they are at, and still only once', async () => {
-    const candidate = fresh();
+    const candidate = await fresh();
     await launch('Interest check and screening', [candidate.id]);
     await say(candidate.phone, 'yes');
     await say(candidate.phone, 'in 2 weeks');
-    const before = bodies(candidate.phone).length;
+    const before = (await bodies(candidate.phone)).length;
     await h.advance(24 * HOUR + 5 * MINUTE);
-    const reminder = bodies(candidate.phone).slice(before);
+    const reminder = (await bodies(candidate.phone)).slice(before);
     expect(reminder).toHaveLength(1);
     expect(reminder[0]).toContain('Which shift do you prefer?');
     expect(await say(candidate.phone, 'days')).toEqual([expect.stringContaining('how many years')]);
     await h.advance(72 * HOUR);
-    expect(bodies(candidate.phone)).toHaveLength(before + 2);
+    expect(await bodies(candidate.phone)).toHaveLength(before + 2);
   });
 
   it('a candidate opted out some other way (not by replying) is not reminded, and Ari hands back OPTED_OUT', async () => {
-    const candidate = fresh();
+    const candidate = await fresh();
     await launch('Interest check and screening', [candidate.id]);
     // E.g. the carrier reported 21610, or the ATS import marked them opted out.
-    h.db.$client.prepare(`update candidates set opted_out_at = ?, opt_out_method = 'provider' where ats_id = ?`).run(h.clock.now(), candidate.id);
+    await h.sql.run(`update candidates set opted_out_at = ?, opt_out_method = 'provider' where ats_id = ?`, h.clock.now(), candidate.id);
     await h.advance(25 * HOUR);
-    expect(bodies(candidate.phone)).toHaveLength(1);
+    expect(await bodies(candidate.phone)).toHaveLength(1);
     expect(await assistantOf(candidate.id)).toMatchObject({ active: false, handback: { reason: 'OPTED_OUT' } });
   });
 
   it('interview scheduling reminds with the calendar link; re-engagement after two days', async () => {
-    const scheduling = fresh();
-    const reengage = fresh();
+    const scheduling = await fresh();
+    const reengage = await fresh();
     await launch('Interview scheduling', [scheduling.id]);
     await launch('Re-engage past applicants', [reengage.id]);
     await h.advance(24 * HOUR + 5 * MINUTE);
-    expect(bodies(scheduling.phone)[1]).toMatch(/^Hi Dana, you can still pick an interview time here: http:\/\/te\.test\/book\/jordan-avery\?c=/);
-    expect(bodies(reengage.phone)).toHaveLength(1);
+    expect((await bodies(scheduling.phone))[1]).toMatch(/^Hi Dana, you can still pick an interview time here: http:\/\/te\.test\/book\/jordan-avery\?c=/);
+    expect(await bodies(reengage.phone)).toHaveLength(1);
     await h.advance(24 * HOUR);
-    expect(bodies(reengage.phone).slice(1)).toEqual(['Hi Dana, are you open to new opportunities with us? Reply YES or NO.']);
+    expect((await bodies(reengage.phone)).slice(1)).toEqual(['Hi Dana, are you open to new opportunities with us? Reply YES or NO.']);
   });
 
   it('a reminder that falls in the candidate’s quiet hours waits for the morning', async () => {
@@ -739,19 +742,19 @@ describe('the silent candidate: one reminder', () => {
     const [hh, mm] = newYork(h.clock.now()).split(':').map(Number);
     await h.advance((((((22 - hh!) * 60 + 55 - mm!) * MINUTE) % (24 * HOUR)) + 24 * HOUR) % (24 * HOUR));
     expect(newYork(h.clock.now())).toBe('22:55');
-    const candidate = fresh();
+    const candidate = await fresh();
     const handed = await h.api('POST', `/api/candidates/${candidate.id}/assistant`, { active: true, sequenceId: sequenceIds['Interest check and screening'] });
     expect(handed.status).toBe(200);
     await h.advance(5 * MINUTE);
     // The candidate answers at 23:00, so the next question's reminder falls due at 23:00 tomorrow.
     expect(await say(candidate.phone, 'yes')).toEqual([expect.stringContaining('When could you start?')]);
-    const before = bodies(candidate.phone).length;
+    const before = (await bodies(candidate.phone)).length;
     await h.advance(24 * HOUR + 5 * MINUTE); // 23:05
-    expect(bodies(candidate.phone)).toHaveLength(before);
+    expect(await bodies(candidate.phone)).toHaveLength(before);
     await h.advance(9 * HOUR); // 08:05
-    expect(bodies(candidate.phone)).toHaveLength(before + 1);
-    expect(newYork(phoneTexts(candidate.phone).at(-1)!.createdAt)).toBe('08:00');
-    expect(bodies(candidate.phone).at(-1)).toBe('Just checking in, Dana. Great! When could you start? (for example: right away, in 2 weeks)');
+    expect(await bodies(candidate.phone)).toHaveLength(before + 1);
+    expect(newYork((await phoneTexts(candidate.phone)).at(-1)!.createdAt)).toBe('08:00');
+    expect((await bodies(candidate.phone)).at(-1)).toBe('Just checking in, Dana. Great! When could you start? (for example: right away, in 2 weeks)');
   });
 });
 
@@ -760,7 +763,7 @@ describe('the WhatsApp window', () => {
   afterAll(() => h.close());
 
   it('Ari never sends free text outside it: the reminder to a WhatsApp candidate whose window closed is not sent', async () => {
-    const candidate = fresh({ channel: 'whatsapp' });
+    const candidate = await fresh({ channel: 'whatsapp' });
     const templates = (await h.api('GET', '/api/templates')).body.templates as { id: number; name: string; body: string; whatsappApproved: boolean }[];
     const approved = templates.find((t) => t.name === 'Still interested?' && t.whatsappApproved)!;
     const created = await h.api('POST', '/api/campaigns', { name: 'WhatsApp with Ari', jobTitle: JOB, candidateIds: [candidate.id] });
@@ -772,24 +775,24 @@ describe('the WhatsApp window', () => {
     ).toBe(200);
     expect((await h.api('POST', `/api/campaigns/${campaignId}/messages/${message.body.message.id}/schedule`)).status).toBe(200);
     await h.advance(2000);
-    expect(phoneTexts(candidate.phone)).toHaveLength(1);
-    expect(phoneTexts(candidate.phone)[0]!.channel).toBe('whatsapp');
+    expect(await phoneTexts(candidate.phone)).toHaveLength(1);
+    expect((await phoneTexts(candidate.phone))[0]!.channel).toBe('whatsapp');
 
     await h.advance(25 * HOUR);
-    expect(phoneTexts(candidate.phone)).toHaveLength(1);
-    const ari = h.db
+    expect(await phoneTexts(candidate.phone)).toHaveLength(1);
+    const { messages } = h.db.t;
+    const ari = await h.db.orm
       .select()
       .from(messages)
-      .where(and(eq(messages.toAddress, candidate.phone), eq(messages.sender, 'assistant')))
-      .all();
+      .where(and(eq(messages.toAddress, candidate.phone), eq(messages.sender, 'assistant')));
     expect(ari).toEqual([]);
     // Still Ari's conversation: a reply opens the window and Ari answers it.
     const answered = await say(candidate.phone, 'yes');
     expect(answered).toEqual([expect.stringContaining('When could you start?')]);
-    expect(phoneTexts(candidate.phone).at(-1)!.channel).toBe('whatsapp');
+    expect((await phoneTexts(candidate.phone)).at(-1)!.channel).toBe('whatsapp');
     // Quiet again for a day: the window closes before the reminder would go.
     await h.advance(3 * 24 * HOUR);
-    expect(phoneTexts(candidate.phone)).toHaveLength(2);
+    expect(await phoneTexts(candidate.phone)).toHaveLength(2);
   });
 });
 
@@ -857,10 +860,10 @@ describe('subscriptions and the sequence admin API', () => {
     // Defaults are stored: what runs is what was validated.
     expect(edited.body.definition.fallback).toBe("Sorry, I didn't catch that.");
 
-    const candidate = fresh();
+    const candidate = await fresh();
     expect((await h.api('POST', `/api/candidates/${candidate.id}/assistant`, { active: true, sequenceId: id })).status).toBe(200);
     await h.advance(2000);
-    expect(bodies(candidate.phone)).toEqual(['Interested in Picker? Reply YES or NO.']);
+    expect(await bodies(candidate.phone)).toEqual(['Interested in Picker? Reply YES or NO.']);
     expect(await say(candidate.phone, 'yes')).toEqual(['How many years of experience?']);
     expect(await say(candidate.phone, '3')).toEqual(['Thanks!']);
     expect(await assistantOf(candidate.id)).toMatchObject({
@@ -928,24 +931,28 @@ describe('subscriptions and the sequence admin API', () => {
     definition.steps[0]!.ask = '{{lastName}}';
     const created = await h.api('POST', '/api/sequences', { definition });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
-    const candidate = fresh({ lastName: '' });
+    const candidate = await fresh({ lastName: '' });
     expect((await h.api('POST', `/api/candidates/${candidate.id}/assistant`, { active: true, sequenceId: created.body.id })).status).toBe(200);
     await h.advance(2000);
-    expect(bodies(candidate.phone)).toEqual([]);
+    expect(await bodies(candidate.phone)).toEqual([]);
     expect(await assistantOf(candidate.id)).toMatchObject({ active: true, stepId: 'interest' });
   });
 
   it('a sequence saved before its texts were checked still runs', async () => {
     const definition = valid('Saved long ago');
     definition.steps[0]!.ask = 'Hi {{nickname}}, interested in {{jobTitle}}?';
-    const orgId = orgIdOf(h.db.$client, 'acme');
+    const orgId = await orgIdOf(h.db, 'acme');
     const now = h.clock.now();
-    const row = h.db.insert(sequences).values({ orgId, kind: 'outbound', name: definition.name, definition, createdAt: now, updatedAt: now }).returning().get();
-    const candidate = fresh();
-    expect((await h.api('POST', `/api/candidates/${candidate.id}/assistant`, { active: true, sequenceId: row.id })).status).toBe(200);
+    const { sequences } = h.db.t;
+    const [row] = await h.db.orm
+      .insert(sequences)
+      .values({ orgId, kind: 'outbound', name: definition.name, definition, createdAt: now, updatedAt: now })
+      .returning();
+    const candidate = await fresh();
+    expect((await h.api('POST', `/api/candidates/${candidate.id}/assistant`, { active: true, sequenceId: row!.id })).status).toBe(200);
     await h.advance(2000);
     // Rendered as Ari always rendered what it cannot fill in: the unknown field left out, the role named plainly.
-    expect(bodies(candidate.phone)).toEqual(['Hi , interested in the role?']);
+    expect(await bodies(candidate.phone)).toEqual(['Hi , interested in the role?']);
   });
 
   it('403 FORBIDDEN for non-admins: creating and editing', async () => {
@@ -986,7 +993,7 @@ describe('subscriptions and the sequence admin API', () => {
     const list = (await h.api('GET', '/api/sequences')).body.sequences as { name: string; primary: boolean }[];
     expect(list.filter((s) => s.primary).map((s) => s.name)).toEqual(['New front door']);
     // A candidate who texts first now meets the new primary sequence.
-    const candidate = fresh();
+    const candidate = await fresh();
     expect(await say(candidate.phone, 'Hi there')).toEqual(['Interested in Picker? Reply YES or NO.']);
   });
 });

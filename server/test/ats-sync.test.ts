@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Candidate, ConsentRecord } from '../../shared/api.js';
-import { candidates, consentRecords, messages, organizations, phoneOptOuts, webhookEvents } from '../db/schema.js';
+import { first } from '../db/types.js';
 import type { AppEvent } from '../lib/events.js';
 import { createHarness, type Harness } from './harness.js';
 
@@ -45,13 +45,19 @@ describe('candidate data from the ATS', () => {
   const get = async (bearer: string, atsId: string) => (await call(bearer, 'GET', `/api/candidates/${encodeURIComponent(atsId)}`)).body as Candidate;
   const consentOf = async (bearer: string, atsId: string) =>
     (await call(bearer, 'GET', `/api/candidates/${encodeURIComponent(atsId)}/consent`)).body.records as ConsentRecord[];
-  const orgId = (slug: string) => h.db.select().from(organizations).where(eq(organizations.slug, slug)).get()!.id;
-  const row = (slug: string, atsId: string) =>
-    h.db
-      .select()
-      .from(candidates)
-      .where(and(eq(candidates.orgId, orgId(slug)), eq(candidates.atsId, atsId)))
-      .get();
+  const org = async (slug: string) => (await first(h.db.orm.select().from(h.db.t.organizations).where(eq(h.db.t.organizations.slug, slug))))!;
+  const orgId = async (slug: string) => (await org(slug)).id;
+  const row = async (slug: string, atsId: string) => {
+    const { candidates } = h.db.t;
+    return first(
+      h.db.orm
+        .select()
+        .from(candidates)
+        .where(and(eq(candidates.orgId, await orgId(slug)), eq(candidates.atsId, atsId))),
+    );
+  };
+  /** How many texts there are, all organisations together. */
+  const messageCount = async () => (await first(h.db.orm.select({ n: sql<number>`count(*)` }).from(h.db.t.messages)))!.n;
 
   describe('integration keys', () => {
     it('are created by administrators (201, shown once), listed without the secret, and refused to others', async () => {
@@ -74,7 +80,7 @@ describe('candidate data from the ATS', () => {
       });
       expect(JSON.stringify(list.body)).not.toContain(created.body.key);
       // Stored as a hash: the secret is nowhere in the database.
-      expect(JSON.stringify(h.db.$client.prepare('select * from api_keys').all())).not.toContain(created.body.key);
+      expect(JSON.stringify(await h.sql.all('select * from api_keys'))).not.toContain(created.body.key);
 
       expect((await h.api('POST', '/api/api-keys', { name: 'Mine' }, { email: ACME_UNLICENSED })).body.error.code).toBe('FORBIDDEN');
       expect((await h.api('GET', '/api/api-keys', undefined, { email: ACME_UNLICENSED })).status).toBe(403);
@@ -121,26 +127,18 @@ describe('candidate data from the ATS', () => {
         ['POST', '/api/api-keys', { name: 'A key making keys' }],
         ['POST', '/api/auth/logout'],
       ];
-      const before = h.db
-        .select({ n: sql<number>`count(*)` })
-        .from(messages)
-        .get()!.n;
+      const before = await messageCount();
       for (const [method, path, body] of refused) {
         const res = await call(acmeKey, method, path, body);
         expect([method, path, res.status, res.body?.error?.code]).toEqual([method, path, 403, 'FORBIDDEN']);
       }
       await h.advance(2000);
-      expect(
-        h.db
-          .select({ n: sql<number>`count(*)` })
-          .from(messages)
-          .get()!.n,
-      ).toBe(before);
-      expect(h.simulator.phoneMessages('+12125550101').filter((m) => m.body.includes('sync job'))).toEqual([]);
+      expect(await messageCount()).toBe(before);
+      expect((await h.simulator.phoneMessages('+12125550101')).filter((m) => m.body.includes('sync job'))).toEqual([]);
     });
 
     it('a Globex key writing atsId 10001 creates Globex’s own candidate and leaves Acme’s untouched', async () => {
-      const acmeBefore = row('acme', '10001')!;
+      const acmeBefore = (await row('acme', '10001'))!;
       const res = await put(globexKey, '10001', {
         firstName: 'Greta',
         lastName: 'Globex',
@@ -149,8 +147,8 @@ describe('candidate data from the ATS', () => {
       });
       expect(res.status).toBe(201);
       expect(res.body).toMatchObject({ id: '10001', firstName: 'Greta', lastName: 'Globex', phone: '+13125559001', textable: true });
-      expect(row('acme', '10001')).toEqual(acmeBefore);
-      expect(row('globex', '10001')).toMatchObject({ firstName: 'Greta', orgId: orgId('globex') });
+      expect(await row('acme', '10001')).toEqual(acmeBefore);
+      expect(await row('globex', '10001')).toMatchObject({ firstName: 'Greta', orgId: await orgId('globex') });
       expect(await get(acmeKey, '10001')).toMatchObject({ firstName: 'Maria', lastName: 'Garcia' });
       // Each key reads only its own organisation.
       expect((await call(globexKey, 'GET', '/api/candidates/10002')).status).toBe(404);
@@ -248,7 +246,7 @@ describe('candidate data from the ATS', () => {
           })
         ).status,
       ).toBe(415);
-      expect(row('acme', 'ATS-REFUSED')).toBeUndefined();
+      expect(await row('acme', 'ATS-REFUSED')).toBeUndefined();
     });
 
     it('reads national numbers in the organisation’s default country, and stores a landline as no mobile', async () => {
@@ -377,7 +375,7 @@ describe('candidate data from the ATS', () => {
         consent: { status: 'granted', source: 'application-form', at: '2026-01-01T00:00:00Z' },
       });
       const events: AppEvent[] = [];
-      const unsubscribe = h.deps.events.subscribe(orgId('acme'), (e) => events.push(e));
+      const unsubscribe = h.deps.events.subscribe(await orgId('acme'), (e) => events.push(e));
       try {
         const revoked = await put(acmeKey, 'ATS-6002', { firstName: 'Mei', lastName: 'Lin', consent: { status: 'revoked', source: 'candidate-portal' } });
         expect(revoked.body).toMatchObject({
@@ -405,7 +403,7 @@ describe('candidate data from the ATS', () => {
 
     it('a carrier opt-out (21610) is the candidate’s word too: an ATS grant does not lift it', async () => {
       await put(acmeKey, 'ATS-6003', { firstName: 'Lea', lastName: 'Roux', phone: '+15125550163', consent: { status: 'granted', source: 'x' } });
-      h.services.optOuts.optOut(h.db.select().from(organizations).where(eq(organizations.slug, 'acme')).get()!, '+15125550163', 'provider', h.clock.now());
+      await h.services.optOuts.optOut(await org('acme'), '+15125550163', 'provider', h.clock.now());
       await h.advance(1000);
       const res = await put(acmeKey, 'ATS-6003', { firstName: 'Lea', lastName: 'Roux', consent: { status: 'granted', source: 'y' } });
       expect(res.body).toMatchObject({ textable: false, reason: 'OPTED_OUT' });
@@ -450,20 +448,29 @@ describe('candidate data from the ATS', () => {
       expect((await call(acmeKey, 'DELETE', '/api/candidates/ATS-7001')).status).toBe(404);
 
       // Nothing left in the clear: not the name, the email, the phone or the words.
-      const everything = JSON.stringify(
-        ['candidates', 'messages', 'consent_records', 'conversations', 'webhook_events', 'phone_opt_outs', 'campaign_recipients', 'candidate_answers'].map(
-          (t) => h.db.$client.prepare(`select * from ${t}`).all(),
-        ),
-      );
+      const tables = [
+        'candidates',
+        'messages',
+        'consent_records',
+        'conversations',
+        'webhook_events',
+        'phone_opt_outs',
+        'campaign_recipients',
+        'candidate_answers',
+      ];
+      const everything = JSON.stringify(await Promise.all(tables.map((t) => h.sql.all(`select * from ${t}`))));
       for (const trace of ['Elspeth', 'Quennell-Voss', 'elspeth.qv@example.com', phone, '3125550177', 'Wednesday'])
         expect(everything, trace).not.toContain(trace);
-      expect(h.db.select().from(phoneOptOuts).where(eq(phoneOptOuts.method, 'erased')).all()).toHaveLength(1);
+      const { phoneOptOuts, webhookEvents } = h.db.t;
+      expect(await h.db.orm.select().from(phoneOptOuts).where(eq(phoneOptOuts.method, 'erased'))).toHaveLength(1);
       expect(
-        h.db
-          .select()
-          .from(webhookEvents)
-          .where(sql`json_extract(${webhookEvents.payload}, '$.redacted') = 'erased'`)
-          .all().length,
+        // pg: json_extract(payload, '$.redacted') → payload->>'redacted'
+        (
+          await h.db.orm
+            .select()
+            .from(webhookEvents)
+            .where(sql`json_extract(${webhookEvents.payload}, '$.redacted') = 'erased'`)
+        ).length,
       ).toBeGreaterThan(0);
 
       const reimported = await put(acmeKey, 'ATS-7001', {
@@ -487,12 +494,12 @@ describe('candidate data from the ATS', () => {
       expect(campaign.recipients).toBe(2);
       expect((await call(acmeKey, 'DELETE', '/api/candidates/ATS-7002')).status).toBe(204);
       expect((await h.api('GET', `/api/campaigns/${campaign.id}`)).body.recipients).toBe(1);
+      const { consentRecords } = h.db.t;
       expect(
-        h.db
+        await h.db.orm
           .select()
           .from(consentRecords)
-          .where(sql`${consentRecords.source} = 'x' and ${consentRecords.candidateId} not in (select id from candidates)`)
-          .all(),
+          .where(sql`${consentRecords.source} = 'x' and ${consentRecords.candidateId} not in (select id from candidates)`),
       ).toEqual([]);
     });
   });

@@ -5,7 +5,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { LoginResponseSchema, RecruiterSchema } from '../../shared/api.js';
-import { apiTokens, recruiters } from '../db/schema.js';
 import { verifyPassword } from '../lib/passwords.js';
 import { createHarness, type Harness } from './harness.js';
 
@@ -260,25 +259,26 @@ describe('tokens: GET /api/me and POST /api/auth/logout', () => {
       body: JSON.stringify({ body: 'Hello' }),
     });
     expect(res.status).toBe(401);
-    expect(h.db.$client.prepare('select count(*) as n from messages').get()).toEqual({ n: 0 });
+    expect(await h.sql.get('select count(*) as n from messages')).toEqual({ n: 0 });
   });
 
-  it('stores password hashes with scrypt, never the password', () => {
-    const rows = h.db.select({ email: recruiters.email, hash: recruiters.passwordHash }).from(recruiters).all();
+  it('stores password hashes with scrypt, never the password', async () => {
+    const { recruiters } = h.db.t;
+    const rows = await h.db.orm.select({ email: recruiters.email, hash: recruiters.passwordHash }).from(recruiters);
     expect(rows.length).toBe(3);
     for (const row of rows) {
       expect(row.hash).toMatch(/^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/);
       expect(row.hash).not.toContain('demo1234');
     }
     // And they are real hashes of the demo password.
-    return Promise.all(rows.map(async (r) => expect(await verifyPassword('demo1234', r.hash)).toBe(true)));
+    await Promise.all(rows.map(async (r) => expect(await verifyPassword('demo1234', r.hash)).toBe(true)));
   });
 
   it('stores tokens hashed: the plain token is nowhere in api_tokens', async () => {
     const token = (await login(h, { email: 'recruiter@acme.test', password: 'demo1234' })).body.token as string;
-    const rows = h.db.select().from(apiTokens).all();
+    const rows = await h.db.orm.select().from(h.db.t.apiTokens);
     expect(rows.length).toBeGreaterThanOrEqual(1);
-    const dump = JSON.stringify(h.db.$client.prepare('select * from api_tokens').all());
+    const dump = JSON.stringify(await h.sql.all('select * from api_tokens'));
     expect(dump).not.toContain(token);
     for (const row of rows) expect(row.tokenHash).toMatch(/^[0-9a-f]{64}$/);
     const mine = rows.filter((r) => r.tokenHash === createHash('sha256').update(token).digest('hex'));

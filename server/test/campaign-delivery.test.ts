@@ -51,9 +51,10 @@ function rateProfile(arrivals: { at: number; segments: number }[]) {
 }
 
 function campaignTexts(campaignId: number) {
-  return h.db.$client
-    .prepare(`select m.to_address as phone, m.status, m.segments, m.error_code as code from messages m where m.campaign_id = ? order by m.id`)
-    .all(campaignId) as { phone: string; status: string; segments: number; code: string | null }[];
+  return h.sql.all<{ phone: string; status: string; segments: number; code: string | null }>(
+    `select m.to_address as phone, m.status, m.segments, m.error_code as code from messages m where m.campaign_id = ? order by m.id`,
+    campaignId,
+  );
 }
 
 describe('quiet hours in each candidate’s time zone', () => {
@@ -89,9 +90,9 @@ describe('quiet hours in each candidate’s time zone', () => {
     expect((await h.api('GET', `/api/campaigns/${d.campaignId}`)).body).toMatchObject({ status: 'sending', stats: { sent: 5, queued: 3 } });
     await h.advance(3 * HOUR);
 
-    const arrivals = arrivalsByPhone(h);
+    const arrivals = await arrivalsByPhone(h);
     for (const [atsId, zone] of Object.entries(who)) {
-      const got = arrivals.get(phoneOf(h.db.$client, atsId));
+      const got = arrivals.get(await phoneOf(h.db, atsId));
       expect(got, atsId).toHaveLength(1);
       expect({ atsId, at: toSecond(got![0]!.at) }).toEqual({ atsId, at: expected[atsId] });
       expect(localTime(got![0]!.at, zone) >= '08:00').toBe(true);
@@ -104,7 +105,7 @@ describe('quiet hours in each candidate’s time zone', () => {
     // 11:00 UTC: 11:00 in London, 06:00 in New York, 03:00 in Seattle, 02:00 in Anchorage.
     const T0 = Date.parse('2026-03-03T11:00:00Z');
     await harness({ now: iso(T0) });
-    insertCandidates(h.db.$client, 'acme', [{ atsId: 'uk1', firstName: 'Olly', lastName: 'Brown', phone: '+447700900123', timeZone: null }]);
+    await insertCandidates(h.db, 'acme', [{ atsId: 'uk1', firstName: 'Olly', lastName: 'Brown', phone: '+447700900123', timeZone: null }]);
     // 10007: (206) Seattle, no zone. 10040: (907) Alaska, no zone. 10055: (514) Montreal, no zone.
     const d = await sendCampaign(h, { candidateIds: ['10007', '10040', '10055', 'uk1'] });
     const zones = Object.fromEntries(
@@ -120,11 +121,11 @@ describe('quiet hours in each candidate’s time zone', () => {
       ]),
     );
     await h.advance(7 * HOUR);
-    const at = (atsId: string) => toSecond(arrivalsByPhone(h).get(phoneOf(h.db.$client, atsId))![0]!.at);
-    expect(at('uk1')).toBe('2026-03-03T13:00:00.000Z');
-    expect(at('10055')).toBe('2026-03-03T13:00:00.000Z');
-    expect(at('10007')).toBe('2026-03-03T16:00:00.000Z');
-    expect(at('10040')).toBe('2026-03-03T17:00:00.000Z');
+    const at = async (atsId: string) => toSecond((await arrivalsByPhone(h)).get(await phoneOf(h.db, atsId))![0]!.at);
+    expect(await at('uk1')).toBe('2026-03-03T13:00:00.000Z');
+    expect(await at('10055')).toBe('2026-03-03T13:00:00.000Z');
+    expect(await at('10007')).toBe('2026-03-03T16:00:00.000Z');
+    expect(await at('10040')).toBe('2026-03-03T17:00:00.000Z');
   });
 
   it('honours the local 08:00 on both sides of the spring-forward change (2026-03-08)', async () => {
@@ -156,9 +157,9 @@ describe('quiet hours in each candidate’s time zone', () => {
     await visit(Object.values(expected).flatMap(([, a, b]) => [Date.parse(a), Date.parse(b)]));
     await h.advance(HOUR);
 
-    const arrivals = arrivalsByPhone(h);
+    const arrivals = await arrivalsByPhone(h);
     for (const [atsId, [zone, saturday, sunday]] of Object.entries(expected)) {
-      const got = arrivals.get(phoneOf(h.db.$client, atsId))!;
+      const got = arrivals.get(await phoneOf(h.db, atsId))!;
       expect({ atsId, got: got.map((g) => [g.body, toSecond(g.at)]) }).toEqual({
         atsId,
         got: [
@@ -191,9 +192,9 @@ describe('quiet hours in each candidate’s time zone', () => {
     };
     await visit(Object.values(expected).flatMap(([, a, b]) => [Date.parse(a), Date.parse(b)]));
     await h.advance(HOUR);
-    const arrivals = arrivalsByPhone(h);
+    const arrivals = await arrivalsByPhone(h);
     for (const [atsId, [zone, saturday, sunday]] of Object.entries(expected)) {
-      const got = arrivals.get(phoneOf(h.db.$client, atsId))!;
+      const got = arrivals.get(await phoneOf(h.db, atsId))!;
       expect({ atsId, got: got.map((g) => [g.body, toSecond(g.at)]) }).toEqual({
         atsId,
         got: [
@@ -209,19 +210,19 @@ describe('quiet hours in each candidate’s time zone', () => {
     // 20:59:55 in New York: five seconds of window left, twenty texts at two a second.
     const T0 = Date.parse('2026-03-04T01:59:55Z');
     await harness({ now: iso(T0), env: { SEND_RATE_PER_SECOND: '2' } });
-    insertCandidates(h.db.$client, 'acme', bulkCandidates('late', 20));
+    await insertCandidates(h.db, 'acme', bulkCandidates('late', 20));
     const d = await sendCampaign(h, { candidateIds: bulkCandidates('late', 20).map((c) => c.atsId), body: 'Last call' });
     const closes = Date.parse('2026-03-04T02:00:00Z');
     const opens = Date.parse('2026-03-04T13:00:00Z');
     await h.advance(2 * MINUTE);
-    const early = h.simulator.received();
+    const early = await h.simulator.received();
     expect(early.length).toBe(10);
     expect(early.every((m) => m.createdAt < closes)).toBe(true);
     // The rest wait, still queued; nothing goes through the night.
     expect((await h.api('GET', `/api/campaigns/${d.campaignId}`)).body).toMatchObject({ status: 'sending', stats: { sent: 10, queued: 10, failed: 0 } });
     await visit([opens]);
     await h.advance(MINUTE);
-    const all = h.simulator.received();
+    const all = await h.simulator.received();
     expect(all).toHaveLength(20);
     expect(new Set(all.map((m) => m.phone)).size).toBe(20);
     const late = all.filter((m) => m.createdAt >= closes);
@@ -240,10 +241,10 @@ describe('the server’s send rate caps every organisation’s', () => {
     const T0 = Date.parse('2026-03-03T15:00:00Z');
     await harness({ now: iso(T0), env: { SEND_RATE_PER_SECOND: '2' } });
     expect((await h.api('PATCH', '/api/organization', { sendRatePerSecond: 50 })).status).toBe(200);
-    insertCandidates(h.db.$client, 'acme', bulkCandidates('capped', 20));
+    await insertCandidates(h.db, 'acme', bulkCandidates('capped', 20));
     await sendCampaign(h, { candidateIds: bulkCandidates('capped', 20).map((c) => c.atsId), body: 'Rate check' });
     await h.advance(MINUTE);
-    const all = h.simulator.received();
+    const all = await h.simulator.received();
     expect(all).toHaveLength(20);
     expect(rateProfile(all.map((m) => ({ at: m.createdAt, segments: 1 }))).worst).toBeLessThanOrEqual(2);
   });
@@ -257,17 +258,17 @@ describe('changes between schedule and send', () => {
     const d = await sendCampaign(h, { candidateIds: ids, sendAt: iso(T0 + HOUR), body: 'Campaign text for {{firstName}}' });
     await h.advance(10 * MINUTE);
 
-    const stopPhone = phoneOf(h.db.$client, '10011');
+    const stopPhone = await phoneOf(h.db, '10011');
     await h.simulator.reply(stopPhone, '  stop. ');
-    h.db.$client.prepare(`update candidates set consent_at = null where ats_id = '10026'`).run();
+    await h.sql.run(`update candidates set consent_at = null where ats_id = '10026'`);
     await h.advance(HOUR);
 
-    const arrivals = arrivalsByPhone(h);
-    expect(arrivals.get(phoneOf(h.db.$client, '10001'))!.map((a) => a.body)).toEqual(['Campaign text for Maria']);
-    expect(arrivals.get(phoneOf(h.db.$client, '10059'))).toHaveLength(1);
+    const arrivals = await arrivalsByPhone(h);
+    expect(arrivals.get(await phoneOf(h.db, '10001'))!.map((a) => a.body)).toEqual(['Campaign text for Maria']);
+    expect(arrivals.get(await phoneOf(h.db, '10059'))).toHaveLength(1);
     // The one who wrote STOP got the confirmation only.
     expect(arrivals.get(stopPhone)!.map((a) => a.body)).toEqual([expect.stringContaining('unsubscribed')]);
-    expect(arrivals.get(phoneOf(h.db.$client, '10026'))).toBeUndefined();
+    expect(arrivals.get(await phoneOf(h.db, '10026'))).toBeUndefined();
 
     const detail = await h.api('GET', `/api/campaigns/${d.campaignId}`);
     expect(detail.body).toMatchObject({ status: 'sent', stats: { sent: 2, skipped: { OPTED_OUT: 1, NO_CONSENT: 1 }, queued: 0 } });
@@ -284,17 +285,14 @@ describe('changes between schedule and send', () => {
   it('an opt-out while the text waits in the rate-limited queue stops it too', async () => {
     const T0 = Date.parse('2026-03-03T15:00:00Z');
     await harness({ now: iso(T0), env: { SEND_RATE_PER_SECOND: '1' } });
-    insertCandidates(h.db.$client, 'acme', bulkCandidates('q', 6));
+    await insertCandidates(h.db, 'acme', bulkCandidates('q', 6));
     const d = await sendCampaign(h, { candidateIds: bulkCandidates('q', 6).map((c) => c.atsId), body: 'Queued text' });
     await h.advance(1500);
-    expect(h.simulator.received()).toHaveLength(2);
+    expect(await h.simulator.received()).toHaveLength(2);
     const last = bulkCandidates('q', 6)[5]!;
     await h.simulator.reply(last.phone!, 'STOP');
     await h.advance(10_000);
-    const phones = h.simulator
-      .received()
-      .filter((m) => m.body === 'Queued text')
-      .map((m) => m.phone);
+    const phones = (await h.simulator.received()).filter((m) => m.body === 'Queued text').map((m) => m.phone);
     expect(phones).toHaveLength(5);
     expect(phones).not.toContain(last.phone);
     expect((await h.api('GET', `/api/campaigns/${d.campaignId}`)).body).toMatchObject({ status: 'sent', stats: { sent: 5, skipped: { OPTED_OUT: 1 } } });
@@ -304,18 +302,18 @@ describe('changes between schedule and send', () => {
     const T0 = Date.parse('2026-03-03T15:00:00Z');
     await harness({ now: iso(T0) });
     // 10002 wrote an hour ago; 10113 never did.
-    h.db.$client.prepare(`update candidates set last_inbound_at = ? where ats_id = '10002'`).run(T0 - HOUR);
+    await h.sql.run(`update candidates set last_inbound_at = ? where ats_id = '10002'`, T0 - HOUR);
     // The simulator keeps its own record of the phone writing (it refuses free text outside the window, as Twilio does).
-    h.db.$client
-      .prepare(
-        `insert into simulator_messages (sid, direction, phone, our_address, channel, body, status, created_at) values ('SMwrote', 'from-phone', ?, '+12025550101', 'whatsapp', 'Hi', 'received', ?)`,
-      )
-      .run(phoneOf(h.db.$client, '10002'), T0 - HOUR);
+    await h.sql.run(
+      `insert into simulator_messages (sid, direction, phone, our_address, channel, body, status, created_at) values ('SMwrote', 'from-phone', ?, '+12025550101', 'whatsapp', 'Hi', 'received', ?)`,
+      await phoneOf(h.db, '10002'),
+      T0 - HOUR,
+    );
     const d = await sendCampaign(h, { candidateIds: ['10002', '10113'], body: 'WhatsApp hello' });
     expect(d.review).toMatchObject({ eligible: 1, excluded: { WHATSAPP_WINDOW_CLOSED: 1 } });
     await h.advance(5000);
-    const got = h.simulator.received();
-    expect(got.map((m) => [m.phone, m.channel])).toEqual([[phoneOf(h.db.$client, '10002'), 'whatsapp']]);
+    const got = await h.simulator.received();
+    expect(got.map((m) => [m.phone, m.channel])).toEqual([[await phoneOf(h.db, '10002'), 'whatsapp']]);
     expect((await h.api('GET', `/api/campaigns/${d.campaignId}`)).body.stats).toMatchObject({ sent: 1, skipped: { WHATSAPP_WINDOW_CLOSED: 1 } });
   });
 });
@@ -324,11 +322,9 @@ describe('WhatsApp templates and bad data', () => {
   it('an approved WhatsApp template reaches WhatsApp candidates outside the 24-hour window, and the review says so', async () => {
     const T0 = Date.parse('2026-03-03T15:00:00Z');
     await harness({ now: iso(T0) });
-    const template = h.db.$client
-      .prepare(
-        `select t.id, t.body from templates t join organizations o on o.id = t.org_id where o.slug = 'acme' and t.content_sid is not null order by t.id limit 1`,
-      )
-      .get() as { id: number; body: string };
+    const template = (await h.sql.get<{ id: number; body: string }>(
+      `select t.id, t.body from templates t join organizations o on o.id = t.org_id where o.slug = 'acme' and t.content_sid is not null order by t.id limit 1`,
+    ))!;
     // 10002 and 10113: WhatsApp, never wrote (window closed). 10001: SMS.
     const created = await h.api('POST', '/api/campaigns', { name: 'Template', jobTitle: 'Driver', candidateIds: ['10002', '10113', '10001'] });
     const id = created.body.campaign.id;
@@ -338,7 +334,7 @@ describe('WhatsApp templates and bad data', () => {
     expect(m.body.review).toMatchObject({ recipients: 3, eligible: 3, excluded: {} });
     expect((await h.api('POST', `/api/campaigns/${id}/messages/${m.body.message.id}/schedule`)).status).toBe(200);
     await h.advance(5000);
-    const got = h.simulator.received();
+    const got = await h.simulator.received();
     expect(got.map((x) => x.channel).sort()).toEqual(['sms', 'whatsapp', 'whatsapp']);
     expect((await h.api('GET', `/api/campaigns/${id}`)).body.stats).toMatchObject({ sent: 3, skipped: {} });
 
@@ -351,16 +347,16 @@ describe('WhatsApp templates and bad data', () => {
   it('a candidate whose stored time zone is not a real one falls back to the area code, and stops nobody else', async () => {
     const T0 = Date.parse('2026-03-03T15:00:00Z');
     await harness({ now: iso(T0) });
-    insertCandidates(h.db.$client, 'acme', [{ atsId: 'badtz', firstName: 'Zed', lastName: 'Zone', phone: '+13105553001', timeZone: 'Mars/Olympus_Mons' }]);
+    await insertCandidates(h.db, 'acme', [{ atsId: 'badtz', firstName: 'Zed', lastName: 'Zone', phone: '+13105553001', timeZone: 'Mars/Olympus_Mons' }]);
     const d = await sendCampaign(h, { candidateIds: ['badtz', '10001'], body: 'Hello {{firstName}}' });
     // 07:00 in Los Angeles (area code 310): waits for 08:00 there.
     expect(d.review.quietHours.byTimeZone).toEqual([{ timeZone: 'America/Los_Angeles', count: 1, sendsAt: '2026-03-03T16:00:00.000Z' }]);
     const direct = await h.api('POST', '/api/candidates/10011/messages', { body: 'One to one' });
     expect(direct.status).toBe(202);
     await h.advance(2 * HOUR);
-    const got = new Map(h.simulator.received().map((m) => [m.phone, toSecond(m.createdAt)]));
-    expect(got.get(phoneOf(h.db.$client, '10001'))).toBe(iso(T0));
-    expect(got.get(phoneOf(h.db.$client, '10011'))).toBe(iso(T0));
+    const got = new Map((await h.simulator.received()).map((m) => [m.phone, toSecond(m.createdAt)]));
+    expect(got.get(await phoneOf(h.db, '10001'))).toBe(iso(T0));
+    expect(got.get(await phoneOf(h.db, '10011'))).toBe(iso(T0));
     expect(got.get('+13105553001')).toBe('2026-03-03T16:00:00.000Z');
     expect((await h.api('GET', '/api/candidates/badtz')).body.timeZone).toBe('America/Los_Angeles');
   });
@@ -372,15 +368,13 @@ describe('rate limit per sender', () => {
 
   it('never exceeds 2 segments in any second, and runs at ≥ 0.95 of the limit (40 texts in ~20 s)', async () => {
     await harness({ now: iso(T0), env: { SEND_RATE_PER_SECOND: '2' } });
-    const ids = textableSms(h.db.$client)
-      .slice(0, 40)
-      .map((c) => c.atsId);
+    const ids = (await textableSms(h.db)).slice(0, 40).map((c) => c.atsId);
     expect(ids).toHaveLength(40);
     const d = await sendCampaign(h, { candidateIds: ids, body: 'Short and sweet' });
     expect(d.review.eligible).toBe(40);
     expect(d.review.estimatedCompletionAt).toBe(iso(T0 + 20_000));
     await h.advance(60_000);
-    const got = h.simulator.received();
+    const got = await h.simulator.received();
     expect(got).toHaveLength(40);
     expect(new Set(got.map((m) => m.phone)).size).toBe(40);
     const profile = rateProfile(got.map((m) => ({ at: m.createdAt, segments: 1 })));
@@ -393,36 +387,32 @@ describe('rate limit per sender', () => {
 
   it('a two-segment text counts double', async () => {
     await harness({ now: iso(T0), env: { SEND_RATE_PER_SECOND: '2' } });
-    const ids = textableSms(h.db.$client)
-      .slice(0, 10)
-      .map((c) => c.atsId);
+    const ids = (await textableSms(h.db)).slice(0, 10).map((c) => c.atsId);
     const body = `${'Long text. '.repeat(16)}`; // 176 GSM-7 characters: 2 segments
     const d = await sendCampaign(h, { candidateIds: ids, body });
     expect(d.review.segments).toEqual({ min: 2, max: 2, total: 20 });
     await h.advance(30_000);
-    const got = h.simulator.received();
+    const got = await h.simulator.received();
     expect(got).toHaveLength(10);
     const profile = rateProfile(got.map((m) => ({ at: m.createdAt, segments: 2 })));
     expect(profile.worst).toBe(2);
     expect(profile.last - profile.first).toBeGreaterThanOrEqual(9_000);
     expect(profile.last - profile.first).toBeLessThanOrEqual(9_000 / 0.95);
-    expect(campaignTexts(d.campaignId).every((t) => t.segments === 2)).toBe(true);
+    expect((await campaignTexts(d.campaignId)).every((t) => t.segments === 2)).toBe(true);
   });
 
   it('one-to-one texts jump the queue of a long campaign, within the same limit', async () => {
     await harness({ now: iso(T0), env: { SEND_RATE_PER_SECOND: '2' } });
-    const ids = textableSms(h.db.$client)
-      .slice(0, 40)
-      .map((c) => c.atsId);
+    const ids = (await textableSms(h.db)).slice(0, 40).map((c) => c.atsId);
     await sendCampaign(h, { candidateIds: ids, body: 'Campaign text' });
     await h.advance(5_200);
     // A recruiter texts someone who is not in the campaign, mid-campaign.
-    const outsider = textableSms(h.db.$client).slice(40)[0]!;
+    const outsider = (await textableSms(h.db)).slice(40)[0]!;
     const sentAt = h.clock.now();
     const res = await h.api('POST', `/api/candidates/${outsider.atsId}/messages`, { body: 'Quick question' });
     expect(res.status).toBe(202);
     await h.advance(60_000);
-    const got = h.simulator.received();
+    const got = await h.simulator.received();
     const direct = got.find((m) => m.body === 'Quick question')!;
     expect(direct.phone).toBe(outsider.phone);
     // It waits only for the next free slot (under a second), not for the 30 campaign texts queued before it.
@@ -437,12 +427,12 @@ describe('rate limit per sender', () => {
     await harness({ now: iso(T0), env: { SEND_RATE_PER_SECOND: '100' } });
     // 2,300 at 100 a second: the outbox fills to its 2,000 while 200 more are due and waiting.
     const many = bulkCandidates('big', 2300);
-    insertCandidates(h.db.$client, 'acme', many);
+    await insertCandidates(h.db, 'acme', many);
     const d = await sendCampaign(h, { candidateIds: many.map((c) => c.atsId), body: 'Hello everyone' });
     expect(d.review.eligible).toBe(2300);
     // Second by second: a dispatcher that re-ran rounds at the same instant would never return.
     for (let s = 0; s < 26; s++) await h.advance(1000);
-    const got = h.simulator.received();
+    const got = await h.simulator.received();
     expect(got).toHaveLength(2300);
     expect(new Set(got.map((m) => m.phone)).size).toBe(2300);
     const profile = rateProfile(got.map((m) => ({ at: m.createdAt, segments: 1 })));
@@ -466,7 +456,7 @@ describe('scheduled starts', () => {
     }
     await h.advance(4 * HOUR);
     for (const [i, sendAt] of sendAts.entries()) {
-      const got = h.simulator.received().filter((m) => m.body === `Scheduled ${i}`);
+      const got = (await h.simulator.received()).filter((m) => m.body === `Scheduled ${i}`);
       expect(got).toHaveLength(1);
       const lateness = got[0]!.createdAt - sendAt;
       expect(lateness).toBeGreaterThanOrEqual(0);

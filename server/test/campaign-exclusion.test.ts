@@ -3,55 +3,40 @@
  * Review, in SQL for the counts of campaign summaries. Over every combination of what the rule
  * reads, and every organisation setting, the two give the same answer.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../db/client.js';
-import { candidates, organizations } from '../db/schema.js';
+import type { candidates } from '../db/schema.js';
 import { EXCLUSION_REASON_SQL, exclusionParams, exclusionReason } from '../services/campaign-exclusion.js';
 import { WHATSAPP_WINDOW_MS } from '../../shared/whatsapp.js';
 import type { Candidate, Organization } from '../services/textability.js';
 
 const AT = Date.parse('2026-03-03T15:00:00Z');
 const db = openDatabase(':memory:');
-afterAll(() => db.$client.close());
+afterAll(() => db.close());
 
 describe('the campaign exclusion rule, in JavaScript and in SQL', () => {
-  const org = db.insert(organizations).values({ slug: 'rule', name: 'Rule', bookingSecret: 'secret', createdAt: AT }).returning().get();
-  const rows: (typeof candidates.$inferInsert)[] = [];
-  for (const phone of [null, '', '+12125550001'])
-    for (const optedOutAt of [null, AT - 1000])
-      for (const consentAt of [null, AT - 1000])
-        for (const channel of ['sms', 'whatsapp'] as const)
-          for (const lastInboundAt of [null, AT - 3600_000, AT - WHATSAPP_WINDOW_MS + 1, AT - WHATSAPP_WINDOW_MS, AT - 2 * WHATSAPP_WINDOW_MS]) {
-            const n = rows.length + 1;
-            rows.push({
-              orgId: org.id,
-              atsId: `c${n}`,
-              firstName: 'C',
-              lastName: `${n}`,
-              phone,
-              optedOutAt,
-              consentAt,
-              channel,
-              lastInboundAt,
-              createdAt: AT,
-              updatedAt: AT,
-            });
-          }
-  const all = db.insert(candidates).values(rows).returning().all() as Candidate[];
+  let org: Organization;
+  let all: Candidate[];
+  beforeAll(async () => {
+    [org] = (await db.orm.insert(db.t.organizations).values({ slug: 'rule', name: 'Rule', bookingSecret: 'secret', createdAt: AT }).returning()) as [
+      Organization,
+    ];
+    all = (await db.orm.insert(db.t.candidates).values(candidateRows(org.id)).returning()) as Candidate[];
+  });
 
   it.each([
     [true, false],
     [true, true],
     [false, true],
     [false, false],
-  ])('sms enabled %s, whatsapp enabled %s', (smsEnabled, whatsappEnabled) => {
+  ])('sms enabled %s, whatsapp enabled %s', async (smsEnabled, whatsappEnabled) => {
     const settings: Organization = { ...org, smsEnabled, whatsappEnabled };
     const bySql = new Map(
       (
-        db.$client.prepare(`select c.id as id, ${EXCLUSION_REASON_SQL} as reason from candidates c`).all(exclusionParams(settings, AT)) as {
-          id: number;
-          reason: string | null;
-        }[]
+        await db.all<{ id: number; reason: string | null }>(
+          db.stmt(`select c.id as id, ${EXCLUSION_REASON_SQL} as reason from candidates c`),
+          exclusionParams(settings, AT),
+        )
       ).map((r) => [r.id, r.reason]),
     );
     const byJs = new Map(all.map((c) => [c.id, exclusionReason(c, settings, AT)]));
@@ -69,3 +54,29 @@ describe('the campaign exclusion rule, in JavaScript and in SQL', () => {
     );
   });
 });
+
+/** A candidate for every combination of what the rule reads. */
+function candidateRows(orgId: number) {
+  const rows: (typeof candidates.$inferInsert)[] = [];
+  for (const phone of [null, '', '+12125550001'])
+    for (const optedOutAt of [null, AT - 1000])
+      for (const consentAt of [null, AT - 1000])
+        for (const channel of ['sms', 'whatsapp'] as const)
+          for (const lastInboundAt of [null, AT - 3600_000, AT - WHATSAPP_WINDOW_MS + 1, AT - WHATSAPP_WINDOW_MS, AT - 2 * WHATSAPP_WINDOW_MS]) {
+            const n = rows.length + 1;
+            rows.push({
+              orgId,
+              atsId: `c${n}`,
+              firstName: 'C',
+              lastName: `${n}`,
+              phone,
+              optedOutAt,
+              consentAt,
+              channel,
+              lastInboundAt,
+              createdAt: AT,
+              updatedAt: AT,
+            });
+          }
+  return rows;
+}

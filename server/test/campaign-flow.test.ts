@@ -32,7 +32,7 @@ describe('a campaign from draft to sent', () => {
     const sent = await h.api('POST', `/api/campaigns/${id}/messages/${draft.body.message.id}/schedule`);
     expect(sent.status).toBe(200);
     await h.advance(3000);
-    expect(h.simulator.received().map((m) => [m.phone, m.body])).toEqual([['+12125550101', 'Hi Maria, still interested in Warehouse Associate?']]);
+    expect((await h.simulator.received()).map((m) => [m.phone, m.body])).toEqual([['+12125550101', 'Hi Maria, still interested in Warehouse Associate?']]);
     const detail = await h.api('GET', `/api/campaigns/${id}`);
     expect(detail.body.status).toBe('sent');
     expect(detail.body.stats).toMatchObject({ sent: 1, delivered: 1, skipped: { NO_CONSENT: 1, NO_MOBILE: 1, OPTED_OUT: 1 }, queued: 0 });

@@ -6,7 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { campaigns, candidates, messages } from '../db/schema.js';
+import { first } from '../db/types.js';
 import { createHarness, type Harness } from './harness.js';
 import { HOUR, bulkCandidates, draftCampaign, insertCandidates, iso, orgIdOf, phoneOf, recruiterIdOf, sendCampaign, textableSms } from './support/campaigns.js';
 
@@ -68,10 +68,13 @@ describe('campaign lifecycle', () => {
       const scheduled = await sendCampaign(h, { name: 'Later', candidateIds: [NY, LA], sendAt: iso(T0 + 2 * HOUR) });
       const sent = await sendCampaign(h, { name: 'Now', candidateIds: [NY, '10003'] });
       // A campaign another recruiter of Acme made (the unlicensed one cannot create any: written directly).
-      const sqlite = h.db.$client;
-      sqlite
-        .prepare(`insert into campaigns (org_id, created_by, name, status, created_at, updated_at) values (?, ?, 'Sam''s', 'draft', ?, ?)`)
-        .run(orgIdOf(sqlite, 'acme'), recruiterIdOf(sqlite, 'nolicense@acme.test'), T0, T0);
+      await h.sql.run(
+        `insert into campaigns (org_id, created_by, name, status, created_at, updated_at) values (?, ?, 'Sam''s', 'draft', ?, ?)`,
+        await orgIdOf(h.db, 'acme'),
+        await recruiterIdOf(h.db, 'nolicense@acme.test'),
+        T0,
+        T0,
+      );
       await h.advance(3000);
 
       const names = async (query: string, email?: string) =>
@@ -113,8 +116,8 @@ describe('campaign lifecycle', () => {
       expect(now.body.messages[0]).toMatchObject({ status: 'sent', editable: false, startedAt: START, completedAt: expect.any(String) });
 
       // Replies and opt-outs move the numbers.
-      await h.simulator.reply(phoneOf(sqlite, NY), 'Yes please');
-      await h.simulator.reply(phoneOf(sqlite, NY), 'STOP');
+      await h.simulator.reply(await phoneOf(h.db, NY), 'Yes please');
+      await h.simulator.reply(await phoneOf(h.db, NY), 'STOP');
       await h.advance(2000);
       const after = await h.api('GET', `/api/campaigns/${sent.campaignId}`);
       expect(after.body.stats).toMatchObject({ replied: 1, optedOut: 1 });
@@ -147,14 +150,19 @@ describe('campaign lifecycle', () => {
     });
 
     it('enables Ari with an outbound sequence, and refuses what does not fit', async () => {
-      const sqlite = h.db.$client;
-      const acme = orgIdOf(sqlite, 'acme');
-      const insertSequence = sqlite.prepare(
-        `insert into sequences (org_id, kind, name, definition, created_at, updated_at) values (?, ?, ?, '{"steps":[]}', ?, ?) returning id`,
-      );
-      const outbound = (insertSequence.get(acme, 'outbound', 'Screening', T0, T0) as { id: number }).id;
-      const inbound = (insertSequence.get(acme, 'inbound', 'Primary', T0, T0) as { id: number }).id;
-      const globexSequence = (insertSequence.get(orgIdOf(sqlite, 'globex'), 'outbound', 'Theirs', T0, T0) as { id: number }).id;
+      const acme = await orgIdOf(h.db, 'acme');
+      const insertSequence = async (orgId: number, kind: string, name: string) =>
+        (await h.sql.get<{ id: number }>(
+          `insert into sequences (org_id, kind, name, definition, created_at, updated_at) values (?, ?, ?, '{"steps":[]}', ?, ?) returning id`,
+          orgId,
+          kind,
+          name,
+          T0,
+          T0,
+        ))!.id;
+      const outbound = await insertSequence(acme, 'outbound', 'Screening');
+      const inbound = await insertSequence(acme, 'inbound', 'Primary');
+      const globexSequence = await insertSequence(await orgIdOf(h.db, 'globex'), 'outbound', 'Theirs');
 
       const id = (await h.api('POST', '/api/campaigns', { name: 'With Ari' })).body.campaign.id;
       const noSequence = await h.api('PATCH', `/api/campaigns/${id}`, { assistant: { enabled: true } });
@@ -193,7 +201,7 @@ describe('campaign lifecycle', () => {
       const later = await sendCampaign(h, { candidateIds: [NY], sendAt: iso(T0 + HOUR) });
       expect((await h.api('DELETE', `/api/campaigns/${later.campaignId}`)).status).toBe(204);
       await h.advance(HOUR + 5000);
-      expect(h.simulator.received()).toEqual([]);
+      expect(await h.simulator.received()).toEqual([]);
 
       // Sending: Honolulu waits for 08:00 there while New York has been texted.
       const sending = await sendCampaign(h, { candidateIds: [NY, HNL] });
@@ -211,28 +219,26 @@ describe('campaign lifecycle', () => {
 
     it('a campaign whose text the provider may already have is never deleted, even if its status lags (409 CAMPAIGN_SENT)', async () => {
       const id = (await sendCampaign(h, { candidateIds: [NY], sendAt: iso(T0 + HOUR) })).campaignId;
-      const campaign = h.db.select().from(campaigns).where(eq(campaigns.id, id)).get()!;
+      const { campaigns, candidates, messages } = h.db.t;
+      const campaign = (await first(h.db.orm.select().from(campaigns).where(eq(campaigns.id, id))))!;
       expect(campaign.status).toBe('scheduled');
-      const candidate = h.db.select().from(candidates).where(eq(candidates.atsId, NY)).get()!;
+      const candidate = (await first(h.db.orm.select().from(candidates).where(eq(candidates.atsId, NY))))!;
       // A text of this campaign handed to the provider, as the dispatcher leaves it mid-send.
-      h.db
-        .insert(messages)
-        .values({
-          orgId: campaign.orgId,
-          candidateId: candidate.id,
-          direction: 'outbound',
-          channel: 'sms',
-          body: 'Hi',
-          encoding: 'GSM-7',
-          segments: 1,
-          status: 'sending',
-          sender: 'recruiter',
-          campaignId: id,
-          handedOffAt: h.clock.now(),
-          createdAt: h.clock.now(),
-          updatedAt: h.clock.now(),
-        })
-        .run();
+      await h.db.orm.insert(messages).values({
+        orgId: campaign.orgId,
+        candidateId: candidate.id,
+        direction: 'outbound',
+        channel: 'sms',
+        body: 'Hi',
+        encoding: 'GSM-7',
+        segments: 1,
+        status: 'sending',
+        sender: 'recruiter',
+        campaignId: id,
+        handedOffAt: h.clock.now(),
+        createdAt: h.clock.now(),
+        updatedAt: h.clock.now(),
+      });
       expect(errorCode(await h.api('DELETE', `/api/campaigns/${id}`))).toBe('CAMPAIGN_SENT');
       expect((await h.api('GET', `/api/campaigns/${id}`)).status).toBe(200);
     });
@@ -266,7 +272,7 @@ describe('campaign lifecycle', () => {
     });
 
     it('warns above 500 recipients', async () => {
-      insertCandidates(h.db.$client, 'acme', bulkCandidates('w', 501));
+      await insertCandidates(h.db, 'acme', bulkCandidates('w', 501));
       const id = (await h.api('POST', '/api/campaigns', { name: 'Big' })).body.campaign.id;
       const first = await h.api('POST', `/api/campaigns/${id}/candidates`, { candidateIds: bulkCandidates('w', 500).map((c) => c.atsId) });
       expect(first.body).toMatchObject({ added: 500, recipients: 500, warning: null });
@@ -361,7 +367,7 @@ describe('campaign lifecycle', () => {
       expect(res.body.review.warnings.map((w: { code: string }) => w.code)).toContain('UNICODE');
 
       // A merge field some recipient has no value for: that one is excluded, not texted a blank.
-      insertCandidates(h.db.$client, 'acme', [{ atsId: 'nojob', firstName: 'Nia', lastName: 'Abara', phone: '+12125553001', jobTitle: null }]);
+      await insertCandidates(h.db, 'acme', [{ atsId: 'nojob', firstName: 'Nia', lastName: 'Abara', phone: '+12125553001', jobTitle: null }]);
       await h.api('POST', `/api/campaigns/${id}/candidates`, { candidateIds: ['nojob'] });
       const missing = await h.api('POST', `/api/campaigns/${id}/messages`, { body: 'About {{jobTitle}}', sendAt: null });
       expect(missing.body.review).toMatchObject({ eligible: 3, excluded: { MISSING_MERGE_FIELD: 1 } });
@@ -448,7 +454,7 @@ describe('campaign lifecycle', () => {
       expect(after.estimatedCompletionAt).toBe('2026-03-03T15:00:02.000Z');
 
       // The default zone places a foreign number with no zone of its own.
-      insertCandidates(h.db.$client, 'acme', [{ atsId: 'uk', firstName: 'Olly', lastName: 'Brown', phone: '+447700900123', timeZone: null }]);
+      await insertCandidates(h.db, 'acme', [{ atsId: 'uk', firstName: 'Olly', lastName: 'Brown', phone: '+447700900123', timeZone: null }]);
       await h.api('POST', `/api/campaigns/${id}/candidates`, { candidateIds: ['uk'] });
       await h.api('PATCH', '/api/organization', { defaultTimeZone: 'Asia/Tokyo', textingHours: { start: '08:00', end: '21:00' } });
       // 13:00 UTC is 22:00 in Tokyo: waits for 08:00 there (23:00 UTC).
@@ -494,9 +500,9 @@ describe('campaign lifecycle', () => {
       expect(edited.body.review.previews[0].body).toBe('Second version for Maria');
       // Nothing goes at the old time.
       await h.advance(HOUR + 30_000);
-      expect(h.simulator.received()).toEqual([]);
+      expect(await h.simulator.received()).toEqual([]);
       await h.advance(HOUR);
-      const received = h.simulator.received();
+      const received = await h.simulator.received();
       expect(received.map((m) => m.body)).toEqual(['Second version for Maria']);
       expect(received[0]!.createdAt).toBe(T0 + 2 * HOUR);
 
@@ -515,7 +521,7 @@ describe('campaign lifecycle', () => {
       expect((await h.api('GET', `/api/campaigns/${other.campaignId}`)).body).toMatchObject({ status: 'draft', messages: [] });
       expect((await h.api('GET', `/api/campaigns/${other.campaignId}/messages/${other.messageId}`)).status).toBe(404);
       await h.advance(5 * HOUR);
-      expect(h.simulator.received().map((m) => m.body)).not.toContain('Never sent');
+      expect((await h.simulator.received()).map((m) => m.body)).not.toContain('Never sent');
     });
 
     it('Send pressed twice makes one set of deliveries and one text each', async () => {
@@ -526,7 +532,7 @@ describe('campaign lifecycle', () => {
       const c = await h.api('POST', url);
       expect(c.status).toBe(200);
       expect(c.body.message.status).toBe('scheduled');
-      const deliveries = h.db.$client.prepare('select count(*) as n from campaign_deliveries where campaign_message_id = ?').get(d.messageId) as { n: number };
+      const deliveries = (await h.sql.get<{ n: number }>('select count(*) as n from campaign_deliveries where campaign_message_id = ?', d.messageId))!;
       expect(deliveries.n).toBe(4);
 
       await h.advance(500);
@@ -540,7 +546,7 @@ describe('campaign lifecycle', () => {
       await h.advance(5000);
 
       const counts = new Map<string, number>();
-      for (const m of h.simulator.received()) counts.set(m.phone, (counts.get(m.phone) ?? 0) + 1);
+      for (const m of await h.simulator.received()) counts.set(m.phone, (counts.get(m.phone) ?? 0) + 1);
       // 10007 (206, Seattle) waits for 08:00 Pacific; all three textable got exactly one.
       expect([...counts.values()]).toEqual([1, 1, 1]);
       expect(counts.size).toBe(3);
@@ -556,7 +562,7 @@ describe('campaign lifecycle', () => {
       await h.advance(2 * HOUR);
       const stale = await h.api('POST', `/api/campaigns/${later.campaignId}/messages/${later.messageId}/schedule`);
       expect(stale).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION' } } });
-      expect(h.simulator.received()).toEqual([]);
+      expect(await h.simulator.received()).toEqual([]);
     });
 
     it('no new candidates or messages once the campaign has sent (409 CAMPAIGN_SENT)', async () => {
@@ -576,11 +582,8 @@ describe('campaign lifecycle', () => {
       expect(added.body).toMatchObject({ added: 3, recipients: 4 });
       expect((await h.api('DELETE', `/api/campaigns/${d.campaignId}/candidates/10026`)).status).toBe(200);
       await h.advance(HOUR + 3000);
-      const phones = h.simulator
-        .received()
-        .map((m) => m.phone)
-        .sort();
-      expect(phones).toEqual([phoneOf(h.db.$client, NY), phoneOf(h.db.$client, '10011')].sort());
+      const phones = (await h.simulator.received()).map((m) => m.phone).sort();
+      expect(phones).toEqual([await phoneOf(h.db, NY), await phoneOf(h.db, '10011')].sort());
       const detail = await h.api('GET', `/api/campaigns/${d.campaignId}`);
       expect(detail.body).toMatchObject({ status: 'sent', stats: { recipients: 3, sent: 2, skipped: { NO_CONSENT: 1 }, queued: 0 } });
     });
@@ -614,7 +617,7 @@ describe('campaign lifecycle', () => {
         messages: [{ body: 'Hi {{firstName}}, we are hiring.' }],
       });
       await h.advance(5000);
-      expect(h.simulator.received()).toEqual([]);
+      expect(await h.simulator.received()).toEqual([]);
     });
 
     it("404 for another organisation's campaign, on every endpoint", async () => {
@@ -646,18 +649,16 @@ describe('campaign lifecycle', () => {
   });
 
   it('publishes campaign.updated while sending, ending with status sent', async () => {
-    const acme = orgIdOf(h.db.$client, 'acme');
+    const acme = await orgIdOf(h.db, 'acme');
     const events: { id: number; status: string; stats: { sent: number; queued: number; done: number; total: number } }[] = [];
     const off = h.deps.events.subscribe(acme, (e) => {
       if (e.type === 'campaign.updated') events.push(e.data as (typeof events)[number]);
     });
     const globexEvents: unknown[] = [];
-    const offGlobex = h.deps.events.subscribe(orgIdOf(h.db.$client, 'globex'), (e) => globexEvents.push(e));
+    const offGlobex = h.deps.events.subscribe(await orgIdOf(h.db, 'globex'), (e) => globexEvents.push(e));
     try {
       // Ten New York recipients at one text a second: ten seconds of progress.
-      const ids = textableSms(h.db.$client)
-        .filter((c) => c.timeZone === 'America/New_York')
-        .map((c) => c.atsId);
+      const ids = (await textableSms(h.db)).filter((c) => c.timeZone === 'America/New_York').map((c) => c.atsId);
       expect(ids.length).toBeGreaterThanOrEqual(6);
       const d = await sendCampaign(h, { candidateIds: ids });
       await h.advance(ids.length * 1000 + 5000);

@@ -17,14 +17,14 @@ const T0 = Date.parse(START);
 const CANDIDATES = ['10001', '10009', '10061', '10002', '10003', '10004', '10005'];
 
 /** Every row a preview could have written, and the campaign's own stamp. */
-function footprint(h: Harness, campaignId: number) {
-  const count = (table: string) => (h.db.$client.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
+async function footprint(h: Harness, campaignId: number) {
+  const count = async (table: string) => (await h.sql.get<{ n: number }>(`select count(*) as n from ${table}`))!.n;
   return {
-    campaignMessages: count('campaign_messages'),
-    campaignDeliveries: count('campaign_deliveries'),
-    campaignRecipients: count('campaign_recipients'),
-    messages: count('messages'),
-    campaign: h.db.$client.prepare('select * from campaigns where id = ?').get(campaignId),
+    campaignMessages: await count('campaign_messages'),
+    campaignDeliveries: await count('campaign_deliveries'),
+    campaignRecipients: await count('campaign_recipients'),
+    messages: await count('messages'),
+    campaign: await h.sql.get('select * from campaigns where id = ?', campaignId),
   };
 }
 
@@ -40,7 +40,7 @@ describe('campaign message preview and atomic edit', () => {
     expect(created.status).toBe(201);
     campaignId = created.body.campaign.id;
     events = [];
-    unsubscribe = h.deps.events.subscribe(orgIdOf(h.db.$client, 'acme'), (e) => {
+    unsubscribe = h.deps.events.subscribe(await orgIdOf(h.db, 'acme'), (e) => {
       if (e.type === 'campaign.updated') events.push(e as (typeof events)[number]);
     });
     // Past the campaign.updated throttle of the creation, so each change below announces at once.
@@ -61,11 +61,11 @@ describe('campaign message preview and atomic edit', () => {
       { body: '', sendAt: null, templateId: approved.id },
     ];
     for (const input of inputs) {
-      const before = footprint(h, campaignId);
+      const before = await footprint(h, campaignId);
       const preview = await h.api('POST', `/api/campaigns/${campaignId}/preview`, input);
       expect(preview.status, JSON.stringify(preview.body)).toBe(200);
       // (No time passes before the save: the review's start time is "now".)
-      expect(footprint(h, campaignId)).toEqual(before);
+      expect(await footprint(h, campaignId)).toEqual(before);
       expect(events).toEqual([]);
 
       const saved = await h.api('POST', `/api/campaigns/${campaignId}/messages`, input);
@@ -77,11 +77,11 @@ describe('campaign message preview and atomic edit', () => {
       await h.advance(1000);
       events.length = 0;
     }
-    expect(footprint(h, campaignId).campaignMessages).toBe(0);
+    expect((await footprint(h, campaignId)).campaignMessages).toBe(0);
   });
 
   it('refuses what saving would refuse, writing nothing', async () => {
-    const before = footprint(h, campaignId);
+    const before = await footprint(h, campaignId);
     const url = `/api/campaigns/${campaignId}/preview`;
     expect((await h.api('POST', url, { body: 'Hi {{first_name}}', sendAt: null })).body.error).toMatchObject({
       code: 'VALIDATION',
@@ -96,7 +96,7 @@ describe('campaign message preview and atomic edit', () => {
     expect((await h.api('POST', `/api/campaigns/${empty}/messages`, { body: 'z'.repeat(1601), sendAt: null })).status).toBe(400);
     expect((await h.api('POST', url, { body: 'Hi', sendAt: null }, { email: 'nolicense@acme.test' })).body.error.code).toBe('NOT_LICENSED');
     expect((await h.api('POST', url, { body: 'Hi', sendAt: null }, { email: 'recruiter@globex.test' })).status).toBe(404);
-    expect(footprint(h, campaignId)).toEqual(before);
+    expect(await footprint(h, campaignId)).toEqual(before);
   });
 
   it('edits a scheduled message in one transaction: a refusal changes nothing, a reader sees before or after only', async () => {
@@ -104,12 +104,12 @@ describe('campaign message preview and atomic edit', () => {
     const url = `/api/campaigns/${d.campaignId}/messages/${d.messageId}`;
     await h.advance(1000);
     events.length = 0;
-    const dueAts = () => h.db.$client.prepare('select due_at as dueAt from campaign_deliveries where campaign_message_id = ?').all(d.messageId);
-    const scheduledAt = dueAts();
+    const dueAts = () => h.sql.all('select due_at as dueAt from campaign_deliveries where campaign_message_id = ?', d.messageId);
+    const scheduledAt = await dueAts();
     expect(scheduledAt).toEqual([{ dueAt: T0 + 2 * HOUR }, { dueAt: T0 + 2 * HOUR }, { dueAt: T0 + 2 * HOUR }]);
 
     // Refused edits (an unknown field, a text too long, a time in the past) change nothing and tell nobody.
-    const before = footprint(h, d.campaignId);
+    const before = await footprint(h, d.campaignId);
     for (const patch of [
       { body: 'Hi {{fistName}}', sendAt: iso(T0 + 3 * HOUR) },
       { body: 'z'.repeat(1601), sendAt: iso(T0 + 3 * HOUR) },
@@ -118,8 +118,8 @@ describe('campaign message preview and atomic edit', () => {
       expect((await h.api('PATCH', url, patch)).status).toBe(400);
     }
     await h.advance(1000);
-    expect(footprint(h, d.campaignId)).toEqual(before);
-    expect(dueAts()).toEqual(scheduledAt);
+    expect(await footprint(h, d.campaignId)).toEqual(before);
+    expect(await dueAts()).toEqual(scheduledAt);
     expect(events).toEqual([]);
 
     // The Edit flow: Review (preview), then Save (one PATCH). Another viewer reading in between
@@ -135,14 +135,14 @@ describe('campaign message preview and atomic edit', () => {
     await h.advance(1000);
     expect(events).toHaveLength(1);
     expect(events[0]!.data.messages).toMatchObject([{ id: d.messageId, status: 'scheduled', body: edit.body, sendAt: edit.sendAt }]);
-    expect(footprint(h, d.campaignId).campaignMessages).toBe(before.campaignMessages);
-    expect(dueAts()).toEqual(scheduledAt.map(() => ({ dueAt: T0 + 3 * HOUR })));
+    expect((await footprint(h, d.campaignId)).campaignMessages).toBe(before.campaignMessages);
+    expect(await dueAts()).toEqual(scheduledAt.map(() => ({ dueAt: T0 + 3 * HOUR })));
 
     // Nothing goes at the old time; the new text goes at the new one.
     await h.advance(T0 + 2 * HOUR + 30_000 - h.clock.now());
-    expect(h.simulator.received()).toEqual([]);
+    expect(await h.simulator.received()).toEqual([]);
     await h.advance(HOUR);
-    const bodies = h.simulator.received().map((m) => m.body);
+    const bodies = (await h.simulator.received()).map((m) => m.body);
     expect(bodies).toContain('Second version for Maria');
     expect(bodies.every((b) => b.startsWith('Second version for '))).toBe(true);
   });

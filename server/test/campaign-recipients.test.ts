@@ -3,16 +3,17 @@
  * with LIMIT/OFFSET, and campaign lists and summaries count recipients, the eligible and the
  * excluded with aggregates. Measured by the rows SQLite hands back while a request runs.
  */
-import type Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Db } from '../db/client.js';
+import { sqliteHandle } from '../db/sqlite.js';
 import { createHarness, type Harness } from './harness.js';
 import { bulkCandidates, insertCandidates } from './support/campaigns.js';
 
 const SIZE = 1200;
 
-/** Rows returned by every statement (drizzle's and hand-written) while `run` goes. */
-async function rowsReadDuring<T>(sqlite: Database.Database, run: () => Promise<T>): Promise<{ result: T; rows: number }> {
-  const statement = Object.getPrototypeOf(sqlite.prepare('select 1')) as { all(...args: unknown[]): unknown[] };
+/** Rows returned by every statement (drizzle's and hand-written) while `run` goes: counted in SQLite's own statements. */
+async function rowsReadDuring<T>(db: Db, run: () => Promise<T>): Promise<{ result: T; rows: number }> {
+  const statement = Object.getPrototypeOf(sqliteHandle(db).prepare('select 1')) as { all(...args: unknown[]): unknown[] };
   const all = statement.all;
   let rows = 0;
   statement.all = function (this: unknown, ...args: unknown[]) {
@@ -41,7 +42,7 @@ describe('campaign recipients by SQL', () => {
       consent: i % 100 !== 0,
       optedOut: i % 150 === 1,
     }));
-    insertCandidates(h.db.$client, 'acme', list);
+    await insertCandidates(h.db, 'acme', list);
     names = list.map((c) => c.lastName).sort();
     const created = await h.api('POST', '/api/campaigns', { name: 'Big', candidateIds: list.map((c) => c.atsId) });
     expect(created.status).toBe(201);
@@ -55,7 +56,7 @@ describe('campaign recipients by SQL', () => {
     let offset: number | null = 0;
     while (offset != null) {
       const at: number = offset;
-      const { result: page, rows } = await rowsReadDuring(h.db.$client, () => h.api('GET', `/api/campaigns/${campaignId}/candidates?limit=500&offset=${at}`));
+      const { result: page, rows } = await rowsReadDuring(h.db, () => h.api('GET', `/api/campaigns/${campaignId}/candidates?limit=500&offset=${at}`));
       expect(page.status).toBe(200);
       expect(page.body.total).toBe(SIZE);
       // The page itself and a few rows per recipient on it (sessions, deliveries), never the campaign.
@@ -71,7 +72,7 @@ describe('campaign recipients by SQL', () => {
   it('lists campaigns with their counts without loading their recipients', async () => {
     const noConsent = Math.ceil(SIZE / 100);
     const optedOut = Math.ceil((SIZE - 1) / 150);
-    const { result: list, rows } = await rowsReadDuring(h.db.$client, () => h.api('GET', '/api/campaigns'));
+    const { result: list, rows } = await rowsReadDuring(h.db, () => h.api('GET', '/api/campaigns'));
     expect(list.body.campaigns).toHaveLength(1);
     expect(list.body.campaigns[0]).toMatchObject({
       recipients: SIZE,

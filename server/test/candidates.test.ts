@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
 import { CandidateListSchema, CandidateSchema } from '../../shared/api.js';
 import { demoCandidates } from '../../fixtures/demo/index.js';
-import { candidates, organizations } from '../db/schema.js';
+import { first } from '../db/types.js';
 import { createHarness, type Harness } from './harness.js';
 
 type CandidateJson = ReturnType<typeof CandidateSchema.parse>;
@@ -52,10 +52,11 @@ describe('GET /api/candidates', () => {
     });
 
     it('says CHANNEL_DISABLED for a WhatsApp candidate of an organisation without WhatsApp', async () => {
-      const globex = h.db.select().from(organizations).where(eq(organizations.slug, 'globex')).get()!;
+      const { candidates, organizations } = h.db.t;
+      const globex = (await first(h.db.orm.select().from(organizations).where(eq(organizations.slug, 'globex'))))!;
       expect(globex.whatsappEnabled).toBe(false);
       const where = and(eq(candidates.orgId, globex.id), eq(candidates.atsId, '20001'));
-      h.db.update(candidates).set({ channel: 'whatsapp' }).where(where).run();
+      await h.db.orm.update(candidates).set({ channel: 'whatsapp' }).where(where);
       try {
         const res = await lookup('20001,20002', GLOBEX);
         expect(res.status).toBe(200);
@@ -64,7 +65,7 @@ describe('GET /api/candidates', () => {
           ['20002', 'sms', true, null],
         ]);
       } finally {
-        h.db.update(candidates).set({ channel: 'sms' }).where(where).run();
+        await h.db.orm.update(candidates).set({ channel: 'sms' }).where(where);
       }
     });
 

@@ -3,7 +3,6 @@
  * heartbeat), and when a client reads so slowly that its queue would grow without bound.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { organizations } from '../db/schema.js';
 import { createHarness, type Harness } from './harness.js';
 
 /** Reads a stream's text until it ends; resolves with everything read. */
@@ -68,11 +67,7 @@ describe('the event stream’s end', () => {
   it('closes rather than queue without bound for a client that does not read', async () => {
     h = await createHarness({ start: false });
     const body = await openStream(await h.login());
-    const orgId = h.db
-      .select()
-      .from(organizations)
-      .all()
-      .find((o) => o.name.startsWith('Acme'))!.id;
+    const orgId = (await h.db.orm.select().from(h.db.t.organizations)).find((o) => o.name.startsWith('Acme'))!.id;
     for (let i = 0; i < 1500; i++) h.deps.events.publish(orgId, { type: 'candidates.updated', data: { ids: [String(i)] } });
     const text = await readToEnd(body);
     const delivered = text.split('event: candidates.updated').length - 1;

@@ -43,7 +43,7 @@ describe('the server over HTTP', () => {
     const databasePath = join(dir, 'test.db');
     const seedDb = openDatabase(databasePath);
     await seedDemo(seedDb);
-    seedDb.$client.close();
+    await seedDb.close();
     const port = await freePort();
     te = await startServer({ PORT: String(port), HOST: '127.0.0.1', DATABASE_PATH: databasePath, PROVIDER: 'simulator' });
     base = `http://127.0.0.1:${port}`;
@@ -208,12 +208,12 @@ describe('the server over HTTP', () => {
     const other = await createApp({ db, config: loadConfig({ DATABASE_PATH: ':memory:' }) });
     try {
       // A database whose last migration this release expects is not there (another instance is still migrating it).
-      const kept = db.$client.prepare('select hash, created_at from __drizzle_migrations order by created_at desc limit 1').get() as Record<string, unknown>;
-      db.$client.prepare('delete from __drizzle_migrations where created_at = @created_at').run(kept);
+      const kept = (await db.get<Record<string, unknown>>(db.stmt('select hash, created_at from __drizzle_migrations order by created_at desc limit 1')))!;
+      await db.run(db.stmt('delete from __drizzle_migrations where created_at = @created_at'), kept);
       const pending = await other.app.request('/readyz');
       expect(pending.status).toBe(503);
       expect(await pending.json()).toMatchObject({ ok: false, reason: 'MIGRATIONS_PENDING' });
-      db.$client.prepare('insert into __drizzle_migrations (hash, created_at) values (@hash, @created_at)').run(kept);
+      await db.run(db.stmt('insert into __drizzle_migrations (hash, created_at) values (@hash, @created_at)'), kept);
       expect((await other.app.request('/readyz')).status).toBe(200);
 
       await other.stop();
@@ -221,7 +221,7 @@ describe('the server over HTTP', () => {
       expect(res.status).toBe(503);
       expect(await res.json()).toMatchObject({ ok: false, reason: 'DRAINING' });
     } finally {
-      db.$client.close();
+      await db.close();
     }
   });
 

@@ -12,7 +12,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { ImportStatus } from '../../shared/api.js';
 import { createApp } from '../app.js';
 import { openDatabase } from '../db/client.js';
-import { candidates, organizations } from '../db/schema.js';
+import { first, type Db } from '../db/types.js';
 import { silentLogger } from '../deps.js';
 import type { AppEvent } from '../lib/events.js';
 import { startServer } from '../main.js';
@@ -38,6 +38,11 @@ async function settled(read: () => Promise<ImportStatus>, timeoutMs = 20_000): P
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+const acmeOf = async (db: Db) => {
+  const { organizations } = db.t;
+  return (await first(db.orm.select().from(organizations).where(eq(organizations.slug, 'acme'))))!;
+};
 
 describe('bulk import', () => {
   let h: Harness;
@@ -67,15 +72,19 @@ describe('bulk import', () => {
     expect(started.status, JSON.stringify(started.body)).toBe(202);
     return settled(() => status(started.body.importId));
   };
-  const acme = () => h.db.select().from(organizations).where(eq(organizations.slug, 'acme')).get()!;
-  const count = (table: 'candidates' | 'candidate_imports' | 'consent_records') =>
-    (h.db.$client.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
-  const candidate = (atsId: string) =>
-    h.db
-      .select()
-      .from(candidates)
-      .where(and(eq(candidates.orgId, acme().id), eq(candidates.atsId, atsId)))
-      .get();
+  const acme = () => acmeOf(h.db);
+  const count = async (table: 'candidates' | 'candidate_imports' | 'consent_records') =>
+    (await h.sql.get<{ n: number }>(`select count(*) as n from ${table}`))!.n;
+  const candidate = async (atsId: string) => {
+    const { candidates } = h.db.t;
+    const orgId = (await acme()).id;
+    return first(
+      h.db.orm
+        .select()
+        .from(candidates)
+        .where(and(eq(candidates.orgId, orgId), eq(candidates.atsId, atsId))),
+    );
+  };
 
   it('a 2,000-row CSV with bad rows: exact counts, row numbers (as a spreadsheet numbers them) and reasons', async () => {
     const rows: string[] = [HEADER];
@@ -118,10 +127,10 @@ describe('bulk import', () => {
       // A blank line is skipped, and still counts as a row of the file.
       if (n === 1000) rows.push('');
     }
-    const before = count('candidates');
+    const before = await count('candidates');
     const result = await run(rows.join('\r\n') + '\r\n');
     expect(result).toMatchObject({ status: 'done', format: 'csv', total: 2000, processed: 2000, created: 1990, updated: 0, unchanged: 0, failed: 10 });
-    expect(count('candidates')).toBe(before + 1990);
+    expect(await count('candidates')).toBe(before + 1990);
     expect(result.errors).toHaveLength(10);
     for (const error of result.errors) {
       const expected = bad.get(error.row);
@@ -134,8 +143,9 @@ describe('bulk import', () => {
     expect(bad.has(2001)).toBe(true);
 
     // No bad row was half written; the first of a duplicate pair was written once.
-    for (const id of ['IMP-10', 'IMP-20', 'IMP-40', 'IMP-50', 'IMP-60', 'IMP-70', 'IMP-80', 'IMP-90', 'IMP-1999']) expect(candidate(id), id).toBeUndefined();
-    expect(candidate('IMP-5')).toMatchObject({
+    for (const id of ['IMP-10', 'IMP-20', 'IMP-40', 'IMP-50', 'IMP-60', 'IMP-70', 'IMP-80', 'IMP-90', 'IMP-1999'])
+      expect(await candidate(id), id).toBeUndefined();
+    expect(await candidate('IMP-5')).toMatchObject({
       firstName: 'First5',
       lastName: 'Last, 5',
       phone: '+13127000005',
@@ -147,7 +157,7 @@ describe('bulk import', () => {
     // The same file again: nothing changes.
     const again = await run(rows.join('\r\n') + '\r\n');
     expect(again).toMatchObject({ status: 'done', total: 2000, created: 0, updated: 0, unchanged: 1990, failed: 10 });
-    expect(count('candidates')).toBe(before + 1990);
+    expect(await count('candidates')).toBe(before + 1990);
   });
 
   it('keeps every character of a field: quotes, commas, newlines, backslashes, separators, a BOM before the header', async () => {
@@ -156,7 +166,7 @@ describe('bulk import', () => {
     const csv = `\ufeff${HEADER}\nODD-1,${quoted('Zoë "Z"')},O\\Brien,,,,,,,,${quoted('Job, \\u')},${quoted(location)}\n`;
     const result = await run(csv);
     expect(result).toMatchObject({ status: 'done', created: 1, failed: 0 });
-    expect(candidate('ODD-1')).toMatchObject({ firstName: 'Zoë "Z"', lastName: 'O\\Brien', jobTitle: 'Job, \\u', location: location.trim() });
+    expect(await candidate('ODD-1')).toMatchObject({ firstName: 'Zoë "Z"', lastName: 'O\\Brien', jobTitle: 'Job, \\u', location: location.trim() });
   });
 
   it('NDJSON: one upsert body per line; unknown fields and non-JSON lines are row errors', async () => {
@@ -175,12 +185,12 @@ describe('bulk import', () => {
       { row: 3, field: 'row', message: 'This line is not JSON.' },
       { row: 6, field: 'atsId', message: 'atsId is required.' },
     ]);
-    expect(candidate('ND-3')).toMatchObject({ optedOutAt: expect.any(Number), optOutMethod: 'ats' });
+    expect(await candidate('ND-3')).toMatchObject({ optedOutAt: expect.any(Number), optOutMethod: 'ats' });
   });
 
   it('a malformed file is a 400 (or 413) before anything is written', async () => {
-    const candidatesBefore = count('candidates');
-    const importsBefore = count('candidate_imports');
+    const candidatesBefore = await count('candidates');
+    const importsBefore = await count('candidate_imports');
     const refused: [string, string, number, RegExp][] = [
       ['{"atsId":"1","firstName":"A","lastName":"B"}', 'application/json', 400, /text\/csv .* application\/x-ndjson/],
       [HEADER + '\n' + goodRow(1), 'text/plain', 400, /not text\/plain/],
@@ -204,8 +214,8 @@ describe('bulk import', () => {
     const big = await upload(tooMany);
     expect([big.status, big.body.error!.code]).toEqual([413, 'IMPORT_TOO_LARGE']);
     expect(big.body.error!.message).toMatch(/more than 100,000 rows/);
-    expect(count('candidates')).toBe(candidatesBefore);
-    expect(count('candidate_imports')).toBe(importsBefore);
+    expect(await count('candidates')).toBe(candidatesBefore);
+    expect(await count('candidate_imports')).toBe(importsBefore);
   });
 
   it('is for administrators and keys; an import is read only by its own organisation', async () => {
@@ -218,7 +228,7 @@ describe('bulk import', () => {
     const done = await settled(() => status(byAdmin.body.importId, adminToken));
     expect(done).toMatchObject({ status: 'done', created: 1 });
     expect(
-      h.db.$client.prepare(`select set_by_type as type, set_by_name as name from consent_records where candidate_id = ?`).get(candidate('IMP-9002')!.id),
+      await h.sql.get(`select set_by_type as type, set_by_name as name from consent_records where candidate_id = ?`, (await candidate('IMP-9002'))!.id),
     ).toEqual({
       type: 'recruiter',
       name: 'Jordan Avery',
@@ -245,7 +255,7 @@ describe('bulk import', () => {
 
   it('announces its changes as a few candidates.updated events, not one per row', async () => {
     const events: AppEvent[] = [];
-    const unsubscribe = h.deps.events.subscribe(acme().id, (e) => events.push(e));
+    const unsubscribe = h.deps.events.subscribe((await acme()).id, (e) => events.push(e));
     try {
       const rows = [HEADER, ...Array.from({ length: 1500 }, (_, i) => goodRow(20_000 + i, 'EVT'))];
       const result = await run(rows.join('\n'));
@@ -269,34 +279,36 @@ describe('an import cut off by a restart', () => {
       const path = join(dir, 'db.sqlite');
       const seeded = openDatabase(path);
       await seedDemo(seeded);
-      const org = seeded.select().from(organizations).where(eq(organizations.slug, 'acme')).get()!;
-      const first = await createApp({ db: seeded, log: silentLogger });
+      const org = await acmeOf(seeded);
+      const firstApp = await createApp({ db: seeded, log: silentLogger });
       const csv = [HEADER, ...Array.from({ length: 5000 }, (_, i) => goodRow(30_000 + i, 'RST'))].join('\n');
-      const { status } = await first.services.imports.start(org, { type: 'system', name: 'test' }, 'text/csv', [new TextEncoder().encode(csv)]);
+      const { status } = await firstApp.services.imports.start(org, { type: 'system', name: 'test' }, 'text/csv', [new TextEncoder().encode(csv)]);
       // Stop as soon as the first batch is written: the rest never runs in this process.
-      for (let i = 0; i < 10_000 && first.services.imports.get(org, status.importId).processed === 0; i++) await new Promise((r) => setImmediate(r));
-      await first.stop();
-      seeded.$client.close();
+      for (let i = 0; i < 10_000 && (await firstApp.services.imports.get(org, status.importId)).processed === 0; i++) await new Promise((r) => setImmediate(r));
+      await firstApp.stop();
+      await seeded.close();
 
       const db = openDatabase(path);
       const second = await createApp({ db, log: silentLogger });
-      const after = second.services.imports.get(org, status.importId);
+      const after = await second.services.imports.get(org, status.importId);
       expect(after.status).toBe('failed');
       expect(after.processed).toBeGreaterThan(0);
       expect(after.processed).toBeLessThan(5000);
       expect(after.message).toMatch(/restarted .* Run it again/);
-      const written = db
-        .select({ n: sql<number>`count(*)` })
-        .from(candidates)
-        .where(sql`${candidates.atsId} like 'RST-%'`)
-        .get()!.n;
+      const { candidates } = db.t;
+      const written = (await first(
+        db.orm
+          .select({ n: sql<number>`count(*)` })
+          .from(candidates)
+          .where(sql`${candidates.atsId} like 'RST-%'`),
+      ))!.n;
       expect(written).toBe(after.processed);
 
       const rerun = await second.services.imports.start(org, { type: 'system', name: 'test' }, 'text/csv', [new TextEncoder().encode(csv)]);
       await rerun.done;
-      expect(second.services.imports.get(org, rerun.status.importId)).toMatchObject({ status: 'done', created: 5000 - written, unchanged: written });
+      expect(await second.services.imports.get(org, rerun.status.importId)).toMatchObject({ status: 'done', created: 5000 - written, unchanged: written });
       await second.stop();
-      db.$client.close();
+      await db.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -313,7 +325,7 @@ describe('over real HTTP with an integration key', () => {
     const databasePath = join(dir, 'db.sqlite');
     const db = openDatabase(databasePath);
     await seedDemo(db);
-    db.$client.close();
+    await db.close();
     const port = await freePort();
     te = await startServer({ PORT: String(port), HOST: '127.0.0.1', DATABASE_PATH: databasePath });
     base = `http://127.0.0.1:${port}`;

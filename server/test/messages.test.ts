@@ -8,7 +8,7 @@ import { and, eq } from 'drizzle-orm';
 import { SegmentedMessage } from 'sms-segments-calculator';
 import { MessageSchema, type Message } from '../../shared/api.js';
 import { demoCandidates } from '../../fixtures/demo/index.js';
-import { candidates, messages, organizations } from '../db/schema.js';
+import { first } from '../db/types.js';
 import { createHarness, type Harness } from './harness.js';
 import { candidatePool, e164 } from './support/demo-candidates.js';
 
@@ -38,10 +38,11 @@ describe('texting one candidate', () => {
     expect(res.status).toBe(200);
     return res.body as { messages: Message[]; nextCursor: number | null };
   };
-  const toPhone = (phone: string) => h.simulator.phoneMessages(phone).filter((m) => m.direction === 'to-phone');
-  const rowsFor = (atsId: string) => {
-    const c = h.db.select().from(candidates).where(eq(candidates.atsId, atsId)).get()!;
-    return h.db.select().from(messages).where(eq(messages.candidateId, c.id)).all();
+  const toPhone = async (phone: string) => (await h.simulator.phoneMessages(phone)).filter((m) => m.direction === 'to-phone');
+  const rowsFor = async (atsId: string) => {
+    const { candidates, messages } = h.db.t;
+    const c = (await first(h.db.orm.select().from(candidates).where(eq(candidates.atsId, atsId))))!;
+    return h.db.orm.select().from(messages).where(eq(messages.candidateId, c.id));
   };
   const templateId = async (name: string) => {
     const res = await h.api('GET', '/api/templates');
@@ -66,7 +67,7 @@ describe('texting one candidate', () => {
     });
 
     await h.advance(2000);
-    const phone = toPhone('+12125550101');
+    const phone = await toPhone('+12125550101');
     expect(phone.map((m) => [m.body, m.channel, m.ourAddress])).toEqual([[message.body, 'sms', '+12025550100']]);
     const { messages: list } = await thread('10001');
     expect(list).toHaveLength(1);
@@ -76,7 +77,7 @@ describe('texting one candidate', () => {
 
     // Nothing more arrives later.
     await h.advance(30_000);
-    expect(toPhone('+12125550101')).toHaveLength(1);
+    expect(await toPhone('+12125550101')).toHaveLength(1);
   });
 
   describe('refusals (nothing is stored or sent)', () => {
@@ -87,8 +88,8 @@ describe('texting one candidate', () => {
       expect(res.body.error.code).toBe('NOT_LICENSED');
       expect(res.body.error.message).toMatch(/licen[cs]e/i);
       await h.advance(2000);
-      expect(rowsFor(id)).toEqual([]);
-      expect(toPhone(phone)).toEqual([]);
+      expect(await rowsFor(id)).toEqual([]);
+      expect(await toPhone(phone)).toEqual([]);
     });
 
     it('409 NO_MOBILE, NO_CONSENT and OPTED_OUT for the demo candidates who are not textable', async () => {
@@ -101,29 +102,28 @@ describe('texting one candidate', () => {
         expect(res.status, id).toBe(409);
         expect(res.body.error.code).toBe(code);
         expect(res.body.error.message.length).toBeGreaterThan(10);
-        expect(rowsFor(id)).toEqual([]);
+        expect(await rowsFor(id)).toEqual([]);
       }
       await h.advance(2000);
-      expect(toPhone('+17735550178')).toEqual([]);
+      expect(await toPhone('+17735550178')).toEqual([]);
     });
 
     it('409 CHANNEL_DISABLED for a WhatsApp candidate of an organisation without WhatsApp', async () => {
-      const globex = h.db.select().from(organizations).where(eq(organizations.slug, 'globex')).get()!;
-      h.db
+      const { candidates, organizations } = h.db.t;
+      const globex = (await first(h.db.orm.select().from(organizations).where(eq(organizations.slug, 'globex'))))!;
+      await h.db.orm
         .update(candidates)
         .set({ channel: 'whatsapp' })
-        .where(and(eq(candidates.orgId, globex.id), eq(candidates.atsId, '20003')))
-        .run();
+        .where(and(eq(candidates.orgId, globex.id), eq(candidates.atsId, '20003')));
       const res = await send('20003', { body: 'Hello' }, { email: GLOBEX });
       expect(res.status).toBe(409);
       expect(res.body.error.code).toBe('CHANNEL_DISABLED');
-      expect(rowsFor('20003')).toEqual([]);
+      expect(await rowsFor('20003')).toEqual([]);
       // The same candidate on SMS can be texted.
-      h.db
+      await h.db.orm
         .update(candidates)
         .set({ channel: 'sms' })
-        .where(and(eq(candidates.orgId, globex.id), eq(candidates.atsId, '20003')))
-        .run();
+        .where(and(eq(candidates.orgId, globex.id), eq(candidates.atsId, '20003')));
       expect((await send('20003', { body: 'Hello' }, { email: GLOBEX })).status).toBe(202);
     });
 
@@ -131,7 +131,7 @@ describe('texting one candidate', () => {
       const closed = await send('10002', { body: 'Hi James' });
       expect(closed.status).toBe(409);
       expect(closed.body.error.code).toBe('WHATSAPP_WINDOW_CLOSED');
-      expect(rowsFor('10002')).toEqual([]);
+      expect(await rowsFor('10002')).toEqual([]);
       const before = await h.api('GET', '/api/candidates/10002');
       expect(before.body).toMatchObject({ channel: 'whatsapp', textable: true, whatsappWindowOpen: false });
 
@@ -143,7 +143,7 @@ describe('texting one candidate', () => {
       expect(open.status).toBe(202);
       expect(open.body).toMatchObject({ channel: 'whatsapp', body: 'Yes it is, James!' });
       await h.advance(2000);
-      const phone = toPhone('+13055550154');
+      const phone = await toPhone('+13055550154');
       expect(phone.map((m) => [m.body, m.channel])).toEqual([['Yes it is, James!', 'whatsapp']]);
 
       // 24 hours after the candidate's message the window closes again.
@@ -176,7 +176,7 @@ describe('texting one candidate', () => {
       expect(ok.body.body).toContain(candidate.jobTitle);
       expect(ok.body.body).toContain(`http://te.test/book/jordan-avery?c=${id}`);
       await h.advance(2000);
-      expect(toPhone(phone).map((m) => [m.body, m.channel])).toEqual([[ok.body.body, 'whatsapp']]);
+      expect((await toPhone(phone)).map((m) => [m.body, m.channel])).toEqual([[ok.body.body, 'whatsapp']]);
       expect((await thread(id)).messages[0]!.status).toBe('delivered');
     });
 
@@ -199,7 +199,7 @@ describe('texting one candidate', () => {
       expect(missing.body.error.code).toBe('VALIDATION');
       const wrongType = await send(id, { body: 42 });
       expect(wrongType.status).toBe(400);
-      expect(rowsFor(id)).toEqual([]);
+      expect(await rowsFor(id)).toEqual([]);
     });
 
     it('400 VALIDATION above 1,600 characters; exactly 1,600 goes', async () => {
@@ -211,7 +211,7 @@ describe('texting one candidate', () => {
       // Rendered length counts: a merge field that pushes the text over is refused too.
       const viaMerge = await send(id, { body: 'a'.repeat(1595) + '{{firstName}}' });
       expect(viaMerge.status).toBe(400);
-      expect(rowsFor(id)).toEqual([]);
+      expect(await rowsFor(id)).toEqual([]);
 
       // The length as written is checked before any merge field is read: no size of body makes
       // that work slow, and the answer is about the length, not about the fields.
@@ -221,7 +221,7 @@ describe('texting one candidate', () => {
       const huge = await send(id, { body: '{{' + ' '.repeat(20_000) + 'x' });
       expect(huge.status).toBe(400);
       expect(huge.body.error.message).toMatch(/at most 1,600 characters/);
-      expect(rowsFor(id)).toEqual([]);
+      expect(await rowsFor(id)).toEqual([]);
 
       const max = await send(id, { body: 'a'.repeat(1600) });
       expect(max.status).toBe(202);
@@ -235,18 +235,18 @@ describe('texting one candidate', () => {
       expect(res.body.error.code).toBe('VALIDATION');
       expect(res.body.error.message).toContain('{{favoriteColor}}');
       expect(res.body.error.details).toMatchObject({ unknownFields: ['favoriteColor'] });
-      expect(rowsFor(id)).toEqual([]);
+      expect(await rowsFor(id)).toEqual([]);
     });
 
     it('400 VALIDATION for a merge field with no value for this candidate', async () => {
       const { id } = fresh();
-      h.db.update(candidates).set({ jobTitle: null }).where(eq(candidates.atsId, id)).run();
+      await h.db.orm.update(h.db.t.candidates).set({ jobTitle: null }).where(eq(h.db.t.candidates.atsId, id));
       const res = await send(id, { body: 'Hi {{firstName}}, about the {{jobTitle}} role' });
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('VALIDATION');
       expect(res.body.error.message).toContain('{{jobTitle}}');
       expect(res.body.error.details).toMatchObject({ missingFields: ['jobTitle'] });
-      expect(rowsFor(id)).toEqual([]);
+      expect(await rowsFor(id)).toEqual([]);
       // Without that field it goes.
       expect((await send(id, { body: 'Hi {{firstName}}' })).status).toBe(202);
     });
@@ -259,7 +259,7 @@ describe('texting one candidate', () => {
       expect(globexToAcme.status).toBe(404);
       expect(globexToAcme.body.error.code).toBe('NOT_FOUND');
       expect((await send('99999', { body: 'Hello' })).status).toBe(404);
-      expect(rowsFor('20001')).toEqual([]);
+      expect(await rowsFor('20001')).toEqual([]);
     });
 
     it('415 for a body that is not JSON', async () => {
@@ -275,7 +275,7 @@ describe('texting one candidate', () => {
         expect(res.status, type).toBe(415);
         expect(((await res.json()) as { error: { code: string } }).error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
       }
-      expect(rowsFor(id)).toEqual([]);
+      expect(await rowsFor(id)).toEqual([]);
     });
 
     it('401 without a token', async () => {
@@ -298,15 +298,15 @@ describe('texting one candidate', () => {
       expect(first.headers.get('idempotent-replayed')).toBeNull();
       expect(second.headers.get('idempotent-replayed')).toBe('true');
       expect(second.body.id).toBe(first.body.id);
-      expect(rowsFor(id)).toHaveLength(1);
+      expect(await rowsFor(id)).toHaveLength(1);
 
       await h.advance(2000);
       // A replay after delivery answers the current state, still without sending.
       const third = await send(id, { body: 'Interview at 3pm?' }, { key: 'click-0001' });
       expect(third.body).toMatchObject({ id: first.body.id, status: 'delivered' });
       await h.advance(2000);
-      expect(toPhone(phone)).toHaveLength(1);
-      expect(rowsFor(id)).toHaveLength(1);
+      expect(await toPhone(phone)).toHaveLength(1);
+      expect(await rowsFor(id)).toHaveLength(1);
     });
 
     it('the same key with a different body (or for another candidate) is 409 IDEMPOTENCY_KEY_REUSED', async () => {
@@ -320,8 +320,8 @@ describe('texting one candidate', () => {
       expect(otherCandidate.status).toBe(409);
       expect(otherCandidate.body.error.code).toBe('IDEMPOTENCY_KEY_REUSED');
       await h.advance(2000);
-      expect(toPhone(a.phone).map((m) => m.body)).toEqual(['First text']);
-      expect(toPhone(b.phone)).toEqual([]);
+      expect((await toPhone(a.phone)).map((m) => m.body)).toEqual(['First text']);
+      expect(await toPhone(b.phone)).toEqual([]);
     });
 
     it('keys belong to a recruiter: another organisation using the same key sends its own text', async () => {
@@ -340,8 +340,8 @@ describe('texting one candidate', () => {
       expect(new Set(results.map((r) => r.body.id)).size).toBe(1);
       expect(results.filter((r) => r.headers.get('idempotent-replayed') === 'true')).toHaveLength(9);
       await h.advance(2000);
-      expect(rowsFor(id)).toHaveLength(1);
-      expect(toPhone(phone)).toHaveLength(1);
+      expect(await rowsFor(id)).toHaveLength(1);
+      expect(await toPhone(phone)).toHaveLength(1);
     });
 
     it('refuses a key that is not printable ASCII', async () => {
@@ -349,7 +349,7 @@ describe('texting one candidate', () => {
       const res = await send(id, { body: 'Hello' }, { key: 'has space' });
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('VALIDATION');
-      expect(rowsFor(id)).toEqual([]);
+      expect(await rowsFor(id)).toEqual([]);
     });
 
     it('without a key, two identical requests are two texts (the extension always sends a key per click)', async () => {
@@ -363,7 +363,7 @@ describe('texting one candidate', () => {
       expect(b.status).toBe(202);
       expect(a.body.id).not.toBe(b.body.id);
       await h.advance(2000);
-      expect(toPhone(phone).map((m) => m.body)).toEqual(['Same words', 'Same words']);
+      expect((await toPhone(phone)).map((m) => m.body)).toEqual(['Same words', 'Same words']);
     });
   });
 
@@ -388,7 +388,7 @@ describe('texting one candidate', () => {
       const reference = new SegmentedMessage(body);
       expect(res.body.body).toBe(body);
       expect([res.body.encoding, res.body.segments]).toEqual([reference.encodingName, reference.segmentsCount]);
-      const [row] = rowsFor(id);
+      const [row] = await rowsFor(id);
       expect([row!.encoding, row!.segments]).toEqual([reference.encodingName, reference.segmentsCount]);
     });
   });
@@ -461,7 +461,7 @@ describe('texting one candidate', () => {
       expect(m!.errorMessage).toEqual(expect.any(String));
       expect(m!.errorMessage!.length).toBeGreaterThan(5);
       expect(m!.deliveredAt).toBeNull();
-      const phone = toPhone(e164(c.phone!));
+      const phone = await toPhone(e164(c.phone!));
       // Refused at send time never reaches the phone; the others reached the carrier.
       expect(phone).toHaveLength(code === '21211' ? 0 : 1);
       // A failure is not an opt-out: the candidate can still be texted.

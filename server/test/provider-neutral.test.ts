@@ -6,10 +6,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { candidates, messages, webhookEvents } from '../db/schema.js';
+import { first } from '../db/types.js';
 import { ProviderError, type OutboundText, type Provider, type ProviderSink, type StatusReportEvent } from '../providers/types.js';
 import { createHarness, type Harness } from './harness.js';
 import { candidatePool } from './support/demo-candidates.js';
+
+/** The message row as stored. */
+async function messageRow(h: Harness, id: number) {
+  return (await first(h.db.orm.select().from(h.db.t.messages).where(eq(h.db.t.messages.id, id))))!;
+}
 
 /** A made-up carrier that is not Twilio: its own name, sender and hand-off policy; `send` as the test says. */
 function carrier(send: Provider['send'], concurrency = 4, connect: Provider['connect'] = () => {}): Provider {
@@ -72,11 +77,15 @@ describe('a provider that is not Twilio', () => {
   afterAll(() => h.close());
 
   const send = (id: string) => h.api('POST', `/api/candidates/${id}/messages`, { body: 'Hi {{firstName}}, a quick question about the role.' });
-  const row = (id: number) => h.db.select().from(messages).where(eq(messages.id, id)).get()!;
+  const row = (id: number) => messageRow(h, id);
   const candidate = async (id: string) => (await h.api('GET', `/api/candidates/${id}`)).body;
   /** Lets the dispatcher run until the text has left `queued`/`sending` hands. */
   async function settled(messageId: number) {
-    for (let i = 0; i < 50 && (row(messageId).status === 'queued' || row(messageId).claimToken != null); i++) await h.advance(200);
+    for (let i = 0; i < 50; i++) {
+      const current = await row(messageId);
+      if (current.status !== 'queued' && current.claimToken == null) return current;
+      await h.advance(200);
+    }
     return row(messageId);
   }
 
@@ -88,12 +97,14 @@ describe('a provider that is not Twilio', () => {
     // The number the provider says it sent from is recorded beside the sender we chose.
     expect(sentRow).toMatchObject({ status: 'sending', providerSid: expect.stringMatching(/^TC-/), sentFrom: '+15550009999' });
     await carrier.report(sentRow.providerSid!, { status: 'delivered', rawStatus: 'DELIVRD' });
-    expect(row(sentRow.id)).toMatchObject({ status: 'delivered', errorCode: null, failureReason: null });
-    const logged = h.db
-      .select()
-      .from(webhookEvents)
-      .where(eq(webhookEvents.dedupeKey, `${sentRow.providerSid}:DELIVRD`))
-      .get();
+    expect(await row(sentRow.id)).toMatchObject({ status: 'delivered', errorCode: null, failureReason: null });
+    const { webhookEvents } = h.db.t;
+    const logged = await first(
+      h.db.orm
+        .select()
+        .from(webhookEvents)
+        .where(eq(webhookEvents.dedupeKey, `${sentRow.providerSid}:DELIVRD`)),
+    );
     expect(logged).toMatchObject({ provider: 'telco', kind: 'status', orgId: sentRow.orgId });
   });
 
@@ -117,7 +128,7 @@ describe('a provider that is not Twilio', () => {
       rawCode: 'TC-STOP',
       rawMessage: 'Blocked',
     });
-    expect(row(sentRow.id)).toMatchObject({ status: 'undelivered', errorCode: 'TC-STOP', failureReason: 'OPTED_OUT_AT_CARRIER' });
+    expect(await row(sentRow.id)).toMatchObject({ status: 'undelivered', errorCode: 'TC-STOP', failureReason: 'OPTED_OUT_AT_CARRIER' });
     expect(await candidate(id)).toMatchObject({ textable: false, reason: 'OPTED_OUT' });
   });
 
@@ -126,7 +137,7 @@ describe('a provider that is not Twilio', () => {
     carrier.refusals.set(phone, new ProviderError({ kind: 'permanent', reason: 'INVALID_NUMBER', code: 'TC-11', message: 'No such subscriber' }));
     const failed = await settled((await send(id)).body.id);
     expect(failed).toMatchObject({ status: 'failed', errorCode: 'TC-11', failureReason: 'INVALID_NUMBER' });
-    const c = h.db.select().from(candidates).where(eq(candidates.atsId, id)).get()!;
+    const c = (await first(h.db.orm.select().from(h.db.t.candidates).where(eq(h.db.t.candidates.atsId, id))))!;
     expect(c.optedOutAt).toBeNull();
     expect(await candidate(id)).toMatchObject({ textable: true });
   });
@@ -152,14 +163,14 @@ describe('a claim lost while a batch is in flight', () => {
       for (const c of [first, second]) ids.push((await h.api('POST', `/api/candidates/${c.id}/messages`, { body: 'Hello' })).body.id as number);
       for (let i = 0; i < 50 && sent.length === 0; i++) await h.advance(100);
       expect(sent.map((t) => t.to)).toEqual([first.phone]);
-      const claimed = h.db.select().from(messages).where(eq(messages.id, ids[1]!)).get()!;
+      const claimed = await messageRow(h, ids[1]!);
       expect(claimed.claimToken).not.toBeNull();
-      h.db.update(messages).set({ claimToken: 'another-process' }).where(eq(messages.id, ids[1]!)).run();
+      await h.db.orm.update(h.db.t.messages).set({ claimToken: 'another-process' }).where(eq(h.db.t.messages.id, ids[1]!));
       release();
       for (let i = 0; i < 20; i++) await h.advance(100);
       // The second row was never handed over by this process: it is the other one's to send.
       expect(sent.map((t) => t.to)).toEqual([first.phone]);
-      expect(h.db.select().from(messages).where(eq(messages.id, ids[1]!)).get()).toMatchObject({ claimToken: 'another-process', handedOffAt: null });
+      expect(await messageRow(h, ids[1]!)).toMatchObject({ claimToken: 'another-process', handedOffAt: null });
     } finally {
       await h.close();
     }
@@ -183,7 +194,7 @@ describe('one outcome that cannot be settled', () => {
       h.start();
       for (let i = 0; i < 50 && sent.length < 4; i++) await h.advance(100);
       await h.advance(100);
-      const rows = ids.map((id) => h.db.select().from(messages).where(eq(messages.id, id)).get()!);
+      const rows = await Promise.all(ids.map((id) => messageRow(h, id)));
       // Three settled as sent; the one whose id clashed keeps its claim, for recovery to look at.
       expect(rows.filter((r) => r.status === 'sending' && r.claimToken == null && r.providerSid)).toHaveLength(3);
       expect(rows.filter((r) => r.claimToken != null)).toHaveLength(1);

@@ -14,7 +14,7 @@ describe('one-to-one texting through the simulator', () => {
     expect(sent.body).toMatchObject({ body: 'Hi Maria!', status: 'queued', sender: 'recruiter', senderName: 'Jordan Avery' });
 
     await h.advance(2000);
-    const phone = h.simulator.phoneMessages('+12125550101');
+    const phone = await h.simulator.phoneMessages('+12125550101');
     expect(phone.map((m) => m.body)).toEqual(['Hi Maria!']);
     let thread = await h.api('GET', '/api/candidates/10001/messages');
     expect(thread.body.messages[0].status).toBe('delivered');

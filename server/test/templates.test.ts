@@ -91,7 +91,7 @@ describe('templates', () => {
     expect((await h.api('DELETE', `/api/templates/${template.id}`)).status).toBe(204);
     const thread = (await h.api('GET', '/api/candidates/10001/messages')).body.messages as Message[];
     expect(thread.find((m) => m.id === message.id)!.body).toBe(message.body);
-    expect(h.db.$client.prepare('select template_id as templateId from messages where id = ?').get(message.id)).toEqual({ templateId: template.id });
+    expect(await h.sql.get('select template_id as "templateId" from messages where id = ?', message.id)).toEqual({ templateId: template.id });
     // A deleted template can no longer be sent.
     expect((await h.api('POST', '/api/candidates/10001/messages', { templateId: template.id })).status).toBe(404);
   });

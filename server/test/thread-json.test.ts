@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MessagePageSchema } from '../../shared/api.js';
-import { messages } from '../db/schema.js';
 import { messageJson } from '../services/message-json.js';
 import { createHarness, type Harness } from './harness.js';
 
@@ -31,12 +30,8 @@ describe('a thread page built by SQLite', () => {
       const res = await h.api('GET', `/api/candidates/${atsId}/messages?limit=1000`);
       expect(res.status).toBe(200);
       const page = MessagePageSchema.parse(res.body);
-      const candidate = h.services.candidates.get(h.services.candidates.orgOf(1), atsId);
-      const rows = h.db
-        .select()
-        .from(messages)
-        .all()
-        .filter((m) => m.candidateId === candidate.id);
+      const candidate = await h.services.candidates.get(await h.services.candidates.orgOf(1), atsId);
+      const rows = (await h.db.orm.select().from(h.db.t.messages)).filter((m) => m.candidateId === candidate.id);
       expect(page.messages).toEqual(rows.map((row) => messageJson(row, atsId, row.sender === 'recruiter' ? 'Jordan Avery' : null)));
     }
     const maria = await h.api('GET', '/api/candidates/10001/messages');

@@ -2,8 +2,8 @@
  * Helpers shared by the campaign tests: ids of the demo organisations and recruiters, extra
  * candidates written straight into the database, and small assertions on what reached phones.
  */
-import type Database from 'better-sqlite3';
 import { expect } from 'vitest';
+import type { Db } from '../../db/client.js';
 import type { Harness } from '../harness.js';
 
 export const HOUR = 3600_000;
@@ -12,12 +12,12 @@ export const MINUTE = 60_000;
 /** Phones the simulator fails on purpose (see providers/simulator.ts). */
 export const SIMULATOR_FAILURE_SUFFIXES = ['0196', '0197', '0198', '0199'];
 
-export function orgIdOf(sqlite: Database.Database, slug: 'acme' | 'globex'): number {
-  return (sqlite.prepare('select id from organizations where slug = ?').get(slug) as { id: number }).id;
+export async function orgIdOf(db: Db, slug: 'acme' | 'globex'): Promise<number> {
+  return (await db.get<{ id: number }>(db.stmt('select id from organizations where slug = ?'), slug))!.id;
 }
 
-export function recruiterIdOf(sqlite: Database.Database, email: string): number {
-  return (sqlite.prepare('select id from recruiters where email = ?').get(email) as { id: number }).id;
+export async function recruiterIdOf(db: Db, email: string): Promise<number> {
+  return (await db.get<{ id: number }>(db.stmt('select id from recruiters where email = ?'), email))!.id;
 }
 
 export interface ExtraCandidate {
@@ -33,16 +33,17 @@ export interface ExtraCandidate {
 }
 
 /** Writes candidates directly (the ATS import is not what these tests are about). */
-export function insertCandidates(sqlite: Database.Database, org: 'acme' | 'globex', list: ExtraCandidate[], now = Date.parse('2026-01-01T00:00:00Z')): void {
-  const orgId = orgIdOf(sqlite, org);
-  const insert = sqlite.prepare(
+export async function insertCandidates(db: Db, org: 'acme' | 'globex', list: ExtraCandidate[], now = Date.parse('2026-01-01T00:00:00Z')): Promise<void> {
+  const orgId = await orgIdOf(db, org);
+  const insert = db.stmt(
     `insert into candidates (org_id, ats_id, first_name, last_name, phone, consent_at, consent_source, opted_out_at, opt_out_method,
        channel, time_zone, job_title, created_at, updated_at)
      values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  sqlite.transaction(() => {
+  await db.tx(async (tx) => {
     for (const c of list) {
-      insert.run(
+      await tx.run(
+        insert,
         orgId,
         c.atsId,
         c.firstName ?? 'Test',
@@ -59,7 +60,7 @@ export function insertCandidates(sqlite: Database.Database, org: 'acme' | 'globe
         now,
       );
     }
-  })();
+  });
 }
 
 /** `count` textable SMS candidates with distinct New York numbers (+1 646 555 nnnn, nnnn from `first`). */
@@ -80,14 +81,15 @@ export interface DemoTextable {
 }
 
 /** Acme's textable SMS candidates from the demo seed (the simulator's failing numbers left out unless asked). */
-export function textableSms(sqlite: Database.Database, options: { includeFailing?: boolean; org?: 'acme' | 'globex' } = {}): DemoTextable[] {
-  const rows = sqlite
-    .prepare(
+export async function textableSms(db: Db, options: { includeFailing?: boolean; org?: 'acme' | 'globex' } = {}): Promise<DemoTextable[]> {
+  const rows = await db.all<DemoTextable>(
+    db.stmt(
       `select c.ats_id as atsId, c.phone as phone, c.time_zone as timeZone from candidates c join organizations o on o.id = c.org_id
        where o.slug = ? and c.phone is not null and c.consent_at is not null and c.opted_out_at is null and c.channel = 'sms'
        order by c.ats_id`,
-    )
-    .all(options.org ?? 'acme') as DemoTextable[];
+    ),
+    options.org ?? 'acme',
+  );
   return options.includeFailing ? rows : rows.filter((r) => !SIMULATOR_FAILURE_SUFFIXES.includes(r.phone.slice(-4)));
 }
 
@@ -123,9 +125,9 @@ export async function sendCampaign(h: Harness, input: Parameters<typeof draftCam
 }
 
 /** Texts the simulated phones received (to-phone), keyed by phone, each with its arrival times. */
-export function arrivalsByPhone(h: Harness): Map<string, { at: number; body: string }[]> {
+export async function arrivalsByPhone(h: Harness): Promise<Map<string, { at: number; body: string }[]>> {
   const byPhone = new Map<string, { at: number; body: string }[]>();
-  for (const m of h.simulator.received()) {
+  for (const m of await h.simulator.received()) {
     const list = byPhone.get(m.phone) ?? [];
     list.push({ at: m.createdAt, body: m.body });
     byPhone.set(m.phone, list);
@@ -133,12 +135,12 @@ export function arrivalsByPhone(h: Harness): Map<string, { at: number; body: str
   return byPhone;
 }
 
-export function phoneOf(sqlite: Database.Database, atsId: string, org: 'acme' | 'globex' = 'acme'): string {
-  return (
-    sqlite.prepare('select c.phone from candidates c join organizations o on o.id = c.org_id where o.slug = ? and c.ats_id = ?').get(org, atsId) as {
-      phone: string;
-    }
-  ).phone;
+export async function phoneOf(db: Db, atsId: string, org: 'acme' | 'globex' = 'acme'): Promise<string> {
+  return (await db.get<{ phone: string }>(
+    db.stmt('select c.phone from candidates c join organizations o on o.id = c.org_id where o.slug = ? and c.ats_id = ?'),
+    org,
+    atsId,
+  ))!.phone;
 }
 
 /** Wall-clock "HH:MM" of an instant in a zone. */

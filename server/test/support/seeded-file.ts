@@ -15,7 +15,7 @@ export async function seededDatabaseFile(name: string, extra: { count: number; f
   const dbPath = join(dir, 'te.db');
   const db = openDatabase(dbPath);
   await seedDemo(db);
-  insertCandidates(db.$client, 'acme', bulkCandidates(name, extra.count, extra.first));
-  db.$client.close();
+  await insertCandidates(db, 'acme', bulkCandidates(name, extra.count, extra.first));
+  await db.close();
   return { dir, dbPath };
 }

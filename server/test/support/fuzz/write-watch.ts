@@ -6,24 +6,33 @@
  * transaction leaves the rows as they were and is not a write. The copy is only re-read when the
  * count moved since it was taken, so a run of refused requests costs one query each.
  */
-import type Database from 'better-sqlite3';
+import type { Params } from '../../../db/types.js';
+
+/** Hand-written SQL against the test's database (the harness's `h.sql`). */
+export interface SqlReader {
+  all<T = Record<string, unknown>>(text: string, ...params: Params): Promise<T[]>;
+  get<T = Record<string, unknown>>(text: string, ...params: Params): Promise<T | undefined>;
+}
 
 export interface WriteWatch {
   /** Call before the request: remembers the database as it is now. */
-  before(): void;
+  before(): Promise<void>;
   /** After it: the tables whose rows changed since `before` (none when nothing was written). */
-  changedTables(): string[];
+  changedTables(): Promise<string[]>;
 }
 
-export function watchWrites(sqlite: Database.Database): WriteWatch {
-  const totalChanges = sqlite.prepare('select total_changes()').pluck();
-  const tableNames = () =>
-    sqlite.prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name").pluck().all() as string[];
+export function watchWrites(sql: SqlReader): WriteWatch {
+  // pg: no total_changes(); sum pg_stat_xact_user_tables' n_tup_ins/upd/del, or compare the tables every time
+  const totalChanges = async () => (await sql.get<{ n: number }>('select total_changes() as n'))!.n;
+  const tableNames = async () =>
+    // pg: information_schema.tables where table_schema = current_schema()
+    (await sql.all<{ name: string }>("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name")).map((t) => t.name);
 
-  function contents(): Map<string, string> {
+  async function contents(): Promise<Map<string, string>> {
     const tables = new Map<string, string>();
-    for (const name of tableNames()) {
-      const rows = sqlite.prepare(`select * from "${name}" order by rowid`).raw().all();
+    for (const name of await tableNames()) {
+      // pg: no rowid; order by every column (or the primary key)
+      const rows = await sql.all(`select * from "${name}" order by rowid`);
       tables.set(
         name,
         JSON.stringify(rows, (_, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v)),
@@ -35,13 +44,13 @@ export function watchWrites(sqlite: Database.Database): WriteWatch {
   let copy = { changes: -1, tables: new Map<string, string>() };
   let mark = 0;
   return {
-    before() {
-      mark = totalChanges.get() as number;
-      if (copy.changes !== mark) copy = { changes: mark, tables: contents() };
+    async before() {
+      mark = await totalChanges();
+      if (copy.changes !== mark) copy = { changes: mark, tables: await contents() };
     },
-    changedTables() {
-      if ((totalChanges.get() as number) === mark) return [];
-      const now = contents();
+    async changedTables() {
+      if ((await totalChanges()) === mark) return [];
+      const now = await contents();
       const names = new Set([...copy.tables.keys(), ...now.keys()]);
       return [...names].filter((name) => copy.tables.get(name) !== now.get(name));
     },
