@@ -53,7 +53,7 @@ export async function startStack(options: { env?: Record<string, string> } = {})
   const databasePath = join(dir, 'db.sqlite');
   const db = openDatabase(databasePath);
   await seedDemo(db);
-  db.$client.close();
+  await db.close();
 
   const port = await freePort();
   const serverUrl = `http://localhost:${port}`;

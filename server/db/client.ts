@@ -1,4 +1,4 @@
-import { openSqliteTransitional } from './sqlite.js';
+import { openSqlite } from './sqlite.js';
 import type { Db } from './types.js';
 
 export type { Db } from './types.js';
@@ -8,5 +8,5 @@ export type { Db } from './types.js';
  * schema up to date with the generated migrations.
  */
 export function openDatabase(path: string): Db {
-  return openSqliteTransitional(path);
+  return openSqlite(path);
 }

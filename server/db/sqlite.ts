@@ -250,43 +250,6 @@ class TxHandle implements Db {
 
 /** The better-sqlite3 handle under an Db, for the few tools that need SQLite itself (benchmarks' bulk builds). */
 export function sqliteHandle(db: Db): Database.Database {
-  const strict = (db as unknown as { [STRICT]?: SqliteDb })[STRICT] ?? db;
-  if (!(strict instanceof SqliteDb)) throw new Error('Not an SQLite database.');
-  return strict.sqlite;
+  if (!(db instanceof SqliteDb)) throw new Error('Not an SQLite database.');
+  return db.sqlite;
 }
-
-/**
- * TRANSITIONAL (issue 14, chunk 1; removed when every service is async): the Db above, which is
- * also the synchronous drizzle database it used to be (`db.select()…get()`, `db.$client`,
- * `db.transaction`), so services converted to the async Db and those not yet converted run
- * side by side. Its `orm` is the synchronous drizzle too (awaiting its builders works).
- */
-export function openSqliteTransitional(path: string): Db {
-  const strict = openSqlite(path) as SqliteDb;
-  const legacy = drizzleSync(strict.sqlite) as unknown as Record<string, unknown> & {
-    get: (...a: unknown[]) => unknown;
-    all: (...a: unknown[]) => unknown;
-    run: (...a: unknown[]) => unknown;
-  };
-  const isStmt = (value: unknown) => typeof value === 'object' && value !== null && 'sqlite' in value && 'pg' in value;
-  const [legacyGet, legacyAll, legacyRun] = [legacy.get.bind(legacy), legacy.all.bind(legacy), legacy.run.bind(legacy)];
-  Object.assign(legacy, {
-    engine: 'sqlite',
-    t: schema,
-    orm: drizzleSync(strict.sqlite),
-    stmt: strict.stmt.bind(strict),
-    get: (s: unknown, ...p: Params) => (isStmt(s) ? strict.get(s as Stmt, ...p) : legacyGet(s, ...p)),
-    all: (s: unknown, ...p: Params) => (isStmt(s) ? strict.all(s as Stmt, ...p) : legacyAll(s, ...p)),
-    run: (s: unknown, ...p: Params) => (isStmt(s) ? strict.run(s as Stmt, ...p) : legacyRun(s, ...p)),
-    tx: strict.tx.bind(strict),
-    changes: strict.changes.bind(strict),
-    isUniqueViolation: strict.isUniqueViolation.bind(strict),
-    ping: strict.ping.bind(strict),
-    migrationsApplied: strict.migrationsApplied.bind(strict),
-    idle: strict.idle.bind(strict),
-    close: strict.close.bind(strict),
-    [STRICT]: strict,
-  });
-  return legacy as unknown as Db;
-}
-const STRICT = Symbol('strict');
