@@ -11,8 +11,10 @@
  * database URL; `npx tsx scripts/lib/pg-local.ts stop <dir>`.
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -64,6 +66,27 @@ export async function startLocalPg(dir: string, options: LocalPgOptions = {}): P
   const url = localPgUrl(port!, database);
   if (database !== 'postgres') await createDatabase(localPgUrl(port!, 'postgres'), database);
   return { url, port: port!, dir, started };
+}
+
+/**
+ * `preferred`, unless we are root and the `postgres` user could not reach it (a checkout under
+ * a private home directory): then a directory under the system temp dir, the same one each time.
+ */
+export function reachableClusterDir(preferred: string): string {
+  preferred = resolve(preferred);
+  if (process.getuid?.() !== 0) return preferred;
+  const searchable = (path: string): boolean => {
+    try {
+      return (statSync(path).mode & 0o001) !== 0;
+    } catch {
+      return true; // not created yet: we create it, searchable
+    }
+  };
+  const ancestors: string[] = [];
+  for (let at = dirname(preferred); at !== dirname(at); at = dirname(at)) ancestors.push(at);
+  if (ancestors.every(searchable)) return preferred;
+  const hash = createHash('sha256').update(preferred).digest('hex').slice(0, 12);
+  return join(tmpdir(), `te-pg-${hash}`);
 }
 
 /** Stops the cluster running in `dir`, if any (fast shutdown: open sessions are ended). */

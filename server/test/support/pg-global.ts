@@ -13,11 +13,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import { createDatabase, dropDatabase, quoteIdent, startLocalPg, stopLocalPg } from '../../../scripts/lib/pg-local.js';
+import { createDatabase, dropDatabase, quoteIdent, reachableClusterDir, startLocalPg, stopLocalPg } from '../../../scripts/lib/pg-local.js';
 import { MIGRATIONS_PG, openPostgres } from '../../db/postgres.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
-export const PG_TEST_DIR = join(root, '.tmp/pg-test');
+/** `.tmp/pg-test`, or a temp dir when PostgreSQL (run as `postgres` under root) could not reach it. */
+export const PG_TEST_DIR = reachableClusterDir(join(root, '.tmp/pg-test'));
 
 export interface PgTestServer {
   /** A URL on the server (its `postgres` database, or TEST_DATABASE_URL's). */
