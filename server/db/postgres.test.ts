@@ -233,6 +233,13 @@ describe('transactions', () => {
     expect((fromOrm as Error).cause).toEqual(new Error('This transaction has ended: its tx handle was used after tx() returned.'));
   });
 
+  it("refuses drizzle's own transactions, which would not hold one connection", async () => {
+    await expect(db.orm.transaction(async () => {})).rejects.toThrow(/Use db.tx\(\)/);
+    await db.tx(async (tx) => {
+      await expect(tx.orm.transaction(async () => {})).rejects.toThrow(/Use db.tx\(\)/);
+    });
+  });
+
   it('runs a transaction again once after a deadlock', async () => {
     const a = await newOrg();
     const b = await newOrg();

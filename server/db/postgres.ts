@@ -107,10 +107,6 @@ class PostgresDb implements Db {
 
   constructor(readonly pool: pg.Pool) {
     this.orm = this.ormOn(pool, () => true);
-    // drizzle's own transaction() would run BEGIN and COMMIT on whichever pooled connection is free.
-    (this.orm as unknown as { transaction: unknown }).transaction = () => {
-      throw new Error('Use db.tx(): drizzle transactions are not supported on the pool.');
-    };
   }
 
   stmt(sqlite: string, pgText?: string): Stmt {
@@ -230,7 +226,11 @@ class PostgresDb implements Db {
         return this.track(target.query({ ...config, types }, values));
       },
     };
-    return drizzle({ client: client as unknown as pg.Pool }) as unknown as Orm;
+    const orm = drizzle({ client: client as unknown as pg.Pool });
+    // drizzle's own transaction() would run BEGIN and COMMIT on whichever pooled connection is
+    // free (or nest a BEGIN in ours): db.tx() is the one way in.
+    orm.transaction = () => Promise.reject(new Error('Use db.tx() (or tx.tx() for a savepoint), not orm.transaction().'));
+    return orm as unknown as Orm;
   }
 
   track<T>(work: Promise<T>): Promise<T> {
