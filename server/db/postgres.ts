@@ -69,12 +69,11 @@ const INT8 = 20;
 const NUMERIC = 1700;
 const INT8_ARRAY = 1016;
 const toNumber = (value: string) => Number(value);
+const parseTextArray = pg.types.getTypeParser(INT8_ARRAY as never, 'text') as (value: string) => (string | null)[];
+const toNumberArray = (value: string) => parseTextArray(value).map((item) => (item === null ? null : Number(item)));
 function numberParser(oid: number): ((value: string) => unknown) | null {
   if (oid === INT8 || oid === NUMERIC) return toNumber;
-  if (oid === INT8_ARRAY) {
-    const parseArray = pg.types.getTypeParser(INT8_ARRAY as never, 'text') as (value: string) => (string | null)[];
-    return (value) => parseArray(value).map((item) => (item === null ? null : Number(item)));
-  }
+  if (oid === INT8_ARRAY) return toNumberArray;
   return null;
 }
 type GetTypeParser = (oid: number, format?: string) => unknown;
