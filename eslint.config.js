@@ -93,6 +93,30 @@ const MARKUP_SYNTAX = [
   { selector: "CallExpression[callee.property.name='insertAdjacentHTML']", message: 'Build nodes, not HTML.' },
 ];
 
+// ── Server: one data layer for SQLite and PostgreSQL ──────────────────────────────────────────
+// Services reach the database through the async Db (server/db/types.ts): builders are awaited
+// (`.get()/.all()/.run()/.values()` exist on SQLite's builders only), tables come from `db.t`
+// (each engine has its own), and only server/db/ knows the drivers. Tests may open an SQLite
+// file themselves, to read what a child process wrote.
+const SYNC_QUERY_MESSAGE = 'Await the query builder (first() for one row): .get()/.all()/.run()/.values() exist on SQLite only.';
+const DB_SYNTAX = [
+  {
+    selector:
+      "CallExpression[arguments.length=0][callee.type='MemberExpression'][callee.property.name=/^(get|all|run|values)$/][callee.object.type='CallExpression']",
+    message: SYNC_QUERY_MESSAGE,
+  },
+  { selector: "MemberExpression[property.name='$client']", message: 'The driver stays in server/db/: use the Db.' },
+];
+const DB_DRIVERS = {
+  regex: String.raw`^(better-sqlite3|pg|drizzle-orm/(better-sqlite3|node-postgres|sqlite-proxy))(/|$)`,
+  message: 'Only server/db/ opens the database drivers.',
+};
+const SCHEMA_VALUES = {
+  regex: String.raw`(^|/)db/schema(\.pg)?(\.js)?$`,
+  allowTypeImports: true,
+  message: 'Tables come from db.t (each engine has its own objects); import only types from the schema.',
+};
+
 /** @param {object[]} patterns */
 const restrictImports = (...patterns) => ['error', { patterns }];
 
@@ -140,18 +164,40 @@ export default tseslint.config(
   },
 
   // ── Server boundaries ──
-  { ...SERVER_NOT_PROVIDERS, rules: { 'no-restricted-imports': restrictImports(PROVIDER_INTERNALS, SIMULATOR, PROVIDER_SDKS) } },
   {
-    files: ['server/{services,lib,assistant,db}/**/*.ts'],
+    ...SERVER_NOT_PROVIDERS,
+    ignores: [...SERVER_NOT_PROVIDERS.ignores, 'server/db/**'],
+    rules: { 'no-restricted-imports': restrictImports(PROVIDER_INTERNALS, SIMULATOR, PROVIDER_SDKS, DB_DRIVERS, SCHEMA_VALUES) },
+  },
+  {
+    files: ['server/{services,lib,assistant}/**/*.ts'],
+    ignores: [...TESTS],
+    rules: { 'no-restricted-imports': restrictImports(PROVIDER_INTERNALS, SIMULATOR, PROVIDER_SDKS, ROUTES, DB_DRIVERS, SCHEMA_VALUES) },
+  },
+  // The cross-instance event bus holds its own PostgreSQL connection (LISTEN).
+  {
+    files: ['server/lib/cluster-bus.ts'],
+    rules: { 'no-restricted-imports': restrictImports(PROVIDER_INTERNALS, SIMULATOR, PROVIDER_SDKS, ROUTES, SCHEMA_VALUES) },
+  },
+  {
+    files: ['server/db/**/*.ts'],
     ignores: [...TESTS],
     rules: { 'no-restricted-imports': restrictImports(PROVIDER_INTERNALS, SIMULATOR, PROVIDER_SDKS, ROUTES) },
   },
-  { files: ['server/providers/**/*.ts'], ignores: [...TESTS], rules: { 'no-restricted-imports': restrictImports(ROUTES) } },
+  { files: ['server/providers/**/*.ts'], ignores: [...TESTS], rules: { 'no-restricted-imports': restrictImports(ROUTES, DB_DRIVERS, SCHEMA_VALUES) } },
   // The simulator's phone pages drive the simulator itself.
-  { files: ['server/routes/simulator*.ts'], rules: { 'no-restricted-imports': restrictImports(PROVIDER_INTERNALS, PROVIDER_SDKS) } },
+  { files: ['server/routes/simulator*.ts'], rules: { 'no-restricted-imports': restrictImports(PROVIDER_INTERNALS, PROVIDER_SDKS, DB_DRIVERS, SCHEMA_VALUES) } },
   {
     ...SERVER_NOT_PROVIDERS,
-    rules: { 'no-restricted-syntax': ['error', ...PROVIDER_NAME_SYNTAX] },
+    ignores: [...SERVER_NOT_PROVIDERS.ignores, 'server/db/**'],
+    rules: { 'no-restricted-syntax': ['error', ...PROVIDER_NAME_SYNTAX, ...DB_SYNTAX] },
+  },
+  { files: ['server/providers/**/*.ts'], ignores: [...TESTS], rules: { 'no-restricted-syntax': ['error', ...DB_SYNTAX] } },
+  // Async code: a promise is awaited or deliberately let go (`void`), never dropped by mistake.
+  {
+    files: ['server/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: { '@typescript-eslint/no-floating-promises': 'error', '@typescript-eslint/no-misused-promises': 'error' },
   },
 
   prettier,

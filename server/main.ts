@@ -33,8 +33,8 @@ if (isMain) {
       await close();
       process.exit(0);
     };
-    process.once('SIGINT', shutdown);
-    process.once('SIGTERM', shutdown);
+    process.once('SIGINT', () => void shutdown());
+    process.once('SIGTERM', () => void shutdown());
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);

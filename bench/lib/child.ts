@@ -136,8 +136,8 @@ export function serveChildBasics(onStop: () => Promise<void> | void = () => {}) 
       process.exit(0);
     }
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  process.once('SIGTERM', () => void stop());
+  process.once('SIGINT', () => void stop());
   // The parent going away takes us with it.
-  process.once('disconnect', stop);
+  process.once('disconnect', () => void stop());
 }

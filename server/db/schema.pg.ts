@@ -192,6 +192,8 @@ export const candidateImports = pgTable(
     startedByName: text('started_by_name').notNull(),
     createdAt: bigint('created_at', { mode: 'number' }).notNull(),
     finishedAt: bigint('finished_at', { mode: 'number' }),
+    owner: text('owner'),
+    leaseUntil: bigint('lease_until', { mode: 'number' }),
   },
   (t) => [index('candidate_imports_org').on(t.orgId, t.createdAt)],
 );
@@ -211,6 +213,7 @@ export const conversations = pgTable(
     assistantState: jsonb('assistant_state').$type<Data<typeof sqlite.conversations.assistantState>>(),
     assistantHandback: jsonb('assistant_handback').$type<Data<typeof sqlite.conversations.assistantHandback>>(),
     assistantWakeAt: bigint('assistant_wake_at', { mode: 'number' }),
+    assistantTurnAt: bigint('assistant_turn_at', { mode: 'number' }),
     unreadCount: bigint('unread_count', { mode: 'number' }).notNull().default(0),
     lastMessageAt: bigint('last_message_at', { mode: 'number' }),
     createdAt: bigint('created_at', { mode: 'number' }).notNull(),
@@ -221,6 +224,9 @@ export const conversations = pgTable(
     index('conversations_assistant_wake')
       .on(t.assistantWakeAt)
       .where(sql`assistant_wake_at is not null`),
+    index('conversations_assistant_turn')
+      .on(t.assistantTurnAt)
+      .where(sql`assistant_turn_at is not null`),
   ],
 );
 
@@ -553,3 +559,31 @@ export const simulatorMessages = pgTable(
     index('simulator_messages_phone').on(t.phone, t.id),
   ],
 );
+
+export const loginFailures = pgTable(
+  'login_failures',
+  {
+    key: text('key').primaryKey(),
+    count: bigint('count', { mode: 'number' }).notNull(),
+    lastAt: bigint('last_at', { mode: 'number' }).notNull(),
+  },
+  (t) => [index('login_failures_last_at').on(t.lastAt)],
+);
+
+export const bookingAttempts = pgTable(
+  'booking_attempts',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+    candidateId: bigint('candidate_id', { mode: 'number' })
+      .notNull()
+      .references(() => candidates.id, { onDelete: 'cascade' }),
+    at: bigint('at', { mode: 'number' }).notNull(),
+  },
+  (t) => [index('booking_attempts_candidate').on(t.candidateId, t.at)],
+);
+
+export const eventSpill = pgTable('event_spill', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+  payload: text('payload').notNull(),
+  createdAt: bigint('created_at', { mode: 'number' }).notNull(),
+});

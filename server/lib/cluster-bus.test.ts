@@ -1,15 +1,16 @@
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createTestDatabase } from '../test/support/pg-global.js';
 import type { AppEvent } from './events.js';
 import { ClusterBus } from './cluster-bus.js';
 
 /** Two or three buses on one real PostgreSQL database stand for as many server instances. */
-const url = process.env.TEST_DATABASE_URL;
+let url: string;
 let pool: pg.Pool;
 const buses: ClusterBus[] = [];
 
 beforeAll(async () => {
-  if (!url) throw new Error('TEST_DATABASE_URL is not set (the pg test project starts PostgreSQL)');
+  url = await createTestDatabase(inject('pgTest'));
   pool = new pg.Pool({ connectionString: url, max: 4 });
 });
 afterEach(async () => {
@@ -98,7 +99,6 @@ describe('events across instances (LISTEN/NOTIFY)', () => {
   });
 
   it('carries an event larger than a notification through the spill table', async () => {
-    await pool.query('create table if not exists event_spill (id bigserial primary key, payload text not null, created_at bigint not null)');
     const [a, b] = await busCluster(2);
     const onB = received(b!, 9);
     await until(() => a!.subscriberCount(9) === 1, 'presence');

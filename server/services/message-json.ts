@@ -1,4 +1,6 @@
 import type { Message, MessageMedia } from '../../shared/api.js';
+// Only the column names (the same on both engines) are read from this table, at load time.
+// eslint-disable-next-line no-restricted-imports
 import { messages } from '../db/schema.js';
 import { sqlColumns } from '../lib/sql-rows.js';
 

@@ -6,7 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { loadConfig, type AppConfig } from '../config.js';
 import { createApp, type CreateAppOptions } from '../app.js';
-import { openDatabase, type Db } from '../db/client.js';
+import type { Db } from '../db/client.js';
+import { openTestDatabase } from './support/test-db.js';
 import type { Params } from '../db/types.js';
 import { silentLogger } from '../deps.js';
 import { FakeClock } from '../lib/clock.js';
@@ -43,7 +44,8 @@ export async function createHarness(options: HarnessOptions = {}) {
     SEND_RATE_PER_SECOND: 'unlimited',
     ...options.env,
   });
-  const db: Db = openDatabase(options.databasePath ?? ':memory:');
+  const database = await openTestDatabase(options.databasePath ?? ':memory:');
+  const db: Db = database.db;
   await seedDemo(db, clock.now());
   if (options.inboundGreeting === false) await db.orm.update(db.t.organizations).set({ primarySequenceId: null });
   const simulator = options.provider ? null : createSimulatorProvider(db, clock, config.simulator);
@@ -119,7 +121,7 @@ export async function createHarness(options: HarnessOptions = {}) {
     async close() {
       await http?.close();
       await te.stop();
-      await db.close();
+      await database.close();
     },
   };
 }
