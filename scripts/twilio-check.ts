@@ -7,11 +7,11 @@
  */
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import Database from 'better-sqlite3';
 import { ConfigError, loadConfig } from '../server/config.js';
+import { openDatabase } from '../server/db/client.js';
 import { formatStep, runTwilioCheck, type CheckSender, type CheckTemplate } from '../server/providers/twilio-check.js';
 
-function main(): Promise<number> | number {
+async function main(): Promise<number> {
   const { values } = parseArgs({ options: { to: { type: 'string' }, help: { type: 'boolean' } } });
   if (values.help) {
     console.log('Usage: npm run twilio:check [-- --to +15551234567]');
@@ -38,33 +38,27 @@ function main(): Promise<number> | number {
     { owner: 'environment', smsFrom: config.twilio.smsFrom, whatsappFrom: config.twilio.whatsappFrom, messagingServiceSid: config.twilio.messagingServiceSid },
   ];
   const templates: CheckTemplate[] = [];
-  const db = existsSync(config.databasePath) ? new Database(config.databasePath, { readonly: true, fileMustExist: true }) : null;
+  // The server's own database, opened as the server opens it (an existing one only: this tool creates none).
+  const db = existsSync(config.databasePath) ? openDatabase(config.databasePath) : null;
   if (db) {
-    const orgs = db
-      .prepare(`select name, sms_from as smsFrom, whatsapp_from as whatsappFrom, messaging_service_sid as messagingServiceSid from organizations order by id`)
-      .all() as {
-      name: string;
-      smsFrom: string | null;
-      whatsappFrom: string | null;
-      messagingServiceSid: string | null;
-    }[];
+    const orgs = await db.all<{ name: string; smsFrom: string | null; whatsappFrom: string | null; messagingServiceSid: string | null }>(
+      db.stmt(`select name, sms_from as smsFrom, whatsapp_from as whatsappFrom, messaging_service_sid as messagingServiceSid from organizations order by id`),
+    );
     for (const org of orgs) if (org.smsFrom || org.whatsappFrom || org.messagingServiceSid) senders.push({ owner: org.name, ...org });
-    const rows = db
-      .prepare(
+    const rows = await db.all<{ owner: string; name: string; contentSid: string; contentVariables: string | null }>(
+      db.stmt(
         `select o.name as owner, t.name, t.content_sid as contentSid, t.content_variables as contentVariables
          from templates t join organizations o on o.id = t.org_id where t.content_sid is not null and t.deleted_at is null order by t.id`,
-      )
-      .all() as { owner: string; name: string; contentSid: string; contentVariables: string | null }[];
+      ),
+    );
     for (const row of rows)
       templates.push({ ...row, contentVariables: row.contentVariables ? (JSON.parse(row.contentVariables) as Record<string, string>) : null });
   } else {
     console.log(`(No database at ${config.databasePath}: only the environment's senders are checked.)`);
   }
   // A status report is recorded (after its signature was verified) under `<MessageSid>:<status>`.
-  const callbackSeen = db
-    ? (sid: string) =>
-        !!db.prepare(`select 1 from webhook_events where kind = 'status' and dedupe_key >= ? and dedupe_key < ? limit 1`).get(`${sid}:`, `${sid};`)
-    : undefined;
+  const reportOf = db?.stmt(`select 1 as seen from webhook_events where kind = 'status' and dedupe_key >= ? and dedupe_key < ? limit 1`);
+  const callbackSeen = db && reportOf ? async (sid: string) => !!(await db.get(reportOf, `${sid}:`, `${sid};`)) : undefined;
 
   console.log(`Checking Twilio account ${accountSid} for ${config.publicUrl}…\n`);
   return runTwilioCheck(
@@ -82,8 +76,8 @@ function main(): Promise<number> | number {
       callbackSeen,
     },
     (step) => console.log(formatStep(step)),
-  ).then((steps) => {
-    db?.close();
+  ).then(async (steps) => {
+    await db?.close();
     const failed = steps.filter((s) => s.result === 'fail').length;
     const warned = steps.filter((s) => s.result === 'warn').length;
     console.log(

@@ -182,8 +182,8 @@ export async function seedDemo(db: Db, now = Date.now(), options: { provider?: P
     const org = (await first(
       db.orm
         .select()
-        .from(db.t.organizations)
-        .where(eq(db.t.organizations.id, orgIds.get(o.key)!)),
+        .from(organizations)
+        .where(eq(organizations.id, orgIds.get(o.key)!)),
     ))!;
     const { status, done } = await imports.start(org, { type: 'system', name: 'Demo seed (ATS export)' }, 'text/csv', createReadStream(demoCsvFile(o.key)));
     await done;
