@@ -101,7 +101,7 @@ export function createSimulatorProvider(db: Db, clock: Clock, options: Simulator
     setStatusQuietly: db.stmt(`update simulator_messages set status = ?, error_code = ? where sid = ?`),
     byKey: db.stmt(`select ${columns} from simulator_messages where idempotency_key = ?`),
     lastFromPhone: db.stmt(`select max(created_at) as at from simulator_messages where phone = ? and direction = 'from-phone' and channel = 'whatsapp'`),
-    phones: db.stmt(`select phone, max(created_at) as lastAt, count(*) as count from simulator_messages group by phone order by lastAt desc`),
+    phones: db.stmt(`select phone, max(created_at) as "lastAt", count(*) as count from simulator_messages group by phone order by "lastAt" desc`),
   };
 
   /** The row as it now is, when someone is watching (the simulator page's live view); else it is not read back. */

@@ -52,7 +52,7 @@ export function simulatorRoutes({ db, config, clock }: Deps, simulator: Simulato
 
   // Every candidate's phone (any organisation), the ones with texts first.
   const candidatePhones = db.stmt(
-    `select c.phone as phone, c.first_name as firstName, c.last_name as lastName, c.channel as channel, o.name as organization
+    `select c.phone as phone, c.first_name as "firstName", c.last_name as "lastName", c.channel as channel, o.name as organization
      from candidates c join organizations o on o.id = c.org_id where c.phone is not null order by c.last_name, c.first_name`,
   );
 

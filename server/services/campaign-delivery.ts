@@ -48,10 +48,12 @@ export function createCampaignDelivery(
   let publishes = 0;
 
   const stmt = {
-    // pg: lock the rows (`for update of d skip locked`): two instances must never promote the same delivery.
+    // Two instances never promote the same delivery: PostgreSQL locks the rows taken, and skips those another has.
     due: db.stmt(
-      `select d.id, d.candidate_id as candidateId, d.campaign_message_id as campaignMessageId, d.org_id as orgId, d.attempt
+      `select d.id, d.candidate_id as "candidateId", d.campaign_message_id as "campaignMessageId", d.org_id as "orgId", d.attempt
        from campaign_deliveries d where d.status = 'pending' and d.due_at <= ? order by d.due_at, d.id limit ?`,
+      `select d.id, d.candidate_id as "candidateId", d.campaign_message_id as "campaignMessageId", d.org_id as "orgId", d.attempt
+       from campaign_deliveries d where d.status = 'pending' and d.due_at <= ? order by d.due_at, d.id limit ? for update of d skip locked`,
     ),
     queuedCampaignTexts: db.stmt(`select count(*) as n from messages where status = 'queued' and campaign_message_id is not null`),
     nextDue: db.stmt(`select min(due_at) as at from campaign_deliveries where status = 'pending'`),
@@ -59,11 +61,15 @@ export function createCampaignDelivery(
       `select distinct cm.campaign_id as id from campaign_deliveries d join campaign_messages cm on cm.id = d.campaign_message_id
        where d.candidate_id = ? and d.message_id is not null`,
     ),
-    // pg: lock the campaign_messages rows (`for update skip locked`), so a scheduled start fires once.
+    // A scheduled start fires once: PostgreSQL locks the campaign message, and another instance skips it.
     dueWithoutDeliveries: db.stmt(
-      `select cm.id, cm.org_id as orgId from campaign_messages cm
+      `select cm.id, cm.org_id as "orgId" from campaign_messages cm
        where cm.status = 'scheduled' and coalesce(cm.send_at, cm.scheduled_at) <= ?
          and not exists (select 1 from campaign_deliveries d where d.campaign_message_id = cm.id)`,
+      `select cm.id, cm.org_id as "orgId" from campaign_messages cm
+       where cm.status = 'scheduled' and coalesce(cm.send_at, cm.scheduled_at) <= ?
+         and not exists (select 1 from campaign_deliveries d where d.campaign_message_id = cm.id)
+       for update of cm skip locked`,
     ),
     setDeliveryQueued: db.stmt(`update campaign_deliveries set status = 'queued', message_id = ?, updated_at = ? where id = ? and status = 'pending'`),
     setDeliverySkipped: db.stmt(`update campaign_deliveries set status = 'skipped', skip_reason = ?, updated_at = ? where id = ? and status = 'pending'`),

@@ -32,7 +32,7 @@ export function createCampaignStats(db: Db): (campaignId: number) => Promise<Cam
     engagement: db.stmt(
       `select
          count(distinct case when exists (select 1 from messages i where i.candidate_id = d.candidate_id and i.direction = 'inbound' and i.id > m.id) then d.candidate_id end) as replied,
-         count(distinct case when c.opted_out_at >= m.created_at then d.candidate_id end) as optedOut
+         count(distinct case when c.opted_out_at >= m.created_at then d.candidate_id end) as "optedOut"
        from campaign_deliveries d
        join campaign_messages cm on cm.id = d.campaign_message_id
        join messages m on m.id = d.message_id

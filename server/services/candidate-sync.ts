@@ -91,8 +91,10 @@ export function createCandidateSync(deps: Pick<Deps, 'db' | 'clock'>, optOuts: P
     byAtsId: deps.db.stmt(`select ${CANDIDATE} from candidates where org_id = ? and ats_id = ?`),
     anyPlaceholder: deps.db.stmt(`select 1 from candidates where org_id = ? and ats_id >= 'phone:' and ats_id < 'phone;' limit 1`),
     /** Rows by ATS id, for a whole batch (the ids as one JSON array: one statement for any batch size). */
-    // pg: json_each(?) → ats_id = any($2::text[])
-    byAtsIds: deps.db.stmt(`select ${CANDIDATE} from candidates where org_id = ? and ats_id in (select value from json_each(?))`),
+    byAtsIds: deps.db.stmt(
+      `select ${CANDIDATE} from candidates where org_id = ? and ats_id in (select value from json_each(?))`,
+      `select ${CANDIDATE} from candidates where org_id = ? and ats_id in (select json_array_elements_text(?::json))`,
+    ),
     sameConsentRecord: deps.db.stmt(`select id from consent_records where candidate_id = ? and status = ? and source = ? and at = ? limit 1`),
   };
 

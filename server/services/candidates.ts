@@ -29,6 +29,7 @@ const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms)
 export function createCandidateService(deps: Deps) {
   const { clock } = deps;
   const { candidates, conversations, organizations } = deps.db.t;
+  const caseless = sql.raw(deps.db.engine === 'pg' ? 'ilike' : 'like');
 
   function serialize(candidate: Candidate, org: Organization, conversation?: ConversationRow | null): CandidateJson {
     const reason = notTextableReason(candidate, org);
@@ -125,10 +126,10 @@ export function createCandidateService(deps: Deps) {
         const digits = term.replace(/\D/g, '');
         conditions.push(
           or(
-            // pg: ilike (SQLite's like ignores ASCII case; PostgreSQL's does not)
-            sql`${candidates.firstName} like ${like} escape '\\'`,
-            sql`${candidates.lastName} like ${like} escape '\\'`,
-            sql`${candidates.email} like ${like} escape '\\'`,
+            // SQLite's like ignores (ASCII) case; PostgreSQL's ilike does what it does.
+            sql`${candidates.firstName} ${caseless} ${like} escape '\\'`,
+            sql`${candidates.lastName} ${caseless} ${like} escape '\\'`,
+            sql`${candidates.email} ${caseless} ${like} escape '\\'`,
             eq(candidates.atsId, term),
             digits.length >= 4 ? sql`${candidates.phone} like ${'%' + digits + '%'}` : undefined,
           )!,

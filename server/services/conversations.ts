@@ -36,7 +36,10 @@ export function createConversationService(
   // holds the two together).
   const iso = (column: string) =>
     `case when ${column} is null then null else strftime('%Y-%m-%dT%H:%M:%S', ${column} / 1000, 'unixepoch') || '.' || printf('%03d', ${column} % 1000) || 'Z' end`;
-  // pg: json_group_array/json_object/json() are json_agg/json_build_object there; strftime/printf become to_char.
+  const isoPg = (column: string) =>
+    `case when ${column} is null then null else to_char(to_timestamp(${column} / 1000) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') || '.' || lpad((${column} % 1000)::text, 3, '0') || 'Z' end`;
+  // The same page on PostgreSQL: json_agg/json_build_object (json, not jsonb: keys stay in order),
+  // cast to text so the driver hands over the string as it is.
   const threadPage = db.stmt(
     `select coalesce(json_group_array(json_object(
        'id', m.id, 'candidateId', @atsId, 'direction', m.direction, 'channel', m.channel, 'body', m.body,
@@ -46,7 +49,18 @@ export function createConversationService(
        'createdAt', ${iso('m.created_at')}, 'sentAt', ${iso('m.sent_at')}, 'deliveredAt', ${iso('m.delivered_at')},
        'media', json((select coalesce(json_group_array(json_object('url', '/api/media/' || mm.id, 'contentType', mm.content_type, 'status', mm.status)), '[]')
          from (select id, content_type, status from message_media where message_id = m.id order by idx) mm))
-     ) order by m.id), '[]') as json, max(m.id) as lastId
+     ) order by m.id), '[]') as json, max(m.id) as "lastId"
+     from (select * from messages where candidate_id = @candidateId and id > @after order by id limit @limit) m
+     left join recruiters r on r.id = m.recruiter_id`,
+    `select coalesce(json_agg(json_build_object(
+       'id', m.id, 'candidateId', @atsId::text, 'direction', m.direction, 'channel', m.channel, 'body', m.body,
+       'status', m.status, 'encoding', m.encoding, 'segments', m.segments, 'sender', m.sender,
+       'senderName', case m.sender when 'assistant' then 'Ari' when 'system' then 'Automatic reply' when 'recruiter' then r.name end,
+       'errorCode', m.error_code, 'errorMessage', m.error_message, 'campaignId', m.campaign_id,
+       'createdAt', ${isoPg('m.created_at')}, 'sentAt', ${isoPg('m.sent_at')}, 'deliveredAt', ${isoPg('m.delivered_at')},
+       'media', (select coalesce(json_agg(json_build_object('url', '/api/media/' || mm.id, 'contentType', mm.content_type, 'status', mm.status) order by mm.idx), '[]'::json)
+         from message_media mm where mm.message_id = m.id)
+     ) order by m.id), '[]'::json)::text as json, max(m.id) as "lastId"
      from (select * from messages where candidate_id = @candidateId and id > @after order by id limit @limit) m
      left join recruiters r on r.id = m.recruiter_id`,
   );

@@ -70,7 +70,7 @@ export function createInboundService(
     logStatus: db.stmt(
       `insert into webhook_events (provider, kind, dedupe_key, payload, report, phone, org_id, received_at, message_key)
        values (?, 'status', ?, ?, ?, ?, (select org_id from messages where provider_sid = ?), ?, ?)
-       on conflict do nothing returning org_id as orgId`,
+       on conflict do nothing returning org_id as "orgId"`,
     ),
     // Reports logged before their send was recorded (org_id still null), from whichever provider:
     // the conditions are those of their partial index, so it answers without reading any other report.
@@ -86,8 +86,8 @@ export function createInboundService(
     orgByNumber: db.stmt(`select ${orgColumns} from organizations where sms_from = @address or whatsapp_from = @address limit 1`),
     orgByService: db.stmt(`select ${orgColumns} from organizations where messaging_service_sid = ? limit 1`),
     orgById: db.stmt(`select ${orgColumns} from organizations where id = ?`),
-    lastOutboundOrg: db.stmt(`select org_id as orgId from messages where to_address = ? and direction = 'outbound' order by id desc limit 1`),
-    anyCandidateOrg: db.stmt(`select org_id as orgId from candidates where phone = ? limit 1`),
+    lastOutboundOrg: db.stmt(`select org_id as "orgId" from messages where to_address = ? and direction = 'outbound' order by id desc limit 1`),
+    anyCandidateOrg: db.stmt(`select org_id as "orgId" from candidates where phone = ? limit 1`),
     // The candidate with this phone, stamped with the time of their text in the same step
     // (candidates has no JSON or boolean column, so its raw rows need no mapping).
     candidateTexted: db.stmt(

@@ -30,19 +30,19 @@ export function createMediaService(deps: Deps) {
   const stmt = {
     insert: db.stmt(
       `insert into message_media (org_id, message_id, idx, content_type, provider_url, status, created_at) values (?, ?, ?, ?, ?, 'pending', ?)
-       returning id, content_type as contentType, status`,
+       returning id, content_type as "contentType", status`,
     ),
-    ofMessage: db.stmt(`select id, content_type as contentType, status from message_media where message_id = ? order by idx`),
+    ofMessage: db.stmt(`select id, content_type as "contentType", status from message_media where message_id = ? order by idx`),
     pending: db.stmt(
-      `select id, org_id as orgId, message_id as messageId, provider_url as url, attempts from message_media where status = 'pending' order by id limit 100`,
+      `select id, org_id as "orgId", message_id as "messageId", provider_url as url, attempts from message_media where status = 'pending' order by id limit 100`,
     ),
     stored: db.stmt(
       `update message_media set status = 'stored', bytes = ?, size = ?, provider_url = null, attempts = attempts + 1 where id = ? and status = 'pending'`,
     ),
     failed: db.stmt(`update message_media set status = 'failed', provider_url = null, attempts = attempts + 1 where id = ? and status = 'pending'`),
     tried: db.stmt(`update message_media set attempts = attempts + 1 where id = ? and status = 'pending'`),
-    message: db.stmt(`select ${MESSAGE_COLUMNS}, (select ats_id from candidates c where c.id = m.candidate_id) as atsId from messages m where m.id = ?`),
-    file: db.stmt(`select content_type as contentType, bytes, status from message_media where id = ? and org_id = ?`),
+    message: db.stmt(`select ${MESSAGE_COLUMNS}, (select ats_id from candidates c where c.id = m.candidate_id) as "atsId" from messages m where m.id = ?`),
+    file: db.stmt(`select content_type as "contentType", bytes, status from message_media where id = ? and org_id = ?`),
   };
 
   /** Attachments being fetched (or waiting for their retry) in this process. */

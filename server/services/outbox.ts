@@ -179,16 +179,19 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
       `select from_address as sender, min(priority) as priority from messages
        where status = 'queued' and due_at <= ? group by from_address order by 2`,
     ),
-    // pg: `from_address is ?` is `is not distinct from $n` there.
     dueForSender: db.stmt(
-      `select id, org_id as orgId, segments from messages where status = 'queued' and from_address is ? and due_at <= ?
+      `select id, org_id as "orgId", segments from messages where status = 'queued' and from_address is ? and due_at <= ?
+       order by priority, due_at, id limit ?`,
+      `select id, org_id as "orgId", segments from messages where status = 'queued' and from_address is not distinct from ? and due_at <= ?
        order by priority, due_at, id limit ?`,
     ),
-    // pg: the id list is `= any($n::bigint[])` there, not json_each.
     claim: db.stmt(
       `update messages set status = 'sending', claim_token = ?, lease_until = ?, attempts = attempts + 1,
          handed_off_at = ?, updated_at = ?
        where status = 'queued' and id in (select value from json_each(?)) returning ${MESSAGE_COLUMNS}`,
+      `update messages set status = 'sending', claim_token = ?, lease_until = ?, attempts = attempts + 1,
+         handed_off_at = ?, updated_at = ?
+       where status = 'queued' and id in (select json_array_elements_text(?::json)::bigint) returning ${MESSAGE_COLUMNS}`,
     ),
     expired: db.stmt(
       `update messages set claim_token = ?, lease_until = ?, updated_at = ?
@@ -213,12 +216,14 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
       `select min(check_at) as at from messages where check_at is not null and claim_token is null and status = 'sending' and provider_sid is null`,
     ),
     // A status report that carries the text's key (echoed by the provider): the id it has for it.
-    evidence: db.stmt(`select dedupe_key as dedupeKey from webhook_events where message_key = ? and kind = 'status' order by id limit 1`),
+    evidence: db.stmt(`select dedupe_key as "dedupeKey" from webhook_events where message_key = ? and kind = 'status' order by id limit 1`),
     markHandedOff: db.stmt(`update messages set handed_off_at = ? where id = ? and claim_token = ?`),
     // Only rows still claimed with this process's token: one whose claim lapsed and was taken over
     // by another process carries that one's token and is left alone.
-    // pg: the id list is `= any($n::bigint[])` there, not json_each.
-    renew: db.stmt(`update messages set lease_until = ? where status = 'sending' and claim_token = ? and id in (select value from json_each(?))`),
+    renew: db.stmt(
+      `update messages set lease_until = ? where status = 'sending' and claim_token = ? and id in (select value from json_each(?))`,
+      `update messages set lease_until = ? where status = 'sending' and claim_token = ? and id in (select json_array_elements_text(?::json)::bigint)`,
+    ),
     sidTaken: db.stmt(`select id from messages where provider_sid = ? and id != ? limit 1`),
     nextDue: db.stmt(`select min(due_at) as at from messages where status = 'queued'`),
     nextLease: db.stmt(`select min(lease_until) as at from messages where status = 'sending' and claim_token is not null`),
@@ -672,7 +677,7 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
 
   // ── Pacing: each sender's next free slot, shared by every process through `sender_pacing`. ──
   const pacing = {
-    get: db.stmt(`select next_at as nextAt from sender_pacing where sender = ?`),
+    get: db.stmt(`select next_at as "nextAt" from sender_pacing where sender = ?`),
     set: db.stmt(`insert into sender_pacing (sender, next_at) values (?, ?) on conflict (sender) do update set next_at = excluded.next_at`),
   };
 

@@ -58,9 +58,9 @@ export function createPhoneOptOuts(deps: Pick<Deps, 'db'>) {
 
   const stateByHash = deps.db.stmt(`select method, opted_out_at as "optedOutAt" from phone_opt_outs where org_id = ? and phone_hash = ?`);
   // A whole import batch's phones in one statement (the hashes as one JSON array).
-  // pg: json_each(?) → phone_hash = any($2::text[])
   const statesByHashes = deps.db.stmt(
     `select phone_hash as "phoneHash", method, opted_out_at as "optedOutAt" from phone_opt_outs where org_id = ? and phone_hash in (select value from json_each(?))`,
+    `select phone_hash as "phoneHash", method, opted_out_at as "optedOutAt" from phone_opt_outs where org_id = ? and phone_hash in (select json_array_elements_text(?::json))`,
   );
 
   async function mirror(db: Db, orgId: number, phone: string, state: OptOutState | null) {

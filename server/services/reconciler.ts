@@ -26,7 +26,7 @@ export function createReconciler(deps: Deps, services: { inbound: Pick<InboundSe
   const { db, provider, log } = deps;
   const stmt = {
     due: db.stmt(
-      `select id, provider_sid as sid, check_at as checkAt, sent_at as sentAt, updated_at as updatedAt from messages
+      `select id, provider_sid as sid, check_at as "checkAt", sent_at as "sentAt", updated_at as "updatedAt" from messages
        where check_at is not null and check_at <= ? and claim_token is null and status = 'sending' and provider_sid is not null
        order by check_at limit ?`,
     ),

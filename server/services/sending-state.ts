@@ -22,7 +22,9 @@ export function createSendingState(deps: Deps) {
   const { db, clock, provider, events, log } = deps;
   const name = provider.name;
   const stmt = {
-    get: db.stmt(`select paused_at as pausedAt, reason, next_probe_at as nextProbeAt, probe_failures as probeFailures from sending_state where provider = ?`),
+    get: db.stmt(
+      `select paused_at as "pausedAt", reason, next_probe_at as "nextProbeAt", probe_failures as "probeFailures" from sending_state where provider = ?`,
+    ),
     // The first refusal pauses; later ones (texts of the same batch, another process) keep its time and reason.
     pause: db.stmt(
       `insert into sending_state (provider, paused_at, reason, next_probe_at, probe_failures) values (?, ?, ?, ?, 0)

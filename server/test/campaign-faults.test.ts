@@ -62,7 +62,7 @@ function textTo(phone: string) {
     dueAt: number;
     claim: string | null;
   }>(
-    `select id, status, attempts, error_code as code, error_message as errorMessage, provider_sid as sid, due_at as dueAt, claim_token as claim
+    `select id, status, attempts, error_code as code, error_message as "errorMessage", provider_sid as sid, due_at as "dueAt", claim_token as claim
      from messages where to_address = ? and direction = 'outbound' order by id`,
     phone,
   );

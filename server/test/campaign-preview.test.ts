@@ -104,7 +104,7 @@ describe('campaign message preview and atomic edit', () => {
     const url = `/api/campaigns/${d.campaignId}/messages/${d.messageId}`;
     await h.advance(1000);
     events.length = 0;
-    const dueAts = () => h.sql.all('select due_at as dueAt from campaign_deliveries where campaign_message_id = ?', d.messageId);
+    const dueAts = () => h.sql.all('select due_at as "dueAt" from campaign_deliveries where campaign_message_id = ?', d.messageId);
     const scheduledAt = await dueAts();
     expect(scheduledAt).toEqual([{ dueAt: T0 + 2 * HOUR }, { dueAt: T0 + 2 * HOUR }, { dueAt: T0 + 2 * HOUR }]);
 

@@ -60,7 +60,7 @@ function receivedCount(prefix: string): number {
 function eligibleCandidates(atsIds?: string[]) {
   const rows = reader
     .prepare(
-      `select c.ats_id as atsId, c.phone from candidates c join organizations o on o.id = c.org_id
+      `select c.ats_id as "atsId", c.phone from candidates c join organizations o on o.id = c.org_id
        where o.slug = 'acme' and c.phone is not null and c.consent_at is not null and c.opted_out_at is null and c.channel = 'sms'`,
     )
     .all() as { atsId: string; phone: string }[];
@@ -161,7 +161,7 @@ afterAll(async () => {
 describe('SIGKILL during a campaign, restart on the same database', () => {
   it('killed at 10%, 40% and 70% of the texts: every eligible recipient gets exactly one', async () => {
     const all = (
-      reader.prepare(`select c.ats_id as atsId from candidates c join organizations o on o.id = c.org_id where o.slug = 'acme'`).all() as { atsId: string }[]
+      reader.prepare(`select c.ats_id as "atsId" from candidates c join organizations o on o.id = c.org_id where o.slug = 'acme'`).all() as { atsId: string }[]
     ).map((r) => r.atsId);
     const eligible = eligibleCandidates();
     expect(eligible.length).toBeGreaterThan(EXTRA + 50);

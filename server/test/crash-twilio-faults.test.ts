@@ -111,7 +111,7 @@ describe('SIGKILL during a campaign while Twilio fails on purpose', () => {
   it('killed three times with 5xx-after-create, resets, 429s, 503s, an outage and list lag: exactly one message per eligible recipient', async () => {
     const everyone = reader
       .prepare(
-        `select c.ats_id as atsId, c.phone, (c.phone is not null and c.consent_at is not null and c.opted_out_at is null and c.channel = 'sms') as eligible
+        `select c.ats_id as "atsId", c.phone, (c.phone is not null and c.consent_at is not null and c.opted_out_at is null and c.channel = 'sms') as eligible
          from candidates c join organizations o on o.id = c.org_id where o.slug = 'acme'`,
       )
       .all() as { atsId: string; phone: string | null; eligible: number }[];

@@ -73,7 +73,7 @@ interface TextRow {
 
 function textTo(phone: string): Promise<TextRow[]> {
   return h.sql.all<TextRow>(
-    `select id, status, attempts, error_code as code, failure_reason as reason, provider_sid as sid, due_at as dueAt, check_at as checkAt
+    `select id, status, attempts, error_code as code, failure_reason as reason, provider_sid as sid, due_at as "dueAt", check_at as "checkAt"
      from messages where to_address = ? and direction = 'outbound' order by id`,
     phone,
   );
@@ -389,7 +389,7 @@ describe('validity expired at Twilio (30036)', () => {
     expect(await textTo(phones[0]!)).toEqual([expect.objectContaining({ status: 'undelivered', reason: 'EXPIRED', code: '30036' })]);
     expect((await h.api('GET', `/api/campaigns/${d.campaignId}`)).body.status).toBe('sending');
     const delivery = await h.sql.get(
-      `select status, attempt, due_at as dueAt, message_id as messageId from campaign_deliveries where candidate_id = (select candidate_id from messages where id = ?)`,
+      `select status, attempt, due_at as "dueAt", message_id as "messageId" from campaign_deliveries where candidate_id = (select candidate_id from messages where id = ?)`,
       (await textTo(phones[0]!))[0]!.id,
     );
     expect(delivery).toEqual({ status: 'pending', attempt: 1, dueAt: reopens, messageId: null });

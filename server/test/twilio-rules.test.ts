@@ -92,7 +92,7 @@ describe('PROVIDER=twilio: a real account’s rules, over HTTP', () => {
       sentFrom: string | null;
       errorCode: string | null;
       attempts: number;
-    }>('select status, body, content_sid as contentSid, sent_from as sentFrom, error_code as errorCode, attempts from messages where id = ?', id))!;
+    }>('select status, body, content_sid as "contentSid", sent_from as "sentFrom", error_code as "errorCode", attempts from messages where id = ?', id))!;
   /** Lets the dispatcher run for a while of fake time, with real time for HTTP round trips. */
   async function settle(ms = 60_000) {
     for (let t = 0; t < ms; t += 5_000) {

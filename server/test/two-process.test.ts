@@ -124,7 +124,7 @@ describe('two server processes on one database, sends slower than the lease', ()
     expect(
       one(
         `select count(*) as messages, count(distinct candidate_id) as candidates, count(distinct provider_sid) as sids,
-           coalesce(sum(status in ('sent', 'delivered')), 0) as sent, max(attempts) as mostAttempts
+           coalesce(sum(status in ('sent', 'delivered')), 0) as sent, max(attempts) as "mostAttempts"
          from messages where campaign_id = ?`,
         campaignId,
       ),

@@ -84,7 +84,7 @@ export interface DemoTextable {
 export async function textableSms(db: Db, options: { includeFailing?: boolean; org?: 'acme' | 'globex' } = {}): Promise<DemoTextable[]> {
   const rows = await db.all<DemoTextable>(
     db.stmt(
-      `select c.ats_id as atsId, c.phone as phone, c.time_zone as timeZone from candidates c join organizations o on o.id = c.org_id
+      `select c.ats_id as "atsId", c.phone as phone, c.time_zone as "timeZone" from candidates c join organizations o on o.id = c.org_id
        where o.slug = ? and c.phone is not null and c.consent_at is not null and c.opted_out_at is null and c.channel = 'sms'
        order by c.ats_id`,
     ),
