@@ -677,7 +677,9 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
 
   // ── Pacing: each sender's next free slot, shared by every process through `sender_pacing`. ──
   const pacing = {
-    get: db.stmt(`select next_at as "nextAt" from sender_pacing where sender = ?`),
+    // Read for update inside the write transactions below (claimPaced, reslot, shiftSchedule):
+    // two instances reading the same next_at would hand out the same slot.
+    get: db.stmt(`select next_at as "nextAt" from sender_pacing where sender = ?`, `select next_at as "nextAt" from sender_pacing where sender = ? for update`),
     set: db.stmt(`insert into sender_pacing (sender, next_at) values (?, ?) on conflict (sender) do update set next_at = excluded.next_at`),
   };
 
