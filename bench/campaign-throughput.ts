@@ -124,7 +124,7 @@ async function campaignOf(size: number, log: (l: string) => void, quiet = false)
     const recorded = bench.sqlite
       .prepare(`select count(*) as n, sum(status = 'delivered') as delivered from messages where campaign_message_id = ?`)
       .get(messageId) as { n: number; delivered: number };
-    const cm = bench.sqlite.prepare(`select status, completed_at as completedAt from campaign_messages where id = ?`).get(messageId) as {
+    const cm = bench.sqlite.prepare(`select status, completed_at as "completedAt" from campaign_messages where id = ?`).get(messageId) as {
       status: string;
       completedAt: number | null;
     };

@@ -8,7 +8,7 @@ import { count } from 'drizzle-orm';
 import { demoRecruiters, DEMO_PASSWORD } from '../fixtures/demo/index.js';
 import { serveFixtures } from '../fixtures/serve.js';
 import { ConfigError, loadConfig } from '../server/config.js';
-import { openDatabase } from '../server/db/client.js';
+import { connectDatabase, describeDatabase } from '../server/db/client.js';
 import { startServer } from '../server/main.js';
 import { seedDemo } from '../server/seed/demo.js';
 
@@ -23,12 +23,12 @@ function buildExtension(): boolean {
 async function main() {
   const config = loadConfig();
   const built = buildExtension();
-  const db = openDatabase(config.databasePath);
+  const db = await connectDatabase(config);
   const [orgs] = await db.orm.select({ n: count() }).from(db.t.organizations);
   const empty = (orgs?.n ?? 0) === 0;
   if (empty) {
     const added = await seedDemo(db, Date.now(), { provider: config.provider });
-    console.log(`Seeded the demo data into ${config.databasePath} (${added.candidates} candidates).`);
+    console.log(`Seeded the demo data into ${describeDatabase(config)} (${added.candidates} candidates).`);
   }
   await db.close();
 

@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../server/config.js';
-import { openDatabase } from '../server/db/client.js';
+import { connectDatabase, describeDatabase } from '../server/db/client.js';
 import { formatStep, runTwilioCheck, type CheckSender, type CheckTemplate } from '../server/providers/twilio-check.js';
 
 async function main(): Promise<number> {
@@ -39,22 +39,22 @@ async function main(): Promise<number> {
   ];
   const templates: CheckTemplate[] = [];
   // The server's own database, opened as the server opens it (an existing one only: this tool creates none).
-  const db = existsSync(config.databasePath) ? openDatabase(config.databasePath) : null;
+  const db = config.databaseUrl || existsSync(config.databasePath) ? await connectDatabase(config) : null;
   if (db) {
     const orgs = await db.all<{ name: string; smsFrom: string | null; whatsappFrom: string | null; messagingServiceSid: string | null }>(
-      db.stmt(`select name, sms_from as smsFrom, whatsapp_from as whatsappFrom, messaging_service_sid as messagingServiceSid from organizations order by id`),
+      db.stmt(`select name, sms_from as "smsFrom", whatsapp_from as "whatsappFrom", messaging_service_sid as "messagingServiceSid" from organizations order by id`),
     );
     for (const org of orgs) if (org.smsFrom || org.whatsappFrom || org.messagingServiceSid) senders.push({ owner: org.name, ...org });
     const rows = await db.all<{ owner: string; name: string; contentSid: string; contentVariables: string | null }>(
       db.stmt(
-        `select o.name as owner, t.name, t.content_sid as contentSid, t.content_variables as contentVariables
+        `select o.name as owner, t.name, t.content_sid as "contentSid", t.content_variables as "contentVariables"
          from templates t join organizations o on o.id = t.org_id where t.content_sid is not null and t.deleted_at is null order by t.id`,
       ),
     );
     for (const row of rows)
       templates.push({ ...row, contentVariables: row.contentVariables ? (JSON.parse(row.contentVariables) as Record<string, string>) : null });
   } else {
-    console.log(`(No database at ${config.databasePath}: only the environment's senders are checked.)`);
+    console.log(`(No database at ${describeDatabase(config)}: only the environment's senders are checked.)`);
   }
   // A status report is recorded (after its signature was verified) under `<MessageSid>:<status>`.
   const reportOf = db?.stmt(`select 1 as seen from webhook_events where kind = 'status' and dedupe_key >= ? and dedupe_key < ? limit 1`);

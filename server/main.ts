@@ -2,12 +2,12 @@
 import { serve } from '@hono/node-server';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
-import { openDatabase } from './db/client.js';
+import { connectDatabase, describeDatabase } from './db/client.js';
 import { simulatorSenderWarnings } from './seed/simulator-senders.js';
 
 export async function startServer(env: Record<string, string | undefined> = process.env) {
   const config = loadConfig(env);
-  const db = openDatabase(config.databasePath);
+  const db = await connectDatabase(config);
   if (config.provider !== 'simulator') for (const warning of await simulatorSenderWarnings(db, config.simulator)) console.warn(warning);
   const server = await createApp({ db, config });
   server.start();
@@ -28,7 +28,7 @@ const isMain = import.meta.url === `file://${process.argv[1]}` || process.argv[1
 if (isMain) {
   try {
     const { config, close } = await startServer();
-    console.log(`Text Engagement server on http://${config.host}:${config.port} (provider: ${config.provider}, database: ${config.databasePath})`);
+    console.log(`Text Engagement server on http://${config.host}:${config.port} (provider: ${config.provider}, database: ${describeDatabase(config)})`);
     const shutdown = async () => {
       await close();
       process.exit(0);

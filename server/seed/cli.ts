@@ -1,14 +1,14 @@
 /** `npm run seed`: the demo data into DATABASE_PATH (idempotent). */
 import { ConfigError, loadConfig } from '../config.js';
-import { openDatabase } from '../db/client.js';
+import { connectDatabase, describeDatabase } from '../db/client.js';
 import { seedDemo } from './demo.js';
 
 try {
   const config = loadConfig();
-  const db = openDatabase(config.databasePath);
+  const db = await connectDatabase(config);
   const added = await seedDemo(db, Date.now(), { provider: config.provider });
   console.log(
-    `Seeded ${config.databasePath}: added ${added.organizations} organizations, ${added.recruiters} recruiters, ${added.candidates} candidates, ${added.templates} templates (existing rows left as they were).`,
+    `Seeded ${describeDatabase(config)}: added ${added.organizations} organizations, ${added.recruiters} recruiters, ${added.candidates} candidates, ${added.templates} templates (existing rows left as they were).`,
   );
   await db.close();
 } catch (err) {
