@@ -6,6 +6,8 @@ import type { Db } from './db/client.js';
 import { consoleLogger, type Deps, type Logger } from './deps.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { ApiError } from './lib/errors.js';
+import { pgConnections } from './db/postgres.js';
+import { ClusterBus } from './lib/cluster-bus.js';
 import { EventBus } from './lib/events.js';
 import { errorBody, limitBody, requireJson, type AppEnv } from './lib/http.js';
 import { openApiDocument } from './openapi.js';
@@ -45,7 +47,8 @@ export async function createApp(options: CreateAppOptions) {
   const clock = options.clock ?? systemClock;
   const log = options.log ?? consoleLogger;
   const provider = options.provider ?? providerFor(config, options.db, clock, log);
-  const deps: Deps = { db: options.db, clock, provider, config, events: new EventBus(), log };
+  const events = await eventBusFor(options.db, config, log);
+  const deps: Deps = { db: options.db, clock, provider, config, events, log };
   const services = createServices(deps);
   // What an earlier process left half done, or recorded before opt-outs were kept per phone and
   // delivery reports in the product's terms.
@@ -165,8 +168,28 @@ export async function createApp(options: CreateAppOptions) {
       await services.outbox.stop();
       services.media.stop();
       provider.close?.();
+      // Open event streams end, so their clients reconnect (through the balancer, to an instance that stays).
+      events.endAll();
+      if (events instanceof ClusterBus) await events.close();
     },
   };
+}
+
+/**
+ * On PostgreSQL, events reach the streams of every instance (LISTEN/NOTIFY); on SQLite, one
+ * process serves every stream.
+ */
+async function eventBusFor(db: Db, config: AppConfig, log: Logger): Promise<EventBus> {
+  const pg = pgConnections(db);
+  if (!pg) return new EventBus();
+  const bus = new ClusterBus({
+    instanceId: config.instanceId,
+    pool: pg.pool,
+    connect: () => pg.connect(`text-engagement events ${config.instanceId}`),
+    log,
+  });
+  await bus.start();
+  return bus;
 }
 
 export type TextEngagementApp = Awaited<ReturnType<typeof createApp>>;

@@ -323,3 +323,21 @@ class PgTx implements Db {
     return this.db.query(this.client, statement, params);
   }
 }
+
+/**
+ * For what needs PostgreSQL connections of its own (the cross-instance event bus, which holds one
+ * for LISTEN): the pool under a PostgreSQL Db, and a way to open a dedicated connection to the
+ * same database. Null on SQLite.
+ */
+export function pgConnections(db: Db): { pool: pg.Pool; connect(applicationName: string): Promise<pg.Client> } | null {
+  if (!(db instanceof PostgresDb)) return null;
+  const { pool } = db;
+  return {
+    pool,
+    async connect(applicationName) {
+      const client = new pg.Client({ ...pool.options, application_name: applicationName });
+      await client.connect();
+      return client;
+    },
+  };
+}
