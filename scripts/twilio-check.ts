@@ -42,7 +42,9 @@ async function main(): Promise<number> {
   const db = config.databaseUrl || existsSync(config.databasePath) ? await connectDatabase(config) : null;
   if (db) {
     const orgs = await db.all<{ name: string; smsFrom: string | null; whatsappFrom: string | null; messagingServiceSid: string | null }>(
-      db.stmt(`select name, sms_from as "smsFrom", whatsapp_from as "whatsappFrom", messaging_service_sid as "messagingServiceSid" from organizations order by id`),
+      db.stmt(
+        `select name, sms_from as "smsFrom", whatsapp_from as "whatsappFrom", messaging_service_sid as "messagingServiceSid" from organizations order by id`,
+      ),
     );
     for (const org of orgs) if (org.smsFrom || org.whatsappFrom || org.messagingServiceSid) senders.push({ owner: org.name, ...org });
     const rows = await db.all<{ owner: string; name: string; contentSid: string; contentVariables: string | null }>(
