@@ -29,8 +29,17 @@ if (isMain) {
   try {
     const { config, close } = await startServer();
     console.log(`Text Engagement server on http://${config.host}:${config.port} (provider: ${config.provider}, database: ${describeDatabase(config)})`);
+    // Drain (readiness 503, no new claims, in-flight texts finish, streams end), but never for
+    // longer than DRAIN_TIMEOUT_MS: what is still held then keeps its lease, which lapses, and
+    // another instance recovers it as after a crash.
     const shutdown = async () => {
+      console.log(`Draining (at most ${config.drainTimeoutMs} ms)…`);
+      const deadline = setTimeout(() => {
+        console.warn('Drain timed out; exiting with texts still in flight (their leases lapse and another instance recovers them).');
+        process.exit(0);
+      }, config.drainTimeoutMs);
       await close();
+      clearTimeout(deadline);
       process.exit(0);
     };
     process.once('SIGINT', () => void shutdown());
