@@ -70,8 +70,8 @@ describe('events across instances', () => {
     await nextEvent(reader, (type) => type === 'ready');
     // B's stream is known to A once B's presence reached it.
     const deadline = Date.now() + 5000;
-    const acmeId = (await signIn(a)) && ((await a.deps.db.orm.select().from(a.deps.db.t.organizations)).find((o) => o.slug === 'acme')?.id as number);
-    while (a.deps.events.subscriberCount(acmeId) === 0) {
+    const acme = (await a.deps.db.orm.select().from(a.deps.db.t.organizations)).find((o) => o.slug === 'acme')!;
+    while (a.deps.events.subscriberCount(acme.id) === 0) {
       if (Date.now() > deadline) throw new Error('instance A never learnt of the stream on B');
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
