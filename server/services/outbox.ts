@@ -713,8 +713,7 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
           now,
           JSON.stringify([...slotOf.keys()]),
         );
-        // Stored in whole milliseconds, as every time is (next_at is an integer column); rounding up
-        // never brings two texts closer than planned.
+        // Whole milliseconds, like the slots (next_at is a bigint on PostgreSQL); rounding up never brings two texts closer.
         const nextAt = Math.ceil(plan.nextAt);
         await tx.run(pacing.set, key, nextAt);
         return { claimed, slotOf, nextAt, gap: segmentInterval(rate, PACING_HEADROOM) };
