@@ -4,6 +4,7 @@
  * when it is. Every report logged then had Twilio's fields (the simulator imitates Twilio).
  */
 import type { Db } from '../db/client.js';
+import { fromDriverRow } from '../lib/sql-rows.js';
 import { twilioStatusEvent } from './twilio-webhooks.js';
 
 export async function readLegacyStatusReports(db: Db): Promise<void> {
@@ -11,8 +12,10 @@ export async function readLegacyStatusReports(db: Db): Promise<void> {
   const save = db.stmt(`update webhook_events set report = ? where id = ?`);
   await db.tx(
     async (tx) => {
-      for (const row of await tx.all<{ id: number; payload: string }>(waiting)) {
-        const { status, reason, rawCode, rawMessage } = twilioStatusEvent(JSON.parse(row.payload) as Record<string, string>);
+      for (const raw of await tx.all<Record<string, unknown>>(waiting)) {
+        // payload is JSON: text on SQLite, already parsed on PostgreSQL; the column's own conversion reads both.
+        const row = fromDriverRow<{ id: number; payload: Record<string, string> }>(db.t.webhookEvents, raw);
+        const { status, reason, rawCode, rawMessage } = twilioStatusEvent(row.payload);
         await tx.run(save, JSON.stringify({ status, reason, rawCode, rawMessage }), row.id);
       }
     },

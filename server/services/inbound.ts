@@ -55,7 +55,7 @@ export function createInboundService(
   services: { candidates: CandidateService; outbox: Outbox; sync: CandidateSync; optOuts: PhoneOptOuts; media: MediaService },
 ) {
   const { db, clock, events, log, provider } = deps;
-  const { candidates, conversations, messages, organizations } = db.t;
+  const { candidates, conversations, messages, organizations, webhookEvents } = db.t;
   const hooks: InboundHooks[] = [];
 
   // Delivery reports come one per text and status (two or three per text): their statements are
@@ -98,7 +98,7 @@ export function createInboundService(
     // The conversation exists from the first text on, and counts the unread reply in the same step.
     countUnread: db.stmt(
       `insert into conversations (org_id, candidate_id, created_at, unread_count, last_message_at) values (?, ?, ?, 1, ?)
-       on conflict (candidate_id) do update set unread_count = unread_count + 1, last_message_at = excluded.last_message_at
+       on conflict (candidate_id) do update set unread_count = conversations.unread_count + 1, last_message_at = excluded.last_message_at
        returning ${sqlColumns(conversations)}`,
     ),
     insertMessage: db.stmt(
@@ -461,10 +461,12 @@ export function createInboundService(
     for (const row of rows) {
       if (!row.providerSid) continue;
       // Keys are `<provider message id>:<status>`: every report of this text sorts between these two.
-      const reports = await db.all<{ report: string | null }>(stmt.earlyReports, `${row.providerSid}:`, `${row.providerSid};`);
+      const reports = await db.all<Record<string, unknown>>(stmt.earlyReports, `${row.providerSid}:`, `${row.providerSid};`);
       let current = row;
-      for (const { report } of reports) {
-        if (report && (await applyStatus(current, JSON.parse(report) as DeliveryReport))) {
+      for (const raw of reports) {
+        // A JSON column: text on SQLite, already parsed on PostgreSQL; the column's own conversion reads both.
+        const { report } = fromDriverRow<{ report: DeliveryReport | null }>(webhookEvents, raw);
+        if (report && (await applyStatus(current, report))) {
           current = (await first(db.orm.select().from(messages).where(eq(messages.id, row.id))))!;
         }
       }

@@ -713,8 +713,10 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
           now,
           JSON.stringify([...slotOf.keys()]),
         );
-        await tx.run(pacing.set, key, plan.nextAt);
-        return { claimed, slotOf, nextAt: plan.nextAt, gap: segmentInterval(rate, PACING_HEADROOM) };
+        // Whole milliseconds, like the slots (next_at is a bigint on PostgreSQL); rounding up never brings two texts closer.
+        const nextAt = Math.ceil(plan.nextAt);
+        await tx.run(pacing.set, key, nextAt);
+        return { claimed, slotOf, nextAt, gap: segmentInterval(rate, PACING_HEADROOM) };
       },
       { write: true },
     );
@@ -781,7 +783,7 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
     db.tx(
       async (tx) => {
         const slot = Math.ceil(Math.max((await tx.get<{ nextAt: number }>(pacing.get, key))?.nextAt ?? now, now));
-        await tx.run(pacing.set, key, slot + gap);
+        await tx.run(pacing.set, key, Math.ceil(slot + gap));
         return slot;
       },
       { write: true },
@@ -801,9 +803,12 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
   /** How often a text held up past its slot takes a new one before it goes anyway. */
   const PACING_RESLOT_TRIES = 3;
 
-  /** Resolves at `at` on the injected clock (at once when it has passed). */
+  /**
+   * Resolves at `at` on the injected clock (at once when it has passed), rounded up to a whole
+   * millisecond: a lane's schedule is kept exact (fractional gaps), the times it writes are not.
+   */
   function until(at: number): Promise<void> {
-    const wait = at - clock.now();
+    const wait = Math.ceil(at) - clock.now();
     return wait > 0 ? new Promise((resolve) => clock.setTimeout(resolve, wait)) : Promise.resolve();
   }
 

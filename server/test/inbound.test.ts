@@ -10,6 +10,7 @@ import { first } from '../db/types.js';
 import type { AppEvent } from '../lib/events.js';
 import { createHarness, type Harness } from './harness.js';
 import { candidatePool } from './support/demo-candidates.js';
+import { testEngine } from './support/test-db.js';
 
 describe('inbound texts', () => {
   let h: Harness;
@@ -292,10 +293,30 @@ describe('inbound texts', () => {
     });
   });
 
+  /** A trigger that fails the insert of a message whose body is BOOM (each engine's own syntax). */
+  const rejectBoom = {
+    async create() {
+      if (testEngine === 'sqlite') {
+        await h.sql.run(`create trigger reject_boom before insert on messages when new.body = 'BOOM' begin select raise(abort, 'disk trouble'); end`);
+        return;
+      }
+      await h.sql.run(`create function reject_boom() returns trigger language plpgsql as $$ begin raise exception 'disk trouble'; end $$`);
+      await h.sql.run(`create trigger reject_boom before insert on messages for each row when (new.body = 'BOOM') execute function reject_boom()`);
+    },
+    async drop() {
+      if (testEngine === 'sqlite') {
+        await h.sql.run('drop trigger reject_boom');
+        return;
+      }
+      await h.sql.run('drop trigger reject_boom on messages');
+      await h.sql.run('drop function reject_boom');
+    },
+  };
+
   it('texts arriving together are committed together, and one that cannot be recorded fails alone (its webhook retried later)', async () => {
     const [a, b, c] = [pool.next(), pool.next(), pool.next()];
-    // A real storage failure for one text of the batch: SQLite aborts the insert of that body.
-    await h.sql.run(`create trigger reject_boom before insert on messages when new.body = 'BOOM' begin select raise(abort, 'disk trouble'); end`);
+    // A real storage failure for one text of the batch: the database aborts the insert of that body.
+    await rejectBoom.create();
     try {
       const results = await Promise.allSettled([
         h.simulator.reply(a.phone, 'First of three'),
@@ -307,10 +328,10 @@ describe('inbound texts', () => {
       expect((await thread(c.id)).at(-1)?.body).toBe('Third of three');
       expect((await thread(b.id)).some((m) => m.body === 'BOOM')).toBe(false);
       // Nothing of the failed one was kept, not even its log entry: the provider's retry is new.
-      const logged = await h.sql.get<{ n: number }>(`select count(*) as n from webhook_events where kind = 'inbound' and payload like '%BOOM%'`);
+      const logged = await h.sql.get<{ n: number }>(`select count(*) as n from webhook_events where kind = 'inbound' and cast(payload as text) like '%BOOM%'`);
       expect(logged!.n).toBe(0);
     } finally {
-      await h.sql.run('drop trigger reject_boom');
+      await rejectBoom.drop();
     }
     await h.simulator.reply(b.phone, 'BOOM');
     expect((await thread(b.id)).at(-1)?.body).toBe('BOOM');

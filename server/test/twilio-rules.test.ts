@@ -254,7 +254,9 @@ describe('PROVIDER=twilio: a real account’s rules, over HTTP', () => {
       fake.rules.advancedOptOut({ STOP: ['BAJA'] });
       expect(await inbound(MARIA, 'baja')).toBe(200);
       expect(await candidate('10001')).toMatchObject({ optedOut: true });
-      const logged = await h.sql.get<{ payload: string }>(`select payload from webhook_events where kind = 'inbound' order by id desc limit 1`);
+      const logged = await h.sql.get<{ payload: string }>(
+        `select cast(payload as text) as payload from webhook_events where kind = 'inbound' order by id desc limit 1`,
+      );
       expect(JSON.parse(logged!.payload)).toMatchObject({ OptOutType: 'STOP', Body: 'baja' });
       await settle();
       expect(fake.posts()).toHaveLength(0);
