@@ -713,8 +713,10 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
           now,
           JSON.stringify([...slotOf.keys()]),
         );
-        await tx.run(pacing.set, key, plan.nextAt);
-        return { claimed, slotOf, nextAt: plan.nextAt, gap: segmentInterval(rate, PACING_HEADROOM) };
+        // Whole milliseconds, like the slots (next_at is a bigint on PostgreSQL); rounding up never brings two texts closer.
+        const nextAt = Math.ceil(plan.nextAt);
+        await tx.run(pacing.set, key, nextAt);
+        return { claimed, slotOf, nextAt, gap: segmentInterval(rate, PACING_HEADROOM) };
       },
       { write: true },
     );
