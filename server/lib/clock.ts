@@ -38,7 +38,8 @@ export class FakeClock implements Clock {
   }
 
   setTimeout(fn: () => void | Promise<void>, ms: number): () => void {
-    const timer = { at: this.current + Math.max(0, ms), seq: this.seq++, fn };
+    // Whole milliseconds, as Date.now() reads: a fractional delay (a pacing gap) fires at the next one.
+    const timer = { at: this.current + Math.max(0, Math.ceil(ms)), seq: this.seq++, fn };
     this.timers.push(timer);
     return () => {
       this.timers = this.timers.filter((t) => t !== timer);
