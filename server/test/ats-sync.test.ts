@@ -479,12 +479,15 @@ describe('candidate data from the ATS', () => {
       const { phoneOptOuts, webhookEvents } = h.db.t;
       expect(await h.db.orm.select().from(phoneOptOuts).where(eq(phoneOptOuts.method, 'erased'))).toHaveLength(1);
       expect(
-        // pg: json_extract(payload, '$.redacted') → payload->>'redacted'
         (
           await h.db.orm
             .select()
             .from(webhookEvents)
-            .where(sql`json_extract(${webhookEvents.payload}, '$.redacted') = 'erased'`)
+            .where(
+              h.db.engine === 'pg'
+                ? sql`${webhookEvents.payload}->>'redacted' = 'erased'`
+                : sql`json_extract(${webhookEvents.payload}, '$.redacted') = 'erased'`,
+            )
         ).length,
       ).toBeGreaterThan(0);
 
