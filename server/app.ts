@@ -3,6 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import { isLoopbackHostname } from '../shared/loopback.js';
 import { loadConfig, type AppConfig } from './config.js';
 import type { Db } from './db/client.js';
+import { isUnstorableText } from './db/postgres.js';
 import { consoleLogger, type Deps, type Logger } from './deps.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { ApiError } from './lib/errors.js';
@@ -67,6 +68,9 @@ export async function createApp(options: CreateAppOptions) {
       const status = err.status;
       const code = status === 400 ? 'VALIDATION' : status === 401 ? 'UNAUTHORIZED' : status === 413 ? 'PAYLOAD_TOO_LARGE' : 'HTTP_' + status;
       return c.json(errorBody(code, err.message || 'The request could not be processed.'), status);
+    }
+    if (isUnstorableText(err)) {
+      return c.json(errorBody('VALIDATION', 'The request contains a character that cannot be stored (NUL, or half of a surrogate pair).'), 400);
     }
     deps.log.error('unhandled error', { path: c.req.path, error: err instanceof Error ? err.stack : String(err) });
     return c.json(errorBody('INTERNAL', 'Something went wrong on our side; nothing was lost. Try again.'), 500);

@@ -94,6 +94,22 @@ function errorCode(error: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * Whether `error` is PostgreSQL refusing a character it cannot store: NUL in text (22021) or in
+ * JSON (22P05), or half of a surrogate pair in JSON (22P02, the only malformed JSON our own
+ * JSON.stringify writes). SQLite stores those, so input that reaches the database with one is the
+ * client's to fix (400), not a fault of ours.
+ */
+export function isUnstorableText(error: unknown): boolean {
+  const code = errorCode(error);
+  if (code === '22021' || code === '22P05') return true;
+  if (code !== '22P02') return false;
+  for (let e = error as { detail?: unknown; cause?: unknown } | null | undefined, depth = 0; e && depth < 3; e = e.cause as typeof e, depth++) {
+    if (typeof e.detail === 'string' && e.detail.includes('surrogate')) return true;
+  }
+  return false;
+}
+
 class PostgresDb implements Db {
   readonly engine = 'pg' as const;
   readonly t = pgSchema as unknown as Tables;

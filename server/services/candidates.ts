@@ -165,7 +165,7 @@ function decodeCursor(cursor: string | undefined): [string, string, number] | nu
   if (!cursor) return null;
   try {
     const parts = JSON.parse(Buffer.from(cursor, 'base64url').toString());
-    if (Array.isArray(parts) && parts.length === 3 && typeof parts[0] === 'string' && typeof parts[1] === 'string' && Number.isInteger(parts[2])) {
+    if (Array.isArray(parts) && parts.length === 3 && typeof parts[0] === 'string' && typeof parts[1] === 'string' && Number.isSafeInteger(parts[2])) {
       return parts as [string, string, number];
     }
   } catch {

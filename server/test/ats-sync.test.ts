@@ -214,6 +214,21 @@ describe('candidate data from the ATS', () => {
       expect(await consentOf(acmeKey, 'ATS-5002')).toHaveLength(2);
     });
 
+    it('several upserts of one new ATS id at once: one creates (201), the others find it (200), never a unique violation', async () => {
+      // On PostgreSQL each request runs on a connection of its own, so they really race to insert.
+      const body = { firstName: 'Ines', lastName: 'Moreau', phone: '+1 (646) 555-0178', consent: { status: 'granted', source: 'career-site' } };
+      const results = await Promise.all(Array.from({ length: 4 }, () => put(acmeKey, 'ATS-5003', body)));
+      expect(results.map((r) => r.status).sort()).toEqual([200, 200, 200, 201]);
+      for (const r of results) expect(r.body).toEqual(results[0]!.body);
+      const { candidates } = h.db.t;
+      const rows = await h.db.orm
+        .select()
+        .from(candidates)
+        .where(and(eq(candidates.orgId, await orgId('acme')), eq(candidates.atsId, 'ATS-5003')));
+      expect(rows).toHaveLength(1);
+      expect(await consentOf(acmeKey, 'ATS-5003')).toHaveLength(1);
+    });
+
     it('refuses an invalid phone (400 VALIDATION naming phone), unknown fields, a bad zone, a future consent, and writes nothing', async () => {
       const cases: [unknown, string][] = [
         [{ firstName: 'A', lastName: 'B', phone: '12345' }, 'phone'],
@@ -464,12 +479,15 @@ describe('candidate data from the ATS', () => {
       const { phoneOptOuts, webhookEvents } = h.db.t;
       expect(await h.db.orm.select().from(phoneOptOuts).where(eq(phoneOptOuts.method, 'erased'))).toHaveLength(1);
       expect(
-        // pg: json_extract(payload, '$.redacted') → payload->>'redacted'
         (
           await h.db.orm
             .select()
             .from(webhookEvents)
-            .where(sql`json_extract(${webhookEvents.payload}, '$.redacted') = 'erased'`)
+            .where(
+              h.db.engine === 'pg'
+                ? sql`${webhookEvents.payload}->>'redacted' = 'erased'`
+                : sql`json_extract(${webhookEvents.payload}, '$.redacted') = 'erased'`,
+            )
         ).length,
       ).toBeGreaterThan(0);
 

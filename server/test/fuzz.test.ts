@@ -71,7 +71,7 @@ const THROTTLE_TABLES = new Set(['login_failures', 'booking_attempts']);
 const h = await createHarness({ start: false });
 const document = (await (await h.request('/api/openapi.json')).json()) as OpenApiDocument;
 const operations = operationsOf(document);
-const writes = watchWrites(h.sql);
+const writes = watchWrites(h.sql, h.db.engine);
 
 /** What the cases need that the document cannot say: tokens, ids of real rows, a valid sequence. */
 interface Fixtures {

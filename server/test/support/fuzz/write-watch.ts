@@ -1,12 +1,20 @@
 /**
- * Did a request write to the database? SQLite's total_changes() counts every row inserted,
- * updated or deleted on the connection (the app, its dispatcher and the simulator share the one
- * the harness opened), so an unchanged count proves nothing was written, cheaply. When the count
- * moved, every table's rows are compared with a copy taken before: a write undone by a rolled-back
- * transaction leaves the rows as they were and is not a write. The copy is only re-read when the
- * count moved since it was taken, so a run of refused requests costs one query each.
+ * Did a request write to the database? Every table's rows are compared with how they were
+ * before it: a write undone by a rolled-back transaction leaves the rows as they were and is not
+ * a write.
+ *
+ * SQLite: total_changes() counts every row inserted, updated or deleted on the connection (the
+ * app, its dispatcher and the simulator share the one the harness opened), so an unchanged count
+ * proves nothing was written, cheaply; the rows are only compared when it moved, and the copy is
+ * only re-read when the count moved since it was taken, so a run of refused requests costs one
+ * query each.
+ *
+ * PostgreSQL has no such counter for a pool of connections (pg_stat_xact_* sees one transaction,
+ * pg_stat_user_tables is flushed late, the xid counter is shared with every other database on the
+ * server), so there each table's rows are reduced to a digest, all tables in one statement, before
+ * and after the request: the same comparison of every row, done by the server.
  */
-import type { Params } from '../../../db/types.js';
+import type { Engine, Params } from '../../../db/types.js';
 
 /** Hand-written SQL against the test's database (the harness's `h.sql`). */
 export interface SqlReader {
@@ -21,17 +29,24 @@ export interface WriteWatch {
   changedTables(): Promise<string[]>;
 }
 
-export function watchWrites(sql: SqlReader): WriteWatch {
-  // pg: no total_changes(); sum pg_stat_xact_user_tables' n_tup_ins/upd/del, or compare the tables every time
+export function watchWrites(sql: SqlReader, engine: Engine): WriteWatch {
+  return engine === 'pg' ? watchPostgres(sql) : watchSqlite(sql);
+}
+
+/** The tables whose entry differs between two snapshots (a table added or dropped counts too). */
+function differing(before: Map<string, string>, after: Map<string, string>): string[] {
+  const names = new Set([...before.keys(), ...after.keys()]);
+  return [...names].filter((name) => before.get(name) !== after.get(name));
+}
+
+function watchSqlite(sql: SqlReader): WriteWatch {
   const totalChanges = async () => (await sql.get<{ n: number }>('select total_changes() as n'))!.n;
   const tableNames = async () =>
-    // pg: information_schema.tables where table_schema = current_schema()
     (await sql.all<{ name: string }>("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name")).map((t) => t.name);
 
   async function contents(): Promise<Map<string, string>> {
     const tables = new Map<string, string>();
     for (const name of await tableNames()) {
-      // pg: no rowid; order by every column (or the primary key)
       const rows = await sql.all(`select * from "${name}" order by rowid`);
       tables.set(
         name,
@@ -50,9 +65,40 @@ export function watchWrites(sql: SqlReader): WriteWatch {
     },
     async changedTables() {
       if ((await totalChanges()) === mark) return [];
-      const now = await contents();
-      const names = new Set([...copy.tables.keys(), ...now.keys()]);
-      return [...names].filter((name) => copy.tables.get(name) !== now.get(name));
+      return differing(copy.tables, await contents());
+    },
+  };
+}
+
+function watchPostgres(sql: SqlReader): WriteWatch {
+  // Made once: the tables of the test's schema (drizzle's migration journal lives in its own).
+  let digestQuery: string | undefined;
+  async function digests(): Promise<Map<string, string>> {
+    if (!digestQuery) {
+      const tables = await sql.all<{ name: string }>(
+        "select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE' order by table_name",
+      );
+      if (tables.length === 0) throw new Error('write watch: the test database has no tables');
+      // Each row as its text form, sorted, so the digest does not depend on the order rows come in.
+      digestQuery = tables
+        .map(({ name }) => {
+          const quoted = `"${name.replaceAll('"', '""')}"`;
+          const literal = `'${name.replaceAll("'", "''")}'`;
+          return `select ${literal}::text as name, (select md5(coalesce(string_agg(r::text, E'\\n' order by r::text), '')) from ${quoted} r) as digest`;
+        })
+        .join(' union all ');
+    }
+    const rows = await sql.all<{ name: string; digest: string }>(digestQuery);
+    return new Map(rows.map((row) => [row.name, row.digest]));
+  }
+
+  let copy = new Map<string, string>();
+  return {
+    async before() {
+      copy = await digests();
+    },
+    async changedTables() {
+      return differing(copy, await digests());
     },
   };
 }
