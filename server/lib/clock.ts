@@ -24,6 +24,8 @@ interface Timer {
 export class FakeClock implements Clock {
   private timers: Timer[] = [];
   private seq = 0;
+  /** What else `advance()` waits for between timers (a database's queries in flight). */
+  private quiet: () => Promise<void> = async () => {};
 
   constructor(private current: number = Date.parse('2026-03-02T15:00:00Z')) {}
 
@@ -43,11 +45,20 @@ export class FakeClock implements Clock {
     };
   }
 
+  /**
+   * Makes `advance()` also wait for `quiet` before each timer and at the end. On PostgreSQL a
+   * query is a network round trip, longer than the few event-loop turns `advance()` otherwise
+   * gives the work a timer started: the database's `idle()` goes here.
+   */
+  settleOn(quiet: () => Promise<void>): void {
+    this.quiet = quiet;
+  }
+
   /** Moves time forward, running every timer that falls due on the way, in order. */
   async advance(ms: number): Promise<void> {
     const target = this.current + ms;
     for (;;) {
-      await settle();
+      await this.settle();
       const next = this.timers.filter((t) => t.at <= target).sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
       if (!next) break;
       this.timers = this.timers.filter((t) => t !== next);
@@ -55,6 +66,12 @@ export class FakeClock implements Clock {
       await next.fn();
     }
     this.current = target;
+    await this.settle();
+  }
+
+  private async settle(): Promise<void> {
+    await settle();
+    await this.quiet();
     await settle();
   }
 

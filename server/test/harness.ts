@@ -46,6 +46,7 @@ export async function createHarness(options: HarnessOptions = {}) {
   });
   const database = await openTestDatabase(options.databasePath ?? ':memory:');
   const db: Db = database.db;
+  clock.settleOn(() => db.idle());
   await seedDemo(db, clock.now());
   if (options.inboundGreeting === false) await db.orm.update(db.t.organizations).set({ primarySequenceId: null });
   const simulator = options.provider ? null : createSimulatorProvider(db, clock, config.simulator);
