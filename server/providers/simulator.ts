@@ -91,7 +91,7 @@ export function createSimulatorProvider(db: Db, clock: Clock, options: Simulator
   const notify = (m: SimulatorMessage) => listeners.forEach((l) => l(m));
 
   // One text is one insert and two or three status changes: prepared once, not rebuilt per text.
-  const columns = `id, sid, idempotency_key as idempotencyKey, direction, phone, our_address as ourAddress, channel, body, status, error_code as errorCode, created_at as createdAt`;
+  const columns = `id, sid, idempotency_key as "idempotencyKey", direction, phone, our_address as "ourAddress", channel, body, status, error_code as "errorCode", created_at as "createdAt"`;
   const stmt = {
     insert: db.stmt(
       `insert into simulator_messages (sid, idempotency_key, direction, phone, our_address, channel, body, status, created_at)
