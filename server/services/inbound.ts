@@ -98,7 +98,7 @@ export function createInboundService(
     // The conversation exists from the first text on, and counts the unread reply in the same step.
     countUnread: db.stmt(
       `insert into conversations (org_id, candidate_id, created_at, unread_count, last_message_at) values (?, ?, ?, 1, ?)
-       on conflict (candidate_id) do update set unread_count = unread_count + 1, last_message_at = excluded.last_message_at
+       on conflict (candidate_id) do update set unread_count = conversations.unread_count + 1, last_message_at = excluded.last_message_at
        returning ${sqlColumns(conversations)}`,
     ),
     insertMessage: db.stmt(
