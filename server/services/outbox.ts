@@ -680,7 +680,11 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
     // Read for update inside the write transactions below (claimPaced, reslot, shiftSchedule):
     // two instances reading the same next_at would hand out the same slot.
     get: db.stmt(`select next_at as "nextAt" from sender_pacing where sender = ?`, `select next_at as "nextAt" from sender_pacing where sender = ? for update`),
-    set: db.stmt(`insert into sender_pacing (sender, next_at) values (?, ?) on conflict (sender) do update set next_at = excluded.next_at`),
+    set: db.stmt(
+      `insert into sender_pacing (sender, next_at) values (?, ?) on conflict (sender) do update set next_at = excluded.next_at`,
+      // A slot is a fraction of a millisecond apart at most rates; PostgreSQL's next_at is a bigint: the next whole ms (never early).
+      `insert into sender_pacing (sender, next_at) values (?, ceil(?::double precision)::bigint) on conflict (sender) do update set next_at = excluded.next_at`,
+    ),
   };
 
   /**
