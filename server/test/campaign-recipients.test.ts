@@ -1,31 +1,63 @@
 /**
  * The campaign read model reads by SQL, not by loading every recipient: the Candidates tab pages
  * with LIMIT/OFFSET, and campaign lists and summaries count recipients, the eligible and the
- * excluded with aggregates. Measured by the rows SQLite hands back while a request runs.
+ * excluded with aggregates. Measured by the rows the database hands back while a request runs.
  */
+import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Db } from '../db/client.js';
 import { sqliteHandle } from '../db/sqlite.js';
 import { createHarness, type Harness } from './harness.js';
 import { bulkCandidates, insertCandidates } from './support/campaigns.js';
+import { testEngine } from './support/test-db.js';
 
 const SIZE = 1200;
 
-/** Rows returned by every statement (drizzle's and hand-written) while `run` goes: counted in SQLite's own statements. */
+/**
+ * Rows returned by every statement (drizzle's and hand-written) while `run` goes: counted in
+ * SQLite's own statements, or in what each PostgreSQL connection receives.
+ */
 async function rowsReadDuring<T>(db: Db, run: () => Promise<T>): Promise<{ result: T; rows: number }> {
+  const counter = testEngine === 'pg' ? countPgRows() : countSqliteRows(db);
+  try {
+    return { result: await run(), rows: counter.rows };
+  } finally {
+    counter.stop();
+  }
+}
+
+function countSqliteRows(db: Db) {
   const statement = Object.getPrototypeOf(sqliteHandle(db).prepare('select 1')) as { all(...args: unknown[]): unknown[] };
   const all = statement.all;
-  let rows = 0;
+  const counter = { rows: 0, stop: () => void (statement.all = all) };
   statement.all = function (this: unknown, ...args: unknown[]) {
     const result = all.apply(this, args);
-    rows += result.length;
+    counter.rows += result.length;
     return result;
   };
-  try {
-    return { result: await run(), rows };
-  } finally {
-    statement.all = all;
-  }
+  return counter;
+}
+
+/** Every query of the pool goes through a pg.Client: with a callback (the pool's own) or for a promise (a transaction's). */
+function countPgRows() {
+  type Result = { rows?: unknown[] } | undefined;
+  const proto = pg.Client.prototype as unknown as { query(...args: unknown[]): unknown };
+  const query = proto.query;
+  const counter = { rows: 0, stop: () => void (proto.query = query) };
+  const count = (result: Result) => (counter.rows += result?.rows?.length ?? 0);
+  proto.query = function (this: unknown, ...args: unknown[]) {
+    const callback = args.at(-1);
+    if (typeof callback === 'function') {
+      args[args.length - 1] = (error: unknown, result: Result) => {
+        count(result);
+        callback(error, result);
+      };
+      return query.apply(this, args);
+    }
+    const result = query.apply(this, args);
+    return result instanceof Promise ? result.then((r: Result) => (count(r), r)) : result;
+  };
+  return counter;
 }
 
 describe('campaign recipients by SQL', () => {
