@@ -1,21 +1,23 @@
 /**
- * Campaign delivery survives crashes: the real server as a child process on a database file,
- * killed with SIGKILL at several points of a campaign of several hundred recipients and restarted each time
- * on the same file. At the end every eligible recipient has exactly one text, none is missing,
+ * Campaign delivery survives crashes: the real server as a child process on a database (a file,
+ * or a PostgreSQL database), killed with SIGKILL at several points of a campaign of several
+ * hundred recipients and restarted each time on the same database. At the end every eligible recipient has exactly one text, none is missing,
  * the campaign is sent and nothing is left queued or half-sent.
  */
 import { rmSync } from 'node:fs';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Params } from '../db/types.js';
 import { call, freePort, startChildServer, type ChildServer } from './support/child-server.js';
-import { seededDatabaseFile } from './support/seeded-file.js';
+import { seededTestDatabase } from './support/seeded-file.js';
+import type { TestDatabase } from './support/test-db.js';
 
 const EXTRA = 300;
 const RATE = 50;
 
 let dir: string;
-let dbPath: string;
-let reader: Database.Database;
+let databaseEnv: Record<string, string>;
+/** The test's own connection, reading beside the server. */
+let reader: TestDatabase;
 let port: number;
 let server: ChildServer | null = null;
 const started: ChildServer[] = [];
@@ -24,7 +26,7 @@ let token: string;
 function env(): Record<string, string> {
   return {
     PORT: String(port),
-    DATABASE_PATH: dbPath,
+    ...databaseEnv,
     PROVIDER: 'simulator',
     SEND_RATE_PER_SECOND: String(RATE),
     DISPATCH_LEASE_MS: '1000',
@@ -44,26 +46,28 @@ async function kill() {
 
 const api = (method: string, path: string, body?: unknown) => call(server!.url, method, path, body, token);
 
+const all = <T>(text: string, ...params: Params) => reader.db.all<T>(reader.db.stmt(text), ...params);
+const get = async <T>(text: string, ...params: Params) => (await reader.db.get<T>(reader.db.stmt(text), ...params))!;
+
 /** Texts the simulated phones received whose body starts with `prefix`, per phone. */
-function receivedPerPhone(prefix: string): Map<string, number> {
-  const rows = reader
-    .prepare(`select phone, count(*) as n from simulator_messages where direction = 'to-phone' and body like ? group by phone`)
-    .all(`${prefix}%`) as { phone: string; n: number }[];
+async function receivedPerPhone(prefix: string): Promise<Map<string, number>> {
+  const rows = await all<{ phone: string; n: number }>(
+    `select phone, count(*) as n from simulator_messages where direction = 'to-phone' and body like ? group by phone`,
+    `${prefix}%`,
+  );
   return new Map(rows.map((r) => [r.phone, r.n]));
 }
 
-function receivedCount(prefix: string): number {
-  return (reader.prepare(`select count(*) as n from simulator_messages where direction = 'to-phone' and body like ?`).get(`${prefix}%`) as { n: number }).n;
+async function receivedCount(prefix: string): Promise<number> {
+  return (await get<{ n: number }>(`select count(*) as n from simulator_messages where direction = 'to-phone' and body like ?`, `${prefix}%`)).n;
 }
 
 /** Acme's candidates who can be texted (SMS; WhatsApp ones have no open window), with their phones. */
-function eligibleCandidates(atsIds?: string[]) {
-  const rows = reader
-    .prepare(
-      `select c.ats_id as "atsId", c.phone from candidates c join organizations o on o.id = c.org_id
-       where o.slug = 'acme' and c.phone is not null and c.consent_at is not null and c.opted_out_at is null and c.channel = 'sms'`,
-    )
-    .all() as { atsId: string; phone: string }[];
+async function eligibleCandidates(atsIds?: string[]) {
+  const rows = await all<{ atsId: string; phone: string }>(
+    `select c.ats_id as "atsId", c.phone from candidates c join organizations o on o.id = c.org_id
+     where o.slug = 'acme' and c.phone is not null and c.consent_at is not null and c.opted_out_at is null and c.channel = 'sms'`,
+  );
   return atsIds ? rows.filter((r) => atsIds.includes(r.atsId)) : rows;
 }
 
@@ -95,9 +99,7 @@ async function expectExactlyOnce(campaignId: number, prefix: string, expected: {
     async () => {
       const detail = await api('GET', `/api/campaigns/${campaignId}`);
       if (detail.body.status !== 'sent') return false;
-      const open = reader.prepare(`select count(*) as n from messages where campaign_id = ? and status in ('queued', 'sending')`).get(campaignId) as {
-        n: number;
-      };
+      const open = await get<{ n: number }>(`select count(*) as n from messages where campaign_id = ? and status in ('queued', 'sending')`, campaignId);
       return open.n === 0;
     },
     30_000,
@@ -105,7 +107,7 @@ async function expectExactlyOnce(campaignId: number, prefix: string, expected: {
   );
   // The simulator refuses ...-0197 at send time (21211): no text, a failed message.
   const reachable = expected.filter((c) => !c.phone.endsWith('0197'));
-  const perPhone = receivedPerPhone(prefix);
+  const perPhone = await receivedPerPhone(prefix);
   const wanted = new Map<string, number>();
   for (const c of reachable) wanted.set(c.phone, (wanted.get(c.phone) ?? 0) + 1);
   const duplicates = [...perPhone].filter(([phone, n]) => n > (wanted.get(phone) ?? 0));
@@ -114,22 +116,22 @@ async function expectExactlyOnce(campaignId: number, prefix: string, expected: {
   expect(Object.fromEntries(perPhone)).toEqual(Object.fromEntries(wanted));
 
   const statuses = Object.fromEntries(
-    (reader.prepare(`select status, count(*) as n from messages where campaign_id = ? group by status`).all(campaignId) as { status: string; n: number }[]).map(
-      (r) => [r.status, r.n],
-    ),
+    (await all<{ status: string; n: number }>(`select status, count(*) as n from messages where campaign_id = ? group by status`, campaignId)).map((r) => [
+      r.status,
+      r.n,
+    ]),
   );
   expect(statuses.queued ?? 0).toBe(0);
   expect(statuses.sending ?? 0).toBe(0);
   expect(statuses.unknown ?? 0).toBe(0);
-  expect((reader.prepare(`select count(*) as n from messages where campaign_id = ? and claim_token is not null`).get(campaignId) as { n: number }).n).toBe(0);
+  expect((await get<{ n: number }>(`select count(*) as n from messages where campaign_id = ? and claim_token is not null`, campaignId)).n).toBe(0);
   // One message per candidate, one delivery per recipient, none pending.
-  expect(reader.prepare(`select candidate_id from messages where campaign_id = ? group by candidate_id having count(*) > 1`).all(campaignId)).toEqual([]);
+  expect(await all(`select candidate_id from messages where campaign_id = ? group by candidate_id having count(*) > 1`, campaignId)).toEqual([]);
   expect(
-    reader
-      .prepare(
-        `select count(*) as n from campaign_deliveries d join campaign_messages m on m.id = d.campaign_message_id where m.campaign_id = ? and d.status = 'pending'`,
-      )
-      .get(campaignId),
+    await get(
+      `select count(*) as n from campaign_deliveries d join campaign_messages m on m.id = d.campaign_message_id where m.campaign_id = ? and d.status = 'pending'`,
+      campaignId,
+    ),
   ).toEqual({ n: 0 });
   const detail = (await api('GET', `/api/campaigns/${campaignId}`)).body;
   expect(detail.stats.sent + detail.stats.failed).toBe(expected.length);
@@ -138,12 +140,13 @@ async function expectExactlyOnce(campaignId: number, prefix: string, expected: {
 }
 
 beforeAll(async () => {
-  ({ dir, dbPath } = await seededDatabaseFile('crash', { count: EXTRA, first: 2000 }));
+  const seeded = await seededTestDatabase('crash', { count: EXTRA, first: 2000 });
+  ({ dir, env: databaseEnv } = seeded);
   port = await freePort();
 
   await start();
-  // Read-only, beside the server (WAL lets it read while the server writes).
-  reader = new Database(dbPath, { readonly: true, fileMustExist: true });
+  // Beside the server (SQLite's WAL lets it read while the server writes).
+  reader = await seeded.open();
   const login = await call(server!.url, 'POST', '/api/auth/login', { email: 'recruiter@acme.test', password: 'demo1234' });
   expect(login.status).toBe(200);
   token = login.body.token;
@@ -154,27 +157,27 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const s of started) if (s.alive()) await s.kill('SIGKILL');
-  reader?.close();
+  await reader?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('SIGKILL during a campaign, restart on the same database', () => {
   it('killed at 10%, 40% and 70% of the texts: every eligible recipient gets exactly one', async () => {
-    const all = (
-      reader.prepare(`select c.ats_id as "atsId" from candidates c join organizations o on o.id = c.org_id where o.slug = 'acme'`).all() as { atsId: string }[]
+    const everyone = (
+      await all<{ atsId: string }>(`select c.ats_id as "atsId" from candidates c join organizations o on o.id = c.org_id where o.slug = 'acme'`)
     ).map((r) => r.atsId);
-    const eligible = eligibleCandidates();
+    const eligible = await eligibleCandidates();
     expect(eligible.length).toBeGreaterThan(EXTRA + 50);
-    const { id, review } = await createAndSchedule('Crash one', 'Crash one for {{firstName}}', all);
-    expect(review.recipients).toBe(all.length);
+    const { id, review } = await createAndSchedule('Crash one', 'Crash one for {{firstName}}', everyone);
+    expect(review.recipients).toBe(everyone.length);
     expect(review.eligible).toBe(eligible.length);
 
     const target = eligible.length;
     const killedAt: number[] = [];
     for (const share of [0.1, 0.4, 0.7]) {
-      await waitFor(`${share * 100}% of the texts`, () => receivedCount('Crash one') >= Math.floor(target * share), 30_000, 10);
+      await waitFor(`${share * 100}% of the texts`, async () => (await receivedCount('Crash one')) >= Math.floor(target * share), 30_000, 10);
       await kill();
-      killedAt.push(receivedCount('Crash one'));
+      killedAt.push(await receivedCount('Crash one'));
       await start();
     }
     // The kills landed mid-campaign.
@@ -188,30 +191,28 @@ describe('SIGKILL during a campaign, restart on the same database', () => {
   }, 60_000);
 
   it('killed right after Send: the restart sends the whole campaign, once', async () => {
-    const ids = eligibleCandidates().map((c) => c.atsId);
-    const before = receivedCount('Crash two');
+    const ids = (await eligibleCandidates()).map((c) => c.atsId);
+    const before = await receivedCount('Crash two');
     expect(before).toBe(0);
     const { id } = await createAndSchedule('Crash two', 'Crash two for {{firstName}}', ids);
     await kill();
-    const atKill = receivedCount('Crash two');
+    const atKill = await receivedCount('Crash two');
     expect(atKill).toBeLessThan(ids.length);
     await start();
-    await expectExactlyOnce(id, 'Crash two', eligibleCandidates(ids));
+    await expectExactlyOnce(id, 'Crash two', await eligibleCandidates(ids));
   }, 60_000);
 
   it('killed after Save for later: the restart sends it at its time, once', async () => {
-    const ids = eligibleCandidates()
-      .slice(0, 40)
-      .map((c) => c.atsId);
+    const ids = (await eligibleCandidates()).slice(0, 40).map((c) => c.atsId);
     const sendAt = new Date(Date.now() + 2500).toISOString();
     const { id } = await createAndSchedule('Crash three', 'Crash three for {{firstName}}', ids, sendAt);
     await kill();
-    expect(receivedCount('Crash three')).toBe(0);
+    expect(await receivedCount('Crash three')).toBe(0);
     await start();
-    await waitFor('the scheduled start', () => receivedCount('Crash three') > 0, 15_000, 10);
-    const first = reader.prepare(`select min(created_at) as at from simulator_messages where body like 'Crash three%'`).get() as { at: number };
+    await waitFor('the scheduled start', async () => (await receivedCount('Crash three')) > 0, 15_000, 10);
+    const first = await get<{ at: number }>(`select min(created_at) as at from simulator_messages where body like 'Crash three%'`);
     // It waited for its time (restart permitting, it starts at once after).
     expect(first.at).toBeGreaterThanOrEqual(Date.parse(sendAt));
-    await expectExactlyOnce(id, 'Crash three', eligibleCandidates(ids));
+    await expectExactlyOnce(id, 'Crash three', await eligibleCandidates(ids));
   }, 60_000);
 });

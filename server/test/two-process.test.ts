@@ -1,5 +1,5 @@
 /**
- * Two real server processes on one database file, both dispatching, with a provider slower than
+ * Two real server processes on one database (an SQLite file, or PostgreSQL), both dispatching, with a provider slower than
  * the dispatcher's lease: a 2,000-recipient campaign reaches every recipient exactly once. Each
  * process renews its claims while its batch is with the provider, so the other one never takes a
  * text that is still on its way. Without that, the other process recovers the batch, finds
@@ -8,11 +8,11 @@
  * Both servers are stopped (gracefully: in-flight batches finish) before the counting.
  */
 import { rmSync } from 'node:fs';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, freePort, startChildServer, type ChildServer } from './support/child-server.js';
 import { bulkCandidates } from './support/campaigns.js';
-import { seededDatabaseFile } from './support/seeded-file.js';
+import { seededTestDatabase } from './support/seeded-file.js';
+import type { TestDatabase } from './support/test-db.js';
 
 const RECIPIENTS = 2000;
 /** The lease is short and every send takes half as long again: a batch outlives its first lease. */
@@ -26,12 +26,14 @@ const REPEATED = 'simulator: a text handed over again';
 const RECOVERED = 'recovered a text claimed before a restart';
 
 let dir: string;
-let dbPath: string;
-let reader: Database.Database;
+let databaseEnv: Record<string, string>;
+/** The test's own connection to the servers' database. */
+let reader: TestDatabase;
 const servers: ChildServer[] = [];
 
 beforeAll(async () => {
-  ({ dir, dbPath } = await seededDatabaseFile('two', { count: RECIPIENTS, first: 4000 }));
+  const seeded = await seededTestDatabase('two', { count: RECIPIENTS, first: 4000 });
+  ({ dir, env: databaseEnv } = seeded);
   const ports = [await freePort()];
   while (ports.length < 2) {
     const port = await freePort();
@@ -40,7 +42,7 @@ beforeAll(async () => {
   // Started side by side; a loaded machine may take a while to compile and start each.
   const env = (port: number) => ({
     PORT: String(port),
-    DATABASE_PATH: dbPath,
+    ...databaseEnv,
     PROVIDER: 'simulator',
     SEND_RATE_PER_SECOND: String(RATE),
     DISPATCH_LEASE_MS: String(LEASE_MS),
@@ -53,12 +55,12 @@ beforeAll(async () => {
   // Those that started are stopped after, whatever became of the other.
   for (const r of results) if (r.status === 'fulfilled') servers.push(r.value);
   for (const r of results) if (r.status === 'rejected') throw r.reason;
-  reader = new Database(dbPath, { readonly: true, fileMustExist: true });
+  reader = await seeded.open();
 }, 120_000);
 
 afterAll(async () => {
   for (const s of servers) if (s.alive()) await s.kill('SIGKILL');
-  reader?.close();
+  await reader?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -70,7 +72,7 @@ async function waitFor(what: string, check: () => boolean | Promise<boolean>, ti
   }
 }
 
-const one = <T>(sql: string, ...params: unknown[]) => reader.prepare(sql).get(...params) as T;
+const one = async <T>(sql: string, ...params: unknown[]) => (await reader.db.get<T>(reader.db.stmt(sql), ...params))!;
 
 describe('two server processes on one database, sends slower than the lease', () => {
   it(`a ${RECIPIENTS.toLocaleString('en-US')}-recipient campaign: every recipient handed over exactly once, none lost`, async () => {
@@ -94,13 +96,13 @@ describe('two server processes on one database, sends slower than the lease', ()
 
     // Until every text is settled (and reported sent), noting whose claims are seen on the way.
     const claimants = new Set<string>();
-    const claimsOf = reader.prepare(`select distinct claim_token as token from messages where campaign_id = ? and claim_token is not null`);
+    const claimsOf = reader.db.stmt(`select distinct claim_token as token from messages where campaign_id = ? and claim_token is not null`);
     await waitFor(
       'every text of the campaign to be settled',
-      () => {
-        for (const { token } of claimsOf.all(campaignId) as { token: string }[]) claimants.add(token);
-        const n = one<{ all: number; open: number }>(
-          `select count(*) as "all", coalesce(sum(status in ('queued', 'sending') or claim_token is not null), 0) as open
+      async () => {
+        for (const { token } of await reader.db.all<{ token: string }>(claimsOf, campaignId)) claimants.add(token);
+        const n = await one<{ all: number; open: number }>(
+          `select count(*) as "all", count(case when status in ('queued', 'sending') or claim_token is not null then 1 end) as open
            from messages where campaign_id = ?`,
           campaignId,
         );
@@ -122,23 +124,23 @@ describe('two server processes on one database, sends slower than the lease', ()
 
     // 0 lost: one message per recipient, every one sent, each with its own provider id.
     expect(
-      one(
+      await one(
         `select count(*) as messages, count(distinct candidate_id) as candidates, count(distinct provider_sid) as sids,
-           coalesce(sum(status in ('sent', 'delivered')), 0) as sent, max(attempts) as "mostAttempts"
+           count(case when status in ('sent', 'delivered') then 1 end) as sent, max(attempts) as "mostAttempts"
          from messages where campaign_id = ?`,
         campaignId,
       ),
     ).toEqual({ messages: RECIPIENTS, candidates: RECIPIENTS, sids: RECIPIENTS, sent: RECIPIENTS, mostAttempts: 1 });
     // 0 duplicates: the provider has one text per recipient, and each message's id is its own text's.
     expect(
-      one(
+      await one(
         `select count(*) as texts, count(distinct phone) as phones, count(distinct idempotency_key) as keys
          from simulator_messages where direction = 'to-phone' and body like ?`,
         `${BODY}%`,
       ),
     ).toEqual({ texts: RECIPIENTS, phones: RECIPIENTS, keys: RECIPIENTS });
     expect(
-      one(
+      await one(
         `select count(*) as n from messages m join simulator_messages s on s.sid = m.provider_sid and s.idempotency_key = 'te-msg-' || m.id
          where m.campaign_id = ?`,
         campaignId,

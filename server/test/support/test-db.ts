@@ -20,21 +20,38 @@ export interface TestDatabase {
   close(): Promise<void>;
 }
 
-/** A new, migrated, empty database: SQLite at `sqlitePath` (default in memory) or a fresh PostgreSQL one. */
+/**
+ * PostgreSQL databases standing for SQLite files, by path: opening the same path again (a
+ * restart, a second instance, a child server) opens the same database, as it would the same file.
+ */
+const databaseForPath = new Map<string, Promise<string>>();
+
+/**
+ * A migrated database: SQLite at `sqlitePath` (default a new one in memory), or on PostgreSQL a
+ * fresh database, the same one again for a file path opened before in this test file. A fresh
+ * one is dropped by `close()`; one standing for a file outlives it, as the file does (the run
+ * drops it at its end).
+ */
 export async function openTestDatabase(sqlitePath = ':memory:', options: { poolSize?: number } = {}): Promise<TestDatabase> {
   if (testEngine === 'sqlite') {
     const db = openDatabase(sqlitePath);
     return { db, env: { DATABASE_PATH: sqlitePath }, close: () => db.close() };
   }
   const server = inject('pgTest');
-  const url = await createTestDatabase(server);
+  const inMemory = sqlitePath === ':memory:';
+  let url: string;
+  if (inMemory) url = await createTestDatabase(server);
+  else {
+    if (!databaseForPath.has(sqlitePath)) databaseForPath.set(sqlitePath, createTestDatabase(server));
+    url = await databaseForPath.get(sqlitePath)!;
+  }
   const db = await openPostgres(url, { poolSize: options.poolSize ?? 4, migrate: false });
   return {
     db,
     env: { DATABASE_URL: url },
     async close() {
       await db.close();
-      await dropDatabase(server.serverUrl, new URL(url).pathname.slice(1));
+      if (inMemory) await dropDatabase(server.serverUrl, new URL(url).pathname.slice(1));
     },
   };
 }
