@@ -6,6 +6,7 @@ import pg from 'pg';
 import { journalLength } from './migrations-dir.js';
 import { bindValues, compileStatement, type PgStatement } from './pg-statements.js';
 import * as pgSchema from './schema.pg.js';
+import { TxHandleBase } from './tx-handle.js';
 import type { Db, Orm, Params, Stmt, Tables } from './types.js';
 
 /** drizzle-kit's generated migrations for PostgreSQL (drizzle.pg.config.ts). */
@@ -269,9 +270,8 @@ class PostgresDb implements Db {
 }
 
 /** A transaction's handle: its own connection; a nested tx() is a savepoint on it. */
-class PgTx implements Db {
+class PgTx extends TxHandleBase {
   readonly engine = 'pg' as const;
-  readonly t: Tables;
   readonly orm: Orm;
   open = true;
 
@@ -280,13 +280,10 @@ class PgTx implements Db {
     private client: pg.PoolClient,
     private depth: number,
   ) {
-    this.t = db.t;
+    super(db);
     this.orm = db.ormOn(client, () => this.open);
   }
 
-  stmt(sqlite: string, pgText?: string): Stmt {
-    return this.db.stmt(sqlite, pgText);
-  }
   all<T>(statement: Stmt, ...params: Params): Promise<T[]> {
     return this.query(statement, params).then((result) => result.rows as T[]);
   }
@@ -313,25 +310,6 @@ class PgTx implements Db {
     } finally {
       nested.open = false;
     }
-  }
-
-  changes(result: unknown): number {
-    return this.db.changes(result);
-  }
-  isUniqueViolation(error: unknown): boolean {
-    return this.db.isUniqueViolation(error);
-  }
-  ping(): Promise<void> {
-    return this.db.ping();
-  }
-  migrationsApplied(): Promise<{ applied: number; expected: number }> {
-    return this.db.migrationsApplied();
-  }
-  idle(): Promise<void> {
-    return Promise.resolve();
-  }
-  close(): Promise<void> {
-    return Promise.reject(new Error('close() is not for a transaction'));
   }
 
   private query(statement: Stmt, params: Params): Promise<pg.QueryResult> {

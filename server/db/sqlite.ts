@@ -6,6 +6,7 @@ import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { drizzle as drizzleProxy } from 'drizzle-orm/sqlite-proxy';
 import { journalLength, MIGRATIONS_SQLITE } from './migrations-dir.js';
 import * as schema from './schema.js';
+import { TxHandleBase } from './tx-handle.js';
 import type { Db, Orm, Params, Stmt } from './types.js';
 
 /**
@@ -175,9 +176,8 @@ class SqliteDb implements Db {
 }
 
 /** The handle a transaction's body gets: the same connection, past the gate. */
-class TxHandle implements Db {
+class TxHandle extends TxHandleBase {
   readonly engine = 'sqlite' as const;
-  readonly t = schema;
   readonly orm: Orm;
   open = false;
 
@@ -185,12 +185,10 @@ class TxHandle implements Db {
     private db: SqliteDb,
     private depth: number,
   ) {
+    super(db);
     this.orm = drizzleProxy((text, params, method) => this.now(() => db.execute(text, params, method)));
   }
 
-  stmt(sqlite: string, pg?: string): Stmt {
-    return this.db.stmt(sqlite, pg);
-  }
   all<T>(statement: Stmt, ...params: Params): Promise<T[]> {
     return this.now(() => this.db.prepared(statement.sqlite).all(...params) as T[]);
   }
@@ -217,25 +215,6 @@ class TxHandle implements Db {
     } finally {
       nested.open = false;
     }
-  }
-
-  changes(result: unknown): number {
-    return this.db.changes(result);
-  }
-  isUniqueViolation(error: unknown): boolean {
-    return this.db.isUniqueViolation(error);
-  }
-  ping(): Promise<void> {
-    return this.db.ping();
-  }
-  migrationsApplied(): Promise<{ applied: number; expected: number }> {
-    return this.db.migrationsApplied();
-  }
-  idle(): Promise<void> {
-    return Promise.resolve();
-  }
-  close(): Promise<void> {
-    return Promise.reject(new Error('close() is not for a transaction'));
   }
 
   private now<T>(work: () => T): Promise<T> {
