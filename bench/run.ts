@@ -4,7 +4,8 @@
  *
  * A benchmark is any bench/<name>.ts (other than this file and *.test.ts) exporting
  * `run(): Promise<BenchResult>`; see bench/lib/types.ts. Flags: --list, --no-docs, --strict
- * (exit 1 when a target is missed; a benchmark that crashes always exits 1).
+ * (exit 1 when a target is missed; a benchmark that crashes always exits 1), --quick (sets
+ * BENCH_QUICK=1: benchmarks that read it run a small smoke version, labelled so in the docs).
  */
 import { readdirSync } from 'node:fs';
 import os from 'node:os';
@@ -63,6 +64,7 @@ async function main(argv: string[]) {
     console.error(`Unknown benchmark${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}. Available: ${available.map((b) => b.name).join(', ')}.`);
     return 1;
   }
+  if (flags.has('--quick')) process.env.BENCH_QUICK = '1';
   const selected = names.length ? available.filter((b) => names.includes(b.name)) : available;
   const machine = machineInfo();
   console.log(`Benchmarks: ${selected.map((b) => b.name).join(', ')}\nMachine: ${describeMachine(machine)}`);

@@ -65,6 +65,43 @@ export interface CampaignBenchOptions {
   provider?: (config: AppConfig) => Provider;
 }
 
+export interface BulkCandidate {
+  atsId: string;
+  firstName: string;
+  lastName: string;
+  email: string;
+  phone: string;
+  timeZone: string | null;
+  jobTitle: string;
+}
+
+/**
+ * `count` textable SMS candidates with ATS ids `${prefix}1`… and phones all distinct (over 8 US
+ * area codes, never one the simulator fails on purpose), half with an explicit time zone, half
+ * left to the area code. `counter` carries on across calls, so later batches get new phones.
+ */
+export function* bulkCandidates(prefix: string, count: number, counter: { next: number } = { next: 0 }): Generator<BulkCandidate> {
+  for (let i = 0; i < count; i++) {
+    let n: number;
+    do n = counter.next++;
+    while (FAILING_SUFFIXES.has(String(n % 10_000).padStart(4, '0')));
+    const line = String(n % 10_000).padStart(4, '0');
+    const [area, zone] = AREAS[Math.floor(n / 10_000) % AREAS.length]!;
+    // Every number distinct: the line, then the area code, then the exchange move on.
+    const exchange = 200 + (Math.floor(n / (10_000 * AREAS.length)) % 700);
+    const atsId = `${prefix}${i + 1}`;
+    yield {
+      atsId,
+      firstName: FIRST[i % FIRST.length]!,
+      lastName: LAST[Math.floor(i / FIRST.length) % LAST.length]!,
+      email: `${atsId.toLowerCase()}@example.com`,
+      phone: `+1${area}${exchange}${line}`,
+      timeZone: i % 2 ? zone : null,
+      jobTitle: JOBS[i % JOBS.length]!,
+    };
+  }
+}
+
 function removeDatabase(path: string) {
   for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(path + suffix, { force: true });
 }
@@ -109,7 +146,7 @@ export async function startCampaignBench(options: CampaignBenchOptions): Promise
   await api('PATCH', '/api/organization', { textingHours: { start: '00:00', end: '24:00' } });
   const orgId = (sqlite.prepare(`select id from organizations where slug = 'acme'`).get() as { id: number }).id;
 
-  let phoneCounter = 0;
+  const bulk = { next: 0 };
   function insertCandidates(prefix: string, count: number) {
     const t0 = performance.now();
     const now = Date.now();
@@ -119,32 +156,9 @@ export async function startCampaignBench(options: CampaignBenchOptions): Promise
     );
     const atsIds: string[] = [];
     sqlite.transaction(() => {
-      for (let i = 0; i < count; i++) {
-        let n: number;
-        do n = phoneCounter++;
-        while (FAILING_SUFFIXES.has(String(n % 10_000).padStart(4, '0')));
-        const line = String(n % 10_000).padStart(4, '0');
-        const [area, zone] = AREAS[Math.floor(n / 10_000) % AREAS.length]!;
-        // Every number distinct: the line, then the area code, then the exchange move on.
-        const exchange = 200 + (Math.floor(n / (10_000 * AREAS.length)) % 700);
-        const phone = `+1${area}${exchange}${line}`;
-        const atsId = `${prefix}${i + 1}`;
-        const first = FIRST[i % FIRST.length]!;
-        const last = LAST[Math.floor(i / FIRST.length) % LAST.length]!;
-        insert.run(
-          orgId,
-          atsId,
-          first,
-          last,
-          `${atsId.toLowerCase()}@example.com`,
-          phone,
-          now - 86_400_000,
-          i % 2 ? zone : null,
-          JOBS[i % JOBS.length]!,
-          now,
-          now,
-        );
-        atsIds.push(atsId);
+      for (const c of bulkCandidates(prefix, count, bulk)) {
+        insert.run(orgId, c.atsId, c.firstName, c.lastName, c.email, c.phone, now - 86_400_000, c.timeZone, c.jobTitle, now, now);
+        atsIds.push(c.atsId);
       }
     })();
     return { atsIds, ms: performance.now() - t0 };

@@ -26,6 +26,12 @@ export interface Sender {
 export interface LoadConfig {
   /** Where to connect, e.g. http://127.0.0.1:12345/webhooks/twilio/inbound. */
   url: string;
+  /**
+   * Several servers (instances of a cluster) with the same path: connection i goes to
+   * urls[i % urls.length], so the connections, and with them the load, are spread round-robin.
+   * Only with the raw client.
+   */
+  urls?: string[];
   /** The URL the signature covers (PUBLIC_URL + path). */
   signedUrl: string;
   authToken: string;
@@ -178,8 +184,11 @@ async function runLoad(config: LoadConfig): Promise<LoadResult> {
 
   const useRaw = (config.client ?? 'raw') === 'raw';
   const connections: RawConnection[] = [];
-  async function connectionLoop() {
-    const connection = new RawConnection(target.hostname, Number(target.port || 80));
+  const servers = (config.urls?.length ? config.urls : [config.url]).map((u) => new URL(u));
+  if (servers.length > 1 && !useRaw) throw new Error('several urls need the raw client');
+  async function connectionLoop(index: number) {
+    const server = servers[index % servers.length]!;
+    const connection = new RawConnection(server.hostname, Number(server.port || 80));
     connections.push(connection);
     for (;;) {
       const now = performance.now();
@@ -210,7 +219,7 @@ async function runLoad(config: LoadConfig): Promise<LoadResult> {
     }
   }
 
-  await Promise.all(Array.from({ length: config.connections }, () => connectionLoop()));
+  await Promise.all(Array.from({ length: config.connections }, (_, index) => connectionLoop(index)));
   markEnd();
   for (const t of edgeTimers) clearTimeout(t);
   agent.destroy();

@@ -47,6 +47,11 @@ export function renderSection(result: BenchResult, context: RunContext): string 
     `- Target: ${result.target} — **${result.pass ? 'PASS' : 'FAIL'}**`,
     `- Measured: ${context.startedAt.slice(0, 16).replace('T', ' ')} UTC, ${Math.round(context.seconds)} s, load average ${context.loadAverage.toFixed(2)} at start`,
     `- Machine: ${describeMachine(context.machine)}`,
+    ...(context.loadAverage > context.machine.cores * 0.5
+      ? [
+          `- **Measured on a loaded machine** (load average ${context.loadAverage.toFixed(2)} on ${context.machine.cores} cores when it started: other work was running), so these are not quiet-machine numbers.`,
+        ]
+      : []),
     '',
     '| Metric | Value |',
     '| --- | --- |',
