@@ -142,7 +142,8 @@ export function createCampaignMessages(
             .returning();
           return inserted!;
         },
-        { write: true },
+        // Race: a message added to a campaign that has started sending meanwhile (the campaign's lock, as the dispatcher takes it).
+        { write: true, locks: [['campaign', id]] },
       );
       await touchCampaign(deps, services.delivery, id);
       return { message: campaignMessageJson(row), review: r };
@@ -199,7 +200,8 @@ export function createCampaignMessages(
           }
           return { row: updated!, review: checked };
         },
-        { write: true },
+        // Race: editing a message the dispatcher is starting (it promotes under the campaign's lock).
+        { write: true, locks: [['campaign', id]] },
       );
       await touchCampaign(deps, services.delivery, id);
       if (row.status === 'scheduled') services.outbox.kick();
@@ -218,7 +220,8 @@ export function createCampaignMessages(
           await tx.orm.delete(campaignMessages).where(eq(campaignMessages.id, messageId));
           await services.delivery.refreshCampaignStatus(id, tx);
         },
-        { write: true },
+        // Race: deleting a message the dispatcher is starting (it promotes under the campaign's lock).
+        { write: true, locks: [['campaign', id]] },
       );
       await touchCampaign(deps, services.delivery, id);
     },
@@ -264,7 +267,8 @@ export function createCampaignMessages(
           await services.delivery.refreshCampaignStatus(id, tx);
           return row;
         },
-        { write: true },
+        // Race: two messages of one campaign scheduled at once, or one as the campaign starts sending.
+        { write: true, locks: [['campaign', id]] },
       );
       if (!scheduled) {
         const latest = await loadMessage(db, campaign, messageId);
