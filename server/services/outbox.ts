@@ -138,6 +138,8 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
   let releasing = false;
   /** Hand-offs waiting for their slot; stop() wakes them, to release their texts at once. */
   const sleepers = new Set<() => void>();
+  /** Claimed texts whose hand-off has not begun (waiting for their slot, or for a free provider call): what stop() releases. */
+  const unsent = new Map<number, MessageRow>();
   let cancelTimer: (() => void) | null = null;
   let wakeAt = Number.POSITIVE_INFINITY;
   let idle: Promise<void> = Promise.resolve();
@@ -898,18 +900,35 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
       batches.map(async (batch) => {
         const claimed = batch.map((b) => b.row);
         hold(claimed);
+        for (const row of claimed) unsent.set(row.id, row);
         try {
           const outcomes = await mapConcurrent(batch, concurrency, async ({ row, slot, key, gap }) => {
             await handOffAt(key, slot, gap);
+            // Released by stop() meanwhile: settled already.
+            if (!unsent.delete(row.id)) return { kind: 'leave', row } as const;
             return deliver(row, lookups);
           });
           await after(await settleAll(outcomes, clock.now()), lookups);
         } finally {
+          for (const row of claimed) unsent.delete(row.id);
           release(claimed);
         }
       }),
     );
     return batches.reduce((n, batch) => n + batch.length, 0);
+  }
+
+  /** stop(): every claimed text whose hand-off has not begun goes back to the queue now, in one transaction. */
+  async function releaseUnsent(): Promise<void> {
+    const rows = [...unsent.values()];
+    unsent.clear();
+    if (!rows.length) return;
+    const settled = await settleAll(
+      rows.map((row) => ({ kind: 'released', row })),
+      clock.now(),
+    );
+    log.info('released claimed texts for another instance', { texts: settled.length });
+    await after(settled, newLookups());
   }
 
   async function nextWake(now: number): Promise<number> {
@@ -1045,6 +1064,12 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
       cancelTimer = null;
       endYield?.();
       for (const wake of [...sleepers]) wake();
+      try {
+        await releaseUnsent();
+      } catch (err) {
+        // Their leases lapse, and recovery re-queues them (they were never handed over).
+        log.error('claimed texts could not be released', { error: err instanceof Error ? err.message : String(err) });
+      }
       await idle;
     },
     /** Runs rounds until nothing more is due now (tests and benchmarks). */
