@@ -134,7 +134,7 @@ export function createCampaignMessages(
       const now = clock.now();
       const row = await db.tx(
         async (tx) => {
-          // Checked again with the write lock: another message of the campaign may have started meanwhile.
+          // Checked again under the campaign's lock: another message of the campaign may have started meanwhile.
           requireUnsent(await loadCampaign(tx, caller, id));
           const [inserted] = await tx.orm
             .insert(campaignMessages)
@@ -179,7 +179,7 @@ export function createCampaignMessages(
       const campaign = await loadCampaign(db, caller, id);
       const { row, review: r } = await db.tx(
         async (tx) => {
-          // The dispatcher may have started it a moment ago: the write lock is taken before reading it.
+          // The dispatcher may have started it a moment ago: the campaign's lock is taken before reading it.
           const current = await loadMessage(tx, campaign, messageId);
           requireUnstarted(current);
           const { body, templateId } = await resolveBody(caller, patch.body, patch.templateId, current, tx);
@@ -212,7 +212,7 @@ export function createCampaignMessages(
       requireLicence(caller);
       const campaign = await loadCampaign(db, caller, id);
       await loadMessage(db, campaign, messageId);
-      // Write-locked before the check: the dispatcher may be about to start it.
+      // The campaign's lock is taken before the check: the dispatcher may be about to start it.
       await db.tx(
         async (tx) => {
           requireUnstarted(await loadMessage(tx, campaign, messageId));
@@ -245,7 +245,7 @@ export function createCampaignMessages(
       const now = clock.now();
       const scheduled = await db.tx(
         async (tx) => {
-          // Checked again with the write lock: another message of the campaign may have started meanwhile.
+          // Checked again under the campaign's lock: another message of the campaign may have started meanwhile.
           requireUnsent(await loadCampaign(tx, caller, id));
           // Only the draft as reviewed above: not one edited (or scheduled by a second press) since.
           const [row] = await tx.orm

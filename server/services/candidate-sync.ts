@@ -391,8 +391,9 @@ export function createCandidateSync(deps: Pick<Deps, 'db' | 'clock'>, optOuts: P
           };
           return (await applyConsent(tx, org, candidate, consent, writer, now, known, false)) !== null;
         },
-        // Race: a consent statement weighed against the candidate's consent as another write changes it.
-        { write: true, locks: [['candidate', `${org.id}:${candidate.atsId}`], ...phoneLocks([candidate.phone])] },
+        // Race: a consent statement weighed against the candidate's consent as another write changes it. The
+        // phone's lock only: an inbound text (which holds it already) records its keyword here.
+        { write: true, locks: phoneLocks([candidate.phone]) },
       );
     },
 
