@@ -145,7 +145,9 @@ export function createCampaignDelivery(
    * marked in one write transaction: a delivery written for a newcomer in between would be lost.
    */
   async function completeIfDone(campaignMessageIds: Iterable<number>): Promise<void> {
-    const ids = new Set(campaignMessageIds);
+    // Asked after every settled batch: most messages still have work, and are known so without a lock.
+    const ids = new Set<number>();
+    for (const id of new Set(campaignMessageIds)) if ((await db.get<{ n: number }>(stmt.openWork, { id }))!.n === 0) ids.add(id);
     if (!ids.size) return;
     const now = clock.now();
     const completed = await db.tx(
