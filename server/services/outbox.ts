@@ -754,14 +754,11 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
         });
         if (!plan.slots.length) return null;
         const slotOf = new Map(plan.slots.map((slot, i) => [rows[i]!.id, slot]));
-        const claimed = await tx.all<MessageRow>(
-          stmt.claim,
-          owner,
-          now + config.dispatchLeaseMs,
-          exactLookup ? now : null,
-          now,
-          JSON.stringify([...slotOf.keys()]),
-        );
+        // The update returns its rows in no particular order (PostgreSQL): back to the queue's.
+        const queueOrder = new Map(rows.map((r, i) => [r.id, i]));
+        const claimed = (
+          await tx.all<MessageRow>(stmt.claim, owner, now + config.dispatchLeaseMs, exactLookup ? now : null, now, JSON.stringify([...slotOf.keys()]))
+        ).sort((a, b) => queueOrder.get(a.id)! - queueOrder.get(b.id)!);
         // Whole milliseconds, like the slots (next_at is a bigint on PostgreSQL); rounding up never brings two texts closer.
         const nextAt = Math.ceil(plan.nextAt);
         await tx.run(pacing.set, key, nextAt);
