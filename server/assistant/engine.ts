@@ -284,7 +284,7 @@ export function createAssistant(deps: Deps, services: { candidates: CandidateSer
         }
         await follow(tx, ctx, outcome, keyBase, sent);
       },
-      { write: true },
+      { write: true, locks: [['conversation', conversationId]] }, // Race: two turns of one conversation answering the same reply.
     );
     return sent;
   };
@@ -407,7 +407,7 @@ export function createAssistant(deps: Deps, services: { candidates: CandidateSer
             return [];
           return start(org, candidate, org.primarySequenceId, { ask: true }, tx);
         },
-        { write: true },
+        { write: true, locks: [['conversation', conversationId]] }, // Race: the greeting and a hand-off or another greeting.
       );
       await publish(orgId, candidateId, sent);
     });
@@ -468,7 +468,7 @@ export function createAssistant(deps: Deps, services: { candidates: CandidateSer
             const row = await say(tx, org, candidate, text, `ari:${fresh.id}:remind:${state.stepId}:${state.enteredAt}`, state.campaignId);
             return row ? [row] : [];
           },
-          { write: true },
+          { write: true, locks: [['conversation', conversation.id]] }, // Race: the reminder and a turn, a take-over or another instance's reminder.
         );
         if (sent.length || ended) await publish(conversation.orgId, conversation.candidateId, sent);
       }

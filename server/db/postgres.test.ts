@@ -9,6 +9,7 @@ import { createTestDatabase, startTestPostgres, type PgTestServer } from '../tes
 import { journalLength } from './migrations-dir.js';
 import { compileStatement } from './pg-statements.js';
 import { MIGRATIONS_PG, openPostgres } from './postgres.js';
+import type { LockKey } from './locks.js';
 import type { Db } from './types.js';
 
 // The run's server when the pg globalSetup is wired; else a private cluster for this file alone.
@@ -260,33 +261,121 @@ describe('transactions', () => {
     expect(runs).toBe(3); // PostgreSQL broke the deadlock by failing one, which ran again
   });
 
-  it('runs write transactions one at a time', async () => {
+  /** Advisory locks waited for in this database right now (a transaction blocked on another's key). */
+  const waitingForLocks = async () =>
+    (await db.get<{ n: number }>(
+      db.stmt(
+        "select count(*) as n from pg_locks where locktype = 'advisory' and not granted and database = (select oid from pg_database where datname = current_database())",
+      ),
+    ))!.n;
+
+  /** A write transaction on `locks` that stays open until `release` resolves. */
+  function holding(locks: LockKey[], release: Promise<void>, order: string[], name: string) {
+    return db.tx(
+      async () => {
+        order.push(`${name} holds`);
+        await release;
+        order.push(`${name} ends`);
+      },
+      { write: true, locks },
+    );
+  }
+
+  it('runs write transactions on different keys side by side', async () => {
+    const firstHolds = deferred();
+    const order: string[] = [];
+    const first = holding(
+      [
+        ['campaign', 1],
+        ['conversation', 7],
+      ],
+      firstHolds.promise,
+      order,
+      'first',
+    );
+    await waitFor(() => order.length === 1);
+    // Another campaign and another conversation: it commits while the first is still open.
+    await db.tx(async () => void order.push('second runs'), {
+      write: true,
+      locks: [
+        ['campaign', 2],
+        ['conversation', 8],
+      ],
+    });
+    expect(order).toEqual(['first holds', 'second runs']);
+    expect(await waitingForLocks()).toBe(0);
+    firstHolds.resolve();
+    await first;
+  });
+
+  it('runs write transactions on the same key one at a time', async () => {
+    const firstHolds = deferred();
+    const order: string[] = [];
+    const first = holding([['campaign', 3]], firstHolds.promise, order, 'first');
+    await waitFor(() => order.length === 1);
+    const second = db.tx(async () => void order.push('second runs'), {
+      write: true,
+      locks: [
+        ['conversation', 9],
+        ['campaign', 3],
+      ],
+    });
+    // The second is blocked on the key the first holds, not merely slower.
+    await waitFor(async () => (await waitingForLocks()) === 1);
+    expect(order).toEqual(['first holds']);
+    firstHolds.resolve();
+    await Promise.all([first, second]);
+    expect(order).toEqual(['first holds', 'first ends', 'second runs']);
+  });
+
+  it("takes one call's keys in one order, so keys named in opposite orders never deadlock", async () => {
+    const firstHolds = deferred();
+    const order: string[] = [];
+    // Sorted, the first takes campaign 4 then 5: the second waits on 4 before it holds 5.
+    const first = holding(
+      [
+        ['campaign', 5],
+        ['campaign', 4],
+      ],
+      firstHolds.promise,
+      order,
+      'first',
+    );
+    await waitFor(() => order.length === 1);
+    const second = holding(
+      [
+        ['campaign', 4],
+        ['campaign', 5],
+      ],
+      Promise.resolve(),
+      order,
+      'second',
+    );
+    await waitFor(async () => (await waitingForLocks()) === 1);
+    firstHolds.resolve();
+    await Promise.all([first, second]);
+    expect(order).toEqual(['first holds', 'first ends', 'second holds', 'second ends']);
+  });
+
+  it('takes keys inside a write transaction with tx.lock(), and refuses them outside one', async () => {
     const firstHolds = deferred();
     const order: string[] = [];
     const first = db.tx(
-      async () => {
-        order.push('first begins');
+      async (tx) => {
+        await tx.lock(['phone', '+15550100']);
+        order.push('first holds');
         await firstHolds.promise;
-        order.push('first ends');
       },
-      { write: true },
+      { write: true, locks: [] },
     );
     await waitFor(() => order.length === 1);
-    const second = db.tx(async () => void order.push('second runs'), { write: true });
-    // The second is blocked on the lock the first holds, not merely slower.
-    await waitFor(
-      async () =>
-        (
-          await db.get<{ n: number }>(
-            db.stmt(
-              "select count(*) as n from pg_locks where locktype = 'advisory' and not granted and database = (select oid from pg_database where datname = current_database())",
-            ),
-          )
-        )?.n === 1,
-    );
+    const second = holding([['phone', '+15550100']], Promise.resolve(), order, 'second');
+    await waitFor(async () => (await waitingForLocks()) === 1);
     firstHolds.resolve();
     await Promise.all([first, second]);
-    expect(order).toEqual(['first begins', 'first ends', 'second runs']);
+    expect(order).toEqual(['first holds', 'second holds', 'second ends']);
+    await expect(db.tx((tx) => tx.lock(['phone', '+15550100']))).rejects.toThrow(/write transaction/);
+    await expect(db.lock(['phone', '+15550100'])).rejects.toThrow(/tx handle/);
   });
 
   it('is idle only once no query or transaction is in flight', async () => {

@@ -7,7 +7,8 @@ import { journalLength } from './migrations-dir.js';
 import { bindValues, compileStatement, type PgStatement } from './pg-statements.js';
 import * as pgSchema from './schema.pg.js';
 import { TxHandleBase } from './tx-handle.js';
-import type { Db, Orm, Params, Stmt, Tables } from './types.js';
+import { orderedLockIds, type LockKey } from './locks.js';
+import type { Db, Orm, Params, Stmt, Tables, TxOptions } from './types.js';
 
 /** drizzle-kit's generated migrations for PostgreSQL (drizzle.pg.config.ts). */
 export const MIGRATIONS_PG = join(dirname(fileURLToPath(import.meta.url)), 'migrations-pg');
@@ -46,8 +47,6 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
 
 /** The advisory lock key migrations are applied under (the plan's `hashtext('te:migrate')`). */
 const MIGRATION_LOCK = 'te:migrate';
-/** What `tx(fn, {write: true})` takes: write transactions run one at a time, as BEGIN IMMEDIATE makes them on SQLite. */
-const WRITE_LOCK = 'te:write';
 
 async function migrateLocked(pool: pg.Pool): Promise<void> {
   const client = await pool.connect();
@@ -141,7 +140,7 @@ class PostgresDb implements Db {
     return this.query(this.pool, statement, params).then((result) => ({ changes: result.rowCount ?? 0 }));
   }
 
-  async tx<T>(fn: (tx: Db) => Promise<T>, options: { write?: boolean } = {}): Promise<T> {
+  async tx<T>(fn: (tx: Db) => Promise<T>, options: TxOptions = {}): Promise<T> {
     this.active++;
     try {
       // A deadlock or serialization failure rolls the whole transaction back; one more try
@@ -157,13 +156,13 @@ class PostgresDb implements Db {
     }
   }
 
-  private async txOnce<T>(fn: (tx: Db) => Promise<T>, options: { write?: boolean }): Promise<T> {
+  private async txOnce<T>(fn: (tx: Db) => Promise<T>, options: TxOptions): Promise<T> {
     const client = await this.pool.connect();
-    const handle = new PgTx(this, client, 0);
+    const handle = new PgTx(this, client, 0, !!options.write);
     let broken: Error | undefined;
     try {
       await client.query('begin');
-      if (options.write) await client.query('select pg_advisory_xact_lock(hashtext($1))', [WRITE_LOCK]);
+      if (options.write) await handle.lock(...options.locks);
       const result = await fn(handle);
       await client.query('commit');
       return result;
@@ -175,6 +174,10 @@ class PostgresDb implements Db {
       handle.open = false;
       client.release(broken);
     }
+  }
+
+  lock(): Promise<void> {
+    return Promise.reject(new Error('lock() is for a write transaction: call it on the tx handle.'));
   }
 
   changes(result: unknown): number {
@@ -279,6 +282,7 @@ class PgTx extends TxHandleBase {
     private db: PostgresDb,
     private client: pg.PoolClient,
     private depth: number,
+    private write: boolean,
   ) {
     super(db);
     this.orm = db.ormOn(client, () => this.open);
@@ -294,12 +298,14 @@ class PgTx extends TxHandleBase {
     return this.query(statement, params).then((result) => ({ changes: result.rowCount ?? 0 }));
   }
 
-  async tx<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
+  /** A savepoint; its `locks` are taken (held to the end of the whole transaction, as advisory xact locks are). */
+  async tx<T>(fn: (tx: Db) => Promise<T>, options: TxOptions = {}): Promise<T> {
     if (!this.open) throw new Error('This transaction has ended: its tx handle was used after tx() returned.');
     const name = `sp${this.depth + 1}`;
     await this.db.track(this.client.query(`savepoint ${name}`));
-    const nested = new PgTx(this.db, this.client, this.depth + 1);
+    const nested = new PgTx(this.db, this.client, this.depth + 1, this.write || !!options.write);
     try {
+      if (options.write) await nested.lock(...options.locks);
       const result = await fn(nested);
       await this.db.track(this.client.query(`release savepoint ${name}`));
       return result;
@@ -310,6 +316,17 @@ class PgTx extends TxHandleBase {
     } finally {
       nested.open = false;
     }
+  }
+
+  /** Advisory locks held to the transaction's end, taken in one statement, in the one order (locks.ts). */
+  async lock(...keys: LockKey[]): Promise<void> {
+    if (!this.open) throw new Error('This transaction has ended: its tx handle was used after tx() returned.');
+    if (!this.write) throw new Error('lock() is for a write transaction: tx(fn, { write: true, locks }).');
+    const ids = orderedLockIds(keys);
+    if (!ids.length) return;
+    // The select list is evaluated left to right: the locks are taken in this order.
+    const calls = ids.map((_, i) => `pg_advisory_xact_lock($${2 * i + 1}::int4, $${2 * i + 2}::int4)`).join(', ');
+    await this.db.track(this.client.query(`select ${calls}`, ids.flat()));
   }
 
   private query(statement: Stmt, params: Params): Promise<pg.QueryResult> {

@@ -7,7 +7,8 @@ import { drizzle as drizzleProxy } from 'drizzle-orm/sqlite-proxy';
 import { journalLength, MIGRATIONS_SQLITE } from './migrations-dir.js';
 import * as schema from './schema.js';
 import { TxHandleBase } from './tx-handle.js';
-import type { Db, Orm, Params, Stmt } from './types.js';
+import type { LockKey } from './locks.js';
+import type { Db, Orm, Params, Stmt, TxOptions } from './types.js';
 
 /**
  * Embedded SQLite (better-sqlite3) behind the async Db. Queries run synchronously, as
@@ -61,12 +62,13 @@ class SqliteDb implements Db {
     return this.outside(() => ({ changes: this.prepared(statement.sqlite).run(...params).changes }));
   }
 
-  async tx<T>(fn: (tx: Db) => Promise<T>, options: { write?: boolean } = {}): Promise<T> {
+  async tx<T>(fn: (tx: Db) => Promise<T>, options: TxOptions = {}): Promise<T> {
     while (this.gate) await this.waitForGate();
     let open!: () => void;
     this.gate = new Promise((resolve) => (open = resolve));
     // A handle per transaction, so one kept past its end fails instead of joining the next.
-    const inner = new TxHandle(this, 0);
+    // Its advisory locks (options.locks) are PostgreSQL's: here the write lock covers them all.
+    const inner = new TxHandle(this, 0, !!options.write);
     try {
       this.sqlite.exec(options.write ? 'begin immediate' : 'begin');
       inner.open = true;
@@ -90,6 +92,10 @@ class SqliteDb implements Db {
       this.gate = null;
       open();
     }
+  }
+
+  lock(): Promise<void> {
+    return Promise.reject(new Error('lock() is for a write transaction: call it on the tx handle.'));
   }
 
   changes(result: unknown): number {
@@ -184,6 +190,7 @@ class TxHandle extends TxHandleBase {
   constructor(
     private db: SqliteDb,
     private depth: number,
+    private write: boolean,
   ) {
     super(db);
     this.orm = drizzleProxy((text, params, method) => this.now(() => db.execute(text, params, method)));
@@ -199,10 +206,10 @@ class TxHandle extends TxHandleBase {
     return this.now(() => ({ changes: this.db.prepared(statement.sqlite).run(...params).changes }));
   }
 
-  async tx<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
+  async tx<T>(fn: (tx: Db) => Promise<T>, options: TxOptions = {}): Promise<T> {
     const name = `sp${this.depth + 1}`;
     this.db.sqlite.exec(`savepoint ${name}`);
-    const nested = new TxHandle(this.db, this.depth + 1);
+    const nested = new TxHandle(this.db, this.depth + 1, this.write || !!options.write);
     nested.open = true;
     try {
       const result = await fn(nested);
@@ -215,6 +222,13 @@ class TxHandle extends TxHandleBase {
     } finally {
       nested.open = false;
     }
+  }
+
+  /** The write transaction (BEGIN IMMEDIATE) excludes every other writer already. */
+  lock(..._keys: LockKey[]): Promise<void> {
+    if (!this.open) return Promise.reject(new Error('This transaction has ended: its tx handle was used after tx() returned.'));
+    if (!this.write) return Promise.reject(new Error('lock() is for a write transaction: tx(fn, { write: true, locks }).'));
+    return Promise.resolve();
   }
 
   private now<T>(work: () => T): Promise<T> {

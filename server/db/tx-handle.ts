@@ -1,4 +1,5 @@
-import type { Db, Engine, Orm, Params, Stmt, Tables } from './types.js';
+import type { LockKey } from './locks.js';
+import type { Db, Engine, Orm, Params, Stmt, Tables, TxOptions } from './types.js';
 
 /**
  * What a transaction's handle answers as the database it belongs to (statements, errors,
@@ -17,7 +18,8 @@ export abstract class TxHandleBase implements Db {
   abstract all<T>(statement: Stmt, ...params: Params): Promise<T[]>;
   abstract get<T>(statement: Stmt, ...params: Params): Promise<T | undefined>;
   abstract run(statement: Stmt, ...params: Params): Promise<{ changes: number }>;
-  abstract tx<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
+  abstract tx<T>(fn: (tx: Db) => Promise<T>, options?: TxOptions): Promise<T>;
+  abstract lock(...keys: LockKey[]): Promise<void>;
 
   stmt(sqlite: string, pg?: string): Stmt {
     return this.root.stmt(sqlite, pg);

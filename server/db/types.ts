@@ -1,4 +1,5 @@
 import type { SqliteRemoteDatabase } from 'drizzle-orm/sqlite-proxy';
+import type { LockKey } from './locks.js';
 import type * as schema from './schema.js';
 
 /**
@@ -32,10 +33,19 @@ export interface Db {
   run(statement: Stmt, ...params: Params): Promise<{ changes: number }>;
   /**
    * Runs `fn` in a transaction (a savepoint when nested) and commits what it did, or rolls it
-   * back if it throws. `write: true` takes the write lock up front (SQLite's BEGIN IMMEDIATE),
-   * for a read-then-write that must not interleave with another writer.
+   * back if it throws. `write: true` is for a read-then-write that must not interleave with
+   * another writer of the same thing: SQLite takes its one write lock up front (BEGIN IMMEDIATE);
+   * PostgreSQL takes the advisory `locks` (server/db/locks.ts) up front, sorted, and only
+   * transactions sharing a key wait for each other. `locks: []` says the body protects itself
+   * (row locks, compare-and-set, unique keys): every caller states which.
    */
-  tx<T>(fn: (tx: Db) => Promise<T>, options?: { write?: boolean }): Promise<T>;
+  tx<T>(fn: (tx: Db) => Promise<T>, options?: TxOptions): Promise<T>;
+  /**
+   * Inside a write transaction, once it knows what it is about: takes more advisory locks now, on
+   * PostgreSQL (nothing on SQLite, whose write transaction excludes every other writer already).
+   * Take them before reading what they protect. Outside a transaction it throws.
+   */
+  lock(...keys: LockKey[]): Promise<void>;
   /** How many rows an awaited insert/update/delete without `.returning()` changed. */
   changes(result: unknown): number;
   /** Whether `error` is a unique-constraint violation (an insert that lost a race). */
@@ -50,6 +60,7 @@ export interface Db {
 }
 
 export type Engine = 'sqlite' | 'pg';
+export type TxOptions = { write?: false } | { write: true; locks: readonly LockKey[] };
 export type Orm = SqliteRemoteDatabase;
 export type Tables = typeof schema;
 

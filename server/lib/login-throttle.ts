@@ -46,7 +46,8 @@ export class LoginThrottle {
     const wait = await this.db.tx(
       async (tx) => {
         let wait = 0;
-        for (const key of keys) {
+        // Sorted: two sign-ins locking the same keys take them in the same order (no deadlock).
+        for (const key of [...keys].sort()) {
           await tx.run(this.touch, key, now);
           const entry = (await tx.get<{ count: number; lastAt: number }>(this.read, key))!;
           if (now - entry.lastAt > this.forgetAfterMs) continue;
@@ -58,7 +59,8 @@ export class LoginThrottle {
         if (wait === 0) for (const key of keys) await tx.run(this.failed, now, this.forgetAfterMs, now, key);
         return Math.max(0, wait);
       },
-      { write: true },
+      // Race: two instances both letting through the attempt over the limit (each key's row is locked for update above).
+      { write: true, locks: [] },
     );
     if (now - this.lastPruned > this.forgetAfterMs) {
       this.lastPruned = now;

@@ -19,6 +19,7 @@ export async function readLegacyStatusReports(db: Db): Promise<void> {
         await tx.run(save, JSON.stringify({ status, reason, rawCode, rawMessage }), row.id);
       }
     },
-    { write: true },
+    // Race: two instances starting together converting the same reports (idempotent, but once is enough).
+    { write: true, locks: [['startup', 'legacy-reports']] },
   );
 }

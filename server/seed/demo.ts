@@ -167,7 +167,8 @@ export async function seedDemo(db: Db, now = Date.now(), options: { provider?: P
       added.sequences = newSequences.length;
       return ids;
     },
-    { write: true },
+    // Race: two seeds at once both finding an organisation missing and creating it twice. Run by hand, rarely.
+    { write: true, locks: [['startup', 'seed']] },
   );
 
   // Candidates arrive the way a real ATS's do: its CSV export, through the import.

@@ -81,7 +81,8 @@ export function createBookingService(deps: Deps, services: { candidates: Candida
         await tx.orm.insert(bookingAttempts).values({ candidateId, at: now });
         return null;
       },
-      { write: true },
+      // Race: parallel posts from one link each counting under the limit (the candidate's row is locked for update above).
+      { write: true, locks: [] },
     );
     if (retryAfterSeconds != null) {
       throw new ApiError(429, 'TOO_MANY_ATTEMPTS', 'Too many bookings from this link for now. Please try again later.', { retryAfterSeconds });
@@ -174,6 +175,8 @@ export function createBookingService(deps: Deps, services: { candidates: Candida
       const when = formatSlot(startsAt, context.candidateTimeZone).full;
       let booking: BookingRow;
       let sent: MessageRow[] = [];
+      // The conversation Ari confirms in, made now if the candidate has none yet: its id is the lock's key.
+      const conversationId = (await services.candidates.ensureConversation(org.id, candidate.id)).id;
       try {
         // A write transaction: what it reads (the earlier booking, Ari's step) decides what it writes.
         booking = await db.tx(
@@ -205,7 +208,9 @@ export function createBookingService(deps: Deps, services: { candidates: Candida
             }
             return row!;
           },
-          { write: true },
+          // Races: two picks by the candidate (each replacing the other's), or a pick and Ari's turn moving the
+          // conversation; two candidates on one slot meet the unique slot index instead.
+          { write: true, locks: [['conversation', conversationId]] },
         );
       } catch (err) {
         // The slot is unique per recruiter: two candidates picking it at once, one gets it. Caught

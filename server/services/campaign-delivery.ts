@@ -48,12 +48,26 @@ export function createCampaignDelivery(
   let publishes = 0;
 
   const stmt = {
+    // The campaigns of the first due deliveries, whose locks a promotion takes before it locks any
+    // delivery (every holder of a campaign's lock may write its deliveries: the other order deadlocks).
+    dueCampaigns: db.stmt(
+      `select distinct cm.campaign_id as id from (select campaign_message_id from campaign_deliveries
+         where status = 'pending' and due_at <= ? order by due_at, id limit ?) as d
+       join campaign_messages cm on cm.id = d.campaign_message_id`,
+    ),
     // Two instances never promote the same delivery: PostgreSQL locks the rows taken, and skips those another has.
     due: db.stmt(
       `select d.id, d.candidate_id as "candidateId", d.campaign_message_id as "campaignMessageId", d.org_id as "orgId", d.attempt
-       from campaign_deliveries d where d.status = 'pending' and d.due_at <= ? order by d.due_at, d.id limit ?`,
+       from campaign_deliveries d join campaign_messages cm on cm.id = d.campaign_message_id
+       where d.status = 'pending' and d.due_at <= ? and cm.campaign_id in (select value from json_each(?)) order by d.due_at, d.id limit ?`,
       `select d.id, d.candidate_id as "candidateId", d.campaign_message_id as "campaignMessageId", d.org_id as "orgId", d.attempt
-       from campaign_deliveries d where d.status = 'pending' and d.due_at <= ? order by d.due_at, d.id limit ? for update of d skip locked`,
+       from campaign_deliveries d join campaign_messages cm on cm.id = d.campaign_message_id
+       where d.status = 'pending' and d.due_at <= ? and cm.campaign_id in (select json_array_elements_text(?::json)::bigint)
+       order by d.due_at, d.id limit ? for update of d skip locked`,
+    ),
+    campaignsOf: db.stmt(
+      `select distinct campaign_id as id from campaign_messages where id in (select value from json_each(?))`,
+      `select distinct campaign_id as id from campaign_messages where id in (select json_array_elements_text(?::json)::bigint)`,
     ),
     queuedCampaignTexts: db.stmt(`select count(*) as n from messages where status = 'queued' and campaign_message_id is not null`),
     nextDue: db.stmt(`select min(due_at) as at from campaign_deliveries where status = 'pending'`),
@@ -109,7 +123,11 @@ export function createCampaignDelivery(
     return 'draft';
   }
 
-  /** Re-derives a campaign's status from its messages (after any change to them), in the write transaction `tx` that changed them. */
+  /**
+   * Re-derives a campaign's status from its messages (after any change to them), in the write
+   * transaction `tx` that changed them, which holds the campaign's lock: two changes at once would
+   * each read the other's messages as they were.
+   */
   async function refreshCampaignStatus(campaignId: number, tx: Db): Promise<void> {
     const now = clock.now();
     const statuses = (await tx.orm.select({ status: campaignMessages.status }).from(campaignMessages).where(eq(campaignMessages.campaignId, campaignId))).map(
@@ -127,11 +145,18 @@ export function createCampaignDelivery(
    * marked in one write transaction: a delivery written for a newcomer in between would be lost.
    */
   async function completeIfDone(campaignMessageIds: Iterable<number>): Promise<void> {
-    const ids = new Set(campaignMessageIds);
+    // Asked after every settled batch: most messages still have work, and are known so without a lock.
+    const ids = new Set<number>();
+    for (const id of new Set(campaignMessageIds)) if ((await db.get<{ n: number }>(stmt.openWork, { id }))!.n === 0) ids.add(id);
     if (!ids.size) return;
     const now = clock.now();
     const completed = await db.tx(
       async (tx) => {
+        // Race: work added to the message (a newcomer's delivery, a re-armed text) between the check and the mark.
+        await lockCampaigns(
+          tx,
+          (await tx.all<{ id: number }>(stmt.campaignsOf, JSON.stringify([...ids]))).map((r) => r.id),
+        );
         const done: { orgId: number; campaignId: number }[] = [];
         for (const id of ids) {
           const open = (await tx.get<{ n: number }>(stmt.openWork, { id }))!.n;
@@ -148,25 +173,34 @@ export function createCampaignDelivery(
         }
         return done;
       },
-      { write: true },
+      { write: true, locks: [] },
     );
     for (const row of completed) await publishSoon(row.orgId, row.campaignId);
   }
+
+  /** Takes the campaigns' locks (sorted by locks.ts), before reading what they protect. */
+  const lockCampaigns = (tx: Db, campaignIds: number[]) => tx.lock(...campaignIds.map((id) => ['campaign', id] as const));
 
   /** Turns due deliveries into outbox texts (or skips, or holds them), in one write transaction. */
   function promote(now: number) {
     return db.tx(
       async (tx) => {
+        // The outbox window is a soft bound: two instances promoting at once may each fill the room they saw.
         const room = CAMPAIGN_QUEUE_TARGET - (await tx.get<{ n: number }>(stmt.queuedCampaignTexts))!.n;
         const created: { message: MessageRow; atsId: string; recruiterName: string; ariStarted: boolean }[] = [];
         if (room <= 0) return { touched: new Map<number, number>(), created };
+        const limit = Math.min(CAMPAIGN_PROMOTE_BATCH, room);
+        const campaignIds = (await tx.all<{ id: number }>(stmt.dueCampaigns, now, limit)).map((r) => r.id);
+        if (!campaignIds.length) return { touched: new Map<number, number>(), created };
+        // Race: a message edited, deleted or completed while it is being promoted (its campaign's lock).
+        await lockCampaigns(tx, campaignIds);
         const due = await tx.all<{
           id: number;
           candidateId: number;
           campaignMessageId: number;
           orgId: number;
           attempt: number;
-        }>(stmt.due, now, Math.min(CAMPAIGN_PROMOTE_BATCH, room));
+        }>(stmt.due, now, JSON.stringify(campaignIds), limit);
         const touched = new Map<number, number>(); // campaign message id -> org id
         if (!due.length) return { touched, created };
 
@@ -284,7 +318,8 @@ export function createCampaignDelivery(
         }
         return { touched, created };
       },
-      { write: true },
+      // The campaigns' locks are taken above, once the due deliveries say which; the deliveries themselves are row-locked.
+      { write: true, locks: [] },
     );
   }
 
@@ -384,7 +419,8 @@ export function createCampaignDelivery(
         if ((await tx.run(stmt.rearm, slot.at, now, delivery.id, row.id)).changes !== 1) return;
         if ((await tx.run(stmt.reopen, now, row.campaignMessageId)).changes) await refreshCampaignStatus(row.campaignId!, tx);
       },
-      { write: true },
+      // Race: the re-arm and the message's completion (completeIfDone) crossing: the campaign's lock.
+      { write: true, locks: [['campaign', row.campaignId!]] },
     );
   }
   const inboundHooks: InboundHooks = {

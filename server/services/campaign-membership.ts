@@ -107,7 +107,8 @@ export function createCampaignMembership(
         await tx.orm.update(campaigns).set({ updatedAt: now }).where(eq(campaigns.id, campaign.id));
         return { fresh, total };
       },
-      { write: true },
+      // Race: newcomers added as a scheduled message starts or completes (their deliveries would be missed).
+      { write: true, locks: [['campaign', campaign.id]] },
     );
     await services.delivery.publishSoon(caller.org.id, campaign.id);
     const excluded = [...byAts.values()].flatMap((c) => {
@@ -167,7 +168,8 @@ export function createCampaignMembership(
           }
           return gone;
         },
-        { write: true },
+        // Race: a recipient removed as the dispatcher starts the campaign.
+        { write: true, locks: [['campaign', id]] },
       );
       if (!removed) throw notFound('Candidate in this campaign');
       await touchCampaign(deps, services.delivery, id);

@@ -134,7 +134,7 @@ export function createCampaignMessages(
       const now = clock.now();
       const row = await db.tx(
         async (tx) => {
-          // Checked again with the write lock: another message of the campaign may have started meanwhile.
+          // Checked again under the campaign's lock: another message of the campaign may have started meanwhile.
           requireUnsent(await loadCampaign(tx, caller, id));
           const [inserted] = await tx.orm
             .insert(campaignMessages)
@@ -142,7 +142,8 @@ export function createCampaignMessages(
             .returning();
           return inserted!;
         },
-        { write: true },
+        // Race: a message added to a campaign that has started sending meanwhile (the campaign's lock, as the dispatcher takes it).
+        { write: true, locks: [['campaign', id]] },
       );
       await touchCampaign(deps, services.delivery, id);
       return { message: campaignMessageJson(row), review: r };
@@ -178,7 +179,7 @@ export function createCampaignMessages(
       const campaign = await loadCampaign(db, caller, id);
       const { row, review: r } = await db.tx(
         async (tx) => {
-          // The dispatcher may have started it a moment ago: the write lock is taken before reading it.
+          // The dispatcher may have started it a moment ago: the campaign's lock is taken before reading it.
           const current = await loadMessage(tx, campaign, messageId);
           requireUnstarted(current);
           const { body, templateId } = await resolveBody(caller, patch.body, patch.templateId, current, tx);
@@ -199,7 +200,8 @@ export function createCampaignMessages(
           }
           return { row: updated!, review: checked };
         },
-        { write: true },
+        // Race: editing a message the dispatcher is starting (it promotes under the campaign's lock).
+        { write: true, locks: [['campaign', id]] },
       );
       await touchCampaign(deps, services.delivery, id);
       if (row.status === 'scheduled') services.outbox.kick();
@@ -210,7 +212,7 @@ export function createCampaignMessages(
       requireLicence(caller);
       const campaign = await loadCampaign(db, caller, id);
       await loadMessage(db, campaign, messageId);
-      // Write-locked before the check: the dispatcher may be about to start it.
+      // The campaign's lock is taken before the check: the dispatcher may be about to start it.
       await db.tx(
         async (tx) => {
           requireUnstarted(await loadMessage(tx, campaign, messageId));
@@ -218,7 +220,8 @@ export function createCampaignMessages(
           await tx.orm.delete(campaignMessages).where(eq(campaignMessages.id, messageId));
           await services.delivery.refreshCampaignStatus(id, tx);
         },
-        { write: true },
+        // Race: deleting a message the dispatcher is starting (it promotes under the campaign's lock).
+        { write: true, locks: [['campaign', id]] },
       );
       await touchCampaign(deps, services.delivery, id);
     },
@@ -242,7 +245,7 @@ export function createCampaignMessages(
       const now = clock.now();
       const scheduled = await db.tx(
         async (tx) => {
-          // Checked again with the write lock: another message of the campaign may have started meanwhile.
+          // Checked again under the campaign's lock: another message of the campaign may have started meanwhile.
           requireUnsent(await loadCampaign(tx, caller, id));
           // Only the draft as reviewed above: not one edited (or scheduled by a second press) since.
           const [row] = await tx.orm
@@ -264,7 +267,8 @@ export function createCampaignMessages(
           await services.delivery.refreshCampaignStatus(id, tx);
           return row;
         },
-        { write: true },
+        // Race: two messages of one campaign scheduled at once, or one as the campaign starts sending.
+        { write: true, locks: [['campaign', id]] },
       );
       if (!scheduled) {
         const latest = await loadMessage(db, campaign, messageId);

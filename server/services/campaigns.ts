@@ -24,11 +24,14 @@ export function createCampaignService(
   services: { candidates: CandidateService; outbox: Outbox; reads: CampaignReadModel; delivery: CampaignDelivery },
 ) {
   const { db, clock, config } = deps;
-  const { campaignDeliveries, campaignMessages, campaignRecipients, campaigns, messages: texts, sequences } = db.t;
+  const { campaignDeliveries, campaignMessages, campaignRecipients, campaigns, sequences } = db.t;
   const { reads, delivery } = services;
   // Anything of the campaign the provider has, or may have: a claim, a hand-over, a try, a status.
   const startedSending = db.stmt(
     `select 1 as started from messages where campaign_id = ? and (claim_token is not null or handed_off_at is not null or attempts > 0 or status <> 'queued') limit 1`,
+  );
+  const deleteUntouchedTexts = db.stmt(
+    `delete from messages where campaign_id = ? and claim_token is null and handed_off_at is null and attempts = 0 and status = 'queued'`,
   );
   const membership = createCampaignMembership(deps, { candidates: services.candidates, reads, delivery });
   const messages = createCampaignMessages(deps, { outbox: services.outbox, reads, delivery });
@@ -126,8 +129,12 @@ export function createCampaignService(
           // Checked again inside the write: the dispatcher may have started it meanwhile. A text
           // the provider has (or may have) can't be taken back, so its campaign stays on record;
           // texts still waiting in the outbox are withdrawn with the campaign.
-          if (await tx.get(startedSending, id)) throw new ApiError(409, 'CAMPAIGN_SENT', 'This campaign has started sending; it can no longer be deleted.');
-          await tx.orm.delete(texts).where(eq(texts.campaignId, id));
+          const refuse = () => new ApiError(409, 'CAMPAIGN_SENT', 'This campaign has started sending; it can no longer be deleted.');
+          if (await tx.get(startedSending, id)) throw refuse();
+          // Only texts nobody has touched: the dispatcher claims without the campaign's lock, so a
+          // text it took since the check stays, and the removal is refused after all.
+          await tx.run(deleteUntouchedTexts, id);
+          if (await tx.get(startedSending, id)) throw refuse();
           const messageIds = (await tx.orm.select({ id: campaignMessages.id }).from(campaignMessages).where(eq(campaignMessages.campaignId, id))).map(
             (r) => r.id,
           );
@@ -136,7 +143,8 @@ export function createCampaignService(
           await tx.orm.delete(campaignRecipients).where(eq(campaignRecipients.campaignId, id));
           await tx.orm.delete(campaigns).where(eq(campaigns.id, id));
         },
-        { write: true },
+        // Race: removing a campaign the dispatcher is starting (it promotes under the campaign's lock).
+        { write: true, locks: [['campaign', id]] },
       );
     },
 

@@ -10,6 +10,7 @@
  * - nothing the ATS says overrides the candidate's own word: a phone that texted STOP stays
  *   opted out until the candidate's START, whatever consent an import reports.
  */
+import type { LockKey } from '../db/locks.js';
 import { eq, sql } from 'drizzle-orm';
 import type { CandidateUpsert, ConsentInput, ConsentRecord, ConsentStatus } from '../../shared/api.js';
 import { checkMobile } from '../../shared/phone.js';
@@ -362,6 +363,11 @@ export function createCandidateSync(deps: Pick<Deps, 'db' | 'clock'>, optOuts: P
     return { outcome, candidate };
   }
 
+  /** The phones' locks (locks.ts), taken before their opt-outs and placeholders are read. */
+  function phoneLocks(phones: (string | null | undefined)[]): LockKey[] {
+    return phones.filter((p): p is string => !!p).map((p) => ['phone', p] as const);
+  }
+
   return {
     prepare,
     /**
@@ -385,7 +391,9 @@ export function createCandidateSync(deps: Pick<Deps, 'db' | 'clock'>, optOuts: P
           };
           return (await applyConsent(tx, org, candidate, consent, writer, now, known, false)) !== null;
         },
-        { write: true },
+        // Race: a consent statement weighed against the candidate's consent as another write changes it. The
+        // phone's lock only: an inbound text (which holds it already) records its keyword here.
+        { write: true, locks: phoneLocks([candidate.phone]) },
       );
     },
 
@@ -402,6 +410,7 @@ export function createCandidateSync(deps: Pick<Deps, 'db' | 'clock'>, optOuts: P
         async (tx) => {
           const candidate = await tx.get<Candidate>(stmt.byAtsId, org.id, atsId);
           if (!candidate) throw notFound('Candidate');
+          await tx.lock(...phoneLocks([candidate.phone]));
           const { consent } = prepare(
             org,
             atsId,
@@ -424,7 +433,8 @@ export function createCandidateSync(deps: Pick<Deps, 'db' | 'clock'>, optOuts: P
           const after = await applyConsent(tx, org, candidate, consent!, writer, now, known, false);
           return { changed: after !== null, candidate: after ?? candidate };
         },
-        { write: true },
+        // Race: as recordConsent's (the phone's lock is taken once the candidate is read).
+        { write: true, locks: [['candidate', `${org.id}:${atsId}`]] },
       );
     },
 
@@ -447,9 +457,12 @@ export function createCandidateSync(deps: Pick<Deps, 'db' | 'clock'>, optOuts: P
             throw new ApiError(403, 'FORBIDDEN', 'This candidate is already in Text Engagement; only administrators (or the ATS sync) can change their data.');
           }
           const row = prepare(org, atsId, body, now);
+          await tx.lock(...phoneLocks([row.phone]));
           return write(tx, org, row, writer, await lookAhead(tx, org, [row]), now);
         },
-        { write: true },
+        // Races: two captures of one candidate both creating it; a write taking over a placeholder as an
+        // inbound text creates it (the phone's lock, taken once the row is prepared).
+        { write: true, locks: [['candidate', `${org.id}:${atsId}`]] },
       );
     },
 
@@ -479,6 +492,7 @@ export function createCandidateSync(deps: Pick<Deps, 'db' | 'clock'>, optOuts: P
               throw err;
             }
           });
+          await tx.lock(...phoneLocks(prepared.map((p) => ('error' in p ? null : p.phone))));
           const known = await lookAhead(
             tx,
             org,
@@ -490,7 +504,8 @@ export function createCandidateSync(deps: Pick<Deps, 'db' | 'clock'>, optOuts: P
           for (const row of prepared) results.push('error' in row ? row : await write(tx, org, row, writer, known, now));
           return results;
         },
-        { write: true },
+        // As upsert's, for every row of the batch.
+        { write: true, locks: items.map((i) => ['candidate', `${org.id}:${i.atsId}`] as const) },
       );
     },
 

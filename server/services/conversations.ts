@@ -224,7 +224,8 @@ export function createConversationService(
             if (current?.assistantActive && current.assistantSequenceId === sequenceId) return [];
             return services.assistant.start(org, candidate, sequenceId, { ask: true }, tx);
           },
-          { write: true },
+          // Race: two hand-offs (or one and Ari's own turn) moving the conversation at once.
+          { write: true, locks: [['conversation', conversation.id]] },
         );
       } else if (conversation.assistantActive) {
         await services.assistant.stop(conversation, candidate);

@@ -60,6 +60,7 @@ export function createErasure({ db, clock }: Pick<Deps, 'db' | 'clock'>, optOuts
               .where(and(eq(candidates.orgId, org.id), eq(candidates.atsId, atsId))),
           );
           if (!candidate) throw notFound('Candidate');
+          if (candidate.phone) await tx.lock(['phone', candidate.phone]);
           if (candidate.phone) await optOuts.optOut(org, candidate.phone, 'erased', now, tx);
           const id = candidate.id;
           await tx.orm.delete(campaignDeliveries).where(eq(campaignDeliveries.candidateId, id));
@@ -77,7 +78,8 @@ export function createErasure({ db, clock }: Pick<Deps, 'db' | 'clock'>, optOuts
           // Another row with the same number (a duplicate in the ATS) still owns those payloads.
           if (candidate.phone && !(await otherCandidateHasPhone(tx, org.id, candidate.phone))) await redactWebhooks(tx, org.id, candidate.phone);
         },
-        { write: true },
+        // Race: two erasures, or an erasure and an upsert of the same candidate or phone (their locks, as sync takes them).
+        { write: true, locks: [['candidate', `${org.id}:${atsId}`]] },
       );
     },
   };

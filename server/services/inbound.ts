@@ -237,7 +237,16 @@ export function createInboundService(
         for (const item of items) recorded.push(await record(batch, item.source, item.event));
         return recorded;
       },
-      { write: true },
+      // Races: two texts from one phone (on two instances) each creating its placeholder candidate, or
+      // each opting it out and confirming; and a keyword crossing the ATS sync's write of that phone.
+      // Duplicates of one text meet the unique key of webhook_events; the conversation's count is an upsert.
+      {
+        write: true,
+        locks: items.flatMap((item) => {
+          const phone = normalizePhone(item.event.from);
+          return phone ? [['phone', phone] as const] : [];
+        }),
+      },
     );
 
   async function recordBatch(batch: Received[]): Promise<Result[]> {

@@ -77,7 +77,9 @@ export function createOrganizationService({ db }: Deps) {
           const [row] = await tx.orm.update(organizations).set(changes).where(eq(organizations.id, caller.org.id)).returning();
           return row!;
         },
-        { write: true },
+        // Race: two organisations taking the same sender at once. A rare admin action, so one key for all
+        // organisations (the unique indexes are the backstop).
+        { write: true, locks: [['orgSettings', 0]] },
       );
     },
   };

@@ -2,8 +2,11 @@
  * The delivery engine's last stage, shared by every outbound text (recruiter, Ari, system
  * replies, campaigns): `messages` rows in status `queued` are the outbox.
  *
- * - Claims are one UPDATE ... RETURNING over due rows, so two processes on the same database
- *   file never take the same row (SQLite serialises writers).
+ * - Claims take due rows that no other process holds: SQLite serialises writers; PostgreSQL locks
+ *   the sender's pacing row (one claimant per sender at a time, cluster-wide) and the due rows
+ *   `for update skip locked`, so N instances share the due texts and never take the same one.
+ * - Stopping (SIGTERM) releases at once the texts claimed but not yet handed to the provider
+ *   (back to the queue, claim cleared), for another instance to send; those with the provider finish.
  * - Each sender is held to its segments-per-second rate over any one-second window.
  * - A row is marked handed-off before the provider call. After a crash, or an answer that leaves
  *   it open whether the provider has the text (a 5xx, a reset, a timeout), the row goes through
@@ -102,6 +105,8 @@ type Outcome =
   | { kind: 'recheck'; row: MessageRow; handedOffAt: number; checkAt: number; lookups: number }
   /** The provider refused the account, not the text: back to the queue as it was (the try is not counted). */
   | { kind: 'paused'; row: MessageRow }
+  /** This process is stopping before the text went to the provider: back to the queue as it was, for another instance. */
+  | { kind: 'released'; row: MessageRow }
   | { kind: 'leave'; row: MessageRow };
 
 /** What the look-up chain says about a text that may have reached the provider. */
@@ -129,6 +134,12 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
   let running = false;
   let again = false;
   let stopped = true;
+  /** stop() was called: claimed texts not yet with the provider are released rather than sent. */
+  let releasing = false;
+  /** Hand-offs waiting for their slot; stop() wakes them, to release their texts at once. */
+  const sleepers = new Set<() => void>();
+  /** Claimed texts whose hand-off has not begun (waiting for their slot, or for a free provider call): what stop() releases. */
+  const unsent = new Map<number, MessageRow>();
   let cancelTimer: (() => void) | null = null;
   let wakeAt = Number.POSITIVE_INFINITY;
   let idle: Promise<void> = Promise.resolve();
@@ -179,11 +190,12 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
       `select from_address as sender, min(priority) as priority from messages
        where status = 'queued' and due_at <= ? group by from_address order by 2`,
     ),
+    // PostgreSQL: rows another transaction holds (a settle, a campaign's removal) are skipped, not waited for.
     dueForSender: db.stmt(
       `select id, org_id as "orgId", segments from messages where status = 'queued' and from_address is ? and due_at <= ?
        order by priority, due_at, id limit ?`,
       `select id, org_id as "orgId", segments from messages where status = 'queued' and from_address is not distinct from ? and due_at <= ?
-       order by priority, due_at, id limit ?`,
+       order by priority, due_at, id limit ? for update skip locked`,
     ),
     claim: db.stmt(
       `update messages set status = 'sending', claim_token = ?, lease_until = ?, attempts = attempts + 1,
@@ -193,9 +205,15 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
          handed_off_at = ?, updated_at = ?
        where status = 'queued' and id in (select json_array_elements_text(?::json)::bigint) returning ${MESSAGE_COLUMNS}`,
     ),
+    // Two instances recovering at once take different rows: PostgreSQL skips the rows the other has
+    // locked, and the outer condition is checked again on a row that changed meanwhile.
     expired: db.stmt(
       `update messages set claim_token = ?, lease_until = ?, updated_at = ?
        where id in (select id from messages where status = 'sending' and claim_token is not null and lease_until < ? limit 200)
+       returning ${MESSAGE_COLUMNS}`,
+      `update messages set claim_token = $1, lease_until = $2, updated_at = $3
+       where status = 'sending' and claim_token is not null and lease_until < $4
+         and id in (select id from messages where status = 'sending' and claim_token is not null and lease_until < $4 limit 200 for update skip locked)
        returning ${MESSAGE_COLUMNS}`,
     ),
     settle: db.stmt(
@@ -210,6 +228,11 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
       `update messages set claim_token = ?, lease_until = ?, updated_at = ?
        where id in (select id from messages where check_at is not null and check_at <= ? and claim_token is null
                       and status = 'sending' and provider_sid is null limit 200)
+       returning ${MESSAGE_COLUMNS}`,
+      `update messages set claim_token = $1, lease_until = $2, updated_at = $3
+       where check_at <= $4 and claim_token is null and status = 'sending' and provider_sid is null
+         and id in (select id from messages where check_at is not null and check_at <= $4 and claim_token is null
+                      and status = 'sending' and provider_sid is null limit 200 for update skip locked)
        returning ${MESSAGE_COLUMNS}`,
     ),
     nextRecheck: db.stmt(
@@ -417,6 +440,7 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
     const refused = refusal(row, candidate, org);
     if (refused) return { kind: 'failed', row, ...refused, reason: null };
     if (row.validUntil != null && now >= row.validUntil) return expire(row, now);
+    if (releasing) return { kind: 'released', row };
     // Handed over only while this process still holds the row: if its claim lapsed (a slow batch)
     // and another process took it, that one sends it, never both.
     if (!exactLookup && (await db.run(stmt.markHandedOff, now, row.id, owner)).changes !== 1) return { kind: 'leave', row };
@@ -478,8 +502,10 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
     attemptsAdded: 0,
   };
 
-  // Immediate: the look-up check reads before it writes, and must see what another process has
-  // recorded up to the moment this one writes.
+  // Each row is a compare-and-set on this process's claim token (stmt.settle), so settles need no
+  // lock of their own. The look-up check reads before it writes: the provider ids of looked-up
+  // outcomes are locked, so two processes never record one id for two messages (the unique index
+  // on provider_sid is the backstop for the provider's own receipts).
   const settleIn = async (tx: Db, outcomes: Outcome[], now: number): Promise<MessageRow[]> => {
     const settled: MessageRow[] = [];
     for (const given of outcomes) {
@@ -525,7 +551,9 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
           result = await write('sending', { handedOffAt: o.handedOffAt, checkAt: o.checkAt, lookups: o.lookups });
           break;
         case 'paused':
-          // As it was before the claim: due now, never handed over (the provider refused the request), the try not counted.
+        case 'released':
+          // As it was before the claim: due now, never handed over (the provider refused the request, or
+          // this process stopped before it went), the try not counted.
           result = await write('queued', { errorCode: r.errorCode, errorMessage: r.errorMessage, handedOffAt: null, attemptsAdded: -1 });
           break;
         case 'unknown':
@@ -538,7 +566,12 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
     }
     return settled;
   };
-  const settle = (outcomes: Outcome[], now: number): Promise<MessageRow[]> => db.tx((tx) => settleIn(tx, outcomes, now), { write: true });
+  const settle = (outcomes: Outcome[], now: number): Promise<MessageRow[]> =>
+    db.tx((tx) => settleIn(tx, outcomes, now), {
+      write: true,
+      // Race: two processes' look-ups matching one provider id for two messages.
+      locks: outcomes.filter(isLookedUp).map((o) => ['providerSid', o.receipt.providerMessageId] as const),
+    });
 
   /**
    * Settles a batch in one transaction; if one outcome cannot be written (say the provider gave
@@ -677,9 +710,17 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
 
   // ── Pacing: each sender's next free slot, shared by every process through `sender_pacing`. ──
   const pacing = {
-    // Read for update inside the write transactions below (claimPaced, reslot, shiftSchedule):
-    // two instances reading the same next_at would hand out the same slot.
+    // Read for update inside the write transactions below (reslot, shiftSchedule): two instances
+    // reading the same next_at would hand out the same slot.
     get: db.stmt(`select next_at as "nextAt" from sender_pacing where sender = ?`, `select next_at as "nextAt" from sender_pacing where sender = ? for update`),
+    // The claim's: the row exists (ensure), and another instance claiming this sender right now has
+    // it locked, so this one skips the sender instead of waiting (it gets its turn next round).
+    ensure: db.stmt(`insert into sender_pacing (sender, next_at) values (?, ?) on conflict (sender) do nothing`),
+    take: db.stmt(
+      `select next_at as "nextAt" from sender_pacing where sender = ?`,
+      `select next_at as "nextAt" from sender_pacing where sender = ? for update skip locked`,
+    ),
+    peek: db.stmt(`select next_at as "nextAt" from sender_pacing where sender = ?`),
     // Slots are fractional milliseconds at most rates: PostgreSQL's bigint takes the next whole one (never earlier).
     set: db.stmt(
       `insert into sender_pacing (sender, next_at) values (?, ?) on conflict (sender) do update set next_at = excluded.next_at`,
@@ -695,12 +736,16 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
     const key = sender ?? '';
     const claim = await db.tx(
       async (tx) => {
+        // The sender's pacing row, locked (PostgreSQL): one claimant per sender cluster-wide, so one
+        // schedule per sender. Another instance has it: skip the sender this round.
+        await tx.run(pacing.ensure, key, Math.ceil(now));
+        const stored = await tx.get<{ nextAt: number }>(pacing.take, key);
+        if (!stored) return null;
         const rows = await tx.all<{ id: number; orgId: number; segments: number }>(stmt.dueForSender, sender, now, OUTBOX_BATCH);
         if (!rows.length) return null;
-        const stored = await tx.get<{ nextAt: number }>(pacing.get, key);
         const rate = rateFor(await lookups.org(rows[0]!.orgId, tx));
         const plan = planSlots({
-          nextAt: stored?.nextAt ?? null,
+          nextAt: stored.nextAt,
           now,
           rate,
           headroom: PACING_HEADROOM,
@@ -709,20 +754,18 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
         });
         if (!plan.slots.length) return null;
         const slotOf = new Map(plan.slots.map((slot, i) => [rows[i]!.id, slot]));
-        const claimed = await tx.all<MessageRow>(
-          stmt.claim,
-          owner,
-          now + config.dispatchLeaseMs,
-          exactLookup ? now : null,
-          now,
-          JSON.stringify([...slotOf.keys()]),
-        );
+        // The update returns its rows in no particular order (PostgreSQL): back to the queue's.
+        const queueOrder = new Map(rows.map((r, i) => [r.id, i]));
+        const claimed = (
+          await tx.all<MessageRow>(stmt.claim, owner, now + config.dispatchLeaseMs, exactLookup ? now : null, now, JSON.stringify([...slotOf.keys()]))
+        ).sort((a, b) => queueOrder.get(a.id)! - queueOrder.get(b.id)!);
         // Whole milliseconds, like the slots (next_at is a bigint on PostgreSQL); rounding up never brings two texts closer.
         const nextAt = Math.ceil(plan.nextAt);
         await tx.run(pacing.set, key, nextAt);
         return { claimed, slotOf, nextAt, gap: segmentInterval(rate, PACING_HEADROOM) };
       },
-      { write: true },
+      // Races: two instances taking one text, or one slot (the pacing row and the due rows are row-locked above).
+      { write: true, locks: [] },
     );
     if (!claim) return [];
     // The lane learns where this claim left the sender's schedule only once it is committed.
@@ -758,6 +801,8 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
     const turn = lane.tail.then(async () => {
       let due = Math.max(slot, lane.nextFree);
       await until(due);
+      // Stopping: the text is released, not sent, so it needs no slot.
+      if (releasing) return;
       // Held up past its slot (a busy event loop, a database busy with the other process). A few
       // ms late counts as on time. Later: when no other process has claimed slots for this sender
       // since this one did, the rest of the schedule moves back by the delay (the text goes now,
@@ -790,7 +835,8 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
         await tx.run(pacing.set, key, Math.ceil(slot + gap));
         return slot;
       },
-      { write: true },
+      // Race: two instances taking the same slot (the pacing row is locked for update by pacing.get).
+      { write: true, locks: [] },
     );
   /** Moves the sender's next free slot back by `delay` if it is still where this process left it; the new one, else null. */
   const shiftSchedule = (key: string, expected: number, delay: number): Promise<number | null> =>
@@ -802,7 +848,8 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
         await tx.run(pacing.set, key, shifted);
         return shifted;
       },
-      { write: true },
+      // Race: moving slots another instance has just handed out (the pacing row is locked for update by pacing.get).
+      { write: true, locks: [] },
     );
   /** How often a text held up past its slot takes a new one before it goes anyway. */
   const PACING_RESLOT_TRIES = 3;
@@ -813,7 +860,16 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
    */
   function until(at: number): Promise<void> {
     const wait = Math.ceil(at) - clock.now();
-    return wait > 0 ? new Promise((resolve) => clock.setTimeout(resolve, wait)) : Promise.resolve();
+    if (wait <= 0 || releasing) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = () => {
+        sleepers.delete(wake);
+        cancel();
+        resolve();
+      };
+      const cancel = clock.setTimeout(wake, wait);
+      sleepers.add(wake);
+    });
   }
 
   /** One round: recover, promote, claim each sender's texts whose slots are near, send each at its slot, record. */
@@ -841,18 +897,35 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
       batches.map(async (batch) => {
         const claimed = batch.map((b) => b.row);
         hold(claimed);
+        for (const row of claimed) unsent.set(row.id, row);
         try {
           const outcomes = await mapConcurrent(batch, concurrency, async ({ row, slot, key, gap }) => {
             await handOffAt(key, slot, gap);
+            // Released by stop() meanwhile: settled already.
+            if (!unsent.delete(row.id)) return { kind: 'leave', row } as const;
             return deliver(row, lookups);
           });
           await after(await settleAll(outcomes, clock.now()), lookups);
         } finally {
+          for (const row of claimed) unsent.delete(row.id);
           release(claimed);
         }
       }),
     );
     return batches.reduce((n, batch) => n + batch.length, 0);
+  }
+
+  /** stop(): every claimed text whose hand-off has not begun goes back to the queue now, in one transaction. */
+  async function releaseUnsent(): Promise<void> {
+    const rows = [...unsent.values()];
+    unsent.clear();
+    if (!rows.length) return;
+    const settled = await settleAll(
+      rows.map((row) => ({ kind: 'released', row })),
+      clock.now(),
+    );
+    log.info('released claimed texts for another instance', { texts: settled.length });
+    await after(settled, newLookups());
   }
 
   async function nextWake(now: number): Promise<number> {
@@ -881,7 +954,7 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
   async function nextSlotClaimAt(now: number): Promise<number> {
     let at = now + config.dispatchIdlePollMs;
     for (const { sender } of await db.all<{ sender: string | null }>(stmt.dueSenders, now)) {
-      const nextAt = (await db.get<{ nextAt: number }>(pacing.get, sender ?? ''))?.nextAt ?? now;
+      const nextAt = (await db.get<{ nextAt: number }>(pacing.peek, sender ?? ''))?.nextAt ?? now;
       at = Math.min(at, Math.ceil(nextAt - PACING_LOOKAHEAD_MS));
     }
     return Math.max(now, at);
@@ -973,13 +1046,27 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
     },
     start() {
       stopped = false;
+      releasing = false;
       schedule(clock.now());
     },
+    /**
+     * Stops claiming. Texts this process claimed and has not handed to the provider go back to
+     * the queue at once (for another instance, rather than after their lease); those already with
+     * the provider finish and are recorded. Resolves when the last round has settled.
+     */
     async stop() {
       stopped = true;
+      releasing = true;
       cancelTimer?.();
       cancelTimer = null;
       endYield?.();
+      for (const wake of [...sleepers]) wake();
+      try {
+        await releaseUnsent();
+      } catch (err) {
+        // Their leases lapse, and recovery re-queues them (they were never handed over).
+        log.error('claimed texts could not be released', { error: err instanceof Error ? err.message : String(err) });
+      }
       await idle;
     },
     /** Runs rounds until nothing more is due now (tests and benchmarks). */

@@ -238,3 +238,70 @@ describe("a look-up that matches another message's provider id", () => {
     expect(await rows(h, [res.body.id as number])).toEqual([expect.objectContaining({ status: 'sent', sid: 'TC-1', claim: null })]);
   });
 });
+
+describe('stopping (SIGTERM)', () => {
+  /** Polls the database until `done` holds (each try after a short real wait), or fails after a few seconds. */
+  async function eventually(done: () => Promise<boolean>) {
+    for (let i = 0; i < 300; i++) {
+      if (await done()) return;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    throw new Error('condition not reached');
+  }
+
+  it('releases at once the texts it claimed but had not handed over; the one with the provider finishes', async () => {
+    const handOffs: { key: string; by: string }[] = [];
+    let answerFirst!: () => void;
+    const firstAnswered = new Promise<void>((resolve) => (answerFirst = resolve));
+    // One call at a time: while the first text is with A's carrier, the others wait their turn.
+    const carrier = (name: string, holdFirst: boolean): Provider => ({
+      name: 'telco',
+      handOff: { exactLookup: false, concurrency: 1, lookupGraceMs: 0 },
+      keywordReplies: 'app',
+      defaultFrom: () => '+15550009999',
+      async send(text) {
+        handOffs.push({ key: text.idempotencyKey, by: name });
+        const id = `TC-${handOffs.length}`;
+        if (holdFirst) await firstAnswered;
+        return { providerMessageId: id, status: 'sending', from: '+15550009999' };
+      },
+      async findSent() {
+        return null;
+      },
+      connect() {},
+    });
+    const a = await open(carrier('a', true));
+    const pool = candidatePool('sms');
+    const ids: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await a.api('POST', `/api/candidates/${pool.next().id}/messages`, { body: 'Hello' });
+      expect(res.status, JSON.stringify(res.body)).toBe(202);
+      ids.push(res.body.id as number);
+    }
+    a.start();
+    for (let i = 0; i < 10 && handOffs.length < 1; i++) await a.advance(10);
+    expect(handOffs).toEqual([{ key: `te-msg-${ids[0]}`, by: 'a' }]);
+    expect((await rows(a, ids)).map((r) => [r.status, r.claim !== null])).toEqual(ids.map(() => ['sending', true]));
+
+    // A stops while its first text is still with the carrier.
+    const stopping = a.services.outbox.stop();
+    const waiting = ids.slice(1);
+    await eventually(async () => (await rows(a, waiting)).every((r) => r.status === 'queued'));
+    // Back in the queue as they were (no try counted, never handed over), long before their lease would lapse.
+    expect(await rows(a, waiting)).toEqual(waiting.map((id) => expect.objectContaining({ id, status: 'queued', claim: null, attempts: 0, sid: null })));
+    const handedOff = await a.sql.all<{ at: number | null }>(`select handed_off_at as at from messages where id in (${waiting.join(',')})`);
+    expect(handedOff.map((r) => r.at)).toEqual([null, null]);
+    // The text with the carrier keeps its claim until its answer is recorded.
+    expect(await rows(a, [ids[0]!])).toEqual([expect.objectContaining({ status: 'sending', claim: expect.any(String), sid: null })]);
+    answerFirst();
+    await stopping;
+    expect(await rows(a, [ids[0]!])).toEqual([expect.objectContaining({ status: 'sending', claim: null, sid: 'TC-1', attempts: 1 })]);
+
+    // Another instance sends the released ones straight away.
+    const b = await open(carrier('b', false));
+    b.start();
+    for (let i = 0; i < 20 && handOffs.length < 3; i++) await b.advance(10);
+    expect(handOffs).toEqual([{ key: `te-msg-${ids[0]}`, by: 'a' }, ...waiting.map((id) => ({ key: `te-msg-${id}`, by: 'b' }))]);
+    await eventually(async () => (await rows(b, waiting)).every((r) => r.claim === null && r.sid !== null));
+  });
+});
