@@ -4,7 +4,7 @@
  * query filters on it.
  */
 import { sql } from 'drizzle-orm';
-import { blob, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { blob, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 // The vocabularies are the API's, so the database and the API can't disagree.
 import { CAMPAIGN_STATUSES, CHANNELS, CONSENT_STATUSES, IMPORT_STATUSES, MESSAGE_STATUSES, SENDERS } from '../../shared/api.js';
 import { FAILURE_REASONS, type StatusReportEvent } from '../providers/types.js';
@@ -35,8 +35,11 @@ export const organizations = sqliteTable(
     whatsappFrom: text('whatsapp_from'),
     /** A provider-side sender pool (Twilio's Messaging Service, `MG…`): it picks the SMS number. */
     messagingServiceSid: text('messaging_service_sid'),
-    /** Segments per second per sender; null means the server's SEND_RATE_PER_SECOND. */
-    sendRatePerSecond: integer('send_rate_per_second'),
+    /**
+     * Segments per second per sender; null means the server's SEND_RATE_PER_SECOND. Fractional
+     * (0.5: one segment every two seconds), hence real (double precision on PostgreSQL).
+     */
+    sendRatePerSecond: real('send_rate_per_second'),
     primarySequenceId: integer('primary_sequence_id'),
     /** Signs booking links, so a link only books for the candidate it was sent to. */
     bookingSecret: text('booking_secret').notNull(),

@@ -24,12 +24,29 @@ export function openSqlite(path: string): Db {
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
-  sqlite.pragma('foreign_keys = ON');
   // Reads straight from the memory-mapped file instead of a read() call per page: a long thread's
   // rows lie on pages all over the table, and this halves the time to read them.
   if (path !== ':memory:') sqlite.pragma('mmap_size = 1073741824');
-  migrate(drizzleSync(sqlite), { migrationsFolder: MIGRATIONS_SQLITE });
+  migrateWithoutForeignKeys(sqlite);
+  sqlite.pragma('foreign_keys = ON');
   return new SqliteDb(sqlite);
+}
+
+/**
+ * Applies the migrations with foreign keys off, then checks them. SQLite cannot change a column's
+ * type, so drizzle-kit rebuilds the table (copy to `__new_x`, drop `x`, rename); dropping a table
+ * others reference fails with foreign keys on (or cascades). The migration's own
+ * `PRAGMA foreign_keys=OFF` does nothing inside the migrator's transaction: it must be off before.
+ */
+function migrateWithoutForeignKeys(sqlite: Database.Database): void {
+  sqlite.pragma('foreign_keys = OFF');
+  migrate(drizzleSync(sqlite), { migrationsFolder: MIGRATIONS_SQLITE });
+  const broken = sqlite.pragma('foreign_key_check') as { table: string; parent: string }[];
+  if (broken.length > 0) {
+    const pairs = [...new Set(broken.map((row) => `${row.table} → ${row.parent}`))].join(', ');
+    sqlite.close();
+    throw new Error(`The migrations left rows referencing missing rows (${pairs}): restore the database from its backup.`);
+  }
 }
 
 /** How long a query waits on an open transaction before tests call it a deadlock. */

@@ -4,13 +4,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { openDatabase } from '../db/client.js';
 import { first } from '../db/types.js';
+import { openTestDatabase } from '../test/support/test-db.js';
 import { readLegacyStatusReports } from './legacy-reports.js';
 
 describe('readLegacyStatusReports', () => {
   it('reads the waiting Twilio-shaped reports into the product’s terms, and leaves the others alone', async () => {
-    const db = openDatabase(':memory:');
+    const database = await openTestDatabase();
+    const { db } = database;
     const { webhookEvents } = db.t;
     const log = async (dedupeKey: string, payload: Record<string, string>, orgId: number | null) =>
       (
@@ -34,6 +35,6 @@ describe('readLegacyStatusReports', () => {
     expect(await report(delivered)).toEqual({ status: 'delivered', reason: null, rawCode: null, rawMessage: null });
     // Already applied under its organisation: nothing waits on it.
     expect(await report(applied)).toBeNull();
-    await db.close();
+    await database.close();
   });
 });

@@ -4,16 +4,17 @@
  * malformed content id is refused), SMS regardless.
  */
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from '../db/client.js';
 import { FakeClock } from '../lib/clock.js';
+import { openTestDatabase } from '../test/support/test-db.js';
 import { createSimulatorProvider } from './simulator.js';
 import { ProviderError, type OutboundText } from './types.js';
 
 const PHONE = '+13055550154';
 
-function setup() {
+async function setup() {
   const clock = new FakeClock(Date.parse('2026-03-02T15:00:00Z'));
-  const db = openDatabase(':memory:');
+  const database = await openTestDatabase();
+  const { db } = database;
   const simulator = createSimulatorProvider(db, clock, { smsFrom: '+12025550100', whatsappFrom: '+12025550101' });
   simulator.connect({ receive: async () => {} });
   let n = 0;
@@ -26,7 +27,7 @@ function setup() {
     handedOffAt: clock.now(),
     ...patch,
   });
-  return { clock, db, simulator, text };
+  return { clock, database, simulator, text };
 }
 
 async function refusal(p: Promise<unknown>): Promise<ProviderError> {
@@ -40,22 +41,22 @@ async function refusal(p: Promise<unknown>): Promise<ProviderError> {
 
 describe('simulator: WhatsApp window', () => {
   it('refuses free text to a phone that never wrote (63016), takes approved content, and SMS', async () => {
-    const { simulator, text, db } = setup();
+    const { simulator, text, database } = await setup();
     expect(await refusal(simulator.send(text()))).toMatchObject({ kind: 'permanent', reason: 'WINDOW_CLOSED', code: '63016' });
     await expect(simulator.send(text({ content: { sid: 'HX' + 'a'.repeat(32), variables: { '1': 'James' } } }))).resolves.toMatchObject({ status: 'sending' });
     expect(await refusal(simulator.send(text({ content: { sid: 'HX12', variables: {} } })))).toMatchObject({ code: '21656' });
     await expect(simulator.send(text({ channel: 'sms' }))).resolves.toMatchObject({ status: 'sending' });
     simulator.close?.();
-    await db.close();
+    await database.close();
   });
 
   it('free text goes for 24 hours after the phone writes on WhatsApp, then not', async () => {
-    const { simulator, text, clock, db } = setup();
+    const { simulator, text, clock, database } = await setup();
     await simulator.reply(PHONE, 'Hi', 'whatsapp');
     await expect(simulator.send(text())).resolves.toMatchObject({ status: 'sending' });
     clock.set(clock.now() + 24 * 3600_000);
     expect(await refusal(simulator.send(text()))).toMatchObject({ reason: 'WINDOW_CLOSED' });
     simulator.close?.();
-    await db.close();
+    await database.close();
   });
 });

@@ -26,6 +26,7 @@ import type { Db } from '../db/client.js';
 import { first } from '../db/types.js';
 import { consoleLogger, type Logger } from '../deps.js';
 import type { Clock } from '../lib/clock.js';
+import { withoutNul } from '../lib/storable-text.js';
 import { whatsappWindowOpenAt } from '../../shared/whatsapp.js';
 import { reasonForTwilioCode } from './twilio-vocabulary.js';
 import { twilioInboundEvent, twilioStatusEvent } from './twilio-webhooks.js';
@@ -347,7 +348,9 @@ export function createSimulatorProvider(db: Db, clock: Clock, options: Simulator
     },
 
     /** A person (or a test) answers from a phone, with a picture if they like. */
-    async reply(phone, body, channel, picture) {
+    async reply(phone, typed, channel, picture) {
+      // What a network would carry: its own table (text on PostgreSQL) cannot hold U+0000 either.
+      const body = withoutNul(typed);
       const last = await first(db.orm.select().from(simulatorMessages).where(eq(simulatorMessages.phone, phone)).orderBy(desc(simulatorMessages.id)));
       const via: Channel = channel ?? last?.channel ?? 'sms';
       const ourAddress = last && last.channel === via ? last.ourAddress : provider.defaultFrom(via)!;

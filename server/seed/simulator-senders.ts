@@ -10,7 +10,11 @@ export async function simulatorSenderWarnings(db: Db, simulator: { smsFrom: stri
   const { organizations } = db.t;
   const fake = new Set<string>([simulator.smsFrom, simulator.whatsappFrom]);
   for (const o of demoOrganizations) for (const n of [o.smsFrom, o.whatsappFrom]) if (n) fake.add(n);
-  const orgs = await db.orm.select({ name: organizations.name, smsFrom: organizations.smsFrom, whatsappFrom: organizations.whatsappFrom }).from(organizations);
+  // In the order the organisations were created, on every engine (PostgreSQL returns an updated row last).
+  const orgs = await db.orm
+    .select({ name: organizations.name, smsFrom: organizations.smsFrom, whatsappFrom: organizations.whatsappFrom })
+    .from(organizations)
+    .orderBy(organizations.id);
   return orgs.flatMap((o) =>
     [o.smsFrom, o.whatsappFrom]
       .filter((n): n is string => n != null && fake.has(n))

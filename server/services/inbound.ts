@@ -17,6 +17,7 @@ import type { CandidateSync, Writer } from './candidate-sync.js';
 import type { CandidateService } from './candidates.js';
 import type { PhoneOptOuts } from './phone-opt-outs.js';
 import { fromDriverRow, sqlColumns } from '../lib/sql-rows.js';
+import { withoutNul } from '../lib/storable-text.js';
 import { statusesBefore } from '../../shared/message-status.js';
 import { MESSAGE_COLUMNS, messageJson, type MessageRow } from './message-json.js';
 import type { MediaService } from './media.js';
@@ -487,8 +488,12 @@ export function createInboundService(
   const statusHooks: ((row: MessageRow) => void | Promise<void>)[] = [];
 
   return {
-    /** One event from a provider (its webhook route, or its in-process sink). */
-    receive(source: string, event: ProviderEvent): Promise<{ duplicate: boolean }> {
+    /**
+     * One event from a provider (its webhook route, or its in-process sink). A carrier cannot be
+     * told no: a NUL character in what it sends (a body, a profile name) is dropped, not refused.
+     */
+    receive(source: string, received: ProviderEvent): Promise<{ duplicate: boolean }> {
+      const event = withoutNul(received);
       return event.kind === 'inbound' ? receiveInbound(source, event) : receiveStatus(source, event);
     },
     /** Outbox hook (afterSettle): reports that beat the record of their send, applied now it exists. */

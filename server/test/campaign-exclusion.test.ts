@@ -4,15 +4,21 @@
  * reads, and every organisation setting, the two give the same answer.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../db/client.js';
+import type { Db } from '../db/types.js';
 import type { candidates } from '../db/schema.js';
 import { EXCLUSION_REASON_SQL, exclusionParams, exclusionReason } from '../services/campaign-exclusion.js';
 import { WHATSAPP_WINDOW_MS } from '../../shared/whatsapp.js';
 import type { Candidate, Organization } from '../services/textability.js';
+import { openTestDatabase, type TestDatabase } from './support/test-db.js';
 
 const AT = Date.parse('2026-03-03T15:00:00Z');
-const db = openDatabase(':memory:');
-afterAll(() => db.close());
+let database: TestDatabase;
+let db: Db;
+beforeAll(async () => {
+  database = await openTestDatabase();
+  db = database.db;
+});
+afterAll(() => database.close());
 
 describe('the campaign exclusion rule, in JavaScript and in SQL', () => {
   let org: Organization;

@@ -1,8 +1,10 @@
 /**
  * The crash that could text someone twice, made exact: a process dies between handing texts to
  * the provider and recording that it did. "Dying" here is a round whose provider calls never
- * return and a database connection closed under it; a second app on the same database file
- * (a restart) must record what went out, send what did not, and text nobody twice.
+ * return and its database closed under it (no transaction is open while texts are with the
+ * provider, so nothing is left half-written, on either engine); a second app on the same database
+ * (the same file on SQLite, the same database on PostgreSQL: a restart) must record what went
+ * out, send what did not, and text nobody twice.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -59,10 +61,13 @@ async function crash(h: Harness) {
 }
 
 function texts(h: Harness) {
-  return h.sql.all<{ phone: string; status: string; claim: string | null; sid: string | null }>(
-    `select to_address as phone, status, claim_token as claim, provider_sid as sid from messages where campaign_id is not null order by id`,
+  return h.sql.all<{ id: number; phone: string; status: string; claim: string | null; sid: string | null }>(
+    `select id, to_address as phone, status, claim_token as claim, provider_sid as sid from messages where campaign_id is not null order by id`,
   );
 }
+
+/** The message id of an outbound text (the outbox keys each text `te-msg-<id>`). */
+const messageIdOf = (text: OutboundText) => Number(text.idempotencyKey.replace(/^te-msg-/, ''));
 
 describe('a crash between handing texts over and recording them', () => {
   it('simulator: what reached phones is recorded (and its delivery reports kept), the rest sent once', async () => {
@@ -71,14 +76,18 @@ describe('a crash between handing texts over and recording them', () => {
     // The provider takes the first four texts and then the process stops answering; the last two never reach it.
     const realSend = a.simulator.send.bind(a.simulator);
     let calls = 0;
+    let accepted = 0;
     a.simulator.send = async (text: OutboundText) => {
       if (++calls > 4) return never();
       await realSend(text);
+      accepted++;
       return never();
     };
     const d = await sendCampaign(a, { candidateIds: NY, body: 'Hello {{firstName}}' });
     void a.services.outbox.round();
-    await until(() => calls >= NY.length, 'the hand-over');
+    // Every text handed over, and the simulator has recorded the four it took (its write is a
+    // round trip on PostgreSQL, so it may finish after the last call began).
+    await until(() => calls >= NY.length && accepted === 4, 'the hand-over');
     expect(await a.simulator.received()).toHaveLength(4);
     expect((await texts(a)).every((t) => t.status === 'sending' && t.claim != null && t.sid == null)).toBe(true);
     await crash(a);
@@ -132,12 +141,16 @@ describe('a crash between handing texts over and recording them', () => {
     it('after the POST: found by look-up and recorded; before it: sent; in between: re-sent once after the list-lag grace, never unknown', async () => {
       const real = provider();
       let calls = 0;
+      // Message ids in the order their texts reached send(): a round hands its texts over
+      // concurrently, so that order need not be the ids' (on PostgreSQL it often is not).
+      const handedOver: number[] = [];
       // Text 1-2: Twilio has them, the answers are lost. Text 3: the process died just before
       // the request left (nothing at Twilio). Texts 4-6: never handed over.
       const dying: Provider = {
         ...real,
         async send(text) {
           calls++;
+          handedOver.push(messageIdOf(text));
           if (calls <= 2) {
             await real.send(text);
             return never();
@@ -153,8 +166,8 @@ describe('a crash between handing texts over and recording them', () => {
       await until(() => calls >= NY.length && twilio.created.length === 2, 'the hand-over');
       // Texts 4-6 were claimed but never marked handed off: make them so by clearing the mark the
       // provider call would have set (the dispatcher marks each row just before its own call).
-      const ids = (await a.sql.all<{ id: number }>(`select id from messages where campaign_id = ? order by id`, d.campaignId)).map((r) => r.id);
-      await a.sql.run(`update messages set handed_off_at = null where id in (${ids.slice(3).join(',')})`);
+      await a.sql.run(`update messages set handed_off_at = null where id in (${handedOver.slice(3).join(',')})`);
+      const diedBeforeTheRequest = handedOver[2]!;
       await crash(a);
 
       const b = await open({ now: iso(T0 + 2 * LEASE_MS), env: env(), provider: provider(), start: false });
@@ -165,8 +178,9 @@ describe('a crash between handing texts over and recording them', () => {
       // Text 3 was handed over but Twilio's list lacks it: within the list-lag grace (5 min by
       // default) it waits in 'sending' without an id, to be asked again; it was not re-sent.
       expect(rows.map((r) => r.status)).toEqual(['sending', 'sending', 'sending', 'sending', 'sending', 'sending']);
-      expect(rows[2]!.sid).toBeNull();
-      expect(twilio.posts(rows[2]!.phone)).toHaveLength(0);
+      const third = rows.find((r) => r.id === diedBeforeTheRequest)!;
+      expect(third.sid).toBeNull();
+      expect(twilio.posts(third.phone)).toHaveLength(0);
       // Past the grace: re-queued and sent, once; never held as unknown.
       await b.advance(5 * 60_000);
       await b.services.outbox.round();

@@ -4,23 +4,26 @@
  * server's webhook), during a campaign of several hundred recipients while Twilio misbehaves
  * (creates then answers 502/504, creates then resets the connection, 429s, 503s without creating,
  * a short outage, a list that lags behind creation) and the server is SIGKILLed three times and
- * restarted on the same database file. At the end every eligible recipient has exactly one
+ * restarted on the same database (a file on SQLite, a database on PostgreSQL). At the end every eligible recipient has exactly one
  * message at Twilio, the ineligible none, nothing is left queued or handed over without an id,
  * and nothing is `unknown`.
  */
 import { rmSync } from 'node:fs';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Params } from '../db/types.js';
 import { call, freePort, startChildServer, type ChildServer } from './support/child-server.js';
 import { FAKE_ACCOUNT_SID, FAKE_AUTH_TOKEN, startFakeTwilio, type FakeTwilio, type Step } from './support/fake-twilio.js';
-import { seededDatabaseFile } from './support/seeded-file.js';
+import { seededTestDatabase } from './support/seeded-file.js';
+import type { TestDatabase } from './support/test-db.js';
 
 const EXTRA = 300;
 const LIST_LAG_MS = 1000;
 
 let dir: string;
-let dbPath: string;
-let reader: Database.Database;
+/** Points a child server at the test database (DATABASE_PATH or DATABASE_URL). */
+let databaseEnv: Record<string, string>;
+/** The test's own connection, reading what the servers wrote. */
+let reader: TestDatabase;
 let port: number;
 let twilio: FakeTwilio;
 let server: ChildServer | null = null;
@@ -30,7 +33,7 @@ let token: string;
 function env(): Record<string, string> {
   return {
     PORT: String(port),
-    DATABASE_PATH: dbPath,
+    ...databaseEnv,
     PROVIDER: 'twilio',
     TWILIO_ACCOUNT_SID: FAKE_ACCOUNT_SID,
     TWILIO_AUTH_TOKEN: FAKE_AUTH_TOKEN,
@@ -55,6 +58,7 @@ async function kill() {
 }
 
 const api = (method: string, path: string, body?: unknown) => call(server!.url, method, path, body, token);
+const all = <T>(text: string, ...params: Params) => reader.db.all<T>(reader.db.stmt(text), ...params);
 
 async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs: number, everyMs = 20): Promise<T> {
   const end = Date.now() + timeoutMs;
@@ -88,10 +92,11 @@ beforeAll(async () => {
   twilio = await startFakeTwilio({ now: Date.now });
   twilio.setListLag(LIST_LAG_MS);
   twilio.setAutoReport(['sent']);
-  ({ dir, dbPath } = await seededDatabaseFile('twilio-crash', { count: EXTRA, first: 2000 }));
+  const seeded = await seededTestDatabase('twilio-crash', { count: EXTRA, first: 2000 });
+  ({ dir, env: databaseEnv } = seeded);
   port = await freePort();
   await start();
-  reader = new Database(dbPath, { readonly: true, fileMustExist: true });
+  reader = await seeded.open();
   const login = await call(server!.url, 'POST', '/api/auth/login', { email: 'recruiter@acme.test', password: 'demo1234' });
   expect(login.status).toBe(200);
   token = login.body.token;
@@ -102,19 +107,18 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const s of started) if (s.alive()) await s.kill('SIGKILL');
-  reader?.close();
+  await reader?.close();
   await twilio?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('SIGKILL during a campaign while Twilio fails on purpose', () => {
   it('killed three times with 5xx-after-create, resets, 429s, 503s, an outage and list lag: exactly one message per eligible recipient', async () => {
-    const everyone = reader
-      .prepare(
-        `select c.ats_id as "atsId", c.phone, (c.phone is not null and c.consent_at is not null and c.opted_out_at is null and c.channel = 'sms') as eligible
-         from candidates c join organizations o on o.id = c.org_id where o.slug = 'acme'`,
-      )
-      .all() as { atsId: string; phone: string | null; eligible: number }[];
+    const everyone = await all<{ atsId: string; phone: string | null; eligible: number }>(
+      `select c.ats_id as "atsId", c.phone,
+         case when c.phone is not null and c.consent_at is not null and c.opted_out_at is null and c.channel = 'sms' then 1 else 0 end as eligible
+       from candidates c join organizations o on o.id = c.org_id where o.slug = 'acme'`,
+    );
     const eligible = everyone.filter((c) => c.eligible);
     const ineligible = everyone.filter((c) => !c.eligible && c.phone);
     expect(eligible.length).toBeGreaterThan(EXTRA);
@@ -143,13 +147,12 @@ describe('SIGKILL during a campaign while Twilio fails on purpose', () => {
 
     await waitFor(
       'every text at Twilio and recorded',
-      () => {
-        const open = reader
-          .prepare(
-            `select count(*) as n from messages where campaign_id = ? and (status = 'queued' or (status = 'sending' and provider_sid is null) or claim_token is not null)`,
-          )
-          .get(id) as { n: number };
-        return open.n === 0 && twilio.created.length >= target;
+      async () => {
+        const [open] = await all<{ n: number }>(
+          `select count(*) as n from messages where campaign_id = ? and (status = 'queued' or (status = 'sending' and provider_sid is null) or claim_token is not null)`,
+          id,
+        );
+        return open!.n === 0 && twilio.created.length >= target;
       },
       40_000,
       100,
@@ -166,14 +169,15 @@ describe('SIGKILL during a campaign while Twilio fails on purpose', () => {
 
     // Every text recorded with Twilio's id for it; nothing unknown, nothing failed.
     const statuses = Object.fromEntries(
-      (reader.prepare(`select status, count(*) as n from messages where campaign_id = ? group by status`).all(id) as { status: string; n: number }[]).map(
-        (r) => [r.status, r.n],
-      ),
+      (await all<{ status: string; n: number }>(`select status, count(*) as n from messages where campaign_id = ? group by status`, id)).map((r) => [
+        r.status,
+        r.n,
+      ]),
     );
     expect(statuses.unknown ?? 0).toBe(0);
     expect(statuses.failed ?? 0).toBe(0);
     expect(statuses.queued ?? 0).toBe(0);
-    const sids = reader.prepare(`select provider_sid as sid from messages where campaign_id = ?`).all(id) as { sid: string | null }[];
+    const sids = await all<{ sid: string | null }>(`select provider_sid as sid from messages where campaign_id = ?`, id);
     expect(sids).toHaveLength(target);
     expect(new Set(sids.map((r) => r.sid))).toEqual(new Set(twilio.created.map((m) => m.sid)));
     await waitFor('the campaign to be sent', async () => (await api('GET', `/api/campaigns/${id}`)).body.status === 'sent', 10_000, 100);

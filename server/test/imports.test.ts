@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import { and, eq, sql } from 'drizzle-orm';
 import type { ImportStatus } from '../../shared/api.js';
 import { createApp } from '../app.js';
-import { openDatabase } from '../db/client.js';
 import { first, type Db } from '../db/types.js';
 import { silentLogger } from '../deps.js';
 import type { AppEvent } from '../lib/events.js';
@@ -19,6 +18,7 @@ import { startServer } from '../main.js';
 import { seedDemo } from '../seed/demo.js';
 import { createHarness, type Harness } from './harness.js';
 import { freePort } from './support/child-server.js';
+import { openTestDatabase } from './support/test-db.js';
 
 const HEADER = 'atsId,firstName,lastName,email,phone,channel,consent,consentSource,consentAt,timeZone,jobTitle,location';
 
@@ -277,7 +277,8 @@ describe('an import cut off by a restart', () => {
     const dir = mkdtempSync(join(tmpdir(), 'te-import-restart-'));
     try {
       const path = join(dir, 'db.sqlite');
-      const seeded = openDatabase(path);
+      const seeding = await openTestDatabase(path);
+      const seeded = seeding.db;
       await seedDemo(seeded);
       const org = await acmeOf(seeded);
       const firstApp = await createApp({ db: seeded, log: silentLogger });
@@ -286,9 +287,10 @@ describe('an import cut off by a restart', () => {
       // Stop as soon as the first batch is written: the rest never runs in this process.
       for (let i = 0; i < 10_000 && (await firstApp.services.imports.get(org, status.importId)).processed === 0; i++) await new Promise((r) => setImmediate(r));
       await firstApp.stop();
-      await seeded.close();
+      await seeding.close();
 
-      const db = openDatabase(path);
+      const reopened = await openTestDatabase(path);
+      const db = reopened.db;
       const second = await createApp({ db, log: silentLogger });
       const after = await second.services.imports.get(org, status.importId);
       expect(after.status).toBe('failed');
@@ -308,7 +310,7 @@ describe('an import cut off by a restart', () => {
       await rerun.done;
       expect(await second.services.imports.get(org, rerun.status.importId)).toMatchObject({ status: 'done', created: 5000 - written, unchanged: written });
       await second.stop();
-      await db.close();
+      await reopened.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -323,11 +325,11 @@ describe('over real HTTP with an integration key', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'te-import-http-'));
     const databasePath = join(dir, 'db.sqlite');
-    const db = openDatabase(databasePath);
-    await seedDemo(db);
-    await db.close();
+    const seeding = await openTestDatabase(databasePath);
+    await seedDemo(seeding.db);
+    await seeding.close();
     const port = await freePort();
-    te = await startServer({ PORT: String(port), HOST: '127.0.0.1', DATABASE_PATH: databasePath });
+    te = await startServer({ PORT: String(port), HOST: '127.0.0.1', ...seeding.env });
     base = `http://127.0.0.1:${port}`;
   });
   afterAll(async () => {

@@ -1,18 +1,17 @@
 /**
  * Even pacing (server/lib/pacer.ts) through the real dispatcher: on a FakeClock, a 200-text
  * campaign at 20 segments a second never has more than 20 in any 1,000 ms and uses at least 0.95 of
- * the rate; and two real server processes on one database file share one sender's rate (its next
+ * the rate; and two real server processes on one database share one sender's rate (its next
  * slot lives in `sender_pacing`), where each process pacing on its own would send twice the rate.
  * What reached a phone is read from the simulator, whose createdAt is the moment of hand-off.
  */
 import { rmSync } from 'node:fs';
-import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PACING_LATE_SLACK_MS } from '../tuning.js';
 import { createHarness, type Harness } from './harness.js';
 import { bulkCandidates, insertCandidates, iso, sendCampaign } from './support/campaigns.js';
 import { call, freePort, startChildServer, type ChildServer } from './support/child-server.js';
-import { seededDatabaseFile } from './support/seeded-file.js';
+import { seededTestDatabase } from './support/seeded-file.js';
 
 /** Most segments in any [t, t + 1000) and the span from the first to the last. */
 export function paceProfile(times: number[]) {
@@ -89,7 +88,7 @@ describe('two processes, one sender', () => {
   });
 
   it(`share the rate: ${RECIPIENTS} texts at ${RATE} a second across both, never faster than it`, async () => {
-    const seeded = await seededDatabaseFile('pace2', { count: RECIPIENTS, first: 6000 });
+    const seeded = await seededTestDatabase('pace2', { count: RECIPIENTS, first: 6000 });
     dir = seeded.dir;
     const ports = [await freePort()];
     while (ports.length < 2) {
@@ -98,7 +97,7 @@ describe('two processes, one sender', () => {
     }
     const env = (port: number) => ({
       PORT: String(port),
-      DATABASE_PATH: seeded.dbPath,
+      ...seeded.env,
       PROVIDER: 'simulator',
       SEND_RATE_PER_SECOND: String(RATE),
       // Each finds the other's work by polling: often, so both take part.
@@ -117,19 +116,20 @@ describe('two processes, one sender', () => {
     const message = await api('POST', `/api/campaigns/${campaignId}/messages`, { body: 'Shared pace {{firstName}}', sendAt: null });
     expect(message.body.review.eligible).toBe(RECIPIENTS);
 
-    const reader = new Database(seeded.dbPath, { readonly: true, fileMustExist: true });
+    const reader = await seeded.open();
     try {
+      const { db } = reader;
       const claimants = new Set<string>();
-      const claims = reader.prepare(`select distinct claim_token as token from messages where campaign_id = ? and claim_token is not null`);
-      const handedOver = reader.prepare(`select created_at as at from simulator_messages where direction = 'to-phone' and body like 'Shared pace %'`);
+      const claims = db.stmt(`select distinct claim_token as token from messages where campaign_id = ? and claim_token is not null`);
+      const handedOver = db.stmt(`select created_at as at from simulator_messages where direction = 'to-phone' and body like 'Shared pace %'`);
       expect((await api('POST', `/api/campaigns/${campaignId}/messages/${message.body.message.id}/schedule`)).status).toBe(200);
       const end = Date.now() + 60_000;
-      while ((handedOver.all() as unknown[]).length < RECIPIENTS) {
-        for (const { token } of claims.all(campaignId) as { token: string }[]) claimants.add(token);
+      while ((await db.all(handedOver)).length < RECIPIENTS) {
+        for (const { token } of await db.all<{ token: string }>(claims, campaignId)) claimants.add(token);
         if (Date.now() > end) throw new Error(`timed out\n${servers.map((s) => s.output()).join('\n')}`);
         await new Promise((r) => setTimeout(r, 25));
       }
-      const times = (handedOver.all() as { at: number }[]).map((r) => r.at);
+      const times = (await db.all<{ at: number }>(handedOver)).map((r) => r.at);
       const { worst, span } = paceProfile(times);
       // Both processes sent part of it, and together at one sender's rate: pacing each on its own
       // they would put about 2 × RATE into a second. A quarter over is tolerated: the simulator
@@ -144,7 +144,7 @@ describe('two processes, one sender', () => {
       // And no slots thrown away wholesale (a busy machine only makes it slower, never faster).
       expect(achieved).toBeGreaterThanOrEqual(0.5);
     } finally {
-      reader.close();
+      await reader.close();
     }
   }, 120_000);
 });

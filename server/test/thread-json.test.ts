@@ -4,11 +4,8 @@ import { messageJson } from '../services/message-json.js';
 import { createHarness, type Harness } from './harness.js';
 import { testEngine } from './support/test-db.js';
 
-/**
- * Control characters JSON must escape. PostgreSQL's text cannot hold U+0000 at all (the insert
- * fails), so only SQLite's thread is tried with one.
- */
-const CONTROL_CHARACTERS = testEngine === 'pg' ? '\u0001 \u001f' : '\u0000 \u0001 \u001f';
+/** Control characters JSON must escape (U+0000 apart: see below). */
+const CONTROL_CHARACTERS = '\u0001 \u001f';
 
 /**
  * The thread page is built by the database (for speed) and every other message JSON by messageJson():
@@ -27,6 +24,10 @@ describe('a thread page built in SQL', () => {
     await h.simulator.reply('+12125550101', `Yes <b>please</b>, "createdAt":1 ${CONTROL_CHARACTERS} end`);
     await h.simulator.reply('+12125550101', 'HELP');
     await h.advance(2000);
+    // U+0000 no longer gets into a message (refused from the API, stripped from providers: see
+    // nul-characters.test.ts), but a SQLite database written before may hold one (PostgreSQL's never can).
+    if (testEngine === 'sqlite')
+      expect((await h.sql.run(`update messages set body = body || char(0) || ' legacy' where body like 'Yes <b>please</b>%'`)).changes).toBe(1);
     // A failed text (with error code and message) too.
     const failing = await h.api('GET', '/api/candidates?ids=10024');
     if (failing.body.candidates[0]?.textable) {

@@ -6,12 +6,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Candidate, Message, Template } from '../../shared/api.js';
 import { loadConfig } from '../config.js';
-import { openDatabase } from '../db/client.js';
 import { createTwilioProvider } from '../providers/twilio.js';
 import { seedDemo } from '../seed/demo.js';
 import { simulatorSenderWarnings } from '../seed/simulator-senders.js';
 import { createHarness, type Harness } from './harness.js';
 import { FAKE_ACCOUNT_SID, FAKE_AUTH_TOKEN, startFakeTwilio, type FakeTwilio } from './support/fake-twilio.js';
+import { openTestDatabase } from './support/test-db.js';
 
 const PUBLIC_URL = 'https://te.test';
 const ACME_SMS = '+12025550100';
@@ -344,7 +344,8 @@ describe('PROVIDER=twilio: a real account’s rules, over HTTP', () => {
 
 describe('the demo seed', () => {
   it('with PROVIDER=twilio writes no sender numbers and no content SIDs; with the simulator, both (deterministic HX ids)', async () => {
-    const twilioDb = openDatabase(':memory:');
+    const twilioDatabase = await openTestDatabase();
+    const twilioDb = twilioDatabase.db;
     await seedDemo(twilioDb, Date.now(), { provider: 'twilio' });
     const { organizations, templates } = twilioDb.t;
     expect(await twilioDb.orm.select({ sms: organizations.smsFrom, wa: organizations.whatsappFrom }).from(organizations)).toEqual([
@@ -352,14 +353,14 @@ describe('the demo seed', () => {
       { sms: null, wa: null },
     ]);
     expect((await twilioDb.orm.select({ sid: templates.contentSid }).from(templates)).every((t) => t.sid === null)).toBe(true);
-    await twilioDb.close();
+    await twilioDatabase.close();
 
     const sids = async () => {
-      const db = openDatabase(':memory:');
+      const { db, close } = await openTestDatabase();
       await seedDemo(db);
       const seeded = db.t.templates;
       const rows = await db.orm.select({ name: seeded.name, sid: seeded.contentSid, vars: seeded.contentVariables }).from(seeded);
-      await db.close();
+      await close();
       return rows;
     };
     const first = await sids();
@@ -372,17 +373,18 @@ describe('the demo seed', () => {
 
   it('a database seeded for the simulator, then run with Twilio, is warned about at start-up; one seeded for Twilio is not', async () => {
     const simulator = { smsFrom: '+12025550100', whatsappFrom: '+12025550101' };
-    const old = openDatabase(':memory:');
+    const oldDatabase = await openTestDatabase();
+    const old = oldDatabase.db;
     await seedDemo(old);
     expect(await simulatorSenderWarnings(old, simulator)).toEqual([
       expect.stringContaining('Acme Staffing sends from +12025550100, a simulator number'),
       expect.stringContaining('Acme Staffing sends from +12025550101'),
       expect.stringContaining('Globex Corporation sends from +13125550100'),
     ]);
-    await old.close();
-    const fresh = openDatabase(':memory:');
-    await seedDemo(fresh, Date.now(), { provider: 'twilio' });
-    expect(await simulatorSenderWarnings(fresh, simulator)).toEqual([]);
-    await fresh.close();
+    await oldDatabase.close();
+    const freshDatabase = await openTestDatabase();
+    await seedDemo(freshDatabase.db, Date.now(), { provider: 'twilio' });
+    expect(await simulatorSenderWarnings(freshDatabase.db, simulator)).toEqual([]);
+    await freshDatabase.close();
   });
 });

@@ -51,7 +51,40 @@ export function endpoint<const E extends EndpointSpec>(spec: E): E {
   const declared = Object.keys(spec.params?.shape ?? {}).join();
   // A path parameter without a schema would reach a handler unchecked; fail where it is declared.
   if (inPath !== declared) throw new Error(`${spec.method} ${spec.path}: params must declare exactly ${inPath || 'nothing'}, not ${declared || 'nothing'}.`);
-  return spec;
+  return {
+    ...spec,
+    ...(spec.params && { params: refuseNul(spec.params) }),
+    ...(spec.query && { query: refuseNul(spec.query) }),
+    ...(spec.body && { body: refuseNul(spec.body) }),
+  };
+}
+
+/** The refusal of U+0000 in anything a caller sends (after the field's name). */
+export const NUL_REFUSED = 'must not contain the NUL character (U+0000).';
+
+/**
+ * `schema`, also refusing U+0000 in any text of the value, each occurrence an issue naming its
+ * field. No one types it; PostgreSQL's text cannot hold it while SQLite stores it: refused here,
+ * both engines answer the same 400 VALIDATION (and the extension refuses it before sending).
+ * Text from providers (an inbound SMS) is not refused but stripped (server/lib/storable-text.ts).
+ */
+function refuseNul<T extends z.ZodType>(schema: T): T {
+  return schema.superRefine((value, ctx) => {
+    for (const path of nulPaths(value, [])) ctx.addIssue({ code: 'custom', message: NUL_REFUSED, path, input: value });
+  });
+}
+
+function* nulPaths(value: unknown, path: PropertyKey[]): Generator<PropertyKey[]> {
+  if (typeof value === 'string') {
+    if (value.includes('\u0000')) yield path;
+  } else if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) yield* nulPaths(item, [...path, i]);
+  } else if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      if (key.includes('\u0000')) yield [...path, key];
+      else yield* nulPaths(item, [...path, key]);
+    }
+  }
 }
 
 type Nothing = Record<never, never>;

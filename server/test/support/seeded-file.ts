@@ -8,7 +8,6 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDatabase } from '../../db/client.js';
 import type { Db } from '../../db/types.js';
 import { seedDemo } from '../../seed/demo.js';
 import { bulkCandidates, insertCandidates } from './campaigns.js';
@@ -33,16 +32,3 @@ export async function seededTestDatabase(name: string, extra: { count: number; f
   return { dir, env: seeding.env, open: () => openTestDatabase(dbPath) };
 }
 
-/**
- * The same on SQLite only, as a file (`dbPath`), for the child-process tests not yet moved to
- * seededTestDatabase (crash-campaign, crash-twilio-faults, pacing's two processes).
- */
-export async function seededDatabaseFile(name: string, extra: { count: number; first: number }): Promise<{ dir: string; dbPath: string }> {
-  const dir = mkdtempSync(join(tmpdir(), `te-${name}-`));
-  const dbPath = join(dir, 'te.db');
-  const db = openDatabase(dbPath);
-  await seedDemo(db);
-  await insertCandidates(db, 'acme', bulkCandidates(name, extra.count, extra.first));
-  await db.close();
-  return { dir, dbPath };
-}

@@ -1,0 +1,1 @@
+ALTER TABLE "organizations" ALTER COLUMN "send_rate_per_second" SET DATA TYPE double precision;
