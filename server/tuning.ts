@@ -105,6 +105,8 @@ export const IMPORT_SPOOL_BUFFER_BYTES = 1024 * 1024;
 // ── Ari ──
 /** A candidate's replies are gathered this long before Ari answers, so "Yes" + "yes!" get one answer. */
 export const ASSISTANT_GATHER_MS = 300;
+/** A turn that failed (rolled back, so nothing of it happened) is tried again this much later, not in every round. */
+export const ASSISTANT_TURN_RETRY_MS = 60_000;
 /** Candidates known to have been texted, remembered to spare a query per reply; past this many the memory starts over. */
 export const ASSISTANT_TEXTED_CACHE_SIZE = 100_000;
 
