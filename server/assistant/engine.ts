@@ -500,21 +500,26 @@ export function createAssistant(deps: Deps, services: { candidates: CandidateSer
     return true;
   }
 
-  /** Due turns, any instance's: those of a dead instance too, and those another instance holds are skipped. */
-  async function runDueTurns(now: number) {
+  /**
+   * Takes the turns due at `now`, whoever received their texts (a dead instance too); those another
+   * instance holds are skipped. Returns how many it took.
+   */
+  async function runDueTurns(now: number): Promise<number> {
     const due = await db.orm
       .select({ id: conversations.id })
       .from(conversations)
       .where(lte(conversations.assistantTurnAt, now))
       .orderBy(asc(conversations.assistantTurnAt))
       .limit(TURNS_PER_ROUND);
+    let taken = 0;
     for (const { id } of due) {
       try {
-        await runDueTurn(id, now, stmt.claimDueTurn);
+        if (await runDueTurn(id, now, stmt.claimDueTurn)) taken++;
       } catch (error) {
         await turnFailed(id, error);
       }
     }
+    return taken;
   }
 
   // Turns and reminders ride on the dispatcher's clock: it wakes for them, and sends Ari's texts like any other.
@@ -618,6 +623,8 @@ export function createAssistant(deps: Deps, services: { candidates: CandidateSer
     publish,
     /** Tests: answer pending replies now instead of after the gathering pause. */
     takeTurn,
+    /** What every dispatcher round runs first (tests: two instances' rounds at once). */
+    runDueTurns,
   };
 }
 
