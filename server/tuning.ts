@@ -101,10 +101,17 @@ export const CANDIDATE_CHANGES_IDS_PER_EVENT = 1000;
 export const IMPORT_BATCH_ROWS = 500;
 /** The import's spool is written and read in large chunks: far fewer waits on the disk than the 16 KB default. */
 export const IMPORT_SPOOL_BUFFER_BYTES = 1024 * 1024;
+/**
+ * An import is held by the instance running it for this long, renewed with every batch and every
+ * third of it: an instance that died has its imports failed this long after its last sign of life.
+ */
+export const IMPORT_LEASE_MS = 60_000;
 
 // ── Ari ──
 /** A candidate's replies are gathered this long before Ari answers, so "Yes" + "yes!" get one answer. */
 export const ASSISTANT_GATHER_MS = 300;
+/** A turn that failed (rolled back, so nothing of it happened) is tried again this much later, not in every round. */
+export const ASSISTANT_TURN_RETRY_MS = 60_000;
 /** Candidates known to have been texted, remembered to spare a query per reply; past this many the memory starts over. */
 export const ASSISTANT_TEXTED_CACHE_SIZE = 100_000;
 

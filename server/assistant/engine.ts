@@ -6,11 +6,18 @@
  *
  * Ari never texts an opted-out candidate (STOP ends the sequence at once), never sends free text
  * outside the WhatsApp window, and sends through the outbox like everyone else.
+ *
+ * A turn (the answer to what the candidate sent, or the greeting of a candidate who texts first)
+ * is due at `conversations.assistant_turn_at`, set in the transaction that records the text. Any
+ * instance's dispatcher round takes due turns, each in one transaction that locks the row (another
+ * instance skips it) and clears the due time with the turn's own writes: a turn runs once, also
+ * when the instance that received the text died. The instance that received it also keeps a timer
+ * for the due time, so the answer does not wait for the next round.
  */
 import { and, asc, eq, gt, isNotNull, lte, sql } from 'drizzle-orm';
 import { StoredSequenceSchema, type Outcome, type Sequence, type Step } from '../../shared/sequences.js';
 import type { conversations, recruiters } from '../db/schema.js';
-import { first, type Db } from '../db/types.js';
+import { first, type Db, type Stmt } from '../db/types.js';
 import type { Deps } from '../deps.js';
 import type { CandidateService } from '../services/candidates.js';
 import type { InboundHooks } from '../services/inbound.js';
@@ -20,10 +27,12 @@ import type { Outbox, OutboxHooks } from '../services/outbox.js';
 import { notTextableReason, whatsappWindowOpen, type Candidate, type Organization } from '../services/textability.js';
 import { timeZoneOf } from '../services/candidates.js';
 import { nextAllowed } from '../lib/zoned-time.js';
-import { ASSISTANT_GATHER_MS, ASSISTANT_TEXTED_CACHE_SIZE } from '../tuning.js';
+import { ASSISTANT_GATHER_MS, ASSISTANT_TEXTED_CACHE_SIZE, ASSISTANT_TURN_RETRY_MS } from '../tuning.js';
 import { understand } from './understand.js';
 
 const MAX_RETRIES = 2;
+/** Due turns taken per dispatcher round; more wait for the next round (which comes at once). */
+const TURNS_PER_ROUND = 200;
 
 export interface AssistantState {
   stepId: string;
@@ -56,8 +65,24 @@ const REASON_TEXT: Record<Handback['reason'], string> = {
 export function createAssistant(deps: Deps, services: { candidates: CandidateService; outbox: Outbox }) {
   const { db, clock, config, events, log } = deps;
   const { campaigns, candidateAnswers, candidates, conversations, messages, organizations, recruiters, sequences } = db.t;
-  /** Cancels of the gathering timers (turns, greetings), by conversation. */
+  /** Cancels of this instance's timers for due turns, by conversation (a shortcut: the due time is in the database). */
   const pending = new Map<number, () => void>();
+
+  const stmt = {
+    // A turn is claimed by locking its conversation: PostgreSQL makes another instance skip the row
+    // (the round) or wait for it (the timer of the instance that received the text; it then finds
+    // the turn done). SQLite has one writer at a time: the write transaction is the lock.
+    claimDueTurn: db.stmt(
+      `select id from conversations where id = ? and assistant_turn_at <= ?`,
+      `select id from conversations where id = ? and assistant_turn_at <= ? for update skip locked`,
+    ),
+    awaitDueTurn: db.stmt(
+      `select id from conversations where id = ? and assistant_turn_at <= ?`,
+      `select id from conversations where id = ? and assistant_turn_at <= ? for update`,
+    ),
+    lockConversation: db.stmt(`select id from conversations where id = ?`, `select id from conversations where id = ? for update`),
+    claimConversation: db.stmt(`select id from conversations where id = ?`, `select id from conversations where id = ? for update skip locked`),
+  };
 
   async function loadSequence(orgId: number, id: number | null | undefined, tx: Db = db): Promise<(Sequence & { id: number }) | null> {
     if (id == null) return null;
@@ -156,12 +181,15 @@ export function createAssistant(deps: Deps, services: { candidates: CandidateSer
     return seq.reminder && !reminded ? enteredAt + seq.reminder.afterMinutes * 60_000 : null;
   }
 
-  async function finish(tx: Db, conversation: ConversationRow, candidate: Candidate, reason: Handback['reason']) {
+  /** Ends the sequence (nothing more is due: no reminder, no turn); returns the conversation as it left it. */
+  async function finish(tx: Db, conversation: ConversationRow, candidate: Candidate, reason: Handback['reason']): Promise<ConversationRow> {
     const handback: Handback = { reason, message: REASON_TEXT[reason], summary: await answersOf(candidate.id, tx), at: new Date(clock.now()).toISOString() };
-    await tx.orm
+    const [ended] = await tx.orm
       .update(conversations)
-      .set({ assistantActive: false, assistantHandback: handback as unknown as Record<string, unknown>, assistantWakeAt: null })
-      .where(eq(conversations.id, conversation.id));
+      .set({ assistantActive: false, assistantHandback: handback as unknown as Record<string, unknown>, assistantWakeAt: null, assistantTurnAt: null })
+      .where(eq(conversations.id, conversation.id))
+      .returning();
+    return ended!;
   }
 
   /** Where a step leads for an answer: the next step (asked now) or the end of the sequence. */
@@ -199,95 +227,102 @@ export function createAssistant(deps: Deps, services: { candidates: CandidateSer
     state: AssistantState;
   }
 
-  /** Answers every reply Ari has not answered yet, as one turn. Returns what it queued. */
-  const takeTurn = async (conversationId: number): Promise<MessageRow[]> => {
+  /**
+   * Answers every reply Ari has not answered yet, as one turn, inside the caller's write transaction
+   * `tx` (which holds the conversation's row): the state it reads (the last reply handled) is the
+   * state it moves on, so two turns of one conversation never answer the same reply. Returns what
+   * it queued.
+   */
+  async function answerIn(tx: Db, conversation: ConversationRow): Promise<MessageRow[]> {
     const sent: MessageRow[] = [];
-    // A write transaction from its first read: the state it reads (the last reply handled) is the
-    // state it moves on, so two turns of one conversation never answer the same reply.
-    await db.tx(
+    if (!conversation.assistantActive) return sent;
+    const candidate = (await first(tx.orm.select().from(candidates).where(eq(candidates.id, conversation.candidateId))))!;
+    const org = (await first(tx.orm.select().from(organizations).where(eq(organizations.id, conversation.orgId))))!;
+    const seq = await loadSequence(org.id, conversation.assistantSequenceId, tx);
+    const state = conversation.assistantState as unknown as AssistantState | null;
+    if (!seq || !state) return sent;
+    const replies = await tx.orm
+      .select()
+      .from(messages)
+      .where(and(eq(messages.candidateId, candidate.id), eq(messages.direction, 'inbound'), gt(messages.id, state.lastHandledId)))
+      .orderBy(asc(messages.id));
+    if (!replies.length) return sent;
+    const lastId = replies[replies.length - 1]!.id;
+    const ctx: TurnContext = { org, candidate, conversation, seq, state: { ...state, lastHandledId: lastId } };
+    await tx.orm
+      .update(conversations)
+      .set({ assistantState: ctx.state as unknown as Record<string, unknown> })
+      .where(eq(conversations.id, conversation.id));
+    if (notTextableReason(candidate, org)) {
+      await finish(tx, conversation, candidate, candidate.optedOutAt != null ? 'OPTED_OUT' : 'HANDED_BACK');
+      return sent;
+    }
+    const step = stepOf(seq, state.stepId);
+    const keyBase = `ari:${conversation.id}:${lastId}`;
+    // The newest reply that answers the question wins ("Yes" then "yes, definitely" = one answer).
+    const answered =
+      [...replies]
+        .reverse()
+        .map((r) => understand(step.expect, r.body))
+        .find(Boolean) ?? null;
+    if (!answered) {
+      const retries = state.retries + 1;
+      if (retries > MAX_RETRIES) {
+        const row = await say(
+          tx,
+          org,
+          candidate,
+          "Thanks, {{firstName}}. I'll pass this to {{recruiterName}}, who will reply here.",
+          `${keyBase}:handback`,
+          state.campaignId,
+        );
+        if (row) sent.push(row);
+        await finish(tx, conversation, candidate, 'NOT_UNDERSTOOD');
+        return sent;
+      }
+      const row = await say(tx, org, candidate, `${seq.fallback} ${step.ask}`, `${keyBase}:retry`, state.campaignId);
+      if (row) sent.push(row);
+      await tx.orm
+        .update(conversations)
+        .set({ assistantState: { ...ctx.state, retries } as unknown as Record<string, unknown> })
+        .where(eq(conversations.id, conversation.id));
+      return sent;
+    }
+    if (step.save) await saveAnswer(tx, org.id, candidate, { key: step.save.key, label: step.save.label, value: answered.display }, seq.id, state.campaignId);
+    const e = step.expect;
+    let outcome: Outcome;
+    switch (e.type) {
+      case 'yesno':
+        outcome = answered.value === 'yes' ? e.yes : e.no;
+        break;
+      case 'choice':
+        outcome = e.options.find((o) => o.value === answered.value)!.then;
+        break;
+      case 'number': {
+        const n = answered.value as number;
+        outcome = e.ranges.find((r) => (r.min === undefined || n >= r.min) && (r.max === undefined || n <= r.max))?.then ?? e.then;
+        break;
+      }
+      case 'booking':
+        outcome = e.otherwise;
+        break;
+      default:
+        outcome = e.then;
+    }
+    await follow(tx, ctx, outcome, keyBase, sent);
+    return sent;
+  }
+
+  /** Tests (another process's turn racing this one's): answers pending replies now, not at the due time. */
+  const takeTurn = (conversationId: number): Promise<MessageRow[]> =>
+    db.tx(
       async (tx) => {
+        await tx.get(stmt.lockConversation, conversationId);
         const conversation = await first(tx.orm.select().from(conversations).where(eq(conversations.id, conversationId)));
-        if (!conversation?.assistantActive) return;
-        const candidate = (await first(tx.orm.select().from(candidates).where(eq(candidates.id, conversation.candidateId))))!;
-        const org = (await first(tx.orm.select().from(organizations).where(eq(organizations.id, conversation.orgId))))!;
-        const seq = await loadSequence(org.id, conversation.assistantSequenceId, tx);
-        const state = conversation.assistantState as unknown as AssistantState | null;
-        if (!seq || !state) return;
-        const replies = await tx.orm
-          .select()
-          .from(messages)
-          .where(and(eq(messages.candidateId, candidate.id), eq(messages.direction, 'inbound'), gt(messages.id, state.lastHandledId)))
-          .orderBy(asc(messages.id));
-        if (!replies.length) return;
-        const lastId = replies[replies.length - 1]!.id;
-        const ctx: TurnContext = { org, candidate, conversation, seq, state: { ...state, lastHandledId: lastId } };
-        await tx.orm
-          .update(conversations)
-          .set({ assistantState: ctx.state as unknown as Record<string, unknown> })
-          .where(eq(conversations.id, conversation.id));
-        if (notTextableReason(candidate, org)) {
-          await finish(tx, conversation, candidate, candidate.optedOutAt != null ? 'OPTED_OUT' : 'HANDED_BACK');
-          return;
-        }
-        const step = stepOf(seq, state.stepId);
-        const keyBase = `ari:${conversation.id}:${lastId}`;
-        // The newest reply that answers the question wins ("Yes" then "yes, definitely" = one answer).
-        const answered =
-          [...replies]
-            .reverse()
-            .map((r) => understand(step.expect, r.body))
-            .find(Boolean) ?? null;
-        if (!answered) {
-          const retries = state.retries + 1;
-          if (retries > MAX_RETRIES) {
-            const row = await say(
-              tx,
-              org,
-              candidate,
-              "Thanks, {{firstName}}. I'll pass this to {{recruiterName}}, who will reply here.",
-              `${keyBase}:handback`,
-              state.campaignId,
-            );
-            if (row) sent.push(row);
-            await finish(tx, conversation, candidate, 'NOT_UNDERSTOOD');
-            return;
-          }
-          const row = await say(tx, org, candidate, `${seq.fallback} ${step.ask}`, `${keyBase}:retry`, state.campaignId);
-          if (row) sent.push(row);
-          await tx.orm
-            .update(conversations)
-            .set({ assistantState: { ...ctx.state, retries } as unknown as Record<string, unknown> })
-            .where(eq(conversations.id, conversation.id));
-          return;
-        }
-        if (step.save)
-          await saveAnswer(tx, org.id, candidate, { key: step.save.key, label: step.save.label, value: answered.display }, seq.id, state.campaignId);
-        const e = step.expect;
-        let outcome: Outcome;
-        switch (e.type) {
-          case 'yesno':
-            outcome = answered.value === 'yes' ? e.yes : e.no;
-            break;
-          case 'choice':
-            outcome = e.options.find((o) => o.value === answered.value)!.then;
-            break;
-          case 'number': {
-            const n = answered.value as number;
-            outcome = e.ranges.find((r) => (r.min === undefined || n >= r.min) && (r.max === undefined || n <= r.max))?.then ?? e.then;
-            break;
-          }
-          case 'booking':
-            outcome = e.otherwise;
-            break;
-          default:
-            outcome = e.then;
-        }
-        await follow(tx, ctx, outcome, keyBase, sent);
+        return conversation ? answerIn(tx, conversation) : [];
       },
       { write: true, locks: [['conversation', conversationId]] }, // Race: two turns of one conversation answering the same reply.
     );
-    return sent;
-  };
 
   async function publish(orgId: number, candidateId: number, sent: MessageRow[]) {
     const candidate = await first(db.orm.select().from(candidates).where(eq(candidates.id, candidateId)));
@@ -299,21 +334,73 @@ export function createAssistant(deps: Deps, services: { candidates: CandidateSer
     if (sent.length) services.outbox.kick();
   }
 
+  /** The greeting of a candidate who texted first (inside the turn's transaction `tx`), unless the conversation started meanwhile. */
+  async function greetIn(tx: Db, conversation: ConversationRow): Promise<MessageRow[]> {
+    // Checked again: the recruiter may have texted or handed off meanwhile.
+    const org = (await first(tx.orm.select().from(organizations).where(eq(organizations.id, conversation.orgId))))!;
+    const candidate = (await first(tx.orm.select().from(candidates).where(eq(candidates.id, conversation.candidateId))))!;
+    if (
+      !org.assistantSubscribed ||
+      org.primarySequenceId == null ||
+      conversation.assistantState ||
+      (await hasOutbound(candidate.id, tx)) ||
+      notTextableReason(candidate, org)
+    )
+      return [];
+    return start(org, candidate, org.primarySequenceId, { ask: true }, tx);
+  }
+
   /**
-   * Runs `work` when the gathering pause is over, once per conversation however many replies
-   * come meanwhile. Its failure is logged: a timer has nobody to report to.
+   * Takes the conversation's turn if it is due at `now` and no other instance has it: `claim`
+   * locks the row (or finds the turn gone); the due time is cleared with the turn's own writes, so
+   * the turn is done once, or not at all and still due. False when there was nothing to take.
    */
-  function afterGathering(conversationId: number, what: string, context: Record<string, unknown>, work: () => Promise<void>) {
+  async function runDueTurn(conversationId: number, now: number, claim: Stmt): Promise<boolean> {
+    const done = await db.tx(
+      async (tx) => {
+        if (!(await tx.get(claim, conversationId, now))) return null;
+        const [conversation] = await tx.orm.update(conversations).set({ assistantTurnAt: null }).where(eq(conversations.id, conversationId)).returning();
+        // An active sequence answers the replies; otherwise the candidate texted first, and is greeted.
+        const sent = conversation!.assistantActive ? await answerIn(tx, conversation!) : await greetIn(tx, conversation!);
+        return { orgId: conversation!.orgId, candidateId: conversation!.candidateId, sent };
+      },
+      // Race: two instances' rounds (or the timer's shortcut) taking the same turn; the claim's row lock decides, the key orders it with hand-offs.
+      { write: true, locks: [['conversation', conversationId]] },
+    );
+    if (!done) return false;
+    await publish(done.orgId, done.candidateId, done.sent);
+    return true;
+  }
+
+  /**
+   * A turn that failed (its transaction rolled back: nothing of it happened) is due again a little
+   * later, rather than at once in every round. Its failure is logged: a round has nobody to report to.
+   */
+  async function turnFailed(conversationId: number, error: unknown) {
+    log.error('assistant turn failed', { conversationId, error: error instanceof Error ? error.stack : String(error) });
+    const now = clock.now();
+    await db.orm
+      .update(conversations)
+      .set({ assistantTurnAt: now + ASSISTANT_TURN_RETRY_MS })
+      .where(and(eq(conversations.id, conversationId), lte(conversations.assistantTurnAt, now)));
+  }
+
+  /**
+   * The instance that recorded the text takes the turn at its due time, without waiting for a
+   * dispatcher round; it waits for the row if another instance holds it, then finds the turn done.
+   * Only a shortcut: were this instance to die, any instance's round takes the turn.
+   */
+  function armTurn(conversationId: number, dueAt: number) {
     if (pending.has(conversationId)) return;
     const cancel = clock.setTimeout(() => {
       pending.delete(conversationId);
-      void work().catch((err: unknown) => log.error(`assistant ${what} failed`, { ...context, error: err instanceof Error ? err.stack : String(err) }));
-    }, ASSISTANT_GATHER_MS);
+      const now = Math.max(clock.now(), dueAt);
+      // A timer has nobody to report to: a failure is logged, and the turn is due again later.
+      void runDueTurn(conversationId, now, stmt.awaitDueTurn)
+        .catch((error: unknown) => turnFailed(conversationId, error))
+        .catch((error: unknown) => log.error('assistant turn could not be put off', { conversationId, error: String(error) }));
+    }, dueAt - clock.now());
     pending.set(conversationId, cancel);
-  }
-
-  function scheduleTurn(orgId: number, conversationId: number, candidateId: number) {
-    afterGathering(conversationId, 'turn', { conversationId }, async () => publish(orgId, candidateId, await takeTurn(conversationId)));
   }
 
   /**
@@ -369,49 +456,38 @@ export function createAssistant(deps: Deps, services: { candidates: CandidateSer
     return row ? [row] : [];
   }
 
-  // Replies: answered after a short gathering pause. Keywords (STOP, HELP...) are never Ari's.
+  // Replies: answered after a short gathering pause, so "Yes" + "yes!" (or "Hi" + "I saw your ad",
+  // for a greeting) get one answer. Keywords (STOP, HELP...) are never Ari's.
   const inboundHooks: InboundHooks = {
-    async afterInbound({ org, candidate, conversation, keyword }) {
+    /** In the transaction that records the text: what Ari owes it is due with the text, or not at all. */
+    async duringInbound(tx, { org, candidate, conversation, keyword }) {
       if (!org.assistantSubscribed) return;
       if (keyword) {
-        if (candidate.optedOutAt != null && conversation?.assistantHandback == null && conversation?.assistantState) {
-          await finish(db, conversation, candidate, 'OPTED_OUT');
+        if (candidate.optedOutAt != null && conversation.assistantHandback == null && conversation.assistantState) {
+          return finish(tx, conversation, candidate, 'OPTED_OUT');
         }
         return;
       }
-      if (conversation?.assistantActive) return scheduleTurn(org.id, conversation.id, candidate.id);
       // Someone who texts first, with no conversation yet: the primary inbound sequence greets them.
-      if (org.primarySequenceId != null && !conversation?.assistantState && !(await hasOutbound(candidate.id)) && !notTextableReason(candidate, org)) {
-        await scheduleGreeting(org.id, candidate.id);
-      }
+      const greeting =
+        !conversation.assistantActive &&
+        org.primarySequenceId != null &&
+        !conversation.assistantState &&
+        !notTextableReason(candidate, org) &&
+        !(await hasOutbound(candidate.id, tx));
+      if (!conversation.assistantActive && !greeting) return;
+      // Due once the pause is over, counted from the first text: later ones join the same turn.
+      const [due] = await tx.orm
+        .update(conversations)
+        .set({ assistantTurnAt: sql`coalesce(${conversations.assistantTurnAt}, ${clock.now() + ASSISTANT_GATHER_MS})` })
+        .where(eq(conversations.id, conversation.id))
+        .returning();
+      return due;
+    },
+    afterInbound({ conversation }) {
+      if (conversation.assistantTurnAt != null) armTurn(conversation.id, conversation.assistantTurnAt);
     },
   };
-
-  /** The greeting waits for the same gathering pause, so "Hi" + "I saw your ad" get one greeting. */
-  async function scheduleGreeting(orgId: number, candidateId: number) {
-    const conversationId = (await services.candidates.ensureConversation(orgId, candidateId)).id;
-    afterGathering(conversationId, 'greeting', { candidateId }, async () => {
-      const sent = await db.tx(
-        async (tx) => {
-          // Checked again: the recruiter may have texted or handed off meanwhile.
-          const org = (await first(tx.orm.select().from(organizations).where(eq(organizations.id, orgId))))!;
-          const candidate = (await first(tx.orm.select().from(candidates).where(eq(candidates.id, candidateId))))!;
-          const conversation = await services.candidates.conversationOf(candidateId, tx);
-          if (
-            !org.assistantSubscribed ||
-            org.primarySequenceId == null ||
-            conversation?.assistantState ||
-            (await hasOutbound(candidateId, tx)) ||
-            notTextableReason(candidate, org)
-          )
-            return [];
-          return start(org, candidate, org.primarySequenceId, { ask: true }, tx);
-        },
-        { write: true, locks: [['conversation', conversationId]] }, // Race: the greeting and a hand-off or another greeting.
-      );
-      await publish(orgId, candidateId, sent);
-    });
-  }
 
   // Asked on every reply of a subscribing organisation: prepared once, and a yes remembered
   // (texts are never deleted, so a candidate who has been texted stays texted).
@@ -425,9 +501,32 @@ export function createAssistant(deps: Deps, services: { candidates: CandidateSer
     return true;
   }
 
-  // Reminders ride on the dispatcher's clock: it wakes for them and sends them like any text.
+  /**
+   * Takes the turns due at `now`, whoever received their texts (a dead instance too); those another
+   * instance holds are skipped. Returns how many it took.
+   */
+  async function runDueTurns(now: number): Promise<number> {
+    const due = await db.orm
+      .select({ id: conversations.id })
+      .from(conversations)
+      .where(lte(conversations.assistantTurnAt, now))
+      .orderBy(asc(conversations.assistantTurnAt))
+      .limit(TURNS_PER_ROUND);
+    let taken = 0;
+    for (const { id } of due) {
+      try {
+        if (await runDueTurn(id, now, stmt.claimDueTurn)) taken++;
+      } catch (error) {
+        await turnFailed(id, error);
+      }
+    }
+    return taken;
+  }
+
+  // Turns and reminders ride on the dispatcher's clock: it wakes for them, and sends Ari's texts like any other.
   const outboxHooks: OutboxHooks = {
     async beforeRound(now) {
+      await runDueTurns(now);
       const due = await db.orm
         .select()
         .from(conversations)
@@ -439,6 +538,8 @@ export function createAssistant(deps: Deps, services: { candidates: CandidateSer
         // moved the conversation on since the list above.
         const sent = await db.tx(
           async (tx) => {
+            // Another instance reminding this conversation holds its row: it is theirs.
+            if (!(await tx.get(stmt.claimConversation, conversation.id))) return [];
             const fresh = await first(tx.orm.select().from(conversations).where(eq(conversations.id, conversation.id)));
             if (!fresh?.assistantActive || fresh.assistantWakeAt == null || fresh.assistantWakeAt > now) return [];
             const state = fresh.assistantState as unknown as AssistantState;
@@ -474,11 +575,16 @@ export function createAssistant(deps: Deps, services: { candidates: CandidateSer
       }
     },
     async nextWakeAt() {
-      const [row] = await db.orm
+      const [reminder] = await db.orm
         .select({ at: sql<number | null>`min(${conversations.assistantWakeAt})` })
         .from(conversations)
         .where(eq(conversations.assistantActive, true));
-      return row?.at ?? null;
+      const [turn] = await db.orm
+        .select({ at: sql<number | null>`min(${conversations.assistantTurnAt})` })
+        .from(conversations)
+        .where(isNotNull(conversations.assistantTurnAt));
+      const times = [reminder?.at, turn?.at].filter((at): at is number => at != null);
+      return times.length ? Math.min(...times) : null;
     },
   };
 
@@ -491,7 +597,8 @@ export function createAssistant(deps: Deps, services: { candidates: CandidateSer
     answersOf,
     /** Take over: Ari stops at once, mid-sequence included. */
     async stop(conversation: ConversationRow, candidate: Candidate) {
-      // The pending turn is cancelled first (synchronously): it cannot start after the take-over.
+      // Ending the sequence clears its due turn: a turn taken after finds nothing to do (one that
+      // holds the row already finishes first). This instance's timer for it is dropped.
       pending.get(conversation.id)?.();
       pending.delete(conversation.id);
       await finish(db, conversation, candidate, 'TAKEN_OVER');
@@ -517,6 +624,8 @@ export function createAssistant(deps: Deps, services: { candidates: CandidateSer
     publish,
     /** Tests: answer pending replies now instead of after the gathering pause. */
     takeTurn,
+    /** What every dispatcher round runs first (tests: two instances' rounds at once). */
+    runDueTurns,
   };
 }
 

@@ -9,17 +9,22 @@
  * the event loop between batches; progress is readable at GET /api/imports/:id.
  *
  * A bad row is reported (row, atsId, field, message) and skipped; it never stops the import, and
- * a row is written whole or not at all. Imports run one at a time per server. An import cut off by
- * a restart is marked failed (running it again is safe: the upsert is idempotent).
+ * a row is written whole or not at all. Imports run one at a time per server instance.
+ *
+ * An import is run by the instance that received it (its file is spooled there), which holds it by
+ * a lease (`owner`, `lease_until`) renewed with every batch and every third of IMPORT_LEASE_MS.
+ * One that instance will not finish is marked failed: at once when the instance stops, and by any
+ * instance once its lease lapses when the instance died. Running it again is safe: the upsert is
+ * idempotent. An import another instance holds is never touched.
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { CsvError, parse } from 'csv-parse';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import type { ZodError } from 'zod';
 import {
   CandidateImportLineSchema,
@@ -32,12 +37,14 @@ import {
 } from '../../shared/api.js';
 import type { candidateImports } from '../db/schema.js';
 import { first } from '../db/types.js';
+import type { AppConfig } from '../config.js';
 import type { Deps } from '../deps.js';
 import type { CandidateChanges } from '../lib/candidate-changes.js';
 import { ApiError, notFound } from '../lib/errors.js';
-import { IMPORT_BATCH_ROWS, IMPORT_SPOOL_BUFFER_BYTES } from '../tuning.js';
+import { IMPORT_BATCH_ROWS, IMPORT_LEASE_MS, IMPORT_SPOOL_BUFFER_BYTES } from '../tuning.js';
 import type { CandidateUpsert } from '../../shared/api.js';
 import type { CandidateSync, UpsertOutcome, Writer } from './candidate-sync.js';
+import type { OutboxHooks } from './outbox.js';
 import type { Organization } from './textability.js';
 
 export type ImportFormat = 'csv' | 'ndjson';
@@ -57,6 +64,16 @@ const CONTENT_TYPES: Record<string, ImportFormat> = {
 };
 
 const invalidFile = (message: string) => new ApiError(400, 'INVALID_FILE', message);
+
+const RUN_AGAIN = 'Rows written before are kept; run it again to finish (rows already imported count as unchanged).';
+/** Why an import failed without a fault of its own: its server instance will not finish it. */
+export const INTERRUPTED = {
+  stopped: `The import was interrupted: the server running it stopped (a restart or a deploy). ${RUN_AGAIN}`,
+  lapsed: `The import was interrupted: the server running it stopped answering (it crashed, or lost the database) before it finished. ${RUN_AGAIN}`,
+};
+
+/** This instance no longer holds the import (its lease lapsed and another instance failed it): it stops writing. */
+class ImportTakenOver extends Error {}
 
 /** The importing party, as consent records and the import's own record name it. */
 export type Importer = Writer & { type: 'key' | 'recruiter' | 'system' };
@@ -92,13 +109,16 @@ export function formatOf(contentType: string | undefined): ImportFormat {
 }
 
 export function createImportService(
-  { db, clock, log }: Pick<Deps, 'db' | 'clock' | 'log'>,
+  { db, clock, log, config }: Pick<Deps, 'db' | 'clock' | 'log'> & { config?: Pick<AppConfig, 'instanceId'> },
   services: { sync: CandidateSync; changes: Pick<CandidateChanges, 'changed'> },
 ) {
   const { candidateImports } = db.t;
   const queue: Job[] = [];
   let running: Promise<void> | null = null;
   let stopping = false;
+  /** This service's own name on its imports: the instance, and which start of it (a restarted instance holds nothing of before). */
+  const owner = `${config?.instanceId ?? `${hostname()}:${process.pid}`}/${randomBytes(6).toString('base64url')}`;
+  const mine = (id: string) => and(eq(candidateImports.id, id), eq(candidateImports.owner, owner), eq(candidateImports.status, 'running'));
 
   function serialize(row: ImportRow): ImportStatus {
     return {
@@ -125,6 +145,10 @@ export function createImportService(
     if (!job) return;
     running = run(job)
       .catch(async (err) => {
+        if (err instanceof ImportTakenOver) {
+          log.warn('import stopped: its lease lapsed and it was failed meanwhile', { importId: job.id });
+          return;
+        }
         log.error('import failed', { importId: job.id, error: err instanceof Error ? err.stack : String(err) });
         await db.orm
           .update(candidateImports)
@@ -133,7 +157,7 @@ export function createImportService(
             message: 'The import stopped on a server error; rows written so far are kept. Run it again to finish (rows already imported count as unchanged).',
             finishedAt: clock.now(),
           })
-          .where(eq(candidateImports.id, job.id))
+          .where(mine(job.id))
           // The database itself may be what failed: nobody awaits this chain, so it must not reject
           // (the import stays "running" and the next start fails it).
           .catch((error: unknown) => log.error('could not mark the import failed', { importId: job.id, error: String(error) }));
@@ -175,11 +199,13 @@ export function createImportService(
         if (outcome !== 'unchanged') changed.push(atsId);
       }
       keepFirstErrors();
-      await db.orm
+      // The progress renews the lease; finding the import no longer ours, the import stops here.
+      const progress = await db.orm
         .update(candidateImports)
-        .set({ ...counts, errors })
-        .where(eq(candidateImports.id, job.id));
+        .set({ ...counts, errors, leaseUntil: clock.now() + IMPORT_LEASE_MS })
+        .where(mine(job.id));
       services.changes.changed(job.org.id, changed);
+      if (!db.changes(progress)) throw new ImportTakenOver();
       // Let requests (and other tenants' webhooks) in between batches.
       await new Promise<void>((resolve) => setImmediate(resolve));
     };
@@ -213,10 +239,11 @@ export function createImportService(
     if (batch.length) await flush();
     if (stopping) return;
     keepFirstErrors();
-    await db.orm
+    const finished = await db.orm
       .update(candidateImports)
       .set({ ...counts, errors, status: 'done', finishedAt: clock.now() })
-      .where(eq(candidateImports.id, job.id));
+      .where(mine(job.id));
+    if (!db.changes(finished)) throw new ImportTakenOver();
   }
 
   /**
@@ -246,6 +273,53 @@ export function createImportService(
     }
     return written;
   }
+
+  /** Running imports whose instance stopped renewing them, failed; how many. A row from before leases (none) is one. */
+  async function failLapsed(now: number): Promise<number> {
+    const result = await db.orm
+      .update(candidateImports)
+      .set({ status: 'failed', message: INTERRUPTED.lapsed, finishedAt: now })
+      .where(and(eq(candidateImports.status, 'running'), or(isNull(candidateImports.leaseUntil), lt(candidateImports.leaseUntil, now))));
+    return db.changes(result);
+  }
+
+  /** When this instance next renews its leases and looks for lapsed ones. */
+  let nextLeaseCheckAt = 0;
+  /** The earliest lease of another instance's running import, as the last check saw it. */
+  let othersLeaseUntil: number | null = null;
+
+  async function checkLeases(now: number) {
+    nextLeaseCheckAt = now + IMPORT_LEASE_MS / 3;
+    // Queued imports hold leases too, and a long batch must not lose its own.
+    if (running || queue.length) {
+      await db.orm
+        .update(candidateImports)
+        .set({ leaseUntil: now + IMPORT_LEASE_MS })
+        .where(and(eq(candidateImports.owner, owner), eq(candidateImports.status, 'running')));
+    }
+    const failed = await failLapsed(now);
+    if (failed) log.warn('imports of a server instance that stopped answering were failed', { failed });
+    const [others] = await db.orm
+      .select({ at: sql<number | null>`min(${candidateImports.leaseUntil})` })
+      .from(candidateImports)
+      .where(and(eq(candidateImports.status, 'running'), ne(candidateImports.owner, owner)));
+    othersLeaseUntil = others?.at ?? null;
+  }
+
+  const outboxHooks: OutboxHooks = {
+    async beforeRound(now) {
+      if (now < nextLeaseCheckAt) return;
+      // Leases are housekeeping: a failed check is logged (and tried again at the next one), never the round's failure.
+      await checkLeases(now).catch((error: unknown) => log.error('import leases could not be checked', { error: String(error) }));
+    },
+    nextWakeAt() {
+      // Only while there is something to renew or to see lapse; never before the next check is due (no idle rounds).
+      const at = [running || queue.length ? nextLeaseCheckAt : null, othersLeaseUntil == null ? null : othersLeaseUntil + 1].filter(
+        (t): t is number => t != null,
+      );
+      return at.length ? Math.max(nextLeaseCheckAt, Math.min(...at)) : null;
+    },
+  };
 
   return {
     /**
@@ -278,6 +352,8 @@ export function createImportService(
           startedByType: importer.type,
           startedByName: importer.name,
           createdAt: now,
+          owner,
+          leaseUntil: now + IMPORT_LEASE_MS,
         })
         .returning();
       let resolve!: () => void;
@@ -298,23 +374,24 @@ export function createImportService(
       return serialize(row);
     },
 
-    /** Imports left running by a server that stopped: they will not resume, so they are failed, with how to finish them. */
-    async failInterrupted(): Promise<number> {
-      const result = await db.orm
-        .update(candidateImports)
-        .set({
-          status: 'failed',
-          message: 'The server restarted during this import; rows written before are kept. Run it again to finish (rows already imported count as unchanged).',
-          finishedAt: clock.now(),
-        })
-        .where(eq(candidateImports.status, 'running'));
-      return db.changes(result);
-    },
+    /** Imports whose instance died (their leases lapsed): they will not resume, so they are failed, with how to finish them. */
+    failInterrupted: () => failLapsed(clock.now()),
 
-    /** Stops between batches (shutdown); the running import is failed on the next start. */
+    /** The dispatcher's rounds renew this instance's leases and fail lapsed ones, every third of a lease. */
+    outboxHooks,
+
+    /** Stops between batches (shutdown); what this instance was running or had queued is failed at once. */
     async stop() {
       stopping = true;
       await running;
+      for (const job of queue.splice(0)) {
+        await rm(job.spoolPath, { force: true });
+        job.resolve();
+      }
+      await db.orm
+        .update(candidateImports)
+        .set({ status: 'failed', message: INTERRUPTED.stopped, finishedAt: clock.now() })
+        .where(and(eq(candidateImports.owner, owner), eq(candidateImports.status, 'running')));
     },
   };
 }

@@ -40,6 +40,12 @@ export interface InboundContext {
 }
 
 export interface InboundHooks {
+  /**
+   * Inside the transaction that records the text: what it writes commits with the text or not at
+   * all, so an instance dying after the commit loses nothing. Returns the conversation if it changed it.
+   */
+  duringInbound?(tx: Db, context: InboundContext): Promise<ConversationRow | void>;
+  /** Once the text is committed (not run if this instance dies first: nothing may depend on it). */
   afterInbound?(context: InboundContext): void | Promise<void>;
 }
 
@@ -368,6 +374,11 @@ export function createInboundService(
       );
     }
     const handledAsKeyword = keyword === 'opt-out' || keyword === 'help' || reply === 'opt-in';
+    if (message) {
+      for (const hook of hooks) {
+        conversation = (await hook.duringInbound?.(tx, { org, candidate, conversation, message, keyword: handledAsKeyword })) ?? conversation;
+      }
+    }
     const committed = candidate;
     const committedConversation = conversation;
 

@@ -52,13 +52,15 @@ export function createServices(deps: Deps) {
 
   // The dispatcher's rounds, in this order after each settle: a refusal that means the candidate
   // unsubscribed at the carrier opts their number out first (so nothing after sees them textable),
-  // then reports that beat the record of their send apply, then Ari's reminders wake, then the
-  // campaigns' delivery stage turns due deliveries into texts and updates their numbers.
+  // then reports that beat the record of their send apply, then Ari's turns and reminders wake,
+  // imports' leases are renewed (and lapsed ones failed), then the campaigns' delivery stage turns
+  // due deliveries into texts and updates their numbers.
   outbox.addHooks({ afterSettle: carrierOptOuts.apply });
   // Texts the provider has whose final status never came: fetched by id, applied like a report.
   outbox.addHooks(createReconciler(deps, { inbound }).outboxHooks);
   outbox.addHooks({ afterSettle: inbound.applyEarlyReports });
   outbox.addHooks(assistant.outboxHooks);
+  outbox.addHooks(imports.outboxHooks);
   outbox.addHooks(campaignDelivery.outboxHooks);
   // A delivery report: the carrier's unsubscribed opts the number out (like a refusal), then the
   // campaign's numbers move.

@@ -4,18 +4,21 @@
  * anything is written, idempotent re-imports, the STOP rule, batched change events, an import cut
  * off by a restart, and the whole thing over real HTTP with an integration key.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { and, eq, sql } from 'drizzle-orm';
 import type { ImportStatus } from '../../shared/api.js';
 import { createApp } from '../app.js';
+import { openDatabase } from '../db/client.js';
 import { first, type Db } from '../db/types.js';
 import { silentLogger } from '../deps.js';
 import type { AppEvent } from '../lib/events.js';
 import { startServer } from '../main.js';
 import { seedDemo } from '../seed/demo.js';
+import { INTERRUPTED } from '../services/imports.js';
+import { IMPORT_BATCH_ROWS, IMPORT_LEASE_MS } from '../tuning.js';
 import { createHarness, type Harness } from './harness.js';
 import { freePort } from './support/child-server.js';
 import { openTestDatabase } from './support/test-db.js';
@@ -273,12 +276,12 @@ describe('bulk import', () => {
 });
 
 describe('an import cut off by a restart', () => {
-  it('is marked failed on the next start, with how to finish it; running it again is safe', async () => {
+  it('is marked failed when its server stops, with how to finish it; running it again is safe', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'te-import-restart-'));
     try {
       const path = join(dir, 'db.sqlite');
-      const seeding = await openTestDatabase(path);
-      const seeded = seeding.db;
+      const seededDatabase = await openTestDatabase(path);
+      const seeded = seededDatabase.db;
       await seedDemo(seeded);
       const org = await acmeOf(seeded);
       const firstApp = await createApp({ db: seeded, log: silentLogger });
@@ -287,16 +290,16 @@ describe('an import cut off by a restart', () => {
       // Stop as soon as the first batch is written: the rest never runs in this process.
       for (let i = 0; i < 10_000 && (await firstApp.services.imports.get(org, status.importId)).processed === 0; i++) await new Promise((r) => setImmediate(r));
       await firstApp.stop();
-      await seeding.close();
+      await seededDatabase.close();
 
-      const reopened = await openTestDatabase(path);
-      const db = reopened.db;
+      const database = await openTestDatabase(path);
+      const { db } = database;
       const second = await createApp({ db, log: silentLogger });
       const after = await second.services.imports.get(org, status.importId);
       expect(after.status).toBe('failed');
       expect(after.processed).toBeGreaterThan(0);
       expect(after.processed).toBeLessThan(5000);
-      expect(after.message).toMatch(/restarted .* Run it again/);
+      expect(after.message).toBe(INTERRUPTED.stopped);
       const { candidates } = db.t;
       const written = (await first(
         db.orm
@@ -310,10 +313,89 @@ describe('an import cut off by a restart', () => {
       await rerun.done;
       expect(await second.services.imports.get(org, rerun.status.importId)).toMatchObject({ status: 'done', created: 5000 - written, unchanged: written });
       await second.stop();
-      await reopened.close();
+      await database.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('imports with several server instances on one database', () => {
+  const ROWS = 4 * IMPORT_BATCH_ROWS;
+  let dir: string;
+  const open: Harness[] = [];
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'te-import-instances-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** An instance on the test's database (a file on SQLite; one PostgreSQL database standing for it). */
+  async function instance(name: string, now?: number): Promise<Harness> {
+    const h = await createHarness({ databasePath: join(dir, `${name}.db`), inboundGreeting: false, ...(now ? { now: new Date(now).toISOString() } : {}) });
+    open.push(h);
+    return h;
+  }
+  afterEach(async () => {
+    for (const h of open.splice(0).reverse()) await h.close();
+  });
+
+  /**
+   * Starts a four-batch import on `a` whose second batch waits for `release()` (in front of the real
+   * writer): the import is mid-way, held by `a`, for as long as the test likes.
+   */
+  async function heldImport(a: Harness, prefix: string) {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let reached!: () => void;
+    const secondBatch = new Promise<void>((r) => (reached = r));
+    const write = a.services.sync.writeMany.bind(a.services.sync);
+    let batches = 0;
+    a.services.sync.writeMany = async (...args) => {
+      if (++batches === 2) {
+        reached();
+        await gate;
+      }
+      return write(...args);
+    };
+    const org = await acmeOf(a.db);
+    const csv = [HEADER, ...Array.from({ length: ROWS }, (_, i) => goodRow(60_000 + i, prefix))].join('\n');
+    const { status, done } = await a.services.imports.start(org, { type: 'system', name: 'test' }, 'text/csv', [new TextEncoder().encode(csv)]);
+    await secondBatch;
+    return { id: status.importId, org, done, release };
+  }
+
+  it('an import another live instance is running is left alone by one that starts, and finishes', async () => {
+    const a = await instance('live');
+    const held = await heldImport(a, 'LIVE');
+    const b = await instance('live', a.clock.now());
+    expect(await b.services.imports.failInterrupted()).toBe(0);
+    // B's rounds check leases for half a lease's time: A's holds.
+    await b.advance(IMPORT_LEASE_MS / 2);
+    expect(await b.services.imports.get(held.org, held.id)).toMatchObject({ status: 'running', processed: IMPORT_BATCH_ROWS });
+    held.release();
+    await held.done;
+    expect(await b.services.imports.get(held.org, held.id)).toMatchObject({ status: 'done', processed: ROWS, created: ROWS, message: null });
+  });
+
+  it('an import whose instance died is failed by another once its lease lapses, and the dead one cannot finish it', async () => {
+    const a = await instance('dead');
+    const held = await heldImport(a, 'DEAD');
+    // A stops answering (its batch never returns, its clock and timers stand still); B runs on.
+    const b = await instance('dead', a.clock.now());
+    expect(await b.services.imports.get(held.org, held.id)).toMatchObject({ status: 'running' });
+    let waited = 0;
+    while ((await b.services.imports.get(held.org, held.id)).status === 'running') {
+      expect(waited, 'the import is failed within two leases').toBeLessThan(2 * IMPORT_LEASE_MS);
+      await b.advance(IMPORT_LEASE_MS / 6);
+      waited += IMPORT_LEASE_MS / 6;
+    }
+    expect(waited).toBeGreaterThanOrEqual(IMPORT_LEASE_MS);
+    const failed = await b.services.imports.get(held.org, held.id);
+    expect(failed).toMatchObject({ status: 'failed', processed: IMPORT_BATCH_ROWS, message: INTERRUPTED.lapsed });
+    // A wakes up: it finds the import no longer its own and stops, leaving the record as B wrote it.
+    held.release();
+    await held.done;
+    expect(await b.services.imports.get(held.org, held.id)).toEqual(failed);
   });
 });
 
@@ -325,11 +407,11 @@ describe('over real HTTP with an integration key', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'te-import-http-'));
     const databasePath = join(dir, 'db.sqlite');
-    const seeding = await openTestDatabase(databasePath);
-    await seedDemo(seeding.db);
-    await seeding.close();
+    const db = openDatabase(databasePath);
+    await seedDemo(db);
+    await db.close();
     const port = await freePort();
-    te = await startServer({ PORT: String(port), HOST: '127.0.0.1', ...seeding.env });
+    te = await startServer({ PORT: String(port), HOST: '127.0.0.1', DATABASE_PATH: databasePath });
     base = `http://127.0.0.1:${port}`;
   });
   afterAll(async () => {
