@@ -1,7 +1,13 @@
 import { defineConfig } from 'vitest/config';
 
 /** Tests of PostgreSQL itself (the engine, the cross-instance events, the local cluster): the `pg` project only. */
-const PG_ONLY = ['server/db/postgres.test.ts', 'server/lib/cluster-bus.test.ts', 'server/test/cluster-events.test.ts', 'scripts/lib/pg-local.test.ts'];
+const PG_ONLY = [
+  'server/db/postgres.test.ts',
+  'server/lib/cluster-bus.test.ts',
+  'server/test/cluster-events.test.ts',
+  'server/test/cluster.test.ts',
+  'scripts/lib/pg-local.test.ts',
+];
 
 export default defineConfig({
   test: {
