@@ -71,28 +71,34 @@ export async function startInstances(names: string[], start: (name: string) => P
 }
 
 /**
- * A fresh database with the demo (seeded as for Twilio: the organisations have no simulator
- * numbers) and `count` (at most 4,999) Acme candidates with their own phones (+1 646 555 5001 on). Every
- * `ineligibleEvery`-th one cannot be texted (alternately opted out and without consent), so the
- * campaign has recipients that must get nothing. Closing the handle drops the database.
+ * `count` Acme candidates with their own phones (+1 646 555 nnnn, nnnn from `firstLine` + 1; at
+ * most 9,999 in all). Every `ineligibleEvery`-th one cannot be texted (alternately without
+ * consent and opted out), so a campaign to them has recipients that must get nothing.
  */
-export async function seedClusterDatabase(count: number, ineligibleEvery: number): Promise<{ database: TestDatabase; recipients: ExtraCandidate[] }> {
-  const database = await openTestDatabase(':memory:', { poolSize: 4 });
-  await seedDemo(database.db, Date.now(), { provider: 'twilio' });
-  const recipients: ExtraCandidate[] = Array.from({ length: count }, (_, i) => {
+export function clusterCandidates(prefix: string, count: number, firstLine: number, ineligibleEvery = Number.POSITIVE_INFINITY): ExtraCandidate[] {
+  return Array.from({ length: count }, (_, i) => {
     const n = i + 1;
-    const ineligible = n % ineligibleEvery === 0;
+    const nth = n / ineligibleEvery;
     return {
-      atsId: `cluster${n}`,
+      atsId: `${prefix}${n}`,
       firstName: 'Cluster',
-      lastName: `c${String(n).padStart(5, '0')}`,
-      phone: `+1646555${5000 + n}`,
-      ...(ineligible && (n / ineligibleEvery) % 2 === 0 ? { optedOut: true } : {}),
-      ...(ineligible && (n / ineligibleEvery) % 2 === 1 ? { consent: false } : {}),
+      lastName: `${prefix}${String(n).padStart(5, '0')}`,
+      phone: `+1646555${String(firstLine + n).padStart(4, '0')}`,
+      ...(Number.isInteger(nth) && nth % 2 === 1 ? { consent: false } : {}),
+      ...(Number.isInteger(nth) && nth % 2 === 0 ? { optedOut: true } : {}),
     };
   });
-  await insertCandidates(database.db, 'acme', recipients);
-  return { database, recipients };
+}
+
+/**
+ * A fresh database with the demo (seeded as for Twilio: the organisations have no simulator
+ * numbers of their own) and these Acme candidates. Closing the handle drops the database.
+ */
+export async function seedClusterDatabase(candidates: ExtraCandidate[]): Promise<TestDatabase> {
+  const database = await openTestDatabase(':memory:', { poolSize: 4 });
+  await seedDemo(database.db, Date.now(), { provider: 'twilio' });
+  await insertCandidates(database.db, 'acme', candidates);
+  return database;
 }
 
 /** Waits for `check` to give something truthy; fails after `timeoutMs` with `context()` (the servers' output). */
@@ -123,8 +129,8 @@ export interface EventStream {
   /** The instance it is connected to. */
   instance: string;
   events: StreamedEvent[];
-  /** Resolves when the server ends the stream (or the connection drops). */
-  ended: Promise<void>;
+  /** True once the server ended the stream (or the connection dropped). */
+  readonly closed: boolean;
   close(): Promise<void>;
 }
 
@@ -161,11 +167,15 @@ export async function openEventStream(instance: Instance, token: string): Promis
       // Aborted by close(), or the instance went away.
     }
   })();
+  let closed = false;
+  void ended.then(() => (closed = true));
   await Promise.race([ready, ended]);
   return {
     instance: instance.name,
     events,
-    ended,
+    get closed() {
+      return closed;
+    },
     async close() {
       controller.abort();
       await ended;

@@ -38,13 +38,32 @@ const RATE_LIMITED: Step = { status: 429, code: 20429, message: 'Too Many Reques
 const refused = (step: Step) => typeof step === 'object';
 
 export interface FaultPlan {
-  /** The steps drawn, over every number. */
-  steps: number;
+  /** Each number's script, as drawn. */
+  scripts: Map<string, Step[]>;
+  /** The most refusals in a row that one number's first attempts get (its first text's longest retry chain). */
+  longestRefusalRun: number;
+}
+
+export interface FaultsAnswered {
+  creates: number;
   createdThen5xx: number;
   refused5xx: number;
   rateLimited: number;
-  /** The most refusals in a row that one number's first attempts get (its text's longest retry chain). */
-  longestRefusalRun: number;
+}
+
+/** What the creates the fake received were answered, by the plan (each number's creates took its script's steps in order). */
+export function faultsAnswered(plan: FaultPlan, createsTo: string[]): FaultsAnswered {
+  const taken = new Map<string, number>();
+  const answered: FaultsAnswered = { creates: createsTo.length, createdThen5xx: 0, refused5xx: 0, rateLimited: 0 };
+  for (const to of createsTo) {
+    const i = taken.get(to) ?? 0;
+    taken.set(to, i + 1);
+    const step = plan.scripts.get(to)?.[i];
+    if (step === CREATED_THEN_5XX) answered.createdThen5xx++;
+    else if (step === RATE_LIMITED) answered.rateLimited++;
+    else if (step && refused(step)) answered.refused5xx++;
+  }
+  return answered;
 }
 
 /**
@@ -53,24 +72,19 @@ export interface FaultPlan {
  */
 export function scriptRandomFaults(twilio: FakeTwilio, numbers: string[], odds: FaultOdds, seed: number, stepsPerNumber = 12): FaultPlan {
   const random = seededRandom(seed);
-  const plan: FaultPlan = { steps: 0, createdThen5xx: 0, refused5xx: 0, rateLimited: 0, longestRefusalRun: 0 };
+  const plan: FaultPlan = { scripts: new Map(), longestRefusalRun: 0 };
+  let refusals = 0;
   for (const to of numbers) {
     const steps: Step[] = [];
     for (let i = 0; i < stepsPerNumber; i++) {
       const r = random();
       let step: Step = 'create';
-      if (r < odds.serverError / 2) {
-        step = CREATED_THEN_5XX;
-        plan.createdThen5xx++;
-      } else if (r < odds.serverError) {
-        step = REFUSED_5XX[plan.refused5xx++ % REFUSED_5XX.length]!;
-      } else if (r < odds.serverError + odds.rateLimited) {
-        step = RATE_LIMITED;
-        plan.rateLimited++;
-      }
+      if (r < odds.serverError / 2) step = CREATED_THEN_5XX;
+      else if (r < odds.serverError) step = REFUSED_5XX[refusals++ % REFUSED_5XX.length]!;
+      else if (r < odds.serverError + odds.rateLimited) step = RATE_LIMITED;
       steps.push(step);
     }
-    plan.steps += steps.length;
+    plan.scripts.set(to, steps);
     const run = steps.findIndex((s) => !refused(s));
     plan.longestRefusalRun = Math.max(plan.longestRefusalRun, run < 0 ? steps.length : run);
     twilio.script(to, steps);
