@@ -78,7 +78,8 @@ export async function startInstances(names: string[], start: (name: string) => P
 export function clusterCandidates(prefix: string, count: number, firstLine: number, ineligibleEvery = Number.POSITIVE_INFINITY): ExtraCandidate[] {
   return Array.from({ length: count }, (_, i) => {
     const n = i + 1;
-    const nth = n / ineligibleEvery;
+    // The how-manieth ineligible one this is (an integer only for every ineligibleEvery-th candidate).
+    const nth = Number.isFinite(ineligibleEvery) ? n / ineligibleEvery : Number.NaN;
     return {
       atsId: `${prefix}${n}`,
       firstName: 'Cluster',
