@@ -6,6 +6,7 @@ const PG_ONLY = [
   'server/test/pg-concurrency.test.ts',
   'server/lib/cluster-bus.test.ts',
   'server/test/cluster-events.test.ts',
+  'server/test/cluster.test.ts',
   'scripts/lib/pg-local.test.ts',
 ];
 
