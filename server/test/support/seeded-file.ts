@@ -31,4 +31,3 @@ export async function seededTestDatabase(name: string, extra: { count: number; f
   await seeding.close();
   return { dir, env: seeding.env, open: () => openTestDatabase(dbPath) };
 }
-
