@@ -11,6 +11,7 @@ import type { Db } from '../db/types.js';
 import { silentLogger } from '../deps.js';
 import type { SimulatorProvider } from '../providers/simulator.js';
 import { seedDemo } from '../seed/demo.js';
+import { readEventStream } from '../../shared/sse.js';
 import { openTestDatabase, type TestDatabase } from './support/test-db.js';
 
 let database: TestDatabase;
@@ -42,23 +43,24 @@ async function signIn(app: TextEngagementApp): Promise<string> {
   return ((await res.json()) as { token: string }).token;
 }
 
-/** Reads server-sent events from `res` until `match` returns true for one; resolves with its data. */
-async function nextEvent(reader: ReadableStreamDefaultReader<Uint8Array>, match: (type: string, data: unknown) => boolean): Promise<unknown> {
-  const decoder = new TextDecoder();
-  let buffered = '';
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error('the stream ended');
-    buffered += decoder.decode(value, { stream: true });
-    let end: number;
-    while ((end = buffered.indexOf('\n\n')) >= 0) {
-      const block = buffered.slice(0, end);
-      buffered = buffered.slice(end + 2);
-      const type = /^event: (.*)$/m.exec(block)?.[1];
-      const data = /^data: (.*)$/m.exec(block)?.[1];
-      if (type && data !== undefined && match(type, JSON.parse(data))) return JSON.parse(data);
-    }
-  }
+/**
+ * Reads the event stream `body` in the background; `next(match)` resolves with the data of the
+ * first event from then on that `match` accepts (ask before it can come). After the `last` one,
+ * reading stops (`ended`) and the body can be cancelled.
+ */
+function watchEvents(body: ReadableStream<Uint8Array>) {
+  let onEvent: (type: string, data: unknown) => boolean = () => false;
+  const ended = readEventStream(body, ({ event, data }) => onEvent(event, JSON.parse(data)));
+  const next = (match: (type: string, data: unknown) => boolean, last = false) =>
+    new Promise<unknown>((resolve) => {
+      onEvent = (type, data) => {
+        if (!match(type, data)) return false;
+        onEvent = () => false;
+        resolve(data);
+        return last;
+      };
+    });
+  return { next, ended };
 }
 
 describe('events across instances', () => {
@@ -66,8 +68,8 @@ describe('events across instances', () => {
     const token = await signIn(b);
     const stream = await b.app.request('/api/events', { headers: { authorization: `Bearer ${token}` } });
     expect(stream.status).toBe(200);
-    const reader = stream.body!.getReader();
-    await nextEvent(reader, (type) => type === 'ready');
+    const events = watchEvents(stream.body!);
+    await events.next((type) => type === 'ready');
     // B's stream is known to A once B's presence reached it.
     const deadline = Date.now() + 5000;
     const acme = (await a.deps.db.orm.select().from(a.deps.db.t.organizations)).find((o) => o.slug === 'acme')!;
@@ -76,13 +78,14 @@ describe('events across instances', () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
 
+    // Asked before the reply is sent: its event may reach B before reply() returns.
+    const arrived = events.next((type, data) => type === 'message.created' && (data as { body?: string }).body === 'Reply through instance A', true);
     const sent = Date.now();
     await (a.deps.provider as SimulatorProvider).reply('+12125550101', 'Reply through instance A');
-    const event = (await nextEvent(reader, (type, data) => type === 'message.created' && (data as { body?: string }).body === 'Reply through instance A')) as {
-      direction: string;
-    };
+    const event = (await arrived) as { direction: string };
     expect(event.direction).toBe('inbound');
     expect(Date.now() - sent).toBeLessThan(1000);
-    await reader.cancel();
+    await events.ended;
+    await stream.body!.cancel();
   });
 });

@@ -5,6 +5,7 @@
  * provider-side measures (texts per sender in any one second).
  */
 import { expect } from 'vitest';
+import { readEventStream } from '../../../shared/sse.js';
 import { seedDemo } from '../../seed/demo.js';
 import { insertCandidates, type ExtraCandidate } from './campaigns.js';
 import { call, freePort, startChildServer, type ChildServer } from './child-server.js';
@@ -140,34 +141,15 @@ export async function openEventStream(instance: Instance, token: string): Promis
   const controller = new AbortController();
   const res = await fetch(`${instance.url}/api/events`, { headers: { authorization: `Bearer ${token}` }, signal: controller.signal });
   expect(res.status).toBe(200);
-  const reader = res.body!.getReader();
   const events: StreamedEvent[] = [];
   let readyNow: () => void = () => {};
   const ready = new Promise<void>((resolve) => (readyNow = resolve));
-  const ended = (async () => {
-    const decoder = new TextDecoder();
-    let buffered = '';
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        const at = Date.now();
-        buffered += decoder.decode(value, { stream: true });
-        let end: number;
-        while ((end = buffered.indexOf('\n\n')) >= 0) {
-          const block = buffered.slice(0, end);
-          buffered = buffered.slice(end + 2);
-          const type = /^event: (.*)$/m.exec(block)?.[1];
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (!type || data === undefined) continue; // a heartbeat comment
-          if (type === 'ready') readyNow();
-          else events.push({ type, data: JSON.parse(data) as Record<string, unknown>, at });
-        }
-      }
-    } catch {
-      // Aborted by close(), or the instance went away.
-    }
-  })();
+  const ended = readEventStream(res.body!, ({ event, data }) => {
+    if (event === 'ready') readyNow();
+    else events.push({ type: event, data: JSON.parse(data) as Record<string, unknown>, at: Date.now() });
+  }).catch(() => {
+    // Aborted by close(), or the instance went away.
+  });
   let closed = false;
   void ended.then(() => (closed = true));
   await Promise.race([ready, ended]);

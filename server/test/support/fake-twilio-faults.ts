@@ -6,6 +6,7 @@
  * come, so a run's faults do not depend on which instance sends what when: the same seed gives
  * every recipient the same answers, attempt by attempt, in every run.
  */
+import { seededRandom } from '../../../fixtures/demo/random.js';
 import type { FakeTwilio, Step } from './fake-twilio.js';
 
 export interface FaultOdds {
@@ -13,18 +14,6 @@ export interface FaultOdds {
   serverError: number;
   /** Share of creates answered 429 (Retry-After: 1), nothing created. */
   rateLimited: number;
-}
-
-/** mulberry32: a small, well-mixed 32-bit generator; enough for drawing test faults. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const CREATED_THEN_5XX: Step = 'create-then-5xx';
