@@ -20,7 +20,7 @@ export const LOCK_SPACES = {
   phone: 2,
   /** A campaign: its messages, recipients, deliveries and status. */
   campaign: 3,
-  /** A candidate's conversation (by candidate id): Ari's state, hand-offs, bookings. */
+  /** A candidate's conversation (by conversation id): Ari's state and turns, hand-offs, bookings. */
   conversation: 4,
   /** A provider's message id: a look-up's answer is recorded for one message only. */
   providerSid: 5,

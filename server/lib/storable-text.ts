@@ -6,15 +6,25 @@
  * isUnstorableText stays as the last guard for anything that gets past both.
  */
 export function withoutNul<T>(value: T): T {
-  return strip(value) as T;
+  // Every inbound webhook and report comes through here: one walk, and no copy, when there is nothing to strip.
+  return hasNul(value) ? (strip(value) as T) : value;
+}
+
+function hasNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (Array.isArray(value)) return value.some(hasNul);
+  if (isPlainObject(value)) return Object.entries(value).some(([key, item]) => key.includes('\u0000') || hasNul(item));
+  return false;
 }
 
 function strip(value: unknown): unknown {
-  if (typeof value === 'string') return value.includes('\u0000') ? value.replaceAll('\u0000', '') : value;
+  if (typeof value === 'string') return value.replaceAll('\u0000', '');
   if (Array.isArray(value)) return value.map(strip);
-  // Plain objects only (the providers' events are JSON-like): anything else is kept as it is.
-  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key.replaceAll('\u0000', ''), strip(item)]));
-  }
+  if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key.replaceAll('\u0000', ''), strip(item)]));
   return value;
+}
+
+/** Plain objects only (the providers' events are JSON-like): anything else is kept as it is. */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype;
 }

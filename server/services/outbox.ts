@@ -737,9 +737,13 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
     const claim = await db.tx(
       async (tx) => {
         // The sender's pacing row, locked (PostgreSQL): one claimant per sender cluster-wide, so one
-        // schedule per sender. Another instance has it: skip the sender this round.
-        await tx.run(pacing.ensure, key, Math.ceil(now));
-        const stored = await tx.get<{ nextAt: number }>(pacing.take, key);
+        // schedule per sender. Another instance has it: skip the sender this round. Created on the
+        // sender's first claim only (not a write in every claim).
+        let stored = await tx.get<{ nextAt: number }>(pacing.take, key);
+        if (!stored) {
+          await tx.run(pacing.ensure, key, Math.ceil(now));
+          stored = await tx.get<{ nextAt: number }>(pacing.take, key);
+        }
         if (!stored) return null;
         const rows = await tx.all<{ id: number; orgId: number; segments: number }>(stmt.dueForSender, sender, now, OUTBOX_BATCH);
         if (!rows.length) return null;
