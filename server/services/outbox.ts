@@ -240,7 +240,10 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
     ),
     // A status report that carries the text's key (echoed by the provider): the id it has for it.
     evidence: db.stmt(`select dedupe_key as "dedupeKey" from webhook_events where message_key = ? and kind = 'status' order by id limit 1`),
-    markHandedOff: db.stmt(`update messages set handed_off_at = ? where id = ? and claim_token = ?`),
+    markHandedOff: db.stmt(
+      `update messages set handed_off_at = ? where claim_token = ? and id in (select value from json_each(?)) returning id`,
+      `update messages set handed_off_at = ? where claim_token = ? and id in (select json_array_elements_text(?::json)::bigint) returning id`,
+    ),
     // Only rows still claimed with this process's token: one whose claim lapsed and was taken over
     // by another process carries that one's token and is left alone.
     renew: db.stmt(
@@ -433,19 +436,37 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
     return null;
   }
 
-  async function deliver(row: MessageRow, lookups: Lookups): Promise<Outcome> {
-    const candidate = await lookups.candidate(row.candidateId);
-    const org = await lookups.org(row.orgId);
-    const now = clock.now();
-    const refused = refusal(row, candidate, org);
+  /** Why a claimed text must not go (refused, expired, or this process stopping), or null: it may. */
+  async function mustNotGo(row: MessageRow, lookups: Lookups): Promise<Outcome | null> {
+    const refused = refusal(row, await lookups.candidate(row.candidateId), await lookups.org(row.orgId));
     if (refused) return { kind: 'failed', row, ...refused, reason: null };
+    const now = clock.now();
     if (row.validUntil != null && now >= row.validUntil) return expire(row, now);
     if (releasing) return { kind: 'released', row };
-    // Handed over only while this process still holds the row: if its claim lapsed (a slow batch)
-    // and another process took it, that one sends it, never both.
-    if (!exactLookup && (await db.run(stmt.markHandedOff, now, row.id, owner)).changes !== 1) return { kind: 'leave', row };
+    return null;
+  }
+
+  /**
+   * Marks a batch's texts handed over (all but the simulator's, whose look-up is exact): only those
+   * this process still holds, so if its claim lapsed (a slow batch) and another process took a
+   * text, that one sends it, never both. Done once for the batch before its first slot, so at
+   * each slot nothing but the request itself stands between the text and the provider; the mark
+   * may precede the hand-off by up to PACING_LOOKAHEAD_MS, which only widens a later look-up's
+   * window. Returns the texts marked.
+   */
+  async function markHandedOff(rows: MessageRow[], now: number): Promise<Set<number>> {
+    if (exactLookup || !rows.length) return new Set(rows.map((r) => r.id));
+    const marked = await db.all<{ id: number }>(stmt.markHandedOff, now, owner, JSON.stringify(rows.map((r) => r.id)));
+    return new Set(marked.map((m) => m.id));
+  }
+
+  /** Hands the text to the provider (marked handed over at `markedAt`, see markHandedOff) and reads its answer. */
+  async function deliver(row: MessageRow, markedAt: number): Promise<Outcome> {
+    const now = clock.now();
+    // The slot came later than its validity (a long wait for a re-slot): not sent.
+    if (row.validUntil != null && now >= row.validUntil) return expire(row, now);
     try {
-      const receipt = await provider.send(outboundText(row, row.handedOffAt ?? now));
+      const receipt = await provider.send(outboundText(row, row.handedOffAt ?? markedAt));
       return { kind: 'sent', row, receipt };
     } catch (err) {
       if (err instanceof ProviderError) {
@@ -453,7 +474,7 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
           await sending.pause(err.message);
           return { kind: 'paused', row };
         }
-        if (err.maybeSent) return resolveAmbiguous(row, row.handedOffAt ?? now, err);
+        if (err.maybeSent) return resolveAmbiguous(row, row.handedOffAt ?? markedAt, err);
         if (err.kind === 'transient') return retryOrExpire(row, err);
         return { kind: 'failed', row, code: err.code, message: err.message, reason: err.reason };
       }
@@ -721,10 +742,10 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
       `select next_at as "nextAt" from sender_pacing where sender = ? for update skip locked`,
     ),
     peek: db.stmt(`select next_at as "nextAt" from sender_pacing where sender = ?`),
-    // Slots are fractional milliseconds at most rates: PostgreSQL's bigint takes the next whole one (never earlier).
+    // Callers pass whole milliseconds (next_at is a bigint on PostgreSQL); rounded here again all the same.
     set: db.stmt(
       `insert into sender_pacing (sender, next_at) values (?, ?) on conflict (sender) do update set next_at = excluded.next_at`,
-      `insert into sender_pacing (sender, next_at) values (?, ceil(?::float8)::bigint) on conflict (sender) do update set next_at = excluded.next_at`,
+      `insert into sender_pacing (sender, next_at) values (?, round(?::float8)::bigint) on conflict (sender) do update set next_at = excluded.next_at`,
     ),
   };
 
@@ -763,8 +784,10 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
         const claimed = (
           await tx.all<MessageRow>(stmt.claim, owner, now + config.dispatchLeaseMs, exactLookup ? now : null, now, JSON.stringify([...slotOf.keys()]))
         ).sort((a, b) => queueOrder.get(a.id)! - queueOrder.get(b.id)!);
-        // Whole milliseconds, like the slots (next_at is a bigint on PostgreSQL); rounding up never brings two texts closer.
-        const nextAt = Math.ceil(plan.nextAt);
+        // Whole milliseconds (next_at is a bigint on PostgreSQL), the nearest: rounding up each claim
+        // would lose up to a millisecond of the sender's rate per claim (~0.4% at 20 a second), and a
+        // first slot up to half a millisecond early is far inside the headroom.
+        const nextAt = Math.round(plan.nextAt);
         await tx.run(pacing.set, key, nextAt);
         return { claimed, slotOf, nextAt, gap: segmentInterval(rate, PACING_HEADROOM) };
       },
@@ -773,7 +796,7 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
     );
     if (!claim) return [];
     // The lane learns where this claim left the sender's schedule only once it is committed.
-    laneOf(key).claimedEnd = claim.nextAt;
+    claimed(key, claim.nextAt);
     return claim.claimed
       .map((row) => ({ row, slot: claim.slotOf.get(row.id)!, key, gap: claim.gap * Math.max(1, row.segments) }))
       .sort((a, b) => a.slot - b.slot);
@@ -789,46 +812,76 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
   }
 
   /**
-   * Each sender's hand-offs in this process, one after the other: a text goes at its slot, and
-   * never sooner after the previous one than that one's segments allow. Timers that fire late
-   * together (the event loop was busy) then still leave evenly, later, rather than in a burst.
+   * Each sender's schedule as this process holds it. A text goes within PACING_LATE_SLACK_MS of a
+   * time reserved for it in the shared schedule (its claimed slot, moved by the lane's `shift`,
+   * or a new slot), never later: so no two texts of the sender, whichever process sends them,
+   * leave closer together than their reservations allow (tuning.ts, PACING_HEADROOM).
    */
-  /** `claimedEnd`: the sender's next free slot as this process's last claim left it (null: unknown). */
-  const lanes = new Map<string, { tail: Promise<void>; nextFree: number; claimedEnd: number | null }>();
-  function laneOf(key: string) {
+  interface Lane {
+    /** The sender's next free slot as this process's last claim left it (null: changed since by a re-slot). */
+    claimedEnd: number | null;
+    /** How far this process's claimed slots have moved back since its last claim (shiftSchedule). */
+    shift: number;
+    /** Late texts are dealt with one at a time: the second may find the first's shift has made it on time. */
+    late: Promise<unknown>;
+  }
+  const lanes = new Map<string, Lane>();
+  function laneOf(key: string): Lane {
     let lane = lanes.get(key);
-    if (!lane) lanes.set(key, (lane = { tail: Promise.resolve(), nextFree: 0, claimedEnd: null }));
+    if (!lane) lanes.set(key, (lane = { claimedEnd: null, shift: 0, late: Promise.resolve() }));
     return lane;
   }
-  function handOffAt(key: string, slot: number, gap: number): Promise<void> {
+  /** A claim committed: its slots are the lane's, unmoved (the previous claim's texts have all gone: rounds do not overlap). */
+  function claimed(key: string, end: number) {
     const lane = laneOf(key);
-    const turn = lane.tail.then(async () => {
-      let due = Math.max(slot, lane.nextFree);
-      await until(due);
-      // Stopping: the text is released, not sent, so it needs no slot.
-      if (releasing) return;
-      // Held up past its slot (a busy event loop, a database busy with the other process). A few
-      // ms late counts as on time. Later: when no other process has claimed slots for this sender
-      // since this one did, the rest of the schedule moves back by the delay (the text goes now,
-      // nothing is lost but the delay); otherwise the neighbouring slots may be another process's,
-      // on time, so this text takes the sender's next free slot rather than leave late beside them.
-      for (let tries = 0; tries < PACING_RESLOT_TRIES && clock.now() > due + PACING_LATE_SLACK_MS; tries++) {
+    lane.claimedEnd = end;
+    lane.shift = 0;
+  }
+
+  /**
+   * Resolves true when the text may go: at its slot, or, held up past it (a busy event loop, a
+   * database busy with another process), once it has a new reservation. When no other process
+   * has claimed slots for this sender since this one did, this process's remaining slots all move
+   * back by the delay (nothing is lost but the delay); otherwise the neighbouring slots may be
+   * another's, on time, so the text takes the sender's next free slot. False: this process is
+   * stopping, or the text stayed late through every try (it goes back to the queue).
+   */
+  async function handOffAt(key: string, slot: number, gap: number): Promise<boolean> {
+    const lane = laneOf(key);
+    /** Null while the text keeps its claimed slot (moved by the lane's shift); else its new slot. */
+    let newSlot: number | null = null;
+    const due = () => newSlot ?? slot + lane.shift;
+    const onTime = () => clock.now() <= due() + PACING_LATE_SLACK_MS;
+    for (let tries = 0; ;) {
+      // Waits again when a shift for an earlier text moved this one while it waited.
+      for (let at = due(); ; at = due()) {
+        await until(at);
+        if (releasing) return false;
+        if (due() === at) break;
+      }
+      if (onTime()) return true;
+      if (tries++ >= PACING_RESLOT_TRIES) return false;
+      const turn = lane.late.then(async () => {
+        // Another late text's shift may have made this one on time (or due later) meanwhile.
+        if (onTime() || due() > clock.now()) return;
         const now = clock.now();
-        const shiftedEnd = lane.claimedEnd == null ? null : await shiftSchedule(key, lane.claimedEnd, now - due);
-        if (shiftedEnd != null) {
-          lane.claimedEnd = shiftedEnd;
-          due = now;
-          break;
+        if (newSlot == null && lane.claimedEnd != null) {
+          // Moved to a little after now: the shift's own transaction takes a few milliseconds, and
+          // the text must still be on time when it ends.
+          const delay = now - due() + PACING_LATE_SLACK_MS / 2;
+          const end = await shiftSchedule(key, lane.claimedEnd, delay);
+          if (end != null) {
+            lane.claimedEnd = end;
+            lane.shift += delay;
+            return;
+          }
         }
         lane.claimedEnd = null;
-        due = await reslot(key, now, gap);
-        await until(due);
-      }
-      lane.nextFree = Math.max(due, clock.now() - PACING_LATE_SLACK_MS) + gap;
-    });
-    // A failed turn (the database refused a re-slot) fails its own text, not every later one of the lane.
-    lane.tail = turn.catch(() => undefined);
-    return turn;
+        newSlot = await reslot(key, clock.now(), gap);
+      });
+      lane.late = turn.catch(() => undefined);
+      await turn;
+    }
   }
 
   /** The sender's next free slot from now on, taken for one text of `gap` ms. */
@@ -836,7 +889,7 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
     db.tx(
       async (tx) => {
         const slot = Math.ceil(Math.max((await tx.get<{ nextAt: number }>(pacing.get, key))?.nextAt ?? now, now));
-        await tx.run(pacing.set, key, Math.ceil(slot + gap));
+        await tx.run(pacing.set, key, Math.round(slot + gap));
         return slot;
       },
       // Race: two instances taking the same slot (the pacing row is locked for update by pacing.get).
@@ -848,7 +901,7 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
       async (tx) => {
         const stored = (await tx.get<{ nextAt: number }>(pacing.get, key))?.nextAt;
         if (stored !== expected) return null;
-        const shifted = Math.ceil(expected + delay);
+        const shifted = Math.round(expected + delay);
         await tx.run(pacing.set, key, shifted);
         return shifted;
       },
@@ -903,12 +956,30 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
         hold(claimed);
         for (const row of claimed) unsent.set(row.id, row);
         try {
-          const outcomes = await mapConcurrent(batch, concurrency, async ({ row, slot, key, gap }) => {
-            await handOffAt(key, slot, gap);
+          const held: Outcome[] = [];
+          const going: PacedRow[] = [];
+          for (const paced of batch) {
+            const refused = await mustNotGo(paced.row, lookups);
+            if (!refused) going.push(paced);
+            // Unless stop() released it meanwhile (settled already).
+            else if (unsent.delete(paced.row.id)) held.push(refused);
+          }
+          const markedAt = clock.now();
+          const marked = await markHandedOff(
+            going.map((p) => p.row),
+            markedAt,
+          );
+          const outcomes = await mapConcurrent(going, concurrency, async ({ row, slot, key, gap }): Promise<Outcome> => {
+            // No longer this process's (its claim lapsed and another took it): that one sends it.
+            if (!marked.has(row.id)) return { kind: 'leave', row };
+            const go = await handOffAt(key, slot, gap);
             // Released by stop() meanwhile: settled already.
-            if (!unsent.delete(row.id)) return { kind: 'leave', row } as const;
-            return deliver(row, lookups);
+            if (!unsent.delete(row.id)) return { kind: 'leave', row };
+            // Late through every re-slot: back to the queue, for the next claim (the try not counted).
+            if (!go) return { kind: 'released', row };
+            return deliver(row, markedAt);
           });
+          outcomes.push(...held);
           await after(await settleAll(outcomes, clock.now()), lookups);
         } finally {
           for (const row of claimed) unsent.delete(row.id);

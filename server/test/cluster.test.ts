@@ -1,7 +1,7 @@
 /**
  * Issue 14's cluster test (PostgreSQL only): three server processes on one database, in Twilio
- * mode against the fake Twilio in this process, measured at the provider's side (what the fake
- * received, when).
+ * mode against the fake Twilio in a process of its own, measured at the provider's side (what the
+ * fake received, when, by its own clock on an event loop that does nothing else).
  *
  * 1. The rate: the three share one sender's rate. A 200-recipient campaign at 20 segments a
  *    second, no faults: no 1,000 ms window holds more than 20 creates, and from the second
@@ -38,8 +38,8 @@ import {
   type Instance,
 } from './support/cluster.js';
 import type { ExtraCandidate } from './support/campaigns.js';
-import { startFakeTwilio, type FakeTwilio } from './support/fake-twilio.js';
-import { faultsAnswered, scriptRandomFaults, type FaultPlan } from './support/fake-twilio-faults.js';
+import { faultsAnswered, type FaultPlan } from './support/fake-twilio-faults.js';
+import { startRemoteFakeTwilio, type RemoteFakeTwilio } from './support/fake-twilio-remote.js';
 import type { TestDatabase } from './support/test-db.js';
 
 // ── 1. The rate ──
@@ -82,7 +82,7 @@ const isAriAnswer = (body: string) => body.startsWith('Great! When could you sta
 let database: TestDatabase;
 let steady: ExtraCandidate[];
 let recipients: ExtraCandidate[];
-let twilio: FakeTwilio;
+let twilio: RemoteFakeTwilio;
 let faults: FaultPlan;
 /** Every instance started, for the output of a failure and the clean-up. */
 const instances: Instance[] = [];
@@ -94,7 +94,9 @@ let token: string;
 /** For a failure: where the fake Twilio stands, and what each instance printed last. */
 function output(): string {
   const servers = instances.map((i) => `--- ${i.name} (${i.server.alive() ? 'running' : 'stopped'}):\n${i.server.output().slice(-3000)}`);
-  return [`fake Twilio: ${twilio.posts().length} creates, ${twilio.created.length} messages created`, ...servers].join('\n');
+  return [`fake Twilio: ${twilio.posts.length} creates, ${twilio.created.length} messages created (as of the last look)\n${twilio.output()}`, ...servers].join(
+    '\n',
+  );
 }
 
 const start = (name: string) =>
@@ -107,16 +109,11 @@ const api = (method: string, path: string, body?: unknown) => call(i3.url, metho
 const rows = <T>(sql: string, ...params: unknown[]) => database.db.all<T>(database.db.stmt(sql), ...params);
 
 beforeAll(async () => {
-  twilio = await startFakeTwilio({ now: Date.now });
+  twilio = await startRemoteFakeTwilio();
   steady = clusterCandidates('steady', STEADY_RECIPIENTS, 3000);
   recipients = clusterCandidates('cluster', RECIPIENTS, 5000, INELIGIBLE_EVERY);
   database = await seedClusterDatabase([...steady, ...recipients]);
-  faults = scriptRandomFaults(
-    twilio,
-    recipients.map((r) => r.phone!),
-    FAULTS,
-    SEED,
-  );
+  faults = await twilio.scriptRandomFaults({ numbers: recipients.map((r) => r.phone!), odds: FAULTS, seed: SEED });
   [i1, i2, i3] = (await startInstances(['i1', 'i2', 'i3'], start)) as [Instance, Instance, Instance];
   token = await signIn(i3.url);
   // Texting all day, so the test does not depend on the hour it runs at.
@@ -158,11 +155,12 @@ describe('three instances on one PostgreSQL database', () => {
     const claimants = new Set<string>();
     const claims = database.db.stmt(`select distinct claim_token as token from messages where campaign_id = ? and claim_token is not null`);
     await campaign.schedule();
-    const sent = () => twilio.posts().filter((r) => isSteadyText(r.form.Body ?? ''));
+    const sent = () => twilio.posts.filter((r) => isSteadyText(r.body ?? ''));
     await waitFor(
       'every steady text at Twilio',
       async () => {
         for (const { token } of await database.db.all<{ token: string }>(claims, campaign.campaignId)) claimants.add(token);
+        await twilio.sync();
         return sent().length >= STEADY_RECIPIENTS;
       },
       60_000,
@@ -210,12 +208,13 @@ describe('three instances on one PostgreSQL database', () => {
     /** Recipients with their campaign text created at Twilio so far (read on from where the last call stopped). */
     const texted = new Set<string>();
     let read = 0;
-    const textedPhones = () => {
+    const textedPhones = async () => {
+      await twilio.sync();
       for (; read < twilio.created.length; read++) if (isCampaignText(twilio.created[read]!.body)) texted.add(twilio.created[read]!.to);
       return texted;
     };
     const reach = (share: number) =>
-      waitFor(`${share * 100}% of the campaign at Twilio`, () => textedPhones().size >= eligible.length * share, 150_000, output, 10);
+      waitFor(`${share * 100}% of the campaign at Twilio`, async () => (await textedPhones()).size >= eligible.length * share, 150_000, output, 10);
 
     await reach(KILL_AT);
     const killedAt = Date.now();
@@ -234,7 +233,7 @@ describe('three instances on one PostgreSQL database', () => {
     const joinedAt = Date.now();
 
     // Replies from recipients who have their text: "Yes" (to Ari's first question, in the campaign text).
-    const repliers = [...textedPhones()].slice(0, REPLIES);
+    const repliers = [...(await textedPhones())].slice(0, REPLIES);
     expect(repliers).toHaveLength(REPLIES);
     const atsIdOf = new Map(eligible.map((c) => [c.phone, c.atsId]));
     const posted: { phone: string; sid: string; targets: Instance[]; at: number }[] = [];
@@ -273,7 +272,9 @@ describe('three instances on one PostgreSQL database', () => {
           `select count(*)::int as n from messages where campaign_id = ? and (status = 'queued' or (status = 'sending' and provider_sid is null) or claim_token is not null)`,
           campaignId,
         );
-        return open!.n === 0 && repliers.every((p) => ariAnswered().has(p));
+        if (open!.n !== 0) return false;
+        await twilio.sync();
+        return repliers.every((p) => ariAnswered().has(p));
       },
       150_000,
       output,
@@ -282,6 +283,7 @@ describe('three instances on one PostgreSQL database', () => {
     const finishedAt = Date.now();
 
     // ── At the provider: exactly one campaign text per eligible recipient, none for anyone else ──
+    await twilio.sync();
     const campaignTexts = twilio.created.filter((m) => isCampaignText(m.body));
     const perPhone = new Map<string, number>();
     for (const m of campaignTexts) perPhone.set(m.to, (perPhone.get(m.to) ?? 0) + 1);
@@ -301,8 +303,8 @@ describe('three instances on one PostgreSQL database', () => {
     expect(recorded.filter((r) => !['sending', 'sent', 'delivered'].includes(r.status))).toEqual([]);
 
     // ── The rate, at the provider: every create of this scene from the sender, refused or not ──
-    const creates = twilio.posts().filter((r) => r.path.endsWith('/Messages.json') && !isSteadyText(r.form.Body ?? ''));
-    expect(new Set(creates.map((r) => r.form.From))).toEqual(new Set([CLUSTER_SENDER]));
+    const creates = twilio.posts.filter((r) => r.path.endsWith('/Messages.json') && !isSteadyText(r.body ?? ''));
+    expect(new Set(creates.map((r) => r.from))).toEqual(new Set([CLUSTER_SENDER]));
     const times = creates.map((r) => r.at).sort((a, b) => a - b);
     const busiestSecond = mostInWindow(times);
 
@@ -328,7 +330,7 @@ describe('three instances on one PostgreSQL database', () => {
     const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
     const answered = faultsAnswered(
       faults,
-      creates.map((r) => r.form.To ?? ''),
+      creates.map((r) => r.to ?? ''),
     );
     delays.sort((a, b) => a - b);
     console.info(

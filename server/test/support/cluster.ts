@@ -1,6 +1,6 @@
 /**
  * The cluster test's scene (server/test/cluster.test.ts): real server processes in Twilio mode on
- * one PostgreSQL database, pointed at the fake Twilio in the test's process; a recruiter's event
+ * one PostgreSQL database, pointed at the fake Twilio in a process of its own (fake-twilio-process.ts); a recruiter's event
  * streams read over real HTTP; candidates' replies posted as Twilio's signed webhooks; and the
  * provider-side measures (texts per sender in any one second).
  */
@@ -9,7 +9,7 @@ import { readEventStream } from '../../../shared/sse.js';
 import { seedDemo } from '../../seed/demo.js';
 import { insertCandidates, type ExtraCandidate } from './campaigns.js';
 import { call, freePort, startChildServer, type ChildServer } from './child-server.js';
-import { FAKE_ACCOUNT_SID, FAKE_AUTH_TOKEN, type FakeTwilio } from './fake-twilio.js';
+import { FAKE_ACCOUNT_SID, FAKE_AUTH_TOKEN } from './fake-twilio.js';
 import { postSigned } from './fake-twilio-callbacks.js';
 import { openTestDatabase, type TestDatabase } from './test-db.js';
 
@@ -33,7 +33,12 @@ export interface Instance {
  * Starts one instance: `server/main.ts` with PROVIDER=twilio at the fake, on the database in
  * `databaseEnv`. Its PUBLIC_URL is its own address (child-server.ts), so webhooks are signed for it.
  */
-export async function startInstance(name: string, databaseEnv: Record<string, string>, twilio: FakeTwilio, settings: ClusterSettings): Promise<Instance> {
+export async function startInstance(
+  name: string,
+  databaseEnv: Record<string, string>,
+  twilio: { baseUrl: string },
+  settings: ClusterSettings,
+): Promise<Instance> {
   const port = await freePort();
   const server = await startChildServer(
     {

@@ -49,7 +49,8 @@ export function faultsAnswered(plan: FaultPlan, createsTo: string[]): FaultsAnsw
     taken.set(to, i + 1);
     const step = plan.scripts.get(to)?.[i];
     if (step === CREATED_THEN_5XX) answered.createdThen5xx++;
-    else if (step === RATE_LIMITED) answered.rateLimited++;
+    // By content, not identity: a plan may have crossed from another process (fake-twilio-process.ts).
+    else if (typeof step === 'object' && step.status === 429) answered.rateLimited++;
     else if (step && refused(step)) answered.refused5xx++;
   }
   return answered;
