@@ -48,6 +48,8 @@ export const SENDING_PROBE_FIRST_MS = 5000;
 export const SENDING_PROBE_MOST_MS = 5 * 60_000;
 /** Due campaign deliveries turned into texts per round. */
 export const CAMPAIGN_PROMOTE_BATCH = 1000;
+/** A promotion that found its campaigns locked (another instance promoting them, or an edit) tries again this much later. */
+export const CAMPAIGN_PROMOTE_RETRY_MS = 100;
 /** Campaign texts kept waiting in the outbox at most; the rest stay deliveries until closer to their turn (so a recipient removed or opted out meanwhile is never queued). */
 export const CAMPAIGN_QUEUE_TARGET = 2000;
 /** `campaign.updated` at most this often per campaign while it sends: live numbers without an event per text. */

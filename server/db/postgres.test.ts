@@ -378,6 +378,30 @@ describe('transactions', () => {
     await expect(db.lock(['phone', '+15550100'])).rejects.toThrow(/tx handle/);
   });
 
+  it('tryLock() takes free keys at once and answers false, without waiting, for a held one', async () => {
+    const firstHolds = deferred();
+    const taken = deferred();
+    const first = db.tx(
+      async (tx) => {
+        expect(await tx.tryLock(['campaign', 7])).toBe(true);
+        taken.resolve();
+        await firstHolds.promise;
+      },
+      { write: true, locks: [] },
+    );
+    await taken.promise;
+    // Held by the first: false at once (this test would time out if it waited); a free key: true.
+    const answers = await db.tx(async (tx) => [await tx.tryLock(['campaign', 8], ['campaign', 7]), await tx.tryLock(['campaign', 9])], {
+      write: true,
+      locks: [],
+    });
+    expect(answers).toEqual([false, true]);
+    firstHolds.resolve();
+    await first;
+    expect(await db.tx((tx) => tx.tryLock(['campaign', 7]), { write: true, locks: [] })).toBe(true);
+    await expect(db.tx((tx) => tx.tryLock(['campaign', 7]))).rejects.toThrow(/write transaction/);
+  });
+
   it('is idle only once no query or transaction is in flight', async () => {
     const release = deferred();
     let txDone = false;

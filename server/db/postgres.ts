@@ -179,6 +179,9 @@ class PostgresDb implements Db {
   lock(): Promise<void> {
     return Promise.reject(new Error('lock() is for a write transaction: call it on the tx handle.'));
   }
+  tryLock(): Promise<boolean> {
+    return Promise.reject(new Error('tryLock() is for a write transaction: call it on the tx handle.'));
+  }
 
   changes(result: unknown): number {
     return (result as { rowCount?: number | null } | null)?.rowCount ?? 0;
@@ -327,6 +330,16 @@ class PgTx extends TxHandleBase {
     // The select list is evaluated left to right: the locks are taken in this order.
     const calls = ids.map((_, i) => `pg_advisory_xact_lock($${2 * i + 1}::int4, $${2 * i + 2}::int4)`).join(', ');
     await this.db.track(this.client.query(`select ${calls}`, ids.flat()));
+  }
+
+  async tryLock(...keys: LockKey[]): Promise<boolean> {
+    if (!this.open) throw new Error('This transaction has ended: its tx handle was used after tx() returned.');
+    if (!this.write) throw new Error('tryLock() is for a write transaction: tx(fn, { write: true, locks }).');
+    const ids = orderedLockIds(keys);
+    if (!ids.length) return true;
+    const calls = ids.map((_, i) => `pg_try_advisory_xact_lock($${2 * i + 1}::int4, $${2 * i + 2}::int4)`).join(' and ');
+    const result = await this.db.track(this.client.query<{ taken: boolean }>(`select (${calls}) as taken`, ids.flat()));
+    return result.rows[0]!.taken;
   }
 
   private query(statement: Stmt, params: Params): Promise<pg.QueryResult> {

@@ -114,6 +114,9 @@ class SqliteDb implements Db {
   lock(): Promise<void> {
     return Promise.reject(new Error('lock() is for a write transaction: call it on the tx handle.'));
   }
+  tryLock(): Promise<boolean> {
+    return Promise.reject(new Error('tryLock() is for a write transaction: call it on the tx handle.'));
+  }
 
   changes(result: unknown): number {
     return (result as { changes?: number }).changes ?? 0;
@@ -246,6 +249,11 @@ class TxHandle extends TxHandleBase {
     if (!this.open) return Promise.reject(new Error('This transaction has ended: its tx handle was used after tx() returned.'));
     if (!this.write) return Promise.reject(new Error('lock() is for a write transaction: tx(fn, { write: true, locks }).'));
     return Promise.resolve();
+  }
+
+  /** Nothing to wait for: this transaction is the only writer. */
+  tryLock(...keys: LockKey[]): Promise<boolean> {
+    return this.lock(...keys).then(() => true);
   }
 
   private now<T>(work: () => T): Promise<T> {

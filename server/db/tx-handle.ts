@@ -20,6 +20,7 @@ export abstract class TxHandleBase implements Db {
   abstract run(statement: Stmt, ...params: Params): Promise<{ changes: number }>;
   abstract tx<T>(fn: (tx: Db) => Promise<T>, options?: TxOptions): Promise<T>;
   abstract lock(...keys: LockKey[]): Promise<void>;
+  abstract tryLock(...keys: LockKey[]): Promise<boolean>;
 
   stmt(sqlite: string, pg?: string): Stmt {
     return this.root.stmt(sqlite, pg);

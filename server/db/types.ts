@@ -46,6 +46,11 @@ export interface Db {
    * Take them before reading what they protect. Outside a transaction it throws.
    */
   lock(...keys: LockKey[]): Promise<void>;
+  /**
+   * As lock(), but without waiting: false when another transaction holds one of them (the caller
+   * leaves the work to it; any it did take are held to this transaction's end). Always true on SQLite.
+   */
+  tryLock(...keys: LockKey[]): Promise<boolean>;
   /** How many rows an awaited insert/update/delete without `.returning()` changed. */
   changes(result: unknown): number;
   /** Whether `error` is a unique-constraint violation (an insert that lost a race). */

@@ -13,7 +13,7 @@ import type { Db } from '../db/client.js';
 import type { campaignMessages, campaigns } from '../db/schema.js';
 import { first } from '../db/types.js';
 import type { Deps } from '../deps.js';
-import { CAMPAIGN_MAX_REARMS, CAMPAIGN_PROMOTE_BATCH, CAMPAIGN_PUBLISH_INTERVAL_MS, CAMPAIGN_QUEUE_TARGET } from '../tuning.js';
+import { CAMPAIGN_MAX_REARMS, CAMPAIGN_PROMOTE_BATCH, CAMPAIGN_PROMOTE_RETRY_MS, CAMPAIGN_PUBLISH_INTERVAL_MS, CAMPAIGN_QUEUE_TARGET } from '../tuning.js';
 import { nextAllowed } from '../lib/zoned-time.js';
 import { timeZoneOf } from './candidates.js';
 import { mergeValuesFor, renderBody, renderContentVariables } from './message-body.js';
@@ -181,6 +181,9 @@ export function createCampaignDelivery(
   /** Takes the campaigns' locks (sorted by locks.ts), before reading what they protect. */
   const lockCampaigns = (tx: Db, campaignIds: number[]) => tx.lock(...campaignIds.map((id) => ['campaign', id] as const));
 
+  /** Until when a promotion found its campaigns busy (another instance promoting them): not tried again before. */
+  let promoteBusyUntil = 0;
+
   /** Turns due deliveries into outbox texts (or skips, or holds them), in one write transaction. */
   function promote(now: number) {
     return db.tx(
@@ -192,8 +195,14 @@ export function createCampaignDelivery(
         const limit = Math.min(CAMPAIGN_PROMOTE_BATCH, room);
         const campaignIds = (await tx.all<{ id: number }>(stmt.dueCampaigns, now, limit)).map((r) => r.id);
         if (!campaignIds.length) return { touched: new Map<number, number>(), created };
-        // Race: a message edited, deleted or completed while it is being promoted (its campaign's lock).
-        await lockCampaigns(tx, campaignIds);
+        // Race: a message edited, deleted or completed while it is being promoted (its campaign's
+        // lock). Not waited for: the holder is another instance promoting the same campaign (whose
+        // work this would only repeat, while none of the waiting instances sends a text) or an
+        // edit; this instance sends what is queued and promotes again shortly.
+        if (!(await tx.tryLock(...campaignIds.map((id) => ['campaign', id] as const)))) {
+          promoteBusyUntil = now + CAMPAIGN_PROMOTE_RETRY_MS;
+          return { touched: new Map<number, number>(), created };
+        }
         const due = await tx.all<{
           id: number;
           candidateId: number;
@@ -367,7 +376,8 @@ export function createCampaignDelivery(
       // With the outbox window full, due deliveries wait for the dispatcher's own next round (when
       // the rate frees a slot): answering "due now" here would spin rounds that can promote nothing.
       if ((await db.get<{ n: number }>(stmt.queuedCampaignTexts))!.n >= CAMPAIGN_QUEUE_TARGET) return null;
-      return (await db.get<{ at: number | null }>(stmt.nextDue))!.at;
+      const due = (await db.get<{ at: number | null }>(stmt.nextDue))!.at;
+      return due == null ? null : Math.max(due, promoteBusyUntil);
     },
     async afterSettle(rows: MessageRow[]) {
       const cmIds = rows.filter((r) => r.campaignMessageId != null).map((r) => r.campaignMessageId!);

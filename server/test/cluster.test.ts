@@ -23,6 +23,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call } from './support/child-server.js';
 import {
+  CLUSTER_NICE,
   CLUSTER_SENDER,
   clusterCandidates,
   mostInWindow,
@@ -109,7 +110,7 @@ const api = (method: string, path: string, body?: unknown) => call(i3.url, metho
 const rows = <T>(sql: string, ...params: unknown[]) => database.db.all<T>(database.db.stmt(sql), ...params);
 
 beforeAll(async () => {
-  twilio = await startRemoteFakeTwilio();
+  twilio = await startRemoteFakeTwilio({ nice: CLUSTER_NICE });
   steady = clusterCandidates('steady', STEADY_RECIPIENTS, 3000);
   recipients = clusterCandidates('cluster', RECIPIENTS, 5000, INELIGIBLE_EVERY);
   database = await seedClusterDatabase([...steady, ...recipients]);

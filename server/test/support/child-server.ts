@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { setPriority } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -32,7 +33,24 @@ export interface ChildServer {
   alive(): boolean;
 }
 
-export async function startChildServer(env: Record<string, string>, options: { readyTimeoutMs?: number } = {}): Promise<ChildServer> {
+/**
+ * Raises a measured process's scheduling priority (a negative nice) where this process may (as
+ * root, or with CAP_SYS_NICE), so that the test measures it and not the rest of a busy machine;
+ * elsewhere it runs as it is. True when raised.
+ */
+export function raisePriority(pid: number, nice: number): boolean {
+  try {
+    setPriority(pid, nice);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function startChildServer(
+  env: Record<string, string>,
+  options: { readyTimeoutMs?: number; /** A nice value for it (raisePriority). */ nice?: number } = {},
+): Promise<ChildServer> {
   const port = Number(env.PORT);
   const url = `http://127.0.0.1:${port}`;
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
@@ -40,6 +58,7 @@ export async function startChildServer(env: Record<string, string>, options: { r
     env: { ...process.env, HOST: '127.0.0.1', PUBLIC_URL: url, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  if (options.nice !== undefined && child.pid !== undefined) raisePriority(child.pid, options.nice);
   let log = '';
   const lines: string[] = [];
   let partial = '';

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { REPO_ROOT } from './child-server.js';
+import { raisePriority, REPO_ROOT } from './child-server.js';
 import type { FaultPlan } from './fake-twilio-faults.js';
 import type { FaultsRequest, RemoteCreate, RemoteLog, RemoteMessage } from './fake-twilio-process.js';
 import type { Step } from './fake-twilio.js';
@@ -24,11 +24,14 @@ export interface RemoteFakeTwilio {
   close(): Promise<void>;
 }
 
-export async function startRemoteFakeTwilio(readyTimeoutMs = 60_000): Promise<RemoteFakeTwilio> {
+/** `nice`: a scheduling priority for it (raisePriority), as for the servers it measures. */
+export async function startRemoteFakeTwilio(options: { nice?: number; readyTimeoutMs?: number } = {}): Promise<RemoteFakeTwilio> {
+  const readyTimeoutMs = options.readyTimeoutMs ?? 60_000;
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/test/support/fake-twilio-process.ts'], {
     cwd: REPO_ROOT,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
+  if (options.nice !== undefined && child.pid !== undefined) raisePriority(child.pid, options.nice);
   let output = '';
   child.stderr!.on('data', (chunk: Buffer) => (output = (output + chunk.toString('utf-8')).slice(-4000)));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
