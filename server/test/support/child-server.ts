@@ -49,7 +49,7 @@ export function raisePriority(pid: number, nice: number): boolean {
 
 export async function startChildServer(
   env: Record<string, string>,
-  options: { readyTimeoutMs?: number; /** A nice value for it (raisePriority). */ nice?: number } = {},
+  options: { readyTimeoutMs?: number; /** A nice value for it once it is ready (raisePriority). */ nice?: number } = {},
 ): Promise<ChildServer> {
   const port = Number(env.PORT);
   const url = `http://127.0.0.1:${port}`;
@@ -58,7 +58,6 @@ export async function startChildServer(
     env: { ...process.env, HOST: '127.0.0.1', PUBLIC_URL: url, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  if (options.nice !== undefined && child.pid !== undefined) raisePriority(child.pid, options.nice);
   let log = '';
   const lines: string[] = [];
   let partial = '';
@@ -99,7 +98,12 @@ export async function startChildServer(
     if (exitCode !== undefined) throw new Error(`the server exited (${exitCode}) before it was ready:\n${log}`);
     try {
       const res = await fetch(`${url}/healthz`);
-      if (res.ok) return server;
+      if (res.ok) {
+        // Only once it is up: compiling and starting at a raised priority would take the CPU from
+        // the instances already running (as an instance starting on a machine of its own would not).
+        if (options.nice !== undefined) raisePriority(server.pid, options.nice);
+        return server;
+      }
     } catch {
       // not listening yet
     }
