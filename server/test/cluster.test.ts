@@ -18,6 +18,10 @@
  *    (a webhook retried elsewhere) is recorded once; Ari answers each reply exactly once, and
  *    the campaign counts each as one reply.
  *
+ * The instances and the fake stand for machines of their own: where the test may (root), they run
+ * at a raised priority once started (support/cluster.ts, CLUSTER_NICE), so the rest of a busy
+ * machine does not hold them up; elsewhere they run as everything else does.
+ *
  * `npm run test:cluster -- --runs 5` runs this file several times in a row.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
