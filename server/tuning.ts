@@ -82,6 +82,12 @@ export const PACING_LOOKAHEAD_MS = 250;
  */
 export const PACING_LATE_SLACK_MS = 20;
 
+/**
+ * A text is marked handed over (a database write that checks the claim is still this process's)
+ * this long before its slot, so the write's time on a busy database never makes it late.
+ */
+export const HANDOFF_MARK_AHEAD_MS = 100;
+
 // ── Media (services/media.ts) ──
 /** Tries to fetch a picture or file of an incoming text from the provider before it shows as "Attachment unavailable". */
 export const MEDIA_FETCH_ATTEMPTS = 3;

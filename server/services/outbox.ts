@@ -38,6 +38,7 @@ import {
   OUTBOX_RETRY_FIRST_MS,
   OUTBOX_RETRY_HORIZON_MS,
   OUTBOX_RETRY_MOST_MS,
+  HANDOFF_MARK_AHEAD_MS,
   PACING_HEADROOM,
   PACING_LATE_SLACK_MS,
   PACING_LOOKAHEAD_MS,
@@ -240,10 +241,7 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
     ),
     // A status report that carries the text's key (echoed by the provider): the id it has for it.
     evidence: db.stmt(`select dedupe_key as "dedupeKey" from webhook_events where message_key = ? and kind = 'status' order by id limit 1`),
-    markHandedOff: db.stmt(
-      `update messages set handed_off_at = ? where claim_token = ? and id in (select value from json_each(?)) returning id`,
-      `update messages set handed_off_at = ? where claim_token = ? and id in (select json_array_elements_text(?::json)::bigint) returning id`,
-    ),
+    markHandedOff: db.stmt(`update messages set handed_off_at = ? where id = ? and claim_token = ?`),
     // Only rows still claimed with this process's token: one whose claim lapsed and was taken over
     // by another process carries that one's token and is left alone.
     renew: db.stmt(
@@ -447,17 +445,15 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
   }
 
   /**
-   * Marks a batch's texts handed over (all but the simulator's, whose look-up is exact): only those
-   * this process still holds, so if its claim lapsed (a slow batch) and another process took a
-   * text, that one sends it, never both. Done once for the batch before its first slot, so at
-   * each slot nothing but the request itself stands between the text and the provider; the mark
-   * may precede the hand-off by up to PACING_LOOKAHEAD_MS, which only widens a later look-up's
-   * window. Returns the texts marked.
+   * Marks a text handed over (all but the simulator's, whose look-up is exact) if this process
+   * still holds it: if its claim lapsed (a slow batch) and another process took it, that one
+   * sends it, never both. Done HANDOFF_MARK_AHEAD_MS before its slot, so at the slot nothing but
+   * the request itself stands between the text and the provider (a write there would make it
+   * late on a busy database); marking a little early only widens a later look-up's window.
    */
-  async function markHandedOff(rows: MessageRow[], now: number): Promise<Set<number>> {
-    if (exactLookup || !rows.length) return new Set(rows.map((r) => r.id));
-    const marked = await db.all<{ id: number }>(stmt.markHandedOff, now, owner, JSON.stringify(rows.map((r) => r.id)));
-    return new Set(marked.map((m) => m.id));
+  async function markHandedOff(row: MessageRow, now: number): Promise<boolean> {
+    if (exactLookup) return true;
+    return (await db.run(stmt.markHandedOff, now, row.id, owner)).changes === 1;
   }
 
   /** Hands the text to the provider (marked handed over at `markedAt`, see markHandedOff) and reads its answer. */
@@ -964,14 +960,15 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
             // Unless stop() released it meanwhile (settled already).
             else if (unsent.delete(paced.row.id)) held.push(refused);
           }
-          const markedAt = clock.now();
-          const marked = await markHandedOff(
-            going.map((p) => p.row),
-            markedAt,
-          );
           const outcomes = await mapConcurrent(going, concurrency, async ({ row, slot, key, gap }): Promise<Outcome> => {
-            // No longer this process's (its claim lapsed and another took it): that one sends it.
-            if (!marked.has(row.id)) return { kind: 'leave', row };
+            await until(slot - HANDOFF_MARK_AHEAD_MS);
+            const markedAt = clock.now();
+            // No longer this process's (its claim lapsed and another took it, or stop() released
+            // it): the other sends it, or it is settled already.
+            if (releasing || !(await markHandedOff(row, markedAt))) {
+              unsent.delete(row.id);
+              return { kind: 'leave', row };
+            }
             const go = await handOffAt(key, slot, gap);
             // Released by stop() meanwhile: settled already.
             if (!unsent.delete(row.id)) return { kind: 'leave', row };
