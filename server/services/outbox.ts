@@ -969,10 +969,14 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
               unsent.delete(row.id);
               return { kind: 'leave', row };
             }
-            const go = await handOffAt(key, slot, gap);
+            // A database that refused a re-slot fails this text's turn only: it goes back to the queue.
+            const go = await handOffAt(key, slot, gap).catch((err: unknown) => {
+              log.warn('a late text could not take a new slot; it goes back to the queue', { messageId: row.id, error: String(err) });
+              return false;
+            });
             // Released by stop() meanwhile: settled already.
             if (!unsent.delete(row.id)) return { kind: 'leave', row };
-            // Late through every re-slot: back to the queue, for the next claim (the try not counted).
+            // Late through every re-slot (or no new slot to be had): back to the queue, for the next claim (the try not counted).
             if (!go) return { kind: 'released', row };
             return deliver(row, markedAt);
           });
