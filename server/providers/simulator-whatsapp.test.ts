@@ -16,7 +16,7 @@ async function setup() {
   const database = await openTestDatabase();
   const { db } = database;
   const simulator = createSimulatorProvider(db, clock, { smsFrom: '+12025550100', whatsappFrom: '+12025550101' });
-  simulator.connect({ receive: async () => {} });
+  simulator.connect({ receive: async () => {}, receiveStatuses: async () => {} });
   let n = 0;
   const text = (patch: Partial<OutboundText> = {}): OutboundText => ({
     to: PHONE,

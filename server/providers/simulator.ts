@@ -167,17 +167,19 @@ export function createSimulatorProvider(db: Db, clock: Clock, options: Simulator
     });
     watched.forEach(notify);
     for (const r of batch) if (r.next) later(deliveredAfter - sentAfter, finalReport(r.sid, r.next.failure));
-    // Then the server hears them, one after the other in their order (a late timer's batch may
-    // hold a text's "sent" and its "delivered"), each in the server's own transactions: the
-    // sink's database work cannot join the simulator's transaction above.
-    for (const r of batch) {
-      if (!sink || closed) break;
-      const payload = {
-        MessageSid: r.sid,
-        MessageStatus: r.status,
-        ...(r.failure ? { ErrorCode: r.failure.code, ErrorMessage: r.failure.message } : {}),
-      };
-      await sink.receive(twilioStatusEvent(payload));
+    // Then the server hears them, in their order (a late timer's batch may hold a text's "sent"
+    // and its "delivered"), in a transaction of its own: the sink's database work cannot join the
+    // simulator's transaction above.
+    if (sink && !closed) {
+      await sink.receiveStatuses(
+        batch.map((r) =>
+          twilioStatusEvent({
+            MessageSid: r.sid,
+            MessageStatus: r.status,
+            ...(r.failure ? { ErrorCode: r.failure.code, ErrorMessage: r.failure.message } : {}),
+          }),
+        ),
+      );
     }
   }
 

@@ -579,7 +579,7 @@ describe('the rest of the provider', () => {
     expect(p.defaultFrom('whatsapp')).toBe('+15550002222');
     // The environment's Messaging Service is the SMS default, ahead of its number.
     expect(provider({ messagingServiceSid: MG }).defaultFrom('sms')).toBe(MG);
-    expect(() => p.connect({ receive: async () => {} })).not.toThrow();
+    expect(() => p.connect({ receive: async () => {}, receiveStatuses: async () => {} })).not.toThrow();
   });
 
   it('refuses to send without any sender', async () => {

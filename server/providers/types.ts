@@ -150,6 +150,8 @@ export type ProviderEvent = InboundTextEvent | StatusReportEvent;
 /** Where a provider's events go: the inbound pipeline. */
 export interface ProviderSink {
   receive(event: ProviderEvent): Promise<void>;
+  /** Status reports a provider has together (the simulator's batches), in one transaction and in order. */
+  receiveStatuses(events: StatusReportEvent[]): Promise<void>;
 }
 
 /**

@@ -406,6 +406,40 @@ export function createInboundService(
   }
 
   async function receiveStatus(source: string, event: StatusReportEvent): Promise<{ duplicate: boolean; updated: boolean }> {
+    const { duplicate, updated } = await logAndMove(db, source, event);
+    if (updated) await afterMove(updated);
+    return { duplicate, updated: !!updated };
+  }
+
+  /**
+   * Reports that came together (a provider's batch: the simulator's texts go out hundreds per
+   * millisecond and their reports come due together) logged and applied in one transaction, then
+   * their events and hooks in order. Each report's statements stand alone (unique key, compare-and-set),
+   * so if the batch fails as a whole (a deadlock on PostgreSQL), each is received on its own.
+   */
+  async function receiveStatuses(source: string, batch: StatusReportEvent[]): Promise<void> {
+    let moved: MessageRow[];
+    try {
+      moved = await db.tx(
+        async (tx) => {
+          const rows: MessageRow[] = [];
+          for (const event of batch) {
+            const { updated } = await logAndMove(tx, source, event);
+            if (updated) rows.push(updated);
+          }
+          return rows;
+        },
+        { write: true, locks: [] },
+      );
+    } catch {
+      for (const event of batch) await receiveStatus(source, event);
+      return;
+    }
+    for (const row of moved) await afterMove(row);
+  }
+
+  /** Logs one report and moves its text's status; the row it moved, for afterMove once committed. */
+  async function logAndMove(handle: Db, source: string, event: StatusReportEvent): Promise<{ duplicate: boolean; updated: MessageRow | null }> {
     const sid = event.providerMessageId;
     const report: DeliveryReport = {
       status: event.status,
@@ -414,7 +448,7 @@ export function createInboundService(
       rawMessage: event.rawMessage,
       from: event.from ?? null,
     };
-    const logged = await db.get<{ orgId: number | null }>(
+    const logged = await handle.get<{ orgId: number | null }>(
       stmt.logStatus,
       source,
       `${sid}:${event.rawStatus}`,
@@ -426,17 +460,23 @@ export function createInboundService(
       // Our key for the text, echoed by the provider: the outbox's exact evidence that it was created.
       event.messageKey ?? null,
     );
-    if (!logged) return { duplicate: true, updated: false };
+    if (!logged) return { duplicate: true, updated: null };
     // A report can beat our own record of the send: it stays logged and is applied once the
     // send is recorded (see applyEarlyReports).
-    if (logged.orgId == null) return { duplicate: false, updated: false };
-    return { duplicate: false, updated: await moveStatus({ sid }, report) };
+    if (logged.orgId == null) return { duplicate: false, updated: null };
+    return { duplicate: false, updated: await moveStatus(handle, { sid }, report) };
   }
 
   /** Moves a text's status forward (never back) from one report; true if it changed. */
   async function applyStatus(row: MessageRow, report: DeliveryReport): Promise<boolean> {
     if (row.direction !== 'outbound') return false;
-    return moveStatus({ id: row.id }, report);
+    return moveAndTell({ id: row.id }, report);
+  }
+
+  async function moveAndTell(text: { id: number } | { sid: string }, report: DeliveryReport): Promise<boolean> {
+    const updated = await moveStatus(db, text, report);
+    if (updated) await afterMove(updated);
+    return !!updated;
   }
 
   // Compare-and-set: the status moves only forward from what it is at this instant (never back
@@ -452,21 +492,24 @@ export function createInboundService(
     return moves.get(name)!;
   }
 
-  async function moveStatus(text: { id: number } | { sid: string }, report: DeliveryReport): Promise<boolean> {
+  /** The status move itself (the row it moved, or null); its event and hooks are afterMove's. */
+  async function moveStatus(handle: Db, text: { id: number } | { sid: string }, report: DeliveryReport): Promise<MessageRow | null> {
     const move = 'id' in text ? moveStatement('id', report.status) : moveStatement('provider_sid', report.status);
-    if (!move) return false;
-    const now = clock.now();
+    if (!move) return null;
     const params = {
       status: report.status,
-      now,
+      now: clock.now(),
       errorCode: report.rawCode,
       errorMessage: report.rawCode ? report.rawMessage : null,
       reason: report.reason,
       // The number a sender pool picked, when the report names it.
       from: report.from || null,
     };
-    const updated = await db.get<MessageRow>(move, { ...params, key: 'id' in text ? text.id : text.sid });
-    if (!updated) return false;
+    return (await handle.get<MessageRow>(move, { ...params, key: 'id' in text ? text.id : text.sid })) ?? null;
+  }
+
+  /** What a status move sets off once it is committed: the live event, then the hooks, in order. */
+  async function afterMove(updated: MessageRow): Promise<void> {
     // Only a client listening on /api/events needs the candidate and the message's JSON.
     const candidate = events.subscriberCount(updated.orgId) ? await services.candidates.getById(updated.orgId, updated.candidateId) : undefined;
     if (candidate) {
@@ -474,7 +517,6 @@ export function createInboundService(
       events.publish(updated.orgId, { type: 'message.updated', data: messageJson(updated, candidate.atsId, recruiterName) });
     }
     for (const hook of statusHooks) await hook(updated);
-    return true;
   }
 
   /** Reports that arrived before we had recorded the send they are about, applied now, in order. */
@@ -507,11 +549,15 @@ export function createInboundService(
       const event = withoutNul(received);
       return event.kind === 'inbound' ? receiveInbound(source, event) : receiveStatus(source, event);
     },
+    /** Status reports that came together, in one transaction (see receiveStatuses). */
+    receiveStatuses(source: string, batch: StatusReportEvent[]): Promise<void> {
+      return receiveStatuses(source, batch.map(withoutNul));
+    },
     /** Outbox hook (afterSettle): reports that beat the record of their send, applied now it exists. */
     applyEarlyReports,
     /** A status learnt otherwise than by report (reconciliation fetched it by provider id), applied by the same compare-and-set. */
     applyReport(providerMessageId: string, report: DeliveryReport): Promise<boolean> {
-      return moveStatus({ sid: providerMessageId }, report);
+      return moveAndTell({ sid: providerMessageId }, report);
     },
     addHooks(h: InboundHooks) {
       hooks.push(h);

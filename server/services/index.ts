@@ -71,7 +71,10 @@ export function createServices(deps: Deps) {
   inbound.addHooks(campaignDelivery.inboundHooks);
 
   // The provider's events (the simulator's in-process reports; webhooks go through their route).
-  deps.provider.connect({ receive: (event) => inbound.receive(deps.provider.name, event).then(() => undefined) });
+  deps.provider.connect({
+    receive: (event) => inbound.receive(deps.provider.name, event).then(() => undefined),
+    receiveStatuses: (events) => inbound.receiveStatuses(deps.provider.name, events),
+  });
 
   return {
     sending,
