@@ -50,13 +50,9 @@ export function createMediaService(deps: Deps) {
   const retries = new Set<() => void>();
   let stopped = false;
 
-  function jsonOf(row: { id: number; contentType: string; status: MessageMedia['status'] }): MessageMedia {
-    return { url: `/api/media/${row.id}`, contentType: row.contentType, status: row.status };
-  }
-
   /** A text's attachments as its JSON carries them (the thread's SQL builds the same). */
   async function mediaOf(messageId: number): Promise<MessageMedia[]> {
-    return (await db.all<{ id: number; contentType: string; status: MessageMedia['status'] }>(stmt.ofMessage, messageId)).map(jsonOf);
+    return (await db.all<{ id: number; contentType: string; status: MessageMedia['status'] }>(stmt.ofMessage, messageId)).map(mediaJson);
   }
 
   /** Records a text's attachments as pending inside the caller's transaction (`tx`); returns their JSON. */
@@ -64,7 +60,7 @@ export function createMediaService(deps: Deps) {
     const recorded: MessageMedia[] = [];
     for (const [idx, m] of media.entries()) {
       recorded.push(
-        jsonOf((await tx.get<{ id: number; contentType: string; status: 'pending' }>(stmt.insert, orgId, messageId, idx, m.contentType, m.url, now))!),
+        mediaJson((await tx.get<{ id: number; contentType: string; status: 'pending' }>(stmt.insert, orgId, messageId, idx, m.contentType, m.url, now))!),
       );
     }
     return recorded;
@@ -162,3 +158,8 @@ export function createMediaService(deps: Deps) {
 }
 
 export type MediaService = ReturnType<typeof createMediaService>;
+
+/** An attachment as a message's JSON carries it (the SQLite thread page's SQL builds the same). */
+export function mediaJson(row: { id: number; contentType: string; status: MessageMedia['status'] }): MessageMedia {
+  return { url: `/api/media/${row.id}`, contentType: row.contentType, status: row.status };
+}

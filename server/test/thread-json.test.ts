@@ -8,10 +8,10 @@ import { testEngine } from './support/test-db.js';
 const CONTROL_CHARACTERS = '\u0001 \u001f';
 
 /**
- * The thread page is built by the database (for speed) and every other message JSON by messageJson():
+ * The thread page is built by SQLite itself (for speed) and every other message JSON by messageJson():
  * the two must never drift apart.
  */
-describe('a thread page built in SQL', () => {
+describe('a thread page (built in SQL on SQLite, from rows on PostgreSQL)', () => {
   let h: Harness;
   beforeEach(async () => {
     h = await createHarness({ now: '2026-03-03T15:00:00.007Z', inboundGreeting: false });
