@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { PACING_LATE_SLACK_MS } from '../tuning.js';
 import { createHarness, type Harness } from './harness.js';
 import { bulkCandidates, insertCandidates, iso, sendCampaign } from './support/campaigns.js';
+import { candidatePool } from './support/demo-candidates.js';
 import { call, freePort, startChildServer, type ChildServer } from './support/child-server.js';
 import { seededTestDatabase } from './support/seeded-file.js';
 
@@ -77,6 +78,37 @@ describe('a late hand-off', () => {
     // slack), not a slot per late text.
     expect(sorted.at(-1)! - sorted[0]!).toBeLessThanOrEqual(Math.ceil(59 * interval) + 10 * (stall + PACING_LATE_SLACK_MS / 2 + 1));
   }, 60_000);
+});
+
+describe('an unpaced sender', () => {
+  it('hands over a slow round’s texts together: with no rate there is no schedule to be late for', async () => {
+    h = await createHarness({ inboundGreeting: false });
+    const pool = candidatePool('sms');
+    const ids = [1, 2, 3, 4, 5].map(() => pool.next().id);
+    const start = h.clock.now();
+    for (const id of ids) expect((await h.api('POST', `/api/candidates/${id}/messages`, { body: 'Unpaced' })).status).toBe(202);
+    // The round stalls 100 ms between its claim and the hand-offs (reading the first text's
+    // candidate): a paced text would now be late, and take a new slot or shift the schedule.
+    const db = h.db as typeof h.db & { get: typeof h.db.get };
+    const realGet = db.get.bind(db);
+    let stalled = false;
+    db.get = ((statement, ...params) => {
+      if (!stalled && statement.sqlite.includes('from candidates where id = ?')) {
+        stalled = true;
+        h!.clock.set(h!.clock.now() + 100);
+      }
+      return realGet(statement, ...params);
+    }) as typeof db.get;
+    try {
+      await h.advance(0);
+    } finally {
+      db.get = realGet;
+    }
+    expect(stalled).toBe(true);
+    // All five went in that round, at once, without a timer (nothing advanced the clock since).
+    const times = (await h.simulator.received()).map((m) => m.createdAt);
+    expect(times).toEqual(ids.map(() => start + 100));
+  });
 });
 
 describe('two processes, one sender', () => {
