@@ -431,7 +431,11 @@ export function createInboundService(
         },
         { write: true, locks: [] },
       );
-    } catch {
+    } catch (err) {
+      log.warn('a batch of status reports failed as a whole; receiving them one by one', {
+        reports: batch.length,
+        error: err instanceof Error ? err.message : String(err),
+      });
       for (const event of batch) await receiveStatus(source, event);
       return;
     }

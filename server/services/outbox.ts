@@ -843,17 +843,13 @@ export function createOutbox(deps: Deps, services: { sending: SendingStateServic
    * stopping, or the text stayed late through every try (it goes back to the queue).
    */
   async function handOffAt(key: string, slot: number, gap: number): Promise<boolean> {
-    // An unpaced sender (no rate: gap 0) has no schedule to keep, so no text of it is ever late:
-    // a slow round must not send its texts one re-slot transaction at a time.
-    if (gap === 0) {
-      await until(slot);
-      return !releasing;
-    }
     const lane = laneOf(key);
     /** Null while the text keeps its claimed slot (moved by the lane's shift); else its new slot. */
     let newSlot: number | null = null;
     const due = () => newSlot ?? slot + lane.shift;
-    const onTime = () => clock.now() <= due() + PACING_LATE_SLACK_MS;
+    // An unpaced sender (no rate: gap 0) has no schedule to keep, so its texts are never late: a
+    // slow round must not send them one re-slot transaction at a time.
+    const onTime = () => gap === 0 || clock.now() <= due() + PACING_LATE_SLACK_MS;
     for (let tries = 0; ;) {
       // Waits again when a shift for an earlier text moved this one while it waited.
       for (let at = due(); ; at = due()) {
