@@ -12,6 +12,7 @@ import { whatsappSendForm } from '../../shared/whatsapp.js';
 import type { Db } from '../db/client.js';
 import type { campaignMessages, campaigns } from '../db/schema.js';
 import { first } from '../db/types.js';
+import { fromDriverRow, sqlColumns } from '../lib/sql-rows.js';
 import type { Deps } from '../deps.js';
 import { CAMPAIGN_MAX_REARMS, CAMPAIGN_PROMOTE_BATCH, CAMPAIGN_PROMOTE_RETRY_MS, CAMPAIGN_PUBLISH_INTERVAL_MS, CAMPAIGN_QUEUE_TARGET } from '../tuning.js';
 import { nextAllowed } from '../lib/zoned-time.js';
@@ -25,6 +26,26 @@ import { notTextableReason, whatsappWindowOpen, type Candidate, type Organizatio
 
 type CampaignRow = typeof campaigns.$inferSelect;
 type CampaignMessageRow = typeof campaignMessages.$inferSelect;
+type DueDelivery = { id: number; candidateId: number; campaignMessageId: number; orgId: number; attempt: number };
+type PromotedMessage = CampaignMessageRow & {
+  campaign: CampaignRow;
+  recruiter: { id: number; name: string; bookingSlug: string };
+  template: { body: string; contentSid: string | null; contentVariables: Record<string, string> | null } | undefined;
+};
+/** A text a promotion queued, for the live events sent once its transaction has committed. */
+type CreatedText = { message: MessageRow; atsId: string; recruiterName: string; ariStarted: boolean };
+/** One promotion: its transaction and instant, what it read once for all its deliveries, and what it did. */
+interface PromotionRound {
+  tx: Db;
+  now: number;
+  candidates: Map<number, Candidate>;
+  orgs: Map<number, Organization>;
+  messages: Map<number, PromotedMessage>;
+  windows: Map<string, ReturnType<typeof nextAllowed>>;
+  /** Campaign message id -> org id, of every message a delivery of which was promoted. */
+  touched: Map<number, number>;
+  created: CreatedText[];
+}
 
 export function textingWindow(org: Organization) {
   return { startMinute: org.textingStartMinute, endMinute: org.textingEndMinute };
@@ -64,6 +85,10 @@ export function createCampaignDelivery(
        from campaign_deliveries d join campaign_messages cm on cm.id = d.campaign_message_id
        where d.status = 'pending' and d.due_at <= ? and cm.campaign_id in (select json_array_elements_text(?::json)::bigint)
        order by d.due_at, d.id limit ? for update of d skip locked`,
+    ),
+    candidatesByIds: db.stmt(
+      `select ${sqlColumns(candidates)} from candidates where id in (select value from json_each(?))`,
+      `select ${sqlColumns(candidates)} from candidates where id in (select json_array_elements_text(?::json)::bigint)`,
     ),
     campaignsOf: db.stmt(
       `select distinct campaign_id as id from campaign_messages where id in (select value from json_each(?))`,
@@ -188,136 +213,37 @@ export function createCampaignDelivery(
   function promote(now: number) {
     return db.tx(
       async (tx) => {
+        const touched = new Map<number, number>(); // campaign message id -> org id
+        const created: CreatedText[] = [];
         // The outbox window is a soft bound: two instances promoting at once may each fill the room they saw.
         const room = CAMPAIGN_QUEUE_TARGET - (await tx.get<{ n: number }>(stmt.queuedCampaignTexts))!.n;
-        const created: { message: MessageRow; atsId: string; recruiterName: string; ariStarted: boolean }[] = [];
-        if (room <= 0) return { touched: new Map<number, number>(), created };
+        if (room <= 0) return { touched, created };
         const limit = Math.min(CAMPAIGN_PROMOTE_BATCH, room);
         const campaignIds = (await tx.all<{ id: number }>(stmt.dueCampaigns, now, limit)).map((r) => r.id);
-        if (!campaignIds.length) return { touched: new Map<number, number>(), created };
+        if (!campaignIds.length) return { touched, created };
         // Race: a message edited, deleted or completed while it is being promoted (its campaign's
         // lock). Not waited for: the holder is another instance promoting the same campaign (whose
         // work this would only repeat, while none of the waiting instances sends a text) or an
         // edit; this instance sends what is queued and promotes again shortly.
         if (!(await tx.tryLock(...campaignIds.map((id) => ['campaign', id] as const)))) {
           promoteBusyUntil = now + CAMPAIGN_PROMOTE_RETRY_MS;
-          return { touched: new Map<number, number>(), created };
+          return { touched, created };
         }
-        const due = await tx.all<{
-          id: number;
-          candidateId: number;
-          campaignMessageId: number;
-          orgId: number;
-          attempt: number;
-        }>(stmt.due, now, JSON.stringify(campaignIds), limit);
-        const touched = new Map<number, number>(); // campaign message id -> org id
+        const due = await tx.all<DueDelivery>(stmt.due, now, JSON.stringify(campaignIds), limit);
         if (!due.length) return { touched, created };
 
-        const orgs = new Map<number, Organization>();
-        // Everyone due in this batch is checked at the same instant: one texting-window answer per zone.
-        const slots = new Map<string, ReturnType<typeof nextAllowed>>();
-        const cms = new Map<
-          number,
-          CampaignMessageRow & {
-            campaign: CampaignRow;
-            recruiter: { id: number; name: string; bookingSlug: string };
-            template: { body: string; contentSid: string | null; contentVariables: Record<string, string> | null } | undefined;
-          }
-        >();
-        const candidateRows = new Map<number, Candidate>(
-          (
-            await tx.orm
-              .select()
-              .from(candidates)
-              .where(inArray(candidates.id, [...new Set(due.map((d) => d.candidateId))]))
-          ).map((c) => [c.id, c]),
-        );
-
-        for (const d of due) {
-          let org = orgs.get(d.orgId);
-          if (!org) orgs.set(d.orgId, (org = (await first(tx.orm.select().from(organizations).where(eq(organizations.id, d.orgId))))!));
-          let cm = cms.get(d.campaignMessageId);
-          if (!cm) {
-            const row = (await first(tx.orm.select().from(campaignMessages).where(eq(campaignMessages.id, d.campaignMessageId))))!;
-            const campaign = (await first(tx.orm.select().from(campaigns).where(eq(campaigns.id, row.campaignId))))!;
-            const recruiter = (await first(
-              tx.orm
-                .select({ id: recruiters.id, name: recruiters.name, bookingSlug: recruiters.bookingSlug })
-                .from(recruiters)
-                .where(eq(recruiters.id, campaign.createdBy)),
-            ))!;
-            const template = row.templateId != null ? await first(tx.orm.select().from(templates).where(eq(templates.id, row.templateId))) : undefined;
-            cm = { ...row, campaign, recruiter, template: template && template.deletedAt == null ? template : undefined };
-            cms.set(d.campaignMessageId, cm);
-          }
-          touched.set(cm.id, cm.orgId);
-          const candidate = candidateRows.get(d.candidateId);
-          const skip = (reason: string) => tx.run(stmt.setDeliverySkipped, reason, now, d.id);
-          if (!candidate) {
-            await skip('NOT_FOUND');
-            continue;
-          }
-          const reason = notTextableReason(candidate, org);
-          if (reason) {
-            await skip(reason);
-            continue;
-          }
-          // WhatsApp outside the window: the template's approved content, unedited, or nothing.
-          const form = whatsappSendForm({ channel: candidate.channel, windowOpen: whatsappWindowOpen(candidate, now), template: cm.template, body: cm.body });
-          if (typeof form === 'object') {
-            await skip('WHATSAPP_WINDOW_CLOSED');
-            continue;
-          }
-          let body: string;
-          let content: { sid: string; variables: Record<string, string> } | null = null;
-          try {
-            const values = mergeValuesFor({
-              candidate,
-              recruiter: cm.recruiter,
-              org,
-              publicUrl: config.publicUrl,
-              linkExpiresAt: now + config.bookingLinkTtlMs,
-              jobTitle: cm.campaign.jobTitle,
-            });
-            body = renderBody(cm.body, values);
-            if (form === 'content') content = { sid: cm.template!.contentSid!, variables: renderContentVariables(cm.template!.contentVariables ?? {}, values) };
-          } catch {
-            await skip('MISSING_MERGE_FIELD');
-            continue;
-          }
-          const zone = timeZoneOf(candidate, org);
-          let slot = slots.get(`${org.id} ${zone}`);
-          if (!slot) slots.set(`${org.id} ${zone}`, (slot = nextAllowed(now, zone, textingWindow(org))));
-          if (slot.waited) {
-            await tx.run(stmt.setDeliveryDue, slot.at, now, d.id);
-            continue;
-          }
-          const message = await services.outbox.enqueue(
-            {
-              org,
-              candidate,
-              body,
-              sender: 'recruiter',
-              recruiterId: cm.campaign.createdBy,
-              templateId: content ? cm.templateId : null,
-              content,
-              campaignId: cm.campaignId,
-              campaignMessageId: cm.id,
-              // A delivery re-armed after its text expired at the provider is a new text (attempt 0 keeps the original key).
-              idempotencyKey: d.attempt ? `campaign:${cm.id}:${candidate.id}:${d.attempt}` : `campaign:${cm.id}:${candidate.id}`,
-              priority: PRIORITY.campaign,
-              dueAt: now,
-              validUntil: slot.until,
-            },
-            tx,
-          );
-          await tx.run(stmt.setDeliveryQueued, message.id, now, d.id);
-          // With Enable ARI, the candidate's reply to this text is Ari's to answer.
-          const ariStarted = cm.campaign.assistantEnabled && cm.campaign.assistantSequenceId != null && org.assistantSubscribed;
-          if (ariStarted) await services.assistant.start(org, candidate, cm.campaign.assistantSequenceId!, { ask: false, campaignId: cm.campaignId }, tx);
-          if (events.subscriberCount(org.id)) created.push({ message, atsId: candidate.atsId, recruiterName: cm.recruiter.name, ariStarted });
-        }
-        for (const cm of cms.values()) {
+        const round: PromotionRound = {
+          tx,
+          now,
+          candidates: await candidatesOf(tx, due),
+          orgs: new Map(),
+          messages: new Map(),
+          windows: new Map(),
+          touched,
+          created,
+        };
+        for (const delivery of due) await promoteDelivery(round, delivery);
+        for (const cm of round.messages.values()) {
           const [started] = await tx.orm
             .update(campaignMessages)
             .set({ status: 'sending', startedAt: now, updatedAt: now })
@@ -330,6 +256,114 @@ export function createCampaignDelivery(
       // The campaigns' locks are taken above, once the due deliveries say which; the deliveries themselves are row-locked.
       { write: true, locks: [] },
     );
+  }
+
+  /** The candidates of a batch of due deliveries, in one prepared read (a batch is up to CAMPAIGN_PROMOTE_BATCH). */
+  async function candidatesOf(tx: Db, due: DueDelivery[]): Promise<Map<number, Candidate>> {
+    const ids = JSON.stringify([...new Set(due.map((d) => d.candidateId))]);
+    const rows = (await tx.all<Record<string, unknown>>(stmt.candidatesByIds, ids)).map((raw) => fromDriverRow<Candidate>(candidates, raw));
+    return new Map(rows.map((c) => [c.id, c]));
+  }
+
+  async function orgOf(round: PromotionRound, orgId: number): Promise<Organization> {
+    let org = round.orgs.get(orgId);
+    if (!org) round.orgs.set(orgId, (org = (await first(round.tx.orm.select().from(organizations).where(eq(organizations.id, orgId))))!));
+    return org;
+  }
+
+  /** A campaign message with what its texts are written from: its campaign, its sender, its template. */
+  async function messageOf(round: PromotionRound, id: number): Promise<PromotedMessage> {
+    const known = round.messages.get(id);
+    if (known) return known;
+    const { tx } = round;
+    const row = (await first(tx.orm.select().from(campaignMessages).where(eq(campaignMessages.id, id))))!;
+    const campaign = (await first(tx.orm.select().from(campaigns).where(eq(campaigns.id, row.campaignId))))!;
+    const recruiter = (await first(
+      tx.orm
+        .select({ id: recruiters.id, name: recruiters.name, bookingSlug: recruiters.bookingSlug })
+        .from(recruiters)
+        .where(eq(recruiters.id, campaign.createdBy)),
+    ))!;
+    const template = row.templateId != null ? await first(tx.orm.select().from(templates).where(eq(templates.id, row.templateId))) : undefined;
+    const message = { ...row, campaign, recruiter, template: template && template.deletedAt == null ? template : undefined };
+    round.messages.set(id, message);
+    return message;
+  }
+
+  /** The candidate's texting window now. Everyone due in a round is checked at the same instant: one answer per zone. */
+  function windowOf(round: PromotionRound, org: Organization, candidate: Candidate): ReturnType<typeof nextAllowed> {
+    const zone = timeZoneOf(candidate, org);
+    const key = `${org.id} ${zone}`;
+    let slot = round.windows.get(key);
+    if (!slot) round.windows.set(key, (slot = nextAllowed(round.now, zone, textingWindow(org))));
+    return slot;
+  }
+
+  /** The text for this candidate: its body (and WhatsApp content), or null when a merge field has no value. */
+  function render(round: PromotionRound, cm: PromotedMessage, candidate: Candidate, org: Organization, form: 'text' | 'content') {
+    try {
+      const values = mergeValuesFor({
+        candidate,
+        recruiter: cm.recruiter,
+        org,
+        publicUrl: config.publicUrl,
+        linkExpiresAt: round.now + config.bookingLinkTtlMs,
+        jobTitle: cm.campaign.jobTitle,
+      });
+      const body = renderBody(cm.body, values);
+      const content =
+        form === 'content' ? { sid: cm.template!.contentSid!, variables: renderContentVariables(cm.template!.contentVariables ?? {}, values) } : null;
+      return { body, content };
+    } catch {
+      return null;
+    }
+  }
+
+  /** One due delivery: skipped (and why), held until the candidate's texting window, or queued as a text. */
+  async function promoteDelivery(round: PromotionRound, d: DueDelivery): Promise<void> {
+    const { tx, now } = round;
+    const org = await orgOf(round, d.orgId);
+    const cm = await messageOf(round, d.campaignMessageId);
+    round.touched.set(cm.id, cm.orgId);
+    const skip = async (reason: string) => void (await tx.run(stmt.setDeliverySkipped, reason, now, d.id));
+    const candidate = round.candidates.get(d.candidateId);
+    if (!candidate) return skip('NOT_FOUND');
+    const reason = notTextableReason(candidate, org);
+    if (reason) return skip(reason);
+    // WhatsApp outside the window: the template's approved content, unedited, or nothing.
+    const form = whatsappSendForm({ channel: candidate.channel, windowOpen: whatsappWindowOpen(candidate, now), template: cm.template, body: cm.body });
+    if (typeof form === 'object') return skip('WHATSAPP_WINDOW_CLOSED');
+    const text = render(round, cm, candidate, org, form);
+    if (!text) return skip('MISSING_MERGE_FIELD');
+    const slot = windowOf(round, org, candidate);
+    if (slot.waited) {
+      await tx.run(stmt.setDeliveryDue, slot.at, now, d.id);
+      return;
+    }
+    const message = await services.outbox.enqueue(
+      {
+        org,
+        candidate,
+        body: text.body,
+        sender: 'recruiter',
+        recruiterId: cm.campaign.createdBy,
+        templateId: text.content ? cm.templateId : null,
+        content: text.content,
+        campaignId: cm.campaignId,
+        campaignMessageId: cm.id,
+        // A delivery re-armed after its text expired at the provider is a new text (attempt 0 keeps the original key).
+        idempotencyKey: d.attempt ? `campaign:${cm.id}:${candidate.id}:${d.attempt}` : `campaign:${cm.id}:${candidate.id}`,
+        priority: PRIORITY.campaign,
+        dueAt: now,
+        validUntil: slot.until,
+      },
+      tx,
+    );
+    await tx.run(stmt.setDeliveryQueued, message.id, now, d.id);
+    // With Enable ARI, the candidate's reply to this text is Ari's to answer.
+    const ariStarted = cm.campaign.assistantEnabled && cm.campaign.assistantSequenceId != null && org.assistantSubscribed;
+    if (ariStarted) await services.assistant.start(org, candidate, cm.campaign.assistantSequenceId!, { ask: false, campaignId: cm.campaignId }, tx);
+    if (events.subscriberCount(org.id)) round.created.push({ message, atsId: candidate.atsId, recruiterName: cm.recruiter.name, ariStarted });
   }
 
   async function publish(orgId: number, campaignId: number) {
