@@ -12,7 +12,7 @@ import { whatsappSendForm } from '../../shared/whatsapp.js';
 import type { Db } from '../db/client.js';
 import type { campaignMessages, campaigns } from '../db/schema.js';
 import { first } from '../db/types.js';
-import { fromDriverRow, sqlColumns } from '../lib/sql-rows.js';
+import { sqlColumns } from '../lib/sql-rows.js';
 import type { Deps } from '../deps.js';
 import { CAMPAIGN_MAX_REARMS, CAMPAIGN_PROMOTE_BATCH, CAMPAIGN_PROMOTE_RETRY_MS, CAMPAIGN_PUBLISH_INTERVAL_MS, CAMPAIGN_QUEUE_TARGET } from '../tuning.js';
 import { nextAllowed } from '../lib/zoned-time.js';
@@ -258,10 +258,12 @@ export function createCampaignDelivery(
     );
   }
 
-  /** The candidates of a batch of due deliveries, in one prepared read (a batch is up to CAMPAIGN_PROMOTE_BATCH). */
+  /**
+   * The candidates of a batch of due deliveries, in one prepared read (a batch is up to
+   * CAMPAIGN_PROMOTE_BATCH). candidates has no JSON or boolean column: its raw rows are drizzle's rows.
+   */
   async function candidatesOf(tx: Db, due: DueDelivery[]): Promise<Map<number, Candidate>> {
-    const ids = JSON.stringify([...new Set(due.map((d) => d.candidateId))]);
-    const rows = (await tx.all<Record<string, unknown>>(stmt.candidatesByIds, ids)).map((raw) => fromDriverRow<Candidate>(candidates, raw));
+    const rows = await tx.all<Candidate>(stmt.candidatesByIds, JSON.stringify([...new Set(due.map((d) => d.candidateId))]));
     return new Map(rows.map((c) => [c.id, c]));
   }
 
@@ -300,14 +302,14 @@ export function createCampaignDelivery(
   }
 
   /** The text for this candidate: its body (and WhatsApp content), or null when a merge field has no value. */
-  function render(round: PromotionRound, cm: PromotedMessage, candidate: Candidate, org: Organization, form: 'text' | 'content') {
+  function render(cm: PromotedMessage, candidate: Candidate, org: Organization, form: 'text' | 'content', now: number) {
     try {
       const values = mergeValuesFor({
         candidate,
         recruiter: cm.recruiter,
         org,
         publicUrl: config.publicUrl,
-        linkExpiresAt: round.now + config.bookingLinkTtlMs,
+        linkExpiresAt: now + config.bookingLinkTtlMs,
         jobTitle: cm.campaign.jobTitle,
       });
       const body = renderBody(cm.body, values);
@@ -333,7 +335,7 @@ export function createCampaignDelivery(
     // WhatsApp outside the window: the template's approved content, unedited, or nothing.
     const form = whatsappSendForm({ channel: candidate.channel, windowOpen: whatsappWindowOpen(candidate, now), template: cm.template, body: cm.body });
     if (typeof form === 'object') return skip('WHATSAPP_WINDOW_CLOSED');
-    const text = render(round, cm, candidate, org, form);
+    const text = render(cm, candidate, org, form, now);
     if (!text) return skip('MISSING_MERGE_FIELD');
     const slot = windowOf(round, org, candidate);
     if (slot.waited) {
