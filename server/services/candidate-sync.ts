@@ -16,7 +16,7 @@ import type { CandidateUpsert, ConsentInput, ConsentRecord, ConsentStatus } from
 import { checkMobile } from '../../shared/phone.js';
 import type { CountryCode } from 'libphonenumber-js/max';
 import type { candidates } from '../db/schema.js';
-import type { Db } from '../db/types.js';
+import type { Db, Stmt } from '../db/types.js';
 import type { Deps } from '../deps.js';
 import { ApiError, notFound, validation } from '../lib/errors.js';
 import { sqlColumns } from '../lib/sql-rows.js';
@@ -98,6 +98,22 @@ export function createCandidateSync(deps: Pick<Deps, 'db' | 'clock'>, optOuts: P
     ),
     sameConsentRecord: deps.db.stmt(`select id from consent_records where candidate_id = ? and status = ? and source = ? and at = ? limit 1`),
   };
+  /** Multi-row inserts, one statement per size (chunks() keeps the sizes few): new candidates, returning their ids. */
+  const insertMany = statementsBySize(
+    (n) =>
+      `insert into candidates (${INSERT_COLUMNS.map(snakeCase).join(', ')}) values ${placeholders(n, INSERT_COLUMNS.length)} returning id, ats_id as "atsId"`,
+  );
+  const insertConsentMany = statementsBySize(
+    (n) => `insert into consent_records (org_id, candidate_id, status, source, at, set_by_type, set_by_name, recorded_at) values ${placeholders(n, 8)}`,
+  );
+  function statementsBySize(text: (rows: number) => string): (rows: number) => Stmt {
+    const made = new Map<number, Stmt>();
+    return (rows) => {
+      let statement = made.get(rows);
+      if (!statement) made.set(rows, (statement = deps.db.stmt(text(rows))));
+      return statement;
+    };
+  }
 
   /**
    * Validates and normalises one body for `org` (throws 400 VALIDATION naming the field). Pure:
@@ -284,6 +300,97 @@ export function createCandidateSync(deps: Pick<Deps, 'db' | 'clock'>, optOuts: P
     return changes;
   }
 
+  /** The row a new candidate is written as (also its insert's parameters). Its id is 0 until inserted. */
+  function newCandidate(org: Organization, row: PreparedCandidate, known: Known, now: number): Candidate {
+    const state = row.phone ? known.optOuts.get(row.phone) : undefined;
+    // A new row carries its first consent statement from the start (one write, not two).
+    const consent = row.consent ? { ...row.consent, at: row.consent.at ?? now } : null;
+    return {
+      id: 0,
+      orgId: org.id,
+      atsId: row.atsId,
+      firstName: row.firstName,
+      lastName: row.lastName,
+      email: row.email ?? null,
+      phone: row.phone ?? null,
+      channel: row.channel ?? 'sms',
+      timeZone: row.timeZone ?? null,
+      jobTitle: row.jobTitle ?? null,
+      location: row.location ?? null,
+      optedOutAt: state?.optedOutAt ?? null,
+      optOutMethod: state?.method ?? null,
+      consentStatus: consent?.status ?? null,
+      consentSource: consent?.source ?? null,
+      consentChangedAt: consent?.at ?? null,
+      consentAt: consent?.status === 'granted' ? consent.at : null,
+      lastInboundAt: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+  }
+
+  /** Inserts a new candidate with its first consent statement, which may move its phone's opt-out. */
+  async function insertNew(tx: Db, org: Organization, row: PreparedCandidate, writer: Writer, known: Known, now: number): Promise<Candidate> {
+    let candidate = newCandidate(org, row, known, now);
+    candidate.id = (await tx.get<{ id: number }>(stmt.insert, candidate))!.id;
+    if (candidate.consentStatus) {
+      const at = candidate.consentChangedAt!;
+      await tx.run(stmt.insertConsent, org.id, candidate.id, candidate.consentStatus, candidate.consentSource, at, writer.type, writer.name, now);
+      if (await consentMovesOptOut(tx, org, candidate.phone, candidate.consentStatus, at, writer, known)) {
+        candidate = (await tx.get<Candidate>(stmt.byId, candidate.id))!;
+      }
+    }
+    known.existing.set(candidate.atsId, candidate);
+    return candidate;
+  }
+
+  /**
+   * An import batch's plain new rows, written many to a statement: most rows of a first import
+   * are new candidates whose consent moves no opt-out, and one statement per row (two with
+   * consent) was most of an import's time. Rows queue while they are plain; the caller flushes
+   * before any other row, so every write still happens in the batch's order.
+   */
+  function newRowBatch(tx: Db, org: Organization, writer: Writer, known: Known, now: number) {
+    const queued = new Map<string, Candidate>();
+    return {
+      /** Queues `row` if it is plain (new, no placeholder to take over, an opt-out its consent leaves alone); its candidate, or null. */
+      take(row: PreparedCandidate): Candidate | null {
+        if (known.existing.has(row.atsId) || queued.has(row.atsId)) return null;
+        if (row.phone && known.placeholders.has(row.phone)) return null;
+        if (!consentLeavesOptOut(row, writer, known)) return null;
+        const candidate = newCandidate(org, row, known, now);
+        queued.set(row.atsId, candidate);
+        return candidate;
+      },
+      /** Writes the queued rows and their consent records; their candidates get their ids. */
+      async flush(): Promise<void> {
+        const rows = [...queued.values()];
+        queued.clear();
+        for (const chunk of chunks(rows)) {
+          const ids = await tx.all<{ id: number; atsId: string }>(insertMany(chunk.length), ...chunk.flatMap(insertValues));
+          const byAtsId = new Map(ids.map((r) => [r.atsId, r.id]));
+          for (const candidate of chunk) {
+            candidate.id = byAtsId.get(candidate.atsId)!;
+            known.existing.set(candidate.atsId, candidate);
+          }
+        }
+        const stated = rows.filter((c) => c.consentStatus);
+        for (const chunk of chunks(stated)) {
+          await tx.run(
+            insertConsentMany(chunk.length),
+            ...chunk.flatMap((c) => [org.id, c.id, c.consentStatus, c.consentSource, c.consentChangedAt, writer.type, writer.name, now]),
+          );
+        }
+      },
+    };
+  }
+
+  /** True when a new row's consent statement leaves its phone's opt-out as it is (consentMovesOptOut would change nothing). */
+  function consentLeavesOptOut(row: PreparedCandidate, writer: Writer, known: Known): boolean {
+    if (!row.consent || !row.phone) return true;
+    return row.consent.status !== 'revoked' && writer.type !== 'candidate' && known.optOuts.get(row.phone)?.method !== 'ats';
+  }
+
   /** Writes one prepared row (inside the caller's transaction). */
   async function write(
     tx: Db,
@@ -307,49 +414,12 @@ export function createCandidateSync(deps: Pick<Deps, 'db' | 'clock'>, optOuts: P
         outcome = 'unchanged';
       }
     } else {
-      const state = row.phone ? known.optOuts.get(row.phone) : undefined;
-      // A new row carries its first consent statement from the start (one write, not two).
-      const consent = row.consent ? { ...row.consent, at: row.consent.at ?? now } : null;
-      // The row as written, also the statement's parameters: one object per row.
-      candidate = {
-        id: 0,
-        orgId: org.id,
-        atsId: row.atsId,
-        firstName: row.firstName,
-        lastName: row.lastName,
-        email: row.email ?? null,
-        phone: row.phone ?? null,
-        channel: row.channel ?? 'sms',
-        timeZone: row.timeZone ?? null,
-        jobTitle: row.jobTitle ?? null,
-        location: row.location ?? null,
-        optedOutAt: state?.optedOutAt ?? null,
-        optOutMethod: state?.method ?? null,
-        consentStatus: consent?.status ?? null,
-        consentSource: consent?.source ?? null,
-        consentChangedAt: consent?.at ?? null,
-        consentAt: consent?.status === 'granted' ? consent.at : null,
-        lastInboundAt: null,
-        createdAt: now,
-        updatedAt: now,
-      };
       // Someone who texted before the ATS knew them: their thread (and their own word on consent) becomes this candidate's.
       const placeholder = row.phone ? known.placeholders.get(row.phone) : undefined;
-      if (placeholder) {
-        known.placeholders.delete(row.phone!);
-        await tx.run(stmt.update, { ...candidate, id: placeholder.id });
-        candidate = (await tx.get<Candidate>(stmt.byId, placeholder.id))!;
-      } else {
-        candidate.id = (await tx.get<{ id: number }>(stmt.insert, candidate))!.id;
-        if (consent) {
-          await tx.run(stmt.insertConsent, org.id, candidate.id, consent.status, consent.source, consent.at, writer.type, writer.name, now);
-          if (await consentMovesOptOut(tx, org, candidate.phone, consent.status, consent.at, writer, known)) {
-            candidate = (await tx.get<Candidate>(stmt.byId, candidate.id))!;
-          }
-        }
-        known.existing.set(candidate.atsId, candidate);
-        return { outcome: 'created', candidate };
-      }
+      if (!placeholder) return { outcome: 'created', candidate: await insertNew(tx, org, row, writer, known, now) };
+      known.placeholders.delete(row.phone!);
+      await tx.run(stmt.update, { ...newCandidate(org, row, known, now), id: placeholder.id });
+      candidate = (await tx.get<Candidate>(stmt.byId, placeholder.id))!;
       outcome = 'created';
     }
     if (row.consent) {
@@ -499,9 +569,24 @@ export function createCandidateSync(deps: Pick<Deps, 'db' | 'clock'>, optOuts: P
             prepared.filter((p): p is PreparedCandidate => !('error' in p)),
             existing,
           );
-          // One row after another: a row's write can change what the next one knows (`known`).
+          // In the rows' order: a row's write can change what the next one knows (`known`). Plain
+          // new rows queue and are written together before any other row is.
+          const plain = newRowBatch(tx, org, writer, known, now);
           const results: ({ outcome: UpsertOutcome; candidate: Candidate } | { error: ApiError })[] = [];
-          for (const row of prepared) results.push('error' in row ? row : await write(tx, org, row, writer, known, now));
+          for (const row of prepared) {
+            if ('error' in row) {
+              results.push(row);
+              continue;
+            }
+            const queued = plain.take(row);
+            if (queued) {
+              results.push({ outcome: 'created', candidate: queued });
+              continue;
+            }
+            await plain.flush();
+            results.push(await write(tx, org, row, writer, known, now));
+          }
+          await plain.flush();
           return results;
         },
         // As upsert's, for every row of the batch.
@@ -542,4 +627,48 @@ export function sameDigits(raw: string, stored: string, defaultCountry: string):
   if (raw.trimStart().startsWith('+')) return '+' + digits === stored;
   if (defaultCountry !== 'US' && defaultCountry !== 'CA') return false;
   return (digits.length === 10 ? '+1' + digits : digits.length === 11 && digits[0] === '1' ? '+' + digits : '') === stored;
+}
+
+/** The columns a new candidate is inserted with, in the order of its values. */
+const INSERT_COLUMNS = [
+  'orgId',
+  'atsId',
+  'firstName',
+  'lastName',
+  'email',
+  'phone',
+  'channel',
+  'timeZone',
+  'jobTitle',
+  'location',
+  'optedOutAt',
+  'optOutMethod',
+  'consentStatus',
+  'consentSource',
+  'consentChangedAt',
+  'consentAt',
+  'createdAt',
+  'updatedAt',
+] as const satisfies readonly (keyof Candidate)[];
+
+const insertValues = (c: Candidate) => INSERT_COLUMNS.map((column) => c[column]);
+const snakeCase = (name: string) => name.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
+const placeholders = (rows: number, columns: number) => Array.from({ length: rows }, () => `(${Array(columns).fill('?').join(', ')})`).join(', ');
+
+/** Rows of a multi-row insert per statement; 64 × 18 values stays far below either engine's parameter limit. */
+const MAX_ROWS_PER_INSERT = 64;
+
+/**
+ * `items` in chunks of MAX_ROWS_PER_INSERT, the rest in powers of two: at most seven statement
+ * sizes, each prepared once, however many rows a batch has.
+ */
+function chunks<T>(items: T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length;) {
+    let size = MAX_ROWS_PER_INSERT;
+    while (size > items.length - i) size /= 2;
+    out.push(items.slice(i, i + size));
+    i += size;
+  }
+  return out;
 }

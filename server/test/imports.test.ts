@@ -157,6 +157,18 @@ describe('bulk import', () => {
       location: 'Chicago, IL',
     });
 
+    // Each created row has its own consent statement, on its own id (rows are written many to a statement).
+    const matched = await h.sql.get<{ n: number }>(
+      `select count(*) as n from candidates c join consent_records r on r.candidate_id = c.id
+       where c.ats_id like 'IMP-%' and r.status = c.consent_status and r.source = c.consent_source and r.at = c.consent_changed_at`,
+    );
+    expect(matched!.n).toBe(1990);
+    expect(
+      await h.sql.get<{ n: number }>(`select count(*) as n from consent_records r join candidates c on c.id = r.candidate_id where c.ats_id like 'IMP-%'`),
+    ).toEqual({
+      n: 1990,
+    });
+
     // The same file again: nothing changes.
     const again = await run(rows.join('\r\n') + '\r\n');
     expect(again).toMatchObject({ status: 'done', total: 2000, created: 0, updated: 0, unchanged: 1990, failed: 10 });
@@ -239,6 +251,39 @@ describe('bulk import', () => {
     const globexToken = await h.login('recruiter@globex.test');
     const res = await h.request(`/api/imports/${byAdmin.body.importId}`, { headers: { authorization: `Bearer ${globexToken}` } });
     expect(res.status).toBe(404);
+  });
+
+  it('in one batch, each row sees what the rows before it wrote: an opt-out, a placeholder taken over, a row before it', async () => {
+    await h.simulator.reply('+13125550182', 'Is the forklift job still open?');
+    const mixed = [
+      `MIX-1,Ann,One,,(312) 555-0181,sms,granted,career-site,2026-01-02T10:00:00Z,,,`,
+      // Revoked: the number is opted out from here on, for every row with it.
+      `MIX-2,Ben,Two,,(312) 555-0183,sms,revoked,recruiter-call,2026-01-02T10:00:00Z,,,`,
+      `MIX-3,Cal,Three,,(312) 555-0183,sms,,,,,,`,
+      // The texter's number: this row takes their placeholder (and thread) over.
+      `MIX-4,Dee,Four,,(312) 555-0182,sms,granted,career-site,2026-01-02T10:00:00Z,,,`,
+      `MIX-5,Eve,Five,,(312) 555-0184,sms,granted,career-site,2026-01-03T10:00:00Z,,,`,
+    ];
+    const result = await run(`${HEADER}\n${mixed.join('\n')}\n`);
+    expect(result).toMatchObject({ status: 'done', created: 5, failed: 0 });
+    const lookup = (await h.api('GET', '/api/candidates?ids=MIX-1,MIX-2,MIX-3,MIX-4,MIX-5')).body.candidates;
+    expect(lookup.map((c: { id: string; textable: boolean; reason?: string }) => [c.id, c.textable, c.reason ?? null])).toEqual([
+      ['MIX-1', true, null],
+      ['MIX-2', false, 'OPTED_OUT'],
+      ['MIX-3', false, 'OPTED_OUT'],
+      ['MIX-4', true, null],
+      ['MIX-5', true, null],
+    ]);
+    expect(lookup[3]).toMatchObject({ unreadCount: 1 });
+    expect((await h.api('GET', '/api/candidates/phone:+13125550182')).status).toBe(404);
+    for (const [atsId, at] of [
+      ['MIX-1', '2026-01-02T10:00:00.000Z'],
+      ['MIX-5', '2026-01-03T10:00:00.000Z'],
+    ]) {
+      const history = (await h.api('GET', `/api/candidates/${atsId}/consent`)).body;
+      expect(history, atsId).toMatchObject({ records: [{ status: 'granted', source: 'career-site', at }] });
+      expect(history.records, atsId).toHaveLength(1);
+    }
   });
 
   it('STOP then an import with consent granted: still not textable', async () => {
