@@ -139,6 +139,12 @@ class PostgresDb implements Db {
   run(statement: Stmt, ...params: Params): Promise<{ changes: number }> {
     return this.query(this.pool, statement, params).then((result) => ({ changes: result.rowCount ?? 0 }));
   }
+  /** Outside a transaction each insert commits by itself (as run() would), one after another. */
+  async insertEach(statement: Stmt, paramSets: Params[]): Promise<number[]> {
+    const ids: number[] = [];
+    for (const params of paramSets) ids.push(insertedId(await this.query(this.pool, statement, params)));
+    return ids;
+  }
 
   async tx<T>(fn: (tx: Db) => Promise<T>, options: TxOptions = {}): Promise<T> {
     this.active++;
@@ -300,6 +306,11 @@ class PgTx extends TxHandleBase {
   run(statement: Stmt, ...params: Params): Promise<{ changes: number }> {
     return this.query(statement, params).then((result) => ({ changes: result.rowCount ?? 0 }));
   }
+  async insertEach(statement: Stmt, paramSets: Params[]): Promise<number[]> {
+    const ids: number[] = [];
+    for (const params of paramSets) ids.push(insertedId(await this.query(statement, params)));
+    return ids;
+  }
 
   /** A savepoint; its `locks` are taken (held to the end of the whole transaction, as advisory xact locks are). */
   async tx<T>(fn: (tx: Db) => Promise<T>, options: TxOptions = {}): Promise<T> {
@@ -364,4 +375,11 @@ export function pgConnections(db: Db): { pool: pg.Pool; connect(applicationName:
       return client;
     },
   };
+}
+
+/** The id an insert's `returning id` gave (insertEach's PostgreSQL text must have one). */
+function insertedId(result: pg.QueryResult): number {
+  const id = (result.rows[0] as { id?: unknown } | undefined)?.id;
+  if (typeof id !== 'number') throw new Error('insertEach: the PostgreSQL statement must insert one row and end `returning id`.');
+  return id;
 }

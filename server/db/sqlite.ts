@@ -78,6 +78,14 @@ class SqliteDb implements Db {
   run(statement: Stmt, ...params: Params): Promise<{ changes: number }> {
     return this.outside(() => ({ changes: this.prepared(statement.sqlite).run(...params).changes }));
   }
+  insertEach(statement: Stmt, paramSets: Params[]): Promise<number[]> {
+    return this.outside(() => this.insertNow(statement, paramSets));
+  }
+  /** insertEach, synchronously: one call for the whole set, so a batch pays one await, not one per row. */
+  insertNow(statement: Stmt, paramSets: Params[]): number[] {
+    const prepared = this.prepared(statement.sqlite);
+    return paramSets.map((params) => Number(prepared.run(...params).lastInsertRowid));
+  }
 
   async tx<T>(fn: (tx: Db) => Promise<T>, options: TxOptions = {}): Promise<T> {
     while (this.gate) await this.waitForGate();
@@ -224,6 +232,9 @@ class TxHandle extends TxHandleBase {
   }
   run(statement: Stmt, ...params: Params): Promise<{ changes: number }> {
     return this.now(() => ({ changes: this.db.prepared(statement.sqlite).run(...params).changes }));
+  }
+  insertEach(statement: Stmt, paramSets: Params[]): Promise<number[]> {
+    return this.now(() => this.db.insertNow(statement, paramSets));
   }
 
   async tx<T>(fn: (tx: Db) => Promise<T>, options: TxOptions = {}): Promise<T> {

@@ -18,6 +18,7 @@ export abstract class TxHandleBase implements Db {
   abstract all<T>(statement: Stmt, ...params: Params): Promise<T[]>;
   abstract get<T>(statement: Stmt, ...params: Params): Promise<T | undefined>;
   abstract run(statement: Stmt, ...params: Params): Promise<{ changes: number }>;
+  abstract insertEach(statement: Stmt, paramSets: Params[]): Promise<number[]>;
   abstract tx<T>(fn: (tx: Db) => Promise<T>, options?: TxOptions): Promise<T>;
   abstract lock(...keys: LockKey[]): Promise<void>;
   abstract tryLock(...keys: LockKey[]): Promise<boolean>;

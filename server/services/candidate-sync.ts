@@ -66,13 +66,7 @@ export function createCandidateSync(deps: Pick<Deps, 'db' | 'clock'>, optOuts: P
   // column: raw rows need no mapping.)
   const CANDIDATE = sqlColumns(candidates);
   const stmt = {
-    insert: deps.db.stmt(
-      `insert into candidates (org_id, ats_id, first_name, last_name, email, phone, channel, time_zone, job_title, location, opted_out_at, opt_out_method,
-         consent_status, consent_source, consent_changed_at, consent_at, created_at, updated_at)
-       values (@orgId, @atsId, @firstName, @lastName, @email, @phone, @channel, @timeZone, @jobTitle, @location, @optedOutAt, @optOutMethod,
-         @consentStatus, @consentSource, @consentChangedAt, @consentAt, @createdAt, @updatedAt)
-       returning id`,
-    ),
+    insert: deps.db.stmt(INSERT_CANDIDATE, `${INSERT_CANDIDATE} returning id`),
     /** Every field the ATS owns, at once (the row as it should be now). */
     update: deps.db.stmt(
       `update candidates set ats_id = @atsId, first_name = @firstName, last_name = @lastName, email = @email, phone = @phone, channel = @channel,
@@ -84,10 +78,7 @@ export function createCandidateSync(deps: Pick<Deps, 'db' | 'clock'>, optOuts: P
        where id = @id returning ${CANDIDATE}`,
     ),
     touch: deps.db.stmt(`update candidates set updated_at = ? where id = ? returning ${CANDIDATE}`),
-    insertConsent: deps.db.stmt(
-      `insert into consent_records (org_id, candidate_id, status, source, at, set_by_type, set_by_name, recorded_at)
-       values (?, ?, ?, ?, ?, ?, ?, ?)`,
-    ),
+    insertConsent: deps.db.stmt(INSERT_CONSENT, `${INSERT_CONSENT} returning id`),
     byId: deps.db.stmt(`select ${CANDIDATE} from candidates where id = ?`),
     byAtsId: deps.db.stmt(`select ${CANDIDATE} from candidates where org_id = ? and ats_id = ?`),
     anyPlaceholder: deps.db.stmt(`select 1 from candidates where org_id = ? and ats_id >= 'phone:' and ats_id < 'phone;' limit 1`),
@@ -98,7 +89,11 @@ export function createCandidateSync(deps: Pick<Deps, 'db' | 'clock'>, optOuts: P
     ),
     sameConsentRecord: deps.db.stmt(`select id from consent_records where candidate_id = ? and status = ? and source = ? and at = ? limit 1`),
   };
-  /** Multi-row inserts, one statement per size (chunks() keeps the sizes few): new candidates, returning their ids. */
+  /**
+   * PostgreSQL's multi-row inserts, one statement per size (chunks() keeps the sizes few): a round
+   * trip per row would be most of an import's time there. SQLite has no round trips, and a
+   * multi-row insert costs it as much per row as one insert each: it runs insertEach.
+   */
   const insertMany = statementsBySize(
     (n) =>
       `insert into candidates (${INSERT_COLUMNS.map(snakeCase).join(', ')}) values ${placeholders(n, INSERT_COLUMNS.length)} returning id, ats_id as "atsId"`,
@@ -332,7 +327,7 @@ export function createCandidateSync(deps: Pick<Deps, 'db' | 'clock'>, optOuts: P
   /** Inserts a new candidate with its first consent statement, which may move its phone's opt-out. */
   async function insertNew(tx: Db, org: Organization, row: PreparedCandidate, writer: Writer, known: Known, now: number): Promise<Candidate> {
     let candidate = newCandidate(org, row, known, now);
-    candidate.id = (await tx.get<{ id: number }>(stmt.insert, candidate))!.id;
+    candidate.id = (await tx.insertEach(stmt.insert, [[candidate]]))[0]!;
     if (candidate.consentStatus) {
       const at = candidate.consentChangedAt!;
       await tx.run(stmt.insertConsent, org.id, candidate.id, candidate.consentStatus, candidate.consentSource, at, writer.type, writer.name, now);
@@ -345,10 +340,11 @@ export function createCandidateSync(deps: Pick<Deps, 'db' | 'clock'>, optOuts: P
   }
 
   /**
-   * An import batch's plain new rows, written many to a statement: most rows of a first import
-   * are new candidates whose consent moves no opt-out, and one statement per row (two with
-   * consent) was most of an import's time. Rows queue while they are plain; the caller flushes
-   * before any other row, so every write still happens in the batch's order.
+   * An import batch's plain new rows, written together: most rows of a first import are new
+   * candidates whose consent moves no opt-out, and a call per row (two with consent) was much of
+   * an import's time (SQLite: one call for the lot; PostgreSQL: many rows per statement). Rows
+   * queue while they are plain; the caller flushes before any other row, so every write still
+   * happens in the batch's order.
    */
   function newRowBatch(tx: Db, org: Organization, writer: Writer, known: Known, now: number) {
     const queued = new Map<string, Candidate>();
@@ -366,23 +362,36 @@ export function createCandidateSync(deps: Pick<Deps, 'db' | 'clock'>, optOuts: P
       async flush(): Promise<void> {
         const rows = [...queued.values()];
         queued.clear();
-        for (const chunk of chunks(rows)) {
-          const ids = await tx.all<{ id: number; atsId: string }>(insertMany(chunk.length), ...chunk.flatMap(insertValues));
-          const byAtsId = new Map(ids.map((r) => [r.atsId, r.id]));
-          for (const candidate of chunk) {
-            candidate.id = byAtsId.get(candidate.atsId)!;
-            known.existing.set(candidate.atsId, candidate);
-          }
-        }
-        const stated = rows.filter((c) => c.consentStatus);
-        for (const chunk of chunks(stated)) {
-          await tx.run(
-            insertConsentMany(chunk.length),
-            ...chunk.flatMap((c) => [org.id, c.id, c.consentStatus, c.consentSource, c.consentChangedAt, writer.type, writer.name, now]),
-          );
-        }
+        if (!rows.length) return;
+        if (tx.engine === 'pg') await insertPerStatement(rows);
+        else await insertEachRow(rows);
+        for (const candidate of rows) known.existing.set(candidate.atsId, candidate);
       },
     };
+
+    async function insertEachRow(rows: Candidate[]) {
+      const ids = await tx.insertEach(
+        stmt.insert,
+        rows.map((c) => [c]),
+      );
+      rows.forEach((c, i) => (c.id = ids[i]!));
+      await tx.insertEach(stmt.insertConsent, rows.filter((c) => c.consentStatus).map(consentValues));
+    }
+
+    async function insertPerStatement(rows: Candidate[]) {
+      for (const chunk of chunks(rows)) {
+        // RETURNING's order is not promised for a multi-row insert: each id is matched by its ATS id.
+        const ids = await tx.all<{ id: number; atsId: string }>(insertMany(chunk.length), ...chunk.flatMap(insertValues));
+        const byAtsId = new Map(ids.map((r) => [r.atsId, r.id]));
+        for (const candidate of chunk) candidate.id = byAtsId.get(candidate.atsId)!;
+      }
+      for (const chunk of chunks(rows.filter((c) => c.consentStatus))) await tx.run(insertConsentMany(chunk.length), ...chunk.flatMap(consentValues));
+    }
+
+    /** A new candidate's first consent record, as insertConsent's values. */
+    function consentValues(c: Candidate) {
+      return [org.id, c.id, c.consentStatus, c.consentSource, c.consentChangedAt, writer.type, writer.name, now];
+    }
   }
 
   /** True when a new row's consent statement leaves its phone's opt-out as it is (consentMovesOptOut would change nothing). */
@@ -629,7 +638,15 @@ export function sameDigits(raw: string, stored: string, defaultCountry: string):
   return (digits.length === 10 ? '+1' + digits : digits.length === 11 && digits[0] === '1' ? '+' + digits : '') === stored;
 }
 
-/** The columns a new candidate is inserted with, in the order of its values. */
+/** A new candidate: the row as written is known here, so only the id comes back. */
+const INSERT_CANDIDATE = `insert into candidates (org_id, ats_id, first_name, last_name, email, phone, channel, time_zone, job_title, location,
+    opted_out_at, opt_out_method, consent_status, consent_source, consent_changed_at, consent_at, created_at, updated_at)
+  values (@orgId, @atsId, @firstName, @lastName, @email, @phone, @channel, @timeZone, @jobTitle, @location,
+    @optedOutAt, @optOutMethod, @consentStatus, @consentSource, @consentChangedAt, @consentAt, @createdAt, @updatedAt)`;
+const INSERT_CONSENT = `insert into consent_records (org_id, candidate_id, status, source, at, set_by_type, set_by_name, recorded_at)
+  values (?, ?, ?, ?, ?, ?, ?, ?)`;
+
+/** The columns of a new candidate in a multi-row insert, in the order of its values. */
 const INSERT_COLUMNS = [
   'orgId',
   'atsId',
