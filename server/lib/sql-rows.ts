@@ -6,9 +6,10 @@
 import { getTableColumns } from 'drizzle-orm';
 import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
 
-export function sqlColumns(table: SQLiteTable, alias?: string): string {
+/** `keyPrefix`: for a join of tables with keys in common (id, name), each table's keys prefixed (see fromPrefixedRow). */
+export function sqlColumns(table: SQLiteTable, alias?: string, keyPrefix = ''): string {
   return Object.entries(getTableColumns(table))
-    .map(([key, column]) => `${alias ? `${alias}.` : ''}"${column.name}" as "${key}"`)
+    .map(([key, column]) => `${alias ? `${alias}.` : ''}"${column.name}" as "${keyPrefix}${key}"`)
     .join(', ');
 }
 
@@ -20,5 +21,16 @@ export function fromDriverRow<T>(table: SQLiteTable, raw: Record<string, unknown
   const columns = getTableColumns(table);
   const row: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(raw)) row[key] = value == null ? value : columns[key]!.mapFromDriverValue(value);
+  return row as T;
+}
+
+/** One table's row out of a joined row selected with `sqlColumns(table, alias, prefix)`, converted as fromDriverRow does. */
+export function fromPrefixedRow<T>(table: SQLiteTable, raw: Record<string, unknown>, prefix: string): T {
+  const columns = getTableColumns(table);
+  const row: Record<string, unknown> = {};
+  for (const key of Object.keys(columns)) {
+    const value = raw[prefix + key];
+    row[key] = value == null ? value : columns[key]!.mapFromDriverValue(value);
+  }
   return row as T;
 }

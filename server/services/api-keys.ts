@@ -10,6 +10,7 @@ import type { apiKeys } from '../db/schema.js';
 import { first } from '../db/types.js';
 import type { Deps } from '../deps.js';
 import { notFound } from '../lib/errors.js';
+import { fromPrefixedRow, sqlColumns } from '../lib/sql-rows.js';
 import { API_KEY_LAST_USED_RESOLUTION_MS } from '../tuning.js';
 import type { Organization } from './textability.js';
 
@@ -34,6 +35,10 @@ export function isApiKey(token: string): boolean {
 export function createApiKeyService({ db, clock }: Pick<Deps, 'db' | 'clock'>) {
   const { apiKeys, organizations, recruiters } = db.t;
   const touch = db.stmt('update api_keys set last_used_at = ? where id = ? and coalesce(last_used_at, 0) < ?');
+  // Prepared once, as the sign-in token's look-up: every request with a key starts here.
+  const keyByHash = db.stmt(
+    `select ${sqlColumns(apiKeys, 'k', 'k.')}, ${sqlColumns(organizations, 'o', 'o.')} from api_keys k join organizations o on o.id = k.org_id where k.key_hash = ?`,
+  );
 
   function serialize(row: ApiKeyRow, createdBy: string): ApiKey {
     return {
@@ -78,14 +83,9 @@ export function createApiKeyService({ db, clock }: Pick<Deps, 'db' | 'clock'>) {
     },
 
     async authenticate(key: string): Promise<KeyCaller | null> {
-      const row = await first(
-        db.orm
-          .select({ key: apiKeys, org: organizations })
-          .from(apiKeys)
-          .innerJoin(organizations, eq(organizations.id, apiKeys.orgId))
-          .where(eq(apiKeys.keyHash, hashKey(key))),
-      );
-      if (!row) return null;
+      const raw = await db.get<Record<string, unknown>>(keyByHash, hashKey(key));
+      if (!raw) return null;
+      const row = { key: fromPrefixedRow<typeof apiKeys.$inferSelect>(apiKeys, raw, 'k.'), org: fromPrefixedRow<Organization>(organizations, raw, 'o.') };
       const now = clock.now();
       // The compare-and-set in the statement keeps concurrent requests with one key to one write per resolution.
       if ((row.key.lastUsedAt ?? 0) < now - API_KEY_LAST_USED_RESOLUTION_MS) await db.run(touch, now, row.key.id, now - API_KEY_LAST_USED_RESOLUTION_MS);

@@ -1,10 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { and, eq, gt } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { Recruiter } from '../../shared/api.js';
 import type { recruiters } from '../db/schema.js';
 import { first } from '../db/types.js';
 import type { Deps } from '../deps.js';
 import { ApiError } from '../lib/errors.js';
+import { fromPrefixedRow, sqlColumns } from '../lib/sql-rows.js';
 import { LoginThrottle } from '../lib/login-throttle.js';
 import { hashPassword, verifyPassword } from '../lib/passwords.js';
 import { clockOfMinute } from '../lib/zoned-time.js';
@@ -34,6 +35,13 @@ export function createAuthService(deps: Deps, services: { sending: SendingStateS
   const dummyHash = hashPassword('not-a-real-password');
 
   const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+  // Hand-written and prepared once: drizzle built this join of two wide tables afresh for every
+  // request (~0.4 ms, twenty times the query itself).
+  const callerByToken = db.stmt(
+    `select ${sqlColumns(recruiters, 'r', 'r.')}, ${sqlColumns(organizations, 'o', 'o.')}
+     from api_tokens t join recruiters r on r.id = t.recruiter_id join organizations o on o.id = t.org_id
+     where t.token_hash = ? and t.expires_at > ?`,
+  );
 
   async function serialize(recruiter: RecruiterRow, org: Organization): Promise<Recruiter> {
     return {
@@ -83,17 +91,10 @@ export function createAuthService(deps: Deps, services: { sending: SendingStateS
       return { token, recruiter: await serialize(recruiter, org), expiresAt: new Date(expiresAt).toISOString() };
     },
 
-    /** Every API request starts here: one query by the token's hash (unique index). */
+    /** Every API request starts here: one prepared query by the token's hash (unique index). */
     async authenticate(token: string): Promise<Caller | null> {
-      const row = await first(
-        db.orm
-          .select({ recruiter: recruiters, org: organizations })
-          .from(apiTokens)
-          .innerJoin(recruiters, eq(recruiters.id, apiTokens.recruiterId))
-          .innerJoin(organizations, eq(organizations.id, apiTokens.orgId))
-          .where(and(eq(apiTokens.tokenHash, hashToken(token)), gt(apiTokens.expiresAt, clock.now()))),
-      );
-      return row ? { recruiter: row.recruiter, org: row.org } : null;
+      const raw = await db.get<Record<string, unknown>>(callerByToken, hashToken(token), clock.now());
+      return raw ? { recruiter: fromPrefixedRow<RecruiterRow>(recruiters, raw, 'r.'), org: fromPrefixedRow<Organization>(organizations, raw, 'o.') } : null;
     },
 
     async logout(token: string): Promise<void> {
