@@ -6,7 +6,7 @@
 import { getTableColumns } from 'drizzle-orm';
 import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
 
-/** `keyPrefix`: for a join of tables with keys in common (id, name), each table's keys prefixed (see fromPrefixedRow). */
+/** `keyPrefix`: for a join of tables with keys in common (id, name), each table's keys prefixed (see fromDriverRow). */
 export function sqlColumns(table: SQLiteTable, alias?: string, keyPrefix = ''): string {
   return Object.entries(getTableColumns(table))
     .map(([key, column]) => `${alias ? `${alias}.` : ''}"${column.name}" as "${keyPrefix}${key}"`)
@@ -15,21 +15,15 @@ export function sqlColumns(table: SQLiteTable, alias?: string, keyPrefix = ''): 
 
 /**
  * A row of hand-written SQL selected with `sqlColumns(table)`, in drizzle's shape even where the
- * table has JSON or boolean columns: each value goes through its column's own conversion.
+ * table has JSON or boolean columns: each value goes through its column's own conversion. With
+ * `prefix`, the table's part of a joined row selected with `sqlColumns(table, alias, prefix)`.
  */
-export function fromDriverRow<T>(table: SQLiteTable, raw: Record<string, unknown>): T {
+export function fromDriverRow<T>(table: SQLiteTable, raw: Record<string, unknown>, prefix = ''): T {
   const columns = getTableColumns(table);
   const row: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(raw)) row[key] = value == null ? value : columns[key]!.mapFromDriverValue(value);
-  return row as T;
-}
-
-/** One table's row out of a joined row selected with `sqlColumns(table, alias, prefix)`, converted as fromDriverRow does. */
-export function fromPrefixedRow<T>(table: SQLiteTable, raw: Record<string, unknown>, prefix: string): T {
-  const columns = getTableColumns(table);
-  const row: Record<string, unknown> = {};
-  for (const key of Object.keys(columns)) {
-    const value = raw[prefix + key];
+  for (const [selected, value] of Object.entries(raw)) {
+    if (!selected.startsWith(prefix)) continue;
+    const key = selected.slice(prefix.length);
     row[key] = value == null ? value : columns[key]!.mapFromDriverValue(value);
   }
   return row as T;

@@ -10,7 +10,7 @@ import type { apiKeys } from '../db/schema.js';
 import { first } from '../db/types.js';
 import type { Deps } from '../deps.js';
 import { notFound } from '../lib/errors.js';
-import { fromPrefixedRow, sqlColumns } from '../lib/sql-rows.js';
+import { fromDriverRow, sqlColumns } from '../lib/sql-rows.js';
 import { API_KEY_LAST_USED_RESOLUTION_MS } from '../tuning.js';
 import type { Organization } from './textability.js';
 
@@ -85,7 +85,7 @@ export function createApiKeyService({ db, clock }: Pick<Deps, 'db' | 'clock'>) {
     async authenticate(key: string): Promise<KeyCaller | null> {
       const raw = await db.get<Record<string, unknown>>(keyByHash, hashKey(key));
       if (!raw) return null;
-      const row = { key: fromPrefixedRow<typeof apiKeys.$inferSelect>(apiKeys, raw, 'k.'), org: fromPrefixedRow<Organization>(organizations, raw, 'o.') };
+      const row = { key: fromDriverRow<typeof apiKeys.$inferSelect>(apiKeys, raw, 'k.'), org: fromDriverRow<Organization>(organizations, raw, 'o.') };
       const now = clock.now();
       // The compare-and-set in the statement keeps concurrent requests with one key to one write per resolution.
       if ((row.key.lastUsedAt ?? 0) < now - API_KEY_LAST_USED_RESOLUTION_MS) await db.run(touch, now, row.key.id, now - API_KEY_LAST_USED_RESOLUTION_MS);

@@ -5,7 +5,7 @@ import type { recruiters } from '../db/schema.js';
 import { first } from '../db/types.js';
 import type { Deps } from '../deps.js';
 import { ApiError } from '../lib/errors.js';
-import { fromPrefixedRow, sqlColumns } from '../lib/sql-rows.js';
+import { fromDriverRow, sqlColumns } from '../lib/sql-rows.js';
 import { LoginThrottle } from '../lib/login-throttle.js';
 import { hashPassword, verifyPassword } from '../lib/passwords.js';
 import { clockOfMinute } from '../lib/zoned-time.js';
@@ -94,7 +94,7 @@ export function createAuthService(deps: Deps, services: { sending: SendingStateS
     /** Every API request starts here: one prepared query by the token's hash (unique index). */
     async authenticate(token: string): Promise<Caller | null> {
       const raw = await db.get<Record<string, unknown>>(callerByToken, hashToken(token), clock.now());
-      return raw ? { recruiter: fromPrefixedRow<RecruiterRow>(recruiters, raw, 'r.'), org: fromPrefixedRow<Organization>(organizations, raw, 'o.') } : null;
+      return raw ? { recruiter: fromDriverRow<RecruiterRow>(recruiters, raw, 'r.'), org: fromDriverRow<Organization>(organizations, raw, 'o.') } : null;
     },
 
     async logout(token: string): Promise<void> {

@@ -11,7 +11,7 @@
  *   opted out until the candidate's START, whatever consent an import reports.
  */
 import type { LockKey } from '../db/locks.js';
-import { eq, sql } from 'drizzle-orm';
+import { eq, getTableColumns, sql } from 'drizzle-orm';
 import type { CandidateUpsert, ConsentInput, ConsentRecord, ConsentStatus } from '../../shared/api.js';
 import { checkMobile } from '../../shared/phone.js';
 import type { CountryCode } from 'libphonenumber-js/max';
@@ -65,8 +65,16 @@ export function createCandidateSync(deps: Pick<Deps, 'db' | 'clock'>, optOuts: P
   // the insert itself): the row as written is known here. (candidates has no JSON or boolean
   // column: raw rows need no mapping.)
   const CANDIDATE = sqlColumns(candidates);
+  // Every insert of new candidates (one row; many on PostgreSQL) takes insertValues()' values; the
+  // row as written is known here, so only the id comes back.
+  const candidateColumns = getTableColumns(candidates);
+  const insertCandidates = (rows: number) =>
+    `insert into candidates (${INSERT_COLUMNS.map((key) => candidateColumns[key].name).join(', ')}) values ${placeholders(rows, INSERT_COLUMNS.length)}`;
+  /** Consent records, with firstConsentValues()' values. */
+  const insertConsents = (rows: number) =>
+    `insert into consent_records (org_id, candidate_id, status, source, at, set_by_type, set_by_name, recorded_at) values ${placeholders(rows, 8)}`;
   const stmt = {
-    insert: deps.db.stmt(INSERT_CANDIDATE, `${INSERT_CANDIDATE} returning id`),
+    insert: deps.db.stmt(insertCandidates(1), `${insertCandidates(1)} returning id`),
     /** Every field the ATS owns, at once (the row as it should be now). */
     update: deps.db.stmt(
       `update candidates set ats_id = @atsId, first_name = @firstName, last_name = @lastName, email = @email, phone = @phone, channel = @channel,
@@ -78,7 +86,7 @@ export function createCandidateSync(deps: Pick<Deps, 'db' | 'clock'>, optOuts: P
        where id = @id returning ${CANDIDATE}`,
     ),
     touch: deps.db.stmt(`update candidates set updated_at = ? where id = ? returning ${CANDIDATE}`),
-    insertConsent: deps.db.stmt(INSERT_CONSENT, `${INSERT_CONSENT} returning id`),
+    insertConsent: deps.db.stmt(insertConsents(1), `${insertConsents(1)} returning id`),
     byId: deps.db.stmt(`select ${CANDIDATE} from candidates where id = ?`),
     byAtsId: deps.db.stmt(`select ${CANDIDATE} from candidates where org_id = ? and ats_id = ?`),
     anyPlaceholder: deps.db.stmt(`select 1 from candidates where org_id = ? and ats_id >= 'phone:' and ats_id < 'phone;' limit 1`),
@@ -94,13 +102,8 @@ export function createCandidateSync(deps: Pick<Deps, 'db' | 'clock'>, optOuts: P
    * trip per row would be most of an import's time there. SQLite has no round trips, and a
    * multi-row insert costs it as much per row as one insert each: it runs insertEach.
    */
-  const insertMany = statementsBySize(
-    (n) =>
-      `insert into candidates (${INSERT_COLUMNS.map(snakeCase).join(', ')}) values ${placeholders(n, INSERT_COLUMNS.length)} returning id, ats_id as "atsId"`,
-  );
-  const insertConsentMany = statementsBySize(
-    (n) => `insert into consent_records (org_id, candidate_id, status, source, at, set_by_type, set_by_name, recorded_at) values ${placeholders(n, 8)}`,
-  );
+  const insertMany = statementsBySize((n) => `${insertCandidates(n)} returning id, ats_id as "atsId"`);
+  const insertConsentMany = statementsBySize(insertConsents);
   function statementsBySize(text: (rows: number) => string): (rows: number) => Stmt {
     const made = new Map<number, Stmt>();
     return (rows) => {
@@ -327,11 +330,10 @@ export function createCandidateSync(deps: Pick<Deps, 'db' | 'clock'>, optOuts: P
   /** Inserts a new candidate with its first consent statement, which may move its phone's opt-out. */
   async function insertNew(tx: Db, org: Organization, row: PreparedCandidate, writer: Writer, known: Known, now: number): Promise<Candidate> {
     let candidate = newCandidate(org, row, known, now);
-    candidate.id = (await tx.insertEach(stmt.insert, [[candidate]]))[0]!;
+    candidate.id = (await tx.insertEach(stmt.insert, [insertValues(candidate)]))[0]!;
     if (candidate.consentStatus) {
-      const at = candidate.consentChangedAt!;
-      await tx.run(stmt.insertConsent, org.id, candidate.id, candidate.consentStatus, candidate.consentSource, at, writer.type, writer.name, now);
-      if (await consentMovesOptOut(tx, org, candidate.phone, candidate.consentStatus, at, writer, known)) {
+      await tx.run(stmt.insertConsent, ...firstConsentValues(candidate, writer, now));
+      if (await consentMovesOptOut(tx, org, candidate.phone, candidate.consentStatus, candidate.consentChangedAt!, writer, known)) {
         candidate = (await tx.get<Candidate>(stmt.byId, candidate.id))!;
       }
     }
@@ -370,12 +372,12 @@ export function createCandidateSync(deps: Pick<Deps, 'db' | 'clock'>, optOuts: P
     };
 
     async function insertEachRow(rows: Candidate[]) {
-      const ids = await tx.insertEach(
-        stmt.insert,
-        rows.map((c) => [c]),
-      );
+      const ids = await tx.insertEach(stmt.insert, rows.map(insertValues));
       rows.forEach((c, i) => (c.id = ids[i]!));
-      await tx.insertEach(stmt.insertConsent, rows.filter((c) => c.consentStatus).map(consentValues));
+      await tx.insertEach(
+        stmt.insertConsent,
+        rows.filter((c) => c.consentStatus).map((c) => firstConsentValues(c, writer, now)),
+      );
     }
 
     async function insertPerStatement(rows: Candidate[]) {
@@ -385,12 +387,8 @@ export function createCandidateSync(deps: Pick<Deps, 'db' | 'clock'>, optOuts: P
         const byAtsId = new Map(ids.map((r) => [r.atsId, r.id]));
         for (const candidate of chunk) candidate.id = byAtsId.get(candidate.atsId)!;
       }
-      for (const chunk of chunks(rows.filter((c) => c.consentStatus))) await tx.run(insertConsentMany(chunk.length), ...chunk.flatMap(consentValues));
-    }
-
-    /** A new candidate's first consent record, as insertConsent's values. */
-    function consentValues(c: Candidate) {
-      return [org.id, c.id, c.consentStatus, c.consentSource, c.consentChangedAt, writer.type, writer.name, now];
+      for (const chunk of chunks(rows.filter((c) => c.consentStatus)))
+        await tx.run(insertConsentMany(chunk.length), ...chunk.flatMap((c) => firstConsentValues(c, writer, now)));
     }
   }
 
@@ -638,15 +636,7 @@ export function sameDigits(raw: string, stored: string, defaultCountry: string):
   return (digits.length === 10 ? '+1' + digits : digits.length === 11 && digits[0] === '1' ? '+' + digits : '') === stored;
 }
 
-/** A new candidate: the row as written is known here, so only the id comes back. */
-const INSERT_CANDIDATE = `insert into candidates (org_id, ats_id, first_name, last_name, email, phone, channel, time_zone, job_title, location,
-    opted_out_at, opt_out_method, consent_status, consent_source, consent_changed_at, consent_at, created_at, updated_at)
-  values (@orgId, @atsId, @firstName, @lastName, @email, @phone, @channel, @timeZone, @jobTitle, @location,
-    @optedOutAt, @optOutMethod, @consentStatus, @consentSource, @consentChangedAt, @consentAt, @createdAt, @updatedAt)`;
-const INSERT_CONSENT = `insert into consent_records (org_id, candidate_id, status, source, at, set_by_type, set_by_name, recorded_at)
-  values (?, ?, ?, ?, ?, ?, ?, ?)`;
-
-/** The columns of a new candidate in a multi-row insert, in the order of its values. */
+/** The columns a new candidate is inserted with, in the order of insertValues()' values. */
 const INSERT_COLUMNS = [
   'orgId',
   'atsId',
@@ -669,7 +659,17 @@ const INSERT_COLUMNS = [
 ] as const satisfies readonly (keyof Candidate)[];
 
 const insertValues = (c: Candidate) => INSERT_COLUMNS.map((column) => c[column]);
-const snakeCase = (name: string) => name.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
+/** The consent record of a new candidate's first statement (its consent fields as written). */
+const firstConsentValues = (c: Candidate, writer: Writer, now: number) => [
+  c.orgId,
+  c.id,
+  c.consentStatus,
+  c.consentSource,
+  c.consentChangedAt,
+  writer.type,
+  writer.name,
+  now,
+];
 const placeholders = (rows: number, columns: number) => Array.from({ length: rows }, () => `(${Array(columns).fill('?').join(', ')})`).join(', ');
 
 /** Rows of a multi-row insert per statement; 64 × 18 values stays far below either engine's parameter limit. */
