@@ -25,6 +25,7 @@ import { describeMachine, machineInfo } from '../bench/lib/machine.js';
 import { updateBenchmarksDoc } from '../bench/lib/report.js';
 import { round } from '../bench/lib/stats.js';
 import type { BenchResult } from '../bench/lib/types.js';
+import { type PairedChange, pairedChange } from './lib/paired-change.js';
 
 /** The last commit whose data layer was synchronous (better-sqlite3 called directly). */
 const SYNC_BASELINE = 'a8d80d3';
@@ -176,6 +177,8 @@ interface Comparison {
   ratio: number;
   /** How much worse B is than A (negative: better), as a share of A. */
   worse: number;
+  /** The same from the pairs' own ratios, with its 90% interval: how much the verdict can be trusted. */
+  paired: PairedChange;
 }
 
 function compare(runs: RunRecord[], benchmarks: string[]): Comparison[] {
@@ -191,7 +194,19 @@ function compare(runs: RunRecord[], benchmarks: string[]): Comparison[] {
         const medianB = median(b);
         const ratio = medianB / medianA;
         const worse = judged.better === 'higher' ? medianA / medianB - 1 : ratio - 1;
-        rows.push({ benchmark, metric, better: judged.better, control: judged.control ?? false, a, b, medianA, medianB, ratio, worse });
+        rows.push({
+          benchmark,
+          metric,
+          better: judged.better,
+          control: judged.control ?? false,
+          a,
+          b,
+          medianA,
+          medianB,
+          ratio,
+          worse,
+          paired: pairedChange(a, b, judged.better),
+        });
       }
     }
   }
@@ -200,6 +215,8 @@ function compare(runs: RunRecord[], benchmarks: string[]): Comparison[] {
 
 const fmt = (v: number) => (Number.isFinite(v) ? v.toLocaleString('en-US', { maximumFractionDigits: v >= 100 ? 0 : 2 }) : 'n/a');
 const pct = (v: number) => (Number.isFinite(v) ? `${v >= 0 ? '+' : ''}${round(v * 100, 1)}%` : 'n/a');
+/** "+4.1% (90%: −2.0% to +10.6%)", or the estimate alone from one pair. */
+const pairedText = (p: PairedChange) => `${pct(p.estimate)}${Number.isFinite(p.low) ? ` (90%: ${pct(p.low)} to ${pct(p.high)})` : ''}`;
 
 async function main(argv: string[]): Promise<number> {
   const { flags, values, names } = parseArgs(argv);
@@ -256,10 +273,12 @@ async function main(argv: string[]): Promise<number> {
   // loads say little about other work on the machine.
   const loaded = loadAtStart > machine.cores * 0.5;
 
-  console.log(`\n${'benchmark'.padEnd(20)} ${'metric'.padEnd(48)} ${'A median'.padStart(10)} ${'B median'.padStart(10)}  B/A     B worse by`);
+  console.log(
+    `\n${'benchmark'.padEnd(20)} ${'metric'.padEnd(48)} ${'A median'.padStart(10)} ${'B median'.padStart(10)}  B/A     B worse by  paired (90% interval)`,
+  );
   for (const r of rows) {
     console.log(
-      `${r.benchmark.padEnd(20)} ${(r.metric + (r.control ? ' (control)' : '')).padEnd(48)} ${fmt(r.medianA).padStart(10)} ${fmt(r.medianB).padStart(10)}  ${round(r.ratio, 3).toFixed(3)}  ${pct(r.worse)}${!r.control && !(r.worse <= ALLOWED_REGRESSION) ? '  ← over 10%' : ''}`,
+      `${r.benchmark.padEnd(20)} ${(r.metric + (r.control ? ' (control)' : '')).padEnd(48)} ${fmt(r.medianA).padStart(10)} ${fmt(r.medianB).padStart(10)}  ${round(r.ratio, 3).toFixed(3)}  ${pct(r.worse).padEnd(10)}  ${pairedText(r.paired)}${!r.control && !(r.worse <= ALLOWED_REGRESSION) ? '  ← over 10%' : ''}`,
     );
   }
   console.log(
@@ -270,7 +289,7 @@ async function main(argv: string[]): Promise<number> {
   const metrics: Record<string, string> = {};
   for (const r of rows) {
     metrics[`${r.benchmark}: ${r.metric}${r.control ? ' (control)' : ''}`] =
-      `A ${fmt(r.medianA)} · B ${fmt(r.medianB)} · B/A ${round(r.ratio, 3)} · B ${r.worse > 0 ? 'worse' : 'better'} by ${pct(Math.abs(r.worse)).replace('+', '')}`;
+      `A ${fmt(r.medianA)} · B ${fmt(r.medianB)} · B/A ${round(r.ratio, 3)} · B ${r.worse > 0 ? 'worse' : 'better'} by ${pct(Math.abs(r.worse)).replace('+', '')} · paired ${pairedText(r.paired)}`;
   }
   const label = quick ? 'SMOKE RUN (--quick, small sizes): shows the script works, not the measurement. ' : loaded ? 'LOADED MACHINE: ' : '';
   const notes = [
@@ -283,7 +302,8 @@ async function main(argv: string[]): Promise<number> {
       `Both run the same benchmark files (they differ only where the data layer's API changed: \`await\`s) on the same machine, each run a fresh process.`,
     `${pairs} pair${pairs > 1 ? 's' : ''} per benchmark, interleaved: pair 1 runs A then B, pair 2 B then A, and so on, so drifting machine load weighs on both sides alike. ` +
       `Each cell is the median of the ${pairs} runs of that side; "B worse by" is B's median against A's in the direction that matters (time up, rate down). ` +
-      `The target: no judged metric more than ${ALLOWED_REGRESSION * 100}% worse. Controls (raw SQL, the bare Hono hello-world) run code both sides share: how far they move shows the machine's noise.` +
+      `The target: no judged metric more than ${ALLOWED_REGRESSION * 100}% worse. ` +
+      `"paired" is the same question asked of each pair's own two runs (the geometric mean of the pairs' B/A, worse-direction, with a 90% Student's t interval on their logs): it is not the verdict, it says how far the verdict can be trusted — an interval that spans 10% means the runs cannot tell. Controls (raw SQL, the bare Hono hello-world) run code both sides share: how far they move shows the machine's noise.` +
       (quick ? ` Quick settings: ${JSON.stringify(env)}.` : ''),
     `Load average (1 min) at the start of each run: ${runs.map((r) => `${r.side}${r.pair} ${r.benchmark} ${r.loadAverage.toFixed(2)}`).join('; ')}.`,
     `Every run: ${runs.map((r) => `${r.side}${r.pair} ${r.benchmark} ${Math.round(r.seconds)} s`).join('; ')}. Per-run values: ` +
