@@ -61,7 +61,7 @@ export default defineConfig({
     optional_host_permissions: ['https://*/*', 'http://*/*'],
     action: { default_title: 'Text Engagement', default_icon: ICONS },
     // The Bulk Text Candidates popup's script, loaded by the content script on the ATS pages.
-    web_accessible_resources: [{ resources: ['bulk-text-dialog.js'], matches: ATS_PAGES }],
+    web_accessible_resources: [{ resources: ['text-engagement-panel.js', 'bulk-text-dialog.js'], matches: ATS_PAGES }],
     ...(browser === 'firefox'
       ? {
           browser_specific_settings: {

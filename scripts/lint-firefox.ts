@@ -29,7 +29,7 @@ interface Finding {
 interface Accepted {
   code: string;
   /** Where in the built code (or manifest) this finding is, told by what is there, not by a minified name. */
-  matches(finding: Finding, source: (finding: Finding) => { before: string; at: string }): boolean;
+  matches(finding: Finding, source: (finding: Finding) => { at: string }): boolean;
   why: string;
 }
 
@@ -49,12 +49,13 @@ const ACCEPTED: Accepted[] = [
     matches: (f, source) =>
       f.message === 'Unsafe call to import for argument 0' &&
       f.file === 'content-scripts/content.js' &&
-      /^import\(/.test(source(f).at) &&
-      /runtime\.getURL\([^)]*\)[^]{0,40}$/.test(source(f).before),
+      // import(browser.runtime.getURL(path)), minified: import(S.runtime.getURL(e))
+      /^import\([\w$]+\.runtime\.getURL\([\w$]+\)\)/.test(source(f).at),
     why:
-      "The content script loads the Bulk Text popup's script when Bulk Text is pressed: import(browser.runtime." +
-      "getURL('/bulk-text-dialog.js')) (features/bulk-text/index.ts). The URL is the extension's own packaged " +
-      'file, made from a constant; nothing from the page or the server reaches it.',
+      "The content script loads the Text Engagement panel's and the Bulk Text popup's scripts when they are first " +
+      "opened: import(browser.runtime.getURL(path)) (lib/load-script.ts), with path '/text-engagement-panel.js' or " +
+      "'/bulk-text-dialog.js'. The URL is the extension's own packaged file, made from a constant; nothing from the " +
+      'page or the server reaches it.',
   },
   {
     code: 'KEY_FIREFOX_ANDROID_UNSUPPORTED_BY_MIN_VERSION',
@@ -81,17 +82,17 @@ try {
   process.exit(1);
 }
 
-/** The built file's text just before and at the finding's position (line and column count from 1). */
+/** The built file's text at the finding's position (line and column count from 1). */
 const files = new Map<string, string[]>();
-function source(f: Finding): { before: string; at: string } {
-  if (!f.file || !f.line || f.column === undefined) return { before: '', at: '' };
+function source(f: Finding): { at: string } {
+  if (!f.file || !f.line || f.column === undefined) return { at: '' };
   if (!files.has(f.file)) {
     const path = join(BUILD_DIR, f.file);
     files.set(f.file, existsSync(path) ? readFileSync(path, 'utf8').split('\n') : []);
   }
   const line = files.get(f.file)![f.line - 1] ?? '';
   const at = f.column - 1;
-  return { before: line.slice(Math.max(0, at - 200), at), at: line.slice(at, at + 200) };
+  return { at: line.slice(at, at + 200) };
 }
 
 const findings = [...report.errors, ...report.warnings, ...report.notices];

@@ -26,7 +26,9 @@ async function signedInServerUrl(): Promise<string | null> {
 export default defineContentScript({
   matches: ATS_PAGES,
   runAt: 'document_idle',
-  cssInjectionMode: 'ui',
+  // No stylesheet of its own: the panel's and the Bulk Text popup's scripts bring theirs, each
+  // into its own shadow root (the badges carry theirs in theirs).
+  cssInjectionMode: 'manual',
   async main(ctx) {
     const start = (demoPages: boolean): boolean => {
       const adapter = adapterFor(location, document, { demoPages });

@@ -7,8 +7,8 @@
  * press, so this content script stays small; it is rendered in a modal shadow root. Everything
  * hangs off the feature's AbortSignal.
  */
-import { browser } from 'wxt/browser';
 import { createShadowRootUi, type ShadowRootContentScriptUi } from 'wxt/utils/content-script-ui/shadow-root';
+import { loadScript } from '../../lib/load-script';
 import type { Feature } from '../manager';
 import { observeView } from '../view-observer';
 import { DIALOG_API_KEY, DIALOG_SCRIPT, type BulkTextDialogApi } from './api';
@@ -17,25 +17,8 @@ import { BUTTON_ATTR, createBulkTextButton } from './button';
 /** The most a search page selects (the host shows 50 rows a page). */
 export const MAX_SELECTED = 50;
 
-let loading: Promise<BulkTextDialogApi> | null = null;
-
 /** Loads the popup's script once (it runs in this content script's isolated world). */
-function loadDialog(): Promise<BulkTextDialogApi> {
-  const url = (browser.runtime as unknown as { getURL(path: string): string }).getURL(DIALOG_SCRIPT);
-  // addons-linter warns of an import() with a non-literal argument; this one is always our own
-  // packaged file (accepted, with this reason, in scripts/lint-firefox.ts).
-  loading ??= import(/* @vite-ignore */ url)
-    .then(() => {
-      const api = (globalThis as Record<string, unknown>)[DIALOG_API_KEY] as BulkTextDialogApi | undefined;
-      if (!api) throw new Error('The Bulk Text popup did not load.');
-      return api;
-    })
-    .catch((err: unknown) => {
-      loading = null;
-      throw err;
-    });
-  return loading;
-}
+const loadDialog = () => loadScript<BulkTextDialogApi>(DIALOG_SCRIPT, DIALOG_API_KEY);
 
 export const bulkText: Feature = {
   name: 'bulk-text',

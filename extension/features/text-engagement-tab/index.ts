@@ -2,32 +2,29 @@
  * The "Text Engagement" tab in a profile's Messages tab: added to the host's inner tab strip
  * whenever the strip appears (CXM builds a new strip each time Messages is opened), and, while
  * selected, the conversation panel mounted in a shadow root inside the host's content area.
- * Everything hangs off the feature's AbortSignal.
+ *
+ * The panel itself (conversation, composer, Ari, "Add to Text Engagement", "Record consent") is a
+ * separate script loaded the first time the tab is selected, so this content script, which every
+ * ATS page loads, stays small. Everything hangs off the feature's AbortSignal.
  */
-import { h, render } from 'preact';
 import { createShadowRootUi, type ShadowRootContentScriptUi } from 'wxt/utils/content-script-ui/shadow-root';
 import type { InjectedTab } from '../../hosts/types';
-import '../../ui/theme.css';
+import { loadScript } from '../../lib/load-script';
 import type { Feature } from '../manager';
 import { observeView } from '../view-observer';
-import './panel.css';
-import { createCaptureStore, type CaptureStore } from './capture/store';
-import { createConsentStore, type ConsentStore } from './consent/store';
-import { Panel } from './Panel';
-import { createConversationStore, type ConversationStore } from './store';
+import { PANEL_API_KEY, PANEL_SCRIPT, type PanelSession, type TextEngagementPanelApi } from './api';
 
 export const TEXT_ENGAGEMENT_TAB = 'Text Engagement';
+
+/** Loads the panel's script once (it runs in this content script's isolated world). */
+const loadPanel = () => loadScript<TextEngagementPanelApi>(PANEL_SCRIPT, PANEL_API_KEY);
 
 export const textEngagementTab: Feature = {
   name: 'text-engagement-tab',
   pages: ['profile'],
   init({ adapter, ctx }, signal) {
-    let store: ConversationStore | null = null;
-    /** "Add to Text Engagement" for the same candidate, should the server not know them. */
-    let capture: CaptureStore | null = null;
-    /** "Record consent" for them, should they be known but without consent; and where their consent came from. */
-    let consent: ConsentStore | null = null;
-    let storeController: AbortController | null = null;
+    /** The shown candidate's panel (kept across re-mounts; a new candidate gets a new one). */
+    let session: PanelSession | null = null;
     let current: { strip: HTMLElement; tab: InjectedTab; controller: AbortController } | null = null;
     /** Where the panel goes: the injected tab's panel in the host's content area. */
     let anchor: HTMLElement | null = null;
@@ -37,47 +34,46 @@ export const textEngagementTab: Feature = {
     let uiPromise: Promise<ShadowRootContentScriptUi<HTMLElement>> | null = null;
     let mounted = false;
 
-    function storeFor(candidateId: string): ConversationStore {
-      if (store?.candidateId === candidateId) return store;
-      storeController?.abort();
-      storeController = new AbortController();
-      const adding = createCaptureStore({ candidateId, readDetails: () => adapter.candidateDetails(), onSaved: (saved) => conversation.added(saved) });
-      const conversation = createConversationStore(candidateId, storeController.signal, { addFormDirty: () => adding.dirty.peek() });
-      store = conversation;
-      capture = adding;
-      consent = createConsentStore({
-        candidateId,
-        candidate: conversation.candidate,
-        onRecorded: (saved) => conversation.changed(saved),
-        signal: storeController.signal,
-      });
-      void conversation.reload();
-      return conversation;
+    /** The panel for `candidateId`: the current one, or a new one (which starts loading the conversation). */
+    function sessionFor(api: TextEngagementPanelApi, candidateId: string): PanelSession {
+      if (session?.candidateId === candidateId) return session;
+      session?.dispose();
+      session = api.session(candidateId, () => adapter.candidateDetails());
+      return session;
+    }
+
+    /** Selected: the conversation starts loading while the panel's place is made. */
+    function prepare(candidateId: string) {
+      loadPanel().then(
+        (api) => {
+          if (!signal.aborted) sessionFor(api, candidateId);
+        },
+        (err: unknown) => console.error('[Text Engagement] the Text Engagement panel could not load', err),
+      );
     }
 
     function ensureUi() {
-      uiPromise ??= createShadowRootUi<HTMLElement>(ctx, {
-        name: 'te-conversation',
-        position: 'inline',
-        // Closed: the host page's scripts see no shadowRoot, so they can't read or script the panel.
-        mode: 'closed',
-        anchor: () => anchor,
-        // Keys typed in the composer stay ours: the host's shortcuts never see them.
-        isolateEvents: true,
-        onMount(container) {
-          const id = adapter.profileCandidateId();
-          const s = id ? storeFor(id) : store;
-          if (s && capture && consent) {
-            render(h(Panel, { store: s, capture, consent }), container);
-            s.setOpen(true);
-          }
-          return container;
-        },
-        onRemove(container) {
-          if (container) render(null, container);
-          store?.setOpen(false);
-        },
-      });
+      uiPromise ??= loadPanel().then((api) =>
+        createShadowRootUi<HTMLElement>(ctx, {
+          name: 'te-conversation',
+          position: 'inline',
+          // Closed: the host page's scripts see no shadowRoot, so they can't read or script the panel.
+          mode: 'closed',
+          anchor: () => anchor,
+          // Keys typed in the composer stay ours: the host's shortcuts never see them.
+          isolateEvents: true,
+          css: api.css,
+          onMount(container) {
+            const id = adapter.profileCandidateId();
+            (id ? sessionFor(api, id) : session)?.mount(container);
+            return container;
+          },
+          onRemove(container) {
+            if (container) session?.unmount(container);
+          },
+        }),
+      );
+      uiPromise.catch(() => (uiPromise = null)); // the next selection tries again
       return uiPromise;
     }
 
@@ -85,7 +81,12 @@ export const textEngagementTab: Feature = {
     async function apply() {
       if (!ui) {
         if (!wanted) return;
-        ui = await ensureUi();
+        try {
+          ui = await ensureUi();
+        } catch (err) {
+          console.error('[Text Engagement] the Text Engagement panel could not load', err);
+          return;
+        }
       }
       if (signal.aborted) return;
       const show = wanted && !!anchor?.isConnected;
@@ -125,7 +126,7 @@ export const textEngagementTab: Feature = {
             onSelect(selected) {
               wanted = selected;
               anchor = injected?.panel ?? anchor;
-              if (selected) storeFor(candidateId);
+              if (selected) prepare(candidateId);
               void apply();
             },
           });
@@ -133,7 +134,7 @@ export const textEngagementTab: Feature = {
           anchor = injected.panel;
           if (injected.isSelected()) {
             wanted = true;
-            storeFor(candidateId);
+            prepare(candidateId);
           }
         }
       }
@@ -149,7 +150,8 @@ export const textEngagementTab: Feature = {
         dropTab();
         if (mounted) ui?.remove();
         mounted = false;
-        storeController?.abort();
+        session?.dispose();
+        session = null;
       },
       { once: true },
     );
