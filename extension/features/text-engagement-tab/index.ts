@@ -85,9 +85,11 @@ export const textEngagementTab: Feature = {
           ui = await ensureUi();
         } catch (err) {
           console.error('[Text Engagement] the Text Engagement panel could not load', err);
+          showLoadError();
           return;
         }
       }
+      loadError?.remove();
       if (signal.aborted) return;
       const show = wanted && !!anchor?.isConnected;
       if (mounted && (!show || ui.shadowHost.parentElement !== anchor)) {
@@ -98,6 +100,19 @@ export const textEngagementTab: Feature = {
         ui.mount();
         mounted = true;
       }
+    }
+
+    /** Said in the tab's panel when the panel's script would not load (the next selection tries again). */
+    let loadError: HTMLElement | null = null;
+    function showLoadError() {
+      if (!wanted || !anchor?.isConnected) return;
+      if (!loadError) {
+        loadError = document.createElement('p');
+        loadError.setAttribute('role', 'alert');
+        loadError.textContent = 'Text Engagement could not load here: reload the page. If it keeps happening, reload the extension.';
+        loadError.style.cssText = 'margin:16px;font:14px/1.4 system-ui,sans-serif;color:#b42318';
+      }
+      if (loadError.parentElement !== anchor) anchor.append(loadError);
     }
 
     function dropTab() {
@@ -150,6 +165,7 @@ export const textEngagementTab: Feature = {
         dropTab();
         if (mounted) ui?.remove();
         mounted = false;
+        loadError?.remove();
         session?.dispose();
         session = null;
       },
