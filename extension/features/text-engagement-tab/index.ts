@@ -25,7 +25,7 @@ export const textEngagementTab: Feature = {
   init({ adapter, ctx }, signal) {
     /** The shown candidate's panel (kept across re-mounts; a new candidate gets a new one). */
     let session: PanelSession | null = null;
-    let current: { strip: HTMLElement; tab: InjectedTab; controller: AbortController } | null = null;
+    let current: { strip: HTMLElement; tab: InjectedTab; candidateId: string; controller: AbortController } | null = null;
     /** Where the panel goes: the injected tab's panel in the host's content area. */
     let anchor: HTMLElement | null = null;
     /** The injected tab is selected. */
@@ -33,6 +33,8 @@ export const textEngagementTab: Feature = {
     let ui: ShadowRootContentScriptUi<HTMLElement> | null = null;
     let uiPromise: Promise<ShadowRootContentScriptUi<HTMLElement>> | null = null;
     let mounted = false;
+    /** Shown in place of the panel while its script will not load. */
+    let loadError: HTMLElement | null = null;
 
     /** The panel for `candidateId`: the current one, or a new one (which starts loading the conversation). */
     function sessionFor(api: TextEngagementPanelApi, candidateId: string): PanelSession {
@@ -42,55 +44,48 @@ export const textEngagementTab: Feature = {
       return session;
     }
 
-    /** Selected: the conversation starts loading while the panel's place is made. */
-    function prepare(candidateId: string) {
-      loadPanel().then(
-        (api) => {
-          if (!signal.aborted) sessionFor(api, candidateId);
+    function ensureUi(api: TextEngagementPanelApi) {
+      uiPromise ??= createShadowRootUi<HTMLElement>(ctx, {
+        name: 'te-conversation',
+        position: 'inline',
+        // Closed: the host page's scripts see no shadowRoot, so they can't read or script the panel.
+        mode: 'closed',
+        anchor: () => anchor,
+        // Keys typed in the composer stay ours: the host's shortcuts never see them.
+        isolateEvents: true,
+        css: api.css,
+        // apply() has made the session before it mounts.
+        onMount(container) {
+          session?.mount(container);
+          return container;
         },
-        (err: unknown) => console.error('[Text Engagement] the Text Engagement panel could not load', err),
-      );
-    }
-
-    function ensureUi() {
-      uiPromise ??= loadPanel().then((api) =>
-        createShadowRootUi<HTMLElement>(ctx, {
-          name: 'te-conversation',
-          position: 'inline',
-          // Closed: the host page's scripts see no shadowRoot, so they can't read or script the panel.
-          mode: 'closed',
-          anchor: () => anchor,
-          // Keys typed in the composer stay ours: the host's shortcuts never see them.
-          isolateEvents: true,
-          css: api.css,
-          onMount(container) {
-            const id = adapter.profileCandidateId();
-            (id ? sessionFor(api, id) : session)?.mount(container);
-            return container;
-          },
-          onRemove(container) {
-            if (container) session?.unmount(container);
-          },
-        }),
-      );
+        onRemove(container) {
+          if (container) session?.unmount(container);
+        },
+      });
       uiPromise.catch(() => (uiPromise = null)); // the next selection tries again
       return uiPromise;
     }
 
-    /** Brings the mounted state in line with `wanted` and `anchor` (re-mounting on a new anchor). */
+    /**
+     * Brings the panel in line with `wanted` and `anchor` (re-mounting on a new anchor). The first
+     * selection loads the panel's script; a selected tab's conversation starts loading even before
+     * the panel has its place.
+     */
     async function apply() {
-      if (!ui) {
-        if (!wanted) return;
-        try {
-          ui = await ensureUi();
-        } catch (err) {
-          console.error('[Text Engagement] the Text Engagement panel could not load', err);
-          showLoadError();
-          return;
-        }
+      if (!ui && !wanted) return;
+      let api: TextEngagementPanelApi;
+      try {
+        api = await loadPanel();
+        ui ??= await ensureUi(api);
+      } catch (err) {
+        console.error('[Text Engagement] the Text Engagement panel could not load', err);
+        showLoadError();
+        return;
       }
       loadError?.remove();
       if (signal.aborted) return;
+      if (wanted && current) sessionFor(api, current.candidateId);
       const show = wanted && !!anchor?.isConnected;
       if (mounted && (!show || ui.shadowHost.parentElement !== anchor)) {
         ui.remove();
@@ -102,8 +97,7 @@ export const textEngagementTab: Feature = {
       }
     }
 
-    /** Said in the tab's panel when the panel's script would not load (the next selection tries again). */
-    let loadError: HTMLElement | null = null;
+    /** Says in the tab's panel that the panel's script would not load (the next selection tries again). */
     function showLoadError() {
       if (!wanted || !anchor?.isConnected) return;
       if (!loadError) {
@@ -141,16 +135,12 @@ export const textEngagementTab: Feature = {
             onSelect(selected) {
               wanted = selected;
               anchor = injected?.panel ?? anchor;
-              if (selected) prepare(candidateId);
               void apply();
             },
           });
-          current = { strip: tabs.strip, tab: injected, controller };
+          current = { strip: tabs.strip, tab: injected, candidateId, controller };
           anchor = injected.panel;
-          if (injected.isSelected()) {
-            wanted = true;
-            prepare(candidateId);
-          }
+          wanted = injected.isSelected();
         }
       }
       void apply();
