@@ -222,13 +222,9 @@ export function createCandidateSync(deps: Pick<Deps, 'db' | 'clock'>, optOuts: P
     known: Known,
     isNew: boolean,
   ): Promise<Candidate | null> {
-    const sameAsCurrent = candidate.consentStatus === consent.status && candidate.consentSource === consent.source;
-    if (consent.at !== undefined) {
-      if (sameAsCurrent && candidate.consentChangedAt === consent.at) return null;
-      if (!isNew && (await tx.get(stmt.sameConsentRecord, candidate.id, consent.status, consent.source, consent.at))) return null;
-    } else if (sameAsCurrent) {
-      return null;
-    }
+    if (consentIsCurrent(candidate, consent)) return null;
+    // An older statement already on record (it is history, not the current one): nothing new.
+    if (consent.at !== undefined && !isNew && (await tx.get(stmt.sameConsentRecord, candidate.id, consent.status, consent.source, consent.at))) return null;
     const at = consent.at ?? now;
     await tx.run(stmt.insertConsent, org.id, candidate.id, consent.status, consent.source, at, writer.type, writer.name, now);
     // An older statement arriving late is history; it does not undo a newer one. The candidate's
@@ -281,6 +277,16 @@ export function createCandidateSync(deps: Pick<Deps, 'db' | 'clock'>, optOuts: P
   }
 
   /** The field changes `row` makes to `existing` (only what differs). */
+  /**
+   * The existing candidate when writing `row` would change nothing (no field differs, its consent
+   * statement is the current one already), told without a query; else null and write() decides.
+   */
+  function unchangedCandidate(row: PreparedCandidate, known: Known): Candidate | null {
+    const existing = known.existing.get(row.atsId);
+    if (!existing || Object.keys(fieldChanges(existing, row, known)).length) return null;
+    return !row.consent || consentIsCurrent(existing, row.consent) ? existing : null;
+  }
+
   function fieldChanges(existing: Candidate, row: PreparedCandidate, known: Known): Partial<CandidateInsert> {
     const changes: Partial<CandidateInsert> = {};
     const fields = ['firstName', 'lastName', 'email', 'channel', 'timeZone', 'jobTitle', 'location'] as const;
@@ -585,6 +591,12 @@ export function createCandidateSync(deps: Pick<Deps, 'db' | 'clock'>, optOuts: P
               results.push(row);
               continue;
             }
+            // Most rows of a repeated import: nothing to write, so no query and no await (nor a flush first).
+            const same = unchangedCandidate(row, known);
+            if (same) {
+              results.push({ outcome: 'unchanged', candidate: same });
+              continue;
+            }
             const queued = plain.take(row);
             if (queued) {
               results.push({ outcome: 'created', candidate: queued });
@@ -622,6 +634,15 @@ export function createCandidateSync(deps: Pick<Deps, 'db' | 'clock'>, optOuts: P
 }
 
 export type CandidateSync = ReturnType<typeof createCandidateSync>;
+
+/** True when the statement is the candidate's current consent already (same status and source, and its time when it gives one). */
+function consentIsCurrent(candidate: Candidate, consent: NonNullable<PreparedCandidate['consent']>): boolean {
+  return (
+    candidate.consentStatus === consent.status &&
+    candidate.consentSource === consent.source &&
+    (consent.at === undefined || candidate.consentChangedAt === consent.at)
+  );
+}
 
 /**
  * True when `raw`, as the ATS wrote it, is plainly the number already stored: its digits are the

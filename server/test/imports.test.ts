@@ -175,6 +175,31 @@ describe('bulk import', () => {
     expect(await count('candidates')).toBe(before + 1990);
   });
 
+  it('a repeated import writes only what changed: a field, a new consent statement, an older one kept as history once', async () => {
+    const file = (rows: string[]) => [HEADER, ...rows].join('\n') + '\n';
+    const original = [1, 2, 3, 4].map((n) => goodRow(n, 'REP'));
+    expect(await run(file(original))).toMatchObject({ status: 'done', created: 4, updated: 0, unchanged: 0, failed: 0 });
+    const records = await count('consent_records');
+
+    // REP-1 as it was; REP-2 another job; REP-3 revoked now; REP-4 an older grant than the one on record.
+    const edited = [
+      original[0]!,
+      original[1]!.replace(',Picker,', ',Forklift Driver,'),
+      original[2]!.replace('granted,career-site,2026-01-04T10:00:00Z', 'revoked,career-site,2026-02-01T10:00:00Z'),
+      original[3]!.replace('2026-01-05T10:00:00Z', '2025-12-01T10:00:00Z'),
+    ];
+    expect(await run(file(edited))).toMatchObject({ status: 'done', created: 0, updated: 3, unchanged: 1, failed: 0 });
+    expect(await candidate('REP-2')).toMatchObject({ jobTitle: 'Forklift Driver' });
+    expect(await candidate('REP-3')).toMatchObject({ consentStatus: 'revoked' });
+    // The older statement is history: REP-4's current consent is still the later one.
+    expect(await candidate('REP-4')).toMatchObject({ consentStatus: 'granted', consentChangedAt: Date.parse('2026-01-05T10:00:00Z') });
+    expect(await count('consent_records')).toBe(records + 2);
+
+    // The edited file again: every row is as stored, and the older statement is not recorded twice.
+    expect(await run(file(edited))).toMatchObject({ status: 'done', created: 0, updated: 0, unchanged: 4, failed: 0 });
+    expect(await count('consent_records')).toBe(records + 2);
+  });
+
   it('keeps every character of a field: quotes, commas, newlines, backslashes, separators, a BOM before the header', async () => {
     const quoted = (v: string) => `"${v.replace(/"/g, '""')}"`;
     const location = 'Suite 5\\B, "North" wing\nLine two\r\n\u001f end \\n \\u';
