@@ -8,13 +8,19 @@
  *   npm run bench:ab -- --quick                        # a smoke run: 1 pair, small sizes (labelled as such in the docs)
  *   npm run bench:ab -- --pairs 5 webhooks thread-read
  *   npm run bench:ab -- --baseline /path/to/checkout   # a checkout instead of a commit
+ *   npm run bench:ab -- --warm campaign-throughput     # each run after an unreported pass in the same process
  *
  * A is the baseline (default: commit a8d80d3, checked out once as a detached worktree under
  * .tmp/ab/ with node_modules linked from this checkout); B is this checkout. Each run is a fresh
  * process (bench/lib/run-one.ts) importing that checkout's bench/<name>.ts, so each side runs its
  * own server code under the very same benchmark. Runs go A,B then B,A then A,B… (each pair
  * swaps who goes first), so a machine that gets busier or quieter over time weighs on both
- * sides alike. Flags: --pairs N (3), --quick, --baseline <dir|commit>, --no-docs.
+ * sides alike. Flags: --pairs N (3), --quick, --baseline <dir|commit>, --warm, --no-docs.
+ *
+ * --warm: each run measures the benchmark's second pass in its process (run-one.ts --warm), so
+ * the code is already optimized: what the data layer costs a server that has been up a while,
+ * without the one-off compilation a fresh process pays (larger for asynchronous code). Written
+ * to its own section, `ab-sqlite-warm`; the gate's section, `ab-sqlite`, stays the cold runs.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
@@ -124,16 +130,26 @@ function describeCommit(dir: string): string {
 }
 
 /** Runs `benchmark` from `side`'s checkout in a fresh process; resolves with its result. */
-async function runOnce(side: Side, benchmark: string, env: Record<string, string>, tag: string): Promise<{ result: BenchResult; seconds: number }> {
+async function runOnce(
+  side: Side,
+  benchmark: string,
+  env: Record<string, string>,
+  tag: string,
+  warm = false,
+): Promise<{ result: BenchResult; seconds: number }> {
   const tmp = mkdtempSync(join(os.tmpdir(), 'te-bench-ab-'));
   const out = join(tmp, 'result.json');
   const started = performance.now();
   try {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'bench', 'lib', 'run-one.ts'), join(side.dir, 'bench', `${benchmark}.ts`), out], {
-      cwd: side.dir,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(REPO_ROOT, 'bench', 'lib', 'run-one.ts'), join(side.dir, 'bench', `${benchmark}.ts`), out, ...(warm ? ['--warm'] : [])],
+      {
+        cwd: side.dir,
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let tail = '';
     const relay = (chunk: Buffer) => {
       const text = chunk.toString();
@@ -221,6 +237,7 @@ const pairedText = (p: PairedChange) => `${pct(p.estimate)}${Number.isFinite(p.l
 async function main(argv: string[]): Promise<number> {
   const { flags, values, names } = parseArgs(argv);
   const quick = flags.has('--quick');
+  const warm = flags.has('--warm');
   const pairs = Number(values.get('--pairs') ?? (quick ? 1 : 3));
   if (!Number.isInteger(pairs) || pairs < 1) throw new Error('--pairs must be a whole number ≥ 1');
   const benchmarks = names.length ? names : quick ? DEFAULT_BENCHMARKS.filter((n) => n !== 'candidate-import') : DEFAULT_BENCHMARKS;
@@ -257,7 +274,7 @@ async function main(argv: string[]): Promise<number> {
       for (const label of order) {
         const loadAverage = os.loadavg()[0] ?? 0;
         console.log(`\n${label} ${benchmark} (pair ${pair}/${pairs}, load average ${loadAverage.toFixed(2)})`);
-        const { result, seconds } = await runOnce(sides[label], benchmark, env, `${label}${pair} ${benchmark}`);
+        const { result, seconds } = await runOnce(sides[label], benchmark, env, `${label}${pair} ${benchmark}`, warm);
         runs.push({ side: label, benchmark, pair, loadAverage, seconds, result });
       }
     }
@@ -295,7 +312,7 @@ async function main(argv: string[]): Promise<number> {
   const notes = [
     ...(label
       ? [
-          `**${label}**${loaded ? `the 1-minute load average was ${loadAtStart.toFixed(2)} on ${machine.cores} cores when the A/B started (other work was running), so these numbers are noisier than a quiet machine's; interleaving spreads that noise over both sides but does not remove it.` : ''}`,
+          `**${label}**${loaded ? `the 1-minute load average was ${loadAtStart.toFixed(2)} on ${machine.cores} cores when the A/B started (other work was running, or had just ended: the average decays over minutes), so these numbers are noisier than a quiet machine's; interleaving spreads that noise over both sides but does not remove it.` : ''}`,
         ]
       : []),
     `A = \`${sides.A.commit}\` (the last commit with the synchronous data layer: services called better-sqlite3 directly); B = \`${sides.B.commit}\` (the asynchronous \`Db\` shared with PostgreSQL). ` +
@@ -305,14 +322,19 @@ async function main(argv: string[]): Promise<number> {
       `The target: no judged metric more than ${ALLOWED_REGRESSION * 100}% worse. ` +
       `"paired" is the same question asked of each pair's own two runs (the geometric mean of the pairs' B/A, worse-direction, with a 90% Student's t interval on their logs): it is not the verdict, it says how far the verdict can be trusted — an interval that spans 10% means the runs cannot tell. Controls (raw SQL, the bare Hono hello-world) run code both sides share: how far they move shows the machine's noise.` +
       (quick ? ` Quick settings: ${JSON.stringify(env)}.` : ''),
+    ...(warm
+      ? [
+          `**Warm processes** (\`--warm\`): each run is the benchmark's second pass in its process, after one unreported pass, so V8 has already optimized the code; it measures what the data layer costs a server that has been up a while, not the one-off compilation a fresh process pays. The gate's own section is \`ab-sqlite\` (fresh processes).`,
+        ]
+      : []),
     `Load average (1 min) at the start of each run: ${runs.map((r) => `${r.side}${r.pair} ${r.benchmark} ${r.loadAverage.toFixed(2)}`).join('; ')}.`,
     `Every run: ${runs.map((r) => `${r.side}${r.pair} ${r.benchmark} ${Math.round(r.seconds)} s`).join('; ')}. Per-run values: ` +
       rows.map((r) => `${r.benchmark} ${r.metric}: A [${r.a.map(fmt).join(', ')}], B [${r.b.map(fmt).join(', ')}]`).join('; ') +
       '.',
   ];
   const result: BenchResult = {
-    name: 'ab-sqlite',
-    title: 'SQLite before and after the asynchronous data layer (A/B)',
+    name: warm ? 'ab-sqlite-warm' : 'ab-sqlite',
+    title: `SQLite before and after the asynchronous data layer (A/B${warm ? ', warm processes' : ''})`,
     command: `npm run bench:ab${argv.length ? ' -- ' + argv.join(' ') : ''}`,
     target: `no judged metric more than ${ALLOWED_REGRESSION * 100}% worse than the synchronous baseline (medians of interleaved runs)`,
     pass: regressions.length === 0,
@@ -322,7 +344,7 @@ async function main(argv: string[]): Promise<number> {
   if (!flags.has('--no-docs')) {
     const doc = join(REPO_ROOT, 'docs', 'BENCHMARKS.md');
     updateBenchmarksDoc(doc, [{ result, context: { machine, startedAt, loadAverage: loadAtStart, seconds } }]);
-    console.log(`Updated ${doc} (ab-sqlite).`);
+    console.log(`Updated ${doc} (${result.name}).`);
   }
   return regressions.length ? 1 : 0;
 }

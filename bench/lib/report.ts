@@ -49,7 +49,7 @@ export function renderSection(result: BenchResult, context: RunContext): string 
     `- Machine: ${describeMachine(context.machine)}`,
     ...(context.loadAverage > context.machine.cores * 0.5
       ? [
-          `- **Measured on a loaded machine** (load average ${context.loadAverage.toFixed(2)} on ${context.machine.cores} cores when it started: other work was running), so these are not quiet-machine numbers.`,
+          `- **Measured on a loaded machine** (load average ${context.loadAverage.toFixed(2)} on ${context.machine.cores} cores when it started: other work was running, or had just ended), so these are not quiet-machine numbers.`,
         ]
       : []),
     '',
