@@ -21,6 +21,7 @@
  * the code is already optimized: what the data layer costs a server that has been up a while,
  * without the one-off compilation a fresh process pays (larger for asynchronous code). Written
  * to its own section, `ab-sqlite-warm`; the gate's section, `ab-sqlite`, stays the cold runs.
+ * candidate-import's server is a child process of each pass, so --warm does not warm it.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
@@ -243,6 +244,10 @@ async function main(argv: string[]): Promise<number> {
   const benchmarks = names.length ? names : quick ? DEFAULT_BENCHMARKS.filter((n) => n !== 'candidate-import') : DEFAULT_BENCHMARKS;
   const unknown = benchmarks.filter((n) => !HEADLINES[n]);
   if (unknown.length) throw new Error(`No A/B headline metrics for ${unknown.join(', ')}; known: ${Object.keys(HEADLINES).join(', ')}`);
+  if (warm && benchmarks.includes('candidate-import'))
+    throw new Error(
+      '--warm does not apply to candidate-import: its server is a child process of each pass, so nothing would be warm. Name the other benchmarks.',
+    );
 
   const baselineDir = baselineCheckout(values.get('--baseline') ?? SYNC_BASELINE);
   const sides: Record<'A' | 'B', Side> = {
