@@ -276,7 +276,6 @@ export function createCandidateSync(deps: Pick<Deps, 'db' | 'clock'>, optOuts: P
     return true;
   }
 
-  /** The field changes `row` makes to `existing` (only what differs). */
   /**
    * The existing candidate when writing `row` would change nothing (no field differs, its consent
    * statement is the current one already), told without a query; else null and write() decides.
@@ -287,6 +286,7 @@ export function createCandidateSync(deps: Pick<Deps, 'db' | 'clock'>, optOuts: P
     return !row.consent || consentIsCurrent(existing, row.consent) ? existing : null;
   }
 
+  /** The field changes `row` makes to `existing` (only what differs). */
   function fieldChanges(existing: Candidate, row: PreparedCandidate, known: Known): Partial<CandidateInsert> {
     const changes: Partial<CandidateInsert> = {};
     const fields = ['firstName', 'lastName', 'email', 'channel', 'timeZone', 'jobTitle', 'location'] as const;
