@@ -10,6 +10,9 @@ const PG_ONLY = [
   'scripts/lib/pg-local.test.ts',
 ];
 
+/** SQLite's own query plans (PostgreSQL plans by its statistics): the `sqlite` project only. */
+const SQLITE_ONLY = ['server/test/sqlite-plans.test.ts'];
+
 export default defineConfig({
   test: {
     // better-sqlite3 is a native addon: separate processes keep each test file's database apart.
@@ -32,6 +35,7 @@ export default defineConfig({
         test: {
           name: 'pg',
           include: ['server/**/*.test.ts', ...PG_ONLY],
+          exclude: ['**/node_modules/**', ...SQLITE_ONLY],
           env: { TEST_DB: 'pg' },
           globalSetup: ['server/test/support/pg-global.ts'],
         },

@@ -21,7 +21,7 @@ import { mergeValuesFor, renderBody, renderContentVariables } from './message-bo
 import { messageJson, type MessageRow } from './message-json.js';
 import type { Assistant } from '../assistant/engine.js';
 import type { InboundHooks } from './inbound.js';
-import { PRIORITY, type Outbox, type OutboxHooks } from './outbox.js';
+import { PRIORITY, type EnqueueInput, type Outbox, type OutboxHooks } from './outbox.js';
 import { notTextableReason, whatsappWindowOpen, type Candidate, type Organization } from './textability.js';
 
 type CampaignRow = typeof campaigns.$inferSelect;
@@ -32,6 +32,11 @@ type PromotedMessage = CampaignMessageRow & {
   recruiter: { id: number; name: string; bookingSlug: string };
   template: { body: string; contentSid: string | null; contentVariables: Record<string, string> | null } | undefined;
 };
+/** What a due delivery comes to (see plan()). */
+type DeliveryPlan =
+  | { kind: 'skip'; delivery: DueDelivery; reason: string }
+  | { kind: 'hold'; delivery: DueDelivery; at: number }
+  | { kind: 'text'; delivery: DueDelivery; input: EnqueueInput; cm: PromotedMessage; ariStarted: boolean };
 /** A text a promotion queued, for the live events sent once its transaction has committed. */
 type CreatedText = { message: MessageRow; atsId: string; recruiterName: string; ariStarted: boolean };
 /** One promotion: its transaction and instant, what it read once for all its deliveries, and what it did. */
@@ -47,6 +52,36 @@ interface PromotionRound {
   created: CreatedText[];
 }
 
+/**
+ * A promotion's writes, a statement each for all its deliveries: `[delivery id, message id]` pairs
+ * queued, the skipped of one reason, the held whose window opens at one time. SQLite: `+status`
+ * keeps the planner on the id (a look-up per listed delivery), off the pending index (which would
+ * read every pending delivery, each against the whole list: 60 ms for a 500-recipient campaign).
+ */
+export const PROMOTION_WRITES = {
+  queued: {
+    sqlite: `update campaign_deliveries as d set status = 'queued', message_id = j.value->>1, updated_at = ?
+       from json_each(?) as j where d.id = j.value->>0 and +d.status = 'pending'`,
+    pg: `update campaign_deliveries as d set status = 'queued', message_id = (j->>1)::bigint, updated_at = ?
+       from json_array_elements(?::json) as j where d.id = (j->>0)::bigint and d.status = 'pending'`,
+  },
+  skipped: {
+    sqlite: `update campaign_deliveries set status = 'skipped', skip_reason = ?, updated_at = ? where +status = 'pending' and id in (select value from json_each(?))`,
+    pg: `update campaign_deliveries set status = 'skipped', skip_reason = ?, updated_at = ? where status = 'pending' and id in (select json_array_elements_text(?::json)::bigint)`,
+  },
+  due: {
+    sqlite: `update campaign_deliveries set due_at = ?, updated_at = ? where +status = 'pending' and id in (select value from json_each(?))`,
+    pg: `update campaign_deliveries set due_at = ?, updated_at = ? where status = 'pending' and id in (select json_array_elements_text(?::json)::bigint)`,
+  },
+};
+
+/** Adds `value` to the list under `key`. */
+function push<K, V>(map: Map<K, V[]>, key: K, value: V) {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
 export function textingWindow(org: Organization) {
   return { startMinute: org.textingStartMinute, endMinute: org.textingEndMinute };
 }
@@ -58,7 +93,11 @@ export function textingWindow(org: Organization) {
  */
 export function createCampaignDelivery(
   deps: Deps,
-  services: { outbox: Pick<Outbox, 'enqueue'>; assistant: Pick<Assistant, 'start' | 'publish'>; serializeCampaign(id: number): Promise<CampaignDetail | null> },
+  services: {
+    outbox: Pick<Outbox, 'enqueueMany' | 'messagesByIds'>;
+    assistant: Pick<Assistant, 'start' | 'publish'>;
+    serializeCampaign(id: number): Promise<CampaignDetail | null>;
+  },
 ) {
   const { db, clock, config, events, log } = deps;
   const { campaignMessages, campaigns, candidates, organizations, recruiters, templates } = db.t;
@@ -110,9 +149,9 @@ export function createCampaignDelivery(
          and not exists (select 1 from campaign_deliveries d where d.campaign_message_id = cm.id)
        for update of cm skip locked`,
     ),
-    setDeliveryQueued: db.stmt(`update campaign_deliveries set status = 'queued', message_id = ?, updated_at = ? where id = ? and status = 'pending'`),
-    setDeliverySkipped: db.stmt(`update campaign_deliveries set status = 'skipped', skip_reason = ?, updated_at = ? where id = ? and status = 'pending'`),
-    setDeliveryDue: db.stmt(`update campaign_deliveries set due_at = ?, updated_at = ? where id = ? and status = 'pending'`),
+    setDeliveriesQueued: db.stmt(PROMOTION_WRITES.queued.sqlite, PROMOTION_WRITES.queued.pg),
+    setDeliveriesSkipped: db.stmt(PROMOTION_WRITES.skipped.sqlite, PROMOTION_WRITES.skipped.pg),
+    setDeliveriesDue: db.stmt(PROMOTION_WRITES.due.sqlite, PROMOTION_WRITES.due.pg),
     // The delivery of a text that expired unsent, if it may be tried again: still a recipient, under the cap.
     expiredDelivery: db.stmt(
       `select d.id, d.attempt from campaign_deliveries d
@@ -236,13 +275,16 @@ export function createCampaignDelivery(
           tx,
           now,
           candidates: await candidatesOf(tx, due),
-          orgs: new Map(),
-          messages: new Map(),
+          orgs: await orgsOf(tx, due),
+          messages: await messagesOf(tx, due),
           windows: new Map(),
           touched,
           created,
         };
-        for (const delivery of due) await promoteDelivery(round, delivery);
+        await write(
+          round,
+          due.map((delivery) => plan(round, delivery)),
+        );
         for (const cm of round.messages.values()) {
           const [started] = await tx.orm
             .update(campaignMessages)
@@ -267,17 +309,22 @@ export function createCampaignDelivery(
     return new Map(rows.map((c) => [c.id, c]));
   }
 
-  async function orgOf(round: PromotionRound, orgId: number): Promise<Organization> {
-    let org = round.orgs.get(orgId);
-    if (!org) round.orgs.set(orgId, (org = (await first(round.tx.orm.select().from(organizations).where(eq(organizations.id, orgId))))!));
-    return org;
+  /** The organisations of a batch of due deliveries (a handful: one read each). */
+  async function orgsOf(tx: Db, due: DueDelivery[]): Promise<Map<number, Organization>> {
+    const orgs = new Map<number, Organization>();
+    for (const id of new Set(due.map((d) => d.orgId))) orgs.set(id, (await first(tx.orm.select().from(organizations).where(eq(organizations.id, id))))!);
+    return orgs;
+  }
+
+  /** The campaign messages of a batch of due deliveries, each with what its texts are written from. */
+  async function messagesOf(tx: Db, due: DueDelivery[]): Promise<Map<number, PromotedMessage>> {
+    const messages = new Map<number, PromotedMessage>();
+    for (const id of new Set(due.map((d) => d.campaignMessageId))) messages.set(id, await messageOf(tx, id));
+    return messages;
   }
 
   /** A campaign message with what its texts are written from: its campaign, its sender, its template. */
-  async function messageOf(round: PromotionRound, id: number): Promise<PromotedMessage> {
-    const known = round.messages.get(id);
-    if (known) return known;
-    const { tx } = round;
+  async function messageOf(tx: Db, id: number): Promise<PromotedMessage> {
     const row = (await first(tx.orm.select().from(campaignMessages).where(eq(campaignMessages.id, id))))!;
     const campaign = (await first(tx.orm.select().from(campaigns).where(eq(campaigns.id, row.campaignId))))!;
     const recruiter = (await first(
@@ -287,9 +334,7 @@ export function createCampaignDelivery(
         .where(eq(recruiters.id, campaign.createdBy)),
     ))!;
     const template = row.templateId != null ? await first(tx.orm.select().from(templates).where(eq(templates.id, row.templateId))) : undefined;
-    const message = { ...row, campaign, recruiter, template: template && template.deletedAt == null ? template : undefined };
-    round.messages.set(id, message);
-    return message;
+    return { ...row, campaign, recruiter, template: template && template.deletedAt == null ? template : undefined };
   }
 
   /** The candidate's texting window now. Everyone due in a round is checked at the same instant: one answer per zone. */
@@ -321,13 +366,16 @@ export function createCampaignDelivery(
     }
   }
 
-  /** One due delivery: skipped (and why), held until the candidate's texting window, or queued as a text. */
-  async function promoteDelivery(round: PromotionRound, d: DueDelivery): Promise<void> {
-    const { tx, now } = round;
-    const org = await orgOf(round, d.orgId);
-    const cm = await messageOf(round, d.campaignMessageId);
+  /**
+   * What one due delivery comes to: skipped (and why), held until the candidate's texting window,
+   * or a text to queue. Decided from what the round read; written by write(), for all at once.
+   */
+  function plan(round: PromotionRound, d: DueDelivery): DeliveryPlan {
+    const { now } = round;
+    const org = round.orgs.get(d.orgId)!;
+    const cm = round.messages.get(d.campaignMessageId)!;
     round.touched.set(cm.id, cm.orgId);
-    const skip = async (reason: string) => void (await tx.run(stmt.setDeliverySkipped, reason, now, d.id));
+    const skip = (reason: string): DeliveryPlan => ({ kind: 'skip', delivery: d, reason });
     const candidate = round.candidates.get(d.candidateId);
     if (!candidate) return skip('NOT_FOUND');
     const reason = notTextableReason(candidate, org);
@@ -338,34 +386,68 @@ export function createCampaignDelivery(
     const text = render(cm, candidate, org, form, now);
     if (!text) return skip('MISSING_MERGE_FIELD');
     const slot = windowOf(round, org, candidate);
-    if (slot.waited) {
-      await tx.run(stmt.setDeliveryDue, slot.at, now, d.id);
-      return;
-    }
-    const message = await services.outbox.enqueue(
-      {
-        org,
-        candidate,
-        body: text.body,
-        sender: 'recruiter',
-        recruiterId: cm.campaign.createdBy,
-        templateId: text.content ? cm.templateId : null,
-        content: text.content,
-        campaignId: cm.campaignId,
-        campaignMessageId: cm.id,
-        // A delivery re-armed after its text expired at the provider is a new text (attempt 0 keeps the original key).
-        idempotencyKey: d.attempt ? `campaign:${cm.id}:${candidate.id}:${d.attempt}` : `campaign:${cm.id}:${candidate.id}`,
-        priority: PRIORITY.campaign,
-        dueAt: now,
-        validUntil: slot.until,
-      },
-      tx,
-    );
-    await tx.run(stmt.setDeliveryQueued, message.id, now, d.id);
+    if (slot.waited) return { kind: 'hold', delivery: d, at: slot.at };
+    const input: EnqueueInput = {
+      org,
+      candidate,
+      body: text.body,
+      sender: 'recruiter',
+      recruiterId: cm.campaign.createdBy,
+      templateId: text.content ? cm.templateId : null,
+      content: text.content,
+      campaignId: cm.campaignId,
+      campaignMessageId: cm.id,
+      // A delivery re-armed after its text expired at the provider is a new text (attempt 0 keeps the original key).
+      idempotencyKey: d.attempt ? `campaign:${cm.id}:${candidate.id}:${d.attempt}` : `campaign:${cm.id}:${candidate.id}`,
+      priority: PRIORITY.campaign,
+      dueAt: now,
+      validUntil: slot.until,
+    };
     // With Enable ARI, the candidate's reply to this text is Ari's to answer.
     const ariStarted = cm.campaign.assistantEnabled && cm.campaign.assistantSequenceId != null && org.assistantSubscribed;
-    if (ariStarted) await services.assistant.start(org, candidate, cm.campaign.assistantSequenceId!, { ask: false, campaignId: cm.campaignId }, tx);
-    if (events.subscriberCount(org.id)) round.created.push({ message, atsId: candidate.atsId, recruiterName: cm.recruiter.name, ariStarted });
+    return { kind: 'text', delivery: d, input, cm, ariStarted };
+  }
+
+  /**
+   * A round's plans written: the skipped and the held a statement per reason and per time, the
+   * texts queued together and their deliveries marked in one statement, then Ari started where the
+   * campaign enables it; the texts' rows kept for the live events when someone is watching.
+   */
+  async function write(round: PromotionRound, plans: DeliveryPlan[]): Promise<void> {
+    const { tx, now } = round;
+    const skipped = new Map<string, number[]>();
+    const held = new Map<number, number[]>();
+    const texts: Extract<DeliveryPlan, { kind: 'text' }>[] = [];
+    for (const p of plans) {
+      if (p.kind === 'skip') push(skipped, p.reason, p.delivery.id);
+      else if (p.kind === 'hold') push(held, p.at, p.delivery.id);
+      else texts.push(p);
+    }
+    for (const [reason, ids] of skipped) await tx.run(stmt.setDeliveriesSkipped, reason, now, JSON.stringify(ids));
+    for (const [at, ids] of held) await tx.run(stmt.setDeliveriesDue, at, now, JSON.stringify(ids));
+    if (!texts.length) return;
+    const ids = await services.outbox.enqueueMany(
+      texts.map((t) => t.input),
+      tx,
+    );
+    await tx.run(stmt.setDeliveriesQueued, now, JSON.stringify(texts.map((t, i) => [t.delivery.id, ids[i]])));
+    for (const t of texts) {
+      if (t.ariStarted)
+        await services.assistant.start(t.input.org, t.input.candidate, t.cm.campaign.assistantSequenceId!, { ask: false, campaignId: t.cm.campaignId }, tx);
+    }
+    const watched = texts.flatMap((t, i) => (events.subscriberCount(t.input.org.id) ? [{ t, id: ids[i]! }] : []));
+    if (!watched.length) return;
+    const rows = new Map(
+      (
+        await services.outbox.messagesByIds(
+          watched.map((w) => w.id),
+          tx,
+        )
+      ).map((m) => [m.id, m]),
+    );
+    for (const { t, id } of watched) {
+      round.created.push({ message: rows.get(id)!, atsId: t.input.candidate.atsId, recruiterName: t.cm.recruiter.name, ariStarted: t.ariStarted });
+    }
   }
 
   async function publish(orgId: number, campaignId: number) {

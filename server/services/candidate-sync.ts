@@ -16,7 +16,8 @@ import type { CandidateUpsert, ConsentInput, ConsentRecord, ConsentStatus } from
 import { checkMobile } from '../../shared/phone.js';
 import type { CountryCode } from 'libphonenumber-js/max';
 import type { candidates } from '../db/schema.js';
-import type { Db, Stmt } from '../db/types.js';
+import { chunks, placeholders, statementsBySize } from '../db/multi-row.js';
+import type { Db } from '../db/types.js';
 import type { Deps } from '../deps.js';
 import { ApiError, notFound, validation } from '../lib/errors.js';
 import { sqlColumns } from '../lib/sql-rows.js';
@@ -97,21 +98,9 @@ export function createCandidateSync(deps: Pick<Deps, 'db' | 'clock'>, optOuts: P
     ),
     sameConsentRecord: deps.db.stmt(`select id from consent_records where candidate_id = ? and status = ? and source = ? and at = ? limit 1`),
   };
-  /**
-   * PostgreSQL's multi-row inserts, one statement per size (chunks() keeps the sizes few): a round
-   * trip per row would be most of an import's time there. SQLite has no round trips, and a
-   * multi-row insert costs it as much per row as one insert each: it runs insertEach.
-   */
-  const insertMany = statementsBySize((n) => `${insertCandidates(n)} returning id, ats_id as "atsId"`);
-  const insertConsentMany = statementsBySize(insertConsents);
-  function statementsBySize(text: (rows: number) => string): (rows: number) => Stmt {
-    const made = new Map<number, Stmt>();
-    return (rows) => {
-      let statement = made.get(rows);
-      if (!statement) made.set(rows, (statement = deps.db.stmt(text(rows))));
-      return statement;
-    };
-  }
+  /** PostgreSQL's multi-row inserts (server/db/multi-row.ts); SQLite runs insertEach. */
+  const insertMany = statementsBySize(deps.db, (n) => `${insertCandidates(n)} returning id, ats_id as "atsId"`);
+  const insertConsentMany = statementsBySize(deps.db, insertConsents);
 
   /**
    * Validates and normalises one body for `org` (throws 400 VALIDATION naming the field). Pure:
@@ -691,22 +680,3 @@ const firstConsentValues = (c: Candidate, writer: Writer, now: number) => [
   writer.name,
   now,
 ];
-const placeholders = (rows: number, columns: number) => Array.from({ length: rows }, () => `(${Array(columns).fill('?').join(', ')})`).join(', ');
-
-/** Rows of a multi-row insert per statement; 64 × 18 values stays far below either engine's parameter limit. */
-const MAX_ROWS_PER_INSERT = 64;
-
-/**
- * `items` in chunks of MAX_ROWS_PER_INSERT, the rest in powers of two: at most seven statement
- * sizes, each prepared once, however many rows a batch has.
- */
-function chunks<T>(items: T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length;) {
-    let size = MAX_ROWS_PER_INSERT;
-    while (size > items.length - i) size /= 2;
-    out.push(items.slice(i, i + size));
-    i += size;
-  }
-  return out;
-}
