@@ -81,13 +81,13 @@ describe('missingMergeValues', () => {
   const body = 'Hi {{firstName}} {{lastName}}, {{ jobTitle }} with {{recruiterName}}';
 
   it('lists used fields without a value', () => {
-    expect(missingMergeValues(body, { firstName: 'Ann', lastName: 'Lee', jobTitle: 'Nurse', recruiterName: 'Bo' })).toEqual([]);
-    expect(missingMergeValues(body, { firstName: 'Ann' })).toEqual(['lastName', 'jobTitle', 'recruiterName']);
-    expect(missingMergeValues(body, {})).toEqual(['firstName', 'lastName', 'jobTitle', 'recruiterName']);
+    expect(missingMergeValues(mergeFieldsIn(body), { firstName: 'Ann', lastName: 'Lee', jobTitle: 'Nurse', recruiterName: 'Bo' })).toEqual([]);
+    expect(missingMergeValues(mergeFieldsIn(body), { firstName: 'Ann' })).toEqual(['lastName', 'jobTitle', 'recruiterName']);
+    expect(missingMergeValues(mergeFieldsIn(body), {})).toEqual(['firstName', 'lastName', 'jobTitle', 'recruiterName']);
   });
 
   it('counts null, undefined and empty string as missing', () => {
-    expect(missingMergeValues(body, { firstName: null, lastName: undefined, jobTitle: '', recruiterName: 'Bo' })).toEqual([
+    expect(missingMergeValues(mergeFieldsIn(body), { firstName: null, lastName: undefined, jobTitle: '', recruiterName: 'Bo' })).toEqual([
       'firstName',
       'lastName',
       'jobTitle',
@@ -95,8 +95,8 @@ describe('missingMergeValues', () => {
   });
 
   it('ignores values for fields the body does not use, and unknown fields', () => {
-    expect(missingMergeValues('Hi {{firstName}} {{salary}} {{constructor}}', { firstName: 'Ann' })).toEqual([]);
-    expect(missingMergeValues('Hello', {})).toEqual([]);
+    expect(missingMergeValues(mergeFieldsIn('Hi {{firstName}} {{salary}} {{constructor}}'), { firstName: 'Ann' })).toEqual([]);
+    expect(missingMergeValues(mergeFieldsIn('Hello'), {})).toEqual([]);
   });
 });
 

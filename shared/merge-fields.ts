@@ -16,13 +16,15 @@ export function mergeFieldsIn(body: string): string[] {
   return [...new Set([...body.matchAll(FIELD_PATTERN)].map((m) => m[1]!.trim()))];
 }
 
+export const isMergeField = (name: string): name is MergeField => (MERGE_FIELDS as readonly string[]).includes(name);
+
 export function unknownMergeFields(body: string): string[] {
-  return mergeFieldsIn(body).filter((name) => !(MERGE_FIELDS as readonly string[]).includes(name));
+  return mergeFieldsIn(body).filter((name) => !isMergeField(name));
 }
 
-/** Fields the body uses that have no value for this recipient (rendering them would leave a gap). */
-export function missingMergeValues(body: string, values: MergeValues): MergeField[] {
-  return mergeFieldsIn(body).filter((name): name is MergeField => (MERGE_FIELDS as readonly string[]).includes(name) && !values[name as MergeField]);
+/** Of a body's fields (mergeFieldsIn, read once for many recipients), the known ones without a value for this recipient. */
+export function missingMergeValues(fields: readonly string[], values: MergeValues): MergeField[] {
+  return fields.filter((name): name is MergeField => isMergeField(name) && !values[name]);
 }
 
 export function renderMergeFields(body: string, values: MergeValues): string {
@@ -30,7 +32,7 @@ export function renderMergeFields(body: string, values: MergeValues): string {
     const name = spaced.trim();
     // Only known fields, and only the values' own properties: `{{constructor}}` or
     // `{{toString}}` must not render Object.prototype's functions into a text.
-    if (!(MERGE_FIELDS as readonly string[]).includes(name) || !Object.hasOwn(values, name)) return whole;
+    if (!isMergeField(name) || !Object.hasOwn(values, name)) return whole;
     const value = values[name as MergeField];
     return value == null ? whole : value;
   });

@@ -17,7 +17,7 @@ import type { Deps } from '../deps.js';
 import { CAMPAIGN_MAX_REARMS, CAMPAIGN_PROMOTE_BATCH, CAMPAIGN_PROMOTE_RETRY_MS, CAMPAIGN_PUBLISH_INTERVAL_MS, CAMPAIGN_QUEUE_TARGET } from '../tuning.js';
 import { nextAllowed } from '../lib/zoned-time.js';
 import { timeZoneOf } from './candidates.js';
-import { mergeValuesFor, renderBody, renderContentVariables } from './message-body.js';
+import { bodyRenderer, mergeValuesFor, renderContentVariables } from './message-body.js';
 import { messageJson, type MessageRow } from './message-json.js';
 import type { Assistant } from '../assistant/engine.js';
 import type { InboundHooks } from './inbound.js';
@@ -31,6 +31,8 @@ type PromotedMessage = CampaignMessageRow & {
   campaign: CampaignRow;
   recruiter: { id: number; name: string; bookingSlug: string };
   template: { body: string; contentSid: string | null; contentVariables: Record<string, string> | null } | undefined;
+  /** The body's renderer, made at its first recipient of the round (bodyRenderer). */
+  renderText?: ReturnType<typeof bodyRenderer>;
 };
 /** What a due delivery comes to (see plan()). */
 type DeliveryPlan =
@@ -357,7 +359,7 @@ export function createCampaignDelivery(
         linkExpiresAt: now + config.bookingLinkTtlMs,
         jobTitle: cm.campaign.jobTitle,
       });
-      const body = renderBody(cm.body, values);
+      const body = (cm.renderText ??= bodyRenderer(cm.body))(values);
       const content =
         form === 'content' ? { sid: cm.template!.contentSid!, variables: renderContentVariables(cm.template!.contentVariables ?? {}, values) } : null;
       return { body, content };

@@ -14,7 +14,7 @@ import { exclusionReason } from './campaign-exclusion.js';
 import { RECOMMENDED_MAX_RECIPIENTS } from '../../shared/campaign-size.js';
 import { clockOfMinute } from '../lib/zoned-time.js';
 import { textingWindow } from './campaign-delivery.js';
-import { mergeValuesFor, refuseOverlongBody, renderBody } from './message-body.js';
+import { bodyRenderer, mergeValuesFor, refuseOverlongBody } from './message-body.js';
 import type { Candidate, Organization } from './textability.js';
 
 /** The Review names this many of the excluded; the counts cover everyone. */
@@ -79,11 +79,12 @@ export function reviewCampaignMessage(message: MessageToReview, setting: ReviewS
   // Every recipient is checked at the same instant: one texting-window answer per time zone.
   const slotByZone = new Map<string, ReturnType<typeof nextAllowed>>();
 
+  // Made at the first recipient (with none, a body is not judged here), then one replace per recipient.
+  let renderText: ReturnType<typeof bodyRenderer> | undefined;
   for (const c of eligible) {
     let rendered: string;
     try {
-      rendered = renderBody(
-        message.body,
+      rendered = (renderText ??= bodyRenderer(message.body))(
         mergeValuesFor({
           candidate: c,
           recruiter: setting.sender,

@@ -3,7 +3,7 @@
  * sender (recruiter, campaign, Ari) shares: not empty, no unknown field, no field without a
  * value for this candidate, at most 1,600 characters.
  */
-import { missingMergeValues, renderMergeFields, unknownMergeFields, type MergeField, type MergeValues } from '../../shared/merge-fields.js';
+import { isMergeField, mergeFieldsIn, missingMergeValues, renderMergeFields, type MergeField, type MergeValues } from '../../shared/merge-fields.js';
 import { characterCount, MAX_BODY_CHARACTERS } from '../../shared/segments.js';
 import { ApiError, validation } from '../lib/errors.js';
 import { calendarLink } from './booking-links.js';
@@ -47,22 +47,35 @@ export function refuseOverlongBody(body: string): void {
 
 /** Checks a body before anything is queued; returns the rendered text. */
 export function renderBody(body: string, values: MergeValues): string {
+  return bodyRenderer(body)(values);
+}
+
+/**
+ * renderBody for many candidates: the body's own checks (its length, not empty, no unknown field)
+ * and the merge fields it uses are read once, then each candidate's text is one replace. A
+ * campaign renders one body for every recipient (the review at Save and Send, each promotion).
+ */
+export function bodyRenderer(body: string): (values: MergeValues) => string {
   refuseOverlongBody(body);
   if (!body.trim()) throw validation('Write a message first: the body is empty.');
-  const unknown = unknownMergeFields(body);
+  const fields = mergeFieldsIn(body);
+  const unknown = fields.filter((name) => !isMergeField(name));
   if (unknown.length) {
     throw validation(`Unknown merge field${unknown.length > 1 ? 's' : ''}: ${unknown.map((f) => `{{${f}}}`).join(', ')}.`, { unknownFields: unknown });
   }
-  const missing = missingMergeValues(body, values);
-  if (missing.length) {
-    throw validation(`No value for ${missing.map((f) => `{{${f}}}`).join(', ')} for this candidate.`, { missingFields: missing });
-  }
-  const rendered = renderMergeFields(body, values);
-  const length = characterCount(rendered);
-  if (length > MAX_BODY_CHARACTERS) {
-    throw validation(`The message is ${length} characters; the limit is ${MAX_BODY_CHARACTERS}.`, { characters: length });
-  }
-  return rendered;
+  return (values) => {
+    // Fields without a value for this candidate (rendering them would leave a gap).
+    const missing = missingMergeValues(fields, values);
+    if (missing.length) {
+      throw validation(`No value for ${missing.map((f) => `{{${f}}}`).join(', ')} for this candidate.`, { missingFields: missing });
+    }
+    const rendered = renderMergeFields(body, values);
+    const length = characterCount(rendered);
+    if (length > MAX_BODY_CHARACTERS) {
+      throw validation(`The message is ${length} characters; the limit is ${MAX_BODY_CHARACTERS}.`, { characters: length });
+    }
+    return rendered;
+  };
 }
 
 /**
