@@ -439,16 +439,13 @@ export function createCampaignDelivery(
     }
     const watched = texts.flatMap((t, i) => (events.subscriberCount(t.input.org.id) ? [{ t, id: ids[i]! }] : []));
     if (!watched.length) return;
-    const rows = new Map(
-      (
-        await services.outbox.messagesByIds(
-          watched.map((w) => w.id),
-          tx,
-        )
-      ).map((m) => [m.id, m]),
+    const rows = await services.outbox.messagesByIds(
+      watched.map((w) => w.id),
+      tx,
     );
+    const byId = new Map(rows.map((m) => [m.id, m]));
     for (const { t, id } of watched) {
-      round.created.push({ message: rows.get(id)!, atsId: t.input.candidate.atsId, recruiterName: t.cm.recruiter.name, ariStarted: t.ariStarted });
+      round.created.push({ message: byId.get(id)!, atsId: t.input.candidate.atsId, recruiterName: t.cm.recruiter.name, ariStarted: t.ariStarted });
     }
   }
 
